@@ -1,0 +1,3 @@
+from incidents import create_app
+
+app = create_app()

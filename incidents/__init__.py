@@ -1,0 +1,50 @@
+"""The application factory: config, database, blueprints, babel, login and security headers."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .config import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app; keys in ``config`` override ``INCIDENTS_*`` environment variables."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get(
+        "INCIDENTS_INSTANCE_PATH", os.path.join(root, "instance"))
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=False,
+                template_folder=os.path.join(root, "templates"),
+                static_folder=os.path.join(root, "static"))
+    settings = load_settings(instance_path, config)
+    app.config.from_mapping(
+        SETTINGS=settings,
+        SECRET_KEY=settings.SECRET_KEY,
+        TESTING=settings.TESTING,
+        MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.SESSION_COOKIE_SECURE,
+        SESSION_COOKIE_NAME="incidents_session",
+        # No remember-me cookie: a session ends with the browser or a logout.
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(root, "translations"),
+        BABEL_DEFAULT_LOCALE="en",
+        JSON_SORT_KEYS=False,
+    )
+    # Flask's own keys (WTF_CSRF_ENABLED in tests, say) pass straight through.
+    app.config.update({k: v for k, v in config.items() if k not in settings.__dataclass_fields__})
+
+    from .db import init_database, register_request_hooks
+    init_database(settings.DATABASE_URL)
+    register_request_hooks(app)
+
+    from .web import init_web
+    init_web(app)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app

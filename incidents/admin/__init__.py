@@ -1,0 +1,1 @@
+"""Administration: people and their roles."""

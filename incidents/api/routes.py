@@ -1,0 +1,189 @@
+"""JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import i18n, policy, vocab, workflow
+from ..config import LANGUAGES
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..models import STATUSES, Facility, Incident
+from ..records import service
+from ..revisions import snapshot
+from ..search import service as search
+from . import bp
+
+WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
+                   "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",
+                   "graphic", "persons", "evidence")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _language() -> str:
+    asked = request.args.get("lang")
+    return asked if asked in LANGUAGES else i18n.language()
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed(_l("Send a JSON object with Content-Type: application/json."))
+    return body
+
+
+def facility_json(facility: Facility, language: str) -> dict:
+    return {
+        "id": facility.id,
+        "name": search.facility_name(facility, language),
+        "names": facility.names,
+        "aliases": facility.aliases,
+        "type": facility.type,
+        "country": facility.country,
+        "region": facility.region,
+        "locality": facility.locality,
+        "latitude": facility.latitude,
+        "longitude": facility.longitude,
+        "authority": facility.authority,
+        "url": url_for("public.facility_detail", facility_id=facility.id, _external=True),
+    }
+
+
+def incident_json(incident_id: int, data: dict, *, status: str, version, language: str) -> dict:
+    facility = Facility.get_by_id(data["facility"])
+    body = {"id": incident_id, "status": status, "version": version}
+    body.update({k: v for k, v in data.items() if k != "facility"})
+    body["facility"] = {"id": facility.id, "name": search.facility_name(facility, language)}
+    body["url"] = url_for("records.incident_detail", incident_id=incident_id, _external=True)
+    return body
+
+
+def _view_json(view, language: str) -> dict:
+    if view.public:
+        return incident_json(view.published.incident_id, view.data, status="published",
+                             version=None, language=language)
+    body = incident_json(view.incident.id, view.data, status=view.incident.status,
+                         version=view.incident.version, language=language)
+    body["actions"] = workflow.available_actions(_user(), view.incident)
+    return body
+
+
+@bp.route("/incidents", methods=["GET"])
+def incident_list():
+    """Published incidents with filters and facets; staff may list working copies by ``status``."""
+    language = _language()
+    filters = search.parse_filters(request.args)
+    status = request.args.get("status")
+    if status:
+        return _working_copy_list(status, filters, language)
+    page = search.search_published(filters, language)
+    items = [incident_json(row.incident_id, row.public_data, status="published", version=None,
+                           language=language) for row in page.items]
+    return jsonify({"items": items, "total": page.total, "page": page.page,
+                    "per_page": page.per_page, "facets": page.facets})
+
+
+def _working_copy_list(status: str, filters, language: str):
+    if not policy.can_list_working_copies(_user()):
+        raise Forbidden(_l("Only staff may filter by review status."))
+    if status not in STATUSES:
+        raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
+    query = service.working_copies(_user(), status)
+    if filters.facility:
+        query = query.where(Incident.facility.in_(filters.facility))
+    total = query.count()
+    rows = query.paginate(filters.page, filters.per_page)
+    items = []
+    for incident in rows:
+        data = snapshot(incident)
+        if not policy.can_read_confidential(_user(), incident):
+            data = policy.redact_incident(data)
+        items.append(incident_json(incident.id, data, status=incident.status,
+                                   version=incident.version, language=language))
+    return jsonify({"items": items, "total": total, "page": filters.page,
+                    "per_page": filters.per_page, "facets": {}})
+
+
+@bp.route("/incidents/<int:incident_id>", methods=["GET"])
+def incident_detail(incident_id):
+    view = service.read_incident(_user(), incident_id,
+                                 prefer_public=request.args.get("view") == "public")
+    return jsonify(_view_json(view, _language()))
+
+
+def _max_text() -> int:
+    return current_app.config["SETTINGS"].MAX_TEXT_LENGTH
+
+
+@bp.route("/incidents", methods=["POST"])
+def incident_create():
+    body = _json_body()
+    data = {k: body.get(k) for k in WRITABLE_FIELDS}
+    incident = service.create_incident(data, _user(), max_text=_max_text())
+    view = service.read_incident(_user(), incident.id)
+    return jsonify(_view_json(view, _language())), 201
+
+
+@bp.route("/incidents/<int:incident_id>", methods=["PATCH"])
+def incident_update(incident_id):
+    """Fields left out keep their values; ``version`` is the one last read (409 when stale)."""
+    body = _json_body()
+    view = service.read_incident(_user(), incident_id)
+    if view.incident is None:
+        raise Forbidden(_l("This incident cannot be edited by you in its current state."))
+    unknown = set(body) - set(WRITABLE_FIELDS) - {"version", "id", "reference", "status", "url",
+                                                  "actions"}
+    if unknown:
+        raise ValidationFailed(_l("Unknown fields."), {k: [_l("Unknown field.")] for k in sorted(unknown)[:20]})
+    if "version" not in body:
+        raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
+    current = snapshot(view.incident)
+    data = {k: body[k] if k in body else current[k] for k in WRITABLE_FIELDS}
+    service.update_incident(incident_id, data, _user(), version=body["version"], max_text=_max_text())
+    return jsonify(_view_json(service.read_incident(_user(), incident_id), _language()))
+
+
+@bp.route("/incidents/<int:incident_id>/transitions", methods=["POST"])
+def incident_transition(incident_id):
+    body = _json_body()
+    action, comment = body.get("action"), body.get("comment") or ""
+    if not isinstance(action, str) or not isinstance(comment, str):
+        raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
+    workflow.transition(incident_id, _user(), action, comment=comment, version=body.get("version"))
+    return jsonify(_view_json(service.read_incident(_user(), incident_id), _language()))
+
+
+@bp.route("/facilities", methods=["GET"])
+def facility_list():
+    language = _language()
+    items = service.find_facilities(request.args.get("q", ""), limit=200)
+    return jsonify({"items": [facility_json(f, language) for f in items], "total": len(items)})
+
+
+@bp.route("/facilities/<int:facility_id>", methods=["GET"])
+def facility_detail(facility_id):
+    facility = Facility.get_or_none(Facility.id == facility_id)
+    if facility is None:
+        raise NotFound(_l("No such facility."))
+    return jsonify(facility_json(facility, _language()))
+
+
+@bp.route("/facilities", methods=["POST"])
+def facility_create():
+    facility = service.create_facility(_json_body(), _user())
+    return jsonify(facility_json(facility, _language())), 201
+
+
+@bp.route("/vocabularies/<name>", methods=["GET"])
+def vocabulary(name):
+    """Selectable terms; headings appear only as a term's ``parent``."""
+    if name not in vocab.VOCABULARIES:
+        raise NotFound(_l("No such vocabulary."))
+    language = _language()
+    items = [{"code": t.code, "label": t.label(language), "huridocs": t.huridocs, "parent": t.parent,
+              "local": t.local}
+             for t in vocab.all_terms(name) if t.selectable]
+    return jsonify({"name": name, "items": items})

@@ -1,0 +1,61 @@
+"""The audit trail: every write, view of confidential data and export, chained by hashes.
+
+Each event stores the hash of the one before; ``prev_hash`` is unique, so two writers that
+raced for the same predecessor cannot both commit and fork the chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .models import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, event: dict) -> str:
+    body = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _payload(entry: AuditEvent) -> dict:
+    return {
+        "created_at": entry.created_at.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_email": entry.actor_email,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "detail": entry.detail,
+    }
+
+
+def record(actor, action: str, obj=None, **detail) -> AuditEvent:
+    """Append one event; call inside the transaction of the change it records."""
+    last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
+    prev_hash = last.hash if last else GENESIS
+    entry = AuditEvent(
+        created_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(obj.get_id()) if obj is not None else "",
+        detail=detail,
+        prev_hash=prev_hash,
+    )
+    # Round-trip through JSON first, so the hash covers exactly what the database keeps.
+    entry.detail = json.loads(json.dumps(detail, ensure_ascii=False, default=str))
+    entry.hash = _digest(prev_hash, _payload(entry))
+    entry.save(force_insert=True)
+    return entry
+
+
+def verify() -> AuditEvent | None:
+    """Walk the chain in order; return the first event that does not fit, or None."""
+    prev_hash = GENESIS
+    for entry in AuditEvent.select().order_by(AuditEvent.id):
+        if entry.prev_hash != prev_hash or entry.hash != _digest(prev_hash, _payload(entry)):
+            return entry
+        prev_hash = entry.hash
+    return None

@@ -1,0 +1,1 @@
+"""Signing in and out, passwords, one-time password links and API tokens."""

@@ -1,0 +1,119 @@
+"""Sign in, sign out, set a password through a one-time link, account and language."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import audit
+from ..config import LANGUAGES
+from ..db import database
+from ..errors import NotFound, ValidationFailed
+from . import credentials
+from .forms import LoginForm, PostForm, SetPasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never another host, scheme or a protocol-relative URL."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return default
+    return target
+
+
+def _testing() -> bool:
+    return current_app.config["SETTINGS"].TESTING
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data, url_for("public.home")))
+    if form.validate_on_submit():
+        user = credentials.authenticate(form.email.data, form.password.data, _testing())
+        if user is not None:
+            # A fresh session at login, so a session id planted before it is worthless.
+            session.clear()
+            login_user(user)
+            with database.atomic():
+                audit.record(user, "user.login", user)
+            return redirect(safe_next(form.next.data, url_for("public.home")))
+        flash(_("Wrong e-mail or password, or the account is deactivated."), "error")
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" or \
+        form.errors == {} else 400
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/set-password/<secret>", methods=["GET", "POST"])
+def set_password(secret):
+    try:
+        link = credentials.find_password_link(secret)
+    except NotFound as exc:
+        return render_template("errors/error.html", code=404, message=exc.message), 404
+    first_admin = link.user_id is None
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = credentials.use_password_link(secret, form.password.data, email=form.email.data,
+                                                 name=form.name.data, testing=_testing())
+        except ValidationFailed as exc:
+            for field, messages in exc.fields.items():
+                getattr(form, field, form.password).errors = [str(m) for m in messages]
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Your password is set. Welcome."), "info")
+            return redirect(url_for("public.home"))
+    return render_template("auth/set_password.html", form=form, first_admin=first_admin,
+                           user=link.user), 200 if not form.errors else 400
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    return render_template("auth/account.html", form=PostForm(), token=None)
+
+
+@bp.route("/account/token", methods=["POST"])
+@login_required
+def new_token():
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = credentials.issue_api_token(current_user._get_current_object())
+    # Shown once, in this response only; only its hash is kept.
+    return render_template("auth/account.html", form=PostForm(), token=token)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = PostForm()
+    lang = request.form.get("lang")
+    if not form.validate_on_submit() or lang not in LANGUAGES:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        with database.atomic():
+            current_user.locale = lang
+            current_user.save()
+    return redirect(safe_next(request.form.get("next"), url_for("public.home")))

@@ -1,0 +1,74 @@
+"""Typed settings read from the environment (INCIDENTS_*), overridable by create_app's mapping.
+
+The same names serve both sources: ``INCIDENTS_DATABASE_URL`` in the environment is
+``DATABASE_URL`` in the mapping. Secrets that are not given are generated once into the
+instance folder, so a fresh checkout never runs with a key that is in the repository.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+ENV_PREFIX = "INCIDENTS_"
+LANGUAGES = ("en", "ru", "uk")
+
+
+@dataclass(frozen=True)
+class Settings:
+    DATABASE_URL: str
+    SECRET_KEY: str
+    EVIDENCE_DIR: str
+    DATA_KEY: str
+    TESTING: bool = False
+    # Longest accepted narrative, in characters: a page of a court filing is ~3,000.
+    MAX_TEXT_LENGTH: int = 20_000
+    # Whole request bodies above this are refused with 413 before any parsing.
+    MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
+    SESSION_COOKIE_SECURE: bool = False
+    # Minutes a one-time password link stays valid.
+    SETUP_LINK_MINUTES: int = 60
+    # Where people reach the app; used in links printed on the command line.
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_file(instance_path: str, name: str) -> str:
+    """Read a secret from the instance folder, creating it (mode 0600) on first use."""
+    path = os.path.join(instance_path, name)
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def load_settings(instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Merge defaults, ``INCIDENTS_*`` environment variables and ``overrides`` (highest wins)."""
+    overrides = dict(overrides or {})
+    values: dict[str, Any] = {}
+    for field in fields(Settings):
+        if field.name in overrides:
+            values[field.name] = overrides[field.name]
+        elif ENV_PREFIX + field.name in os.environ:
+            values[field.name] = os.environ[ENV_PREFIX + field.name]
+    values.setdefault("DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "incidents.sqlite3"))
+    values.setdefault("EVIDENCE_DIR", os.path.join(instance_path, "evidence"))
+    if "SECRET_KEY" not in values:
+        values["SECRET_KEY"] = _secret_file(instance_path, "secret_key")
+    if "DATA_KEY" not in values:
+        values["DATA_KEY"] = _secret_file(instance_path, "data_key")
+    for field in fields(Settings):
+        if field.name in values and field.type in ("bool", bool):
+            values[field.name] = _as_bool(values[field.name])
+        elif field.name in values and field.type in ("int", int):
+            values[field.name] = int(values[field.name])
+    return Settings(**values)

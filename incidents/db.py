@@ -1,0 +1,87 @@
+"""The deferred peewee database, its pragmas, per-request connections and migrations.
+
+Models bind to ``database`` (a proxy) at import time; ``init_database`` points it at the
+real database named by a URL, so the same models serve SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+
+from peewee import DatabaseProxy, Model, SqliteDatabase
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+database = DatabaseProxy()
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+# WAL lets readers continue while a reviewer's transition commits; foreign keys keep
+# revisions and review events attached to their incident; secure_delete overwrites
+# freed pages so a deleted confidential value is not left readable in the file.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "secure_delete": 1,
+    "synchronous": "normal",
+    "busy_timeout": 5000,
+    "cache_size": -16000,
+}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def init_database(url: str):
+    """Point the proxy at the database named by ``url`` and return it."""
+    if url.startswith("sqlite:"):
+        path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+        if path not in ("", ":memory:"):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        db = SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+    else:
+        db = connect(url)
+    database.initialize(db)
+    return db
+
+
+def migrate() -> list[str]:
+    """Apply pending migrations in order; returns the names applied (none when current).
+
+    Migration files live in ``incidents/migrations/NNNN_name.py`` and define ``up(migrator, db)``.
+    """
+    with database.connection_context():
+        return Runner(database.obj, MIGRATIONS_DIR).up()
+
+
+def add_missing_columns(migrator, model, *field_names: str) -> None:
+    """Add ``field_names`` of ``model`` to its table unless they are there already.
+
+    ``0001_initial`` builds tables from the current models, so on a fresh database a later
+    migration's columns already exist; on an older database they do not. Adding only what
+    is missing keeps one migration file right for both.
+    """
+    table = model._meta.table_name
+    present = {column.name for column in migrator.database.get_columns(table)}
+    operations = [
+        migrator.add_column(table, name, model._meta.fields[name])
+        for name in field_names
+        if model._meta.fields[name].column_name not in present
+    ]
+    if operations:
+        migrator.migrate(*operations)
+
+
+def register_request_hooks(app) -> None:
+    """Open a connection for each request and close it afterwards, even on errors."""
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not database.is_closed():
+            database.close()

@@ -1,0 +1,84 @@
+"""The demo data set: the Saratov case as reported in the press and fictional incidents around it.
+
+Everything goes through the real services and workflow, so the demo also shows that they work:
+each incident is entered by its author and moved to its state by a reviewer.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+from .. import workflow
+from ..auth import credentials
+from ..models import Incident, User
+from ..records import service
+
+DATA_FILE = os.path.join(os.path.dirname(__file__), "data.json")
+DEMO_DOMAIN = "demo.invalid"
+DEMO_ROLES = ("admin", "reviewer", "contributor", "lawyer", "researcher")
+# Generous: a demo narrative must never be refused for length by a lowered setting.
+MAX_TEXT = 100_000
+
+
+def _comment(texts: dict | None) -> str:
+    if not texts:
+        return ""
+    return "\n\n".join(texts[lang] for lang in ("en", "ru", "uk") if texts.get(lang))
+
+
+def _users(echo) -> dict:
+    people = {}
+    echo("Demo users (passwords shown once):")
+    for role in DEMO_ROLES:
+        password = secrets.token_urlsafe(12)
+        user = credentials.create_user(f"{role}@{DEMO_DOMAIN}", role, None, f"Demo {role}")
+        credentials.set_password(user, password, actor=user)
+        people[role] = user
+        echo(f"    {role:<12} {user.email:<28} {password}")
+    return people
+
+
+def load_demo(echo=print) -> None:
+    if User.select().where(User.email.endswith("@" + DEMO_DOMAIN)).exists():
+        echo("The demo data set is loaded already.")
+        return
+    with open(DATA_FILE, encoding="utf-8") as handle:
+        data = json.load(handle)
+    people = _users(echo)
+    facilities = {}
+    for raw in data["facilities"]:
+        fields = {k: v for k, v in raw.items() if k != "key"}
+        facilities[raw["key"]] = service.create_facility(fields, people["contributor"])
+    for raw in data["incidents"]:
+        _load_incident(raw, facilities, people)
+    echo(f"Loaded {len(facilities)} facilities and {len(data['incidents'])} incidents.")
+
+
+def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
+    author = people[raw["author"]]
+    # Four eyes: whoever did not enter it reviews it.
+    reviewer = people["admin"] if raw["author"] == "reviewer" else people["reviewer"]
+    fields = {k: raw[k] for k in ("date_start", "date_end", "date_precision", "original_language",
+                                  "title", "narrative", "abuse", "perpetrators", "victims_count",
+                                  "violation_status", "graphic", "persons", "evidence")}
+    fields["facility"] = facilities[raw["facility"]].id
+    incident = service.create_incident(fields, author, max_text=MAX_TEXT)
+    state, comment = raw["state"], _comment(raw.get("review_comment"))
+    if state == "draft":
+        return
+    workflow.transition(incident.id, author, "submit")
+    steps = {
+        "in_review": [],
+        "changes_requested": [("request_changes", comment)],
+        "rejected": [("reject", comment)],
+        "published": [("approve", "")],
+        "retracted": [("approve", ""), ("retract", comment)],
+        "published_with_pending_edit": [("approve", "")],
+    }[state]
+    for action, text in steps:
+        workflow.transition(incident.id, reviewer, action, comment=text)
+    if state == "published_with_pending_edit":
+        version = Incident.get_by_id(incident.id).version
+        service.update_incident(incident.id, dict(fields, **raw["pending_edit"]), author,
+                                version=version, max_text=MAX_TEXT)

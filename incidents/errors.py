@@ -1,0 +1,38 @@
+"""Typed refusals raised by services; pages and the API turn each into one HTTP answer."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str = "", fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationFailed(ServiceError):
+    """Input broke a rule; ``fields`` maps each field to its messages."""
+
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(ServiceError):
+    """The record does not exist, or the caller may not know that it does."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """Someone saved in between (stale ``version``), or the record is in the wrong state."""
+
+    status = 409
+    code = "conflict"

@@ -1,0 +1,235 @@
+"""The peewee models: people, facilities, incidents and their history.
+
+Models know nothing of Flask requests; rules about who may do what live in ``policy.py``
+and state changes in ``workflow.py``.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+
+from peewee import (BooleanField, CharField, DateField, DateTimeField, FloatField,
+                    ForeignKeyField, IntegerField, TextField)
+
+from .db import BaseModel
+
+ROLES = ("admin", "reviewer", "contributor", "lawyer", "researcher")
+STATUSES = ("draft", "in_review", "published", "rejected", "retracted")
+DATE_PRECISIONS = ("day", "month", "year", "circa")
+PERSON_ROLES = ("victim", "witness", "perpetrator", "informant")
+SEXES = ("male", "female", "other", "unknown")
+CONSENTS = ("none", "anonymised", "named")
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class JSONTextField(TextField):
+    """JSON kept as text, so SQLite and PostgreSQL store it the same way."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class User(BaseModel):
+    email = CharField(unique=True)
+    name = CharField(default="")
+    role = CharField(choices=[(r, r) for r in ROLES])
+    password_hash = CharField(null=True)
+    active = BooleanField(default=True)
+    locale = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    # Flask-Login reads these three attributes.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(BaseModel):
+    """An API token; only its SHA-256 is stored, so a leaked database yields no usable token."""
+
+    user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    revoked = BooleanField(default=False)
+
+
+class PasswordLink(BaseModel):
+    """A one-time link to set a password: for the first administrator (no user yet) or a new user."""
+
+    user = ForeignKeyField(User, null=True, backref="password_links", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class Facility(BaseModel):
+    names = JSONTextField()  # {"en": "...", "ru": "..."}
+    aliases = JSONTextField(default=list)  # any script: ["Саратов", "Saratov"]
+    type = CharField()
+    country = CharField(max_length=2, index=True)
+    region = CharField(null=True, index=True)
+    locality = CharField(default="")
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    authority = CharField(default="")
+    notes = TextField(default="")
+    # Case-folded names, aliases and locality, so a name in any script finds the facility.
+    search_text = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Incident(BaseModel):
+    """The working copy of an incident: what staff edit and review.
+
+    The public never reads this table; it reads ``PublishedIncident``, written on approval.
+    """
+
+    reference = CharField(unique=True, null=True)
+    status = CharField(default="draft", index=True)
+    version = IntegerField(default=1)
+    facility = ForeignKeyField(Facility, backref="incidents")
+    date_start = DateField()
+    date_end = DateField(null=True)
+    date_precision = CharField(default="day")
+    original_language = CharField(default="en")
+    title = JSONTextField()
+    narrative = JSONTextField()
+    victims_count = IntegerField(null=True)
+    violation_status = CharField(null=True)
+    graphic = BooleanField(default=False)
+    created_by = ForeignKeyField(User, backref="incidents")
+    created_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, backref="+")
+    updated_at = DateTimeField(default=utcnow)
+    submitted_by = ForeignKeyField(User, null=True, backref="+")
+    # Number of the revision the public sees; None while never published or after retraction.
+    published_revision = IntegerField(null=True)
+    # The last review comment the author must read (request changes, reject, retract).
+    review_comment = TextField(default="")
+
+
+class IncidentTerm(BaseModel):
+    """One vocabulary term on an incident's working copy: abuse types and perpetrator types."""
+
+    incident = ForeignKeyField(Incident, backref="terms", on_delete="CASCADE")
+    vocabulary = CharField()
+    code = CharField()
+
+    class Meta:
+        indexes = ((("incident", "vocabulary", "code"), True), (("vocabulary", "code"), False))
+
+
+class Person(BaseModel):
+    incident = ForeignKeyField(Incident, backref="persons", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    role = CharField()
+    pseudonym = CharField()
+    # Confidential: never on a public page, export or public API response.
+    legal_name = CharField(default="")
+    contact = TextField(default="")
+    citizenship = CharField(default="")
+    sex = CharField(default="unknown")
+    age = IntegerField(null=True)
+    consent = CharField(default="none")
+
+
+class EvidenceItem(BaseModel):
+    incident = ForeignKeyField(Incident, backref="evidence", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    kind = CharField()
+    url = TextField(default="")
+    description = TextField(default="")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Revision(BaseModel):
+    """A full snapshot of an incident at one save; never changed once written."""
+
+    incident = ForeignKeyField(Incident, backref="revisions", on_delete="CASCADE")
+    number = IntegerField()
+    snapshot = JSONTextField()
+    author = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("incident", "number"), True),)
+
+
+class ReviewEvent(BaseModel):
+    incident = ForeignKeyField(Incident, backref="review_events", on_delete="CASCADE")
+    action = CharField()
+    from_status = CharField()
+    to_status = CharField()
+    actor = ForeignKeyField(User, backref="+")
+    comment = TextField(default="")
+    revision = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class PublishedIncident(BaseModel):
+    """The public projection of an approved revision: public fields only, nothing confidential."""
+
+    incident = ForeignKeyField(Incident, primary_key=True, backref="+", on_delete="CASCADE")
+    reference = CharField()
+    facility = ForeignKeyField(Facility, backref="published_incidents", index=True)
+    country = CharField(max_length=2, index=True)
+    region = CharField(null=True, index=True)
+    date_start = DateField(index=True)
+    date_end = DateField(null=True)
+    date_precision = CharField()
+    original_language = CharField()
+    title = JSONTextField()
+    narrative = JSONTextField()
+    victims_count = IntegerField(null=True)
+    violation_status = CharField(null=True)
+    graphic = BooleanField(default=False)
+    public_data = JSONTextField()  # abuse, perpetrators, public person and evidence fields
+    search_text = TextField(default="")
+    published_at = DateTimeField(default=utcnow)
+
+
+class PublishedTerm(BaseModel):
+    incident = ForeignKeyField(PublishedIncident, backref="terms", on_delete="CASCADE")
+    vocabulary = CharField()
+    code = CharField()
+
+    class Meta:
+        indexes = ((("vocabulary", "code", "incident"), True),)
+
+
+class AuditEvent(BaseModel):
+    """One entry of the audit trail; each carries the hash of the one before (a hash chain)."""
+
+    created_at = DateTimeField(default=utcnow)
+    actor_id = IntegerField(null=True)
+    actor_email = CharField(default="")
+    action = CharField()
+    object_type = CharField(default="")
+    object_id = CharField(default="")
+    detail = JSONTextField(default=dict)
+    prev_hash = CharField()
+    hash = CharField(unique=True)
+
+
+ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, EvidenceItem,
+              Revision, ReviewEvent, PublishedIncident, PublishedTerm, AuditEvent]

@@ -1,0 +1,142 @@
+"""The one place that answers "may this user do this to this record?".
+
+It implements the access table of DESIGN.md. Every page and API endpoint asks here; none
+decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the public.
+"""
+from __future__ import annotations
+
+from .models import Incident, ReviewEvent, Revision
+
+# Endpoints anyone may open without signing in. Everything else needs a signed-in user,
+# and then its own check below: deny by default.
+PUBLIC_ENDPOINTS = frozenset({
+    "static",
+    "public.home",
+    "public.incident_list",
+    "public.facility_detail",
+    "records.incident_detail",
+    "auth.login",
+    "auth.set_password",
+    "auth.set_language",
+    "api.incident_list",
+    "api.incident_detail",
+    "api.facility_list",
+    "api.facility_detail",
+    "api.vocabulary",
+})
+
+STAFF_READERS = {"lawyer", "reviewer", "admin"}
+EDITORS = {"contributor", "reviewer", "admin"}
+REVIEWERS = {"reviewer", "admin"}
+REVIEW_ACTIONS = {"approve", "request_changes", "reject", "retract"}
+
+# Person fields the public never sees: identities and what could lead to them.
+CONFIDENTIAL_PERSON_FIELDS = ("legal_name", "contact", "citizenship", "consent")
+
+
+def role_of(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.role
+
+
+def _is_author(user, incident: Incident) -> bool:
+    return role_of(user) is not None and incident.created_by_id == user.id
+
+
+def is_signed_in(user) -> bool:
+    return role_of(user) is not None
+
+
+def can_hold_api_token(user) -> bool:
+    return is_signed_in(user)
+
+
+def can_create_incident(user) -> bool:
+    return role_of(user) in EDITORS
+
+
+def can_read_working_copy(user, incident: Incident) -> bool:
+    """Unpublished states and pending edits: lawyers, reviewers, admins, and the author."""
+    role = role_of(user)
+    return role in STAFF_READERS or (role == "contributor" and _is_author(user, incident))
+
+
+def can_read_confidential(user, incident: Incident) -> bool:
+    """Legal names, contacts, sources. Every such read is written to the audit trail."""
+    return can_read_working_copy(user, incident)
+
+
+def can_edit_incident(user, incident: Incident) -> bool:
+    role = role_of(user)
+    if incident.status in ("rejected", "retracted"):
+        return False
+    if role in REVIEWERS:
+        return True
+    # A contributor edits their own draft, or proposes a pending edit of their published case.
+    return role == "contributor" and _is_author(user, incident) and incident.status in ("draft", "published")
+
+
+def can_submit(user, incident: Incident) -> bool:
+    role = role_of(user)
+    return role in REVIEWERS or (role == "contributor" and _is_author(user, incident))
+
+
+def is_own_work(user, incident: Incident) -> bool:
+    """Created it, submitted this round, or saved a revision in this round.
+
+    A round of review ends with an approval or a rejection; revisions after that belong to
+    the next round.
+    """
+    if _is_author(user, incident) or incident.submitted_by_id == user.id:
+        return True
+    round_start = (ReviewEvent.select(ReviewEvent.revision)
+                   .where((ReviewEvent.incident == incident)
+                          & (ReviewEvent.action.in_(("approve", "reject"))))
+                   .order_by(ReviewEvent.id.desc()).scalar()) or 0
+    return (Revision.select()
+            .where((Revision.incident == incident) & (Revision.number > round_start)
+                   & (Revision.author == user.id))
+            .exists())
+
+
+def can_review(user, incident: Incident) -> bool:
+    """Approve, request changes, reject, retract: reviewers and admins, never on their own work."""
+    return role_of(user) in REVIEWERS and not is_own_work(user, incident)
+
+
+def may_transition(user, incident: Incident, action: str) -> bool:
+    if action == "submit":
+        return can_submit(user, incident)
+    if action in REVIEW_ACTIONS:
+        return can_review(user, incident)
+    return False
+
+
+def can_see_review_queue(user) -> bool:
+    return role_of(user) in REVIEWERS
+
+
+def can_list_working_copies(user) -> bool:
+    """Staff lists of unpublished incidents (a contributor sees only their own in them)."""
+    return role_of(user) in EDITORS | STAFF_READERS
+
+
+def can_create_facility(user) -> bool:
+    return role_of(user) in EDITORS
+
+
+def can_edit_facility(user) -> bool:
+    return role_of(user) in REVIEWERS
+
+
+def can_manage_users(user) -> bool:
+    return role_of(user) == "admin"
+
+
+def redact_incident(snapshot: dict) -> dict:
+    """The public form of an incident snapshot: confidential person fields removed."""
+    public = dict(snapshot)
+    public["persons"] = [{k: v for k, v in person.items() if k not in CONFIDENTIAL_PERSON_FIELDS}
+                         for person in snapshot.get("persons", [])]
+    return public

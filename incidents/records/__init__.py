@@ -1,0 +1,1 @@
+"""Incidents and facilities: entering, editing and reading them."""

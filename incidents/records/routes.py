@@ -1,0 +1,169 @@
+"""Pages for reading, entering and editing incidents and facilities."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import geo, i18n, policy, workflow
+from ..auth.forms import PostForm
+from ..errors import Conflict, ValidationFailed
+from ..models import Facility, ReviewEvent, STATUSES
+from . import forms, service
+
+bp = Blueprint("records", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _max_text() -> int:
+    return current_app.config["SETTINGS"].MAX_TEXT_LENGTH
+
+
+@bp.route("/incidents/<int:incident_id>")
+def incident_detail(incident_id):
+    """The working copy for staff who may read it, the published revision for everyone else.
+
+    :raise 404: nothing this reader may see.
+    """
+    view = service.read_incident(_user(), incident_id,
+                                 prefer_public=request.args.get("view") == "public")
+    context = {"view": view, "data": view.data, "facility": Facility.get_by_id(view.data["facility"]),
+               "form": PostForm(), "actions": [], "events": [], "changes": None}
+    if view.incident is not None:
+        context["actions"] = workflow.available_actions(_user(), view.incident)
+        context["events"] = list(view.incident.review_events.order_by(ReviewEvent.id.desc()))
+        if view.incident.published_revision is not None and view.incident.status != "published":
+            context["changes"] = service.changes_since_published(view.incident)
+        elif view.incident.status == "in_review" and view.incident.published_revision is None:
+            context["changes"] = None
+        context["can_edit"] = policy.can_edit_incident(_user(), view.incident)
+    return render_template("records/incident.html", **context)
+
+
+def _render_form(form, *, incident=None, errors=None, status=200):
+    forms.fill_incident_choices(form, i18n.language())
+    return render_template("records/incident_form.html", form=form, incident=incident,
+                           errors=errors or {}, languages=forms.LANGUAGES), status
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+def new_incident():
+    if not policy.can_create_incident(_user()):
+        abort(403)
+    form = forms.IncidentForm()
+    if request.method == "GET":
+        form.original_language.data = i18n.language()
+        form.date_precision.data = "day"
+        return _render_form(form)
+    if not form.validate_on_submit():
+        return _render_form(form, errors={"form": [_("The form expired. Please send it again.")]},
+                            status=400)
+    data, renames = forms.incident_form_data(form)
+    new_facility = forms.new_facility_data(form.new_facility.form) if form.facility.data == "new" else None
+    try:
+        incident = service.create_incident(data, _user(), max_text=_max_text(),
+                                           new_facility=new_facility)
+    except ValidationFailed as exc:
+        return _render_form(form, errors=forms.map_errors(exc.fields, renames), status=422)
+    flash(_("Saved as a draft. Submit it for review when it is complete."), "info")
+    return redirect(url_for("records.incident_detail", incident_id=incident.id))
+
+
+@bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
+def edit_incident(incident_id):
+    view = service.read_incident(_user(), incident_id)
+    if view.incident is None or not policy.can_edit_incident(_user(), view.incident):
+        abort(403 if view.incident is not None else 404)
+    if request.method == "GET":
+        form = forms.form_from_snapshot(view.data, view.incident.version)
+        return _render_form(form, incident=view.incident)
+    form = forms.IncidentForm()
+    if not form.validate_on_submit():
+        return _render_form(form, incident=view.incident,
+                            errors={"form": [_("The form expired. Please send it again.")]}, status=400)
+    data, renames = forms.incident_form_data(form)
+    try:
+        service.update_incident(incident_id, data, _user(), version=form.version.data,
+                                max_text=_max_text())
+    except ValidationFailed as exc:
+        return _render_form(form, incident=view.incident, errors=forms.map_errors(exc.fields, renames),
+                            status=422)
+    except Conflict as exc:
+        return _render_form(form, incident=view.incident, errors={"form": [str(exc.message)]},
+                            status=409)
+    if view.incident.status == "published":
+        flash(_("Saved as a pending revision. The public keeps seeing the published version "
+                "until a reviewer approves the change."), "info")
+    else:
+        flash(_("Saved."), "info")
+    return redirect(url_for("records.incident_detail", incident_id=incident_id))
+
+
+@bp.route("/workspace")
+def workspace():
+    """Staff list of incidents in every state (a contributor's own only)."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(400)
+    incidents = service.working_copies(_user(), status)
+    return render_template("records/workspace.html", incidents=list(incidents.limit(500)),
+                           status=status, statuses=STATUSES)
+
+
+@bp.route("/facilities/new", methods=["GET", "POST"])
+def new_facility():
+    if not policy.can_create_facility(_user()):
+        abort(403)
+    return _facility_form(None)
+
+
+@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+def edit_facility(facility_id):
+    facility = Facility.get_or_none(Facility.id == facility_id)
+    if facility is None:
+        abort(404)
+    if not policy.can_edit_facility(_user()):
+        abort(403)
+    return _facility_form(facility)
+
+
+def _facility_form(facility):
+    if request.method == "GET" and facility is not None:
+        form = forms.FacilityForm(data={
+            **{"name_" + k: v for k, v in facility.names.items()},
+            "aliases": "\n".join(facility.aliases), "type": facility.type,
+            "country": facility.country, "region": facility.region or "",
+            "locality": facility.locality, "authority": facility.authority, "notes": facility.notes,
+            "latitude": "" if facility.latitude is None else facility.latitude,
+            "longitude": "" if facility.longitude is None else facility.longitude})
+    else:
+        form = forms.FacilityForm()
+    errors, status = {}, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors, status = {"form": [_("The form expired. Please send it again.")]}, 400
+        else:
+            data = forms.facility_form_data(form)
+            try:
+                saved = service.update_facility(facility.id, data, _user()) if facility else \
+                    service.create_facility(data, _user())
+            except ValidationFailed as exc:
+                errors, status = forms.map_errors(exc.fields, {}), 422
+            else:
+                flash(_("Facility saved."), "info")
+                return redirect(url_for("public.facility_detail", facility_id=saved.id))
+    forms.fill_facility_choices(form, i18n.language())
+    return render_template("records/facility_form.html", form=form, facility=facility,
+                           errors=errors), status
+
+
+@bp.route("/regions")
+def regions():
+    """Regions of one country in the reader's language, for the facility forms' script."""
+    country = (request.args.get("country") or "").upper()[:2]
+    return jsonify({"items": [{"code": code, "name": name}
+                              for code, name in geo.region_choices(country, i18n.language())]})

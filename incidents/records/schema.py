@@ -1,0 +1,378 @@
+"""Validation of incident and facility input, shared by the pages and the JSON API.
+
+Each ``clean_*`` function takes plain data (what a form or a JSON body carried) and returns
+clean data in the snapshot shape, or raises ``ValidationFailed`` with every field's
+messages at once, so nothing is saved unless everything is right.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+
+from .. import geo, vocab
+from ..config import LANGUAGES
+from ..errors import ValidationFailed
+from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
+
+MAX_TITLE = 300
+MAX_SHORT = 300
+MAX_URL = 2000
+MAX_PERSONS = 200
+MAX_EVIDENCE = 500
+MAX_ALIASES = 50
+MAX_VICTIMS = 1_000_000
+# Control characters other than tab and line breaks have no place in a record and can hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class Errors(dict):
+    def add(self, field: str, message) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationFailed(_l("Please correct the marked fields."), dict(self))
+
+
+def clean_text(value, field: str, errors: Errors, *, required=False, max_length=MAX_SHORT,
+               multiline=False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, _l("Must be text."))
+        return ""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if _CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
+        errors.add(field, _l("Contains control characters; please remove them."))
+    if len(value) > max_length:
+        errors.add(field, _l("Too long: at most %(n)s characters.", n=max_length))
+    if required and not value:
+        errors.add(field, _l("This field is required."))
+    return value
+
+
+def clean_int(value, field: str, errors: Errors, *, minimum=0, maximum=MAX_VICTIMS):
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        errors.add(field, _l("Must be a whole number."))
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors.add(field, _l("Must be a whole number."))
+        return None
+    if not minimum <= number <= maximum:
+        errors.add(field, _l("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=maximum))
+        return None
+    return number
+
+
+def clean_code(vocabulary: str, value, field: str, errors: Errors, *, required=False):
+    if value in (None, ""):
+        if required:
+            errors.add(field, _l("This field is required."))
+        return None
+    if not isinstance(value, str) or not vocab.is_selectable(vocabulary, value):
+        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
+        return None
+    return value
+
+
+def clean_codes(vocabulary: str, values, field: str, errors: Errors, *, required=False) -> list:
+    if values in (None, ""):
+        values = []
+    if not isinstance(values, list):
+        errors.add(field, _l("Must be a list."))
+        return []
+    codes = [clean_code(vocabulary, v, field, errors) for v in values]
+    codes = list(dict.fromkeys(c for c in codes if c))
+    if required and not codes and field not in errors:
+        errors.add(field, _l("Choose at least one."))
+    return codes
+
+
+def clean_choice(value, allowed, field: str, errors: Errors, default=None):
+    if value in (None, "") and default is not None:
+        return default
+    if value not in allowed:
+        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
+        return default
+    return value
+
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("d", "m", "y")),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), ("y", "m")),
+    (re.compile(r"^(\d{1,2})\.(\d{4})$"), ("m", "y")),
+    (re.compile(r"^(\d{4})$"), ("y",)),
+)
+
+
+def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | None:
+    """'2020' / '2020-03' / '03.2020' / '2020-03-15' / '15.03.2020' -> (first day, last day, precision).
+
+    :raise ValueError: the text looks like a date but is impossible (31 February).
+    """
+    for pattern, parts in _DATE_FORMS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        values = dict(zip(parts, map(int, match.groups())))
+        year, month, day = values["y"], values.get("m"), values.get("d")
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
+        if day is None:
+            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+            return datetime.date(year, month, 1), datetime.date(year, month, last), "month"
+        day_date = datetime.date(year, month, day)
+        return day_date, day_date, "day"
+    return None
+
+
+_PRECISION_RANK = {"year": 1, "month": 2, "day": 3, "circa": 0}
+
+
+def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
+    """Start and end with a precision. A start of '2020' with precision 'year' spans all of 2020."""
+    precision = clean_choice(data.get("date_precision"), DATE_PRECISIONS, "date_precision", errors,
+                             default="day")
+    spans = {}
+    for field in ("date_start", "date_end"):
+        raw = data.get(field)
+        if raw in (None, ""):
+            if field == "date_start":
+                errors.add(field, _l("This field is required."))
+            continue
+        if not isinstance(raw, str):
+            errors.add(field, _l("Must be a date such as 2020-03-15, 2020-03 or 2020."))
+            continue
+        try:
+            span = parse_partial_date(raw.strip())
+        except ValueError:
+            errors.add(field, _l("This date does not exist."))
+            continue
+        if span is None:
+            errors.add(field, _l("Must be a date such as 2020-03-15, 2020-03 or 2020."))
+            continue
+        if span[0].year < 1900:
+            errors.add(field, _l("Dates before 1900 are not accepted."))
+            continue
+        if span[0] > today:
+            errors.add(field, _l("This date is in the future."))
+            continue
+        spans[field] = span
+    if errors.get("date_start") or "date_start" not in spans:
+        return {"date_start": None, "date_end": None, "date_precision": precision}
+    start, start_end, given = spans["date_start"]
+    if _PRECISION_RANK[given] < _PRECISION_RANK.get(precision, 0):
+        errors.add("date_start", _l("Give the full date, or choose a broader precision."))
+    # A month or a year precision covers the whole month or year unless an end is given.
+    if precision == "year":
+        start, start_end = datetime.date(start.year, 1, 1), datetime.date(start.year, 12, 31)
+    elif precision == "month":
+        start = start.replace(day=1)
+        start_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    end = spans["date_end"][1] if "date_end" in spans else (
+        start_end if precision in ("month", "year") else None)
+    if end is not None and end < start:
+        errors.add("date_end", _l("The end is before the start."))
+    # "Some time in this year" must not reach into days that have not happened yet.
+    if end is not None and end > today:
+        end = today
+    return {"date_start": start, "date_end": end, "date_precision": precision}
+
+
+def clean_url(value, field: str, errors: Errors) -> str:
+    url = clean_text(value, field, errors, required=True, max_length=MAX_URL)
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            errors.add(field, _l("Only http and https links are accepted."))
+    return url
+
+
+def clean_texts(value, field: str, errors: Errors, *, max_length: int) -> dict:
+    """A mapping language -> text; empty translations are dropped."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        errors.add(field, _l("Must be a mapping of language to text."))
+        return {}
+    texts = {}
+    for language, text in value.items():
+        if language not in LANGUAGES:
+            errors.add(field, _l("Unknown language: %(value)s.", value=str(language)[:10]))
+            continue
+        cleaned = clean_text(text, field, errors, max_length=max_length, multiline=True)
+        if cleaned:
+            texts[language] = cleaned
+    return texts
+
+
+def _clean_rows(rows, field: str, errors: Errors, limit: int, clean_row) -> list:
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        errors.add(field, _l("Must be a list of objects."))
+        return []
+    if len(rows) > limit:
+        errors.add(field, _l("Too many entries: at most %(n)s.", n=limit))
+        return []
+    return [clean_row(row, f"{field}-{i}", errors) for i, row in enumerate(rows)]
+
+
+def _row_id(row: dict):
+    value = row.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
+    return {
+        "id": _row_id(row),
+        "role": clean_choice(row.get("role"), PERSON_ROLES, f"{prefix}-role", errors, default="victim"),
+        "pseudonym": clean_text(row.get("pseudonym"), f"{prefix}-pseudonym", errors, required=True),
+        "legal_name": clean_text(row.get("legal_name"), f"{prefix}-legal_name", errors),
+        "contact": clean_text(row.get("contact"), f"{prefix}-contact", errors, max_length=2000,
+                              multiline=True),
+        "citizenship": _clean_country(row.get("citizenship"), f"{prefix}-citizenship", errors),
+        "sex": clean_choice(row.get("sex"), SEXES, f"{prefix}-sex", errors, default="unknown"),
+        "age": clean_int(row.get("age"), f"{prefix}-age", errors, maximum=120),
+        "consent": clean_choice(row.get("consent"), CONSENTS, f"{prefix}-consent", errors,
+                                default="none"),
+    }
+
+
+def _clean_country(value, field: str, errors: Errors) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not geo.is_country(value):
+        errors.add(field, _l("Unknown country code."))
+        return ""
+    return value
+
+
+def clean_evidence_link(row: dict, prefix: str, errors: Errors) -> dict:
+    return {
+        "id": _row_id(row),
+        "kind": clean_code("evidence_kinds", row.get("kind"), f"{prefix}-kind", errors, required=True),
+        "url": clean_url(row.get("url"), f"{prefix}-url", errors),
+        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
+                                  max_length=2000, multiline=True),
+    }
+
+
+def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = None,
+                   facility_pending: bool = False) -> dict:
+    """Validate a whole incident; ``facility_pending`` when its facility is being created with it.
+
+    :raise ValidationFailed: with every field's messages; nothing is half-accepted.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed(_l("Expected a JSON object."))
+    errors = Errors()
+    today = today or datetime.date.today()
+    clean = clean_dates(data, errors, today)
+    facility = data.get("facility")
+    if isinstance(facility, str) and facility.isdigit():
+        facility = int(facility)
+    if facility_pending:
+        facility = None
+    elif not isinstance(facility, int) or isinstance(facility, bool) or \
+            Facility.get_or_none(Facility.id == facility) is None:
+        errors.add("facility", _l("Choose a facility."))
+        facility = None
+    original = clean_choice(data.get("original_language"), LANGUAGES, "original_language", errors,
+                            default="en")
+    title = clean_texts(data.get("title"), "title", errors, max_length=MAX_TITLE)
+    narrative = clean_texts(data.get("narrative"), "narrative", errors, max_length=max_text)
+    if "title" not in errors and original not in title:
+        errors.add("title", _l("A title in the original language is required."))
+    if "narrative" not in errors and original not in narrative:
+        errors.add("narrative", _l("A narrative in the original language is required."))
+    graphic = data.get("graphic", False)
+    if not isinstance(graphic, bool):
+        errors.add("graphic", _l("Must be true or false."))
+    clean.update({
+        "facility": facility,
+        "original_language": original,
+        "title": title,
+        "narrative": narrative,
+        "abuse": clean_codes("abuse", data.get("abuse"), "abuse", errors, required=True),
+        "perpetrators": clean_codes("perpetrators", data.get("perpetrators"), "perpetrators", errors),
+        "victims_count": clean_int(data.get("victims_count"), "victims_count", errors),
+        "violation_status": clean_code("violation_status", data.get("violation_status"),
+                                       "violation_status", errors),
+        "graphic": graphic is True,
+        "persons": _clean_rows(data.get("persons"), "persons", errors, MAX_PERSONS, clean_person),
+        "evidence": _clean_rows(data.get("evidence"), "evidence", errors, MAX_EVIDENCE,
+                                clean_evidence_link),
+    })
+    errors.raise_if_any()
+    return clean
+
+
+def clean_facility(data: dict) -> dict:
+    """Validate a facility.
+
+    :raise ValidationFailed: with every field's messages.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed(_l("Expected a JSON object."))
+    errors = Errors()
+    names = clean_texts(data.get("names"), "names", errors, max_length=MAX_SHORT)
+    if "names" not in errors and not names:
+        errors.add("names", _l("Give the facility's name in at least one language."))
+    aliases = data.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [a for a in re.split(r"[\n;]", aliases)]
+    if not isinstance(aliases, list) or len(aliases) > MAX_ALIASES:
+        errors.add("aliases", _l("Too many entries: at most %(n)s.", n=MAX_ALIASES))
+        aliases = []
+    aliases = list(dict.fromkeys(a for a in (clean_text(a, "aliases", errors) for a in aliases) if a))
+    country = data.get("country")
+    if not isinstance(country, str) or not geo.is_country(country):
+        errors.add("country", _l("Choose a country."))
+    region = data.get("region") or None
+    if region is not None and (not isinstance(region, str) or not geo.is_region_of(region, country)):
+        errors.add("region", _l("Choose a region of the chosen country."))
+        region = None
+    latitude = _clean_coordinate(data.get("latitude"), "latitude", errors, 90)
+    longitude = _clean_coordinate(data.get("longitude"), "longitude", errors, 180)
+    if (latitude is None) != (longitude is None) and not errors.get("latitude") \
+            and not errors.get("longitude"):
+        errors.add("longitude", _l("Give both coordinates or neither."))
+    clean = {
+        "names": names,
+        "aliases": aliases,
+        "type": clean_code("facility_types", data.get("type"), "type", errors, required=True),
+        "country": country,
+        "region": region,
+        "locality": clean_text(data.get("locality"), "locality", errors),
+        "latitude": latitude,
+        "longitude": longitude,
+        "authority": clean_text(data.get("authority"), "authority", errors),
+        "notes": clean_text(data.get("notes"), "notes", errors, max_length=5000, multiline=True),
+    }
+    errors.raise_if_any()
+    return clean
+
+
+def _clean_coordinate(value, field: str, errors: Errors, limit: int):
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors.add(field, _l("Must be a number."))
+        return None
+    if isinstance(value, bool) or not -limit <= number <= limit or number != number:
+        errors.add(field, _l("Must be between %(lo)s and %(hi)s.", lo=-limit, hi=limit))
+        return None
+    return number

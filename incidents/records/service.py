@@ -1,0 +1,185 @@
+"""Creating, editing and reading incidents and facilities: the services behind pages and API."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from .. import audit, policy
+from ..db import database
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..models import Facility, Incident, PublishedIncident, utcnow
+from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from . import schema
+
+
+@dataclass
+class IncidentView:
+    """What one reader may see of one incident."""
+
+    incident: Incident | None  # the working copy, for those who may read it
+    data: dict  # snapshot shape, redacted unless ``confidential``
+    public: bool  # True when ``data`` is the published revision
+    confidential: bool
+    published: PublishedIncident | None
+
+
+def _has_confidential(data: dict) -> bool:
+    return any(person.get(field) for person in data.get("persons", [])
+               for field in policy.CONFIDENTIAL_PERSON_FIELDS if field != "consent")
+
+
+def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> IncidentView:
+    """The working copy for those who may read it, otherwise the published revision.
+
+    :raise NotFound: nothing this reader may see (drafts, rejected, retracted for the public).
+    """
+    incident = Incident.get_or_none(Incident.id == incident_id)
+    published = PublishedIncident.get_or_none(PublishedIncident.incident == incident_id)
+    if incident is not None and policy.can_read_working_copy(user, incident) and not prefer_public:
+        data = snapshot(incident)
+        confidential = policy.can_read_confidential(user, incident)
+        if confidential and _has_confidential(data):
+            with database.atomic():
+                audit.record(user, "incident.view_confidential", incident)
+        elif not confidential:
+            data = policy.redact_incident(data)
+        return IncidentView(incident, data, False, confidential, published)
+    if published is None:
+        raise NotFound(_l("No such incident."))
+    return IncidentView(None, dict(published.public_data), True, False, published)
+
+
+def changes_since_published(incident: Incident) -> list:
+    """(field, published value, current value) for a reviewer comparing a pending revision."""
+    published = get_revision(incident, incident.published_revision)
+    return diff(published.snapshot if published else None, snapshot(incident))
+
+
+def _create_facility_row(clean: dict, user) -> Facility:
+    facility = Facility.create(created_by=user, search_text=facility_search_text(clean), **clean)
+    audit.record(user, "facility.create", facility)
+    return facility
+
+
+def create_incident(data: dict, user, *, max_text: int, new_facility: dict | None = None) -> Incident:
+    """Create a draft, optionally with a new facility entered on the way.
+
+    :raise Forbidden: the user may not create incidents (or facilities, when one is new).
+    :raise ValidationFailed: with every field's messages; nothing is saved.
+    """
+    if not policy.can_create_incident(user):
+        raise Forbidden(_l("You may not create incidents."))
+    errors: dict = {}
+    facility_clean = None
+    if new_facility is not None:
+        if not policy.can_create_facility(user):
+            raise Forbidden(_l("You may not create facilities."))
+        try:
+            facility_clean = schema.clean_facility(new_facility)
+        except ValidationFailed as exc:
+            errors.update({"new_facility-" + k: v for k, v in exc.fields.items()})
+    try:
+        clean = schema.clean_incident(data, max_text=max_text, facility_pending=new_facility is not None)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(_l("Please correct the marked fields."), errors)
+    with database.atomic():
+        if facility_clean is not None:
+            clean["facility"] = _create_facility_row(facility_clean, user).id
+        now = utcnow()
+        incident = Incident(created_by=user, updated_by=user, created_at=now, updated_at=now,
+                            status="draft", version=1)
+        apply_snapshot(incident, clean, user)
+        incident.reference = f"INC-{incident.id:06d}"
+        incident.save()
+        save_revision(incident, user)
+        audit.record(user, "incident.create", incident)
+    return incident
+
+
+def update_incident(incident_id: int, data: dict, user, *, version, max_text: int) -> Incident:
+    """Save an edit. Editing a published incident makes a pending revision (status draft).
+
+    :raise NotFound: no such incident, or the user may not see its working copy.
+    :raise Forbidden: the user may not edit it in its current state.
+    :raise Conflict: someone saved after ``version`` was read.
+    :raise ValidationFailed: with every field's messages; nothing is saved.
+    """
+    incident = Incident.get_or_none(Incident.id == incident_id)
+    if incident is None or not policy.can_read_working_copy(user, incident):
+        raise NotFound(_l("No such incident."))
+    if not policy.can_edit_incident(user, incident):
+        raise Forbidden(_l("This incident cannot be edited by you in its current state."))
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
+    clean = schema.clean_incident(data, max_text=max_text)
+    with database.atomic():
+        # Compare-and-set on the version: of two saves from the same page, exactly one wins.
+        claimed = (Incident.update(version=version + 1, updated_by=user, updated_at=utcnow())
+                   .where((Incident.id == incident_id) & (Incident.version == version)).execute())
+        if not claimed:
+            raise Conflict(_l("Someone saved this incident after you opened it. "
+                              "Your changes were not saved: reload the page and apply them again."))
+        incident = Incident.get_by_id(incident_id)
+        if incident.status == "published":
+            incident.status = "draft"
+        apply_snapshot(incident, clean, user)
+        save_revision(incident, user)
+        audit.record(user, "incident.update", incident, version=incident.version)
+    return incident
+
+
+def facility_search_text(clean: dict) -> str:
+    return "\n".join([*clean["names"].values(), *clean["aliases"], clean["locality"]]).casefold()
+
+
+def create_facility(data: dict, user) -> Facility:
+    """:raise Forbidden: not allowed. :raise ValidationFailed: bad fields."""
+    if not policy.can_create_facility(user):
+        raise Forbidden(_l("You may not create facilities."))
+    clean = schema.clean_facility(data)
+    with database.atomic():
+        return _create_facility_row(clean, user)
+
+
+def update_facility(facility_id: int, data: dict, user) -> Facility:
+    """:raise NotFound: no such facility. :raise Forbidden: not allowed. :raise ValidationFailed."""
+    facility = Facility.get_or_none(Facility.id == facility_id)
+    if facility is None:
+        raise NotFound(_l("No such facility."))
+    if not policy.can_edit_facility(user):
+        raise Forbidden(_l("You may not edit facilities."))
+    clean = schema.clean_facility(data)
+    with database.atomic():
+        for key, value in clean.items():
+            setattr(facility, key, value)
+        facility.search_text = facility_search_text(clean)
+        facility.updated_at = utcnow()
+        facility.save()
+        audit.record(user, "facility.update", facility)
+    return facility
+
+
+def find_facilities(q: str = "", limit: int = 50) -> list[Facility]:
+    """Facilities whose names, aliases or locality contain ``q`` in any script."""
+    query = Facility.select().order_by(Facility.id)
+    q = (q or "").strip().casefold()[:200]
+    if q:
+        query = query.where(Facility.search_text.contains(q))
+    return list(query.limit(limit))
+
+
+def working_copies(user, status: str | None = None):
+    """Incidents in any state that this user may see in staff lists, newest first."""
+    if not policy.can_list_working_copies(user):
+        raise Forbidden(_l("You may not list unpublished incidents."))
+    query = Incident.select().order_by(Incident.updated_at.desc(), Incident.id.desc())
+    if policy.role_of(user) == "contributor":
+        query = query.where(Incident.created_by == user.id)
+    if status:
+        query = query.where(Incident.status == status)
+    return query

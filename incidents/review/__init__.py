@@ -1,0 +1,1 @@
+"""The review queue and the buttons that move incidents through the workflow."""

@@ -1,0 +1,115 @@
+"""Snapshots of incidents: what every save keeps, and what changed between two of them."""
+from __future__ import annotations
+
+import datetime
+
+from .models import EvidenceItem, Incident, IncidentTerm, Person, Revision, utcnow
+
+TERM_VOCABULARIES = ("abuse", "perpetrators")
+SCALAR_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
+                 "title", "narrative", "victims_count", "violation_status", "graphic")
+
+
+def snapshot(incident: Incident) -> dict:
+    """The whole incident as plain data, in the shape the JSON API reads and writes."""
+    terms: dict[str, list[str]] = {name: [] for name in TERM_VOCABULARIES}
+    for term in incident.terms.order_by(IncidentTerm.id):
+        terms.setdefault(term.vocabulary, []).append(term.code)
+    return {
+        "reference": incident.reference,
+        "facility": incident.facility_id,
+        "date_start": incident.date_start.isoformat(),
+        "date_end": incident.date_end.isoformat() if incident.date_end else None,
+        "date_precision": incident.date_precision,
+        "original_language": incident.original_language,
+        "title": dict(incident.title),
+        "narrative": dict(incident.narrative),
+        "abuse": terms["abuse"],
+        "perpetrators": terms["perpetrators"],
+        "victims_count": incident.victims_count,
+        "violation_status": incident.violation_status,
+        "graphic": incident.graphic,
+        "persons": [
+            {"id": p.id, "role": p.role, "pseudonym": p.pseudonym, "legal_name": p.legal_name,
+             "contact": p.contact, "citizenship": p.citizenship, "sex": p.sex, "age": p.age,
+             "consent": p.consent}
+            for p in incident.persons.order_by(Person.position, Person.id)
+        ],
+        "evidence": [
+            {"id": e.id, "kind": e.kind, "url": e.url, "description": e.description}
+            for e in incident.evidence.order_by(EvidenceItem.position, EvidenceItem.id)
+        ],
+    }
+
+
+def latest_number(incident: Incident) -> int:
+    """Number of the newest revision; 0 when none was saved yet."""
+    return (Revision.select(Revision.number).where(Revision.incident == incident)
+            .order_by(Revision.number.desc()).scalar() or 0)
+
+
+def save_revision(incident: Incident, author) -> Revision:
+    """Keep the incident as it is now; call inside the transaction of the save."""
+    number = latest_number(incident) + 1
+    return Revision.create(incident=incident, number=number, snapshot=snapshot(incident),
+                           author=author, created_at=utcnow())
+
+
+def get_revision(incident: Incident, number: int | None) -> Revision | None:
+    if number is None:
+        return None
+    return Revision.get_or_none((Revision.incident == incident) & (Revision.number == number))
+
+
+def _without_ids(items: list[dict]) -> list[dict]:
+    return [{k: v for k, v in item.items() if k != "id"} for item in items]
+
+
+def diff(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
+    """(field, old, new) for every top-level field that differs; ``before`` None means all new."""
+    before = before or {}
+    changes = []
+    for key, new in after.items():
+        old = before.get(key)
+        if key in ("persons", "evidence"):
+            old, new = _without_ids(old or []), _without_ids(new)
+        if old != new:
+            changes.append((key, old, new))
+    return changes
+
+
+def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict) -> None:
+    """Make ``incident``'s persons or evidence items equal ``rows``: update by id, add, remove."""
+    existing = {row.id: row for row in model.select().where(model.incident == incident)}
+    kept = set()
+    for position, data in enumerate(rows):
+        values = {k: v for k, v in data.items() if k != "id"}
+        row = existing.get(data.get("id"))
+        if row is None:
+            model.create(incident=incident, position=position, **defaults, **values)
+            continue
+        kept.add(row.id)
+        model.update(position=position, **values).where(model.id == row.id).execute()
+    removed = [row_id for row_id in existing if row_id not in kept]
+    if removed:
+        model.delete().where(model.id.in_(removed)).execute()
+
+
+def apply_snapshot(incident: Incident, data: dict, actor) -> None:
+    """Write validated incident data (the snapshot shape) into the working copy and save it.
+
+    Run it inside the transaction of the change.
+    """
+    for field in SCALAR_FIELDS:
+        setattr(incident, field, data[field])
+    for field in ("date_start", "date_end"):
+        value = data[field]
+        setattr(incident, field, datetime.date.fromisoformat(value) if isinstance(value, str) else value)
+    incident.save()
+    IncidentTerm.delete().where(IncidentTerm.incident == incident).execute()
+    rows = [{"incident": incident, "vocabulary": name, "code": code}
+            for name in TERM_VOCABULARIES for code in dict.fromkeys(data.get(name, []))]
+    if rows:
+        IncidentTerm.insert_many(rows).execute()
+    _sync_children(Person, incident, data.get("persons", []), {})
+    _sync_children(EvidenceItem, incident, data.get("evidence", []), {"created_by": actor})

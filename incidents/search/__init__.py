@@ -1,0 +1,1 @@
+"""Finding published incidents: the public list, filters and facets."""

@@ -1,0 +1,156 @@
+"""Controlled vocabularies and their translations.
+
+Each vocabulary is a JSON file in ``incidents/vocabularies/``: terms with a code, the HURIDOCS
+code they file under, a parent and labels per language. Terms are data, not interface
+strings, so their labels live beside them rather than in the gettext catalogs; the small
+fixed lists below (roles, precisions, consent) are interface strings and go through gettext.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask_babel import lazy_gettext as _l
+
+VOCAB_DIR = os.path.join(os.path.dirname(__file__), "vocabularies")
+VOCABULARIES = ("abuse", "perpetrators", "violation_status", "evidence_kinds", "facility_types")
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    huridocs: str
+    parent: str | None
+    selectable: bool
+    local: bool
+    labels: dict
+    depth: int
+
+    def label(self, language: str) -> str:
+        return self.labels.get(language) or self.labels[FALLBACK_LANGUAGE]
+
+
+class UnknownVocabulary(KeyError):
+    """Raised for a vocabulary name that does not exist."""
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> tuple[Term, ...]:
+    if name not in VOCABULARIES:
+        raise UnknownVocabulary(name)
+    with open(os.path.join(VOCAB_DIR, name + ".json"), encoding="utf-8") as handle:
+        raw = json.load(handle)["terms"]
+    depth: dict[str, int] = {}
+    terms = []
+    for item in raw:
+        depth[item["code"]] = depth[item["parent"]] + 1 if item["parent"] else 0
+        terms.append(Term(item["code"], item["huridocs"], item["parent"], item["selectable"],
+                          item.get("local", False), item["labels"], depth[item["code"]]))
+    return tuple(terms)
+
+
+def all_terms(name: str) -> tuple[Term, ...]:
+    """Every term of a vocabulary, headings included, in display order."""
+    return _load(name)
+
+
+@lru_cache(maxsize=None)
+def _index(name: str) -> dict[str, Term]:
+    return {term.code: term for term in _load(name)}
+
+
+def get(name: str, code: str) -> Term | None:
+    return _index(name).get(code)
+
+
+def is_selectable(name: str, code: str) -> bool:
+    """True when ``code`` is a term a record may carry (headings may not)."""
+    term = get(name, code)
+    return term is not None and term.selectable
+
+
+def label(name: str, code: str | None, language: str) -> str:
+    """The term's label in ``language``; the code itself when the term is unknown."""
+    if not code:
+        return ""
+    term = get(name, code)
+    return term.label(language) if term else code
+
+
+def choices(name: str, language: str) -> list[tuple[str, str]]:
+    """(code, label) pairs of selectable terms, indented under their headings."""
+    return [(t.code, "\u2003" * max(t.depth - 1, 0) + t.label(language))
+            for t in _load(name) if t.selectable]
+
+
+def grouped_choices(name: str, language: str) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    """Selectable terms grouped under their top-level heading, for checkbox lists."""
+    groups: list[tuple[str, list[tuple[str, str, int]]]] = []
+    for term in _load(name):
+        if term.depth == 0:
+            groups.append((term.label(language), []))
+            if not term.selectable:
+                continue
+        groups[-1][1].append((term.code, term.label(language), term.depth))
+    return groups
+
+
+# Fixed lists of the domain, translated through the catalogs.
+DATE_PRECISION_LABELS = {
+    "day": _l("Exact day"),
+    "month": _l("Month known"),
+    "year": _l("Year known"),
+    "circa": _l("Approximate (circa)"),
+}
+PERSON_ROLE_LABELS = {
+    "victim": _l("Victim"),
+    "witness": _l("Witness"),
+    "perpetrator": _l("Alleged perpetrator"),
+    "informant": _l("Informant"),
+}
+SEX_LABELS = {
+    "unknown": _l("Unknown"),
+    "male": _l("Male"),
+    "female": _l("Female"),
+    "other": _l("Other"),
+}
+CONSENT_LABELS = {
+    "none": _l("No consent to publication"),
+    "anonymised": _l("Anonymised publication"),
+    "named": _l("Publication under own name"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "published": _l("Published"),
+    "rejected": _l("Rejected"),
+    "retracted": _l("Retracted"),
+}
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "reviewer": _l("Reviewer"),
+    "contributor": _l("Contributor"),
+    "lawyer": _l("Lawyer"),
+    "researcher": _l("Researcher"),
+}
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
+FIELD_LABELS = {
+    "reference": _l("Reference"),
+    "facility": _l("Facility"),
+    "date_start": _l("Start"),
+    "date_end": _l("End"),
+    "date_precision": _l("Date precision"),
+    "original_language": _l("Original language"),
+    "title": _l("Title"),
+    "narrative": _l("What happened"),
+    "abuse": _l("What was done"),
+    "perpetrators": _l("Alleged perpetrators"),
+    "victims_count": _l("Number of victims"),
+    "violation_status": _l("Violation status"),
+    "graphic": _l("Graphic content"),
+    "persons": _l("People involved"),
+    "evidence": _l("Evidence"),
+}

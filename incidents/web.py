@@ -1,0 +1,163 @@
+"""Wiring for the web: login, CSRF, babel, the deny-by-default gate, headers, errors, templates."""
+from __future__ import annotations
+
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import Babel
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import geo, i18n, policy, vocab
+from .auth import credentials
+from .config import LANGUAGES
+from .errors import ServiceError
+from .models import Incident, User
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message, fields: dict | None = None):
+    body = {"error": {"code": code, "message": str(message),
+                      "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()}}}
+    return jsonify(body), status
+
+
+def init_web(app) -> None:
+    Babel(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if _is_api():
+            return api_error(401, "unauthorized", _("Sign in or send an API token."))
+        flash(_("Please sign in to see this page."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    from .api import bp as api_bp
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .records.routes import bp as records_bp
+    from .review.routes import bp as review_bp
+    from .search.routes import bp as public_bp
+
+    # The API authenticates by bearer token, not by cookie, so a forged cross-site request
+    # carries no credentials: CSRF tokens are for the cookie-authenticated pages.
+    csrf.exempt(api_bp)
+    for blueprint in (public_bp, auth_bp, records_bp, review_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def api_credentials():
+        """API callers authenticate with a bearer token; a browser session counts for GET only."""
+        if not _is_api():
+            return None
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _sep, token = header.partition(" ")
+            user = credentials.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                return api_error(401, "invalid_token", _("The API token is not valid."))
+            g._login_user = user  # Flask-Login's per-request user, without touching the session
+        elif request.method not in ("GET", "HEAD", "OPTIONS"):
+            # A cookie alone must never authorise a write: that is what CSRF would exploit.
+            g._login_user = login_manager.anonymous_user()
+        return None
+
+    @app.before_request
+    def deny_by_default():
+        """Everything not listed in ``policy.PUBLIC_ENDPOINTS`` needs a signed-in user."""
+        if request.endpoint is None or request.endpoint in policy.PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if current_user.is_authenticated or request.endpoint not in policy.PUBLIC_ENDPOINTS:
+            # Pages with unpublished or confidential data must not linger in shared caches.
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        message = _("The form expired or was sent from elsewhere. Please try again.")
+        if _is_api():
+            return api_error(400, "csrf", message)
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc):
+        if _is_api():
+            return api_error(exc.status, exc.code, exc.message, exc.fields)
+        return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        messages = {
+            400: _("The request could not be understood."),
+            401: _("Please sign in."),
+            403: _("You may not do this."),
+            404: _("There is nothing here."),
+            405: _("This address does not accept that kind of request."),
+            413: _("What you sent is too large."),
+        }
+        message = messages.get(exc.code, _("Something went wrong."))
+        if _is_api():
+            return api_error(exc.code, exc.name.lower().replace(" ", "_"), message)
+        return render_template("errors/error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc):
+        # Never a stack trace to the visitor; the log keeps it for the administrator.
+        app.logger.exception("Unhandled error on %s", request.path)
+        message = _("Something went wrong on our side. Nothing was saved.")
+        if _is_api():
+            return api_error(500, "server_error", message)
+        return render_template("errors/error.html", code=500, message=message), 500
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "policy": policy,
+            "vocab": vocab,
+            "geo": geo,
+            "lang": i18n.language(),
+            "LANGUAGES": LANGUAGES,
+            "pick_text": i18n.pick_text,
+            "format_incident_date": i18n.format_incident_date,
+            "review_queue_count": _review_queue_count,
+            "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
+        }
+
+
+def _review_queue_count() -> int:
+    if not policy.can_see_review_queue(current_user):
+        return 0
+    return Incident.select().where(Incident.status == "in_review").count()

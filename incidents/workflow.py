@@ -1,0 +1,142 @@
+"""The review state machine: every transition checked, in one transaction, logged.
+
+    draft --submit--> in_review --approve--> published --retract--> retracted
+      ^                   |   \\--reject--> rejected
+      +--request_changes--+
+
+An edit of a published incident is a pending revision (status draft or in_review) while the
+public keeps reading the last approved one; rejecting such an edit restores the published
+revision instead of ending the incident's life.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from . import audit, policy
+from .db import database
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .models import Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, utcnow
+from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
+
+ACTIONS = ("submit", "approve", "request_changes", "reject", "retract")
+# action -> states it may start from
+SOURCES = {
+    "submit": ("draft",),
+    "approve": ("in_review",),
+    "request_changes": ("in_review",),
+    "reject": ("in_review",),
+    "retract": ("published", "draft", "in_review"),
+}
+# The author must learn why their work was turned back.
+COMMENT_REQUIRED = {"request_changes", "reject", "retract"}
+MAX_COMMENT_LENGTH = 5000
+
+
+def available_actions(user, incident: Incident) -> list[str]:
+    """The transitions this user may take on this incident now, for buttons and the API."""
+    return [action for action in ACTIONS
+            if _state_allows(incident, action) and policy.may_transition(user, incident, action)]
+
+
+def _state_allows(incident: Incident, action: str) -> bool:
+    if incident.status not in SOURCES[action]:
+        return False
+    # Retracting needs something public to withdraw.
+    return action != "retract" or incident.published_revision is not None
+
+
+def transition(incident_id: int, user, action: str, comment: str = "",
+               version: int | None = None) -> Incident:
+    """Move an incident along the workflow.
+
+    :raise NotFound: no such incident, or the user may not see its working copy.
+    :raise ValidationFailed: unknown action, or a missing or oversized comment.
+    :raise Forbidden: the policy refuses (e.g. approving one's own work).
+    :raise Conflict: the incident is not in a state for this action, or changed since ``version``.
+    """
+    comment = (comment or "").strip()
+    if action not in ACTIONS:
+        raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
+    if action in COMMENT_REQUIRED and not comment:
+        raise ValidationFailed(_l("Please say why, for the author."),
+                               {"comment": [_l("Please say why, for the author.")]})
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ValidationFailed(_l("The comment is too long."),
+                               {"comment": [_l("The comment is too long.")]})
+    with database.atomic():
+        incident = Incident.get_or_none(Incident.id == incident_id)
+        if incident is None or not policy.can_read_working_copy(user, incident):
+            raise NotFound(_l("No such incident."))
+        if version is not None and int(version) != incident.version:
+            raise Conflict(_l("Someone changed this incident after you opened it. "
+                              "Reload the page to see their changes."))
+        if not policy.may_transition(user, incident, action):
+            if action in policy.REVIEW_ACTIONS and policy.role_of(user) in policy.REVIEWERS:
+                raise Forbidden(_l("You cannot review your own work: another reviewer must do it."))
+            raise Forbidden(_l("You may not do this."))
+        if not _state_allows(incident, action):
+            raise Conflict(_l("This incident is not in a state where that is possible."))
+        before = incident.status
+        _apply(incident, user, action, latest_number(incident))
+        ReviewEvent.create(incident=incident, action=action, from_status=before,
+                           to_status=incident.status, actor=user, comment=comment,
+                           revision=latest_number(incident))
+        incident.review_comment = comment if action in COMMENT_REQUIRED else ""
+        incident.version += 1
+        incident.save()
+        audit.record(user, "incident." + action, incident, from_status=before,
+                     to_status=incident.status)
+    return incident
+
+
+def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
+    if action == "submit":
+        incident.status = "in_review"
+        incident.submitted_by = user
+    elif action == "request_changes":
+        incident.status = "draft"
+    elif action == "approve":
+        incident.status = "published"
+        incident.published_revision = revision_number
+        publish(incident, revision_number)
+    elif action == "reject":
+        if incident.published_revision is None:
+            incident.status = "rejected"
+        else:
+            # Only the pending edit is rejected: the working copy returns to what is public.
+            published = get_revision(incident, incident.published_revision)
+            incident.status = "published"
+            apply_snapshot(incident, published.snapshot, user)
+            save_revision(incident, user)
+    elif action == "retract":
+        incident.status = "retracted"
+        incident.published_revision = None
+        PublishedIncident.delete().where(PublishedIncident.incident == incident).execute()
+
+
+def _search_text(public: dict, facility: Facility) -> str:
+    parts = list(public["title"].values()) + list(public["narrative"].values())
+    parts += list(facility.names.values()) + list(facility.aliases) + [facility.locality]
+    return "\n".join(parts).casefold()
+
+
+def publish(incident: Incident, revision_number: int) -> PublishedIncident:
+    """Write the public projection of one revision: public fields only."""
+    revision = get_revision(incident, revision_number)
+    public = policy.redact_incident(revision.snapshot)
+    facility = Facility.get_by_id(public["facility"])
+    PublishedIncident.delete().where(PublishedIncident.incident == incident).execute()
+    row = PublishedIncident.create(
+        incident=incident, reference=incident.reference, facility=facility,
+        country=facility.country, region=facility.region,
+        date_start=public["date_start"], date_end=public["date_end"],
+        date_precision=public["date_precision"], original_language=public["original_language"],
+        title=public["title"], narrative=public["narrative"],
+        victims_count=public["victims_count"], violation_status=public["violation_status"],
+        graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
+        published_at=utcnow())
+    rows = [{"incident": row, "vocabulary": name, "code": code}
+            for name in TERM_VOCABULARIES for code in dict.fromkeys(public[name])]
+    if rows:
+        PublishedTerm.insert_many(rows).execute()
+    return row

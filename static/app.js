@@ -1,0 +1,63 @@
+// Progressive enhancement only: every form works without this file.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", function () {
+  // The "new facility" fields matter only when "a facility not in the list" is chosen.
+  document.querySelectorAll("[data-show-when]").forEach(function (block) {
+    var rule = block.getAttribute("data-show-when").split("=");
+    var select = document.querySelector("[name='" + rule[0] + "']");
+    if (!select) { return; }
+    var sync = function () { block.hidden = select.value !== rule[1]; };
+    select.addEventListener("change", sync);
+    sync();
+  });
+
+  // Region lists follow the chosen country.
+  document.querySelectorAll(".field.country select").forEach(function (country) {
+    var container = country.closest("fieldset, form");
+    var region = container && container.querySelector(".field.region select");
+    if (!region) { return; }
+    country.addEventListener("change", function () {
+      var url = "/regions?country=" + encodeURIComponent(country.value);
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+        .then(function (data) {
+          var first = region.options[0];
+          region.innerHTML = "";
+          region.appendChild(first);
+          data.items.forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.code;
+            option.textContent = item.name;
+            region.appendChild(option);
+          });
+        });
+    });
+  });
+
+  // "Add another" copies the last row with its fields emptied and renumbered.
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    var rows = document.querySelector("[data-rows='" + button.getAttribute("data-add-row") + "']");
+    if (!rows) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var all = rows.querySelectorAll("[data-row]");
+      var last = all[all.length - 1];
+      var copy = last.cloneNode(true);
+      var index = all.length;
+      copy.querySelectorAll("[name], [id], [for]").forEach(function (el) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/-\d+-/, "-" + index + "-")); }
+        });
+        if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+        else if (el.type !== "checkbox" && el.value !== undefined && el.tagName !== "LABEL") { el.value = ""; }
+      });
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      copy.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+      rows.appendChild(copy);
+      var focus = copy.querySelector("input:not([type=hidden]), select");
+      if (focus) { focus.focus(); }
+    });
+  });
+});
