@@ -19,6 +19,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 template_folder=os.path.join(root, "templates"),
                 static_folder=os.path.join(root, "static"))
     settings = load_settings(instance_path, config)
+    # UTF-8 JSON: Cyrillic stays readable (and searchable) in API answers and exports.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     app.config.from_mapping(
         SETTINGS=settings,
         SECRET_KEY=settings.SECRET_KEY,
@@ -33,7 +36,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(root, "translations"),
         BABEL_DEFAULT_LOCALE="en",
-        JSON_SORT_KEYS=False,
     )
     # Flask's own keys (WTF_CSRF_ENABLED in tests, say) pass straight through.
     app.config.update({k: v for k, v in config.items() if k not in settings.__dataclass_fields__})

@@ -19,6 +19,15 @@ class ValidationFailed(ServiceError):
     code = "validation_failed"
 
 
+class BadRequest(ServiceError):
+    """The request itself is malformed (not JSON, not an object)."""
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(ServiceError):
     """The record does not exist, or the caller may not know that it does."""
 

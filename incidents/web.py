@@ -34,7 +34,6 @@ def api_error(status: int, code: str, message, fields: dict | None = None):
 
 def init_web(app) -> None:
     Babel(app, locale_selector=i18n.select_locale)
-    csrf.init_app(app)
 
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
@@ -90,6 +89,10 @@ def init_web(app) -> None:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None
+
+    # After the gate, so an anonymous POST is sent to the login page rather than refused for
+    # its token: the visitor learns what to do.
+    csrf.init_app(app)
 
     @app.after_request
     def security_headers(response):

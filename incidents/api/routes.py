@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import i18n, policy, vocab, workflow
 from ..config import LANGUAGES
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..models import STATUSES, Facility, Incident
 from ..records import service
 from ..revisions import snapshot
@@ -31,7 +31,7 @@ def _language() -> str:
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed(_l("Send a JSON object with Content-Type: application/json."))
+        raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
     return body
 
 
@@ -87,6 +87,8 @@ def incident_list():
 
 
 def _working_copy_list(status: str, filters, language: str):
+    if not policy.is_signed_in(_user()):
+        raise Unauthenticated(_l("Sign in or send an API token."))
     if not policy.can_list_working_copies(_user()):
         raise Forbidden(_l("Only staff may filter by review status."))
     if status not in STATUSES:

@@ -48,8 +48,7 @@ def login():
                 audit.record(user, "user.login", user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
         flash(_("Wrong e-mail or password, or the account is deactivated."), "error")
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" or \
-        form.errors == {} else 400
+    return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/logout", methods=["POST"])

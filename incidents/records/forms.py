@@ -39,7 +39,7 @@ class EvidenceLinkForm(Form):
 
 
 class FacilityFields(Form):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Facility name"))
     name_language = _select(_l("Language of the name"))
     aliases = TextAreaField(_l("Other names and spellings, one per line"))
     type = _select(_l("Type"))

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import geo, vocab
 from ..config import LANGUAGES
-from ..errors import ValidationFailed
+from ..errors import BadRequest, ValidationFailed
 from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
 
 MAX_TITLE = 300
@@ -275,7 +275,7 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
     :raise ValidationFailed: with every field's messages; nothing is half-accepted.
     """
     if not isinstance(data, dict):
-        raise ValidationFailed(_l("Expected a JSON object."))
+        raise BadRequest(_l("Expected a JSON object."))
     errors = Errors()
     today = today or datetime.date.today()
     clean = clean_dates(data, errors, today)
@@ -324,7 +324,7 @@ def clean_facility(data: dict) -> dict:
     :raise ValidationFailed: with every field's messages.
     """
     if not isinstance(data, dict):
-        raise ValidationFailed(_l("Expected a JSON object."))
+        raise BadRequest(_l("Expected a JSON object."))
     errors = Errors()
     names = clean_texts(data.get("names"), "names", errors, max_length=MAX_SHORT)
     if "names" not in errors and not names:

@@ -129,32 +129,34 @@ def search_published(filters: Filters, language: str) -> Page:
     return Page(items, total, filters.page, filters.per_page, facets(filters, language))
 
 
+def _counts(query, column):
+    """(value, count) of ``column`` over ``query``, most frequent first."""
+    count = fn.COUNT(PublishedIncident.incident)
+    return [(row[0], row[1]) for row in
+            query.select(column, count).group_by(column).order_by(count.desc(), column).tuples()]
+
+
 def facets(filters: Filters, language: str) -> dict:
     """Counts per facility, region, abuse type and year, each under the other filters."""
-    base = _filtered(filters, skip="facility")
-    facility_counts = (Facility.select(Facility, fn.COUNT(base.c.incident_id).alias("n"))
-                       .join(base, on=(base.c.facility_id == Facility.id))
-                       .group_by(Facility.id).order_by(fn.COUNT(base.c.incident_id).desc()))
-    region_base = _filtered(filters, skip="region")
-    regions = (region_base.select(PublishedIncident.region, fn.COUNT(PublishedIncident.incident).alias("n"))
-               .where(PublishedIncident.region.is_null(False))
-               .group_by(PublishedIncident.region).order_by(fn.COUNT(PublishedIncident.incident).desc()))
-    abuse_base = _filtered(filters, skip="abuse")
-    abuse = (PublishedTerm.select(PublishedTerm.code, fn.COUNT(PublishedTerm.incident).alias("n"))
-             .where((PublishedTerm.vocabulary == "abuse")
-                    & PublishedTerm.incident.in_(abuse_base.select(PublishedIncident.incident)))
-             .group_by(PublishedTerm.code).order_by(fn.COUNT(PublishedTerm.incident).desc()))
-    year = fn.SUBSTR(fn.CAST(PublishedIncident.date_start, "TEXT"), 1, 4)
-    years = (_filtered(filters).select(year.alias("year"), fn.COUNT(PublishedIncident.incident).alias("n"))
-             .group_by(year).order_by(year.desc()))
+    facility_counts = _counts(_filtered(filters, skip="facility"), PublishedIncident.facility)
+    names = {f.id: facility_name(f, language) for f in
+             Facility.select().where(Facility.id.in_([value for value, _n in facility_counts]))}
+    region_counts = _counts(_filtered(filters, skip="region")
+                            .where(PublishedIncident.region.is_null(False)), PublishedIncident.region)
+    abuse_ids = _filtered(filters, skip="abuse").select(PublishedIncident.incident)
+    count = fn.COUNT(PublishedTerm.incident)
+    abuse_counts = (PublishedTerm.select(PublishedTerm.code, count)
+                    .where((PublishedTerm.vocabulary == "abuse") & PublishedTerm.incident.in_(abuse_ids))
+                    .group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples())
+    year = PublishedIncident.date_start.year
+    year_counts = (_filtered(filters).select(year, fn.COUNT(PublishedIncident.incident))
+                   .group_by(year).order_by(year.desc()).tuples())
     return {
-        "facility": [{"value": f.id, "label": facility_name(f, language), "count": f.n}
-                     for f in facility_counts],
-        "region": [{"value": r.region, "label": geo.region_name(r.region, language), "count": r.n}
-                   for r in regions],
-        "abuse": [{"value": a.code, "label": vocab.label("abuse", a.code, language), "count": a.n}
-                  for a in abuse],
-        "year": [{"value": y.year, "label": y.year, "count": y.n} for y in years.objects()],
+        "facility": [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in facility_counts],
+        "region": [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in region_counts],
+        "abuse": [{"value": v, "label": vocab.label("abuse", v, language), "count": n}
+                  for v, n in abuse_counts],
+        "year": [{"value": int(v), "label": str(int(v)), "count": n} for v, n in year_counts],
     }
 
 

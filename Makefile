@@ -1,0 +1,42 @@
+# `make run` and `make test` set everything up on a fresh machine: the virtualenv, the pinned
+# requirements, the compiled translations and (for run) a migrated SQLite database.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export INCIDENTS_INSTANCE_PATH ?= $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup translations init-db demo extract update-translations clean-venv
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$' || true
+	@ls translations/*/LC_MESSAGES/messages.mo > /dev/null
+
+init-db: setup
+	$(BIN)/flask --app app init-db
+
+run: init-db
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+demo: init-db
+	$(BIN)/flask --app app demo
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-extract the interface strings after changing them, then merge them into each catalog.
+extract: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o translations/messages.pot .
+
+update-translations: extract
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations

@@ -1,0 +1,162 @@
+"""The review workflow: four eyes, comments, pending revisions, retraction."""
+from __future__ import annotations
+
+import pytest
+
+from factories import make_facility, make_incident, publish
+from incidents import audit, workflow
+from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from incidents.models import Incident, PublishedIncident, ReviewEvent, Revision
+from incidents.records import service
+from incidents.revisions import snapshot
+
+
+@pytest.fixture
+def facility(users):
+    return make_facility(users["contributor"])
+
+
+def test_full_cycle_publishes_and_logs_every_step(users, facility):
+    """draft -> in_review -> published, each step a review event and an audit entry."""
+    incident = make_incident(users["contributor"], facility)
+    assert incident.status == "draft" and not PublishedIncident.select().exists()
+    workflow.transition(incident.id, users["contributor"], "submit")
+    workflow.transition(incident.id, users["reviewer"], "approve")
+    incident = Incident.get_by_id(incident.id)
+    assert incident.status == "published" and incident.published_revision == 1
+    assert [e.action for e in incident.review_events.order_by(ReviewEvent.id)] == ["submit", "approve"]
+    assert PublishedIncident.get_by_id(incident.id).title["ru"] == "Пытки в больнице"
+    assert audit.verify() is None
+
+
+@pytest.mark.parametrize("action", ["approve", "request_changes", "reject"])
+def test_nobody_reviews_what_they_submitted(users, facility, action):
+    incident = make_incident(users["reviewer"], facility)
+    workflow.transition(incident.id, users["reviewer"], "submit")
+    with pytest.raises(Forbidden):
+        workflow.transition(incident.id, users["reviewer"], action, comment="why")
+    assert Incident.get_by_id(incident.id).status == "in_review"
+
+
+def test_a_reviewer_who_edited_cannot_approve(users, facility):
+    """Editing during review makes it the reviewer's work: another reviewer must approve."""
+    incident = make_incident(users["contributor"], facility)
+    workflow.transition(incident.id, users["contributor"], "submit")
+    data = snapshot(Incident.get_by_id(incident.id))
+    data["title"]["en"] = "Corrected title"
+    service.update_incident(incident.id, data, users["reviewer"], version=Incident.get_by_id(incident.id).version,
+                            max_text=20_000)
+    with pytest.raises(Forbidden):
+        workflow.transition(incident.id, users["reviewer"], "approve")
+    workflow.transition(incident.id, users["reviewer2"], "approve")
+    assert PublishedIncident.get_by_id(incident.id).title["en"] == "Corrected title"
+
+
+def test_contributors_and_lawyers_cannot_review(users, facility):
+    incident = make_incident(users["reviewer"], facility)
+    workflow.transition(incident.id, users["reviewer"], "submit")
+    with pytest.raises(NotFound):  # a contributor may not even see someone else's working copy
+        workflow.transition(incident.id, users["contributor"], "approve")
+    with pytest.raises(Forbidden):
+        workflow.transition(incident.id, users["lawyer"], "approve")
+
+
+def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    workflow.transition(incident.id, users["contributor"], "submit")
+    with pytest.raises(ValidationFailed):
+        workflow.transition(incident.id, users["reviewer"], "request_changes", comment="  ")
+    workflow.transition(incident.id, users["reviewer"], "request_changes",
+                        comment="Add the date the video was received.")
+    assert Incident.get_by_id(incident.id).status == "draft"
+    page = as_role("contributor").get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "Add the date the video was received." in page
+
+
+def test_wrong_state_is_a_conflict(users, facility):
+    incident = make_incident(users["contributor"], facility)
+    with pytest.raises(Conflict):
+        workflow.transition(incident.id, users["reviewer"], "approve")
+    with pytest.raises(ValidationFailed):
+        workflow.transition(incident.id, users["reviewer"], "destroy")
+
+
+def test_stale_version_is_refused(users, facility):
+    incident = make_incident(users["contributor"], facility)
+    workflow.transition(incident.id, users["contributor"], "submit")
+    with pytest.raises(Conflict):
+        workflow.transition(incident.id, users["reviewer"], "approve", version=incident.version - 1)
+
+
+def test_editing_published_keeps_the_public_version_until_approved(users, facility, client):
+    incident = make_incident(users["contributor"], facility)
+    publish(incident, users["contributor"], users["reviewer"])
+    data = snapshot(Incident.get_by_id(incident.id))
+    data["narrative"]["en"] = "A new, unreviewed claim."
+    service.update_incident(incident.id, data, users["contributor"],
+                            version=Incident.get_by_id(incident.id).version, max_text=20_000)
+    assert Incident.get_by_id(incident.id).status == "draft"
+    public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
+    assert "A new, unreviewed claim." not in public and "A prisoner was tied to a bed." in public
+    changes = dict((field, new) for field, _old, new in service.changes_since_published(
+        Incident.get_by_id(incident.id)))
+    assert set(changes) == {"narrative"}
+    workflow.transition(incident.id, users["contributor"], "submit")
+    workflow.transition(incident.id, users["reviewer"], "approve")
+    public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
+    assert "A new, unreviewed claim." in public
+
+
+def test_rejecting_a_pending_edit_restores_the_published_version(users, facility):
+    incident = make_incident(users["contributor"], facility)
+    publish(incident, users["contributor"], users["reviewer"])
+    data = snapshot(Incident.get_by_id(incident.id))
+    data["title"]["en"] = "Unfounded change"
+    service.update_incident(incident.id, data, users["contributor"],
+                            version=Incident.get_by_id(incident.id).version, max_text=20_000)
+    workflow.transition(incident.id, users["contributor"], "submit")
+    workflow.transition(incident.id, users["reviewer"], "reject", comment="Not supported by a source.")
+    incident = Incident.get_by_id(incident.id)
+    assert incident.status == "published" and incident.title["en"] == "Torture in the hospital"
+    assert PublishedIncident.get_by_id(incident.id).title["en"] == "Torture in the hospital"
+
+
+def test_reject_and_retract_keep_the_record(users, facility, client):
+    rejected = make_incident(users["contributor"], facility)
+    workflow.transition(rejected.id, users["contributor"], "submit")
+    workflow.transition(rejected.id, users["reviewer"], "reject", comment="Duplicate of INC-000001.")
+    published = make_incident(users["contributor"], facility)
+    publish(published, users["contributor"], users["reviewer"])
+    assert client.get(f"/incidents/{published.id}").status_code == 200
+    workflow.transition(published.id, users["reviewer"], "retract", comment="Consent withdrawn.")
+    for incident in (rejected, published):
+        assert Incident.get_by_id(incident.id).status in ("rejected", "retracted")
+        assert client.get(f"/incidents/{incident.id}").status_code == 404
+        assert Revision.select().where(Revision.incident == incident.id).exists()
+    assert not PublishedIncident.select().exists()
+
+
+def test_transition_from_the_page_needs_csrf_and_shows_the_result(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    contributor = as_role("contributor")
+    no_token = contributor.client.post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
+    assert no_token.status_code == 400
+    assert Incident.get_by_id(incident.id).status == "draft"
+    response = contributor.post(f"/incidents/{incident.id}/transition",
+                                data={"action": "submit", "version": incident.version})
+    assert response.status_code == 302
+    assert Incident.get_by_id(incident.id).status == "in_review"
+    reviewer = as_role("reviewer")
+    queue = reviewer.get("/review").get_data(as_text=True)
+    assert incident.reference in queue
+    reviewer.post(f"/incidents/{incident.id}/transition",
+                  data={"action": "approve", "version": Incident.get_by_id(incident.id).version})
+    assert Incident.get_by_id(incident.id).status == "published"
+
+
+def test_own_work_is_marked_in_the_queue(users, facility, as_role):
+    incident = make_incident(users["reviewer"], facility)
+    workflow.transition(incident.id, users["reviewer"], "submit")
+    page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert 'value="approve"' not in page
+    assert 'value="approve"' in as_role("reviewer2").get(f"/incidents/{incident.id}").get_data(as_text=True)
