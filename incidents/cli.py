@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .auth import credentials
 from .db import database, migrate
@@ -29,6 +29,7 @@ def first_admin_link() -> str | None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or migrate the schema (safe to run twice); print a first-administrator link if needed."""
     applied = migrate()
@@ -79,6 +80,7 @@ def users_token(email):
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Load the demo data set (English and Russian) and print the demo users' passwords."""
     from .demo import load_demo

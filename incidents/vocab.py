@@ -86,16 +86,20 @@ def choices(name: str, language: str) -> list[tuple[str, str]]:
             for t in _load(name) if t.selectable]
 
 
-def grouped_choices(name: str, language: str) -> list[tuple[str, list[tuple[str, str, int]]]]:
-    """Selectable terms grouped under their top-level heading, for checkbox lists."""
-    groups: list[tuple[str, list[tuple[str, str, int]]]] = []
+def grouped_choices(name: str, language: str) -> list[tuple[str, str, list[tuple[str, str, int]]]]:
+    """(heading code, heading label, selectable terms) per top-level heading, for checkbox lists."""
+    groups: list[tuple[str, str, list[tuple[str, str, int]]]] = []
     for term in _load(name):
         if term.depth == 0:
-            groups.append((term.label(language), []))
+            groups.append((term.code, term.label(language), []))
             if not term.selectable:
                 continue
-        groups[-1][1].append((term.code, term.label(language), term.depth))
+        groups[-1][2].append((term.code, term.label(language), term.depth))
     return groups
+
+
+# The group a form opens first: torture and ill-treatment, what most records are about.
+PRIMARY_GROUPS = {"abuse": "030000000000", "perpetrators": "010000000000"}
 
 
 # Fixed lists of the domain, translated through the catalogs.

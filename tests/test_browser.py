@@ -1,0 +1,144 @@
+"""The main path in a real browser (Debian's chromium through Playwright), in the Russian interface:
+a contributor enters the Saratov case, a reviewer approves it, a visitor finds it by its facility."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from flask_babel import force_locale, gettext
+from werkzeug.serving import make_server
+
+from conftest import PASSWORD
+from incidents.models import Facility, Incident
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts")
+
+pytestmark = pytest.mark.browser
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def live_server(app, users):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium():
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+def russian(app, message: str) -> str:
+    with app.test_request_context(), force_locale("ru"):
+        return gettext(message)
+
+
+def sign_in(page, base, user):
+    page.goto(base + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, chromium):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    errors = []
+    contributor = chromium.new_page(locale="ru-RU")
+    contributor.on("pageerror", lambda exc: errors.append(str(exc)))
+    contributor.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    # The contributor picks Russian with the switcher, signs in and enters the case.
+    contributor.goto(live_server + "/")
+    contributor.click("form.languages button[value=ru]")
+    assert contributor.get_attribute("html", "lang") == "ru"
+    sign_in(contributor, live_server, users["contributor"])
+    contributor.click(f"nav >> text={russian(app, 'New incident')}")
+    assert contributor.is_hidden("#new-facility")
+    contributor.select_option("select[name=facility]", "new")
+    assert contributor.is_visible("#new-facility")
+    contributor.fill("input[name='new_facility-name']", "ОТБ-1 УФСИН России по Саратовской области")
+    contributor.select_option("select[name='new_facility-name_language']", "ru")
+    contributor.select_option("select[name='new_facility-type']", "prison_hospital")
+    contributor.select_option("select[name='new_facility-country']", "RU")
+    contributor.wait_for_selector("select[name='new_facility-region'] option[value='RU-SAR']", state="attached")
+    contributor.select_option("select[name='new_facility-region']", "RU-SAR")
+    contributor.fill("input[name='new_facility-locality']", "Саратов")
+    contributor.fill("textarea[name='new_facility-aliases']", "Saratov TB prison hospital\nOTB-1")
+    contributor.select_option("select[name=date_precision]", "year")
+    contributor.fill("input[name=date_start]", "2020")
+    contributor.select_option("select[name=original_language]", "ru")
+    contributor.fill("input[name=title_ru]", "Изнасилование заключённого в туберкулёзной больнице ФСИН в Саратове")
+    contributor.fill("textarea[name=narrative_ru]",
+                     "На видео из архива, переданного правозащитникам бывшим заключённым, "
+                     "привязанного к кровати заключённого насилуют палкой, охранники закрывают ему лицо.")
+    for code in ("030502000000", "031701000000", "032102000000"):
+        contributor.check(f"input[name=abuse][value='{code}']")
+    contributor.check("input[name=perpetrators][value='010105000000']")
+    contributor.fill("input[name=victims_count]", "1")
+    contributor.select_option("select[name=violation_status]", "040000000000")
+    contributor.check("input[name=graphic]")
+    contributor.fill("input[name='persons-0-pseudonym']", "Заключённый С.")
+    contributor.click("button[data-add-row=persons]")
+    contributor.select_option("select[name='persons-1-role']", "informant")
+    contributor.fill("input[name='persons-1-pseudonym']", "Информатор А.")
+    contributor.select_option("select[name='evidence-0-kind']", "220904051501")
+    contributor.fill("input[name='evidence-0-url']", "https://example.org/archive/saratov-otb1-video")
+    contributor.screenshot(path=os.path.join(ARTIFACTS, "incident-form-ru.png"), full_page=True)
+    contributor.click("form.record button[type=submit]")
+    contributor.wait_for_load_state()
+    assert russian(app, "Draft") in contributor.inner_text(".staff-panel")
+    contributor.click("button[value=submit]")
+    contributor.wait_for_load_state()
+    assert russian(app, "In review") in contributor.inner_text(".staff-panel")
+    incident = Incident.get()
+    assert [p.pseudonym for p in incident.persons] == ["Заключённый С.", "Информатор А."]
+
+    # The reviewer sees it waiting, with the count in the menu, and approves it.
+    reviewer = chromium.new_page(locale="ru-RU")
+    reviewer.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(reviewer, live_server, users["reviewer"])
+    assert reviewer.inner_text("a.queue .count").strip() == "1"
+    reviewer.click("a.queue")
+    reviewer.click("table.list a.button")
+    reviewer.screenshot(path=os.path.join(ARTIFACTS, "review-ru.png"), full_page=True)
+    reviewer.fill("textarea[name=comment]", "Проверено по материалам архива.")
+    reviewer.click("button[value=approve]")
+    reviewer.wait_for_load_state()
+    assert russian(app, "Published") in reviewer.inner_text(".staff-panel")
+
+    # A visitor, not signed in, filters the public list on the facility and finds the case.
+    visitor = chromium.new_page(locale="ru-RU")
+    visitor.on("pageerror", lambda exc: errors.append(str(exc)))
+    visitor.goto(live_server + "/incidents")
+    assert visitor.get_attribute("html", "lang") == "ru"
+    facility = Facility.get()
+    visitor.select_option("select[name=facility]", str(facility.id))
+    visitor.click("form.filters button[type=submit]")
+    visitor.wait_for_load_state()
+    assert f"facility={facility.id}" in visitor.url
+    visitor.click("text=Изнасилование заключённого в туберкулёзной больнице ФСИН в Саратове")
+    visitor.wait_for_load_state()
+    body = visitor.inner_text("main")
+    assert "Заключённый С." in body and "Саратовская область" in body
+    assert russian(app, "Content warning: this record describes graphic violence.") in body
+    visitor.screenshot(path=os.path.join(ARTIFACTS, "incident-public-ru.png"), full_page=True)
+    assert errors == []

@@ -1,0 +1,47 @@
+"""Settings, the SQLite database and migrations."""
+from __future__ import annotations
+
+import os
+import stat
+
+from incidents.config import load_settings
+from incidents.db import database, migrate
+
+
+def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("INCIDENTS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("INCIDENTS_DATA_KEY", raising=False)
+    first = load_settings(str(tmp_path))
+    second = load_settings(str(tmp_path))
+    assert first.SECRET_KEY == second.SECRET_KEY and len(first.SECRET_KEY) == 64
+    assert first.SECRET_KEY != first.DATA_KEY
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_environment_and_mapping_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv("INCIDENTS_DATABASE_URL", "sqlite:///from-env.sqlite3")
+    monkeypatch.setenv("INCIDENTS_MAX_TEXT_LENGTH", "500")
+    settings = load_settings(str(tmp_path), {"DATABASE_URL": "sqlite:///from-mapping.sqlite3"})
+    assert settings.DATABASE_URL == "sqlite:///from-mapping.sqlite3"
+    assert settings.MAX_TEXT_LENGTH == 500
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(app):
+    assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_migrations_are_recorded_and_safe_to_run_twice(app):
+    assert migrate() == []
+    applied = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
+    assert applied == ["0001_initial"]
+
+
+def test_init_db_command_twice(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "/set-password/" in second.output  # still no users: a fresh one-time link
