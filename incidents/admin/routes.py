@@ -22,7 +22,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class NewUserForm(FlaskForm):
     email = EmailField(_l("E-mail"))
     name = StringField(_l("Name"))
-    role = SelectField(_l("Role"), validate_choice=False)
+    # The least powerful role that enters data, so a slip of the hand creates no administrator.
+    role = SelectField(_l("Role"), validate_choice=False, default="contributor")
 
 
 @bp.before_request
