@@ -56,3 +56,13 @@ def make_incident(author, facility, **overrides):
 def publish(incident, author, reviewer):
     workflow.transition(incident.id, author, "submit")
     return workflow.transition(incident.id, reviewer, "approve")
+
+
+def edit(incident_id, user, field: str, language: str, text: str):
+    """Save one changed text of an incident as ``user``, from the version it has now."""
+    from incidents.models import Incident
+    from incidents.revisions import snapshot
+    current = Incident.get_by_id(incident_id)
+    data = snapshot(current)
+    data[field][language] = text
+    return service.update_incident(incident_id, data, user, version=current.version, max_text=MAX_TEXT)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from factories import make_facility, make_incident, publish
+from factories import edit, make_facility, make_incident, publish
 from incidents import audit, workflow
 from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from incidents.models import Incident, PublishedIncident, ReviewEvent, Revision
 from incidents.records import service
-from incidents.revisions import snapshot
 
 
 @pytest.fixture
@@ -42,10 +41,7 @@ def test_a_reviewer_who_edited_cannot_approve(users, facility):
     """Editing during review makes it the reviewer's work: another reviewer must approve."""
     incident = make_incident(users["contributor"], facility)
     workflow.transition(incident.id, users["contributor"], "submit")
-    data = snapshot(Incident.get_by_id(incident.id))
-    data["title"]["en"] = "Corrected title"
-    service.update_incident(incident.id, data, users["reviewer"], version=Incident.get_by_id(incident.id).version,
-                            max_text=20_000)
+    edit(incident.id, users["reviewer"], "title", "en", "Corrected title")
     with pytest.raises(Forbidden):
         workflow.transition(incident.id, users["reviewer"], "approve")
     workflow.transition(incident.id, users["reviewer2"], "approve")
@@ -91,10 +87,7 @@ def test_stale_version_is_refused(users, facility):
 def test_editing_published_keeps_the_public_version_until_approved(users, facility, client):
     incident = make_incident(users["contributor"], facility)
     publish(incident, users["contributor"], users["reviewer"])
-    data = snapshot(Incident.get_by_id(incident.id))
-    data["narrative"]["en"] = "A new, unreviewed claim."
-    service.update_incident(incident.id, data, users["contributor"],
-                            version=Incident.get_by_id(incident.id).version, max_text=20_000)
+    edit(incident.id, users["contributor"], "narrative", "en", "A new, unreviewed claim.")
     assert Incident.get_by_id(incident.id).status == "draft"
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "A new, unreviewed claim." not in public and "A prisoner was tied to a bed." in public
@@ -110,10 +103,7 @@ def test_editing_published_keeps_the_public_version_until_approved(users, facili
 def test_rejecting_a_pending_edit_restores_the_published_version(users, facility):
     incident = make_incident(users["contributor"], facility)
     publish(incident, users["contributor"], users["reviewer"])
-    data = snapshot(Incident.get_by_id(incident.id))
-    data["title"]["en"] = "Unfounded change"
-    service.update_incident(incident.id, data, users["contributor"],
-                            version=Incident.get_by_id(incident.id).version, max_text=20_000)
+    edit(incident.id, users["contributor"], "title", "en", "Unfounded change")
     workflow.transition(incident.id, users["contributor"], "submit")
     workflow.transition(incident.id, users["reviewer"], "reject", comment="Not supported by a source.")
     incident = Incident.get_by_id(incident.id)
