@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "static",
     "public.home",
     "public.incident_list",
+    "public.facility_list",
     "public.facility_detail",
     "records.incident_detail",
     "auth.login",

@@ -4,6 +4,7 @@ CSRF protection stays on: page tests post forms the way a browser does, token in
 """
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -16,11 +17,16 @@ from incidents.models import ROLES
 PASSWORD = "correct horse battery staple"
 
 
+# The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
+# emptying that database's public schema before every test.
+TEST_DATABASE_URL = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
+
+
 @pytest.fixture
 def settings(tmp_path):
     return {
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": "sqlite:///" + str(tmp_path / "test.sqlite3"),
+        "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + str(tmp_path / "test.sqlite3"),
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATA_KEY": "test-data-key",
         "TESTING": True,
@@ -30,6 +36,9 @@ def settings(tmp_path):
 @pytest.fixture
 def app(settings):
     app = create_app(settings)
+    if TEST_DATABASE_URL.startswith("postgres"):
+        with database.connection_context():
+            database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     migrate()
     database.connect(reuse_if_open=True)
     yield app

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
+from conftest import TEST_DATABASE_URL
 from incidents.config import load_settings
 from incidents.db import database, migrate
 
@@ -27,6 +30,7 @@ def test_environment_and_mapping_precedence(tmp_path, monkeypatch):
     assert settings.MAX_TEXT_LENGTH == 500
 
 
+@pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="SQLite pragmas")
 def test_sqlite_runs_in_wal_with_foreign_keys(app):
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

@@ -88,3 +88,10 @@ def test_text_falls_back_to_the_original_and_says_so(client, users, cases):
     publish(only_russian, users["contributor"], users["reviewer"])
     page = client.get(f"/incidents/{only_russian.id}?lang=en").get_data(as_text=True)
     assert "Текст только на русском." in page and "the original" in page
+
+
+def test_facility_list_finds_names_in_any_script(client, cases):
+    everything = client.get("/facilities?lang=en").get_data(as_text=True)
+    assert "Tuberculosis Hospital No. 1" in everything and "SIZO-1" in everything
+    found = client.get("/facilities?q=ОТБ-1&lang=en").get_data(as_text=True)
+    assert "Tuberculosis Hospital No. 1" in found and "SIZO-1" not in found

@@ -67,6 +67,11 @@ def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_rol
     assert Incident.get_by_id(incident.id).status == "draft"
     page = as_role("contributor").get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "Add the date the video was received." in page
+    edit(incident.id, users["contributor"], "narrative", "en", "Received on 5 October 2021.")
+    workflow.transition(incident.id, users["contributor"], "submit")
+    review_page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "1 field changed since it was returned for changes" in review_page
+    assert "Received on 5 October 2021." in review_page
 
 
 def test_wrong_state_is_a_conflict(users, facility):
@@ -91,9 +96,8 @@ def test_editing_published_keeps_the_public_version_until_approved(users, facili
     assert Incident.get_by_id(incident.id).status == "draft"
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "A new, unreviewed claim." not in public and "A prisoner was tied to a bed." in public
-    changes = dict((field, new) for field, _old, new in service.changes_since_published(
-        Incident.get_by_id(incident.id)))
-    assert set(changes) == {"narrative"}
+    base, changes = service.changes_for_review(Incident.get_by_id(incident.id))
+    assert base == "published" and [field for field, _old, _new in changes] == ["narrative"]
     workflow.transition(incident.id, users["contributor"], "submit")
     workflow.transition(incident.id, users["reviewer"], "approve")
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)

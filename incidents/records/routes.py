@@ -36,10 +36,8 @@ def incident_detail(incident_id):
     if view.incident is not None:
         context["actions"] = workflow.available_actions(_user(), view.incident)
         context["events"] = list(view.incident.review_events.order_by(ReviewEvent.id.desc()))
-        if view.incident.published_revision is not None and view.incident.status != "published":
-            context["changes"] = service.changes_since_published(view.incident)
-        elif view.incident.status == "in_review" and view.incident.published_revision is None:
-            context["changes"] = None
+        if view.incident.status in ("draft", "in_review"):
+            context["changes"] = service.changes_for_review(view.incident)
         context["can_edit"] = policy.can_edit_incident(_user(), view.incident)
     return render_template("records/incident.html", **context)
 

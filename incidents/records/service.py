@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit, policy
 from ..db import database
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..models import Facility, Incident, PublishedIncident, utcnow
+from ..models import Facility, Incident, PublishedIncident, ReviewEvent, utcnow
 from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
 from . import schema
 
@@ -50,10 +50,21 @@ def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> Inc
     return IncidentView(None, dict(published.public_data), True, False, published)
 
 
-def changes_since_published(incident: Incident) -> list:
-    """(field, published value, current value) for a reviewer comparing a pending revision."""
-    published = get_revision(incident, incident.published_revision)
-    return diff(published.snapshot if published else None, snapshot(incident))
+def changes_for_review(incident: Incident) -> tuple[str, list] | None:
+    """What a reviewer compares the working copy with, and the changes: ("published", [...]) for a
+    pending edit of a published incident, ("returned", [...]) for a draft returned with comments
+    and changed since; None when there is nothing to compare with."""
+    if incident.published_revision is not None:
+        base, kind = get_revision(incident, incident.published_revision), "published"
+    else:
+        returned = (ReviewEvent.select(ReviewEvent.revision)
+                    .where((ReviewEvent.incident == incident) & (ReviewEvent.action == "request_changes"))
+                    .order_by(ReviewEvent.id.desc()).scalar())
+        base, kind = get_revision(incident, returned), "returned"
+    if base is None:
+        return None
+    changes = diff(base.snapshot, snapshot(incident))
+    return (kind, changes) if changes else None
 
 
 def _create_facility_row(clean: dict, user) -> Facility:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from peewee import JOIN, fn
 
 from .. import i18n
 from ..errors import ValidationFailed
@@ -44,6 +45,20 @@ def _facility_options():
         PublishedIncident.select(PublishedIncident.facility)))
     return sorted(((f.id, service.facility_name(f, language)) for f in with_published),
                   key=lambda pair: pair[1].casefold())
+
+
+@bp.route("/facilities")
+def facility_list():
+    """Every facility with its number of published incidents; ``q`` matches names in any script."""
+    q = (request.args.get("q") or "").strip()[:200]
+    query = Facility.select(Facility, fn.COUNT(PublishedIncident.incident).alias("published")) \
+        .join(PublishedIncident, JOIN.LEFT_OUTER, on=(PublishedIncident.facility == Facility.id)) \
+        .group_by(Facility.id)
+    if q:
+        query = query.where(Facility.search_text.contains(q.casefold()))
+    language = i18n.language()
+    facilities = sorted(query, key=lambda f: (-f.published, service.facility_name(f, language).casefold()))
+    return render_template("public/facilities.html", facilities=facilities, q=q)
 
 
 @bp.route("/facilities/<int:facility_id>")
