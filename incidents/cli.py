@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .auth import credentials
+from . import credentials
 from .db import database, migrate
 from .errors import ServiceError
 from .models import ROLES, User

@@ -1,6 +1,7 @@
 """The reader's language, and dates and texts shown in it."""
 from __future__ import annotations
 
+import calendar
 import datetime
 
 from babel.dates import format_skeleton
@@ -47,13 +48,27 @@ def _as_date(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value)
 
 
-def _format_one(day: datetime.date, precision: str) -> str:
-    locale = get_locale()
-    if precision == "year":
+def _format_one(day: datetime.date, grain: str) -> str:
+    if grain == "year":
         return str(day.year)
-    if precision == "month":
-        return format_skeleton("yMMMM", day, locale=locale)
+    if grain == "month":
+        return format_skeleton("yMMMM", day, locale=get_locale())
     return format_date(day, "long")
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _grain(start: datetime.date, end: datetime.date | None) -> str:
+    """How precise an approximate span is: a whole year, a whole month, or days."""
+    if end is None or end == start:
+        return "day"
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return "year"
+    if start.day == 1 and end == _month_end(end):
+        return "month"
+    return "day"
 
 
 def format_incident_date(start, end, precision: str) -> str:
@@ -61,23 +76,8 @@ def format_incident_date(start, end, precision: str) -> str:
     start, end = _as_date(start), _as_date(end)
     if start is None:
         return ""
-    if precision == "circa":
-        return _l("c. %(date)s", date=format_date(start, "long") if start.day != 1 or start.month != 1
-                  else str(start.year))
-    text = _format_one(start, precision)
-    implied_end = _implied_end(start, precision)
-    if end and end != implied_end and end != start:
-        end_precision = "day" if precision == "day" else precision
-        end_text = _format_one(end, end_precision)
-        if end_text != text:
-            return f"{text} – {end_text}"
-    return text
-
-
-def _implied_end(start: datetime.date, precision: str) -> datetime.date:
-    if precision == "year":
-        return datetime.date(start.year, 12, 31)
-    if precision == "month":
-        next_month = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return next_month - datetime.timedelta(days=1)
-    return start
+    grain = _grain(start, end) if precision == "circa" else precision
+    first = _format_one(start, grain)
+    last = _format_one(end, grain) if end else first
+    text = first if last == first else f"{first} – {last}"
+    return str(_l("c. %(date)s", date=text)) if precision == "circa" else text

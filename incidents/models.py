@@ -96,6 +96,15 @@ class Facility(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
+    def save(self, *args, **kwargs):
+        self.search_text = folded(*self.names.values(), *self.aliases, self.locality)
+        return super().save(*args, **kwargs)
+
+
+def folded(*parts: str) -> str:
+    """Texts joined and case-folded for matching in any script ("Саратов" finds "САРАТОВ")."""
+    return "\n".join(part for part in parts if part).casefold()
+
 
 class Incident(BaseModel):
     """The working copy of an incident: what staff edit and review.

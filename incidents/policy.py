@@ -123,6 +123,12 @@ def can_list_working_copies(user) -> bool:
     return role_of(user) in EDITORS | STAFF_READERS
 
 
+def can_see_every_facility(user) -> bool:
+    """Staff see facilities that so far appear only in unpublished work; others would learn from
+    such a facility that somebody is documenting something there."""
+    return role_of(user) in EDITORS | STAFF_READERS
+
+
 def can_create_facility(user) -> bool:
     return role_of(user) in EDITORS
 
@@ -136,8 +142,25 @@ def can_manage_users(user) -> bool:
 
 
 def redact_incident(snapshot: dict) -> dict:
-    """The public form of an incident snapshot: confidential person fields removed."""
+    """The public form of an incident snapshot.
+
+    A person appears only as far as they consented: not at all without consent, by role and
+    pseudonym when anonymised, with sex and age too when they agreed to be named (their legal
+    name still never appears). Internal ids are dropped: they count confidential records.
+    """
     public = dict(snapshot)
-    public["persons"] = [{k: v for k, v in person.items() if k not in CONFIDENTIAL_PERSON_FIELDS}
-                         for person in snapshot.get("persons", [])]
+    public["persons"] = [
+        {k: v for k, v in person.items() if k in PUBLIC_PERSON_FIELDS[person.get("consent", "none")]}
+        for person in snapshot.get("persons", [])
+        if PUBLIC_PERSON_FIELDS[person.get("consent", "none")]
+    ]
+    public["evidence"] = [{k: v for k, v in item.items() if k != "id"}
+                          for item in snapshot.get("evidence", [])]
     return public
+
+
+PUBLIC_PERSON_FIELDS = {
+    "none": (),
+    "anonymised": ("role", "pseudonym"),
+    "named": ("role", "pseudonym", "sex", "age"),
+}

@@ -33,14 +33,10 @@ class Term:
         return self.labels.get(language) or self.labels[FALLBACK_LANGUAGE]
 
 
-class UnknownVocabulary(KeyError):
-    """Raised for a vocabulary name that does not exist."""
-
-
 @lru_cache(maxsize=None)
 def _load(name: str) -> tuple[Term, ...]:
-    if name not in VOCABULARIES:
-        raise UnknownVocabulary(name)
+    if name not in VOCABULARIES:  # never open a file named by a caller
+        raise KeyError(name)
     with open(os.path.join(VOCAB_DIR, name + ".json"), encoding="utf-8") as handle:
         raw = json.load(handle)["terms"]
     depth: dict[str, int] = {}

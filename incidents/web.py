@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from . import geo, i18n, policy, vocab
-from .auth import credentials
+from . import geo, i18n, policy, vocab, workflow
+from . import credentials
 from .config import LANGUAGES
 from .errors import ServiceError
-from .models import Incident, User
+from .search import service as search
+from .models import User
 
 csrf = CSRFProtect()
 
@@ -20,6 +22,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _is_api() -> bool:
@@ -50,6 +58,9 @@ def init_web(app) -> None:
             return api_error(401, "unauthorized", _("Sign in or send an API token."))
         flash(_("Please sign in to see this page."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    # Ids in URLs are 32-bit, as in PostgreSQL: a longer number is a 404, not a database error.
+    app.url_map.converters["int"] = BoundedInt
 
     from .api import bp as api_bp
     from .admin.routes import bp as admin_bp
@@ -105,6 +116,9 @@ def init_web(app) -> None:
         if current_user.is_authenticated or request.endpoint not in policy.PUBLIC_ENDPOINTS:
             # Pages with unpublished or confidential data must not linger in shared caches.
             response.headers["Cache-Control"] = "no-store"
+        elif "Cache-Control" not in response.headers:
+            # Public pages may be cached, but asked again each time: a retraction shows at once.
+            response.headers["Cache-Control"] = "no-cache"
         response.vary.add("Cookie")
         return response
 
@@ -157,10 +171,9 @@ def init_web(app) -> None:
             "format_incident_date": i18n.format_incident_date,
             "review_queue_count": _review_queue_count,
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
+            "facility_name": lambda facility: search.facility_name(facility, i18n.language()),
         }
 
 
 def _review_queue_count() -> int:
-    if not policy.can_see_review_queue(current_user):
-        return 0
-    return Incident.select().where(Incident.status == "in_review").count()
+    return workflow.queue_count() if policy.can_see_review_queue(current_user) else 0

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from . import audit, policy
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, utcnow
+from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
+                     utcnow)
 from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
 
 ACTIONS = ("submit", "approve", "request_changes", "reject", "retract")
@@ -45,8 +46,36 @@ def _state_allows(incident: Incident, action: str) -> bool:
     return action != "retract" or incident.published_revision is not None
 
 
-def transition(incident_id: int, user, action: str, comment: str = "",
-               version: int | None = None) -> Incident:
+def review_queue(user) -> list[tuple[Incident, bool]]:
+    """Incidents in review, oldest first, each with whether ``user`` may review it."""
+    waiting = Incident.select().where(Incident.status == "in_review").order_by(Incident.updated_at,
+                                                                               Incident.id)
+    return [(incident, policy.can_review(user, incident)) for incident in waiting]
+
+
+def queue_count() -> int:
+    return Incident.select().where(Incident.status == "in_review").count()
+
+
+def parse_version(value) -> int | None:
+    """A version as sent by a page or the API; None when absent.
+
+    :raise ValidationFailed: anything but a whole number (booleans and floats included).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or \
+            (isinstance(value, str) and not value.strip().isdigit()):
+        raise ValidationFailed(_l("The version must be a whole number."),
+                               {"version": [_l("The version must be a whole number.")]})
+    number = int(value)
+    if number > 2**31:
+        raise ValidationFailed(_l("The version must be a whole number."),
+                               {"version": [_l("The version must be a whole number.")]})
+    return number
+
+
+def transition(incident_id: int, user, action: str, comment: str = "", version=None) -> Incident:
     """Move an incident along the workflow.
 
     :raise NotFound: no such incident, or the user may not see its working copy.
@@ -55,6 +84,7 @@ def transition(incident_id: int, user, action: str, comment: str = "",
     :raise Conflict: the incident is not in a state for this action, or changed since ``version``.
     """
     comment = (comment or "").strip()
+    version = parse_version(version)
     if action not in ACTIONS:
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     if action in COMMENT_REQUIRED and not comment:
@@ -67,7 +97,7 @@ def transition(incident_id: int, user, action: str, comment: str = "",
         incident = Incident.get_or_none(Incident.id == incident_id)
         if incident is None or not policy.can_read_working_copy(user, incident):
             raise NotFound(_l("No such incident."))
-        if version is not None and int(version) != incident.version:
+        if version is not None and version != incident.version:
             raise Conflict(_l("Someone changed this incident after you opened it. "
                               "Reload the page to see their changes."))
         if not policy.may_transition(user, incident, action):
@@ -115,9 +145,15 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
 
 
 def _search_text(public: dict, facility: Facility) -> str:
-    parts = list(public["title"].values()) + list(public["narrative"].values())
-    parts += list(facility.names.values()) + list(facility.aliases) + [facility.locality]
-    return "\n".join(parts).casefold()
+    return folded(*public["title"].values(), *public["narrative"].values(), facility.search_text)
+
+
+def refresh_facility(facility: Facility) -> None:
+    """After a facility's place or names change, its published incidents follow."""
+    for row in PublishedIncident.select().where(PublishedIncident.facility == facility):
+        row.country, row.region = facility.country, facility.region
+        row.search_text = _search_text(row.public_data, facility)
+        row.save()
 
 
 def publish(incident: Incident, revision_number: int) -> PublishedIncident:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from incidents import create_app
-from incidents.auth import credentials
+from incidents import credentials
 from incidents.db import database, migrate
 from incidents.models import ROLES
 

@@ -25,9 +25,9 @@ def make_facility(user, **overrides):
     return service.create_facility(facility_data(**overrides), user)
 
 
-def incident_data(facility, **overrides) -> dict:
+def incident_data(place, **overrides) -> dict:
     data = {
-        "facility": facility.id,
+        "facility": place.id,
         "date_start": "2020",
         "date_end": None,
         "date_precision": "year",

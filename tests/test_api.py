@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from factories import incident_data, make_facility, make_incident, publish
-from incidents.auth import credentials
+from incidents import credentials
 from incidents.models import Incident
 
 
@@ -101,10 +101,19 @@ def test_researcher_cannot_create(client, api, facility):
     assert response.status_code == 403
 
 
-def test_facilities_and_vocabularies(client, api, facility):
-    found = client.get("/api/v1/facilities?q=otb-1").get_json()
-    assert [f["id"] for f in found["items"]] == [facility.id]
+def test_facilities_stay_unknown_to_the_public_until_something_is_published(client, api, users, facility):
+    """A facility entered with a draft would tell the public that someone documents something there."""
+    assert client.get("/api/v1/facilities?q=otb-1").get_json()["items"] == []
+    assert client.get(f"/api/v1/facilities/{facility.id}").status_code == 404
+    assert client.get(f"/facilities/{facility.id}").status_code == 404
+    staff = client.get("/api/v1/facilities?q=otb-1", headers=api("contributor")).get_json()
+    assert [f["id"] for f in staff["items"]] == [facility.id]
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    assert [f["id"] for f in client.get("/api/v1/facilities?q=otb-1").get_json()["items"]] == [facility.id]
     assert client.get("/api/v1/facilities?q=Туберкулёзная").get_json()["total"] == 1
+
+
+def test_facilities_and_vocabularies(client, api, facility):
     created = client.post("/api/v1/facilities", headers=api("contributor"), json={
         "names": {"en": "IK-7"}, "type": "penal_colony", "country": "RU", "region": "RU-KR"})
     assert created.status_code == 201
@@ -125,3 +134,14 @@ def test_unpublished_is_404_not_403(client, api, users, facility):
     assert client.get(f"/api/v1/incidents/{draft.id}", headers=api("researcher")).status_code == 404
     assert client.get(f"/api/v1/incidents/{draft.id}", headers=api("contributor")).status_code == 404
     assert client.get(f"/api/v1/incidents/{draft.id}", headers=api("lawyer")).status_code == 200
+
+
+def test_staff_lists_are_filtered_and_confidential_reads_audited(client, api, users, facility):
+    from incidents.models import AuditEvent
+    make_incident(users["contributor"], facility)
+    make_incident(users["contributor"], facility, abuse=["030101000000"], persons=[])
+    lawyer = api("lawyer")
+    body = client.get("/api/v1/incidents?status=draft&abuse=030502000000", headers=lawyer).get_json()
+    assert body["total"] == 1 and body["items"][0]["persons"][0]["legal_name"]
+    assert AuditEvent.select().where(AuditEvent.action == "incident.view_confidential").count() == 1
+    assert client.get("/api/v1/incidents?status=draft&region=RU-MOW", headers=lawyer).get_json()["total"] == 0

@@ -6,8 +6,9 @@ import re
 import pytest
 
 from conftest import PASSWORD, Browser
-from incidents.auth import credentials
+from incidents import credentials
 from incidents.cli import first_admin_link
+from incidents.errors import NotFound
 from incidents.models import ApiToken, PasswordLink, User
 
 
@@ -125,3 +126,11 @@ def test_cli_creates_users_and_tokens(app):
     token = runner.invoke(args=["users", "token", "cli@example.org"]).output.strip().splitlines()[-1]
     assert credentials.user_for_token(token).email == "cli@example.org"
     assert runner.invoke(args=["users", "token", "ghost@example.org"]).exit_code != 0
+
+
+def test_a_password_link_works_once(app, users):
+    secret = credentials.issue_password_link(users["lawyer"], 60)
+    credentials.use_password_link(secret, PASSWORD + "1", testing=True)
+    with pytest.raises(NotFound):
+        credentials.use_password_link(secret, PASSWORD + "2", testing=True)
+    assert credentials.authenticate(users["lawyer"].email, PASSWORD + "1", testing=True)

@@ -3,7 +3,6 @@ a contributor enters the Saratov case, a reviewer approves it, a visitor finds i
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
@@ -97,6 +96,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     contributor.select_option("select[name=violation_status]", "040000000000")
     contributor.check("input[name=graphic]")
     contributor.fill("input[name='persons-0-pseudonym']", "Заключённый С.")
+    contributor.select_option("select[name='persons-0-consent']", "anonymised")
     contributor.click("button[data-add-row=persons]")
     contributor.select_option("select[name='persons-1-role']", "informant")
     contributor.fill("input[name='persons-1-pseudonym']", "Информатор А.")

@@ -95,3 +95,36 @@ def test_facility_list_finds_names_in_any_script(client, cases):
     assert "Tuberculosis Hospital No. 1" in everything and "SIZO-1" in everything
     found = client.get("/facilities?q=ОТБ-1&lang=en").get_data(as_text=True)
     assert "Tuberculosis Hospital No. 1" in found and "SIZO-1" not in found
+
+
+def test_people_appear_only_as_far_as_they_consented(client, users, cases):
+    people = [
+        {"role": "victim", "pseudonym": "No-consent person", "sex": "female", "age": 30, "consent": "none"},
+        {"role": "witness", "pseudonym": "Anonymised person", "sex": "male", "age": 41, "consent": "anonymised"},
+        {"role": "victim", "pseudonym": "Named person", "sex": "male", "age": 52, "consent": "named",
+         "legal_name": "Named Legalname"},
+    ]
+    incident = make_incident(users["contributor"], cases["saratov"], persons=people)
+    publish(incident, users["contributor"], users["reviewer"])
+    persons = client.get(f"/api/v1/incidents/{incident.id}").get_json()["persons"]
+    assert persons == [{"role": "witness", "pseudonym": "Anonymised person"},
+                       {"role": "victim", "pseudonym": "Named person", "sex": "male", "age": 52}]
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "No-consent person" not in page and "Named Legalname" not in page
+    evidence = client.get(f"/api/v1/incidents/{incident.id}").get_json()["evidence"]
+    assert evidence and all("id" not in item for item in evidence)
+
+
+def test_public_pages_revalidate_and_staff_pages_are_not_stored(client, as_role, cases):
+    assert client.get("/incidents").headers["Cache-Control"] == "no-cache"
+    assert as_role("lawyer").get(f"/incidents/{cases['rape'].id}").headers["Cache-Control"] == "no-store"
+
+
+def test_editing_a_facility_moves_its_published_incidents(as_role, client, cases):
+    reviewer = as_role("reviewer")
+    response = reviewer.post(f"/facilities/{cases['moscow'].id}/edit", data={
+        "name_en": "SIZO-1", "name_ru": "СИЗО-1", "aliases": "Matrosskaya Tishina", "type": "pretrial_detention",
+        "country": "RU", "region": "RU-MOS", "locality": "Москва"})
+    assert response.status_code == 302
+    assert "Beating" in titles(client, "region=RU-MOS") and "Beating" not in titles(client, "region=RU-MOW")
+    assert "Beating" in titles(client, "q=matrosskaya")

@@ -165,3 +165,12 @@ def test_edit_form_round_trips_without_loss(as_role, users, facility):
     assert fields["version"] == str(incident.version)
     assert fields["persons-0-pseudonym"] == "Prisoner S."
     assert before["persons"][0]["legal_name"] in html
+
+
+def test_an_approximate_date_keeps_what_was_typed(as_role, facility):
+    response = as_role("contributor").post("/incidents/new?lang=en",
+                                           data=form_for(facility, date_precision="circa", date_start="03.2020"))
+    assert response.status_code == 302
+    incident = Incident.get()
+    assert (incident.date_start, incident.date_end) == (datetime.date(2020, 3, 1), datetime.date(2020, 3, 31))
+    assert "c. March 2020" in as_role("contributor").get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)

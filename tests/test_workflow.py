@@ -154,3 +154,19 @@ def test_own_work_is_marked_in_the_queue(users, facility, as_role):
     page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert 'value="approve"' not in page
     assert 'value="approve"' in as_role("reviewer2").get(f"/incidents/{incident.id}").get_data(as_text=True)
+
+
+def test_a_page_transition_without_version_is_refused(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    response = as_role("contributor").post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
+    assert response.status_code == 400 and Incident.get_by_id(incident.id).status == "draft"
+
+
+def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
+    from incidents.models import AuditEvent
+    incident = make_incident(users["contributor"], facility)
+    edit(incident.id, users["contributor"], "title", "en", "Second title")
+    page = as_role("lawyer").get(f"/incidents/{incident.id}/history")
+    assert page.status_code == 200 and "Second title" in page.get_data(as_text=True)
+    assert AuditEvent.select().where(AuditEvent.action == "incident.view_history").count() == 1
+    assert as_role("researcher").get(f"/incidents/{incident.id}/history").status_code == 404

@@ -1,26 +1,24 @@
 """JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from .. import i18n, policy, vocab, workflow
+from .. import audit, i18n, policy, vocab, workflow
 from ..config import LANGUAGES
+from ..db import database
 from ..errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from ..models import STATUSES, Facility, Incident
+from ..models import STATUSES, Facility
 from ..records import service
 from ..revisions import snapshot
 from ..search import service as search
+from ..views import actor, settings
 from . import bp
 
 WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
                    "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",
                    "graphic", "persons", "evidence")
 
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _language() -> str:
@@ -67,7 +65,7 @@ def _view_json(view, language: str) -> dict:
                              version=None, language=language)
     body = incident_json(view.incident.id, view.data, status=view.incident.status,
                          version=view.incident.version, language=language)
-    body["actions"] = workflow.available_actions(_user(), view.incident)
+    body["actions"] = workflow.available_actions(actor(), view.incident)
     return body
 
 
@@ -87,45 +85,44 @@ def incident_list():
 
 
 def _working_copy_list(status: str, filters, language: str):
-    if not policy.is_signed_in(_user()):
+    if not policy.is_signed_in(actor()):
         raise Unauthenticated(_l("Sign in or send an API token."))
-    if not policy.can_list_working_copies(_user()):
+    if not policy.can_list_working_copies(actor()):
         raise Forbidden(_l("Only staff may filter by review status."))
     if status not in STATUSES:
         raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
-    query = service.working_copies(_user(), status)
-    if filters.facility:
-        query = query.where(Incident.facility.in_(filters.facility))
+    query = search.filter_working_copies(service.working_copies(actor(), status), filters)
     total = query.count()
-    rows = query.paginate(filters.page, filters.per_page)
-    items = []
-    for incident in rows:
+    items, shown = [], []
+    for incident in query.paginate(filters.page, filters.per_page):
         data = snapshot(incident)
-        if not policy.can_read_confidential(_user(), incident):
+        if not policy.can_read_confidential(actor(), incident):
             data = policy.redact_incident(data)
+        elif service.has_confidential(data):
+            shown.append(incident)
         items.append(incident_json(incident.id, data, status=incident.status,
                                    version=incident.version, language=language))
+    with database.atomic():
+        for incident in shown:
+            audit.record(actor(), "incident.view_confidential", incident, via="api list")
     return jsonify({"items": items, "total": total, "page": filters.page,
                     "per_page": filters.per_page, "facets": {}})
 
 
 @bp.route("/incidents/<int:incident_id>", methods=["GET"])
 def incident_detail(incident_id):
-    view = service.read_incident(_user(), incident_id,
+    view = service.read_incident(actor(), incident_id,
                                  prefer_public=request.args.get("view") == "public")
     return jsonify(_view_json(view, _language()))
 
-
-def _max_text() -> int:
-    return current_app.config["SETTINGS"].MAX_TEXT_LENGTH
 
 
 @bp.route("/incidents", methods=["POST"])
 def incident_create():
     body = _json_body()
     data = {k: body.get(k) for k in WRITABLE_FIELDS}
-    incident = service.create_incident(data, _user(), max_text=_max_text())
-    view = service.read_incident(_user(), incident.id)
+    incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH)
+    view = service.read_incident(actor(), incident.id)
     return jsonify(_view_json(view, _language())), 201
 
 
@@ -133,7 +130,7 @@ def incident_create():
 def incident_update(incident_id):
     """Fields left out keep their values; ``version`` is the one last read (409 when stale)."""
     body = _json_body()
-    view = service.read_incident(_user(), incident_id)
+    view = service.read_incident(actor(), incident_id)
     if view.incident is None:
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
     unknown = set(body) - set(WRITABLE_FIELDS) - {"version", "id", "reference", "status", "url",
@@ -144,8 +141,8 @@ def incident_update(incident_id):
         raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
     current = snapshot(view.incident)
     data = {k: body[k] if k in body else current[k] for k in WRITABLE_FIELDS}
-    service.update_incident(incident_id, data, _user(), version=body["version"], max_text=_max_text())
-    return jsonify(_view_json(service.read_incident(_user(), incident_id), _language()))
+    service.update_incident(incident_id, data, actor(), version=body["version"], max_text=settings().MAX_TEXT_LENGTH)
+    return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 
 
 @bp.route("/incidents/<int:incident_id>/transitions", methods=["POST"])
@@ -154,20 +151,20 @@ def incident_transition(incident_id):
     action, comment = body.get("action"), body.get("comment") or ""
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
-    workflow.transition(incident_id, _user(), action, comment=comment, version=body.get("version"))
-    return jsonify(_view_json(service.read_incident(_user(), incident_id), _language()))
+    workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
+    return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 
 
 @bp.route("/facilities", methods=["GET"])
 def facility_list():
     language = _language()
-    items = service.find_facilities(request.args.get("q", ""), limit=200)
+    items = service.find_facilities(actor(), request.args.get("q", ""), limit=200)
     return jsonify({"items": [facility_json(f, language) for f in items], "total": len(items)})
 
 
 @bp.route("/facilities/<int:facility_id>", methods=["GET"])
 def facility_detail(facility_id):
-    facility = Facility.get_or_none(Facility.id == facility_id)
+    facility = search.visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         raise NotFound(_l("No such facility."))
     return jsonify(facility_json(facility, _language()))
@@ -175,7 +172,7 @@ def facility_detail(facility_id):
 
 @bp.route("/facilities", methods=["POST"])
 def facility_create():
-    facility = service.create_facility(_json_body(), _user())
+    facility = service.create_facility(_json_body(), actor())
     return jsonify(facility_json(facility, _language())), 201
 
 

@@ -16,7 +16,3 @@ class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))])
-
-
-class PostForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that change state."""

@@ -8,12 +8,13 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import audit
+from .. import audit, policy
 from ..config import LANGUAGES
 from ..db import database
 from ..errors import NotFound, ValidationFailed
-from . import credentials
-from .forms import LoginForm, PostForm, SetPasswordForm
+from .. import credentials
+from ..views import PostForm
+from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -99,6 +100,8 @@ def new_token():
     form = PostForm()
     if not form.validate_on_submit():
         abort(400)
+    if not policy.can_hold_api_token(current_user):
+        abort(403)
     token = credentials.issue_api_token(current_user._get_current_object())
     # Shown once, in this response only; only its hash is kept.
     return render_template("auth/account.html", form=PostForm(), token=token)

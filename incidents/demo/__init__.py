@@ -10,7 +10,8 @@ import os
 import secrets
 
 from .. import workflow
-from ..auth import credentials
+from .. import credentials
+from ..db import database
 from ..models import Incident, User
 from ..records import service
 
@@ -45,6 +46,12 @@ def load_demo(echo=print) -> None:
         return
     with open(DATA_FILE, encoding="utf-8") as handle:
         data = json.load(handle)
+    # All or nothing: a demo loaded half-way would be mistaken for a loaded one on the next run.
+    with database.atomic():
+        _load(data, echo)
+
+
+def _load(data: dict, echo) -> None:
     people = _users(echo)
     facilities = {}
     for raw in data["facilities"]:

@@ -146,8 +146,8 @@ def _facility_common(fields, names: dict) -> dict:
     }
 
 
-def _row_id(value: str):
-    return int(value) if value and value.isdigit() else None
+def _parse_row_id(value: str):
+    return int(value) if value and value.isdigit() and len(value) < 11 else None
 
 
 def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
@@ -162,7 +162,7 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
                    for name in ("pseudonym", "legal_name", "contact")):
             continue
         renames[f"persons-{len(persons)}"] = f"persons-{index}"
-        persons.append({"id": _row_id(row.id.data), "role": row.role.data, "pseudonym": row.pseudonym.data,
+        persons.append({"id": _parse_row_id(row.id.data), "role": row.role.data, "pseudonym": row.pseudonym.data,
                         "legal_name": row.legal_name.data, "contact": row.contact.data,
                         "citizenship": row.citizenship.data, "sex": row.sex.data,
                         "age": row.age.data, "consent": row.consent.data})
@@ -171,7 +171,7 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
         if not (row.url.data or "").strip() and not (row.description.data or "").strip():
             continue
         renames[f"evidence-{len(evidence)}"] = f"evidence-{index}"
-        evidence.append({"id": _row_id(row.id.data), "kind": row.kind.data, "url": row.url.data,
+        evidence.append({"id": _parse_row_id(row.id.data), "kind": row.kind.data, "url": row.url.data,
                          "description": row.description.data})
     data = {
         "facility": form.facility.data,

@@ -1,13 +1,12 @@
 """Pages for reading, entering and editing incidents and facilities."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import geo, i18n, policy, workflow
-from ..auth.forms import PostForm
+from ..views import PostForm, actor, settings
 from ..errors import Conflict, ValidationFailed
 from ..models import Facility, ReviewEvent, STATUSES
 from . import forms, service
@@ -15,12 +14,6 @@ from . import forms, service
 bp = Blueprint("records", __name__)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
-def _max_text() -> int:
-    return current_app.config["SETTINGS"].MAX_TEXT_LENGTH
 
 
 @bp.route("/incidents/<int:incident_id>")
@@ -29,17 +22,24 @@ def incident_detail(incident_id):
 
     :raise 404: nothing this reader may see.
     """
-    view = service.read_incident(_user(), incident_id,
+    view = service.read_incident(actor(), incident_id,
                                  prefer_public=request.args.get("view") == "public")
     context = {"view": view, "data": view.data, "facility": Facility.get_by_id(view.data["facility"]),
                "form": PostForm(), "actions": [], "events": [], "changes": None}
     if view.incident is not None:
-        context["actions"] = workflow.available_actions(_user(), view.incident)
+        context["actions"] = workflow.available_actions(actor(), view.incident)
         context["events"] = list(view.incident.review_events.order_by(ReviewEvent.id.desc()))
         if view.incident.status in ("draft", "in_review"):
             context["changes"] = service.changes_for_review(view.incident)
-        context["can_edit"] = policy.can_edit_incident(_user(), view.incident)
+        context["can_edit"] = policy.can_edit_incident(actor(), view.incident)
     return render_template("records/incident.html", **context)
+
+
+@bp.route("/incidents/<int:incident_id>/history")
+def history(incident_id):
+    """:raise 404: no such incident, or the reader may not see confidential fields."""
+    incident, entries = service.revision_history(actor(), incident_id)
+    return render_template("records/history.html", incident=incident, entries=entries)
 
 
 def _render_form(form, *, incident=None, errors=None, status=200):
@@ -50,7 +50,7 @@ def _render_form(form, *, incident=None, errors=None, status=200):
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident():
-    if not policy.can_create_incident(_user()):
+    if not policy.can_create_incident(actor()):
         abort(403)
     form = forms.IncidentForm()
     if request.method == "GET":
@@ -63,7 +63,7 @@ def new_incident():
     data, renames = forms.incident_form_data(form)
     new_facility = forms.new_facility_data(form.new_facility.form) if form.facility.data == "new" else None
     try:
-        incident = service.create_incident(data, _user(), max_text=_max_text(),
+        incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH,
                                            new_facility=new_facility)
     except ValidationFailed as exc:
         return _render_form(form, errors=forms.map_errors(exc.fields, renames), status=422)
@@ -73,8 +73,8 @@ def new_incident():
 
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit_incident(incident_id):
-    view = service.read_incident(_user(), incident_id)
-    if view.incident is None or not policy.can_edit_incident(_user(), view.incident):
+    view = service.read_incident(actor(), incident_id)
+    if view.incident is None or not policy.can_edit_incident(actor(), view.incident):
         abort(403 if view.incident is not None else 404)
     if request.method == "GET":
         form = forms.form_from_snapshot(view.data, view.incident.version)
@@ -85,8 +85,8 @@ def edit_incident(incident_id):
                             errors={"form": [_("The form expired. Please send it again.")]}, status=400)
     data, renames = forms.incident_form_data(form)
     try:
-        service.update_incident(incident_id, data, _user(), version=form.version.data,
-                                max_text=_max_text())
+        service.update_incident(incident_id, data, actor(), version=form.version.data,
+                                max_text=settings().MAX_TEXT_LENGTH)
     except ValidationFailed as exc:
         return _render_form(form, incident=view.incident, errors=forms.map_errors(exc.fields, renames),
                             status=422)
@@ -107,14 +107,14 @@ def workspace():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         abort(400)
-    incidents = service.working_copies(_user(), status)
+    incidents = service.working_copies(actor(), status)
     return render_template("records/workspace.html", incidents=list(incidents.limit(500)),
                            status=status, statuses=STATUSES)
 
 
 @bp.route("/facilities/new", methods=["GET", "POST"])
 def new_facility():
-    if not policy.can_create_facility(_user()):
+    if not policy.can_create_facility(actor()):
         abort(403)
     return _facility_form(None)
 
@@ -124,7 +124,7 @@ def edit_facility(facility_id):
     facility = Facility.get_or_none(Facility.id == facility_id)
     if facility is None:
         abort(404)
-    if not policy.can_edit_facility(_user()):
+    if not policy.can_edit_facility(actor()):
         abort(403)
     return _facility_form(facility)
 
@@ -147,8 +147,8 @@ def _facility_form(facility):
         else:
             data = forms.facility_form_data(form)
             try:
-                saved = service.update_facility(facility.id, data, _user()) if facility else \
-                    service.create_facility(data, _user())
+                saved = service.update_facility(facility.id, data, actor()) if facility else \
+                    service.create_facility(data, actor())
             except ValidationFailed as exc:
                 errors, status = forms.map_errors(exc.fields, {}), 422
             else:

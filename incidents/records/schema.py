@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import math
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ MAX_PERSONS = 200
 MAX_EVIDENCE = 500
 MAX_ALIASES = 50
 MAX_VICTIMS = 1_000_000
+MAX_ID = 2**31  # ids are 32-bit integers in PostgreSQL
 # Control characters other than tab and line breaks have no place in a record and can hide text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -173,27 +175,29 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
     start, start_end, given = spans["date_start"]
     if _PRECISION_RANK[given] < _PRECISION_RANK.get(precision, 0):
         errors.add("date_start", _l("Give the full date, or choose a broader precision."))
-    # A month or a year precision covers the whole month or year unless an end is given.
+    # A month or a year precision covers the whole month or year unless an end is given; an
+    # approximate date covers what was typed ("circa 2020" is all of 2020).
     if precision == "year":
         start, start_end = datetime.date(start.year, 1, 1), datetime.date(start.year, 12, 31)
     elif precision == "month":
         start = start.replace(day=1)
         start_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
     end = spans["date_end"][1] if "date_end" in spans else (
-        start_end if precision in ("month", "year") else None)
+        start_end if precision in ("month", "year", "circa") and start_end != start else None)
     if end is not None and end < start:
         errors.add("date_end", _l("The end is before the start."))
-    # "Some time in this year" must not reach into days that have not happened yet.
-    if end is not None and end > today:
-        end = today
     return {"date_start": start, "date_end": end, "date_precision": precision}
 
 
 def clean_url(value, field: str, errors: Errors) -> str:
     url = clean_text(value, field, errors, required=True, max_length=MAX_URL)
     if url:
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            acceptable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            acceptable = False
+        if not acceptable:
             errors.add(field, _l("Only http and https links are accepted."))
     return url
 
@@ -229,8 +233,9 @@ def _clean_rows(rows, field: str, errors: Errors, limit: int, clean_row) -> list
 
 
 def _row_id(row: dict):
+    """The id of an existing person or link being edited; anything else means a new row."""
     value = row.get("id")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ID else None
 
 
 def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
@@ -252,10 +257,10 @@ def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
 def _clean_country(value, field: str, errors: Errors) -> str:
     if value in (None, ""):
         return ""
-    if not isinstance(value, str) or not geo.is_country(value):
+    if not isinstance(value, str) or not geo.is_country(value.strip().upper()):
         errors.add(field, _l("Unknown country code."))
         return ""
-    return value
+    return value.strip().upper()
 
 
 def clean_evidence_link(row: dict, prefix: str, errors: Errors) -> dict:
@@ -284,7 +289,7 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
         facility = int(facility)
     if facility_pending:
         facility = None
-    elif not isinstance(facility, int) or isinstance(facility, bool) or \
+    elif not isinstance(facility, int) or isinstance(facility, bool) or not 0 < facility < MAX_ID or \
             Facility.get_or_none(Facility.id == facility) is None:
         errors.add("facility", _l("Choose a facility."))
         facility = None
@@ -296,7 +301,9 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
         errors.add("title", _l("A title in the original language is required."))
     if "narrative" not in errors and original not in narrative:
         errors.add("narrative", _l("A narrative in the original language is required."))
-    graphic = data.get("graphic", False)
+    graphic = data.get("graphic")
+    if graphic is None:
+        graphic = False
     if not isinstance(graphic, bool):
         errors.add("graphic", _l("Must be true or false."))
     clean.update({
@@ -337,9 +344,11 @@ def clean_facility(data: dict) -> dict:
         aliases = []
     aliases = list(dict.fromkeys(a for a in (clean_text(a, "aliases", errors) for a in aliases) if a))
     country = data.get("country")
+    country = country.strip().upper() if isinstance(country, str) else country
     if not isinstance(country, str) or not geo.is_country(country):
         errors.add("country", _l("Choose a country."))
     region = data.get("region") or None
+    region = region.strip().upper() if isinstance(region, str) else region
     if region is not None and (not isinstance(region, str) or not geo.is_region_of(region, country)):
         errors.add("region", _l("Choose a region of the chosen country."))
         region = None
@@ -369,10 +378,10 @@ def _clean_coordinate(value, field: str, errors: Errors, limit: int):
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors.add(field, _l("Must be a number."))
         return None
-    if isinstance(value, bool) or not -limit <= number <= limit or number != number:
+    if isinstance(value, bool) or not math.isfinite(number) or not -limit <= number <= limit:
         errors.add(field, _l("Must be between %(lo)s and %(hi)s.", lo=-limit, hi=limit))
         return None
     return number

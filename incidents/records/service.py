@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, policy
+from .. import audit, policy, workflow
 from ..db import database
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..models import Facility, Incident, PublishedIncident, ReviewEvent, utcnow
+from ..models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from ..search import service as search
 from . import schema
 
 
@@ -24,7 +25,7 @@ class IncidentView:
     published: PublishedIncident | None
 
 
-def _has_confidential(data: dict) -> bool:
+def has_confidential(data: dict) -> bool:
     return any(person.get(field) for person in data.get("persons", [])
                for field in policy.CONFIDENTIAL_PERSON_FIELDS if field != "consent")
 
@@ -39,7 +40,7 @@ def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> Inc
     if incident is not None and policy.can_read_working_copy(user, incident) and not prefer_public:
         data = snapshot(incident)
         confidential = policy.can_read_confidential(user, incident)
-        if confidential and _has_confidential(data):
+        if confidential and has_confidential(data):
             with database.atomic():
                 audit.record(user, "incident.view_confidential", incident)
         elif not confidential:
@@ -48,6 +49,24 @@ def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> Inc
     if published is None:
         raise NotFound(_l("No such incident."))
     return IncidentView(None, dict(published.public_data), True, False, published)
+
+
+def revision_history(user, incident_id: int) -> tuple[Incident, list]:
+    """Every revision, newest first, with what it changed; old revisions may hold identities,
+    so only readers of confidential fields get it, and every look is audited.
+
+    :raise NotFound: no such incident, or the reader may not see confidential fields.
+    """
+    incident = Incident.get_or_none(Incident.id == incident_id)
+    if incident is None or not policy.can_read_confidential(user, incident):
+        raise NotFound(_l("No such incident."))
+    revisions = list(incident.revisions.order_by(Revision.number.desc()))
+    entries = [(revision, diff(revisions[i + 1].snapshot if i + 1 < len(revisions) else None,
+                               revision.snapshot))
+               for i, revision in enumerate(revisions)]
+    with database.atomic():
+        audit.record(user, "incident.view_history", incident)
+    return incident, entries
 
 
 def changes_for_review(incident: Incident) -> tuple[str, list] | None:
@@ -68,7 +87,7 @@ def changes_for_review(incident: Incident) -> tuple[str, list] | None:
 
 
 def _create_facility_row(clean: dict, user) -> Facility:
-    facility = Facility.create(created_by=user, search_text=facility_search_text(clean), **clean)
+    facility = Facility.create(created_by=user, **clean)
     audit.record(user, "facility.create", facility)
     return facility
 
@@ -123,9 +142,8 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
         raise NotFound(_l("No such incident."))
     if not policy.can_edit_incident(user, incident):
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
+    version = workflow.parse_version(version)
+    if version is None:
         raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
     clean = schema.clean_incident(data, max_text=max_text)
     with database.atomic():
@@ -142,10 +160,6 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
         save_revision(incident, user)
         audit.record(user, "incident.update", incident, version=incident.version)
     return incident
-
-
-def facility_search_text(clean: dict) -> str:
-    return "\n".join([*clean["names"].values(), *clean["aliases"], clean["locality"]]).casefold()
 
 
 def create_facility(data: dict, user) -> Facility:
@@ -168,16 +182,17 @@ def update_facility(facility_id: int, data: dict, user) -> Facility:
     with database.atomic():
         for key, value in clean.items():
             setattr(facility, key, value)
-        facility.search_text = facility_search_text(clean)
         facility.updated_at = utcnow()
         facility.save()
+        # Its published incidents are found by its place and names: keep them in step.
+        workflow.refresh_facility(facility)
         audit.record(user, "facility.update", facility)
     return facility
 
 
-def find_facilities(q: str = "", limit: int = 50) -> list[Facility]:
-    """Facilities whose names, aliases or locality contain ``q`` in any script."""
-    query = Facility.select().order_by(Facility.id)
+def find_facilities(user, q: str = "", limit: int = 50) -> list[Facility]:
+    """Facilities this reader may know of whose names, aliases or locality contain ``q``."""
+    query = search.visible_facilities(user).order_by(Facility.id)
     q = (q or "").strip().casefold()[:200]
     if q:
         query = query.where(Facility.search_text.contains(q))

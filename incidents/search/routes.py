@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from peewee import JOIN, fn
 
 from .. import i18n
 from ..errors import ValidationFailed
 from ..models import Facility, PublishedIncident
+from ..views import actor
 from . import service
 
 bp = Blueprint("public", __name__)
@@ -14,12 +14,9 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 def home():
-    latest = list(PublishedIncident.select()
-                  .order_by(PublishedIncident.published_at.desc(), PublishedIncident.incident.desc())
-                  .limit(5))
-    return render_template("public/home.html", latest=latest,
-                           total=PublishedIncident.select().count(),
-                           facilities=Facility.select().count())
+    total, facilities = service.published_counts()
+    return render_template("public/home.html", latest=service.latest_published(), total=total,
+                           facilities=facilities)
 
 
 @bp.route("/incidents")
@@ -31,40 +28,31 @@ def incident_list():
     except ValidationFailed as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
         filters = service.Filters()
-    page = service.search_published(filters, i18n.language())
-    facilities = {f.id: f for f in Facility.select().where(
-        Facility.id.in_([row.facility_id for row in page.items] + filters.facility))}
-    return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
-                           facilities=facilities, all_facilities=_facility_options()), \
-        400 if errors else 200
-
-
-def _facility_options():
     language = i18n.language()
-    with_published = Facility.select().where(Facility.id.in_(
-        PublishedIncident.select(PublishedIncident.facility)))
-    return sorted(((f.id, service.facility_name(f, language)) for f in with_published),
-                  key=lambda pair: pair[1].casefold())
+    page = service.search_published(filters, language)
+    facilities = {f.id: f for f in Facility.select().where(
+        Facility.id.in_([row.facility_id for row in page.items]))}
+    options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
+                     key=lambda pair: pair[1].casefold())
+    return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
+                           facilities=facilities, all_facilities=options), 400 if errors else 200
 
 
 @bp.route("/facilities")
 def facility_list():
-    """Every facility with its number of published incidents; ``q`` matches names in any script."""
+    """Facilities with their number of published incidents; ``q`` matches names in any script."""
     q = (request.args.get("q") or "").strip()[:200]
-    query = Facility.select(Facility, fn.COUNT(PublishedIncident.incident).alias("published")) \
-        .join(PublishedIncident, JOIN.LEFT_OUTER, on=(PublishedIncident.facility == Facility.id)) \
-        .group_by(Facility.id)
-    if q:
-        query = query.where(Facility.search_text.contains(q.casefold()))
-    language = i18n.language()
-    facilities = sorted(query, key=lambda f: (-f.published, service.facility_name(f, language).casefold()))
-    return render_template("public/facilities.html", facilities=facilities, q=q)
+    return render_template("public/facilities.html", q=q,
+                           facilities=service.facility_directory(actor(), q, i18n.language()))
 
 
 @bp.route("/facilities/<int:facility_id>")
 def facility_detail(facility_id):
-    """A facility and its published incidents, newest first. :raise 404: no such facility."""
-    facility = Facility.get_or_none(Facility.id == facility_id)
+    """A facility and its published incidents, newest first.
+
+    :raise 404: no such facility, or one the reader may not know of yet.
+    """
+    facility = service.visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
     incidents = list(PublishedIncident.select().where(PublishedIncident.facility == facility)

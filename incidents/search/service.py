@@ -8,11 +8,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import JOIN, fn
 
-from .. import geo, vocab
+from .. import geo, policy, vocab
 from ..errors import ValidationFailed
-from ..models import Facility, PublishedIncident, PublishedTerm
+from ..models import Facility, Incident, IncidentTerm, PublishedIncident, PublishedTerm
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
@@ -61,7 +61,7 @@ def parse_filters(args) -> Filters:
         raw = (args.get(name) or "").strip()
         if raw:
             try:
-                setattr(filters, name, datetime.date.fromisoformat(raw[:10]))
+                setattr(filters, name, datetime.date.fromisoformat(raw))
             except ValueError:
                 errors[name] = [_l("Must be a date such as 2020-03-15.")]
     filters.q = (args.get("q") or "").strip()[:200]
@@ -91,12 +91,7 @@ def _filtered(filters: Filters, skip: str = ""):
         query = query.where(PublishedIncident.country == filters.country)
     if filters.region and skip != "region":
         query = query.where(PublishedIncident.region == filters.region)
-    if filters.date_from:
-        # An incident counts when its span overlaps the range asked for.
-        query = query.where(fn.COALESCE(PublishedIncident.date_end, PublishedIncident.date_start)
-                            >= filters.date_from)
-    if filters.date_to:
-        query = query.where(PublishedIncident.date_start <= filters.date_to)
+    query = _overlapping(query, PublishedIncident, filters)
     if filters.abuse and skip != "abuse":
         for code in filters.abuse:
             query = query.where(PublishedIncident.incident.in_(
@@ -104,6 +99,36 @@ def _filtered(filters: Filters, skip: str = ""):
                 .where((PublishedTerm.vocabulary == "abuse") & (PublishedTerm.code == code))))
     if filters.q:
         query = query.where(PublishedIncident.search_text.contains(filters.q.casefold()))
+    return query
+
+
+def _overlapping(query, model, filters: Filters):
+    """An incident counts for a period when its span (start to end) overlaps it."""
+    if filters.date_from:
+        query = query.where(fn.COALESCE(model.date_end, model.date_start) >= filters.date_from)
+    if filters.date_to:
+        query = query.where(model.date_start <= filters.date_to)
+    return query
+
+
+def filter_working_copies(query, filters: Filters):
+    """The same filters over staff's working copies (``q`` matches titles and narratives as typed)."""
+    if filters.facility:
+        query = query.where(Incident.facility.in_(filters.facility))
+    if filters.country or filters.region:
+        places = Facility.select(Facility.id)
+        if filters.country:
+            places = places.where(Facility.country == filters.country)
+        if filters.region:
+            places = places.where(Facility.region == filters.region)
+        query = query.where(Incident.facility.in_(places))
+    query = _overlapping(query, Incident, filters)
+    for code in filters.abuse:
+        query = query.where(Incident.id.in_(
+            IncidentTerm.select(IncidentTerm.incident)
+            .where((IncidentTerm.vocabulary == "abuse") & (IncidentTerm.code == code))))
+    if filters.q:
+        query = query.where(Incident.title.contains(filters.q) | Incident.narrative.contains(filters.q))
     return query
 
 
@@ -158,6 +183,39 @@ def facets(filters: Filters, language: str) -> dict:
                   for v, n in abuse_counts],
         "year": [{"value": int(v), "label": str(int(v)), "count": n} for v, n in year_counts],
     }
+
+
+def visible_facilities(user):
+    """Facilities this reader may know of: all for staff, those with a published incident otherwise."""
+    query = Facility.select()
+    if not policy.can_see_every_facility(user):
+        query = query.where(Facility.id.in_(PublishedIncident.select(PublishedIncident.facility)))
+    return query
+
+
+def facility_directory(user, q: str, language: str) -> list[Facility]:
+    """Visible facilities matching ``q`` in any of their names, each with ``published`` (a count),
+    the busiest first."""
+    count = fn.COUNT(PublishedIncident.incident)
+    query = (visible_facilities(user).select_extend(count.alias("published"))
+             .join(PublishedIncident, JOIN.LEFT_OUTER, on=(PublishedIncident.facility == Facility.id))
+             .group_by(Facility.id))
+    q = (q or "").strip().casefold()[:200]
+    if q:
+        query = query.where(Facility.search_text.contains(q))
+    return sorted(query, key=lambda f: (-f.published, facility_name(f, language).casefold()))
+
+
+def latest_published(limit: int = 5) -> list[PublishedIncident]:
+    return list(PublishedIncident.select()
+                .order_by(PublishedIncident.published_at.desc(), PublishedIncident.incident.desc())
+                .limit(limit))
+
+
+def published_counts() -> tuple[int, int]:
+    """(published incidents, facilities with at least one)."""
+    return (PublishedIncident.select().count(),
+            PublishedIncident.select(fn.COUNT(fn.DISTINCT(PublishedIncident.facility))).scalar() or 0)
 
 
 def facility_name(facility: Facility, language: str) -> str:

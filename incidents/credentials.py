@@ -13,10 +13,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
 
-from .. import audit
-from ..db import database
-from ..errors import NotFound, ValidationFailed
-from ..models import ROLES, ApiToken, PasswordLink, User, utcnow
+from . import audit
+from .db import database
+from .errors import NotFound, ValidationFailed
+from .models import ROLES, ApiToken, PasswordLink, User, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
@@ -102,7 +102,7 @@ def set_password(user: User, password: str, testing: bool = False, actor=None) -
         audit.record(actor or user, "user.set_password", user)
 
 
-def issue_password_link(user: User | None, minutes: int) -> str:
+def issue_password_link(user: User | None, minutes: int, actor=None) -> str:
     """A one-time secret for /set-password/<secret>; ``user`` None means the first administrator.
 
     Issuing a new link for the same user (or for the first administrator) voids older ones.
@@ -114,6 +114,7 @@ def issue_password_link(user: User | None, minutes: int) -> str:
             & PasswordLink.used_at.is_null()).execute()
         PasswordLink.create(user=user, token_hash=_digest(secret),
                             expires_at=utcnow() + datetime.timedelta(minutes=minutes))
+        audit.record(actor, "user.password_link", user, minutes=minutes)
     return secret
 
 
@@ -136,11 +137,14 @@ def use_password_link(secret: str, password: str, *, email: str = "", name: str 
     link = find_password_link(secret)
     check_password_rules(password)
     with database.atomic():
+        # Claim the link first: of two requests racing with one link, only one gets this row.
+        claimed = (PasswordLink.update(used_at=utcnow())
+                   .where((PasswordLink.id == link.id) & PasswordLink.used_at.is_null()).execute())
+        if not claimed or (link.user_id is None and User.select().exists()):
+            raise NotFound(_l("This link is not valid any more. Ask an administrator for a new one."))
         user = link.user if link.user_id else create_user(email, "admin", None, name)
         user.password_hash = hash_password(password, testing)
         user.save()
-        link.used_at = utcnow()
-        link.save()
         audit.record(user, "user.set_password", user, via="link")
     return user
 
