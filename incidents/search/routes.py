@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import i18n
 from ..errors import ValidationFailed
-from ..models import Facility, PublishedIncident
+from ..models import Facility
 from ..views import actor
 from . import service
 
@@ -55,6 +55,5 @@ def facility_detail(facility_id):
     facility = service.visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    incidents = list(PublishedIncident.select().where(PublishedIncident.facility == facility)
-                     .order_by(PublishedIncident.date_start.desc(), PublishedIncident.incident.desc()))
-    return render_template("public/facility.html", facility=facility, incidents=incidents)
+    return render_template("public/facility.html", facility=facility,
+                           incidents=service.published_at(facility))

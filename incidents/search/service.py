@@ -206,6 +206,12 @@ def facility_directory(user, q: str, language: str) -> list[Facility]:
     return sorted(query, key=lambda f: (-f.published, facility_name(f, language).casefold()))
 
 
+def published_at(facility: Facility) -> list[PublishedIncident]:
+    """A facility's published incidents, newest first."""
+    return list(PublishedIncident.select().where(PublishedIncident.facility == facility)
+                .order_by(PublishedIncident.date_start.desc(), PublishedIncident.incident.desc()))
+
+
 def latest_published(limit: int = 5) -> list[PublishedIncident]:
     return list(PublishedIncident.select()
                 .order_by(PublishedIncident.published_at.desc(), PublishedIncident.incident.desc())
