@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 export INCIDENTS_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links printed on the command line (the first administrator's) point at the served address.
+export INCIDENTS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
 .PHONY: run test setup translations init-db demo extract update-translations clean-venv

@@ -43,7 +43,7 @@ def _secret_file(instance_path: str, name: str) -> str:
     """Read a secret from the instance folder, creating it (mode 0600) on first use."""
     path = os.path.join(instance_path, name)
     if not os.path.exists(path):
-        os.makedirs(instance_path, exist_ok=True)
+        os.makedirs(instance_path, mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

@@ -34,12 +34,23 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+def _create_private_file(path: str) -> None:
+    """Create the database file readable by its owner only: it holds identities.
+
+    SQLite gives its -wal and -shm files the same permissions as the database file.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def init_database(url: str):
     """Point the proxy at the database named by ``url`` and return it."""
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in ("", ":memory:"):
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            _create_private_file(path)
         db = SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
     else:
         db = connect(url)

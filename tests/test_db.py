@@ -37,6 +37,12 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
     assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
 
 
+@pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="SQLite file")
+def test_database_file_is_private(app, settings):
+    path = settings["DATABASE_URL"].split(":///", 1)[1]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_migrations_are_recorded_and_safe_to_run_twice(app):
     assert migrate() == []
     applied = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
