@@ -170,3 +170,11 @@ def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
     assert page.status_code == 200 and "Second title" in page.get_data(as_text=True)
     assert AuditEvent.select().where(AuditEvent.action == "incident.view_history").count() == 1
     assert as_role("researcher").get(f"/incidents/{incident.id}/history").status_code == 404
+
+
+def test_reviewers_are_told_what_waits(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    workflow.transition(incident.id, users["contributor"], "submit")
+    home = as_role("reviewer").get("/?lang=en").get_data(as_text=True)
+    assert "1 incident is waiting for review." in home
+    assert "waiting for review" not in as_role("lawyer").get("/?lang=en").get_data(as_text=True)
