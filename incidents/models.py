@@ -236,7 +236,7 @@ class AuditEvent(BaseModel):
     object_type = CharField(default="")
     object_id = CharField(default="")
     detail = JSONTextField(default=dict)
-    prev_hash = CharField()
+    prev_hash = CharField(unique=True)
     hash = CharField(unique=True)
 
 

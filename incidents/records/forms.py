@@ -38,9 +38,9 @@ class EvidenceLinkForm(Form):
     description = StringField(_l("Description"))
 
 
-class FacilityFields(Form):
-    name = StringField(_l("Facility name"))
-    name_language = _select(_l("Language of the name"))
+class FacilityPlace(Form):
+    """What a facility is and where, shared by its own form and the one inside an incident's."""
+
     aliases = TextAreaField(_l("Other names and spellings, one per line"))
     type = _select(_l("Type"))
     country = _select(_l("Country"))
@@ -52,19 +52,17 @@ class FacilityFields(Form):
     notes = TextAreaField(_l("Notes"))
 
 
-class FacilityForm(FlaskForm):
+class FacilityFields(FacilityPlace):
+    """A facility entered on the way, inside the incident form: one name in one language."""
+
+    name = StringField(_l("Facility name"))
+    name_language = _select(_l("Language of the name"))
+
+
+class FacilityForm(FlaskForm, FacilityPlace):
     name_en = StringField(_l("Name in English"))
     name_ru = StringField(_l("Name in Russian"))
     name_uk = StringField(_l("Name in Ukrainian"))
-    aliases = TextAreaField(_l("Other names and spellings, one per line"))
-    type = _select(_l("Type"))
-    country = _select(_l("Country"))
-    region = _select(_l("Region"))
-    locality = StringField(_l("Town or locality"))
-    latitude = StringField(_l("Latitude"))
-    longitude = StringField(_l("Longitude"))
-    authority = StringField(_l("Operating authority"))
-    notes = TextAreaField(_l("Notes"))
 
 
 class IncidentForm(FlaskForm):
