@@ -84,6 +84,7 @@ def users_token(email):
 def demo():
     """Load the demo data set (English and Russian) and print the demo users' passwords."""
     from .demo import load_demo
+    migrate()  # so that the demo works on a fresh instance too
     with database.connection_context():
         load_demo(echo=click.echo)
 
