@@ -9,12 +9,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import geo, i18n, policy, vocab, workflow
-from . import credentials
+from . import credentials, geo, i18n, policy, vocab, workflow
 from .config import LANGUAGES
 from .errors import ServiceError
-from .search import service as search
 from .models import User
+from .search import service as search
 
 csrf = CSRFProtect()
 
@@ -25,6 +24,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 class BoundedInt(IntegerConverter):
+    """Ids in URLs are 32-bit, as in PostgreSQL: a longer number is a 404, not a database error."""
+
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
@@ -59,7 +60,6 @@ def init_web(app) -> None:
         flash(_("Please sign in to see this page."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
-    # Ids in URLs are 32-bit, as in PostgreSQL: a longer number is a 404, not a database error.
     app.url_map.converters["int"] = BoundedInt
 
     from .api import bp as api_bp

@@ -48,8 +48,8 @@ def _state_allows(incident: Incident, action: str) -> bool:
 
 def review_queue(user) -> list[tuple[Incident, bool]]:
     """Incidents in review, oldest first, each with whether ``user`` may review it."""
-    waiting = Incident.select().where(Incident.status == "in_review").order_by(Incident.updated_at,
-                                                                               Incident.id)
+    waiting = (Incident.select(Incident, Facility).join(Facility)
+               .where(Incident.status == "in_review").order_by(Incident.updated_at, Incident.id))
     return [(incident, policy.can_review(user, incident)) for incident in waiting]
 
 

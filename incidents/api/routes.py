@@ -50,8 +50,10 @@ def facility_json(facility: Facility, language: str) -> dict:
     }
 
 
-def incident_json(incident_id: int, data: dict, *, status: str, version, language: str) -> dict:
-    facility = Facility.get_by_id(data["facility"])
+def incident_json(incident_id: int, data: dict, *, status: str, version, language: str,
+                  facility: Facility | None = None) -> dict:
+    """One incident as API.md reads it; pass ``facility`` when it is loaded already (lists)."""
+    facility = facility or Facility.get_by_id(data["facility"])
     body = {"id": incident_id, "status": status, "version": version}
     body.update({k: v for k, v in data.items() if k != "facility"})
     body["facility"] = {"id": facility.id, "name": search.facility_name(facility, language)}
@@ -78,8 +80,11 @@ def incident_list():
     if status:
         return _working_copy_list(status, filters, language)
     page = search.search_published(filters, language)
+    facilities = {f.id: f for f in Facility.select().where(
+        Facility.id.in_({row.facility_id for row in page.items}))}
     items = [incident_json(row.incident_id, row.public_data, status="published", version=None,
-                           language=language) for row in page.items]
+                           language=language, facility=facilities[row.facility_id])
+             for row in page.items]
     return jsonify({"items": items, "total": page.total, "page": page.page,
                     "per_page": page.per_page, "facets": page.facets})
 
@@ -101,7 +106,8 @@ def _working_copy_list(status: str, filters, language: str):
         elif service.has_confidential(data):
             shown.append(incident)
         items.append(incident_json(incident.id, data, status=incident.status,
-                                   version=incident.version, language=language))
+                                   version=incident.version, language=language,
+                                   facility=incident.facility))
     with database.atomic():
         for incident in shown:
             audit.record(actor(), "incident.view_confidential", incident, via="api list")

@@ -203,7 +203,8 @@ def working_copies(user, status: str | None = None):
     """Incidents in any state that this user may see in staff lists, newest first."""
     if not policy.can_list_working_copies(user):
         raise Forbidden(_l("You may not list unpublished incidents."))
-    query = Incident.select().order_by(Incident.updated_at.desc(), Incident.id.desc())
+    query = (Incident.select(Incident, Facility).join(Facility)
+             .order_by(Incident.updated_at.desc(), Incident.id.desc()))
     if policy.role_of(user) == "contributor":
         query = query.where(Incident.created_by == user.id)
     if status:
