@@ -18,7 +18,7 @@ FLOORS = {
     "incidents.policy": 6, "incidents.audit": 6, "incidents.vocab": 6, "incidents.geo": 6,
     "incidents.models": 7,
     "incidents.db": 8,
-    "incidents.config": 9, "incidents.errors": 9, "incidents.crypto": 9,
+    "incidents.config": 9, "incidents.errors": 9, "incidents.crypto": 9, "incidents.text": 9,
 }
 
 

@@ -87,6 +87,8 @@ def test_hostile_query_strings(client, query):
     page = client.get("/incidents?" + query)
     api = client.get("/api/v1/incidents?" + query)
     assert page.status_code in (200, 400) and api.status_code in (200, 422)
+    for path in ("/facilities?", "/api/v1/facilities?"):
+        assert client.get(path + query).status_code == 200
 
 
 def test_oversized_json_is_413(client, token, facility):

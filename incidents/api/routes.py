@@ -164,7 +164,7 @@ def incident_transition(incident_id):
 @bp.route("/facilities", methods=["GET"])
 def facility_list():
     language = _language()
-    items = service.find_facilities(actor(), request.args.get("q", ""), limit=200)
+    items = list(search.matching_facilities(actor(), request.args.get("q", "")).order_by(Facility.id).limit(200))
     return jsonify({"items": [facility_json(f, language) for f in items], "total": len(items)})
 
 

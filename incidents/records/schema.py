@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from .. import geo, vocab
 from ..config import LANGUAGES
 from ..errors import BadRequest, ValidationFailed
+from ..text import CONTROL
 from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
 
 MAX_TITLE = 300
@@ -28,8 +29,6 @@ MAX_EVIDENCE = 500
 MAX_ALIASES = 50
 MAX_VICTIMS = 1_000_000
 MAX_ID = 2**31  # ids are 32-bit integers in PostgreSQL
-# Control characters other than tab and line breaks have no place in a record and can hide text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Errors(dict):
@@ -49,7 +48,7 @@ def clean_text(value, field: str, errors: Errors, *, required=False, max_length=
         errors.add(field, _l("Must be text."))
         return ""
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if _CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
+    if CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
         errors.add(field, _l("Contains control characters; please remove them."))
     if len(value) > max_length:
         errors.add(field, _l("Too long: at most %(n)s characters.", n=max_length))

@@ -10,7 +10,6 @@ from ..db import database
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
-from ..search import service as search
 from . import schema
 
 
@@ -188,15 +187,6 @@ def update_facility(facility_id: int, data: dict, user) -> Facility:
         workflow.refresh_facility(facility)
         audit.record(user, "facility.update", facility)
     return facility
-
-
-def find_facilities(user, q: str = "", limit: int = 50) -> list[Facility]:
-    """Facilities this reader may know of whose names, aliases or locality contain ``q``."""
-    query = search.visible_facilities(user).order_by(Facility.id)
-    q = (q or "").strip().casefold()[:200]
-    if q:
-        query = query.where(Facility.search_text.contains(q))
-    return list(query.limit(limit))
 
 
 def working_copies(user, status: str | None = None):

@@ -12,6 +12,7 @@ from peewee import JOIN, fn
 
 from .. import geo, policy, vocab
 from ..errors import ValidationFailed
+from ..text import without_control
 from ..models import Facility, Incident, IncidentTerm, PublishedIncident, PublishedTerm
 
 MAX_PER_PAGE = 200
@@ -64,7 +65,7 @@ def parse_filters(args) -> Filters:
                 setattr(filters, name, datetime.date.fromisoformat(raw))
             except ValueError:
                 errors[name] = [_l("Must be a date such as 2020-03-15.")]
-    filters.q = (args.get("q") or "").strip()[:200]
+    filters.q = without_control(args.get("q") or "").strip()[:200]
     for name, maximum in (("page", 100_000), ("per_page", MAX_PER_PAGE)):
         raw = args.get(name)
         if raw in (None, ""):
@@ -193,16 +194,19 @@ def visible_facilities(user):
     return query
 
 
+def matching_facilities(user, q: str):
+    """Facilities this reader may know of whose names, aliases or locality contain ``q``."""
+    query = visible_facilities(user)
+    q = without_control(q or "").strip().casefold()[:200]
+    return query.where(Facility.search_text.contains(q)) if q else query
+
+
 def facility_directory(user, q: str, language: str) -> list[Facility]:
-    """Visible facilities matching ``q`` in any of their names, each with ``published`` (a count),
-    the busiest first."""
+    """Facilities matching ``q``, each with ``published`` (a count), the busiest first."""
     count = fn.COUNT(PublishedIncident.incident)
-    query = (visible_facilities(user).select_extend(count.alias("published"))
+    query = (matching_facilities(user, q).select_extend(count.alias("published"))
              .join(PublishedIncident, JOIN.LEFT_OUTER, on=(PublishedIncident.facility == Facility.id))
              .group_by(Facility.id))
-    q = (q or "").strip().casefold()[:200]
-    if q:
-        query = query.where(Facility.search_text.contains(q))
     return sorted(query, key=lambda f: (-f.published, facility_name(f, language).casefold()))
 
 
