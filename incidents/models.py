@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, FloatField,
+from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField, FloatField,
                     ForeignKeyField, IntegerField, TextField)
 
 from .db import BaseModel
@@ -161,13 +161,52 @@ class Person(BaseModel):
     consent = CharField(default="none")
 
 
+class StoredFile(BaseModel):
+    """One original in the evidence store, however many evidence items point at it."""
+
+    sha256 = CharField(primary_key=True, max_length=64)
+    size = BigIntegerField()
+    media_type = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+ACQUISITIONS = ("leak_handover", "direct_upload", "capture_app", "platform_download", "other")
+ORIGINALITY = ("original", "copy", "unknown")
+CUSTODY_ACTIONS = ("received", "hashed", "viewed", "downloaded", "exported", "verified")
+
+
 class EvidenceItem(BaseModel):
+    """A link or a preserved file, with where it came from. File items are never deleted."""
+
     incident = ForeignKeyField(Incident, backref="evidence", on_delete="CASCADE")
     position = IntegerField(default=0)
     kind = CharField()
     url = TextField(default="")
     description = TextField(default="")
     created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    stored_file = ForeignKeyField(StoredFile, null=True, backref="items", on_delete="RESTRICT")
+    original_filename = CharField(default="")  # metadata only: never part of a path
+    graphic = BooleanField(default=False)
+    # Confidential items never appear to the public, whatever the incident's state.
+    confidential = BooleanField(default=False)
+    source = TextField(default="")  # who it came from: confidential
+    acquisition = CharField(default="")
+    received_on = DateField(null=True)
+    original_location = TextField(default="")
+    captured_on = DateField(null=True)  # as claimed
+    captured_place = CharField(default="")  # as claimed
+    originality = CharField(default="unknown")
+
+
+class CustodyEvent(BaseModel):
+    """One link of an item's chain of custody; rows are only ever added."""
+
+    item = ForeignKeyField(EvidenceItem, backref="custody", on_delete="RESTRICT")
+    action = CharField()
+    actor = ForeignKeyField(User, null=True, backref="+")
+    sha256 = CharField(default="")
+    detail = JSONTextField(default=dict)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -240,5 +279,6 @@ class AuditEvent(BaseModel):
     hash = CharField(unique=True)
 
 
-ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, EvidenceItem,
-              Revision, ReviewEvent, PublishedIncident, PublishedTerm, AuditEvent]
+ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
+              EvidenceItem, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
+              AuditEvent]

@@ -154,9 +154,17 @@ def redact_incident(snapshot: dict) -> dict:
         for person in snapshot.get("persons", [])
         if PUBLIC_PERSON_FIELDS[person.get("consent", "none")]
     ]
-    public["evidence"] = [{k: v for k, v in item.items() if k != "id"}
-                          for item in snapshot.get("evidence", [])]
+    public["evidence"] = [
+        {k: v for k, v in item.items() if k in (PUBLIC_FILE_FIELDS if item.get("sha256") else PUBLIC_LINK_FIELDS)}
+        for item in snapshot.get("evidence", []) if not item.get("confidential")
+    ]
     return public
+
+
+# A file keeps its id in public: previews are reached through it. Its original name, where it
+# came from and who gave it are never public.
+PUBLIC_FILE_FIELDS = ("id", "kind", "description", "sha256", "size", "media_type", "graphic")
+PUBLIC_LINK_FIELDS = ("kind", "url", "description")
 
 
 PUBLIC_PERSON_FIELDS = {

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import datetime
 
-from .models import EvidenceItem, Incident, IncidentTerm, Person, Revision, utcnow
+from peewee import JOIN
+
+from .models import EvidenceItem, Incident, IncidentTerm, Person, Revision, StoredFile, utcnow
 
 TERM_VOCABULARIES = ("abuse", "perpetrators")
+# What an incident's edit may change on its evidence links; files are managed on their own.
+LINK_FIELDS = ("id", "kind", "url", "description", "confidential")
 SCALAR_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
                  "title", "narrative", "victims_count", "violation_status", "graphic")
 
@@ -35,11 +39,20 @@ def snapshot(incident: Incident) -> dict:
              "consent": p.consent}
             for p in incident.persons.order_by(Person.position, Person.id)
         ],
-        "evidence": [
-            {"id": e.id, "kind": e.kind, "url": e.url, "description": e.description}
-            for e in incident.evidence.order_by(EvidenceItem.position, EvidenceItem.id)
-        ],
+        "evidence": [_evidence(e) for e in incident.evidence.select(EvidenceItem, StoredFile)
+                     .join(StoredFile, JOIN.LEFT_OUTER)
+                     .order_by(EvidenceItem.position, EvidenceItem.id)],
     }
+
+
+def _evidence(item: EvidenceItem) -> dict:
+    data = {"id": item.id, "kind": item.kind, "url": item.url, "description": item.description,
+            "confidential": item.confidential}
+    if item.stored_file_id:
+        data.update(sha256=item.stored_file_id, size=item.stored_file.size,
+                    media_type=item.stored_file.media_type, filename=item.original_filename,
+                    graphic=item.graphic)
+    return data
 
 
 def latest_number(incident: Incident) -> int:
@@ -78,9 +91,12 @@ def diff(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
     return changes
 
 
-def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict) -> None:
-    """Make ``incident``'s persons or evidence items equal ``rows``: update by id, add, remove."""
-    existing = {row.id: row for row in model.select().where(model.incident == incident)}
+def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, scope=True) -> None:
+    """Make ``incident``'s persons or evidence links equal ``rows``: update by id, add, remove.
+
+    ``scope`` limits which existing rows take part (preserved files are never touched here).
+    """
+    existing = {row.id: row for row in model.select().where((model.incident == incident) & scope)}
     kept = set()
     for position, data in enumerate(rows):
         values = {k: v for k, v in data.items() if k != "id"}
@@ -112,4 +128,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     if rows:
         IncidentTerm.insert_many(rows).execute()
     _sync_children(Person, incident, data.get("persons", []), {})
-    _sync_children(EvidenceItem, incident, data.get("evidence", []), {"created_by": actor})
+    links = [{k: v for k, v in row.items() if k in LINK_FIELDS}
+             for row in data.get("evidence", []) if not row.get("sha256")]
+    _sync_children(EvidenceItem, incident, links, {"created_by": actor},
+                   scope=EvidenceItem.stored_file.is_null())

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import TEST_DATABASE_URL
 from incidents.config import load_settings
-from incidents.db import database, migrate
+from incidents.db import MIGRATIONS_DIR, database, migrate
 
 
 def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
@@ -45,8 +45,24 @@ def test_database_file_is_private(app, settings):
 
 def test_migrations_are_recorded_and_safe_to_run_twice(app):
     assert migrate() == []
-    applied = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
-    assert applied == ["0001_initial"]
+    applied = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration ORDER BY id")]
+    files = sorted(name[:-3] for name in os.listdir(MIGRATIONS_DIR) if name[:4].isdigit())
+    assert applied == files and applied[0] == "0001_initial"
+
+
+def test_a_later_migration_adds_its_columns_to_an_older_database(app):
+    """0002 on a database made before it: the evidence columns appear, existing rows stay."""
+    from playhouse.migrate import SchemaMigrator
+    from incidents.models import StoredFile
+    migrator = SchemaMigrator.from_database(database.obj)
+    with database.atomic():
+        migrator.migrate(migrator.drop_column("evidence_item", "original_filename"),
+                         migrator.drop_column("evidence_item", "received_on"))
+        database.execute_sql("DROP TABLE custody_event")
+        database.execute_sql("DELETE FROM schema_migration WHERE name = '0002_evidence_files'")
+    assert migrate() == ["0002_evidence_files"]
+    columns = {c.name for c in database.get_columns("evidence_item")}
+    assert {"original_filename", "received_on"} <= columns and StoredFile.table_exists()
 
 
 def test_init_db_command_twice(app):

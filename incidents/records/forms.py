@@ -36,6 +36,7 @@ class EvidenceLinkForm(Form):
     kind = _select(_l("Kind"))
     url = StringField(_l("Link (http or https)"))
     description = StringField(_l("Description"))
+    confidential = BooleanField(_l("Confidential: never shown to the public"))
 
 
 class FacilityPlace(Form):
@@ -170,7 +171,7 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
             continue
         renames[f"evidence-{len(evidence)}"] = f"evidence-{index}"
         evidence.append({"id": _parse_row_id(row.id.data), "kind": row.kind.data, "url": row.url.data,
-                         "description": row.description.data})
+                         "description": row.description.data, "confidential": bool(row.confidential.data)})
     data = {
         "facility": form.facility.data,
         "date_start": form.date_start.data,
@@ -220,6 +221,7 @@ def form_from_snapshot(data: dict, version: int) -> IncidentForm:
         "graphic": data["graphic"],
         "persons": [dict(p, id=str(p["id"]), age="" if p["age"] is None else str(p["age"]))
                     for p in data["persons"]] + [{}] * BLANK_ROWS,
-        "evidence": [dict(e, id=str(e["id"])) for e in data["evidence"]] + [{}] * BLANK_ROWS,
+        "evidence": [dict(e, id=str(e["id"])) for e in data["evidence"] if not e.get("sha256")]
+        + [{}] * BLANK_ROWS,
     })
     return form

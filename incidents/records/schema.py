@@ -10,101 +10,21 @@ import calendar
 import datetime
 import math
 import re
-import unicodedata
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from .. import geo, vocab
+from .. import geo
 from ..config import LANGUAGES
-from ..errors import BadRequest, ValidationFailed
-from ..text import CONTROL
+from ..errors import BadRequest
+from ..evidence.schema import clean_link
 from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
+from ..validation import (MAX_ID, MAX_SHORT, Errors, clean_bool, clean_choice, clean_code, clean_codes,
+                          clean_int, clean_text, row_id)
 
 MAX_TITLE = 300
-MAX_SHORT = 300
-MAX_URL = 2000
 MAX_PERSONS = 200
 MAX_EVIDENCE = 500
 MAX_ALIASES = 50
-MAX_VICTIMS = 1_000_000
-MAX_ID = 2**31  # ids are 32-bit integers in PostgreSQL
-
-
-class Errors(dict):
-    def add(self, field: str, message) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise ValidationFailed(_l("Please correct the marked fields."), dict(self))
-
-
-def clean_text(value, field: str, errors: Errors, *, required=False, max_length=MAX_SHORT,
-               multiline=False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.add(field, _l("Must be text."))
-        return ""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
-        errors.add(field, _l("Contains control characters; please remove them."))
-    if len(value) > max_length:
-        errors.add(field, _l("Too long: at most %(n)s characters.", n=max_length))
-    if required and not value:
-        errors.add(field, _l("This field is required."))
-    return value
-
-
-def clean_int(value, field: str, errors: Errors, *, minimum=0, maximum=MAX_VICTIMS):
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        errors.add(field, _l("Must be a whole number."))
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        errors.add(field, _l("Must be a whole number."))
-        return None
-    if not minimum <= number <= maximum:
-        errors.add(field, _l("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=maximum))
-        return None
-    return number
-
-
-def clean_code(vocabulary: str, value, field: str, errors: Errors, *, required=False):
-    if value in (None, ""):
-        if required:
-            errors.add(field, _l("This field is required."))
-        return None
-    if not isinstance(value, str) or not vocab.is_selectable(vocabulary, value):
-        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
-        return None
-    return value
-
-
-def clean_codes(vocabulary: str, values, field: str, errors: Errors, *, required=False) -> list:
-    if values in (None, ""):
-        values = []
-    if not isinstance(values, list):
-        errors.add(field, _l("Must be a list."))
-        return []
-    codes = [clean_code(vocabulary, v, field, errors) for v in values]
-    codes = list(dict.fromkeys(c for c in codes if c))
-    if required and not codes and field not in errors:
-        errors.add(field, _l("Choose at least one."))
-    return codes
-
-
-def clean_choice(value, allowed, field: str, errors: Errors, default=None):
-    if value in (None, "") and default is not None:
-        return default
-    if value not in allowed:
-        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
-        return default
-    return value
 
 
 _DATE_FORMS = (
@@ -188,19 +108,6 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
     return {"date_start": start, "date_end": end, "date_precision": precision}
 
 
-def clean_url(value, field: str, errors: Errors) -> str:
-    url = clean_text(value, field, errors, required=True, max_length=MAX_URL)
-    if url:
-        try:
-            parts = urlsplit(url)
-            acceptable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-        except ValueError:  # e.g. an unclosed IPv6 bracket
-            acceptable = False
-        if not acceptable:
-            errors.add(field, _l("Only http and https links are accepted."))
-    return url
-
-
 def clean_texts(value, field: str, errors: Errors, *, max_length: int) -> dict:
     """A mapping language -> text; empty translations are dropped."""
     if value in (None, ""):
@@ -231,15 +138,9 @@ def _clean_rows(rows, field: str, errors: Errors, limit: int, clean_row) -> list
     return [clean_row(row, f"{field}-{i}", errors) for i, row in enumerate(rows)]
 
 
-def _row_id(row: dict):
-    """The id of an existing person or link being edited; anything else means a new row."""
-    value = row.get("id")
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ID else None
-
-
 def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
     return {
-        "id": _row_id(row),
+        "id": row_id(row),
         "role": clean_choice(row.get("role"), PERSON_ROLES, f"{prefix}-role", errors, default="victim"),
         "pseudonym": clean_text(row.get("pseudonym"), f"{prefix}-pseudonym", errors, required=True),
         "legal_name": clean_text(row.get("legal_name"), f"{prefix}-legal_name", errors),
@@ -262,14 +163,10 @@ def _clean_country(value, field: str, errors: Errors) -> str:
     return value.strip().upper()
 
 
-def clean_evidence_link(row: dict, prefix: str, errors: Errors) -> dict:
-    return {
-        "id": _row_id(row),
-        "kind": clean_code("evidence_kinds", row.get("kind"), f"{prefix}-kind", errors, required=True),
-        "url": clean_url(row.get("url"), f"{prefix}-url", errors),
-        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
-                                  max_length=2000, multiline=True),
-    }
+def _links_only(rows):
+    if isinstance(rows, list):
+        return [row for row in rows if not (isinstance(row, dict) and row.get("sha256"))]
+    return rows
 
 
 def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = None,
@@ -300,11 +197,6 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
         errors.add("title", _l("A title in the original language is required."))
     if "narrative" not in errors and original not in narrative:
         errors.add("narrative", _l("A narrative in the original language is required."))
-    graphic = data.get("graphic")
-    if graphic is None:
-        graphic = False
-    if not isinstance(graphic, bool):
-        errors.add("graphic", _l("Must be true or false."))
     clean.update({
         "facility": facility,
         "original_language": original,
@@ -315,10 +207,11 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
         "victims_count": clean_int(data.get("victims_count"), "victims_count", errors),
         "violation_status": clean_code("violation_status", data.get("violation_status"),
                                        "violation_status", errors),
-        "graphic": graphic is True,
+        "graphic": clean_bool(data.get("graphic"), "graphic", errors),
         "persons": _clean_rows(data.get("persons"), "persons", errors, MAX_PERSONS, clean_person),
-        "evidence": _clean_rows(data.get("evidence"), "evidence", errors, MAX_EVIDENCE,
-                                clean_evidence_link),
+        # Preserved files (rows with a hash) are attached and described on their own pages.
+        "evidence": _clean_rows(_links_only(data.get("evidence")), "evidence", errors, MAX_EVIDENCE,
+                                clean_link),
     })
     errors.raise_if_any()
     return clean

@@ -1,0 +1,1 @@
+"""Evidence: preserved files, links, provenance and the chain of custody."""

@@ -1,0 +1,62 @@
+"""Validation of evidence input: links, file descriptions and provenance, for pages and API."""
+from __future__ import annotations
+
+import datetime
+import os
+
+from ..models import ACQUISITIONS, ORIGINALITY
+from ..text import without_control
+from ..validation import (Errors, clean_bool, clean_choice, clean_code, clean_iso_date, clean_text,
+                          clean_url, row_id)
+
+MAX_FILENAME = 255
+
+
+def clean_link(row: dict, prefix: str, errors: Errors) -> dict:
+    """An evidence link as the incident form and the API send it."""
+    return {
+        "id": row_id(row),
+        "kind": clean_code("evidence_kinds", row.get("kind"), f"{prefix}-kind", errors, required=True),
+        "url": clean_url(row.get("url"), f"{prefix}-url", errors),
+        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
+                                  max_length=2000, multiline=True),
+        "confidential": clean_bool(row.get("confidential"), f"{prefix}-confidential", errors),
+    }
+
+
+def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = None) -> dict:
+    """Where an item came from, how and when, and what it claims to show."""
+    today = today or datetime.date.today()
+    return {
+        "kind": clean_code("evidence_kinds", data.get("kind"), "kind", errors, required=True),
+        "description": clean_text(data.get("description"), "description", errors, max_length=2000,
+                                  multiline=True),
+        "graphic": clean_bool(data.get("graphic"), "graphic", errors),
+        "confidential": clean_bool(data.get("confidential"), "confidential", errors),
+        "source": clean_text(data.get("source"), "source", errors, max_length=2000, multiline=True),
+        "acquisition": clean_choice(data.get("acquisition") or "other", ACQUISITIONS, "acquisition",
+                                    errors),
+        "received_on": clean_iso_date(data.get("received_on"), "received_on", errors, today),
+        "original_location": clean_text(data.get("original_location"), "original_location", errors,
+                                        max_length=2000),
+        "captured_on": clean_iso_date(data.get("captured_on"), "captured_on", errors, today),
+        "captured_place": clean_text(data.get("captured_place"), "captured_place", errors),
+        "originality": clean_choice(data.get("originality") or "unknown", ORIGINALITY, "originality",
+                                    errors),
+    }
+
+
+def safe_filename(name) -> str:
+    """The uploaded file's name as metadata: no folders, no control characters, bounded length.
+
+    It is never used to build a path; this only keeps what is shown and sent back harmless.
+    """
+    if not isinstance(name, str):
+        return ""
+    name = without_control(name).replace("\\", "/")
+    name = os.path.basename(name).strip().lstrip(".") or ""
+    if len(name) > MAX_FILENAME:
+        stem, dot, extension = name.rpartition(".")
+        keep = MAX_FILENAME - len(extension) - 1 if dot and len(extension) < 16 else MAX_FILENAME
+        name = (stem[:keep] + "." + extension) if dot and len(extension) < 16 else name[:MAX_FILENAME]
+    return name

@@ -1,0 +1,173 @@
+"""The evidence store: originals kept once, named by their SHA-256, read-only, never changed.
+
+Bytes are hashed while they arrive (an upload or a file being ingested), written once into a
+spool file inside the store, then renamed to ``originals/ab/cd/<sha256>``. Nothing a user
+sends ever becomes part of a path: names are kept as metadata only.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+
+import filetype
+
+CHUNK = 1024 * 1024
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Preserved:
+    sha256: str
+    size: int
+    media_type: str
+    new: bool  # False when the same bytes were stored already
+
+
+class TooLarge(Exception):
+    """The file is larger than the store accepts."""
+
+
+def sniff_media_type(head: bytes) -> str:
+    """The media type the bytes say they are; never what the file name claims."""
+    guessed = filetype.guess_mime(head)
+    if guessed:
+        return guessed
+    text = head.lstrip().lower()
+    if text.startswith((b"<?xml", b"<svg")) and b"<svg" in text:
+        return "image/svg+xml"
+    if any(marker in text for marker in (b"<html", b"<!doctype html", b"<script", b"<body")):
+        return "text/html"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut off by the sniffing window is still text.
+        if exc.start < len(head) - 4:
+            return "application/octet-stream"
+    return "text/plain" if head else "application/x-empty"
+
+
+class HashingSpool:
+    """A writable, readable temporary file in the store that hashes what is written to it.
+
+    Werkzeug writes an upload's bytes here as they arrive, so a multi-gigabyte video is
+    hashed in one pass and never held in memory.
+    """
+
+    def __init__(self, folder: str, max_size: int | None = None):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd, self.path = tempfile.mkstemp(prefix="spool-", dir=folder)
+        self._file = os.fdopen(fd, "w+b")
+        self._hash = hashlib.sha256()
+        self._head = b""
+        self.size = 0
+        self.max_size = max_size
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.size += len(data)
+        if self.max_size is not None and self.size > self.max_size:
+            raise TooLarge(self.size)
+        if len(self._head) < SNIFF_BYTES:
+            self._head += data[: SNIFF_BYTES - len(self._head)]
+        self._hash.update(data)
+        return self._file.write(data)
+
+    def read(self, *args):
+        return self._file.read(*args)
+
+    def readline(self, *args):
+        return self._file.readline(*args)
+
+    def seek(self, *args):
+        return self._file.seek(*args)
+
+    def tell(self):
+        return self._file.tell()
+
+    def flush(self):
+        self._file.flush()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def close(self) -> None:
+        """Close and delete the spool unless it was committed into the store."""
+        if not self._file.closed:
+            self._file.close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    @property
+    def head(self) -> bytes:
+        return self._head
+
+
+class EvidenceStore:
+    def __init__(self, root: str, max_size: int | None = None):
+        self.root = os.path.abspath(root)
+        self.max_size = max_size
+        self.spool_dir = os.path.join(self.root, "spool")
+        self.originals = os.path.join(self.root, "originals")
+
+    def spool(self) -> HashingSpool:
+        return HashingSpool(self.spool_dir, self.max_size)
+
+    def path_for(self, sha256: str) -> str:
+        """Where the original with this hash lives; only ever built from a validated hash."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a SHA-256")
+        return os.path.join(self.originals, sha256[:2], sha256[2:4], sha256)
+
+    def commit(self, spool: HashingSpool) -> Preserved:
+        """Move a finished spool into the store under its hash (or drop it: same bytes stored)."""
+        spool.flush()
+        os.fsync(spool._file.fileno())
+        spool._file.close()
+        target = self.path_for(spool.sha256)
+        media_type = sniff_media_type(spool.head)
+        if os.path.exists(target):
+            os.unlink(spool.path)
+            return Preserved(spool.sha256, spool.size, media_type, new=False)
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        os.chmod(spool.path, stat.S_IRUSR | stat.S_IRGRP)  # read-only from now on
+        os.replace(spool.path, target)
+        return Preserved(spool.sha256, spool.size, media_type, new=True)
+
+    def preserve_file(self, path: str) -> Preserved:
+        """Copy a file from disk into the store, hashing it on the way (used by ingest)."""
+        spool = self.spool()
+        try:
+            with open(path, "rb") as source:
+                while chunk := source.read(CHUNK):
+                    spool.write(chunk)
+            return self.commit(spool)
+        finally:
+            spool.close()
+
+    def check(self, sha256: str) -> str:
+        """'ok', 'changed' or 'missing': the stored bytes re-hashed against their name."""
+        path = self.path_for(sha256)
+        if not os.path.exists(path):
+            return "missing"
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        return "ok" if digest.hexdigest() == sha256 else "changed"

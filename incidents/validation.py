@@ -1,0 +1,143 @@
+"""Checks every form and JSON body shares: text, numbers, codes, choices, links, flags.
+
+Each ``clean_*`` takes a raw value, adds its messages to ``errors`` under ``field`` and returns
+the clean value, so that a caller can report every field's problems at once.
+"""
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+
+from . import vocab
+from .errors import ValidationFailed
+from .text import CONTROL
+
+MAX_SHORT = 300
+MAX_URL = 2000
+MAX_VICTIMS = 1_000_000
+MAX_ID = 2**31  # ids are 32-bit integers in PostgreSQL
+
+
+class Errors(dict):
+    def add(self, field: str, message) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationFailed(_l("Please correct the marked fields."), dict(self))
+
+
+def clean_text(value, field: str, errors: Errors, *, required=False, max_length=MAX_SHORT,
+               multiline=False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, _l("Must be text."))
+        return ""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
+        errors.add(field, _l("Contains control characters; please remove them."))
+    if len(value) > max_length:
+        errors.add(field, _l("Too long: at most %(n)s characters.", n=max_length))
+    if required and not value:
+        errors.add(field, _l("This field is required."))
+    return value
+
+
+def clean_int(value, field: str, errors: Errors, *, minimum=0, maximum=MAX_VICTIMS):
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        errors.add(field, _l("Must be a whole number."))
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors.add(field, _l("Must be a whole number."))
+        return None
+    if not minimum <= number <= maximum:
+        errors.add(field, _l("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=maximum))
+        return None
+    return number
+
+
+def clean_code(vocabulary: str, value, field: str, errors: Errors, *, required=False):
+    if value in (None, ""):
+        if required:
+            errors.add(field, _l("This field is required."))
+        return None
+    if not isinstance(value, str) or not vocab.is_selectable(vocabulary, value):
+        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
+        return None
+    return value
+
+
+def clean_codes(vocabulary: str, values, field: str, errors: Errors, *, required=False) -> list:
+    if values in (None, ""):
+        values = []
+    if not isinstance(values, list):
+        errors.add(field, _l("Must be a list."))
+        return []
+    codes = [clean_code(vocabulary, v, field, errors) for v in values]
+    codes = list(dict.fromkeys(c for c in codes if c))
+    if required and not codes and field not in errors:
+        errors.add(field, _l("Choose at least one."))
+    return codes
+
+
+def clean_choice(value, allowed, field: str, errors: Errors, default=None):
+    if value in (None, "") and default is not None:
+        return default
+    if value not in allowed:
+        errors.add(field, _l("Unknown value: %(value)s.", value=str(value)[:50]))
+        return default
+    return value
+
+
+def clean_url(value, field: str, errors: Errors) -> str:
+    url = clean_text(value, field, errors, required=True, max_length=MAX_URL)
+    if url:
+        try:
+            parts = urlsplit(url)
+            acceptable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            acceptable = False
+        if not acceptable:
+            errors.add(field, _l("Only http and https links are accepted."))
+    return url
+
+
+def clean_bool(value, field: str, errors: Errors) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.add(field, _l("Must be true or false."))
+        return False
+    return value
+
+
+
+
+def clean_iso_date(value, field: str, errors: Errors, today: datetime.date):
+    """An ISO date (2020-03-15) that is not in the future, or None."""
+    if value in (None, ""):
+        return None
+    try:
+        day = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors.add(field, _l("Must be a date such as 2020-03-15."))
+    elif day > today:
+        errors.add(field, _l("This date is in the future."))
+        day = None
+    return day
+
+
+def row_id(row: dict):
+    """The id of an existing person or link being edited; anything else means a new row."""
+    value = row.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ID else None
