@@ -13,6 +13,7 @@ from .errors import ServiceError
 from .models import ROLES, User
 
 users = AppGroup("users", help="Create users and API tokens.")
+evidence = AppGroup("evidence", help="Check the evidence store.")
 
 
 def _settings():
@@ -89,7 +90,27 @@ def demo():
         load_demo(echo=click.echo)
 
 
+@evidence.command("verify")
+def evidence_verify():
+    """Re-hash every stored original; exit non-zero naming any that changed or went missing."""
+    from .evidence.service import verify_store
+    from .evidence.store import EvidenceStore
+    store = EvidenceStore.from_settings(_settings())
+    checked, bad = 0, []
+    with database.connection_context():
+        for sha256, outcome, items in verify_store(store):
+            checked += 1
+            if outcome != "ok":
+                bad.append(sha256)
+                names = ", ".join(f"item {i.id} ({i.original_filename or 'no name'})" for i in items)
+                click.echo(f"{outcome.upper()}: {sha256} — {names}", err=True)
+    click.echo(f"Checked {checked} stored file(s): {checked - len(bad)} intact, {len(bad)} changed or missing.")
+    if bad:
+        sys.exit(1)
+
+
 def register_commands(app) -> None:
     app.cli.add_command(init_db)
+    app.cli.add_command(evidence)
     app.cli.add_command(users)
     app.cli.add_command(demo)

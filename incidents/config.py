@@ -27,6 +27,8 @@ class Settings:
     # Whole request bodies above this are refused with 413 before any parsing.
     MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
     SESSION_COOKIE_SECURE: bool = False
+    # Largest evidence file accepted, in bytes (an upload is refused with 413 past it).
+    EVIDENCE_MAX_SIZE: int = 64 * 1024**3
     # Minutes a one-time password link stays valid.
     SETUP_LINK_MINUTES: int = 60
     # Where people reach the app; used in links printed on the command line.

@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "public.facility_list",
     "public.facility_detail",
     "records.incident_detail",
+    "evidence.item",
+    "evidence.media",
     "auth.login",
     "auth.set_password",
     "auth.set_language",
@@ -24,6 +26,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.facility_list",
     "api.facility_detail",
     "api.vocabulary",
+    "api.evidence_detail",
 })
 
 STAFF_READERS = {"lawyer", "reviewer", "admin"}
@@ -112,6 +115,16 @@ def may_transition(user, incident: Incident, action: str) -> bool:
     if action in REVIEW_ACTIONS:
         return can_review(user, incident)
     return False
+
+
+def can_attach_evidence(user, incident: Incident) -> bool:
+    """Attaching evidence is an edit: the same people, in the same states."""
+    return can_edit_incident(user, incident)
+
+
+def can_handle_originals(user, incident: Incident) -> bool:
+    """Download originals and read provenance and custody: staff who may read confidential fields."""
+    return can_read_confidential(user, incident)
 
 
 def can_see_review_queue(user) -> bool:

@@ -154,3 +154,38 @@ FIELD_LABELS = {
     "persons": _l("People involved"),
     "evidence": _l("Evidence"),
 }
+EVIDENCE_FIELD_LABELS = {
+    "file": _l("File"),
+    "url": _l("Link"),
+    "kind": _l("Kind"),
+    "description": _l("Description"),
+    "graphic": _l("Graphic content"),
+    "confidential": _l("Confidential"),
+    "source": _l("Source (confidential)"),
+    "acquisition": _l("How it was obtained"),
+    "received_on": _l("Received on"),
+    "original_location": _l("Original location (link or platform)"),
+    "captured_on": _l("Claimed date of capture"),
+    "captured_place": _l("Claimed place of capture"),
+    "originality": _l("Original or copy"),
+}
+ACQUISITION_LABELS = {
+    "leak_handover": _l("Handed over from a leak"),
+    "direct_upload": _l("Uploaded directly"),
+    "capture_app": _l("Recorded with a capture app"),
+    "platform_download": _l("Downloaded from a platform"),
+    "other": _l("Other"),
+}
+ORIGINALITY_LABELS = {
+    "original": _l("Original"),
+    "copy": _l("Copy"),
+    "unknown": _l("Not known"),
+}
+CUSTODY_LABELS = {
+    "received": _l("Received"),
+    "hashed": _l("Hashed"),
+    "viewed": _l("Viewed"),
+    "downloaded": _l("Downloaded"),
+    "exported": _l("Exported"),
+    "verified": _l("Checked against its hash"),
+}

@@ -1,17 +1,18 @@
 """Wiring for the web: login, CSRF, babel, the deny-by-default gate, headers, errors, templates."""
 from __future__ import annotations
 
-from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Request, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import credentials, geo, i18n, policy, vocab, workflow
 from .config import LANGUAGES
 from .errors import ServiceError
+from .evidence.store import EvidenceStore, TooLarge
 from .models import User
 from .search import service as search
 
@@ -31,6 +32,25 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# Endpoints that take evidence files: their uploads are hashed into the store as they arrive.
+UPLOAD_ENDPOINTS = frozenset({"evidence.upload", "api.evidence_create"})
+
+
+class AppRequest(Request):
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        if self.endpoint in UPLOAD_ENDPOINTS:
+            spool = EvidenceStore.from_settings(current_app.config["SETTINGS"]).spool()
+            self.__dict__.setdefault("_spools", []).append(spool)
+            return spool
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+
+    def close(self) -> None:
+        """Delete every spool not committed into the store: a refused upload leaves nothing."""
+        super().close()
+        for spool in self.__dict__.get("_spools", []):
+            spool.close()
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -42,6 +62,7 @@ def api_error(status: int, code: str, message, fields: dict | None = None):
 
 
 def init_web(app) -> None:
+    app.request_class = AppRequest
     Babel(app, locale_selector=i18n.select_locale)
 
     login_manager = LoginManager(app)
@@ -65,6 +86,7 @@ def init_web(app) -> None:
     from .api import bp as api_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .evidence.routes import bp as evidence_bp
     from .records.routes import bp as records_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as public_bp
@@ -72,7 +94,7 @@ def init_web(app) -> None:
     # The API authenticates by bearer token, not by cookie, so a forged cross-site request
     # carries no credentials: CSRF tokens are for the cookie-authenticated pages.
     csrf.exempt(api_bp)
-    for blueprint in (public_bp, auth_bp, records_bp, review_bp, admin_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, records_bp, review_bp, evidence_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -101,13 +123,24 @@ def init_web(app) -> None:
             return login_manager.unauthorized()
         return None
 
+    @app.before_request
+    def evidence_upload_limit():
+        """Evidence uploads may be as large as the setting allows; every other body stays small."""
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["SETTINGS"].EVIDENCE_MAX_SIZE + 1024 * 1024
+
+    @app.errorhandler(TooLarge)
+    def file_too_large(exc):
+        return http_error(RequestEntityTooLarge())
+
     # After the gate, so an anonymous POST is sent to the login page rather than refused for
     # its token: the visitor learns what to do.
     csrf.init_app(app)
 
     @app.after_request
     def security_headers(response):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # Evidence media set a stricter policy of their own; every other response gets this one.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"

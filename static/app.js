@@ -35,6 +35,18 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // Graphic evidence stays blurred, its player unusable, until the viewer asks to see it.
+  document.querySelectorAll(".graphic-cover").forEach(function (cover) {
+    var player = cover.querySelector("video, audio");
+    if (player) { player.controls = false; }
+    var button = cover.querySelector("[data-reveal]");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      cover.classList.add("revealed");
+      if (player) { player.controls = true; }
+    });
+  });
+
   // "Add another" copies the last row with its fields emptied and renumbered.
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
     var rows = document.querySelector("[data-rows='" + button.getAttribute("data-add-row") + "']");

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import make_facility, make_incident, publish
+from factories import attach_file, make_facility, make_incident, publish
 from incidents import policy
 from incidents.models import ROLES
 
@@ -15,10 +15,11 @@ SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name"
 def world(app, users):
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility)
+    item = attach_file(app, incident, users["contributor"])
     publish(incident, users["contributor"], users["reviewer"])
     draft = make_incident(users["reviewer"], facility)
     return {"incident_id": incident.id, "facility_id": facility.id, "user_id": users["researcher"].id,
-            "draft_id": draft.id}
+            "draft_id": draft.id, "item_id": item.id}
 
 
 def _urls(app, world, method):

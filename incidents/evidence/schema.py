@@ -46,6 +46,15 @@ def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = N
     }
 
 
+def form_flags(data: dict) -> dict:
+    """Checkbox and multipart values ("true", "on", "1") as the booleans the checks expect."""
+    data = dict(data)
+    for flag in ("graphic", "confidential"):
+        if isinstance(data.get(flag), str):
+            data[flag] = data[flag].strip().lower() in ("1", "true", "yes", "on")
+    return data
+
+
 def safe_filename(name) -> str:
     """The uploaded file's name as metadata: no folders, no control characters, bounded length.
 

@@ -120,6 +120,10 @@ class HashingSpool:
 
 
 class EvidenceStore:
+    @classmethod
+    def from_settings(cls, settings) -> "EvidenceStore":
+        return cls(settings.EVIDENCE_DIR, settings.EVIDENCE_MAX_SIZE)
+
     def __init__(self, root: str, max_size: int | None = None):
         self.root = os.path.abspath(root)
         self.max_size = max_size

@@ -1,0 +1,75 @@
+"""JSON endpoints for evidence: attach a link or a file, read an item, read its custody log."""
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from .. import vocab
+from ..errors import BadRequest
+from ..evidence import service
+from ..evidence.schema import form_flags
+from ..evidence.store import EvidenceStore
+from ..views import actor, settings
+from . import bp
+
+
+def item_json(view: service.ItemView) -> dict:
+    item = view.item
+    body = {
+        "id": item.id,
+        "incident": item.incident_id,
+        "kind": item.kind,
+        "kind_huridocs": getattr(vocab.get("evidence_kinds", item.kind), "huridocs", None),
+        "description": item.description,
+        "url": item.url or None,
+        "graphic": item.graphic,
+        "url_page": url_for("evidence.item", item_id=item.id, _external=True),
+    }
+    if item.stored_file_id:
+        body.update(sha256=item.stored_file_id, size=item.stored_file.size,
+                    media_type=item.stored_file.media_type)
+    if view.staff:
+        body.update(
+            filename=item.original_filename, confidential=item.confidential, source=item.source,
+            acquisition=item.acquisition, originality=item.originality,
+            received_on=item.received_on.isoformat() if item.received_on else None,
+            original_location=item.original_location, captured_place=item.captured_place,
+            captured_on=item.captured_on.isoformat() if item.captured_on else None,
+            created_at=item.created_at.isoformat() + "Z")
+    return body
+
+
+@bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
+def evidence_create(incident_id):
+    """A link as JSON, or a file as multipart (field ``file``) with ``kind`` and more beside it.
+
+    Answers 201 with the item and its ``sha256``, also when the same bytes were stored before.
+    """
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest(_l("Send the file in the multipart field 'file'."))
+        data = form_flags(request.form.to_dict())
+        item = service.attach_file(incident_id, actor(), EvidenceStore.from_settings(settings()),
+                                   upload.stream, upload.filename, data)
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
+        item = service.attach_link(incident_id, actor(), body)
+    return jsonify(item_json(service.read_item(actor(), item.id))), 201
+
+
+@bp.route("/evidence/<int:item_id>", methods=["GET"])
+def evidence_detail(item_id):
+    return jsonify(item_json(service.read_item(actor(), item_id)))
+
+
+@bp.route("/evidence/<int:item_id>/custody", methods=["GET"])
+def evidence_custody(item_id):
+    """The item's chain of custody, oldest first (staff who may see the item's provenance)."""
+    item, events = service.custody_log(actor(), item_id)
+    return jsonify({"items": [
+        {"action": e.action, "at": e.created_at.isoformat() + "Z", "sha256": e.sha256,
+         "actor": e.actor.email if e.actor_id else None, "detail": e.detail}
+        for e in events]})

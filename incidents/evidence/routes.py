@@ -1,0 +1,89 @@
+"""Pages for evidence: attaching files and links, an item's page, its media and its original."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from .. import vocab
+from ..errors import ServiceError, ValidationFailed
+from ..views import PostForm, actor, settings
+from . import service
+from .schema import form_flags
+from .store import EvidenceStore
+
+bp = Blueprint("evidence", __name__)
+
+
+def _store() -> EvidenceStore:
+    return EvidenceStore.from_settings(settings())
+
+
+@bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
+def upload(incident_id):
+    """Attach a file (multipart field ``file``) or a link (``url``) with its provenance.
+
+    :raise 400: no CSRF token. :raise 403/404: per the policy.
+    """
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    data = form_flags(request.form.to_dict())
+    try:
+        if upload is not None and upload.filename:
+            service.attach_file(incident_id, actor(), _store(), upload.stream, upload.filename, data)
+        else:
+            service.attach_link(incident_id, actor(), data)
+    except ValidationFailed as exc:
+        for field, messages in exc.fields.items():
+            for message in messages:
+                flash(f"{_field_label(field)}: {message}", "error")
+        return redirect(url_for("records.incident_detail", incident_id=incident_id) + "#attach")
+    except ServiceError as exc:
+        abort(exc.status)
+    flash(_("Evidence attached. It becomes public only with the incident's next approval."), "info")
+    return redirect(url_for("records.incident_detail", incident_id=incident_id) + "#evidence")
+
+
+def _field_label(field: str) -> str:
+    return str(vocab.EVIDENCE_FIELD_LABELS.get(field.split("-")[-1], field))
+
+
+@bp.route("/evidence/<int:item_id>")
+def item(item_id):
+    """One item: what it is, and for staff where it came from and its chain of custody."""
+    view = service.read_item(actor(), item_id)
+    custody = service.custody_log(actor(), item_id)[1] if view.staff else []
+    return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
+                           inline=view.item.stored_file_id and
+                           view.item.stored_file.media_type in service.INLINE_MEDIA)
+
+
+@bp.route("/evidence/<int:item_id>/media")
+def media(item_id):
+    """The original's bytes for the page's player or image, with range requests for seeking.
+
+    Only media types a browser shows as media are sent inline; anything else is a 404 here.
+    """
+    first_range = request.range is None or request.range.ranges[0][0] == 0
+    view, path = service.open_original(actor(), item_id, "viewed", _store(), record=first_range)
+    media_type = view.item.stored_file.media_type
+    if media_type not in service.INLINE_MEDIA:
+        abort(404)
+    response = send_file(path, mimetype=media_type, conditional=True, etag=view.item.stored_file_id,
+                         max_age=0)
+    response.headers["Content-Disposition"] = "inline"
+    # Even if a decoder were fooled, this response can run nothing and load nothing.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.route("/evidence/<int:item_id>/download")
+def download(item_id):
+    """The original as an attachment, for staff only; every download joins the custody log."""
+    view, path = service.open_original(actor(), item_id, "downloaded", _store())
+    name = view.item.original_filename or view.item.stored_file_id
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=name, conditional=True, etag=view.item.stored_file_id)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -1,0 +1,169 @@
+"""Preserving files and links as evidence, their provenance, and the chain of custody."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from .. import audit, policy
+from ..db import database
+from ..errors import Forbidden, NotFound
+from ..models import (CustodyEvent, EvidenceItem, Incident, PublishedIncident, StoredFile, utcnow)
+from ..revisions import save_revision
+from ..validation import Errors
+from . import schema
+from .store import EvidenceStore, HashingSpool
+
+# Media the browser may show inline, from the original's bytes. Everything else, HTML and SVG
+# above all, is only ever sent as a download.
+INLINE_MEDIA = frozenset({
+    "image/jpeg", "image/png", "image/gif", "image/webp",
+    "video/mp4", "video/webm", "video/ogg", "video/quicktime",
+    "audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/webm", "audio/mp4",
+    "application/pdf",
+})
+
+
+@dataclass
+class ItemView:
+    item: EvidenceItem
+    incident: Incident
+    staff: bool  # may see provenance, custody and originals
+
+
+def record_custody(item: EvidenceItem, action: str, actor, **detail) -> CustodyEvent:
+    """Add one event to the item's chain of custody; call inside the change's transaction."""
+    return CustodyEvent.create(item=item, action=action, actor=getattr(actor, "id", None),
+                               sha256=item.stored_file_id or "", detail=detail, created_at=utcnow())
+
+
+def _editable_incident(user, incident_id: int) -> Incident:
+    incident = Incident.get_or_none(Incident.id == incident_id)
+    if incident is None or not policy.can_read_working_copy(user, incident):
+        raise NotFound(_l("No such incident."))
+    if not policy.can_attach_evidence(user, incident):
+        raise Forbidden(_l("You may not attach evidence to this incident in its current state."))
+    return incident
+
+
+def _touch(incident: Incident, user) -> None:
+    """Attaching is an edit: a new version and revision, and a published incident goes to review."""
+    Incident.update(version=Incident.version + 1, updated_by=user, updated_at=utcnow(),
+                    status="draft" if incident.status == "published" else incident.status) \
+        .where(Incident.id == incident.id).execute()
+    save_revision(Incident.get_by_id(incident.id), user)
+
+
+def _next_position(incident: Incident) -> int:
+    return EvidenceItem.select().where(EvidenceItem.incident == incident).count()
+
+
+def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpool, filename,
+                data: dict) -> EvidenceItem:
+    """Preserve an uploaded file (already hashed into ``spool``) as an evidence item.
+
+    :raise NotFound / Forbidden: per the policy. :raise ValidationFailed: bad provenance; the
+        spool is then discarded and nothing is kept.
+    """
+    incident = _editable_incident(user, incident_id)
+    errors = Errors()
+    clean = schema.clean_provenance(data, errors)
+    if spool.size == 0:
+        errors.add("file", _l("The file is empty."))
+    errors.raise_if_any()
+    preserved = store.commit(spool)
+    with database.atomic():
+        stored, _created = StoredFile.get_or_create(
+            sha256=preserved.sha256, defaults={"size": preserved.size, "media_type": preserved.media_type})
+        item = EvidenceItem.create(incident=incident, position=_next_position(incident), created_by=user,
+                                   stored_file=stored, original_filename=schema.safe_filename(filename),
+                                   **clean)
+        record_custody(item, "received", user, filename=item.original_filename, size=preserved.size,
+                       already_stored=not preserved.new)
+        record_custody(item, "hashed", user, algorithm="sha256")
+        _touch(incident, user)
+        audit.record(user, "evidence.attach", item, sha256=preserved.sha256)
+    return item
+
+
+def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
+    """Record a link as evidence; the server never fetches it.
+
+    :raise NotFound / Forbidden: per the policy. :raise ValidationFailed: bad fields.
+    """
+    incident = _editable_incident(user, incident_id)
+    errors = Errors()
+    link = schema.clean_link(data, "link", errors)
+    clean = schema.clean_provenance(data, errors)
+    errors.raise_if_any()
+    clean.update(url=link["url"], kind=link["kind"])
+    with database.atomic():
+        item = EvidenceItem.create(incident=incident, position=_next_position(incident), created_by=user,
+                                   **clean)
+        record_custody(item, "received", user, url=item.url)
+        _touch(incident, user)
+        audit.record(user, "evidence.attach", item, url=item.url)
+    return item
+
+
+def _published_ids(incident_id: int) -> set[int]:
+    row = PublishedIncident.get_or_none(PublishedIncident.incident == incident_id)
+    return {item["id"] for item in row.public_data.get("evidence", []) if "id" in item} if row else set()
+
+
+def read_item(user, item_id: int) -> ItemView:
+    """An evidence item for a reader who may see it.
+
+    Staff who may read the incident's confidential fields see everything; others see a file
+    only when it is part of the published revision and not confidential.
+
+    :raise NotFound: otherwise (a hidden item is indistinguishable from a missing one).
+    """
+    item = (EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile, JOIN.LEFT_OUTER)
+            .where(EvidenceItem.id == item_id).first())
+    if item is None:
+        raise NotFound(_l("No such evidence item."))
+    incident = Incident.get_by_id(item.incident_id)
+    if policy.can_handle_originals(user, incident):
+        return ItemView(item, incident, staff=True)
+    if item.confidential or item.id not in _published_ids(incident.id):
+        raise NotFound(_l("No such evidence item."))
+    return ItemView(item, incident, staff=False)
+
+
+def custody_log(user, item_id: int) -> tuple[EvidenceItem, list[CustodyEvent]]:
+    """:raise NotFound: the item is not visible to this user as staff."""
+    view = read_item(user, item_id)
+    if not view.staff:
+        raise NotFound(_l("No such evidence item."))
+    return view.item, list(view.item.custody.order_by(CustodyEvent.id))
+
+
+def open_original(user, item_id: int, action: str, store: EvidenceStore,
+                  record: bool = True) -> tuple[ItemView, str]:
+    """The path of an item's original, for showing or downloading, with the access recorded.
+
+    ``record`` is False for the follow-up range requests of one viewing (a player seeking).
+
+    :raise NotFound: not visible, a link, or (for a download) not staff.
+    """
+    view = read_item(user, item_id)
+    if view.item.stored_file_id is None or (action == "downloaded" and not view.staff):
+        raise NotFound(_l("No such evidence item."))
+    if record:
+        with database.atomic():
+            record_custody(view.item, action, user if policy.is_signed_in(user) else None)
+    return view, store.path_for(view.item.stored_file_id)
+
+
+def verify_store(store: EvidenceStore, actor=None):
+    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items)."""
+    for stored in StoredFile.select().order_by(StoredFile.created_at, StoredFile.sha256):
+        outcome = store.check(stored.sha256)
+        items = list(stored.items)
+        with database.atomic():
+            for item in items:
+                record_custody(item, "verified", actor, outcome=outcome)
+        yield stored.sha256, outcome, items
+

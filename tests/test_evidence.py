@@ -1,0 +1,215 @@
+"""Preserved evidence: hashes, dedupe, hostile files, custody, access, range requests, verify."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+
+import pytest
+
+from factories import JPEG, MP4, attach_file, make_facility, make_incident, publish
+from incidents import credentials
+from incidents.models import CustodyEvent, EvidenceItem, Incident, StoredFile
+
+
+@pytest.fixture
+def facility(users):
+    return make_facility(users["contributor"])
+
+
+@pytest.fixture
+def incident(users, facility):
+    return make_incident(users["contributor"], facility)
+
+
+@pytest.fixture
+def token(users):
+    return lambda role: {"Authorization": "Bearer " + credentials.issue_api_token(users[role])}
+
+
+@pytest.fixture
+def evidence_dir(app):
+    return app.config["SETTINGS"].EVIDENCE_DIR
+
+
+def upload(client, incident, headers, content=JPEG, filename="photo.jpg", **fields):
+    data = {"kind": "160815201501", **fields, "file": (io.BytesIO(content), filename)}
+    return client.post(f"/api/v1/incidents/{incident.id}/evidence", data=data, headers=headers,
+                       content_type="multipart/form-data")
+
+
+def file_items():
+    """Evidence items that are preserved files (the factory's incident has a link item too)."""
+    return EvidenceItem.select().where(EvidenceItem.stored_file.is_null(False)).order_by(EvidenceItem.id)
+
+
+def files_under(folder):
+    return sorted(os.path.join(root, name) for root, _dirs, names in os.walk(folder) for name in names)
+
+
+def test_upload_is_hashed_stored_once_read_only_and_logged(client, token, incident, evidence_dir):
+    content = os.urandom(300_000)
+    first = upload(client, incident, token("contributor"), content, "video.mp4")
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert body["sha256"] == hashlib.sha256(content).hexdigest() and body["size"] == len(content)
+    second = upload(client, incident, token("contributor"), content, "copy of video.mp4")
+    assert second.status_code == 201 and second.get_json()["sha256"] == body["sha256"]
+    assert second.get_json()["id"] != body["id"]
+    assert StoredFile.select().count() == 1 and file_items().count() == 2
+    originals = files_under(os.path.join(evidence_dir, "originals"))
+    assert len(originals) == 1 and originals[0].endswith(body["sha256"])
+    with open(originals[0], "rb") as handle:
+        assert handle.read() == content
+    assert not stat.S_IMODE(os.stat(originals[0]).st_mode) & 0o222  # read-only
+    assert files_under(os.path.join(evidence_dir, "spool")) == []
+    actions = [e.action for e in CustodyEvent.select().where(CustodyEvent.item == body["id"])]
+    assert actions == ["received", "hashed"]
+
+
+def test_the_media_type_comes_from_the_bytes(client, token, users, incident):
+    html = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
+    body = upload(client, incident, token("contributor"), html, "holiday.jpg").get_json()
+    assert body["media_type"] == "text/html"
+    assert upload(client, incident, token("contributor"), MP4, "notes.txt").get_json()["media_type"] == "video/mp4"
+    lawyer = token("lawyer")
+    assert client.get(f"/evidence/{body['id']}/media", headers=lawyer).status_code in (302, 404)
+    from conftest import Browser
+    browser = Browser(client.application)
+    browser.login(users["lawyer"])
+    assert browser.get(f"/evidence/{body['id']}/media").status_code == 404  # never inline
+    download = browser.get(f"/evidence/{body['id']}/download")
+    assert download.status_code == 200 and download.data == html
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("../../../etc/passwd", "passwd"), ("/etc/shadow", "shadow"),
+    ("nul\x00byte.jpg", "nulbyte.jpg"), ("x" * 5000 + ".mp4", "x" * 251 + ".mp4"), ("..", ""),
+])
+def test_hostile_names_stay_metadata(client, token, incident, evidence_dir, tmp_path, name, shown):
+    response = upload(client, incident, token("contributor"), JPEG + name.encode("utf-8", "replace"), name)
+    assert response.status_code == 201
+    assert file_items().get().original_filename == shown
+    everything = files_under(str(tmp_path))
+    assert all(path.startswith(evidence_dir) or path.endswith(("sqlite3", "-wal", "-shm", "_key"))
+               for path in everything), everything
+
+
+def test_empty_files_are_refused_and_archives_are_never_unpacked(client, token, incident, evidence_dir):
+    empty = upload(client, incident, token("contributor"), b"", "empty.mp4")
+    assert empty.status_code == 422 and "empty" in empty.get_json()["error"]["fields"]["file"][0]
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.txt", b"0" * 20_000_000)  # 20 MB that packs into a few KB
+    bomb = upload(client, incident, token("contributor"), buffer.getvalue(), "archive.zip")
+    assert bomb.status_code == 201 and bomb.get_json()["media_type"] == "application/zip"
+    assert len(files_under(evidence_dir)) == 1
+    assert os.path.getsize(files_under(evidence_dir)[0]) == len(buffer.getvalue())
+
+
+def test_size_limit_is_a_setting(settings, users, facility):
+    from incidents import create_app
+    from incidents.db import migrate
+    app = create_app(dict(settings, EVIDENCE_MAX_SIZE=1000))
+    migrate()
+    incident = make_incident(users["contributor"], facility)
+    headers = {"Authorization": "Bearer " + credentials.issue_api_token(users["contributor"])}
+    response = upload(app.test_client(), incident, headers, b"\x00" * 5000, "big.bin")
+    assert response.status_code == 413 and not file_items().exists()
+    assert files_under(app.config["SETTINGS"].EVIDENCE_DIR) == []
+
+
+def test_range_requests_let_a_player_seek(client, users, incident):
+    content = MP4 + os.urandom(50_000)
+    item = attach_file(client.application, incident, users["contributor"], content, "v.mp4")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+    whole = client.get(f"/evidence/{item.id}/media")
+    assert whole.status_code == 200 and whole.data == content and whole.headers["Accept-Ranges"] == "bytes"
+    part = client.get(f"/evidence/{item.id}/media", headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.data == content[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(content)}"
+    assert "sandbox" in part.headers["Content-Security-Policy"]
+    viewed = CustodyEvent.select().where((CustodyEvent.item == item.id) & (CustodyEvent.action == "viewed"))
+    assert viewed.count() == 1  # the seek is part of the same viewing
+
+
+def test_who_sees_what(client, token, users, incident, facility):
+    secret = attach_file(client.application, incident, users["contributor"], JPEG + b"secret", "secret.jpg",
+                         confidential=True, source="Informant A, Saratov")
+    shown = attach_file(client.application, incident, users["contributor"], JPEG + b"shown", "shown.jpg")
+    assert client.get(f"/api/v1/evidence/{shown.id}").status_code == 404  # a draft's evidence
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+    public = client.get(f"/api/v1/evidence/{shown.id}").get_json()
+    assert public["sha256"] and "source" not in public and "filename" not in public
+    assert client.get(f"/api/v1/evidence/{secret.id}").status_code == 404
+    assert client.get(f"/evidence/{secret.id}").status_code == 404
+    assert client.get(f"/api/v1/evidence/{shown.id}/custody").status_code == 401
+    assert client.get(f"/api/v1/evidence/{shown.id}/custody", headers=token("researcher")).status_code == 404
+    lawyer = client.get(f"/api/v1/evidence/{secret.id}", headers=token("lawyer")).get_json()
+    assert lawyer["source"] == "Informant A, Saratov"
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "secret.jpg" not in page and "Informant A" not in page
+    assert client.get(f"/evidence/{shown.id}/download").status_code == 302  # sign in first
+    custody = client.get(f"/api/v1/evidence/{shown.id}/custody", headers=token("lawyer")).get_json()
+    assert [e["action"] for e in custody["items"]] == ["received", "hashed"]
+
+
+def test_new_evidence_on_a_published_incident_waits_for_review(client, users, incident):
+    publish(incident, users["contributor"], users["reviewer"])
+    item = attach_file(client.application, Incident.get_by_id(incident.id), users["contributor"])
+    assert Incident.get_by_id(incident.id).status == "draft"
+    assert client.get(f"/api/v1/evidence/{item.id}").status_code == 404
+
+
+def test_links_are_evidence_too(client, token, incident):
+    bad = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+                      json={"kind": "220904051501", "url": "ftp://example.org/x"})
+    assert bad.status_code == 422
+    good = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+                       json={"kind": "220904051501", "url": "https://example.org/x", "acquisition": "platform_download"})
+    assert good.status_code == 201 and good.get_json()["url"] == "https://example.org/x"
+    assert client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("researcher"),
+                       json={"kind": "220904051501", "url": "https://example.org/y"}).status_code == 404
+
+
+def test_attach_from_the_page_needs_csrf(as_role, incident, evidence_dir):
+    contributor = as_role("contributor")
+    data = {"kind": "160815201501", "file": (io.BytesIO(JPEG), "photo.jpg")}
+    refused = contributor.client.post(f"/incidents/{incident.id}/evidence", data=dict(data),
+                                      content_type="multipart/form-data")
+    assert refused.status_code == 400 and not file_items().exists()
+    assert files_under(os.path.join(evidence_dir, "originals")) == []
+    data = {"kind": "160815201501", "file": (io.BytesIO(JPEG), "photo.jpg")}
+    accepted = contributor.post(f"/incidents/{incident.id}/evidence", data=data,
+                                content_type="multipart/form-data")
+    assert accepted.status_code == 302 and file_items().get().original_filename == "photo.jpg"
+    assert "photo.jpg" in contributor.get(f"/incidents/{incident.id}").get_data(as_text=True)
+
+
+def test_verify_finds_changed_and_missing_files(app, users, incident, evidence_dir):
+    first = attach_file(app, incident, users["contributor"], JPEG + b"1", "one.jpg")
+    second = attach_file(app, incident, users["contributor"], JPEG + b"2", "two.jpg")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["evidence", "verify"]).exit_code == 0
+    path = os.path.join(evidence_dir, "originals", first.stored_file_id[:2], first.stored_file_id[2:4],
+                        first.stored_file_id)
+    os.chmod(path, 0o600)
+    with open(path, "ab") as handle:
+        handle.write(b"tampered")
+    os.unlink(os.path.join(evidence_dir, "originals", second.stored_file_id[:2],
+                           second.stored_file_id[2:4], second.stored_file_id))
+    result = runner.invoke(args=["evidence", "verify"])
+    assert result.exit_code == 1
+    assert f"CHANGED: {first.stored_file_id}" in result.output and f"MISSING: {second.stored_file_id}" in result.output
+    assert CustodyEvent.select().where(CustodyEvent.action == "verified").count() == 4
+
+
+def test_names_with_backslashes_keep_no_folders(client, token, incident):
+    response = upload(client, incident, token("contributor"), JPEG, "C:\\Windows\\evil.exe")
+    name = file_items().get().original_filename
+    assert response.status_code == 201 and name.endswith("evil.exe") and "/" not in name and "\\" not in name
