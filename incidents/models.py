@@ -134,6 +134,8 @@ class Incident(BaseModel):
     published_revision = IntegerField(null=True)
     # The last review comment the author must read (request changes, reject, retract).
     review_comment = TextField(default="")
+    # Follows from its evidence's verification; kept here to filter on.
+    verification = CharField(default="unassessed", index=True)
 
 
 class IncidentTerm(BaseModel):
@@ -197,6 +199,25 @@ class EvidenceItem(BaseModel):
     captured_on = DateField(null=True)  # as claimed
     captured_place = CharField(default="")  # as claimed
     originality = CharField(default="unknown")
+    # Follows from the assessments (see evidence/verification.py); kept here to filter on.
+    verification = CharField(default="unassessed", index=True)
+
+
+ASSESSMENT_PARTS = ("source", "technical", "content")  # the Berkeley Protocol's three parts
+ASSESSMENT_OUTCOMES = ("consistent", "inconclusive", "inconsistent", "not_verifiable")
+VERIFICATION_STATUSES = ("unassessed", "in_progress", "verified", "unverifiable", "disputed")
+
+
+class Assessment(BaseModel):
+    """One verification step on an item, by a reviewer: never edited, later ones add to it."""
+
+    item = ForeignKeyField(EvidenceItem, backref="assessments", on_delete="RESTRICT")
+    part = CharField()
+    method = TextField()
+    outcome = CharField()
+    note = TextField(default="")
+    assessor = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
 
 
 class CustodyEvent(BaseModel):
@@ -280,5 +301,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
-              EvidenceItem, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
+              EvidenceItem, Assessment, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
               AuditEvent]

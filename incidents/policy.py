@@ -127,6 +127,11 @@ def can_handle_originals(user, incident: Incident) -> bool:
     return can_read_confidential(user, incident)
 
 
+def can_assess_evidence(user) -> bool:
+    """Verification is a reviewer's judgement, recorded under their name."""
+    return role_of(user) in REVIEWERS
+
+
 def can_see_review_queue(user) -> bool:
     return role_of(user) in REVIEWERS
 

@@ -187,5 +187,23 @@ CUSTODY_LABELS = {
     "viewed": _l("Viewed"),
     "downloaded": _l("Downloaded"),
     "exported": _l("Exported"),
-    "verified": _l("Checked against its hash"),
+    "verified": _l("Verified"),
+}
+ASSESSMENT_PART_LABELS = {
+    "source": _l("Source: provenance and credibility"),
+    "technical": _l("Technical: metadata and signs of editing"),
+    "content": _l("Content: place, time and corroboration"),
+}
+ASSESSMENT_OUTCOME_LABELS = {
+    "consistent": _l("Consistent"),
+    "inconclusive": _l("Inconclusive"),
+    "inconsistent": _l("Inconsistent"),
+    "not_verifiable": _l("Could not be verified"),
+}
+VERIFICATION_LABELS = {
+    "unassessed": _l("Not assessed yet"),
+    "in_progress": _l("Verification in progress"),
+    "verified": _l("Verified"),
+    "unverifiable": _l("Could not be verified"),
+    "disputed": _l("Found inconsistent"),
 }

@@ -213,3 +213,56 @@ def test_names_with_backslashes_keep_no_folders(client, token, incident):
     response = upload(client, incident, token("contributor"), JPEG, "C:\\Windows\\evil.exe")
     name = file_items().get().original_filename
     assert response.status_code == 201 and name.endswith("evil.exe") and "/" not in name and "\\" not in name
+
+
+def test_verification_follows_the_berkeley_assessments(client, token, users, incident):
+    item = attach_file(client.application, incident, users["contributor"])
+    reviewer = token("reviewer")
+
+    def assess(part, outcome, headers=reviewer):
+        return client.post(f"/api/v1/evidence/{item.id}/assessments", headers=headers,
+                           json={"part": part, "outcome": outcome, "method": f"{part} check"})
+
+    assert assess("source", "consistent", token("contributor")).status_code == 403
+    assert assess("alchemy", "consistent").status_code == 422
+    assert client.post(f"/api/v1/evidence/{item.id}/assessments", headers=reviewer,
+                       json={"part": "source", "outcome": "consistent"}).status_code == 422  # no method
+    assert assess("source", "consistent").get_json()["verification"] == "in_progress"
+    assert assess("technical", "not_verifiable").get_json()["verification"] == "unverifiable"
+    assert Incident.get_by_id(incident.id).verification == "unverifiable"
+    assess("technical", "consistent")
+    assert assess("content", "consistent").get_json()["verification"] == "verified"
+    lawyer = token("lawyer")
+    listed = client.get("/api/v1/incidents?verification=verified", headers=lawyer).get_json()
+    assert [i["id"] for i in listed["items"]] == [incident.id]
+    assert client.get("/api/v1/incidents?verification=unverifiable", headers=lawyer).get_json()["total"] == 0
+    assert client.get("/api/v1/incidents?verification=verified").status_code == 401
+    assert assess("content", "inconsistent").get_json()["verification"] == "disputed"
+    detail = client.get(f"/api/v1/evidence/{item.id}", headers=lawyer).get_json()
+    assert [a["outcome"] for a in detail["assessments"]][-1] == "inconsistent"
+    custody = client.get(f"/api/v1/evidence/{item.id}/custody", headers=lawyer).get_json()["items"]
+    assert [e["detail"].get("part") for e in custody if e["action"] == "verified"][-1] == "content"
+
+
+def test_could_not_be_verified_is_shown_to_the_public(client, users, incident):
+    item = attach_file(client.application, incident, users["contributor"])
+    from incidents.evidence import verification
+    verification.record_assessment(users["reviewer"], item.id, {
+        "part": "source", "outcome": "not_verifiable", "method": "Asked two newspapers; neither could confirm."})
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
+    page = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
+    assert "Could not be verified" in page
+
+
+def test_reviewers_assess_from_the_item_page(as_role, users, incident):
+    item = attach_file(as_role("reviewer").app, incident, users["contributor"])
+    reviewer = as_role("reviewer")
+    assert "Record an assessment" in reviewer.get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
+    response = reviewer.post(f"/evidence/{item.id}/assessments", data={
+        "part": "content", "outcome": "consistent", "method": "Geolocated the corridor from the floor plan."})
+    assert response.status_code == 302
+    page = reviewer.get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
+    assert "Geolocated the corridor" in page and "Verification in progress" in page
+    assert "Record an assessment" not in as_role("lawyer").get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
+    assert as_role("lawyer").post(f"/evidence/{item.id}/assessments", data={
+        "part": "content", "outcome": "consistent", "method": "x"}).status_code == 403

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 from .. import vocab
 from ..errors import BadRequest
-from ..evidence import service
+from ..models import Assessment
+from ..evidence import service, verification
 from ..evidence.schema import form_flags
 from ..evidence.store import EvidenceStore
 from ..views import actor, settings
@@ -23,6 +24,7 @@ def item_json(view: service.ItemView) -> dict:
         "description": item.description,
         "url": item.url or None,
         "graphic": item.graphic,
+        "verification": item.verification,
         "url_page": url_for("evidence.item", item_id=item.id, _external=True),
     }
     if item.stored_file_id:
@@ -35,7 +37,10 @@ def item_json(view: service.ItemView) -> dict:
             received_on=item.received_on.isoformat() if item.received_on else None,
             original_location=item.original_location, captured_place=item.captured_place,
             captured_on=item.captured_on.isoformat() if item.captured_on else None,
-            created_at=item.created_at.isoformat() + "Z")
+            created_at=item.created_at.isoformat() + "Z",
+            assessments=[{"part": a.part, "method": a.method, "outcome": a.outcome, "note": a.note,
+                          "assessor": a.assessor.email, "at": a.created_at.isoformat() + "Z"}
+                         for a in item.assessments.order_by(Assessment.id)])
     return body
 
 
@@ -63,6 +68,16 @@ def evidence_create(incident_id):
 @bp.route("/evidence/<int:item_id>", methods=["GET"])
 def evidence_detail(item_id):
     return jsonify(item_json(service.read_item(actor(), item_id)))
+
+
+@bp.route("/evidence/<int:item_id>/assessments", methods=["POST"])
+def evidence_assess(item_id):
+    """Record a verification assessment: ``part``, ``method``, ``outcome``, optional ``note``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
+    verification.record_assessment(actor(), item_id, body)
+    return jsonify(item_json(service.read_item(actor(), item_id))), 201
 
 
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])

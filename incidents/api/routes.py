@@ -67,6 +67,7 @@ def _view_json(view, language: str) -> dict:
                              version=None, language=language)
     body = incident_json(view.incident.id, view.data, status=view.incident.status,
                          version=view.incident.version, language=language)
+    body["verification"] = view.incident.verification
     body["actions"] = workflow.available_actions(actor(), view.incident)
     return body
 
@@ -77,7 +78,7 @@ def incident_list():
     language = _language()
     filters = search.parse_filters(request.args)
     status = request.args.get("status")
-    if status:
+    if status or filters.verification:
         return _working_copy_list(status, filters, language)
     page = search.search_published(filters, language)
     facilities = {f.id: f for f in Facility.select().where(
@@ -94,7 +95,7 @@ def _working_copy_list(status: str, filters, language: str):
         raise Unauthenticated(_l("Sign in or send an API token."))
     if not policy.can_list_working_copies(actor()):
         raise Forbidden(_l("Only staff may filter by review status."))
-    if status not in STATUSES:
+    if status and status not in STATUSES:
         raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
     query = search.filter_working_copies(service.working_copies(actor(), status), filters)
     total = query.count()

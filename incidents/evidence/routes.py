@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 
 from .. import vocab
 from ..errors import ServiceError, ValidationFailed
+from ..models import Assessment
 from ..views import PostForm, actor, settings
-from . import service
+from . import service, verification
 from .schema import form_flags
 from .store import EvidenceStore
 
@@ -54,9 +55,35 @@ def item(item_id):
     """One item: what it is, and for staff where it came from and its chain of custody."""
     view = service.read_item(actor(), item_id)
     custody = service.custody_log(actor(), item_id)[1] if view.staff else []
+    assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
+                           assessments=assessments,
                            inline=view.item.stored_file_id and
                            view.item.stored_file.media_type in service.INLINE_MEDIA)
+
+
+@bp.route("/evidence/<int:item_id>/assessments", methods=["POST"])
+def assess(item_id):
+    """Record a verification assessment. :raise 403: not a reviewer. :raise 404: not visible."""
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        verification.record_assessment(actor(), item_id, request.form.to_dict())
+    except ValidationFailed as exc:
+        for field, messages in exc.fields.items():
+            for message in messages:
+                flash(f"{_assessment_label(field)}: {message}", "error")
+    except ServiceError as exc:
+        abort(exc.status)
+    else:
+        flash(_("Assessment recorded."), "info")
+    return redirect(url_for("evidence.item", item_id=item_id) + "#verification")
+
+
+def _assessment_label(field: str) -> str:
+    return str({"part": _("Part"), "method": _("Method"), "outcome": _("Outcome"),
+                "note": _("Note")}.get(field, field))
 
 
 @bp.route("/evidence/<int:item_id>/media")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .. import geo, i18n, policy, workflow
 from ..views import PostForm, actor, settings
 from ..errors import Conflict, ValidationFailed
-from ..models import Facility, ReviewEvent, STATUSES
+from ..models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
 from . import forms, service
 
 bp = Blueprint("records", __name__)
@@ -25,7 +25,8 @@ def incident_detail(incident_id):
     view = service.read_incident(actor(), incident_id,
                                  prefer_public=request.args.get("view") == "public")
     context = {"view": view, "data": view.data, "facility": Facility.get_by_id(view.data["facility"]),
-               "form": PostForm(), "actions": [], "events": [], "changes": None}
+               "form": PostForm(), "actions": [], "events": [], "changes": None,
+               "verification": service.public_verification(view)}
     if view.incident is not None:
         context["actions"] = workflow.available_actions(actor(), view.incident)
         context["events"] = list(view.incident.review_events.order_by(ReviewEvent.id.desc()))
@@ -105,11 +106,16 @@ def edit_incident(incident_id):
 def workspace():
     """Staff list of incidents in every state (a contributor's own only)."""
     status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
+    verification = request.args.get("verification") or None
+    if (status is not None and status not in STATUSES) or \
+            (verification is not None and verification not in VERIFICATION_STATUSES):
         abort(400)
     incidents = service.working_copies(actor(), status)
+    if verification:
+        incidents = incidents.where(Incident.verification == verification)
     return render_template("records/workspace.html", incidents=list(incidents.limit(500)),
-                           status=status, statuses=STATUSES)
+                           status=status, statuses=STATUSES, verification=verification,
+                           verifications=VERIFICATION_STATUSES)
 
 
 @bp.route("/facilities/new", methods=["GET", "POST"])

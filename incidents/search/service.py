@@ -13,7 +13,8 @@ from peewee import JOIN, fn
 from .. import geo, policy, vocab
 from ..errors import ValidationFailed
 from ..text import without_control
-from ..models import Facility, Incident, IncidentTerm, PublishedIncident, PublishedTerm
+from ..models import (VERIFICATION_STATUSES, Facility, Incident, IncidentTerm, PublishedIncident,
+                      PublishedTerm)
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
@@ -28,6 +29,7 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     q: str = ""
+    verification: str = ""  # staff lists only
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "-date"
@@ -66,6 +68,9 @@ def parse_filters(args) -> Filters:
             except ValueError:
                 errors[name] = [_l("Must be a date such as 2020-03-15.")]
     filters.q = without_control(args.get("q") or "").strip()[:200]
+    filters.verification = args.get("verification") or ""
+    if filters.verification and filters.verification not in VERIFICATION_STATUSES:
+        errors["verification"] = [_l("Unknown value: %(value)s.", value=filters.verification[:30])]
     for name, maximum in (("page", 100_000), ("per_page", MAX_PER_PAGE)):
         raw = args.get(name)
         if raw in (None, ""):
@@ -130,6 +135,8 @@ def filter_working_copies(query, filters: Filters):
             .where((IncidentTerm.vocabulary == "abuse") & (IncidentTerm.code == code))))
     if filters.q:
         query = query.where(Incident.title.contains(filters.q) | Incident.narrative.contains(filters.q))
+    if filters.verification:
+        query = query.where(Incident.verification == filters.verification)
     return query
 
 
