@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "records.incident_detail",
     "evidence.item",
     "evidence.media",
+    "evidence.preview",
     "auth.login",
     "auth.set_password",
     "auth.set_language",

@@ -43,6 +43,9 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!button) { return; }
     button.addEventListener("click", function () {
       cover.classList.add("revealed");
+      cover.querySelectorAll("[data-src]").forEach(function (media) {
+        media.setAttribute("src", media.getAttribute("data-src"));
+      });
       if (player) { player.controls = true; }
     });
   });

@@ -1,6 +1,8 @@
 """Short ways to make facilities and incidents in tests, through the real services."""
 from __future__ import annotations
 
+import io
+
 from incidents import workflow
 from incidents.records import service
 
@@ -68,9 +70,32 @@ def edit(incident_id, user, field: str, language: str, text: str):
     return service.update_incident(incident_id, data, user, version=current.version, max_text=MAX_TEXT)
 
 
-# The first bytes of a JPEG and of an MP4: enough for the media type to come from the bytes.
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 4
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
+def _jpeg() -> bytes:
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def make_mp4(frames: int = 12) -> bytes:
+    """A real, tiny MP4 (MPEG-4 part 2), so that the poster frame can be decoded."""
+    import av
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(frames):
+            frame = av.VideoFrame(64, 48, "rgb24")
+            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+JPEG = _jpeg()
+MP4 = make_mp4()
 
 
 def attach_file(app, incident, user, content: bytes = JPEG, filename: str = "photo.jpg", **fields):

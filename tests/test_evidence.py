@@ -266,3 +266,40 @@ def test_reviewers_assess_from_the_item_page(as_role, users, incident):
     assert "Record an assessment" not in as_role("lawyer").get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
     assert as_role("lawyer").post(f"/evidence/{item.id}/assessments", data={
         "part": "content", "outcome": "consistent", "method": "x"}).status_code == 403
+
+
+def _png_bomb() -> bytes:
+    """A small PNG that claims 30,000 x 30,000 pixels: decoding it would take gigabytes."""
+    import struct
+    import zlib
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 30_000, 30_000, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + \
+        chunk(b"IEND", b"")
+
+
+def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, users, incident, evidence_dir):
+    photo = attach_file(client.application, incident, users["contributor"], JPEG, "photo.jpg", graphic=True)
+    video = attach_file(client.application, incident, users["contributor"], MP4, "clip.mp4")
+    bomb = attach_file(client.application, incident, users["contributor"], _png_bomb(), "bomb.png")
+    svg = attach_file(client.application, incident, users["contributor"],
+                      b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "x.svg")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+    blurred = client.get(f"/evidence/{photo.id}/preview")
+    clear = client.get(f"/evidence/{photo.id}/preview?clear=1")
+    assert blurred.status_code == clear.status_code == 200 and blurred.mimetype == "image/jpeg"
+    assert blurred.data != clear.data
+    poster = client.get(f"/evidence/{video.id}/preview")
+    assert poster.status_code == 200 and poster.data[:2] == b"\xff\xd8"
+    assert client.get(f"/evidence/{bomb.id}/preview").status_code == 404  # refused, still preserved
+    assert client.get(f"/evidence/{svg.id}/preview").status_code == 404
+    assert client.get(f"/evidence/{svg.id}/media").status_code == 404
+    assert files_under(os.path.join(evidence_dir, "work")) == []
+    for item, content in ((photo, JPEG), (video, MP4)):
+        path = os.path.join(evidence_dir, "originals", item.stored_file_id[:2], item.stored_file_id[2:4],
+                            item.stored_file_id)
+        with open(path, "rb") as handle:
+            assert handle.read() == content
+    page = client.get(f"/evidence/{photo.id}?lang=en").get_data(as_text=True)
+    assert f'src="/evidence/{photo.id}/preview"' in page and f'data-src="/evidence/{photo.id}/media"' in page

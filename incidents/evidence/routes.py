@@ -86,6 +86,15 @@ def _assessment_label(field: str) -> str:
                 "note": _("Note")}.get(field, field))
 
 
+@bp.route("/evidence/<int:item_id>/preview")
+def preview(item_id):
+    """A thumbnail or poster frame; graphic items get a blurred one unless ``clear=1``."""
+    _view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
+    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
 @bp.route("/evidence/<int:item_id>/media")
 def media(item_id):
     """The original's bytes for the page's player or image, with range requests for seeking.

@@ -1,6 +1,7 @@
 """Preserving files and links as evidence, their provenance, and the chain of custody."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from ..models import (CustodyEvent, EvidenceItem, Incident, PublishedIncident, S
 from ..revisions import save_revision
 from ..validation import Errors
 from . import schema
+from .previews import make_previews, preview_path
 from .store import EvidenceStore, HashingSpool
 
 # Media the browser may show inline, from the original's bytes. Everything else, HTML and SVG
@@ -73,6 +75,8 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
         errors.add("file", _l("The file is empty."))
     errors.raise_if_any()
     preserved = store.commit(spool)
+    if not os.path.exists(preview_path(store.root, preserved.sha256)):
+        make_previews(store.root, store.path_for(preserved.sha256), preserved.sha256, preserved.media_type)
     with database.atomic():
         stored, _created = StoredFile.get_or_create(
             sha256=preserved.sha256, defaults={"size": preserved.size, "media_type": preserved.media_type})
@@ -130,6 +134,20 @@ def read_item(user, item_id: int) -> ItemView:
     if item.confidential or item.id not in _published_ids(incident.id):
         raise NotFound(_l("No such evidence item."))
     return ItemView(item, incident, staff=False)
+
+
+def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple[ItemView, str]:
+    """The preview of a visible item: blurred for graphic items unless ``clear`` was asked for.
+
+    :raise NotFound: not visible, or no preview could be made.
+    """
+    view = read_item(user, item_id)
+    if view.item.stored_file_id is None:
+        raise NotFound(_l("No such evidence item."))
+    path = preview_path(store.root, view.item.stored_file_id, blurred=view.item.graphic and not clear)
+    if not os.path.exists(path):
+        raise NotFound(_l("No preview."))
+    return view, path
 
 
 def custody_log(user, item_id: int) -> tuple[EvidenceItem, list[CustodyEvent]]:

@@ -1,0 +1,59 @@
+"""Previews: a thumbnail of an image, a poster frame of a video, and a blurred twin of each.
+
+Decoders are where hostile files attack, so they never touch an original: each preview is
+made from a throw-away working copy, and any failure just means no preview.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+
+from PIL import Image, ImageFilter
+
+log = logging.getLogger(__name__)
+
+SIZE = (640, 640)
+# Refuse images that would decode into more than ~50 megapixels (decompression bombs).
+Image.MAX_IMAGE_PIXELS = 50_000_000
+
+
+def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
+    return os.path.join(root, "previews", sha256[:2], sha256 + (".blur.jpg" if blurred else ".jpg"))
+
+
+def _first_frame(path: str) -> Image.Image:
+    import av  # imported here: only videos need FFmpeg
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            return frame.to_image()
+    raise ValueError("no video frame")
+
+
+def make_previews(root: str, original: str, sha256: str, media_type: str) -> bool:
+    """Write the preview and its blurred twin for one stored file; False when there is none."""
+    kind = media_type.split("/")[0]
+    if kind not in ("image", "video") or media_type == "image/svg+xml":
+        return False
+    work_dir = os.path.join(root, "work")
+    os.makedirs(work_dir, mode=0o700, exist_ok=True)
+    fd, working_copy = tempfile.mkstemp(prefix="work-", dir=work_dir)
+    os.close(fd)
+    try:
+        shutil.copyfile(original, working_copy)
+        image = _first_frame(working_copy) if kind == "video" else Image.open(working_copy)
+        image = image.convert("RGB")
+        image.thumbnail(SIZE)
+        target = preview_path(root, sha256)
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        image.save(target, "JPEG", quality=82)
+        image.filter(ImageFilter.GaussianBlur(radius=24)).save(preview_path(root, sha256, True), "JPEG",
+                                                                quality=60)
+        return True
+    except Exception:  # a file a decoder cannot read is still evidence; it just has no preview
+        log.warning("no preview for %s", sha256, exc_info=True)
+        return False
+    finally:
+        os.unlink(working_copy)
