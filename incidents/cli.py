@@ -109,8 +109,69 @@ def evidence_verify():
         sys.exit(1)
 
 
+def _size(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:.1f} {unit}" if unit != "B" else f"{int(count)} B"
+        count /= 1024
+    return str(count)
+
+
+@click.command("ingest")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--user", "email", required=True, help="The reviewer or administrator doing it.")
+@click.option("--incident", "incident_id", type=int, help="Attach every file to this incident.")
+@click.option("--source", default="", help="Who the archive came from (confidential).")
+@click.option("--acquisition", default="leak_handover",
+              type=click.Choice(["leak_handover", "direct_upload", "capture_app", "platform_download", "other"]))
+@click.option("--received-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was received.")
+@click.option("--note", default="", help="Anything else about the archive.")
+@with_appcontext
+def ingest(folder, email, incident_id, source, acquisition, received_on, note):
+    """Preserve every file under FOLDER as evidence; run it again to resume an interrupted run."""
+    from .evidence import ingest as archive
+    from .evidence.store import EvidenceStore
+    migrate()
+    store = EvidenceStore.from_settings(_settings())
+    files, total = archive.measure(folder)
+    click.echo(f"{files} files, {_size(total)} to preserve.", err=True)
+    done = {"files": 0, "bytes": 0}
+
+    def shown(_item):
+        return f"{done['files']}/{files} files, {_size(done['bytes'])} of {_size(total)}"
+
+    with database.connection_context():
+        user = User.get_or_none(User.email == credentials.normalise_email(email))
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user {email}.")
+        provenance = {"source": source, "acquisition": acquisition, "note": note,
+                      "received_on": received_on.date() if received_on else None}
+        with click.progressbar(length=max(total, 1), label="Preserving", show_eta=True, show_percent=True,
+                               item_show_func=shown, file=sys.stderr) as bar:
+            def progress(size, count):
+                done["files"] += count
+                done["bytes"] += size
+                bar.update(size, done)
+            try:
+                report = archive.ingest(folder, user, store, incident_id=incident_id,
+                                        provenance=provenance, progress=progress)
+            except ServiceError as exc:
+                raise click.ClickException(str(exc.message))
+    rate = report.bytes / report.seconds if report.seconds else 0
+    click.echo(f"Batch {report.batch}: {report.files} files, {_size(report.bytes)} in {report.seconds:.1f} s "
+               f"({_size(rate)}/s).")
+    click.echo(f"  preserved as new evidence: {report.preserved}")
+    click.echo(f"  duplicates within this archive: {report.duplicate_in_run}")
+    click.echo(f"  already evidence here before: {report.already_known}")
+    click.echo(f"  done by an earlier, interrupted run: {report.resumed}")
+    click.echo(f"  refused: {len(report.refused)}")
+    for path, reason in report.refused[:50]:
+        click.echo(f"    {path}: {reason}")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(evidence)
+    app.cli.add_command(ingest)
     app.cli.add_command(users)
     app.cli.add_command(demo)

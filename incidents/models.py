@@ -177,10 +177,28 @@ ORIGINALITY = ("original", "copy", "unknown")
 CUSTODY_ACTIONS = ("received", "hashed", "viewed", "downloaded", "exported", "verified")
 
 
-class EvidenceItem(BaseModel):
-    """A link or a preserved file, with where it came from. File items are never deleted."""
+class IngestBatch(BaseModel):
+    """One ingest of a folder: the single provenance record of every file it preserved."""
 
-    incident = ForeignKeyField(Incident, backref="evidence", on_delete="CASCADE")
+    root = TextField()
+    incident = ForeignKeyField(Incident, null=True, backref="+")
+    source = TextField(default="")  # confidential
+    acquisition = CharField(default="leak_handover")
+    received_on = DateField(null=True)
+    note = TextField(default="")
+    actor = ForeignKeyField(User, backref="+")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class EvidenceItem(BaseModel):
+    """A link or a preserved file, with where it came from. File items are never deleted.
+
+    An item ingested from an archive may belong to no incident yet.
+    """
+
+    incident = ForeignKeyField(Incident, null=True, backref="evidence", on_delete="CASCADE")
+    batch = ForeignKeyField(IngestBatch, null=True, backref="items")
     position = IntegerField(default=0)
     kind = CharField()
     url = TextField(default="")
@@ -218,6 +236,21 @@ class Assessment(BaseModel):
     note = TextField(default="")
     assessor = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
+
+
+class IngestEntry(BaseModel):
+    """A file an ingest has preserved, by its place under the batch's root: what a resumed run
+    skips without reading it again."""
+
+    batch = ForeignKeyField(IngestBatch, backref="entries", on_delete="CASCADE")
+    path = TextField()
+    size = BigIntegerField()
+    mtime_ns = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    item = ForeignKeyField(EvidenceItem, null=True, backref="+")
+
+    class Meta:
+        indexes = ((("batch", "path"), True),)
 
 
 class CustodyEvent(BaseModel):
@@ -301,5 +334,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
-              EvidenceItem, Assessment, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
+              IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
               AuditEvent]

@@ -133,6 +133,15 @@ def can_assess_evidence(user) -> bool:
     return role_of(user) in REVIEWERS
 
 
+def can_handle_archive(user) -> bool:
+    """Ingested files not yet tied to an incident: staff who read unpublished work, no one else."""
+    return role_of(user) in STAFF_READERS
+
+
+def can_ingest(user) -> bool:
+    return role_of(user) in REVIEWERS
+
+
 def can_see_review_queue(user) -> bool:
     return role_of(user) in REVIEWERS
 

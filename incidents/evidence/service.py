@@ -30,7 +30,7 @@ INLINE_MEDIA = frozenset({
 @dataclass
 class ItemView:
     item: EvidenceItem
-    incident: Incident
+    incident: Incident | None  # None for an ingested item not attached to an incident yet
     staff: bool  # may see provenance, custody and originals
 
 
@@ -127,6 +127,10 @@ def read_item(user, item_id: int) -> ItemView:
     item = (EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile, JOIN.LEFT_OUTER)
             .where(EvidenceItem.id == item_id).first())
     if item is None:
+        raise NotFound(_l("No such evidence item."))
+    if item.incident_id is None:  # ingested, not yet attached to any incident
+        if policy.can_handle_archive(user):
+            return ItemView(item, None, staff=True)
         raise NotFound(_l("No such evidence item."))
     incident = Incident.get_by_id(item.incident_id)
     if policy.can_handle_originals(user, incident):

@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 
 import filetype
@@ -66,12 +67,12 @@ class HashingSpool:
         self.max_size = max_size
 
     def write(self, data) -> int:
-        data = bytes(data)
+        """Take bytes or a memoryview (no copy is made of a large chunk)."""
         self.size += len(data)
         if self.max_size is not None and self.size > self.max_size:
             raise TooLarge(self.size)
         if len(self._head) < SNIFF_BYTES:
-            self._head += data[: SNIFF_BYTES - len(self._head)]
+            self._head += bytes(data[: SNIFF_BYTES - len(self._head)])
         self._hash.update(data)
         return self._file.write(data)
 
@@ -139,10 +140,15 @@ class EvidenceStore:
             raise ValueError("not a SHA-256")
         return os.path.join(self.originals, sha256[:2], sha256[2:4], sha256)
 
-    def commit(self, spool: HashingSpool) -> Preserved:
-        """Move a finished spool into the store under its hash (or drop it: same bytes stored)."""
+    def commit(self, spool: HashingSpool, durable: bool = True) -> Preserved:
+        """Move a finished spool into the store under its hash (or drop it: same bytes stored).
+
+        ``durable`` waits until the bytes are on disk; an ingest of many files instead syncs
+        the whole store now and then (``sync``), which is many times faster.
+        """
         spool.flush()
-        os.fsync(spool._file.fileno())
+        if durable:
+            os.fsync(spool._file.fileno())
         spool._file.close()
         target = self.path_for(spool.sha256)
         media_type = sniff_media_type(spool.head)
@@ -154,16 +160,34 @@ class EvidenceStore:
         os.replace(spool.path, target)
         return Preserved(spool.sha256, spool.size, media_type, new=True)
 
-    def preserve_file(self, path: str) -> Preserved:
+    def preserve_file(self, path: str, durable: bool = True) -> Preserved:
         """Copy a file from disk into the store, hashing it on the way (used by ingest)."""
         spool = self.spool()
         try:
-            with open(path, "rb") as source:
-                while chunk := source.read(CHUNK):
-                    spool.write(chunk)
-            return self.commit(spool)
+            with open(path, "rb", buffering=0) as source:
+                buffer = bytearray(CHUNK)
+                view = memoryview(buffer)
+                while count := source.readinto(buffer):
+                    spool.write(view[:count])
+            return self.commit(spool, durable)
         finally:
             spool.close()
+
+    @staticmethod
+    def sync() -> None:
+        os.sync()
+
+    def remove_stale_spools(self, older_than_seconds: float = 24 * 3600) -> int:
+        """Delete spools left by a killed process; recent ones may belong to a running upload."""
+        removed = 0
+        if not os.path.isdir(self.spool_dir):
+            return removed
+        limit = time.time() - older_than_seconds
+        for entry in os.scandir(self.spool_dir):
+            if entry.name.startswith("spool-") and entry.stat().st_mtime < limit:
+                os.unlink(entry.path)
+                removed += 1
+        return removed
 
     def check(self, sha256: str) -> str:
         """'ok', 'changed' or 'missing': the stored bytes re-hashed against their name."""

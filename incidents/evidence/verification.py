@@ -46,6 +46,8 @@ def refresh(item: EvidenceItem) -> None:
     """Recompute the item's and its incident's status; call inside the change's transaction."""
     item.verification = item_status(list(item.assessments))
     item.save()
+    if item.incident_id is None:
+        return
     statuses = [row.verification for row in
                 EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.incident == item.incident_id)]
     Incident.update(verification=incident_status(statuses)).where(Incident.id == item.incident_id).execute()

@@ -1,0 +1,93 @@
+"""Ingesting an archive: hashes, duplicates, refusals, and resuming after a real kill."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from incidents.db import database
+from incidents.models import CustodyEvent, EvidenceItem, IngestBatch, IngestEntry, StoredFile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def archive(tmp_path):
+    folder = tmp_path / "archive"
+    (folder / "videos" / "2020").mkdir(parents=True)
+    files = {"videos/2020/otb1.mp4": os.urandom(150_000), "videos/2020/Допрос №3.avi": os.urandom(90_000),
+             "notes.txt": "Список файлов\n".encode()}
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    (folder / "copy-of-otb1.mp4").write_bytes(files["videos/2020/otb1.mp4"])
+    (folder / "empty.dat").write_bytes(b"")
+    os.symlink("/etc/passwd", folder / "passwd-link")
+    return folder, files
+
+
+def test_ingest_preserves_every_file_once_and_says_what_it_refused(app, users, archive):
+    folder, files = archive
+    result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email,
+                                               "--source", "Former prisoner with IT access",
+                                               "--received-on", "2021-10-01"])
+    assert result.exit_code == 0, result.output
+    assert "preserved as new evidence: 3" in result.output
+    assert "duplicates within this archive: 1" in result.output
+    assert "empty.dat: empty" in result.output and "passwd-link: a symbolic link" in result.output
+    assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(c).hexdigest() for c in files.values()}
+    items = list(EvidenceItem.select())
+    assert len(items) == 3 and all(i.incident_id is None and i.batch_id for i in items)
+    assert {i.source for i in items} == {"Former prisoner with IT access"}
+    assert IngestBatch.get().finished_at is not None and IngestEntry.select().count() == 4
+    assert CustodyEvent.select().where(CustodyEvent.action == "hashed").count() == 3
+    again = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
+    assert "preserved as new evidence: 0" in again.output and "already evidence here before: 3" in again.output
+    assert EvidenceItem.select().count() == 3
+
+
+def test_ingest_is_for_reviewers(app, users, archive):
+    result = app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["contributor"].email])
+    assert result.exit_code != 0 and not StoredFile.select().exists()
+
+
+def test_unattached_ingested_items_are_for_staff_only(app, users, archive, as_role):
+    app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email])
+    item = EvidenceItem.select().first()
+    assert app.test_client().get(f"/evidence/{item.id}").status_code == 404
+    assert as_role("contributor").get(f"/evidence/{item.id}").status_code == 404
+    assert as_role("lawyer").get(f"/evidence/{item.id}").status_code == 200
+
+
+def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings, users, tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for index in range(120):
+        (folder / f"clip-{index:03d}.bin").write_bytes(os.urandom(2 * 1024 * 1024))
+    env = dict(os.environ, INCIDENTS_INSTANCE_PATH=settings["INSTANCE_PATH"],
+               INCIDENTS_DATABASE_URL=settings["DATABASE_URL"], INCIDENTS_SECRET_KEY="x", INCIDENTS_DATA_KEY="y")
+    command = [sys.executable, "-m", "flask", "--app", "app", "ingest", str(folder), "--user",
+               users["reviewer"].email]
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while IngestEntry.select().count() < 10 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    done_before = IngestEntry.select().count()
+    assert 10 <= done_before < 120, "the first run was not stopped half-way"
+    assert IngestBatch.get().finished_at is None
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert f"done by an earlier, interrupted run: {done_before}" in second.stdout
+    assert f"preserved as new evidence: {120 - done_before}" in second.stdout
+    database.close()
+    database.connect()
+    assert EvidenceItem.select().count() == 120 and StoredFile.select().count() == 120
+    assert IngestEntry.select().count() == 120 and IngestBatch.select().count() == 1
+    spool = os.path.join(settings["INSTANCE_PATH"], "evidence", "spool")
+    assert len(os.listdir(spool)) <= 1  # at most the one file being written at the kill
