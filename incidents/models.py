@@ -250,7 +250,7 @@ class IngestEntry(BaseModel):
     item = ForeignKeyField(EvidenceItem, null=True, backref="+")
 
     class Meta:
-        indexes = ((("batch", "path"), True),)
+        indexes = ((("batch", "path"), True), (("batch", "sha256"), False))
 
 
 class CustodyEvent(BaseModel):

@@ -23,6 +23,23 @@ def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
     return os.path.join(root, "previews", sha256[:2], sha256 + (".blur.jpg" if blurred else ".jpg"))
 
 
+def ensure_previews(root: str, original: str, sha256: str, media_type: str) -> bool:
+    """Make the previews on first need (uploads and ingests stay fast); True when they exist.
+
+    A file that yields no preview is marked, so its decoding is not tried at every view.
+    """
+    if os.path.exists(preview_path(root, sha256)):
+        return True
+    marker = preview_path(root, sha256)[: -len(".jpg")] + ".none"
+    if os.path.exists(marker):
+        return False
+    if make_previews(root, original, sha256, media_type):
+        return True
+    os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
+    open(marker, "w").close()
+    return False
+
+
 def _first_frame(path: str) -> Image.Image:
     import av  # imported here: only videos need FFmpeg
     with av.open(path) as container:

@@ -1,7 +1,6 @@
 """Preserving files and links as evidence, their provenance, and the chain of custody."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,7 @@ from ..models import (CustodyEvent, EvidenceItem, Incident, PublishedIncident, S
 from ..revisions import save_revision
 from ..validation import Errors
 from . import schema
-from .previews import make_previews, preview_path
+from .previews import ensure_previews, preview_path
 from .store import EvidenceStore, HashingSpool
 
 # Media the browser may show inline, from the original's bytes. Everything else, HTML and SVG
@@ -75,8 +74,6 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
         errors.add("file", _l("The file is empty."))
     errors.raise_if_any()
     preserved = store.commit(spool)
-    if not os.path.exists(preview_path(store.root, preserved.sha256)):
-        make_previews(store.root, store.path_for(preserved.sha256), preserved.sha256, preserved.media_type)
     with database.atomic():
         stored, _created = StoredFile.get_or_create(
             sha256=preserved.sha256, defaults={"size": preserved.size, "media_type": preserved.media_type})
@@ -148,10 +145,10 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     view = read_item(user, item_id)
     if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
-    path = preview_path(store.root, view.item.stored_file_id, blurred=view.item.graphic and not clear)
-    if not os.path.exists(path):
+    stored = view.item.stored_file
+    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type):
         raise NotFound(_l("No preview."))
-    return view, path
+    return view, preview_path(store.root, stored.sha256, blurred=view.item.graphic and not clear)
 
 
 def custody_log(user, item_id: int) -> tuple[EvidenceItem, list[CustodyEvent]]:
