@@ -142,3 +142,51 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     assert russian(app, "Content warning: this record describes graphic violence.") in body
     visitor.screenshot(path=os.path.join(ARTIFACTS, "incident-public-ru.png"), full_page=True)
     assert errors == []
+
+
+def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server, chromium, tmp_path):
+    """Attach a video to the Saratov case, see it blurred, reveal it, record a verification."""
+    from factories import MP4, make_facility, make_incident
+    facility = make_facility(users["contributor"])
+    incident = make_incident(users["contributor"], facility, title={"ru": "Саратов, ОТБ-1", "en": "Saratov, OTB-1"})
+    video = tmp_path / "otb1-2020.mp4"
+    video.write_bytes(MP4)
+    errors = []
+    contributor = chromium.new_page(locale="ru-RU")
+    contributor.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(contributor, live_server, users["contributor"])
+    contributor.goto(f"{live_server}/incidents/{incident.id}?lang=ru")
+    contributor.click("details#attach summary")
+    contributor.set_input_files("input[name=file]", str(video))
+    contributor.select_option("select[name=kind]", "220904051501")
+    contributor.fill("textarea[name=description]", "Видео из архива, переданного правозащитникам")
+    contributor.check("input[name=graphic]")
+    contributor.fill("input[name=source]", "Бывший заключённый")
+    contributor.select_option("select[name=acquisition]", "leak_handover")
+    contributor.click("details#attach button[type=submit]")
+    contributor.wait_for_load_state()
+    assert "otb1-2020.mp4" in contributor.inner_text("#evidence + ul")
+
+    reviewer = chromium.new_page(locale="ru-RU")
+    reviewer.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(reviewer, live_server, users["reviewer"])
+    reviewer.goto(f"{live_server}/incidents/{incident.id}?lang=ru")
+    reviewer.click("ul.evidence >> text=otb1-2020.mp4")
+    reviewer.wait_for_load_state()
+    cover = reviewer.locator(".media.graphic-cover")
+    assert "revealed" not in (cover.get_attribute("class") or "")
+    assert reviewer.get_attribute("video", "src") is None  # nothing graphic is loaded yet
+    assert "blur" in reviewer.evaluate("getComputedStyle(document.querySelector('video')).filter")
+    reviewer.screenshot(path=os.path.join(ARTIFACTS, "evidence-blurred-ru.png"), full_page=True)
+    reviewer.click("button[data-reveal]")
+    assert "revealed" in cover.get_attribute("class")
+    assert reviewer.get_attribute("video", "src").endswith("/media")
+    assert reviewer.evaluate("getComputedStyle(document.querySelector('video')).filter") == "none"
+    reviewer.select_option("select[name=part]", "source")
+    reviewer.select_option("select[name=outcome]", "not_verifiable")
+    reviewer.fill("textarea[name=method]", "Запросили подтверждение у двух редакций; подтвердить не удалось.")
+    reviewer.click("form[action$='/assessments'] button[type=submit]")
+    reviewer.wait_for_load_state()
+    assert russian(app, "Could not be verified") in reviewer.inner_text("#verification")
+    reviewer.screenshot(path=os.path.join(ARTIFACTS, "evidence-verified-ru.png"), full_page=True)
+    assert errors == []
