@@ -5,7 +5,7 @@ import pytest
 
 from factories import attach_file, make_facility, make_incident, publish
 from incidents import policy
-from incidents.models import ROLES
+from incidents.models import ROLES, IngestBatch
 
 SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse",
                "secret": "not-a-real-secret", "filename": "style.css"}
@@ -18,8 +18,9 @@ def world(app, users):
     item = attach_file(app, incident, users["contributor"])
     publish(incident, users["contributor"], users["reviewer"])
     draft = make_incident(users["reviewer"], facility)
+    batch = IngestBatch.create(root="/archive", actor=users["reviewer"])
     return {"incident_id": incident.id, "facility_id": facility.id, "user_id": users["researcher"].id,
-            "draft_id": draft.id, "item_id": item.id}
+            "draft_id": draft.id, "item_id": item.id, "batch_id": batch.id}
 
 
 def _urls(app, world, method):
@@ -66,6 +67,8 @@ ROLE_ONLY_PAGES = {
     "records.new_facility": {"contributor", "reviewer", "admin"},
     "records.edit_facility": {"reviewer", "admin"},
     "records.workspace": {"contributor", "reviewer", "admin", "lawyer"},
+    "evidence.archive": {"lawyer", "reviewer", "admin"},
+    "evidence.batch": {"lawyer", "reviewer", "admin"},
 }
 
 

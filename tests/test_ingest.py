@@ -91,3 +91,28 @@ def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings,
     assert IngestEntry.select().count() == 120 and IngestBatch.select().count() == 1
     spool = os.path.join(settings["INSTANCE_PATH"], "evidence", "spool")
     assert len(os.listdir(spool)) <= 1  # at most the one file being written at the kill
+
+
+def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as_role):
+    from factories import make_facility, make_incident
+    app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email,
+                                       "--source", "Former prisoner"])
+    batch = IngestBatch.get()
+    reviewer = as_role("reviewer")
+    listing = reviewer.get("/archive?lang=en").get_data(as_text=True)
+    assert f"/archive/{batch.id}" in listing
+    files = reviewer.get(f"/archive/{batch.id}?lang=en").get_data(as_text=True)
+    assert "videos/2020/Допрос №3.avi" in files and "Former prisoner" in files
+    incident = make_incident(users["contributor"], make_facility(users["contributor"]))
+    item = EvidenceItem.get(EvidenceItem.original_filename == "copy-of-otb1.mp4")
+    contributor = as_role("contributor")
+    assert contributor.get(f"/evidence/{item.id}").status_code == 404  # not theirs to see yet
+    response = reviewer.post(f"/evidence/{item.id}/assign", data={"incident": str(incident.id)})
+    assert response.status_code == 302
+    assert EvidenceItem.get_by_id(item.id).incident_id == incident.id
+    assert contributor.get(f"/evidence/{item.id}").status_code == 200  # now part of their incident
+    again = reviewer.post(f"/evidence/{item.id}/assign", data={"incident": str(incident.id)})
+    assert again.status_code == 409
+    other = EvidenceItem.get(EvidenceItem.original_filename == "notes.txt")
+    nonsense = reviewer.post(f"/evidence/{other.id}/assign", data={"incident": "not a number"})
+    assert nonsense.status_code == 302 and EvidenceItem.get_by_id(other.id).incident_id is None

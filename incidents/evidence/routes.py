@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from .. import vocab
+from .. import policy, vocab
 from ..errors import ServiceError, ValidationFailed
 from ..models import Assessment
 from ..views import PostForm, actor, settings
@@ -84,6 +84,46 @@ def assess(item_id):
 def _assessment_label(field: str) -> str:
     return str({"part": _("Part"), "method": _("Method"), "outcome": _("Outcome"),
                 "note": _("Note")}.get(field, field))
+
+
+@bp.route("/archive")
+def archive():
+    """Ingested archives, each with how many of its files are not tied to an incident yet.
+
+    :raise 403: not staff who may see unpublished material.
+    """
+    if not policy.can_handle_archive(actor()):
+        abort(403)
+    return render_template("evidence/archive.html", batches=service.archive_batches(actor()))
+
+
+@bp.route("/archive/<int:batch_id>")
+def batch(batch_id):
+    """:raise 403: not staff who may see unpublished material. :raise 404: no such batch."""
+    if not policy.can_handle_archive(actor()):
+        abort(403)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    found, items, total = service.batch_items(actor(), batch_id, page)
+    return render_template("evidence/batch.html", batch=found, items=items, total=total, page=page,
+                           pages=max(1, -(-total // 100)))
+
+
+@bp.route("/evidence/<int:item_id>/assign", methods=["POST"])
+def assign(item_id):
+    """Tie an ingested item to an incident. :raise 403/404: per the policy."""
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        item = service.assign_to_incident(actor(), item_id, request.form.get("incident", ""))
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            flash(str(exc.message), "error")
+            return redirect(url_for("evidence.item", item_id=item_id))
+        raise
+    flash(_("Evidence attached. It becomes public only with the incident's next approval."), "info")
+    return redirect(url_for("records.incident_detail", incident_id=item.incident_id) + "#evidence")
 
 
 @bp.route("/evidence/<int:item_id>/preview")

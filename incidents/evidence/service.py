@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .. import audit, policy
 from ..db import database
-from ..errors import Forbidden, NotFound
-from ..models import (CustodyEvent, EvidenceItem, Incident, PublishedIncident, StoredFile, utcnow)
+from ..errors import Conflict, Forbidden, NotFound
+from ..models import (CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile,
+                      utcnow)
 from ..revisions import save_revision
 from ..validation import Errors
 from . import schema
@@ -106,6 +107,56 @@ def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
         _touch(incident, user)
         audit.record(user, "evidence.attach", item, url=item.url)
     return item
+
+
+def assign_to_incident(user, item_id: int, incident_id) -> EvidenceItem:
+    """Attach an ingested item that belongs to no incident yet to one.
+
+    :raise NotFound: item or incident not visible. :raise Forbidden: not allowed to attach there.
+    :raise Conflict: the item belongs to an incident already.
+    """
+    view = read_item(user, item_id)
+    if view.item.incident_id is not None:
+        raise Conflict(_l("This item belongs to an incident already."))
+    try:
+        incident = _editable_incident(user, int(incident_id))
+    except (TypeError, ValueError):
+        raise NotFound(_l("No such incident."))
+    with database.atomic():
+        claimed = (EvidenceItem.update(incident=incident, position=_next_position(incident))
+                   .where((EvidenceItem.id == view.item.id) & EvidenceItem.incident.is_null()).execute())
+        if not claimed:
+            raise Conflict(_l("This item belongs to an incident already."))
+        _touch(incident, user)
+        audit.record(user, "evidence.assign", view.item, incident=incident.id)
+    return EvidenceItem.get_by_id(view.item.id)
+
+
+def archive_batches(user) -> list[IngestBatch]:
+    """Ingest batches, newest first, with ``files`` and ``unassigned`` counts.
+
+    :raise NotFound: the user may not see unattached archive items.
+    """
+    if not policy.can_handle_archive(user):
+        raise NotFound(_l("No such page."))
+    items = EvidenceItem.alias()
+    unassigned = (items.select(fn.COUNT(items.id)).where((items.batch == IngestBatch.id) & items.incident.is_null()))
+    return list(IngestBatch.select(IngestBatch, fn.COUNT(EvidenceItem.id).alias("files"),
+                                   unassigned.alias("unassigned"))
+                .join(EvidenceItem, JOIN.LEFT_OUTER, on=(EvidenceItem.batch == IngestBatch.id))
+                .group_by(IngestBatch.id).order_by(IngestBatch.id.desc()))
+
+
+def batch_items(user, batch_id: int, page: int, per_page: int = 100):
+    """(batch, items of the page, total) :raise NotFound: no such batch, or not for this user."""
+    if not policy.can_handle_archive(user):
+        raise NotFound(_l("No such page."))
+    batch = IngestBatch.get_or_none(IngestBatch.id == batch_id)
+    if batch is None:
+        raise NotFound(_l("No such page."))
+    query = (EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile)
+             .where(EvidenceItem.batch == batch).order_by(EvidenceItem.original_location))
+    return batch, list(query.paginate(page, per_page)), query.count()
 
 
 def _published_ids(incident_id: int) -> set[int]:
