@@ -50,6 +50,14 @@ def russian(app, message: str) -> str:
         return gettext(message)
 
 
+def new_page(chromium, errors: list):
+    """A Russian-speaking browser tab that collects every script error and failed load."""
+    page = chromium.new_page(locale="ru-RU")
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
 def sign_in(page, base, user):
     page.goto(base + "/login")
     page.fill("input[name=email]", user.email)
@@ -61,9 +69,7 @@ def sign_in(page, base, user):
 def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, chromium):
     os.makedirs(ARTIFACTS, exist_ok=True)
     errors = []
-    contributor = chromium.new_page(locale="ru-RU")
-    contributor.on("pageerror", lambda exc: errors.append(str(exc)))
-    contributor.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    contributor = new_page(chromium, errors)
 
     # The contributor picks Russian with the switcher, signs in and enters the case.
     contributor.goto(live_server + "/")
@@ -113,8 +119,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     assert [p.pseudonym for p in incident.persons] == ["Заключённый С.", "Информатор А."]
 
     # The reviewer sees it waiting, with the count in the menu, and approves it.
-    reviewer = chromium.new_page(locale="ru-RU")
-    reviewer.on("pageerror", lambda exc: errors.append(str(exc)))
+    reviewer = new_page(chromium, errors)
     sign_in(reviewer, live_server, users["reviewer"])
     assert reviewer.inner_text("a.queue .count").strip() == "1"
     reviewer.click("a.queue")
@@ -126,8 +131,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     assert russian(app, "Published") in reviewer.inner_text(".staff-panel")
 
     # A visitor, not signed in, filters the public list on the facility and finds the case.
-    visitor = chromium.new_page(locale="ru-RU")
-    visitor.on("pageerror", lambda exc: errors.append(str(exc)))
+    visitor = new_page(chromium, errors)
     visitor.goto(live_server + "/incidents")
     assert visitor.get_attribute("html", "lang") == "ru"
     facility = Facility.get()
@@ -152,8 +156,7 @@ def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server
     video = tmp_path / "otb1-2020.mp4"
     video.write_bytes(MP4)
     errors = []
-    contributor = chromium.new_page(locale="ru-RU")
-    contributor.on("pageerror", lambda exc: errors.append(str(exc)))
+    contributor = new_page(chromium, errors)
     sign_in(contributor, live_server, users["contributor"])
     contributor.goto(f"{live_server}/incidents/{incident.id}?lang=ru")
     contributor.click("details#attach summary")
@@ -167,8 +170,7 @@ def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server
     contributor.wait_for_load_state()
     assert "otb1-2020.mp4" in contributor.inner_text("#evidence + ul")
 
-    reviewer = chromium.new_page(locale="ru-RU")
-    reviewer.on("pageerror", lambda exc: errors.append(str(exc)))
+    reviewer = new_page(chromium, errors)
     sign_in(reviewer, live_server, users["reviewer"])
     reviewer.goto(f"{live_server}/incidents/{incident.id}?lang=ru")
     reviewer.click("ul.evidence >> text=otb1-2020.mp4")

@@ -36,9 +36,7 @@ def upload(incident_id):
         else:
             service.attach_link(incident_id, actor(), data)
     except ValidationFailed as exc:
-        for field, messages in exc.fields.items():
-            for message in messages:
-                flash(f"{_field_label(field)}: {message}", "error")
+        _flash_errors(exc, vocab.EVIDENCE_FIELD_LABELS)
         return redirect(url_for("records.incident_detail", incident_id=incident_id) + "#attach")
     except ServiceError as exc:
         abort(exc.status)
@@ -46,8 +44,11 @@ def upload(incident_id):
     return redirect(url_for("records.incident_detail", incident_id=incident_id) + "#evidence")
 
 
-def _field_label(field: str) -> str:
-    return str(vocab.EVIDENCE_FIELD_LABELS.get(field.split("-")[-1], field))
+def _flash_errors(exc: ValidationFailed, labels: dict) -> None:
+    """Each field's messages as flashes, named as the form names the field."""
+    for field, messages in exc.fields.items():
+        for message in messages:
+            flash(f"{labels.get(field.split('-')[-1], field)}: {message}", "error")
 
 
 @bp.route("/evidence/<int:item_id>")
@@ -71,19 +72,13 @@ def assess(item_id):
     try:
         verification.record_assessment(actor(), item_id, request.form.to_dict())
     except ValidationFailed as exc:
-        for field, messages in exc.fields.items():
-            for message in messages:
-                flash(f"{_assessment_label(field)}: {message}", "error")
+        _flash_errors(exc, {"part": _("Part"), "method": _("Method"), "outcome": _("Outcome"),
+                            "note": _("Note")})
     except ServiceError as exc:
         abort(exc.status)
     else:
         flash(_("Assessment recorded."), "info")
     return redirect(url_for("evidence.item", item_id=item_id) + "#verification")
-
-
-def _assessment_label(field: str) -> str:
-    return str({"part": _("Part"), "method": _("Method"), "outcome": _("Outcome"),
-                "note": _("Note")}.get(field, field))
 
 
 @bp.route("/archive")
