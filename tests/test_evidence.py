@@ -206,7 +206,10 @@ def test_verify_finds_changed_and_missing_files(app, users, incident, evidence_d
     result = runner.invoke(args=["evidence", "verify"])
     assert result.exit_code == 1
     assert f"CHANGED: {first.stored_file_id}" in result.output and f"MISSING: {second.stored_file_id}" in result.output
-    assert CustodyEvent.select().where(CustodyEvent.action == "verified").count() == 4
+    checks = CustodyEvent.select().where(CustodyEvent.action == "verified").order_by(CustodyEvent.id)
+    assert checks.count() == 4
+    changed = [c for c in checks if c.detail["outcome"] == "changed"][0]
+    assert changed.sha256 == first.stored_file_id and changed.detail["sha256_found"] != first.stored_file_id
 
 
 def test_names_with_backslashes_keep_no_folders(client, token, incident):

@@ -230,10 +230,10 @@ def open_original(user, item_id: int, action: str, store: EvidenceStore,
 def verify_store(store: EvidenceStore, actor=None):
     """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items)."""
     for stored in StoredFile.select().order_by(StoredFile.created_at, StoredFile.sha256):
-        outcome = store.check(stored.sha256)
+        outcome, found = store.check(stored.sha256)
         items = list(stored.items)
         with database.atomic():
             for item in items:
-                record_custody(item, "verified", actor, outcome=outcome)
+                record_custody(item, "verified", actor, outcome=outcome, sha256_found=found)
         yield stored.sha256, outcome, items
 

@@ -251,13 +251,14 @@ class EvidenceStore:
                 removed += 1
         return removed
 
-    def check(self, sha256: str) -> str:
-        """'ok', 'changed' or 'missing': the stored bytes re-hashed against their name."""
+    def check(self, sha256: str) -> tuple[str, str]:
+        """('ok' | 'changed' | 'missing', the hash found now): stored bytes re-hashed against their name."""
         path = self.path_for(sha256)
         if not os.path.exists(path):
-            return "missing"
+            return "missing", ""
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
-        return "ok" if digest.hexdigest() == sha256 else "changed"
+        found = digest.hexdigest()
+        return ("ok" if found == sha256 else "changed"), found
