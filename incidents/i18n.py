@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import datetime
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import request, session
 from flask_babel import format_date, get_locale
@@ -27,6 +28,15 @@ def select_locale() -> str:
 
 def language() -> str:
     return str(get_locale() or "en")
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("Russian", "русский", "російська")."""
+    try:
+        name = Locale.parse(code).get_display_name(language()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[0].upper() + name[1:] if language() == "en" else name
 
 
 def pick_text(texts: dict, original: str, lang: str | None = None) -> tuple[str, str]:

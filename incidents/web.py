@@ -201,6 +201,7 @@ def init_web(app) -> None:
             "lang": i18n.language(),
             "LANGUAGES": LANGUAGES,
             "pick_text": i18n.pick_text,
+            "language_name": i18n.language_name,
             "format_incident_date": i18n.format_incident_date,
             "review_queue_count": _review_queue_count,
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
