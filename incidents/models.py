@@ -307,6 +307,8 @@ class PublishedIncident(BaseModel):
     graphic = BooleanField(default=False)
     public_data = JSONTextField()  # abuse, perpetrators, public person and evidence fields
     search_text = TextField(default="")
+    # Space-padded search keys (see search_keys.py): what the full-text index holds.
+    search_keys = TextField(default="")
     published_at = DateTimeField(default=utcnow)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from . import audit, policy
+from . import audit, fulltext, policy
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
                      utcnow)
+from .search_keys import text_keys
 from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
 
 ACTIONS = ("submit", "approve", "request_changes", "reject", "retract")
@@ -142,10 +143,16 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
         incident.status = "retracted"
         incident.published_revision = None
         PublishedIncident.delete().where(PublishedIncident.incident == incident).execute()
+        fulltext.remove(incident.id)
 
 
 def _search_text(public: dict, facility: Facility) -> str:
     return folded(*public["title"].values(), *public["narrative"].values(), facility.search_text)
+
+
+def _search_keys(public: dict, facility: Facility) -> str:
+    return " " + text_keys(*public["title"].values(), *public["narrative"].values(),
+                           *facility.names.values(), *facility.aliases, facility.locality) + " "
 
 
 def refresh_facility(facility: Facility) -> None:
@@ -153,7 +160,9 @@ def refresh_facility(facility: Facility) -> None:
     for row in PublishedIncident.select().where(PublishedIncident.facility == facility):
         row.country, row.region = facility.country, facility.region
         row.search_text = _search_text(row.public_data, facility)
+        row.search_keys = _search_keys(row.public_data, facility)
         row.save()
+        fulltext.replace(row.incident_id, row.search_keys)
 
 
 def publish(incident: Incident, revision_number: int) -> PublishedIncident:
@@ -170,7 +179,8 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
         title=public["title"], narrative=public["narrative"],
         victims_count=public["victims_count"], violation_status=public["violation_status"],
         graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
-        published_at=utcnow())
+        search_keys=_search_keys(public, facility), published_at=utcnow())
+    fulltext.replace(incident.id, row.search_keys)
     rows = [{"incident": row, "vocabulary": name, "code": code}
             for name in TERM_VOCABULARIES for code in dict.fromkeys(public[name])]
     if rows:

@@ -35,7 +35,9 @@ def incident_list():
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
                      key=lambda pair: pair[1].casefold())
     return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
-                           facilities=facilities, all_facilities=options), 400 if errors else 200
+                           facilities=facilities, all_facilities=options,
+                           passages=service.passages(page.items, filters.q, language)), \
+        400 if errors else 200
 
 
 @bp.route("/facilities")

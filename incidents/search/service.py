@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import geo, policy, vocab
+from .. import fulltext, geo, policy, vocab
+from ..search_keys import passage, query_keys
 from ..errors import ValidationFailed
 from ..text import without_control
 from ..models import (VERIFICATION_STATUSES, Facility, Incident, IncidentTerm, PublishedIncident,
@@ -103,7 +104,10 @@ def _filtered(filters: Filters, skip: str = ""):
             query = query.where(PublishedIncident.incident.in_(
                 PublishedTerm.select(PublishedTerm.incident)
                 .where((PublishedTerm.vocabulary == "abuse") & (PublishedTerm.code == code))))
-    if filters.q:
+    matches = fulltext.matching(query_keys(filters.q)) if filters.q else None
+    if matches is not None:
+        query = query.where(PublishedIncident.incident.in_(matches))
+    elif filters.q:
         query = query.where(PublishedIncident.search_text.contains(filters.q.casefold()))
     return query
 
@@ -167,6 +171,20 @@ def _counts(query, column):
     count = fn.COUNT(PublishedIncident.incident)
     return [(row[0], row[1]) for row in
             query.select(column, count).group_by(column).order_by(count.desc(), column).tuples()]
+
+
+def passages(rows, q: str, language: str) -> dict:
+    """For each row, the passage of its narrative (or title) where the query matched, if any."""
+    words = query_keys(q) if q else []
+    found = {}
+    for row in rows if words else []:
+        for texts in (row.narrative, row.title):
+            text = texts.get(language) or texts.get(row.original_language) or next(iter(texts.values()), "")
+            pieces = passage(text, words)
+            if pieces:
+                found[row.incident_id] = pieces
+                break
+    return found
 
 
 def facets(filters: Filters, language: str) -> dict:

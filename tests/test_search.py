@@ -1,0 +1,114 @@
+"""Search in any script and spelling, word forms, highlighted passages; nothing unpublished."""
+from __future__ import annotations
+
+import pytest
+
+from factories import attach_file, make_facility, make_incident, publish
+from incidents.models import ROLES
+from incidents.search_keys import passage, query_keys, word_keys
+
+
+@pytest.mark.parametrize("spellings", [
+    ("Osechkin", "Osetchkine", "Ossetschkin", "Osečkin", "Осечкин"),
+    ("Saratov", "Саратов"), ("Peskov", "Песков"), ("Kherson", "Херсон"), ("Kharkiv", "Харків"),
+    ("ёлка", "елка"),
+])
+def test_spellings_and_scripts_share_a_key(spellings):
+    keys = [set(word_keys(word)) for word in spellings]
+    assert all(keys[0] & other for other in keys[1:]), keys
+
+
+@pytest.mark.parametrize("form, other", [("пытка", "пыток"), ("пытка", "пытки"), ("tortured", "torture"),
+                                         ("катування", "катуванням"), ("избиение", "избиения")])
+def test_word_forms_share_a_key(form, other):
+    assert set(word_keys(form)) & set(word_keys(other))
+
+
+@pytest.fixture
+def published(users):
+    facility = make_facility(users["contributor"], names={"en": "TB hospital No. 1", "ru": "ОТБ-1"},
+                             aliases=["Саратовская ОТБ"], locality="Саратов")
+    case = make_incident(users["contributor"], facility, title={
+        "ru": "Пытки в больнице", "en": "Torture in the hospital"}, narrative={
+        "ru": "Осечкин рассказал о пытках заключённых. Песков обещал проверку.",
+        "en": "According to Osechkin, prisoners were tortured. Peskov promised an inquiry."})
+    publish(case, users["contributor"], users["reviewer"])
+    ukrainian = make_incident(users["contributor"], facility, original_language="uk", title={
+        "uk": "Катування в ізоляторі"}, narrative={"uk": "Затриманого катували струмом у Херсоні."})
+    publish(ukrainian, users["contributor"], users["reviewer"])
+    draft = make_incident(users["contributor"], facility, title={"ru": "Zyxwvut черновик"},
+                          narrative={"ru": "Секретный черновик Zyxwvut."},
+                          persons=[{"role": "victim", "pseudonym": "P.", "legal_name": "Qwertyname Legal",
+                                    "consent": "anonymised"}])
+    return {"case": case, "ukrainian": ukrainian, "draft": draft, "facility": facility}
+
+
+def found(client, q: str) -> set[int]:
+    body = client.get("/api/v1/incidents", query_string={"q": q, "per_page": 200}).get_json()
+    return {item["id"] for item in body["items"]}
+
+
+@pytest.mark.parametrize("q", ["Saratov", "Саратов", "Osetchkine", "Ossetschkin", "Osečkin", "Осечкин",
+                               "Peskov", "Песков", "пытка", "пыток", "torture", "tortured", "отб-1",
+                               "Peskov inquiry", "осечкин пытки"])
+def test_queries_in_any_script_find_the_case(client, published, q):
+    assert published["case"].id in found(client, q)
+
+
+def test_ukrainian_text_is_found_in_its_own_forms_and_in_latin(client, published):
+    assert published["ukrainian"].id in found(client, "катування")
+    assert published["ukrainian"].id in found(client, "Kherson")
+    assert published["case"].id not in found(client, "Kherson")
+
+
+def test_every_query_word_must_match(client, published):
+    assert found(client, "Peskov nonexistentword") == set()
+
+
+@pytest.mark.parametrize("role", (None,) + ROLES)
+def test_search_never_shows_unpublished_or_confidential_text(client, as_role, users, published, role):
+    source = "Qsourcename Hidden"
+    item = attach_file(client.application, published["case"], users["contributor"], source=source)
+    assert item.source == source
+    reader = as_role(role).client if role else client
+    for q in ("Zyxwvut", "Qwertyname", "Qsourcename"):
+        body = reader.get("/api/v1/incidents", query_string={"q": q}).get_json()
+        assert body["total"] == 0, (role, q)
+        page = reader.get("/incidents", query_string={"q": q}).get_data(as_text=True)
+        # The query itself is echoed in the search box; what it names must not appear.
+        assert "Zyxwvut черновик" not in page and "Qwertyname Legal" not in page and source not in page
+
+
+@pytest.mark.parametrize("q", ['"', "*", "NEAR(a b)", "(((", "a OR", "AND", "-x", "^", "x" * 10_000,
+                               "\x00\x01", "'; DROP TABLE incident; --", "col:val", "пытк*"])
+def test_hostile_queries_answer_cleanly(client, published, q):
+    assert client.get("/api/v1/incidents", query_string={"q": q}).status_code == 200
+    assert client.get("/incidents", query_string={"q": q}).status_code == 200
+
+
+def test_matching_passage_is_highlighted(client, published):
+    page = client.get("/incidents", query_string={"q": "Osetchkine", "lang": "en"}).get_data(as_text=True)
+    assert "<mark>Osechkin</mark>" in page
+    hostile = passage("<b>Осечкин</b> said", query_keys("Osechkin"))
+    assert ("Осечкин", True) in hostile
+    html = client.get("/incidents", query_string={"q": "пытках", "lang": "ru"}).get_data(as_text=True)
+    assert "<mark>пытках</mark>" in html
+
+
+def test_paging_newest_first_returns_every_match_once(client, users):
+    facility = make_facility(users["contributor"])
+    ids = set()
+    for index in range(23):
+        # Several incidents share each date, so ties must be broken by id.
+        incident = make_incident(users["contributor"], facility, date_start=f"2019-0{index % 3 + 1}-15",
+                                 date_precision="day", title={"en": f"Beating {index}", "ru": "Избиение"})
+        publish(incident, users["contributor"], users["reviewer"])
+        ids.add(incident.id)
+    seen = []
+    for page in range(1, 6):
+        body = client.get("/api/v1/incidents", query_string={"q": "beating", "per_page": 5, "page": page}).get_json()
+        seen += [item["id"] for item in body["items"]]
+        assert body["total"] == 23
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    dates = [client.get(f"/api/v1/incidents/{i}").get_json()["date_start"] for i in seen]
+    assert dates == sorted(dates, reverse=True)
