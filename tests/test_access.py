@@ -7,7 +7,7 @@ from factories import attach_file, make_facility, make_incident, publish
 from incidents import policy
 from incidents.models import ROLES, IngestBatch
 
-SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse",
+SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv",
                "secret": "not-a-real-secret", "filename": "style.css"}
 
 

@@ -1,7 +1,7 @@
 """JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import Response, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, i18n, policy, vocab, workflow
@@ -11,6 +11,7 @@ from ..errors import BadRequest, Forbidden, NotFound, Unauthenticated, Validatio
 from ..models import STATUSES, Facility
 from ..records import service
 from ..revisions import snapshot
+from ..exports import open_data
 from ..search import service as search
 from ..views import actor, settings
 from . import bp
@@ -114,6 +115,26 @@ def _working_copy_list(status: str, filters, language: str):
             audit.record(actor(), "incident.view_confidential", incident, via="api list")
     return jsonify({"items": items, "total": total, "page": filters.page,
                     "per_page": filters.per_page, "facets": {}})
+
+
+@bp.route("/export/incidents.<any(csv, json):fmt>", methods=["GET"])
+def export_incidents(fmt):
+    """Published incidents under the list's filters, streamed; ``hxl=1`` adds HXL hashtags (CSV)."""
+    filters = search.parse_filters(request.args)
+    language = _language()
+
+    def url_for_incident(incident_id: int) -> str:
+        return url_for("records.incident_detail", incident_id=incident_id, _external=True)
+
+    if fmt == "csv":
+        body = open_data.csv_lines(filters, url_for_incident, language, hxl=request.args.get("hxl") == "1")
+        mimetype, name = "text/csv", "incidents.csv"
+    else:
+        body = open_data.json_chunks(filters, url_for_incident, language)
+        mimetype, name = "application/json", "incidents.json"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response
 
 
 @bp.route("/incidents/<int:incident_id>", methods=["GET"])

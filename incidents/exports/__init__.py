@@ -1,0 +1,1 @@
+"""Exports: open data (CSV and JSON of published incidents); dossiers come later."""

@@ -1,0 +1,59 @@
+"""Open data: CSV and JSON of published incidents, streamed, safe to open in a spreadsheet."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from factories import make_facility, make_incident, publish
+from incidents import credentials
+
+
+@pytest.fixture
+def token(users):
+    return {"Authorization": "Bearer " + credentials.issue_api_token(users["researcher"])}
+
+
+@pytest.fixture
+def data(users):
+    facility = make_facility(users["contributor"])
+    hostile = make_incident(users["contributor"], facility, title={"en": "=HYPERLINK(\"http://evil\")", "ru": "+1"},
+                            narrative={"en": "@SUM(A1)", "ru": "-2"})
+    publish(hostile, users["contributor"], users["reviewer"])
+    plain = make_incident(users["contributor"], facility, title={"en": "Beating", "ru": "Избиение"})
+    publish(plain, users["contributor"], users["reviewer"])
+    draft = make_incident(users["contributor"], facility, title={"en": "Secret draft", "ru": "Черновик"})
+    return {"hostile": hostile, "plain": plain, "draft": draft}
+
+
+def test_csv_is_utf8_with_codes_hxl_and_no_formulas(client, token, data):
+    response = client.get("/api/v1/export/incidents.csv?hxl=1", headers=token)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header, tags, body = rows[0], rows[1], rows[2:]
+    assert tags[0] == "#meta+id" and len(header) == len(tags)
+    records = [dict(zip(header, row)) for row in body]
+    assert {r["id"] for r in records} == {str(data["hostile"].id), str(data["plain"].id)}
+    hostile = next(r for r in records if r["id"] == str(data["hostile"].id))
+    assert hostile["title_en"] == "'=HYPERLINK(\"http://evil\")" and hostile["title_ru"] == "'+1"
+    assert hostile["narrative_en"] == "'@SUM(A1)" and hostile["narrative_ru"] == "'-2"
+    assert hostile["abuse_huridocs"] == "030502000000;031701000000"
+    assert hostile["url"].endswith(f"/incidents/{data['hostile'].id}") and hostile["region"] == "RU-SAR"
+    assert "Secret draft" not in text and "Иванов" not in text
+
+
+def test_json_export_follows_the_filters(client, token, data):
+    everything = client.get("/api/v1/export/incidents.json", headers=token).get_json()
+    assert len(everything) == 2 and all("narrative_ru" in item for item in everything)
+    only = client.get("/api/v1/export/incidents.json?q=beating", headers=token).get_json()
+    assert [item["id"] for item in only] == [data["plain"].id]
+    assert client.get("/api/v1/export/incidents.json?date_from=nonsense", headers=token).status_code == 422
+
+
+def test_exports_are_for_signed_in_users(client, data):
+    assert client.get("/api/v1/export/incidents.csv").status_code == 401
+    assert client.get("/api/v1/export/incidents.xml").status_code in (401, 404)
