@@ -55,7 +55,12 @@ def test_list_filters_and_facets(client, users, facility):
     make_incident(users["contributor"], facility)  # a draft: never listed for the public
     body = client.get(f"/api/v1/incidents?facility={facility.id}&abuse=030502000000&lang=ru").get_json()
     assert body["total"] == 1 and body["page"] == 1 and len(body["items"]) == 1
-    assert set(body["facets"]) == {"facility", "region", "abuse", "year"}
+    assert set(body["facets"]) >= {"facility", "region", "abuse", "year", "country", "perpetrator"}
+    assert body["facets"]["country"] == [{"value": "RU", "label": "Российская Федерация", "count": 1}]
+    assert body["facets"]["perpetrator"][0]["value"] == "010105000000"
+    assert client.get("/api/v1/incidents?perpetrator=010105000000").get_json()["total"] == 1
+    assert client.get("/api/v1/incidents?perpetrator=010104000000").get_json()["total"] == 0
+    assert client.get("/api/v1/incidents?perpetrator=nonsense").status_code == 422
     assert {"value": "RU-SAR", "label": "Саратовская область", "count": 1} in body["facets"]["region"]
     assert body["facets"]["year"] == [{"value": 2020, "label": "2020", "count": 1}]
     assert client.get("/api/v1/incidents?per_page=201").status_code == 422

@@ -27,6 +27,7 @@ class Filters:
     country: str = ""
     region: str = ""
     abuse: list[str] = field(default_factory=list)
+    perpetrators: list[str] = field(default_factory=list)
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     q: str = ""
@@ -56,11 +57,12 @@ def parse_filters(args) -> Filters:
     filters.region = (args.get("region") or "").strip().upper()[:10]
     if filters.region and not geo.is_region_of(filters.region, filters.region.split("-")[0]):
         errors["region"] = [_l("Unknown region code.")]
-    for code in args.getlist("abuse"):
-        if code and vocab.get("abuse", code) is None:
-            errors.setdefault("abuse", []).append(_l("Unknown value: %(value)s.", value=code[:50]))
-        elif code:
-            filters.abuse.append(code)
+    for name, parameter in (("abuse", "abuse"), ("perpetrators", "perpetrator")):
+        for code in args.getlist(parameter):
+            if code and vocab.get(name, code) is None:
+                errors.setdefault(parameter, []).append(_l("Unknown value: %(value)s.", value=code[:50]))
+            elif code:
+                getattr(filters, name).append(code)
     for name in ("date_from", "date_to"):
         raw = (args.get(name) or "").strip()
         if raw:
@@ -99,16 +101,18 @@ def _filtered(filters: Filters, skip: str = ""):
     query = PublishedIncident.select()
     if filters.facility and skip != "facility":
         query = query.where(PublishedIncident.facility.in_(filters.facility))
-    if filters.country:
+    if filters.country and skip != "country":
         query = query.where(PublishedIncident.country == filters.country)
     if filters.region and skip != "region":
         query = query.where(PublishedIncident.region == filters.region)
     query = _overlapping(query, PublishedIncident, filters)
-    if filters.abuse and skip != "abuse":
-        for code in filters.abuse:
+    for name in ("abuse", "perpetrators"):
+        if skip == name:
+            continue
+        for code in getattr(filters, name):
             query = query.where(PublishedIncident.incident.in_(
                 PublishedTerm.select(PublishedTerm.incident)
-                .where((PublishedTerm.vocabulary == "abuse") & (PublishedTerm.code == code))))
+                .where((PublishedTerm.vocabulary == name) & (PublishedTerm.code == code))))
     matches = fulltext.matching(query_keys(filters.q)) if filters.q else None
     if matches is not None:
         query = query.where(PublishedIncident.incident.in_(matches))
@@ -192,18 +196,25 @@ def passages(rows, q: str, language: str) -> dict:
     return found
 
 
+def _term_counts(filters: Filters, name: str):
+    """(code, count) of one vocabulary's terms over the incidents under the other filters."""
+    ids = _filtered(filters, skip=name).select(PublishedIncident.incident)
+    count = fn.COUNT(PublishedTerm.incident)
+    return (PublishedTerm.select(PublishedTerm.code, count)
+            .where((PublishedTerm.vocabulary == name) & PublishedTerm.incident.in_(ids))
+            .group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples())
+
+
 def facets(filters: Filters, language: str) -> dict:
-    """Counts per facility, region, abuse type and year, each under the other filters."""
+    """Counts per facility, country, region, abuse type, perpetrator type and year, each under
+    the other filters."""
     facility_counts = _counts(_filtered(filters, skip="facility"), PublishedIncident.facility)
     names = {f.id: facility_name(f, language) for f in
              Facility.select().where(Facility.id.in_([value for value, _n in facility_counts]))}
     region_counts = _counts(_filtered(filters, skip="region")
                             .where(PublishedIncident.region.is_null(False)), PublishedIncident.region)
-    abuse_ids = _filtered(filters, skip="abuse").select(PublishedIncident.incident)
-    count = fn.COUNT(PublishedTerm.incident)
-    abuse_counts = (PublishedTerm.select(PublishedTerm.code, count)
-                    .where((PublishedTerm.vocabulary == "abuse") & PublishedTerm.incident.in_(abuse_ids))
-                    .group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples())
+    terms = {name: _term_counts(filters, name) for name in ("abuse", "perpetrators")}
+    country_counts = _counts(_filtered(filters, skip="country"), PublishedIncident.country)
     year = PublishedIncident.date_start.year
     year_counts = (_filtered(filters).select(year, fn.COUNT(PublishedIncident.incident))
                    .group_by(year).order_by(year.desc()).tuples())
@@ -211,7 +222,10 @@ def facets(filters: Filters, language: str) -> dict:
         "facility": [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in facility_counts],
         "region": [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in region_counts],
         "abuse": [{"value": v, "label": vocab.label("abuse", v, language), "count": n}
-                  for v, n in abuse_counts],
+                  for v, n in terms["abuse"]],
+        "perpetrator": [{"value": v, "label": vocab.label("perpetrators", v, language), "count": n}
+                        for v, n in terms["perpetrators"]],
+        "country": [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in country_counts],
         "year": [{"value": int(v), "label": str(int(v)), "count": n} for v, n in year_counts],
     }
 
