@@ -13,9 +13,8 @@ from .. import geo, vocab
 from ..config import LANGUAGES
 from ..models import Facility, PublishedIncident
 from ..search import service as search
+from ..text import safe_cell
 
-# A leading character that makes Excel, LibreOffice or Google Sheets read a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
     ("id", "#meta+id"), ("reference", "#meta+ref"), ("url", "#meta+url"),
@@ -31,12 +30,6 @@ COLUMNS = (
     *((f"narrative_{lang}", f"#description+i_{lang}") for lang in LANGUAGES),
     ("published_at", "#date+published"),
 )
-
-
-def safe_cell(value) -> str:
-    """A cell as text that no spreadsheet runs (OWASP's advice: a leading apostrophe)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _codes(name: str, codes: list[str]) -> tuple[str, str]:

@@ -1,11 +1,12 @@
 """Public pages: home, the list of published incidents with filters, a facility's page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from .. import i18n
 from ..errors import ValidationFailed
 from ..models import Facility
+from ..text import safe_cell
 from ..views import actor
 from . import service
 
@@ -40,6 +41,43 @@ def incident_list():
         400 if errors else 200
 
 
+@bp.route("/statistics")
+def statistics():
+    """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
+    errors = {}
+    try:
+        filters = service.parse_filters(request.args)
+    except ValidationFailed as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        filters = service.Filters()
+    language = i18n.language()
+    page = service.search_published(service.Filters(**{**filters.__dict__, "per_page": 1}), language)
+    return render_template("public/statistics.html", stats=service.statistics(filters, language),
+                           filters=filters, errors=errors, page=page,
+                           all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
+                                                 key=lambda pair: pair[1].casefold())), 400 if errors else 200
+
+
+@bp.route("/statistics.csv")
+def statistics_csv():
+    """One dimension's counts as CSV (``dimension`` = year, region, facility or abuse)."""
+    dimension = request.args.get("dimension", "year")
+    if dimension not in service.DIMENSIONS:
+        abort(400)
+    filters = service.parse_filters(request.args)
+    rows = service.statistics(filters, i18n.language())[dimension]
+    lines = ["\ufeffvalue,label,count\r\n"] + [
+        ",".join(_csv_cell(cell) for cell in row) + "\r\n" for row in rows]
+    response = Response("".join(lines), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=incidents-per-{dimension}.csv"
+    return response
+
+
+def _csv_cell(value) -> str:
+    text = safe_cell(value)
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+
+
 @bp.route("/facilities")
 def facility_list():
     """Facilities with their number of published incidents; ``q`` matches names in any script."""
@@ -57,5 +95,6 @@ def facility_detail(facility_id):
     facility = service.visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    return render_template("public/facility.html", facility=facility,
+    stats = service.statistics(service.Filters(facility=[facility.id]), i18n.language())
+    return render_template("public/facility.html", facility=facility, stats=stats,
                            incidents=service.published_at(facility))

@@ -196,9 +196,32 @@ def passages(rows, q: str, language: str) -> dict:
     return found
 
 
-def _term_counts(filters: Filters, name: str):
+TOP = 15
+DIMENSIONS = ("year", "region", "facility", "abuse")
+
+
+def statistics(filters: Filters, language: str) -> dict:
+    """Counts of published incidents under every filter, per year, region, facility (top
+    ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
+    query = _filtered(filters)
+    year = PublishedIncident.date_start.year
+    years = [(int(v), str(int(v)), n) for v, n in
+             query.select(year, fn.COUNT(PublishedIncident.incident)).group_by(year).order_by(year).tuples()]
+    regions = [(v, geo.region_name(v, language), n) for v, n in
+               _counts(_filtered(filters).where(PublishedIncident.region.is_null(False)),
+                       PublishedIncident.region)[:TOP]]
+    facility_counts = _counts(_filtered(filters), PublishedIncident.facility)[:TOP]
+    names = {f.id: facility_name(f, language) for f in
+             Facility.select().where(Facility.id.in_([v for v, _n in facility_counts]))}
+    abuse = [(v, vocab.label("abuse", v, language), n) for v, n in list(_term_counts(filters, "abuse", skip=""))[:TOP]]
+    return {"year": years, "region": regions,
+            "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts], "abuse": abuse,
+            "total": query.count()}
+
+
+def _term_counts(filters: Filters, name: str, skip: str | None = None):
     """(code, count) of one vocabulary's terms over the incidents under the other filters."""
-    ids = _filtered(filters, skip=name).select(PublishedIncident.incident)
+    ids = _filtered(filters, skip=name if skip is None else skip).select(PublishedIncident.incident)
     count = fn.COUNT(PublishedTerm.incident)
     return (PublishedTerm.select(PublishedTerm.code, count)
             .where((PublishedTerm.vocabulary == name) & PublishedTerm.incident.in_(ids))
