@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.facility_detail",
     "api.vocabulary",
     "api.evidence_detail",
+    "api.openapi",
 })
 
 STAFF_READERS = {"lawyer", "reviewer", "admin"}

@@ -1,0 +1,216 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from ..models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
+from ..vocab import VOCABULARIES
+from . import bp
+
+TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
+         "description": "Language code (en, ru, uk) to text."}
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _answers(schema: dict, ok: str = "200", *errors: str) -> dict:
+    answers = {ok: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+    for code in errors:
+        answers[code] = {"description": "Refused", "content": {"application/json": {"schema": ERROR}}}
+    return answers
+
+
+def _query(name: str, schema: dict, description: str = "", repeat: bool = False) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "description": description,
+                 "schema": {"type": "array", "items": schema} if repeat else schema}
+    if repeat:
+        parameter.update(style="form", explode=True)
+    return parameter
+
+
+def _path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+FILTERS = [
+    _query("facility", {"type": "integer", "minimum": 1}, "Facility id", repeat=True),
+    _query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "ISO 3166-1 alpha-2"),
+    _query("region", {"type": "string", "maxLength": 10}, "ISO 3166-2"),
+    _query("abuse", {"type": "string", "maxLength": 40}, "Abuse vocabulary code", repeat=True),
+    _query("perpetrator", {"type": "string", "maxLength": 40}, "Perpetrator vocabulary code", repeat=True),
+    _query("date_from", {"type": "string", "format": "date"}),
+    _query("date_to", {"type": "string", "format": "date"}),
+    _query("q", {"type": "string", "maxLength": 200}, "Words in any script"),
+    _query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}),
+    _query("sort", {"type": "string", "enum": ["date", "-date"]}),
+]
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Detention Abuse Register API", "version": "1",
+             "description": "Published incidents for everyone; working copies, evidence provenance "
+                            "and custody for staff with a bearer token."},
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "fields": {"type": "object",
+                                          "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}},
+            "Incident": {"type": "object", "required": ["id", "status", "facility", "date_start", "title"],
+                         "properties": {
+                             "id": {"type": "integer"}, "reference": {"type": "string", "nullable": True},
+                             "status": {"type": "string", "enum": list(STATUSES)},
+                             "version": {"type": "integer", "nullable": True},
+                             "facility": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                          "name": {"type": "string"}}},
+                             "date_start": {"type": "string", "format": "date"},
+                             "date_end": {"type": "string", "format": "date", "nullable": True},
+                             "date_precision": {"type": "string", "enum": ["day", "month", "year", "circa"]},
+                             "title": TEXTS, "narrative": TEXTS, "original_language": {"type": "string"},
+                             "abuse": {"type": "array", "items": {"type": "string"}},
+                             "perpetrators": {"type": "array", "items": {"type": "string"}},
+                             "victims_count": {"type": "integer", "nullable": True},
+                             "violation_status": {"type": "string", "nullable": True},
+                             "graphic": {"type": "boolean"},
+                             "persons": {"type": "array", "items": {"type": "object"}},
+                             "evidence": {"type": "array", "items": {"type": "object"}},
+                             "url": {"type": "string"}}},
+            "IncidentInput": {"type": "object", "required": ["facility", "date_start", "title", "narrative", "abuse"],
+                              "properties": {
+                                  "facility": {"type": "integer"}, "date_start": {"type": "string"},
+                                  "date_end": {"type": "string", "nullable": True},
+                                  "date_precision": {"type": "string", "enum": ["day", "month", "year", "circa"]},
+                                  "original_language": {"type": "string", "enum": ["en", "ru", "uk"]},
+                                  "title": TEXTS, "narrative": TEXTS,
+                                  "abuse": {"type": "array", "items": {"type": "string"}},
+                                  "perpetrators": {"type": "array", "items": {"type": "string"}},
+                                  "victims_count": {"type": "integer", "nullable": True, "minimum": 0},
+                                  "violation_status": {"type": "string", "nullable": True},
+                                  "graphic": {"type": "boolean"},
+                                  "persons": {"type": "array", "items": {"type": "object"}},
+                                  "evidence": {"type": "array", "items": {"type": "object"}},
+                                  "version": {"type": "integer", "description": "Required for PATCH"}}},
+            "Facility": {"type": "object", "required": ["id", "name"],
+                         "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                        "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
+                                        "type": {"type": "string"}, "country": {"type": "string"},
+                                        "region": {"type": "string", "nullable": True}}},
+            "FacilityInput": {"type": "object", "required": ["names", "type", "country"],
+                              "properties": {"names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
+                                             "type": {"type": "string"}, "country": {"type": "string"},
+                                             "region": {"type": "string", "nullable": True},
+                                             "locality": {"type": "string"},
+                                             "latitude": {"type": "number", "nullable": True},
+                                             "longitude": {"type": "number", "nullable": True}}},
+            "Facet": {"type": "object", "properties": {"value": {}, "label": {"type": "string"},
+                                                       "count": {"type": "integer"}}},
+            "EvidenceItem": {"type": "object", "required": ["id", "kind"],
+                             "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                                            "sha256": {"type": "string"}, "size": {"type": "integer"},
+                                            "media_type": {"type": "string"},
+                                            "verification": {"type": "string", "enum": list(VERIFICATION_STATUSES)},
+                                            "url": {"type": "string", "nullable": True}}},
+        },
+    },
+    "security": [{}, {"bearer": []}],
+}
+
+LIST = {"type": "object", "required": ["items", "total"],
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
+                       "total": {"type": "integer"}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"},
+                       "facets": {"type": "object", "additionalProperties": {
+                           "type": "array", "items": {"$ref": "#/components/schemas/Facet"}}}}}
+INCIDENT = {"$ref": "#/components/schemas/Incident"}
+ITEM = {"$ref": "#/components/schemas/EvidenceItem"}
+
+SPEC["paths"] = {
+    "/api/v1/incidents": {
+        "get": {"summary": "Published incidents (staff: working copies with status)",
+                "parameters": FILTERS + [_query("status", {"type": "string", "enum": list(STATUSES)}),
+                                         _query("verification", {"type": "string",
+                                                                 "enum": list(VERIFICATION_STATUSES)})],
+                "responses": _answers(LIST, "200", "401", "403", "422")},
+        "post": {"summary": "Create a draft", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/IncidentInput"}}}},
+                 "responses": _answers(INCIDENT, "201", "400", "401", "403", "413", "422")}},
+    "/api/v1/incidents/{incident_id}": {
+        "parameters": [_path_id("incident_id")],
+        "get": {"summary": "One incident", "parameters": [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": _answers(INCIDENT, "200", "404")},
+        "patch": {"summary": "Change fields; send the version last read", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/IncidentInput"}}}},
+                  "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "413", "422")}},
+    "/api/v1/incidents/{incident_id}/transitions": {
+        "parameters": [_path_id("incident_id")],
+        "post": {"summary": "Move through the review workflow", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["action"], "properties": {
+                "action": {"type": "string", "enum": ["submit", "approve", "request_changes", "reject", "retract"]},
+                "comment": {"type": "string"}, "version": {"type": "integer"}}}}}},
+                 "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "422")}},
+    "/api/v1/incidents/{incident_id}/evidence": {
+        "parameters": [_path_id("incident_id")],
+        "post": {"summary": "Attach a link (JSON) or a file (multipart field 'file')", "requestBody": {
+            "required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["kind", "url"], "properties": {
+                    "kind": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+                    "acquisition": {"type": "string", "enum": list(ACQUISITIONS)}}}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file", "kind"], "properties": {
+                    "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"},
+                    "description": {"type": "string"}}}}}},
+                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "413", "422")}},
+    "/api/v1/evidence/{item_id}": {
+        "parameters": [_path_id("item_id")],
+        "get": {"summary": "One evidence item", "responses": _answers(ITEM, "200", "404")}},
+    "/api/v1/evidence/{item_id}/custody": {
+        "parameters": [_path_id("item_id")],
+        "get": {"summary": "Chain of custody (staff)", "responses": _answers(
+            {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+            "200", "401", "404")}},
+    "/api/v1/evidence/{item_id}/assessments": {
+        "parameters": [_path_id("item_id")],
+        "post": {"summary": "Record a verification assessment (reviewers)", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["part", "outcome", "method"], "properties": {
+                "part": {"type": "string", "enum": list(ASSESSMENT_PARTS)},
+                "outcome": {"type": "string", "enum": list(ASSESSMENT_OUTCOMES)},
+                "method": {"type": "string"}, "note": {"type": "string"}}}}}},
+                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "422")}},
+    "/api/v1/facilities": {
+        "get": {"summary": "Facilities (names in any script with q)",
+                "parameters": [_query("q", {"type": "string", "maxLength": 200}),
+                               _query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": _answers({"type": "object", "properties": {"items": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Facility"}}}}, "200")},
+        "post": {"summary": "Create a facility", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/FacilityInput"}}}},
+                 "responses": _answers({"$ref": "#/components/schemas/Facility"}, "201", "400", "401", "403", "422")}},
+    "/api/v1/facilities/{facility_id}": {
+        "parameters": [_path_id("facility_id")],
+        "get": {"summary": "One facility", "responses": _answers({"$ref": "#/components/schemas/Facility"}, "200", "404")}},
+    "/api/v1/vocabularies/{name}": {
+        "parameters": [{"name": "name", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": list(VOCABULARIES)}}],
+        "get": {"summary": "Selectable terms of a vocabulary", "responses": _answers({
+            "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "label": {"type": "string"}, "huridocs": {"type": "string"},
+                "parent": {"type": "string", "nullable": True}}}}}}, "200", "404")}},
+    "/api/v1/export/incidents.csv": {
+        "get": {"summary": "Published incidents as CSV (hxl=1 adds HXL hashtags)",
+                "parameters": FILTERS + [_query("hxl", {"type": "string", "enum": ["0", "1"]})],
+                "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                              "401": {"description": "Sign in", "content": {"application/json": {"schema": ERROR}}},
+                              "422": {"description": "Bad filter", "content": {"application/json": {"schema": ERROR}}}}}},
+    "/api/v1/export/incidents.json": {
+        "get": {"summary": "Published incidents as a JSON array", "parameters": FILTERS,
+                "responses": _answers({"type": "array", "items": {"type": "object"}}, "200", "401", "422")}},
+}
+
+
+@bp.route("/openapi.json", methods=["GET"])
+def openapi():
+    return jsonify(SPEC)
