@@ -136,6 +136,9 @@ class Incident(BaseModel):
     review_comment = TextField(default="")
     # Follows from its evidence's verification; kept here to filter on.
     verification = CharField(default="unassessed", index=True)
+    # Search keys of the working copy's texts (see search_keys.py), so staff search drafts as
+    # the public searches what is published.
+    search_keys = TextField(default="")
 
 
 class IncidentTerm(BaseModel):

@@ -5,6 +5,7 @@ import datetime
 
 from peewee import JOIN
 
+from .search_keys import text_keys
 from .models import EvidenceItem, Incident, IncidentTerm, Person, Revision, StoredFile, utcnow
 
 TERM_VOCABULARIES = ("abuse", "perpetrators")
@@ -118,6 +119,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """
     for field in SCALAR_FIELDS:
         setattr(incident, field, data[field])
+    incident.search_keys = " " + text_keys(*data["title"].values(), *data["narrative"].values()) + " "
     for field in ("date_start", "date_end"):
         value = data[field]
         setattr(incident, field, datetime.date.fromisoformat(value) if isinstance(value, str) else value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from factories import attach_file, make_facility, make_incident, publish
+from incidents import credentials
 from incidents.models import ROLES
 from incidents.search_keys import passage, query_keys, word_keys
 
@@ -112,3 +113,13 @@ def test_paging_newest_first_returns_every_match_once(client, users):
     assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
     dates = [client.get(f"/api/v1/incidents/{i}").get_json()["date_start"] for i in seen]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_staff_search_drafts_with_the_same_power(client, users, published):
+    headers = {"Authorization": "Bearer " + credentials.issue_api_token(users["lawyer"])}
+    for q in ("zyxwvut", "Секретный", "черновика"):
+        body = client.get("/api/v1/incidents", query_string={"q": q, "status": "draft"}, headers=headers).get_json()
+        assert [item["id"] for item in body["items"]] == [published["draft"].id], q
+    body = client.get("/api/v1/incidents", query_string={"q": "Peskov", "status": "published"},
+                      headers=headers).get_json()
+    assert [item["id"] for item in body["items"]] == [published["case"].id]

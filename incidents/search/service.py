@@ -131,7 +131,7 @@ def _overlapping(query, model, filters: Filters):
 
 
 def filter_working_copies(query, filters: Filters):
-    """The same filters over staff's working copies (``q`` matches titles and narratives as typed)."""
+    """The same filters over staff's working copies, ``q`` with the same keys as public search."""
     if filters.facility:
         query = query.where(Incident.facility.in_(filters.facility))
     if filters.country or filters.region:
@@ -146,8 +146,12 @@ def filter_working_copies(query, filters: Filters):
         query = query.where(Incident.id.in_(
             IncidentTerm.select(IncidentTerm.incident)
             .where((IncidentTerm.vocabulary == "abuse") & (IncidentTerm.code == code))))
-    if filters.q:
-        query = query.where(Incident.title.contains(filters.q) | Incident.narrative.contains(filters.q))
+    for keys in query_keys(filters.q):
+        any_key = None
+        for key in keys:
+            clause = Incident.search_keys.contains(f" {key} ")
+            any_key = clause if any_key is None else any_key | clause
+        query = query.where(any_key)
     if filters.verification:
         query = query.where(Incident.verification == filters.verification)
     return query
