@@ -1,0 +1,128 @@
+"""A synthetic data set for benchmarks: N published incidents over ~2,000 facilities in ~85 regions.
+
+Usage: .venv/bin/python bench/generate.py N [INSTANCE_FOLDER]
+
+Narratives mix Russian and English and name people and places in several spellings, so that
+search has real work to do. Rows are written straight into the public projection and its
+search index in large batches (a benchmark needs volume, not review history); nothing here is
+used by the application itself.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import pycountry  # noqa: E402
+from peewee import fn  # noqa: E402
+
+from incidents import create_app, fulltext  # noqa: E402
+from incidents.db import database, migrate  # noqa: E402
+from incidents.models import (Facility, Incident, PublishedIncident, PublishedTerm, User,  # noqa: E402
+                              folded)
+from incidents.search_keys import text_keys  # noqa: E402
+
+ABUSE = ["030101000000", "030102000000", "030502000000", "031503000000", "031701000000", "031800000000",
+         "030800000000", "032102000000", "031904000000", "x-reception-beating", "x-punishment-cell"]
+PERPETRATORS = ["010105000000", "010104000000", "x-prison-special-forces", "x-prisoner-activists"]
+TYPES = ["penal_colony", "pretrial_detention", "prison_hospital", "police_station", "temporary_detention"]
+RU_WORDS = ["избиение", "пытки", "заключённого", "сотрудники", "колонии", "ШИЗО", "Осечкин", "Песков",
+            "Саратов", "адвокат", "жалоба", "прокуратура", "видеозапись", "больница", "туберкулёз", "этап",
+            "дубинками", "связали", "угрожали", "семье", "отказали", "в", "медицинской", "помощи", "после"]
+EN_WORDS = ["beating", "tortured", "prisoner", "guards", "colony", "punishment", "cell", "Osechkin",
+            "Peskov", "Saratov", "lawyer", "complaint", "prosecutor", "video", "hospital", "tuberculosis",
+            "transfer", "batons", "tied", "threatened", "family", "denied", "medical", "care", "after"]
+BATCH = 2000
+
+
+def _sentence(rng: random.Random, words: list[str], length: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(length)).capitalize() + "."
+
+
+def generate(n: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    user = User.get_or_none(User.email == "generator@example.org") or \
+        User.create(email="generator@example.org", role="admin", name="Generator")
+    regions = [r.code for r in pycountry.subdivisions.get(country_code="RU")] + ["UA-65", "UA-14"]
+    with database.atomic():
+        facilities = []
+        for index in range(2000):
+            region = regions[index % len(regions)]
+            kind = TYPES[index % len(TYPES)]
+            facilities.append(Facility.create(
+                names={"en": f"{kind.replace('_', ' ').title()} No. {index}", "ru": f"Учреждение № {index}"},
+                aliases=[f"IK-{index}", f"ИК-{index}"], type=kind, country=region[:2], region=region,
+                locality="", created_by=user))
+    by_id = {facility.id: facility for facility in facilities}
+    start = time.monotonic()
+    first_day = datetime.date(2005, 1, 1)
+    for offset in range(0, n, BATCH):
+        with database.atomic():
+            size = min(BATCH, n - offset)
+            incidents, projections, terms = [], [], []
+            for _ in range(size):
+                facility = rng.choice(facilities)
+                day = first_day + datetime.timedelta(days=rng.randrange(7300))
+                title = {"ru": _sentence(rng, RU_WORDS, 5), "en": _sentence(rng, EN_WORDS, 5)}
+                narrative = {"ru": " ".join(_sentence(rng, RU_WORDS, 12) for _ in range(3)),
+                             "en": " ".join(_sentence(rng, EN_WORDS, 12) for _ in range(2))}
+                incidents.append({"facility": facility.id, "date_start": day, "date_end": day,
+                                  "date_precision": "day", "original_language": rng.choice(["ru", "en"]),
+                                  "title": title, "narrative": narrative, "status": "published",
+                                  "created_by": user.id, "updated_by": user.id, "published_revision": 1})
+            # The only writer, so the new rows take the next ids in order.
+            last = Incident.select(fn.MAX(Incident.id)).scalar() or 0
+            Incident.insert_many(incidents).execute()
+            keys_by_id = {}
+            for incident_id, data in zip(range(last + 1, last + size + 1), incidents):
+                facility = by_id[data["facility"]]
+                codes = rng.sample(ABUSE, rng.randint(1, 3))
+                perpetrators = rng.sample(PERPETRATORS, 1)
+                keys = " " + text_keys(*data["title"].values(), *data["narrative"].values(),
+                                       *facility.names.values(), *facility.aliases) + " "
+                keys_by_id[incident_id] = keys
+                projections.append({
+                    "incident": incident_id, "reference": f"INC-{incident_id:06d}", "facility": facility.id,
+                    "country": facility.country, "region": facility.region, "date_start": data["date_start"],
+                    "date_end": data["date_end"], "date_precision": "day",
+                    "original_language": data["original_language"], "title": data["title"],
+                    "narrative": data["narrative"], "victims_count": rng.randint(1, 20),
+                    "violation_status": "040000000000", "graphic": False,
+                    "public_data": {"facility": facility.id, "reference": f"INC-{incident_id:06d}",
+                                    "title": data["title"], "narrative": data["narrative"], "abuse": codes,
+                                    "perpetrators": perpetrators, "persons": [], "evidence": [],
+                                    "date_start": data["date_start"].isoformat(),
+                                    "date_end": data["date_end"].isoformat(), "date_precision": "day",
+                                    "original_language": data["original_language"], "victims_count": 1,
+                                    "violation_status": "040000000000", "graphic": False},
+                    "search_text": folded(*data["title"].values(), *data["narrative"].values()),
+                    "search_keys": keys})
+                terms += [{"incident": incident_id, "vocabulary": "abuse", "code": c} for c in codes]
+                terms += [{"incident": incident_id, "vocabulary": "perpetrators", "code": c} for c in perpetrators]
+            PublishedIncident.insert_many(projections).execute()
+            PublishedTerm.insert_many(terms).execute()
+            for incident_id, keys in keys_by_id.items():
+                fulltext.replace(incident_id, keys)
+        done = offset + size
+        rate = done / (time.monotonic() - start)
+        print(f"\r{done:,} / {n:,} incidents ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
+def open_instance(folder: str):
+    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": f"sqlite:///{folder}/incidents.sqlite3"})
+    migrate()
+    database.connect(reuse_if_open=True)
+    return app
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    folder = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(os.getcwd(), "bench-instance")
+    open_instance(folder)
+    generate(count)
+    print(f"{count:,} incidents in {folder}")
