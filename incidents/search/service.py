@@ -225,11 +225,13 @@ def statistics(filters: Filters, language: str) -> dict:
 
 def _term_counts(filters: Filters, name: str, skip: str | None = None):
     """(code, count) of one vocabulary's terms over the incidents under the other filters."""
-    ids = _filtered(filters, skip=name if skip is None else skip).select(PublishedIncident.incident)
+    base = _filtered(filters, skip=name if skip is None else skip)
     count = fn.COUNT(PublishedTerm.incident)
-    return (PublishedTerm.select(PublishedTerm.code, count)
-            .where((PublishedTerm.vocabulary == name) & PublishedTerm.incident.in_(ids))
-            .group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples())
+    query = PublishedTerm.select(PublishedTerm.code, count).where(PublishedTerm.vocabulary == name)
+    # Every published incident counts when nothing narrows them: the index answers alone.
+    if base._where is not None:
+        query = query.where(PublishedTerm.incident.in_(base.select(PublishedIncident.incident)))
+    return query.group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples()
 
 
 def facets(filters: Filters, language: str) -> dict:
