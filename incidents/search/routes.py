@@ -20,15 +20,18 @@ def home():
                            facilities=facilities)
 
 
+def _filters_or_errors() -> tuple[service.Filters, dict]:
+    """The query string's filters; when some are not understood, none, and what was wrong."""
+    try:
+        return service.parse_filters(request.args), {}
+    except ValidationFailed as exc:
+        return service.Filters(), {k: [str(m) for m in v] for k, v in exc.fields.items()}
+
+
 @bp.route("/incidents")
 def incident_list():
     """Published incidents under the filters of the query string, with facet counts."""
-    errors = {}
-    try:
-        filters = service.parse_filters(request.args)
-    except ValidationFailed as exc:
-        errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-        filters = service.Filters()
+    filters, errors = _filters_or_errors()
     language = i18n.language()
     page = service.search_published(filters, language)
     facilities = {f.id: f for f in Facility.select().where(
@@ -44,12 +47,7 @@ def incident_list():
 @bp.route("/statistics")
 def statistics():
     """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
-    errors = {}
-    try:
-        filters = service.parse_filters(request.args)
-    except ValidationFailed as exc:
-        errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
-        filters = service.Filters()
+    filters, errors = _filters_or_errors()
     language = i18n.language()
     page = service.search_published(service.Filters(**{**filters.__dict__, "per_page": 1}), language)
     return render_template("public/statistics.html", stats=service.statistics(filters, language),
