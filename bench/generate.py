@@ -88,6 +88,7 @@ def generate(n: int, seed: int = 7) -> None:
                 projections.append({
                     "incident": incident_id, "reference": f"INC-{incident_id:06d}", "facility": facility.id,
                     "country": facility.country, "region": facility.region, "date_start": data["date_start"],
+                    "year": data["date_start"].year,
                     "date_end": data["date_end"], "date_precision": "day",
                     "original_language": data["original_language"], "title": data["title"],
                     "narrative": data["narrative"], "victims_count": rng.randint(1, 20),

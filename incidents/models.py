@@ -301,6 +301,8 @@ class PublishedIncident(BaseModel):
     region = CharField(null=True, index=True)
     date_start = DateField(index=True)
     date_end = DateField(null=True)
+    # The start's year, kept apart so that counting per year reads an index, not every date.
+    year = IntegerField(default=0, index=True)
     date_precision = CharField()
     original_language = CharField()
     title = JSONTextField()

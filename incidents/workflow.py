@@ -175,6 +175,7 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
         incident=incident, reference=incident.reference, facility=facility,
         country=facility.country, region=facility.region,
         date_start=public["date_start"], date_end=public["date_end"],
+        year=int(public["date_start"][:4]),
         date_precision=public["date_precision"], original_language=public["original_language"],
         title=public["title"], narrative=public["narrative"],
         victims_count=public["victims_count"], violation_status=public["violation_status"],

@@ -123,3 +123,16 @@ def test_staff_search_drafts_with_the_same_power(client, users, published):
     body = client.get("/api/v1/incidents", query_string={"q": "Peskov", "status": "published"},
                       headers=headers).get_json()
     assert [item["id"] for item in body["items"]] == [published["case"].id]
+
+
+def test_facets_list_the_most_frequent_values_and_always_the_chosen_one(client, users, monkeypatch):
+    from incidents.search import service
+    monkeypatch.setattr(service, "FACET_LIMIT", 2)
+    places = [make_facility(users["contributor"], names={"en": f"Colony {i}"}) for i in range(4)]
+    for index, place in enumerate(places):
+        for _ in range(index + 1):
+            publish(make_incident(users["contributor"], place), users["contributor"], users["reviewer"])
+    listed = client.get("/api/v1/incidents").get_json()["facets"]["facility"]
+    assert [entry["value"] for entry in listed] == [places[3].id, places[2].id]
+    chosen = client.get(f"/api/v1/incidents?facility={places[0].id}").get_json()["facets"]["facility"]
+    assert places[0].id in [entry["value"] for entry in chosen]

@@ -208,7 +208,7 @@ def statistics(filters: Filters, language: str) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
     ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
     query = _filtered(filters)
-    year = PublishedIncident.date_start.year
+    year = PublishedIncident.year
     years = [(int(v), str(int(v)), n) for v, n in
              query.select(year, fn.COUNT(PublishedIncident.incident)).group_by(year).order_by(year).tuples()]
     regions = [(v, geo.region_name(v, language), n) for v, n in
@@ -234,17 +234,30 @@ def _term_counts(filters: Filters, name: str, skip: str | None = None):
     return query.group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples()
 
 
+# Values listed per facet, the most frequent first; a chosen value is always among them.
+FACET_LIMIT = 100
+
+
+def _top(counts, chosen) -> list:
+    counts = list(counts)
+    top = counts[:FACET_LIMIT]
+    return top + [pair for pair in counts[FACET_LIMIT:] if pair[0] in chosen]
+
+
 def facets(filters: Filters, language: str) -> dict:
     """Counts per facility, country, region, abuse type, perpetrator type and year, each under
-    the other filters."""
-    facility_counts = _counts(_filtered(filters, skip="facility"), PublishedIncident.facility)
+    the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first."""
+    facility_counts = _top(_counts(_filtered(filters, skip="facility"), PublishedIncident.facility),
+                           filters.facility)
     names = {f.id: facility_name(f, language) for f in
              Facility.select().where(Facility.id.in_([value for value, _n in facility_counts]))}
-    region_counts = _counts(_filtered(filters, skip="region")
-                            .where(PublishedIncident.region.is_null(False)), PublishedIncident.region)
-    terms = {name: _term_counts(filters, name) for name in ("abuse", "perpetrators")}
+    region_counts = _top(_counts(_filtered(filters, skip="region")
+                                 .where(PublishedIncident.region.is_null(False)), PublishedIncident.region),
+                         [filters.region])
+    terms = {name: _top(_term_counts(filters, name), getattr(filters, name))
+             for name in ("abuse", "perpetrators")}
     country_counts = _counts(_filtered(filters, skip="country"), PublishedIncident.country)
-    year = PublishedIncident.date_start.year
+    year = PublishedIncident.year
     year_counts = (_filtered(filters).select(year, fn.COUNT(PublishedIncident.incident))
                    .group_by(year).order_by(year.desc()).tuples())
     return {
