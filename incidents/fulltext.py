@@ -14,9 +14,6 @@ from peewee import SQL, SqliteDatabase
 from .db import database
 from .models import PublishedIncident
 
-TABLE = "published_search"
-
-
 def _fts() -> bool:
     return isinstance(database.obj, SqliteDatabase)
 
@@ -24,18 +21,18 @@ def _fts() -> bool:
 def create() -> None:
     """Create the index (a no-op where the backend needs no table of its own)."""
     if _fts():
-        database.execute_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(keys, tokenize='ascii')")
+        database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS published_search USING fts5(keys, tokenize='ascii')")
 
 
 def replace(incident_id: int, keys: str) -> None:
     if _fts():
-        database.execute_sql(f"DELETE FROM {TABLE} WHERE rowid = ?", (incident_id,))
-        database.execute_sql(f"INSERT INTO {TABLE} (rowid, keys) VALUES (?, ?)", (incident_id, keys))
+        database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (incident_id,))
+        database.execute_sql("INSERT INTO published_search (rowid, keys) VALUES (?, ?)", (incident_id, keys))
 
 
 def remove(incident_id: int) -> None:
     if _fts():
-        database.execute_sql(f"DELETE FROM {TABLE} WHERE rowid = ?", (incident_id,))
+        database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (incident_id,))
 
 
 def matching(words: list[tuple[str, ...]]):
@@ -47,7 +44,7 @@ def matching(words: list[tuple[str, ...]]):
         return None
     if _fts():
         expression = " AND ".join("(" + " OR ".join(f'"{key}"' for key in keys) + ")" for keys in words)
-        return SQL(f"(SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)", (expression,))
+        return SQL("(SELECT rowid FROM published_search WHERE published_search MATCH ?)", (expression,))
     condition = None
     for keys in words:
         any_key = None
