@@ -4,20 +4,16 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import credentials
 from .db import database, migrate
 from .errors import ServiceError
 from .models import ROLES, User
+from .views import settings
 
 users = AppGroup("users", help="Create users and API tokens.")
 evidence = AppGroup("evidence", help="Check the evidence store.")
-
-
-def _settings():
-    return current_app.config["SETTINGS"]
 
 
 def first_admin_link() -> str | None:
@@ -25,8 +21,8 @@ def first_admin_link() -> str | None:
     with database.connection_context():
         if User.select().exists():
             return None
-        secret = credentials.issue_password_link(None, _settings().SETUP_LINK_MINUTES)
-    return f"{_settings().PUBLIC_URL.rstrip('/')}/set-password/{secret}"
+        secret = credentials.issue_password_link(None, settings().SETUP_LINK_MINUTES)
+    return f"{settings().PUBLIC_URL.rstrip('/')}/set-password/{secret}"
 
 
 @click.command("init-db")
@@ -37,7 +33,7 @@ def init_db():
     click.echo(f"Database ready ({len(applied)} migration(s) applied).")
     link = first_admin_link()
     if link:
-        minutes = _settings().SETUP_LINK_MINUTES
+        minutes = settings().SETUP_LINK_MINUTES
         click.echo("")
         click.echo("No users yet. Open this one-time link to create the first administrator "
                    f"(valid for {minutes} minutes, or until used):")
@@ -61,7 +57,7 @@ def users_create(email, role, name, password_stdin):
             credentials.check_password_rules(password)
             with database.atomic():
                 user = credentials.create_user(email, role, None, name)
-                credentials.set_password(user, password, _settings().TESTING, actor=user)
+                credentials.set_password(user, password, settings().TESTING, actor=user)
         except ServiceError as exc:
             messages = "; ".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message)
             raise click.ClickException(messages)
@@ -95,7 +91,7 @@ def evidence_verify():
     """Re-hash every stored original; exit non-zero naming any that changed or went missing."""
     from .evidence.service import verify_store
     from .evidence.store import EvidenceStore
-    store = EvidenceStore.from_settings(_settings())
+    store = EvidenceStore.from_settings(settings())
     checked, bad = 0, []
     with database.connection_context():
         for sha256, outcome, items in verify_store(store):
@@ -132,7 +128,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
     from .evidence import ingest as archive
     from .evidence.store import EvidenceStore
     migrate()
-    store = EvidenceStore.from_settings(_settings())
+    store = EvidenceStore.from_settings(settings())
     files, total = archive.measure(folder)
     click.echo(f"{files} files, {_size(total)} to preserve.", err=True)
     done = {"files": 0, "bytes": 0}

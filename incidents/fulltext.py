@@ -45,11 +45,17 @@ def matching(words: list[tuple[str, ...]]):
     if _fts():
         expression = " AND ".join("(" + " OR ".join(f'"{key}"' for key in keys) + ")" for keys in words)
         return SQL("(SELECT rowid FROM published_search WHERE published_search MATCH ?)", (expression,))
+    return PublishedIncident.select(PublishedIncident.incident).where(
+        keys_condition(PublishedIncident.search_keys, words))
+
+
+def keys_condition(column, words: list[tuple[str, ...]]):
+    """``column`` (space-padded keys) holds, for every word, one of its keys."""
     condition = None
     for keys in words:
         any_key = None
         for key in keys:
-            clause = PublishedIncident.search_keys.contains(f" {key} ")
+            clause = column.contains(f" {key} ")
             any_key = clause if any_key is None else (any_key | clause)
         condition = any_key if condition is None else (condition & any_key)
-    return PublishedIncident.select(PublishedIncident.incident).where(condition)
+    return condition

@@ -1,7 +1,7 @@
 """Wiring for the web: login, CSRF, babel, the deny-by-default gate, headers, errors, templates."""
 from __future__ import annotations
 
-from flask import Request, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Request, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import Babel
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
@@ -15,6 +15,7 @@ from .errors import ServiceError
 from .evidence.store import EvidenceStore, TooLarge
 from .models import User
 from .search import service as search
+from .views import settings
 
 csrf = CSRFProtect()
 
@@ -39,7 +40,7 @@ UPLOAD_ENDPOINTS = frozenset({"evidence.upload", "api.evidence_create"})
 class AppRequest(Request):
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         if self.endpoint in UPLOAD_ENDPOINTS:
-            spool = EvidenceStore.from_settings(current_app.config["SETTINGS"]).spool()
+            spool = EvidenceStore.from_settings(settings()).spool()
             self.__dict__.setdefault("_spools", []).append(spool)
             return spool
         return super()._get_file_stream(total_content_length, content_type, filename, content_length)

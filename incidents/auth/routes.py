@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,7 +13,7 @@ from ..config import LANGUAGES
 from ..db import database
 from ..errors import NotFound, ValidationFailed
 from .. import credentials
-from ..views import PostForm
+from ..views import PostForm, settings
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -30,17 +30,13 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def _testing() -> bool:
-    return current_app.config["SETTINGS"].TESTING
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("public.home")))
     if form.validate_on_submit():
-        user = credentials.authenticate(form.email.data, form.password.data, _testing())
+        user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
         if user is not None:
             # A fresh session at login, so a session id planted before it is worthless.
             session.clear()
@@ -75,7 +71,7 @@ def set_password(secret):
     if form.validate_on_submit():
         try:
             user = credentials.use_password_link(secret, form.password.data, email=form.email.data,
-                                                 name=form.name.data, testing=_testing())
+                                                 name=form.name.data, testing=settings().TESTING)
         except ValidationFailed as exc:
             for field, messages in exc.fields.items():
                 getattr(form, field, form.password).errors = [str(m) for m in messages]

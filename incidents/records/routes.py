@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from .. import geo, i18n, policy, workflow
-from ..views import PostForm, actor, settings
+from ..views import actor, settings
 from ..errors import Conflict, ValidationFailed
 from ..models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
 from . import forms, service
@@ -25,7 +25,7 @@ def incident_detail(incident_id):
     view = service.read_incident(actor(), incident_id,
                                  prefer_public=request.args.get("view") == "public")
     context = {"view": view, "data": view.data, "facility": Facility.get_by_id(view.data["facility"]),
-               "form": PostForm(), "actions": [], "events": [], "changes": None,
+               "actions": [], "events": [], "changes": None,
                "verification": service.public_verification(view)}
     if view.incident is not None:
         context["actions"] = workflow.available_actions(actor(), view.incident)

@@ -146,12 +146,9 @@ def filter_working_copies(query, filters: Filters):
         query = query.where(Incident.id.in_(
             IncidentTerm.select(IncidentTerm.incident)
             .where((IncidentTerm.vocabulary == "abuse") & (IncidentTerm.code == code))))
-    for keys in query_keys(filters.q):
-        any_key = None
-        for key in keys:
-            clause = Incident.search_keys.contains(f" {key} ")
-            any_key = clause if any_key is None else any_key | clause
-        query = query.where(any_key)
+    words = query_keys(filters.q)
+    if words:
+        query = query.where(fulltext.keys_condition(Incident.search_keys, words))
     if filters.verification:
         query = query.where(Incident.verification == filters.verification)
     return query
@@ -239,9 +236,11 @@ FACET_LIMIT = 100
 
 
 def _top(counts, chosen) -> list:
+    """The most frequent values, then any chosen one beyond them (with 0 when none matches)."""
     counts = list(counts)
-    top = counts[:FACET_LIMIT]
-    return top + [pair for pair in counts[FACET_LIMIT:] if pair[0] in chosen]
+    listed = {value for value, _n in counts}
+    return counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in chosen] + \
+        [(value, 0) for value in chosen if value and value not in listed]
 
 
 def facets(filters: Filters, language: str) -> dict:
@@ -256,7 +255,8 @@ def facets(filters: Filters, language: str) -> dict:
                          [filters.region])
     terms = {name: _top(_term_counts(filters, name), getattr(filters, name))
              for name in ("abuse", "perpetrators")}
-    country_counts = _counts(_filtered(filters, skip="country"), PublishedIncident.country)
+    country_counts = _top(_counts(_filtered(filters, skip="country"), PublishedIncident.country),
+                          [filters.country])
     year = PublishedIncident.year
     year_counts = (_filtered(filters).select(year, fn.COUNT(PublishedIncident.incident))
                    .group_by(year).order_by(year.desc()).tuples())
