@@ -1,18 +1,24 @@
 """The full-text index of published incidents: one module, so another backend can stand beside it.
 
-Interface: ``replace(incident_id, keys)``, ``remove(incident_id)`` and ``matching(words)``, a
-subquery of the incident ids whose keys match every query word. Keys come from
-``search_keys``: Latin skeletons and stems, so one index serves every script.
+Interface: ``create()``, ``rebuild()``, ``add(key, keys)``, ``remove(key)``, ``restrict(query,
+words)``, ``count(words)`` and ``page(words, ...)``. An entry is known by its incident's
+``PublishedIncident.sort_key``; its ``keys`` come from ``search_keys`` (Latin skeletons and
+stems), so one index serves every script.
 
-SQLite uses an FTS5 table; elsewhere (PostgreSQL) a plain match over the keys column of
-``PublishedIncident`` stands in until a native backend is written.
+SQLite uses an FTS5 table whose rowid is the sort key: matches come out in list order, so the
+newest page of a common word is read without sorting every match. Elsewhere (PostgreSQL) a
+plain match over the keys column of ``PublishedIncident`` stands in until a native backend is
+written.
 """
 from __future__ import annotations
 
-from peewee import SQL, SqliteDatabase
+from peewee import SQL, SqliteDatabase, Table
 
 from .db import database
 from .models import PublishedIncident
+
+INDEX = Table("published_search", ("rowid", "keys"))
+
 
 def _fts() -> bool:
     return isinstance(database.obj, SqliteDatabase)
@@ -24,29 +30,61 @@ def create() -> None:
         database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS published_search USING fts5(keys, tokenize='ascii')")
 
 
-def replace(incident_id: int, keys: str) -> None:
+def rebuild() -> None:
+    """Fill the index afresh from the public projection."""
     if _fts():
-        database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (incident_id,))
-        database.execute_sql("INSERT INTO published_search (rowid, keys) VALUES (?, ?)", (incident_id, keys))
+        database.execute_sql("DELETE FROM published_search")
+        database.execute_sql("INSERT INTO published_search (rowid, keys) "
+                             "SELECT sort_key, search_keys FROM published_incident")
 
 
-def remove(incident_id: int) -> None:
+def add(key: int, keys: str) -> None:
     if _fts():
-        database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (incident_id,))
+        database.execute_sql("INSERT INTO published_search (rowid, keys) VALUES (?, ?)", (key, keys))
 
 
-def matching(words: list[tuple[str, ...]]):
-    """Ids of published incidents where each word shares a key; None when nothing to match.
-
-    Keys hold only [a-z0-9], so quoting them keeps any query syntax out of the MATCH string.
-    """
-    if not words:
-        return None
+def remove(key: int) -> None:
     if _fts():
-        expression = " AND ".join("(" + " OR ".join(f'"{key}"' for key in keys) + ")" for keys in words)
-        return SQL("(SELECT rowid FROM published_search WHERE published_search MATCH ?)", (expression,))
-    return PublishedIncident.select(PublishedIncident.incident).where(
-        keys_condition(PublishedIncident.search_keys, words))
+        database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (key,))
+
+
+def _expression(words: list[tuple[str, ...]]) -> str:
+    """Every word, any of its keys. Keys hold only [a-z0-9], so quoting them keeps any query
+    syntax out of the MATCH string."""
+    return " AND ".join("(" + " OR ".join(f'"{key}"' for key in keys) + ")" for keys in words)
+
+
+def restrict(query, words: list[tuple[str, ...]]):
+    """(``query`` over ``PublishedIncident`` narrowed to rows matching every word, the column
+    that orders it by sort key). Under FTS5 the index leads, so ordering by that column walks
+    the matches in order."""
+    if _fts():
+        query = (query.join_from(PublishedIncident, INDEX, on=(INDEX.rowid == PublishedIncident.sort_key))
+                 .where(SQL("published_search MATCH ?", (_expression(words),))))
+        return query, INDEX.rowid
+    return query.where(keys_condition(PublishedIncident.search_keys, words)), PublishedIncident.sort_key
+
+
+def count(words: list[tuple[str, ...]]) -> int:
+    """How many published incidents match every word."""
+    if _fts():
+        return database.execute_sql("SELECT count(*) FROM published_search WHERE published_search MATCH ?",
+                                    (_expression(words),)).fetchone()[0]
+    return restrict(PublishedIncident.select(), words)[0].count()
+
+
+def page(words: list[tuple[str, ...]], descending: bool, limit: int, offset: int) -> list[int]:
+    """The sort keys of one page of matches, in list order."""
+    if _fts():
+        direction = "DESC" if descending else "ASC"
+        cursor = database.execute_sql(
+            f"SELECT rowid FROM published_search WHERE published_search MATCH ? ORDER BY rowid {direction} "
+            "LIMIT ? OFFSET ?", (_expression(words), limit, offset))
+        return [row[0] for row in cursor]
+    column = PublishedIncident.sort_key
+    query = restrict(PublishedIncident.select(column), words)[0]
+    return [row[0] for row in query.order_by(column.desc() if descending else column)
+            .limit(limit).offset(offset).tuples()]
 
 
 def keys_condition(column, words: list[tuple[str, ...]]):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 import json
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField, FloatField,
-                    ForeignKeyField, IntegerField, TextField)
+from peewee import (BigIntegerField, BooleanField, CharField, CompositeKey, DateField, DateTimeField,
+                    FloatField, ForeignKeyField, IntegerField, TextField)
 
 from .db import BaseModel
 
@@ -296,13 +296,16 @@ class PublishedIncident(BaseModel):
 
     incident = ForeignKeyField(Incident, primary_key=True, backref="+", on_delete="CASCADE")
     reference = CharField()
-    facility = ForeignKeyField(Facility, backref="published_incidents", index=True)
-    country = CharField(max_length=2, index=True)
-    region = CharField(null=True, index=True)
-    date_start = DateField(index=True)
+    facility = ForeignKeyField(Facility, backref="published_incidents", index=False)
+    country = CharField(max_length=2)
+    region = CharField(null=True)
+    date_start = DateField()
     date_end = DateField(null=True)
     # The start's year, kept apart so that counting per year reads an index, not every date.
     year = IntegerField(default=0, index=True)
+    # The start date, then the id, in one integer (``key_of``): the order of every list. The
+    # full-text index uses it as its rowid, so matches come out newest first without sorting.
+    sort_key = BigIntegerField(default=0)
     date_precision = CharField()
     original_language = CharField()
     title = JSONTextField()
@@ -314,16 +317,49 @@ class PublishedIncident(BaseModel):
     search_text = TextField(default="")
     # Space-padded search keys (see search_keys.py): what the full-text index holds.
     search_keys = TextField(default="")
-    published_at = DateTimeField(default=utcnow)
+    published_at = DateTimeField(default=utcnow, index=True)  # the home page's latest
+
+    class Meta:
+        # Each filter with the sort key: a filtered list reads its page off one index, in order.
+        # The first also covers what facets count over the rows a full-text search finds.
+        indexes = (
+            (("sort_key", "facility", "country", "region", "year"), True),
+            (("facility", "sort_key"), False),
+            (("region", "sort_key"), False),
+            (("country", "sort_key"), False),
+        )
+
+    @staticmethod
+    def key_of(date_start: datetime.date, incident_id: int) -> int:
+        """Orders by start date, then id (ids stay below 2**32)."""
+        return date_start.toordinal() << 32 | incident_id
+
+    @staticmethod
+    def date_bound(day: datetime.date) -> int:
+        """The smallest key of an incident starting after ``day``."""
+        return (day.toordinal() + 1) << 32
 
 
 class PublishedTerm(BaseModel):
-    incident = ForeignKeyField(PublishedIncident, backref="terms", on_delete="CASCADE")
+    incident = ForeignKeyField(PublishedIncident, backref="terms", on_delete="CASCADE", index=False)
     vocabulary = CharField()
     code = CharField()
 
     class Meta:
-        indexes = ((("vocabulary", "code", "incident"), True),)
+        # One for "incidents with this term", one for "the terms of these incidents".
+        indexes = ((("vocabulary", "code", "incident"), True), (("incident", "vocabulary", "code"), False))
+
+
+class PublishedCount(BaseModel):
+    """How many published incidents have each facet value, kept with every publication so that
+    counts over everything published are read rather than counted (see facet_counts.py)."""
+
+    dimension = CharField()
+    value = CharField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("dimension", "value")
 
 
 class AuditEvent(BaseModel):
@@ -341,5 +377,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
-              IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent, PublishedIncident, PublishedTerm,
-              AuditEvent]
+              IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent,
+              PublishedIncident, PublishedTerm, PublishedCount, AuditEvent]

@@ -10,9 +10,11 @@ revision instead of ending the incident's life.
 """
 from __future__ import annotations
 
+import datetime
+
 from flask_babel import lazy_gettext as _l
 
-from . import audit, fulltext, policy
+from . import audit, facet_counts, fulltext, policy
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
@@ -142,8 +144,7 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
     elif action == "retract":
         incident.status = "retracted"
         incident.published_revision = None
-        PublishedIncident.delete().where(PublishedIncident.incident == incident).execute()
-        fulltext.remove(incident.id)
+        _unpublish(incident)
 
 
 def _search_text(public: dict, facility: Facility) -> str:
@@ -158,11 +159,24 @@ def _search_keys(public: dict, facility: Facility) -> str:
 def refresh_facility(facility: Facility) -> None:
     """After a facility's place or names change, its published incidents follow."""
     for row in PublishedIncident.select().where(PublishedIncident.facility == facility):
+        terms = facet_counts.terms_of(row)
+        facet_counts.subtract(row, terms)
         row.country, row.region = facility.country, facility.region
         row.search_text = _search_text(row.public_data, facility)
         row.search_keys = _search_keys(row.public_data, facility)
         row.save()
-        fulltext.replace(row.incident_id, row.search_keys)
+        facet_counts.add(row, terms)
+        fulltext.remove(row.sort_key)
+        fulltext.add(row.sort_key, row.search_keys)
+
+
+def _unpublish(incident: Incident) -> None:
+    """Remove the public projection of ``incident``, if any, with its index entry and counts."""
+    row = PublishedIncident.get_or_none(PublishedIncident.incident == incident)
+    if row is not None:
+        facet_counts.subtract(row, facet_counts.terms_of(row))
+        fulltext.remove(row.sort_key)
+        row.delete_instance()
 
 
 def publish(incident: Incident, revision_number: int) -> PublishedIncident:
@@ -170,20 +184,22 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
     revision = get_revision(incident, revision_number)
     public = policy.redact_incident(revision.snapshot)
     facility = Facility.get_by_id(public["facility"])
-    PublishedIncident.delete().where(PublishedIncident.incident == incident).execute()
+    _unpublish(incident)
+    date_start = datetime.date.fromisoformat(public["date_start"])
     row = PublishedIncident.create(
         incident=incident, reference=incident.reference, facility=facility,
         country=facility.country, region=facility.region,
-        date_start=public["date_start"], date_end=public["date_end"],
-        year=int(public["date_start"][:4]),
+        date_start=date_start, date_end=public["date_end"], year=date_start.year,
+        sort_key=PublishedIncident.key_of(date_start, incident.id),
         date_precision=public["date_precision"], original_language=public["original_language"],
         title=public["title"], narrative=public["narrative"],
         victims_count=public["victims_count"], violation_status=public["violation_status"],
         graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
         search_keys=_search_keys(public, facility), published_at=utcnow())
-    fulltext.replace(incident.id, row.search_keys)
-    rows = [{"incident": row, "vocabulary": name, "code": code}
-            for name in TERM_VOCABULARIES for code in dict.fromkeys(public[name])]
+    fulltext.add(row.sort_key, row.search_keys)
+    terms = {name: list(dict.fromkeys(public[name])) for name in TERM_VOCABULARIES}
+    rows = [{"incident": row, "vocabulary": name, "code": code} for name, codes in terms.items() for code in codes]
     if rows:
         PublishedTerm.insert_many(rows).execute()
+    facet_counts.add(row, terms)
     return row

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import attach_file, make_facility, make_incident, publish
+from factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, publish
 from incidents import credentials
 from incidents.models import ROLES
 from incidents.search_keys import passage, query_keys, word_keys
@@ -136,3 +136,44 @@ def test_facets_list_the_most_frequent_values_and_always_the_chosen_one(client, 
     assert [entry["value"] for entry in listed] == [places[3].id, places[2].id]
     chosen = client.get(f"/api/v1/incidents?facility={places[0].id}").get_json()["facets"]["facility"]
     assert places[0].id in [entry["value"] for entry in chosen]
+
+
+def _kept_counts() -> set[tuple[str, str, int]]:
+    from incidents.models import PublishedCount
+    return {(row.dimension, row.value, row.count) for row in PublishedCount.select() if row.count}
+
+
+def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
+    from incidents import facet_counts, workflow
+    from incidents.records import service
+    from incidents.revisions import snapshot
+    from incidents.models import Incident
+    author, reviewer = users["contributor"], users["reviewer"]
+    colony, prison = make_facility(author, names={"en": "Colony"}), make_facility(author, region="RU-MOW")
+    cases = [make_incident(author, colony if i % 2 else prison, date_start=f"201{i}", abuse=[["030502000000"],
+             ["031701000000", "030101000000"]][i % 2]) for i in range(5)]
+    for case in cases:
+        publish(case, author, reviewer)
+    # A published edit that moves the incident to another facility, year and abuse type.
+    data = snapshot(Incident.get_by_id(cases[0].id))
+    data.update(facility=colony.id, date_start="2001", abuse=["031800000000"])
+    service.update_incident(cases[0].id, data, author, version=Incident.get_by_id(cases[0].id).version,
+                            max_text=MAX_TEXT)
+    publish(cases[0], author, reviewer)
+    workflow.transition(cases[1].id, reviewer, "retract", comment="Duplicate")
+    service.update_facility(colony.id, facility_data(names={"en": "Colony"}, region="RU-TVE"), users["admin"])
+    kept = _kept_counts()
+    facet_counts.rebuild()
+    assert kept == _kept_counts()
+    assert ("region", "RU-TVE", 2) in kept and ("year", "2001", 1) in kept and ("total", "", 4) in kept
+    body = client.get("/api/v1/incidents").get_json()
+    assert body["total"] == 4
+    assert {e["value"]: e["count"] for e in body["facets"]["abuse"]}["031800000000"] == 1
+
+
+def test_facets_can_be_chosen_or_left_out(client, published):
+    body = client.get("/api/v1/incidents?facets=facility,abuse").get_json()
+    assert set(body["facets"]) == {"facility", "abuse"} and body["total"] == 2
+    assert client.get("/api/v1/incidents?facets=").get_json()["facets"] == {}
+    bad = client.get("/api/v1/incidents?facets=facility,nonsense")
+    assert bad.status_code == 422 and "facets" in bad.get_json()["error"]["fields"]

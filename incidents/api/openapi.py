@@ -132,7 +132,10 @@ ITEM = {"$ref": "#/components/schemas/EvidenceItem"}
 SPEC["paths"] = {
     "/api/v1/incidents": {
         "get": {"summary": "Published incidents (staff: working copies with status)",
-                "parameters": FILTERS + [_query("status", {"type": "string", "enum": list(STATUSES)}),
+                "parameters": FILTERS + [_query("facets", {"type": "string", "maxLength": 100},
+                                                "Facets to count, comma-separated: facility, region, abuse, "
+                                                "perpetrator, country, year. Empty for none; all when absent."),
+                                         _query("status", {"type": "string", "enum": list(STATUSES)}),
                                          _query("verification", {"type": "string",
                                                                  "enum": list(VERIFICATION_STATUSES)})],
                 "responses": _answers(LIST, "200", "401", "403", "422")},

@@ -61,8 +61,7 @@ def record(row: PublishedIncident, facility: Facility, url_for_incident, languag
 
 def _rows(filters, url_for_incident, language: str):
     facilities: dict[int, Facility] = {}
-    query = search.filtered(filters).order_by(PublishedIncident.date_start.desc(),
-                                                PublishedIncident.incident.desc())
+    query = search.ordered(filters)
     for row in query.iterator():
         facility = facilities.get(row.facility_id)
         if facility is None:

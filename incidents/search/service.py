@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import fulltext, geo, policy, vocab
+from .. import facet_counts, fulltext, geo, policy, vocab
 from ..search_keys import passage, query_keys
 from ..errors import ValidationFailed
 from ..text import without_control
@@ -19,6 +19,9 @@ from ..models import (VERIFICATION_STATUSES, Facility, Incident, IncidentTerm, P
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
+FACETS = ("facility", "region", "abuse", "perpetrator", "country", "year")
+# Filters that narrow the published incidents (``verification`` applies to staff lists only).
+NARROWING = ("facility", "country", "region", "abuse", "perpetrators", "date_from", "date_to", "q")
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Filters:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "-date"
+    # Which facets to count (all unless the caller names some): counting costs time.
+    facets: tuple[str, ...] = FACETS
 
 
 def parse_filters(args) -> Filters:
@@ -86,39 +91,61 @@ def parse_filters(args) -> Filters:
     if sort not in ("date", "-date"):
         errors["sort"] = [_l("Unknown value: %(value)s.", value=sort[:20])]
     filters.sort = sort
+    if "facets" in args:
+        names = tuple(dict.fromkeys(n for raw in args.getlist("facets") for n in raw.split(",") if n))
+        unknown = [n for n in names if n not in FACETS]
+        if unknown:
+            errors["facets"] = [_l("Unknown value: %(value)s.", value=unknown[0][:30])]
+        filters.facets = names
     if errors:
         raise ValidationFailed(_l("Please correct the filters."), errors)
     return filters
 
 
-def filtered(filters: Filters):
-    """Published incidents under every filter, unordered: for lists and exports."""
-    return _filtered(filters)
+def ordered(filters: Filters):
+    """Published incidents under every filter, in the list's order: for exports."""
+    query, order = _narrowed(filters)
+    return query.order_by(order.desc() if filters.sort == "-date" else order)
+
+
+def _narrows(filters: Filters, skip: str = "") -> bool:
+    """Whether any filter but ``skip`` leaves some published incidents out."""
+    return any(getattr(filters, name) for name in NARROWING if name != skip)
 
 
 def _filtered(filters: Filters, skip: str = ""):
     """Published incidents under ``filters``; ``skip`` leaves one filter out (for its facet)."""
-    query = PublishedIncident.select()
+    return _narrowed(filters, skip)[0]
+
+
+def _narrowed(filters: Filters, skip: str = ""):
+    """(published incidents under ``filters`` but ``skip``, the column that orders them)."""
+    query, order = PublishedIncident.select(), PublishedIncident.sort_key
     if filters.facility and skip != "facility":
         query = query.where(PublishedIncident.facility.in_(filters.facility))
     if filters.country and skip != "country":
         query = query.where(PublishedIncident.country == filters.country)
     if filters.region and skip != "region":
         query = query.where(PublishedIncident.region == filters.region)
-    query = _overlapping(query, PublishedIncident, filters)
+    if filters.date_from:
+        query = query.where(fn.COALESCE(PublishedIncident.date_end, PublishedIncident.date_start)
+                            >= filters.date_from)
+    if filters.date_to:
+        # The key starts with the start date, so this bound narrows an index range.
+        query = query.where(PublishedIncident.sort_key < PublishedIncident.date_bound(filters.date_to))
     for name in ("abuse", "perpetrators"):
         if skip == name:
             continue
         for code in getattr(filters, name):
-            query = query.where(PublishedIncident.incident.in_(
-                PublishedTerm.select(PublishedTerm.incident)
-                .where((PublishedTerm.vocabulary == name) & (PublishedTerm.code == code))))
-    matches = fulltext.matching(query_keys(filters.q)) if filters.q else None
-    if matches is not None:
-        query = query.where(PublishedIncident.incident.in_(matches))
+            term = PublishedTerm.alias()
+            query = query.join_from(PublishedIncident, term, on=(
+                (term.incident == PublishedIncident.incident) & (term.vocabulary == name) & (term.code == code)))
+    words = query_keys(filters.q) if filters.q else []
+    if words:
+        query, order = fulltext.restrict(query, words)
     elif filters.q:
         query = query.where(PublishedIncident.search_text.contains(filters.q.casefold()))
-    return query
+    return query, order
 
 
 def _overlapping(query, model, filters: Filters):
@@ -168,11 +195,19 @@ class Page:
 
 
 def search_published(filters: Filters, language: str) -> Page:
-    query = _filtered(filters)
-    total = query.count()
-    order = (PublishedIncident.date_start.desc(), PublishedIncident.incident.desc()) \
-        if filters.sort == "-date" else (PublishedIncident.date_start, PublishedIncident.incident)
-    items = list(query.order_by(*order).paginate(filters.page, filters.per_page))
+    descending = filters.sort == "-date"
+    offset = (filters.page - 1) * filters.per_page
+    words = query_keys(filters.q) if filters.q else []
+    if words and not _narrows(filters, skip="q"):
+        # Words alone: the full-text index counts and pages by itself, in list order.
+        total = fulltext.count(words)
+        keys = fulltext.page(words, descending, filters.per_page, offset)
+        rows = {row.sort_key: row for row in PublishedIncident.select().where(PublishedIncident.sort_key.in_(keys))}
+        items = [rows[key] for key in keys if key in rows]
+    else:
+        query, order = _narrowed(filters)
+        total = query.count() if _narrows(filters) else facet_counts.total()
+        items = list(query.order_by(order.desc() if descending else order).limit(filters.per_page).offset(offset))
     return Page(items, total, filters.page, filters.per_page, facets(filters, language))
 
 
@@ -181,6 +216,15 @@ def _counts(query, column):
     count = fn.COUNT(PublishedIncident.incident)
     return [(row[0], row[1]) for row in
             query.select(column, count).group_by(column).order_by(count.desc(), column).tuples()]
+
+
+def _column_counts(filters: Filters, name: str, skip: str) -> list[tuple]:
+    """(value, count) of one column over the incidents under every filter but ``skip``."""
+    if not _narrows(filters, skip):
+        typed = int if name in ("facility", "year") else str
+        return [(typed(value), n) for value, n in facet_counts.read(name)]
+    column = getattr(PublishedIncident, name)
+    return _counts(_filtered(filters, skip).where(column.is_null(False)), column)
 
 
 def passages(rows, q: str, language: str) -> dict:
@@ -204,31 +248,34 @@ DIMENSIONS = ("year", "region", "facility", "abuse")
 def statistics(filters: Filters, language: str) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
     ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
-    query = _filtered(filters)
-    year = PublishedIncident.year
-    years = [(int(v), str(int(v)), n) for v, n in
-             query.select(year, fn.COUNT(PublishedIncident.incident)).group_by(year).order_by(year).tuples()]
-    regions = [(v, geo.region_name(v, language), n) for v, n in
-               _counts(_filtered(filters).where(PublishedIncident.region.is_null(False)),
-                       PublishedIncident.region)[:TOP]]
-    facility_counts = _counts(_filtered(filters), PublishedIncident.facility)[:TOP]
-    names = {f.id: facility_name(f, language) for f in
-             Facility.select().where(Facility.id.in_([v for v, _n in facility_counts]))}
-    abuse = [(v, vocab.label("abuse", v, language), n) for v, n in list(_term_counts(filters, "abuse", skip=""))[:TOP]]
-    return {"year": years, "region": regions,
-            "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts], "abuse": abuse,
-            "total": query.count()}
+    years = sorted(_column_counts(filters, "year", skip=""))
+    regions = _column_counts(filters, "region", skip="")[:TOP]
+    facility_counts = _column_counts(filters, "facility", skip="")[:TOP]
+    names = _facility_names([v for v, _n in facility_counts], language)
+    abuse = _term_counts(filters, "abuse", skip="")[:TOP]
+    return {"year": [(v, str(v), n) for v, n in years],
+            "region": [(v, geo.region_name(v, language), n) for v, n in regions],
+            "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
+            "abuse": [(v, vocab.label("abuse", v, language), n) for v, n in abuse],
+            "total": _filtered(filters).count() if _narrows(filters) else facet_counts.total()}
 
 
-def _term_counts(filters: Filters, name: str, skip: str | None = None):
+def _term_counts(filters: Filters, name: str, skip: str | None = None) -> list[tuple[str, int]]:
     """(code, count) of one vocabulary's terms over the incidents under the other filters."""
-    base = _filtered(filters, skip=name if skip is None else skip)
-    count = fn.COUNT(PublishedTerm.incident)
-    query = PublishedTerm.select(PublishedTerm.code, count).where(PublishedTerm.vocabulary == name)
-    # Every published incident counts when nothing narrows them: the index answers alone.
-    if base._where is not None:
-        query = query.where(PublishedTerm.incident.in_(base.select(PublishedIncident.incident)))
-    return query.group_by(PublishedTerm.code).order_by(count.desc(), PublishedTerm.code).tuples()
+    skip = name if skip is None else skip
+    if not _narrows(filters, skip):
+        return facet_counts.read(name)
+    term = PublishedTerm.alias("counted")
+    count = fn.COUNT(term.incident)
+    query = (_filtered(filters, skip)
+             .join_from(PublishedIncident, term,
+                        on=((term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
+             .select(term.code, count).group_by(term.code).order_by(count.desc(), term.code))
+    return list(query.tuples())
+
+
+def _facility_names(ids, language: str) -> dict[int, str]:
+    return {f.id: facility_name(f, language) for f in Facility.select().where(Facility.id.in_(list(ids)))}
 
 
 # Values listed per facet, the most frequent first; a chosen value is always among them.
@@ -245,31 +292,27 @@ def _top(counts, chosen) -> list:
 
 def facets(filters: Filters, language: str) -> dict:
     """Counts per facility, country, region, abuse type, perpetrator type and year, each under
-    the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first."""
-    facility_counts = _top(_counts(_filtered(filters, skip="facility"), PublishedIncident.facility),
-                           filters.facility)
-    names = {f.id: facility_name(f, language) for f in
-             Facility.select().where(Facility.id.in_([value for value, _n in facility_counts]))}
-    region_counts = _top(_counts(_filtered(filters, skip="region")
-                                 .where(PublishedIncident.region.is_null(False)), PublishedIncident.region),
-                         [filters.region])
-    terms = {name: _top(_term_counts(filters, name), getattr(filters, name))
-             for name in ("abuse", "perpetrators")}
-    country_counts = _top(_counts(_filtered(filters, skip="country"), PublishedIncident.country),
-                          [filters.country])
-    year = PublishedIncident.year
-    year_counts = (_filtered(filters).select(year, fn.COUNT(PublishedIncident.incident))
-                   .group_by(year).order_by(year.desc()).tuples())
-    return {
-        "facility": [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in facility_counts],
-        "region": [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in region_counts],
-        "abuse": [{"value": v, "label": vocab.label("abuse", v, language), "count": n}
-                  for v, n in terms["abuse"]],
-        "perpetrator": [{"value": v, "label": vocab.label("perpetrators", v, language), "count": n}
-                        for v, n in terms["perpetrators"]],
-        "country": [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in country_counts],
-        "year": [{"value": int(v), "label": str(int(v)), "count": n} for v, n in year_counts],
-    }
+    the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first. Only
+    the facets named in ``filters.facets`` are counted."""
+    found = {}
+    if "facility" in filters.facets:
+        counts = _top(_column_counts(filters, "facility", skip="facility"), filters.facility)
+        names = _facility_names([value for value, _n in counts], language)
+        found["facility"] = [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in counts]
+    if "region" in filters.facets:
+        found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in
+                           _top(_column_counts(filters, "region", skip="region"), [filters.region])]
+    for facet, name in (("abuse", "abuse"), ("perpetrator", "perpetrators")):
+        if facet in filters.facets:
+            found[facet] = [{"value": v, "label": vocab.label(name, v, language), "count": n}
+                            for v, n in _top(_term_counts(filters, name), getattr(filters, name))]
+    if "country" in filters.facets:
+        found["country"] = [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in
+                            _top(_column_counts(filters, "country", skip="country"), [filters.country])]
+    if "year" in filters.facets:
+        found["year"] = [{"value": v, "label": str(v), "count": n}
+                         for v, n in sorted(_column_counts(filters, "year", skip=""), reverse=True)]
+    return found
 
 
 def visible_facilities(user):
@@ -289,17 +332,17 @@ def matching_facilities(user, q: str):
 
 def facility_directory(user, q: str, language: str) -> list[Facility]:
     """Facilities matching ``q``, each with ``published`` (a count), the busiest first."""
-    count = fn.COUNT(PublishedIncident.incident)
-    query = (matching_facilities(user, q).select_extend(count.alias("published"))
-             .join(PublishedIncident, JOIN.LEFT_OUTER, on=(PublishedIncident.facility == Facility.id))
-             .group_by(Facility.id))
-    return sorted(query, key=lambda f: (-f.published, facility_name(f, language).casefold()))
+    published = {int(value): n for value, n in facet_counts.read("facility")}
+    found = list(matching_facilities(user, q))
+    for facility in found:
+        facility.published = published.get(facility.id, 0)
+    return sorted(found, key=lambda f: (-f.published, facility_name(f, language).casefold()))
 
 
 def published_at(facility: Facility) -> list[PublishedIncident]:
     """A facility's published incidents, newest first."""
     return list(PublishedIncident.select().where(PublishedIncident.facility == facility)
-                .order_by(PublishedIncident.date_start.desc(), PublishedIncident.incident.desc()))
+                .order_by(PublishedIncident.sort_key.desc()))
 
 
 def latest_published(limit: int = 5) -> list[PublishedIncident]:
@@ -310,8 +353,7 @@ def latest_published(limit: int = 5) -> list[PublishedIncident]:
 
 def published_counts() -> tuple[int, int]:
     """(published incidents, facilities with at least one)."""
-    return (PublishedIncident.select().count(),
-            PublishedIncident.select(fn.COUNT(fn.DISTINCT(PublishedIncident.facility))).scalar() or 0)
+    return facet_counts.total(), len(facet_counts.read("facility"))
 
 
 def facility_name(facility: Facility, language: str) -> str:

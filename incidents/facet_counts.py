@@ -1,0 +1,78 @@
+"""Counts of published incidents per facet value, kept up to date as incidents are published.
+
+With no filter, a facet's counts are read from ``PublishedCount`` instead of counted over every
+published incident. ``add`` and ``subtract`` run in the transaction that writes or removes a
+projection row, so the counts never disagree with what is published.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from peewee import fn
+
+from .models import PublishedCount, PublishedIncident, PublishedTerm
+
+TOTAL = "total"
+COLUMNS = ("facility", "country", "region", "year")
+TERMS = ("abuse", "perpetrators")
+
+
+def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[str, str]]:
+    columns = {"facility": row.facility_id, "country": row.country, "region": row.region, "year": row.year}
+    return ([(TOTAL, "")] + [(name, str(value)) for name, value in columns.items() if value is not None]
+            + [(name, code) for name in TERMS for code in dict.fromkeys(terms.get(name, ()))])
+
+
+def _change(values: list[tuple[str, str]], step: int) -> None:
+    for dimension, value in values:
+        (PublishedCount.insert(dimension=dimension, value=value, count=step)
+         .on_conflict(conflict_target=[PublishedCount.dimension, PublishedCount.value],
+                      update={PublishedCount.count: PublishedCount.count + step})
+         .execute())
+
+
+def add(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
+    _change(_values(row, terms), 1)
+
+
+def subtract(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
+    _change(_values(row, terms), -1)
+
+
+def terms_of(row: PublishedIncident) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for vocabulary, code in (PublishedTerm.select(PublishedTerm.vocabulary, PublishedTerm.code)
+                             .where(PublishedTerm.incident == row.incident_id).tuples()):
+        found.setdefault(vocabulary, []).append(code)
+    return found
+
+
+def rebuild() -> None:
+    """Count everything afresh (after a migration or a bulk load)."""
+    counts: Counter = Counter()
+    counts[(TOTAL, "")] = PublishedIncident.select().count()
+    for name in COLUMNS:
+        column = getattr(PublishedIncident, name)
+        for value, n in (PublishedIncident.select(column, fn.COUNT(PublishedIncident.incident))
+                         .where(column.is_null(False)).group_by(column).tuples()):
+            counts[(name, str(value))] = n
+    for vocabulary, code, n in (PublishedTerm.select(PublishedTerm.vocabulary, PublishedTerm.code,
+                                                     fn.COUNT(PublishedTerm.incident))
+                                .group_by(PublishedTerm.vocabulary, PublishedTerm.code).tuples()):
+        counts[(vocabulary, code)] = n
+    PublishedCount.delete().execute()
+    rows = [{"dimension": d, "value": v, "count": n} for (d, v), n in counts.items()]
+    for start in range(0, len(rows), 500):
+        PublishedCount.insert_many(rows[start:start + 500]).execute()
+
+
+def read(dimension: str) -> list[tuple[str, int]]:
+    """(value, count) of one dimension over everything published, most frequent first."""
+    return list(PublishedCount.select(PublishedCount.value, PublishedCount.count)
+                .where((PublishedCount.dimension == dimension) & (PublishedCount.count > 0))
+                .order_by(PublishedCount.count.desc(), PublishedCount.value).tuples())
+
+
+def total() -> int:
+    return (PublishedCount.select(PublishedCount.count)
+            .where(PublishedCount.dimension == TOTAL).scalar()) or 0
