@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pycountry  # noqa: E402
 from peewee import fn  # noqa: E402
 
-from incidents import create_app, fulltext  # noqa: E402
+from incidents import create_app, facet_counts, fulltext, open_data_row  # noqa: E402
 from incidents.db import database, migrate  # noqa: E402
 from incidents.models import (Facility, Incident, PublishedIncident, PublishedTerm, User,  # noqa: E402
                               folded)
@@ -59,6 +59,7 @@ def generate(n: int, seed: int = 7) -> None:
                 locality="", created_by=user))
     by_id = {facility.id: facility for facility in facilities}
     start = time.monotonic()
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     first_day = datetime.date(2005, 1, 1)
     for offset in range(0, n, BATCH):
         with database.atomic():
@@ -77,16 +78,15 @@ def generate(n: int, seed: int = 7) -> None:
             # The only writer, so the new rows take the next ids in order.
             last = Incident.select(fn.MAX(Incident.id)).scalar() or 0
             Incident.insert_many(incidents).execute()
-            keys_by_id = {}
             for incident_id, data in zip(range(last + 1, last + size + 1), incidents):
                 facility = by_id[data["facility"]]
                 codes = rng.sample(ABUSE, rng.randint(1, 3))
                 perpetrators = rng.sample(PERPETRATORS, 1)
                 keys = " " + text_keys(*data["title"].values(), *data["narrative"].values(),
                                        *facility.names.values(), *facility.aliases) + " "
-                keys_by_id[incident_id] = keys
                 projections.append({
                     "incident": incident_id, "reference": f"INC-{incident_id:06d}", "facility": facility.id,
+                    "sort_key": PublishedIncident.key_of(data["date_start"], incident_id),
                     "country": facility.country, "region": facility.region, "date_start": data["date_start"],
                     "year": data["date_start"].year,
                     "date_end": data["date_end"], "date_precision": "day",
@@ -104,14 +104,22 @@ def generate(n: int, seed: int = 7) -> None:
                     "search_keys": keys})
                 terms += [{"incident": incident_id, "vocabulary": "abuse", "code": c} for c in codes]
                 terms += [{"incident": incident_id, "vocabulary": "perpetrators", "code": c} for c in perpetrators]
+            for row in projections:
+                row["published_at"] = now
+                row["csv_cells"] = open_data_row.csv_cells(
+                    {**{name: row.get(name) for name in open_data_row.VALUES}, "facility_id": row["facility"]},
+                    row["public_data"])
             PublishedIncident.insert_many(projections).execute()
             PublishedTerm.insert_many(terms).execute()
-            for incident_id, keys in keys_by_id.items():
-                fulltext.replace(incident_id, keys)
+            for row in projections:
+                fulltext.add(row["sort_key"], row["search_keys"])
         done = offset + size
         rate = done / (time.monotonic() - start)
         print(f"\r{done:,} / {n:,} incidents ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    with database.atomic():
+        facet_counts.rebuild()
+    database.execute_sql("ANALYZE")
 
 
 def open_instance(folder: str):

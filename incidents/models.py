@@ -318,6 +318,8 @@ class PublishedIncident(BaseModel):
     # Space-padded search keys (see search_keys.py): what the full-text index holds.
     search_keys = TextField(default="")
     published_at = DateTimeField(default=utcnow, index=True)  # the home page's latest
+    # Most of the row's open-data CSV line, rendered at publication (see open_data_row.py).
+    csv_cells = TextField(default="")
 
     class Meta:
         # Each filter with the sort key: a filtered list reads its page off one index, in order.

@@ -14,7 +14,7 @@ import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from . import audit, facet_counts, fulltext, policy
+from . import audit, facet_counts, fulltext, open_data_row, policy
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
@@ -164,6 +164,7 @@ def refresh_facility(facility: Facility) -> None:
         row.country, row.region = facility.country, facility.region
         row.search_text = _search_text(row.public_data, facility)
         row.search_keys = _search_keys(row.public_data, facility)
+        row.csv_cells = open_data_row.csv_cells(open_data_row.values_of(row), row.public_data)
         row.save()
         facet_counts.add(row, terms)
         fulltext.remove(row.sort_key)
@@ -196,6 +197,8 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
         victims_count=public["victims_count"], violation_status=public["violation_status"],
         graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
         search_keys=_search_keys(public, facility), published_at=utcnow())
+    row.csv_cells = open_data_row.csv_cells(open_data_row.values_of(row), public)
+    row.save()
     fulltext.add(row.sort_key, row.search_keys)
     terms = {name: list(dict.fromkeys(public[name])) for name in TERM_VOCABULARIES}
     rows = [{"incident": row, "vocabulary": name, "code": code} for name, codes in terms.items() for code in codes]

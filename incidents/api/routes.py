@@ -123,14 +123,13 @@ def export_incidents(fmt):
     filters = search.parse_filters(request.args)
     language = _language()
 
-    def url_for_incident(incident_id: int) -> str:
-        return url_for("records.incident_detail", incident_id=incident_id, _external=True)
-
+    # Each row's address is this prefix and its id: one url_for, not one per row.
+    url_prefix = url_for("records.incident_detail", incident_id=0, _external=True)[:-1]
     if fmt == "csv":
-        body = open_data.csv_lines(filters, url_for_incident, language, hxl=request.args.get("hxl") == "1")
+        body = open_data.csv_lines(filters, url_prefix, language, hxl=request.args.get("hxl") == "1")
         mimetype, name = "text/csv", "incidents.csv"
     else:
-        body = open_data.json_chunks(filters, url_for_incident, language)
+        body = open_data.json_chunks(filters, url_prefix, language)
         mimetype, name = "application/json", "incidents.json"
     response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename={name}"

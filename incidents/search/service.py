@@ -357,5 +357,9 @@ def published_counts() -> tuple[int, int]:
 
 
 def facility_name(facility: Facility, language: str) -> str:
-    names = facility.names
+    return name_in(facility.names, language)
+
+
+def name_in(names: dict, language: str) -> str:
+    """A facility's name in ``language``, else in English, else in whatever language it has."""
     return names.get(language) or names.get("en") or next(iter(names.values()), "")

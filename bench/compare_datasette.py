@@ -1,0 +1,268 @@
+"""This app against Datasette on the same data, the same four questions, one run (not a test).
+
+Usage:
+    .venv/bin/python bench/generate.py 1000000 bench-instance        # once, about 15 minutes
+    .venv/bin/python bench/compare_datasette.py bench-instance [REQUESTS]
+
+Datasette runs from its own virtualenv (``.venv-bench``, see bench/README.md) so that its
+dependencies never meet the app's. From the app's database this script builds the table a
+researcher would give Datasette: one row per published incident with the facility's name, the
+region, the dates, the titles and narratives in each language and the abuse types as a JSON
+array; an FTS5 index over the texts; indexes on the columns the questions filter on; and the
+facets configured. Suggested facets are off and the time limits raised so that every count
+and facet comes back complete.
+
+Both servers listen on 127.0.0.1 and are asked one request at a time, alternately. For each
+question the script prints p50 and p95 for each system and the time of this app's own SQL for
+the same answer run straight against SQLite: the floor no server can go below.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP_PORT, DATASETTE_PORT = 8711, 8712
+DATASETTE = os.path.join(ROOT, ".venv-bench", "bin", "datasette")
+WORDS = {"Cyrillic": "пытки", "Latin": "beating"}
+
+
+def build_datasette_database(source: str, target: str) -> None:
+    """The published incidents as one wide table, indexed and full-text indexed."""
+    if os.path.exists(target):
+        return
+    started = time.monotonic()
+    db = sqlite3.connect(target)
+    db.execute(f"ATTACH DATABASE 'file:{source}?mode=ro' AS app")
+    db.executescript("""
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY, reference TEXT, facility_id INTEGER, facility TEXT,
+            country TEXT, region TEXT, date_start TEXT, date_end TEXT, year INTEGER,
+            abuse TEXT, perpetrators TEXT, victims_count INTEGER, original_language TEXT,
+            title_en TEXT, title_ru TEXT, narrative_en TEXT, narrative_ru TEXT);
+        INSERT INTO incidents
+            SELECT p.incident_id, p.reference, p.facility_id, json_extract(f.names, '$.en'),
+                   p.country, p.region, p.date_start, p.date_end, p.year,
+                   json_extract(p.public_data, '$.abuse'), json_extract(p.public_data, '$.perpetrators'),
+                   p.victims_count, p.original_language,
+                   json_extract(p.title, '$.en'), json_extract(p.title, '$.ru'),
+                   json_extract(p.narrative, '$.en'), json_extract(p.narrative, '$.ru')
+            FROM app.published_incident p JOIN app.facility f ON f.id = p.facility_id;
+        CREATE INDEX incidents_facility_id ON incidents (facility_id);
+        CREATE INDEX incidents_region ON incidents (region);
+        CREATE INDEX incidents_date_start ON incidents (date_start);
+        CREATE VIRTUAL TABLE incidents_fts USING fts5(
+            facility, title_en, title_ru, narrative_en, narrative_ru, content='incidents', content_rowid='id');
+        INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild');
+        ANALYZE;
+    """)
+    db.commit()
+    db.close()
+    print(f"Datasette's database built in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+METADATA = {"databases": {"bench": {"tables": {"incidents": {
+    "facets": ["facility", "region", "country", "year", {"array": "abuse"}],
+    "sort_desc": "date_start", "size": 50}}}}}
+
+
+def start_servers(instance: str, datasette_db: str, metadata: str):
+    environment = {**os.environ, "INCIDENTS_INSTANCE_PATH": instance,
+                   "INCIDENTS_DATABASE_URL": f"sqlite:///{instance}/incidents.sqlite3"}
+    app = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "app", "run",
+                            "--host", "127.0.0.1", "--port", str(APP_PORT), "--without-threads"],
+                           cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    datasette = subprocess.Popen(
+        [DATASETTE, "serve", datasette_db, "--host", "127.0.0.1", "--port", str(DATASETTE_PORT),
+         "--metadata", metadata, "--setting", "suggest_facets", "off",
+         "--setting", "sql_time_limit_ms", "60000", "--setting", "facet_time_limit_ms", "60000",
+         "--setting", "default_facet_size", "100", "--setting", "allow_csv_stream", "on",
+         "--setting", "num_sql_threads", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for port in (APP_PORT, DATASETTE_PORT):
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+    return app, datasette
+
+
+def fetch(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=600) as response:
+        assert response.status == 200, path
+        return response.read()
+
+
+def timed(port: int, path: str, repeat: int) -> tuple[float, float]:
+    fetch(port, path)  # warm: the first answer reads the pages into the cache
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fetch(port, path)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def sql_floor(database: str, statements: list[tuple[str, tuple]], repeat: int) -> float:
+    """p95 of running ``statements`` (this app's SQL for one answer) straight against SQLite."""
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    samples = []
+    for _ in range(repeat + 1):
+        start = time.perf_counter()
+        for sql, parameters in statements:
+            db.execute(sql, parameters).fetchall()
+        samples.append((time.perf_counter() - start) * 1000)
+    db.close()
+    samples = sorted(samples[1:])
+    return samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def open_app(instance: str):
+    sys.path.insert(0, ROOT)
+    from incidents import create_app
+    return create_app({"INSTANCE_PATH": instance, "DATABASE_URL": f"sqlite:///{instance}/incidents.sqlite3"})
+
+
+def export_token(app) -> str:
+    """An API token for a researcher: open data downloads are for signed-in readers."""
+    from incidents import credentials
+    from incidents.db import database
+    from incidents.models import User
+    with app.app_context(), database.connection_context():
+        user = User.get_or_none(User.email == "bench-researcher@example.org") or \
+            User.create(email="bench-researcher@example.org", role="researcher", name="Benchmark")
+        return credentials.issue_api_token(user)
+
+
+def captured_sql(app, path: str) -> list[tuple[str, tuple]]:
+    """The SQL this app runs to answer ``path`` (read from peewee's query log)."""
+    import logging
+    statements: list[tuple[str, tuple]] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            if isinstance(record.msg, tuple) and len(record.msg) == 2:
+                statements.append((record.msg[0], tuple(record.msg[1] or ())))
+
+    logger = logging.getLogger("peewee")
+    handler = Capture()
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert app.test_client().get(path).status_code == 200
+    finally:
+        logger.removeHandler(handler)
+    return [(sql, parameters) for sql, parameters in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
+def peak_memory_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def export_rate(port: int, path: str, headers: dict) -> tuple[int, float]:
+    """(rows, rows per second) of one streamed CSV download."""
+    start = time.perf_counter()
+    rows = 0
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=3600) as response:
+        # The synthetic texts hold no line breaks, so each line is a row.
+        while chunk := response.read(1 << 20):
+            rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - start
+    return rows, rows / elapsed
+
+
+def main() -> None:
+    instance = os.path.abspath(sys.argv[1])
+    repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    source = os.path.join(instance, "incidents.sqlite3")
+    datasette_db = os.path.join(instance, "bench.db")
+    build_datasette_database(source, datasette_db)
+    metadata = os.path.join(instance, "datasette-metadata.json")
+    with open(metadata, "w") as handle:
+        json.dump(METADATA, handle)
+
+    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    total = db.execute("SELECT count(*) FROM published_incident").fetchone()[0]
+    # A facility of middling size, a region, a period and a common abuse type.
+    facility = db.execute("SELECT facility_id FROM published_incident GROUP BY facility_id "
+                          "ORDER BY count(*), facility_id LIMIT 1 OFFSET 1000").fetchone()[0]
+    abuse = db.execute("SELECT code FROM published_term WHERE vocabulary = 'abuse' "
+                       "GROUP BY code ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    db.close()
+    region, period = "RU-SAR", ("2012-01-01", "2018-12-31")
+    export_period = ("2013-01-01", "2014-12-31")
+    q = urllib.parse.quote
+
+    questions = [
+        ("(a) one facility, newest 50, with the total", "JSON",
+         f"/api/v1/incidents?facility={facility}&per_page=50&facets=",
+         f"/bench/incidents.json?facility_id={facility}&_sort_desc=date_start&_size=50&_nofacet=1"),
+        ("(a) one facility, newest 50, with the total", "page",
+         f"/incidents?facility={facility}&per_page=50",
+         f"/bench/incidents?facility_id={facility}&_sort_desc=date_start&_size=50"),
+        ("(b) region + dates + abuse type, facets: facility, abuse type", "JSON",
+         f"/api/v1/incidents?region={region}&date_from={period[0]}&date_to={period[1]}&abuse={abuse}"
+         "&per_page=50&facets=facility,abuse",
+         f"/bench/incidents.json?region={region}&date_start__gte={period[0]}&date_start__lte={period[1]}"
+         f"&abuse__arraycontains={abuse}&_sort_desc=date_start&_size=50&_facet=facility&_facet_array=abuse"),
+        ("(b) region + dates + abuse type, facets: facility, abuse type", "page",
+         f"/incidents?region={region}&date_from={period[0]}&date_to={period[1]}&abuse={abuse}&per_page=50",
+         f"/bench/incidents?region={region}&date_start__gte={period[0]}&date_start__lte={period[1]}"
+         f"&abuse__arraycontains={abuse}&_sort_desc=date_start&_size=50"),
+    ]
+    for script, word in WORDS.items():
+        questions += [
+            (f"(c) words, {script} ({word}), newest 50", "JSON",
+             f"/api/v1/incidents?q={q(word)}&per_page=50&facets=",
+             f"/bench/incidents.json?_search={q(word)}&_sort_desc=date_start&_size=50&_nofacet=1"),
+            (f"(c) words, {script} ({word}), newest 50", "page",
+             f"/incidents?q={q(word)}&per_page=50",
+             f"/bench/incidents?_search={q(word)}&_sort_desc=date_start&_size=50"),
+        ]
+    app = open_app(instance)
+    token = export_token(app)
+    floors = {question + kind: sql_floor(source, captured_sql(app, ours), repeat)
+              for question, kind, ours, _theirs in questions}
+
+    server, datasette = start_servers(instance, datasette_db, metadata)
+    try:
+        print(f"{total:,} published incidents; facility {facility}, abuse type {abuse}; "
+              f"{repeat} requests per question and system, one at a time\n")
+        print("| question | as | this app p50 / p95 | Datasette p50 / p95 | this app's SQL alone, p95 |")
+        print("|---|---|---|---|---|")
+        for question, kind, ours, theirs in questions:
+            mine = timed(APP_PORT, ours, repeat)
+            other = timed(DATASETTE_PORT, theirs, repeat)
+            print(f"| {question} | {kind} | {mine[0]:.0f} / **{mine[1]:.0f} ms** | {other[0]:.0f} / "
+                  f"{other[1]:.0f} ms | {floors[question + kind]:.0f} ms |", flush=True)
+        ours = f"/api/v1/export/incidents.csv?date_from={export_period[0]}&date_to={export_period[1]}"
+        theirs = (f"/bench/incidents.csv?date_start__gte={export_period[0]}&date_start__lte={export_period[1]}"
+                  "&_sort_desc=date_start&_stream=on&_size=max")
+        rows, rate = export_rate(APP_PORT, ours, {"Authorization": f"Bearer {token}"})
+        other_rows, other_rate = export_rate(DATASETTE_PORT, theirs, {})
+        print(f"| (d) CSV export | {rows - 1:,} rows | **{rate:,.0f} rows/s**, server peak "
+              f"{peak_memory_mb(server.pid):.0f} MB | {other_rows - 1:,} rows, {other_rate:,.0f} rows/s, "
+              f"peak {peak_memory_mb(datasette.pid):.0f} MB | |")
+    finally:
+        for process in (server, datasette):
+            process.terminate()
+            process.wait()
+
+
+if __name__ == "__main__":
+    main()
