@@ -66,11 +66,20 @@ def rebuild() -> None:
         PublishedCount.insert_many(rows[start:start + 500]).execute()
 
 
-def read(dimension: str) -> list[tuple[str, int]]:
-    """(value, count) of one dimension over everything published, most frequent first."""
-    return list(PublishedCount.select(PublishedCount.value, PublishedCount.count)
-                .where((PublishedCount.dimension == dimension) & (PublishedCount.count > 0))
-                .order_by(PublishedCount.count.desc(), PublishedCount.value).tuples())
+def read(dimension: str, only=None, limit: int | None = None) -> list[tuple[str, int]]:
+    """(value, count) of one dimension over everything published, most frequent first: the
+    values in ``only`` if given, at most ``limit`` of them if given."""
+    query = (PublishedCount.select(PublishedCount.value, PublishedCount.count)
+             .where((PublishedCount.dimension == dimension) & (PublishedCount.count > 0)))
+    if only is not None:
+        query = query.where(PublishedCount.value.in_([str(value) for value in only]))
+    return list(query.order_by(PublishedCount.count.desc(), PublishedCount.value).limit(limit).tuples())
+
+
+def values(dimension: str) -> int:
+    """How many values of one dimension some published incident has."""
+    return (PublishedCount.select()
+            .where((PublishedCount.dimension == dimension) & (PublishedCount.count > 0)).count())
 
 
 def total() -> int:

@@ -11,6 +11,8 @@ from ..views import actor
 from . import service
 
 bp = Blueprint("public", __name__)
+# The facets the list page shows (counting one costs time, so only these).
+LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse")
 
 
 @bp.route("/")
@@ -33,6 +35,7 @@ def incident_list():
     """Published incidents under the filters of the query string, with facet counts."""
     filters, errors = _filters_or_errors()
     language = i18n.language()
+    filters.facets = LIST_FACETS
     page = service.search_published(filters, language)
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_([row.facility_id for row in page.items]))}
@@ -49,7 +52,8 @@ def statistics():
     """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
     filters, errors = _filters_or_errors()
     language = i18n.language()
-    page = service.search_published(service.Filters(**{**filters.__dict__, "per_page": 1}), language)
+    page = service.search_published(
+        service.Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language)
     return render_template("public/statistics.html", stats=service.statistics(filters, language),
                            filters=filters, errors=errors, page=page,
                            all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),

@@ -211,20 +211,36 @@ def search_published(filters: Filters, language: str) -> Page:
     return Page(items, total, filters.page, filters.per_page, facets(filters, language))
 
 
-def _counts(query, column):
+def _counts(query, column, limit: int | None = None):
     """(value, count) of ``column`` over ``query``, most frequent first."""
     count = fn.COUNT(PublishedIncident.incident)
     return [(row[0], row[1]) for row in
-            query.select(column, count).group_by(column).order_by(count.desc(), column).tuples()]
+            query.select(column, count).group_by(column).order_by(count.desc(), column).limit(limit).tuples()]
 
 
-def _column_counts(filters: Filters, name: str, skip: str) -> list[tuple]:
-    """(value, count) of one column over the incidents under every filter but ``skip``."""
+def _column_counts(filters: Filters, name: str, skip: str, limit: int | None = None, chosen=()) -> list[tuple]:
+    """(value, count) of one column over the incidents under every filter but ``skip``: the
+    ``limit`` most frequent values, then the ``chosen`` ones beyond them."""
     if not _narrows(filters, skip):
         typed = int if name in ("facility", "year") else str
-        return [(typed(value), n) for value, n in facet_counts.read(name)]
+        return _with_chosen(lambda only, n: [(typed(value), count) for value, count in
+                                             facet_counts.read(name, only=only, limit=n)], limit, chosen)
     column = getattr(PublishedIncident, name)
-    return _counts(_filtered(filters, skip).where(column.is_null(False)), column)
+    base = _filtered(filters, skip).where(column.is_null(False))
+    return _with_chosen(lambda only, n: _counts(base if only is None else base.where(column.in_(only)), column, n),
+                        limit, chosen)
+
+
+def _with_chosen(fetch, limit: int | None, chosen) -> list[tuple]:
+    """``fetch(None, limit)``, then each chosen value it left out (with 0 when none matches).
+    ``fetch(only, limit)`` counts the values in ``only``, or all when it is None."""
+    counts = fetch(None, limit)
+    listed = {value for value, _n in counts}
+    missing = [value for value in dict.fromkeys(chosen) if value not in listed and value not in ("", None)]
+    if missing:
+        found = dict(fetch(missing, None))
+        counts += [(value, found.get(value, 0)) for value in missing]
+    return counts
 
 
 def passages(rows, q: str, language: str) -> dict:
@@ -249,10 +265,10 @@ def statistics(filters: Filters, language: str) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
     ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
     years = sorted(_column_counts(filters, "year", skip=""))
-    regions = _column_counts(filters, "region", skip="")[:TOP]
-    facility_counts = _column_counts(filters, "facility", skip="")[:TOP]
+    regions = _column_counts(filters, "region", skip="", limit=TOP)
+    facility_counts = _column_counts(filters, "facility", skip="", limit=TOP)
     names = _facility_names([v for v, _n in facility_counts], language)
-    abuse = _term_counts(filters, "abuse", skip="")[:TOP]
+    abuse = _term_counts(filters, "abuse", skip="", limit=TOP)
     return {"year": [(v, str(v), n) for v, n in years],
             "region": [(v, geo.region_name(v, language), n) for v, n in regions],
             "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
@@ -260,34 +276,29 @@ def statistics(filters: Filters, language: str) -> dict:
             "total": _filtered(filters).count() if _narrows(filters) else facet_counts.total()}
 
 
-def _term_counts(filters: Filters, name: str, skip: str | None = None) -> list[tuple[str, int]]:
+def _term_counts(filters: Filters, name: str, skip: str | None = None, limit: int | None = None,
+                 chosen=()) -> list[tuple[str, int]]:
     """(code, count) of one vocabulary's terms over the incidents under the other filters."""
     skip = name if skip is None else skip
     if not _narrows(filters, skip):
-        return facet_counts.read(name)
+        return _with_chosen(lambda only, n: facet_counts.read(name, only=only, limit=n), limit, chosen)
     term = PublishedTerm.alias("counted")
     count = fn.COUNT(term.incident)
-    query = (_filtered(filters, skip)
-             .join_from(PublishedIncident, term,
-                        on=((term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
-             .select(term.code, count).group_by(term.code).order_by(count.desc(), term.code))
-    return list(query.tuples())
+    base = (_filtered(filters, skip)
+            .join_from(PublishedIncident, term,
+                       on=((term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
+            .select(term.code, count).group_by(term.code).order_by(count.desc(), term.code))
+    return _with_chosen(lambda only, n: list((base if only is None else base.where(term.code.in_(only)))
+                                             .limit(n).tuples()), limit, chosen)
 
 
 def _facility_names(ids, language: str) -> dict[int, str]:
-    return {f.id: facility_name(f, language) for f in Facility.select().where(Facility.id.in_(list(ids)))}
+    return {key: name_in(names, language) for key, names in
+            Facility.select(Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
 
 
 # Values listed per facet, the most frequent first; a chosen value is always among them.
 FACET_LIMIT = 100
-
-
-def _top(counts, chosen) -> list:
-    """The most frequent values, then any chosen one beyond them (with 0 when none matches)."""
-    counts = list(counts)
-    listed = {value for value, _n in counts}
-    return counts[:FACET_LIMIT] + [pair for pair in counts[FACET_LIMIT:] if pair[0] in chosen] + \
-        [(value, 0) for value in chosen if value and value not in listed]
 
 
 def facets(filters: Filters, language: str) -> dict:
@@ -296,19 +307,21 @@ def facets(filters: Filters, language: str) -> dict:
     the facets named in ``filters.facets`` are counted."""
     found = {}
     if "facility" in filters.facets:
-        counts = _top(_column_counts(filters, "facility", skip="facility"), filters.facility)
+        counts = _column_counts(filters, "facility", skip="facility", limit=FACET_LIMIT, chosen=filters.facility)
         names = _facility_names([value for value, _n in counts], language)
         found["facility"] = [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in counts]
     if "region" in filters.facets:
         found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in
-                           _top(_column_counts(filters, "region", skip="region"), [filters.region])]
+                           _column_counts(filters, "region", skip="region", limit=FACET_LIMIT,
+                                          chosen=[filters.region])]
     for facet, name in (("abuse", "abuse"), ("perpetrator", "perpetrators")):
         if facet in filters.facets:
             found[facet] = [{"value": v, "label": vocab.label(name, v, language), "count": n}
-                            for v, n in _top(_term_counts(filters, name), getattr(filters, name))]
+                            for v, n in _term_counts(filters, name, limit=FACET_LIMIT, chosen=getattr(filters, name))]
     if "country" in filters.facets:
         found["country"] = [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in
-                            _top(_column_counts(filters, "country", skip="country"), [filters.country])]
+                            _column_counts(filters, "country", skip="country", limit=FACET_LIMIT,
+                                           chosen=[filters.country])]
     if "year" in filters.facets:
         found["year"] = [{"value": v, "label": str(v), "count": n}
                          for v, n in sorted(_column_counts(filters, "year", skip=""), reverse=True)]
@@ -353,7 +366,7 @@ def latest_published(limit: int = 5) -> list[PublishedIncident]:
 
 def published_counts() -> tuple[int, int]:
     """(published incidents, facilities with at least one)."""
-    return facet_counts.total(), len(facet_counts.read("facility"))
+    return facet_counts.total(), facet_counts.values("facility")
 
 
 def facility_name(facility: Facility, language: str) -> str:
