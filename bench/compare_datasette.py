@@ -61,7 +61,7 @@ def build_datasette_database(source: str, target: str) -> None:
         CREATE VIRTUAL TABLE incidents_fts USING fts5(
             facility, title_en, title_ru, narrative_en, narrative_ru, content='incidents', content_rowid='id');
         INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild');
-        ANALYZE;
+        ANALYZE main;
     """)
     db.commit()
     db.close()

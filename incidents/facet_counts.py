@@ -13,6 +13,8 @@ from peewee import fn
 from .models import PublishedCount, PublishedIncident, PublishedTerm
 
 TOTAL = "total"
+# Counts every change, so that a copy of the counts kept elsewhere knows when it is stale.
+GENERATION = "generation"
 COLUMNS = ("facility", "country", "region", "year")
 TERMS = ("abuse", "perpetrators")
 
@@ -24,10 +26,10 @@ def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[s
 
 
 def _change(values: list[tuple[str, str]], step: int) -> None:
-    for dimension, value in values:
-        (PublishedCount.insert(dimension=dimension, value=value, count=step)
+    for dimension, value, by in [(d, v, step) for d, v in values] + [(GENERATION, "", 1)]:
+        (PublishedCount.insert(dimension=dimension, value=value, count=by)
          .on_conflict(conflict_target=[PublishedCount.dimension, PublishedCount.value],
-                      update={PublishedCount.count: PublishedCount.count + step})
+                      update={PublishedCount.count: PublishedCount.count + by})
          .execute())
 
 
@@ -60,6 +62,7 @@ def rebuild() -> None:
                                                      fn.COUNT(PublishedTerm.incident))
                                 .group_by(PublishedTerm.vocabulary, PublishedTerm.code).tuples()):
         counts[(vocabulary, code)] = n
+    counts[(GENERATION, "")] = generation() + 1
     PublishedCount.delete().execute()
     rows = [{"dimension": d, "value": v, "count": n} for (d, v), n in counts.items()]
     for start in range(0, len(rows), 500):
@@ -85,3 +88,8 @@ def values(dimension: str) -> int:
 def total() -> int:
     return (PublishedCount.select(PublishedCount.count)
             .where(PublishedCount.dimension == TOTAL).scalar()) or 0
+
+
+def generation() -> int:
+    return (PublishedCount.select(PublishedCount.count)
+            .where(PublishedCount.dimension == GENERATION).scalar()) or 0

@@ -1,7 +1,7 @@
 """The full-text index of published incidents: one module, so another backend can stand beside it.
 
 Interface: ``create()``, ``rebuild()``, ``add(key, keys)``, ``remove(key)``, ``restrict(query,
-words)``, ``count(words)`` and ``page(words, ...)``. An entry is known by its incident's
+words)``, ``count(words)``, ``page(words, ...)`` and ``all_keys(words)``. An entry is known by its incident's
 ``PublishedIncident.sort_key``; its ``keys`` come from ``search_keys`` (Latin skeletons and
 stems), so one index serves every script.
 
@@ -27,7 +27,8 @@ def _fts() -> bool:
 def create() -> None:
     """Create the index (a no-op where the backend needs no table of its own)."""
     if _fts():
-        database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS published_search USING fts5(keys, tokenize='ascii')")
+        database.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS published_search USING fts5(keys, tokenize='ascii', "
+                             "detail='none', columnsize=0)")
 
 
 def rebuild() -> None:
@@ -85,6 +86,14 @@ def page(words: list[tuple[str, ...]], descending: bool, limit: int, offset: int
     query = restrict(PublishedIncident.select(column), words)[0]
     return [row[0] for row in query.order_by(column.desc() if descending else column)
             .limit(limit).offset(offset).tuples()]
+
+
+def all_keys(words: list[tuple[str, ...]]):
+    """A cursor over the sort key of every match, as 1-tuples."""
+    if _fts():
+        return database.execute_sql("SELECT rowid FROM published_search WHERE published_search MATCH ?",
+                                    (_expression(words),))
+    return database.execute(restrict(PublishedIncident.select(PublishedIncident.sort_key), words)[0])
 
 
 def keys_condition(column, words: list[tuple[str, ...]]):

@@ -322,13 +322,13 @@ class PublishedIncident(BaseModel):
     csv_cells = TextField(default="")
 
     class Meta:
-        # Each filter with the sort key: a filtered list reads its page off one index, in order.
-        # The first also covers what facets count over the rows a full-text search finds.
+        # Each filter with the sort key: a filtered list reads its page off one index, in order,
+        # and the columns after it let counts under the other filters skip the wide rows.
         indexes = (
-            (("sort_key", "facility", "country", "region", "year"), True),
-            (("facility", "sort_key"), False),
-            (("region", "sort_key"), False),
-            (("country", "sort_key"), False),
+            (("sort_key", "facility", "country", "region", "year", "date_end"), True),
+            (("facility", "sort_key", "date_end"), False),
+            (("region", "sort_key", "date_end", "facility"), False),
+            (("country", "sort_key", "date_end", "facility", "region"), False),
         )
 
     @staticmethod

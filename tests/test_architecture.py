@@ -16,7 +16,7 @@ FLOORS = {
     "incidents.workflow": 4,
     "incidents.credentials": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
     "incidents.validation": 5.5, "incidents.fulltext": 5, "incidents.facet_counts": 5,
-    "incidents.open_data_row": 5, "incidents.search_keys": 6,
+    "incidents.open_data_row": 5, "incidents.facet_index": 4.5, "incidents.search_keys": 6,
     "incidents.policy": 6, "incidents.audit": 6, "incidents.vocab": 6, "incidents.geo": 6,
     "incidents.models": 7,
     "incidents.db": 8,

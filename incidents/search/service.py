@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from .. import facet_counts, fulltext, geo, policy, vocab
+from .. import facet_counts, facet_index, fulltext, geo, policy, vocab
+from ..db import database
 from ..search_keys import passage, query_keys
 from ..errors import ValidationFailed
 from ..text import without_control
@@ -198,6 +200,7 @@ def search_published(filters: Filters, language: str) -> Page:
     descending = filters.sort == "-date"
     offset = (filters.page - 1) * filters.per_page
     words = query_keys(filters.q) if filters.q else []
+    counter = cache(lambda: _counter(filters))  # built once, and only if something needs it
     if words and not _narrows(filters, skip="q"):
         # Words alone: the full-text index counts and pages by itself, in list order.
         total = fulltext.count(words)
@@ -206,41 +209,89 @@ def search_published(filters: Filters, language: str) -> Page:
         items = [rows[key] for key in keys if key in rows]
     else:
         query, order = _narrowed(filters)
-        total = query.count() if _narrows(filters) else facet_counts.total()
+        total = counter().total() if _narrows(filters) else facet_counts.total()
         items = list(query.order_by(order.desc() if descending else order).limit(filters.per_page).offset(offset))
-    return Page(items, total, filters.page, filters.per_page, facets(filters, language))
+    return Page(items, total, filters.page, filters.per_page, facets(filters, language, counter))
 
 
-def _counts(query, column, limit: int | None = None):
-    """(value, count) of ``column`` over ``query``, most frequent first."""
-    count = fn.COUNT(PublishedIncident.incident)
-    return [(row[0], row[1]) for row in
-            query.select(column, count).group_by(column).order_by(count.desc(), column).limit(limit).tuples()]
+# From this many published incidents on, facets are counted in memory (facet_index.py); below
+# it SQL counts them as fast, and nothing is held in memory.
+IN_MEMORY_FROM = 50_000
 
 
-def _column_counts(filters: Filters, name: str, skip: str, limit: int | None = None, chosen=()) -> list[tuple]:
-    """(value, count) of one column over the incidents under every filter but ``skip``: the
-    ``limit`` most frequent values, then the ``chosen`` ones beyond them."""
+class _SqlCounter:
+    """Counts under filters with one SQL query per facet: quick while there are few incidents."""
+
+    def __init__(self, filters: Filters) -> None:
+        self.filters = filters
+
+    def counts(self, name: str, skip: str) -> list[tuple]:
+        base = _filtered(self.filters, skip)
+        if name in ("abuse", "perpetrators"):
+            term = PublishedTerm.alias("counted")
+            column = term.code
+            base = base.join_from(PublishedIncident, term, on=(
+                (term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
+        else:
+            column = getattr(PublishedIncident, name)
+            base = base.where(column.is_null(False))
+        count = fn.COUNT(PublishedIncident.incident)
+        return list(base.select(column, count).group_by(column).order_by(count.desc(), column).tuples())
+
+    def total(self) -> int:
+        return _filtered(self.filters).count()
+
+
+class _MemoryCounter:
+    """The same counts from this process's arrays: one mask per filter, combined per facet."""
+
+    def __init__(self, filters: Filters) -> None:
+        arrays = self.arrays = facet_index.current()
+        masks = {}
+        if filters.facility:
+            masks["facility"] = arrays.equal_to("facility", filters.facility)
+        for name in ("country", "region"):
+            if getattr(filters, name):
+                masks[name] = arrays.equal_to(name, [getattr(filters, name)])
+        if filters.date_from:
+            masks["date_from"] = arrays.last_day_from(filters.date_from.toordinal())
+        if filters.date_to:
+            masks["date_to"] = arrays.keys_below(PublishedIncident.date_bound(filters.date_to))
+        for name in ("abuse", "perpetrators"):
+            for code in getattr(filters, name):
+                masks[name] = masks.get(name, arrays.everything()) & arrays.having(name, code)
+        if filters.q:
+            words = query_keys(filters.q)
+            masks["q"] = arrays.among(fulltext.all_keys(words) if words else database.execute(
+                PublishedIncident.select(PublishedIncident.sort_key)
+                .where(PublishedIncident.search_text.contains(filters.q.casefold()))))
+        self.masks = masks
+
+    def counts(self, name: str, skip: str) -> list[tuple]:
+        return self.arrays.counts(name, [mask for key, mask in self.masks.items() if key != skip])
+
+    def total(self) -> int:
+        return self.arrays.total(self.masks.values())
+
+
+def _counter(filters: Filters):
+    return _MemoryCounter(filters) if facet_counts.total() >= IN_MEMORY_FROM else _SqlCounter(filters)
+
+
+def _counted(counter, filters: Filters, name: str, skip: str, limit: int | None = None, chosen=()) -> list[tuple]:
+    """(value, count) of a column or vocabulary over the incidents under every filter but
+    ``skip``: the ``limit`` most frequent values, then each chosen one beyond them (0 when
+    none matches). With nothing left to filter, the counts kept with each publication answer."""
     if not _narrows(filters, skip):
         typed = int if name in ("facility", "year") else str
-        return _with_chosen(lambda only, n: [(typed(value), count) for value, count in
-                                             facet_counts.read(name, only=only, limit=n)], limit, chosen)
-    column = getattr(PublishedIncident, name)
-    base = _filtered(filters, skip).where(column.is_null(False))
-    return _with_chosen(lambda only, n: _counts(base if only is None else base.where(column.in_(only)), column, n),
-                        limit, chosen)
-
-
-def _with_chosen(fetch, limit: int | None, chosen) -> list[tuple]:
-    """``fetch(None, limit)``, then each chosen value it left out (with 0 when none matches).
-    ``fetch(only, limit)`` counts the values in ``only``, or all when it is None."""
-    counts = fetch(None, limit)
-    listed = {value for value, _n in counts}
-    missing = [value for value in dict.fromkeys(chosen) if value not in listed and value not in ("", None)]
-    if missing:
-        found = dict(fetch(missing, None))
-        counts += [(value, found.get(value, 0)) for value in missing]
-    return counts
+        counts = [(typed(value), n) for value, n in facet_counts.read(name)]
+    else:
+        counts = counter().counts(name, skip)
+    listed = counts[:limit]
+    shown = {value for value, _n in listed}
+    found = dict(counts)
+    return listed + [(value, found.get(value, 0)) for value in dict.fromkeys(chosen)
+                     if value not in shown and value not in ("", None)]
 
 
 def passages(rows, q: str, language: str) -> dict:
@@ -264,32 +315,17 @@ DIMENSIONS = ("year", "region", "facility", "abuse")
 def statistics(filters: Filters, language: str) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
     ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
-    years = sorted(_column_counts(filters, "year", skip=""))
-    regions = _column_counts(filters, "region", skip="", limit=TOP)
-    facility_counts = _column_counts(filters, "facility", skip="", limit=TOP)
+    counter = cache(lambda: _counter(filters))
+    years = sorted(_counted(counter, filters, "year", skip=""))
+    regions = _counted(counter, filters, "region", skip="", limit=TOP)
+    facility_counts = _counted(counter, filters, "facility", skip="", limit=TOP)
     names = _facility_names([v for v, _n in facility_counts], language)
-    abuse = _term_counts(filters, "abuse", skip="", limit=TOP)
+    abuse = _counted(counter, filters, "abuse", skip="", limit=TOP)
     return {"year": [(v, str(v), n) for v, n in years],
             "region": [(v, geo.region_name(v, language), n) for v, n in regions],
             "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
             "abuse": [(v, vocab.label("abuse", v, language), n) for v, n in abuse],
-            "total": _filtered(filters).count() if _narrows(filters) else facet_counts.total()}
-
-
-def _term_counts(filters: Filters, name: str, skip: str | None = None, limit: int | None = None,
-                 chosen=()) -> list[tuple[str, int]]:
-    """(code, count) of one vocabulary's terms over the incidents under the other filters."""
-    skip = name if skip is None else skip
-    if not _narrows(filters, skip):
-        return _with_chosen(lambda only, n: facet_counts.read(name, only=only, limit=n), limit, chosen)
-    term = PublishedTerm.alias("counted")
-    count = fn.COUNT(term.incident)
-    base = (_filtered(filters, skip)
-            .join_from(PublishedIncident, term,
-                       on=((term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
-            .select(term.code, count).group_by(term.code).order_by(count.desc(), term.code))
-    return _with_chosen(lambda only, n: list((base if only is None else base.where(term.code.in_(only)))
-                                             .limit(n).tuples()), limit, chosen)
+            "total": counter().total() if _narrows(filters) else facet_counts.total()}
 
 
 def _facility_names(ids, language: str) -> dict[int, str]:
@@ -301,30 +337,29 @@ def _facility_names(ids, language: str) -> dict[int, str]:
 FACET_LIMIT = 100
 
 
-def facets(filters: Filters, language: str) -> dict:
+def facets(filters: Filters, language: str, counter=None) -> dict:
     """Counts per facility, country, region, abuse type, perpetrator type and year, each under
     the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first. Only
     the facets named in ``filters.facets`` are counted."""
+    counter = counter or cache(lambda: _counter(filters))
     found = {}
     if "facility" in filters.facets:
-        counts = _column_counts(filters, "facility", skip="facility", limit=FACET_LIMIT, chosen=filters.facility)
+        counts = _counted(counter, filters, "facility", "facility", FACET_LIMIT, filters.facility)
         names = _facility_names([value for value, _n in counts], language)
         found["facility"] = [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in counts]
     if "region" in filters.facets:
         found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in
-                           _column_counts(filters, "region", skip="region", limit=FACET_LIMIT,
-                                          chosen=[filters.region])]
+                           _counted(counter, filters, "region", "region", FACET_LIMIT, [filters.region])]
     for facet, name in (("abuse", "abuse"), ("perpetrator", "perpetrators")):
         if facet in filters.facets:
-            found[facet] = [{"value": v, "label": vocab.label(name, v, language), "count": n}
-                            for v, n in _term_counts(filters, name, limit=FACET_LIMIT, chosen=getattr(filters, name))]
+            found[facet] = [{"value": v, "label": vocab.label(name, v, language), "count": n} for v, n in
+                            _counted(counter, filters, name, name, FACET_LIMIT, getattr(filters, name))]
     if "country" in filters.facets:
         found["country"] = [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in
-                            _column_counts(filters, "country", skip="country", limit=FACET_LIMIT,
-                                           chosen=[filters.country])]
+                            _counted(counter, filters, "country", "country", FACET_LIMIT, [filters.country])]
     if "year" in filters.facets:
         found["year"] = [{"value": v, "label": str(v), "count": n}
-                         for v, n in sorted(_column_counts(filters, "year", skip=""), reverse=True)]
+                         for v, n in sorted(_counted(counter, filters, "year", ""), reverse=True)]
     return found
 
 
