@@ -22,7 +22,7 @@ from peewee import SqliteDatabase
 
 from . import facet_counts
 from .db import database
-from .models import PublishedIncident, PublishedTerm
+from .models import Facility, PublishedIncident, PublishedTerm
 
 COLUMNS = ("facility", "country", "region")
 TERMS = ("abuse", "perpetrators")
@@ -48,25 +48,31 @@ class Arrays:
 
     def __init__(self) -> None:
         table = PublishedIncident._meta.table_name
-        self.keys = _column(f"SELECT sort_key FROM {table} ORDER BY sort_key")
+        # One pass over one index: each incident's key, facility and last day (0: its first).
+        rows = _column(f"SELECT sort_key, facility_id, COALESCE({_day_number('date_end')}, 0) "
+                       f"FROM {table} ORDER BY sort_key").reshape(-1, 3)
+        self.keys = rows[:, 0].copy()
         self.size = len(self.keys)
-        self.columns: dict[str, tuple[np.ndarray, list]] = {}
-        for name in COLUMNS:
-            column = getattr(PublishedIncident, name).column_name
-            labels = sorted((int(value) if name == "facility" else value) for value, _n in facet_counts.read(name))
-            codes = np.full(self.size, -1, dtype=np.int32)
-            for code, label in enumerate(labels):
-                codes[self._positions(_column(f"SELECT sort_key FROM {table} WHERE {column} = ?", (label,)))] = code
-            self.columns[name] = (codes, labels)
         first_days = (self.keys >> 32).astype(np.int32)
-        self.last_day = first_days.copy()
-        with_end = _column(f"SELECT sort_key FROM {table} WHERE date_end IS NOT NULL ORDER BY sort_key")
-        ends = _column(f"SELECT {_day_number('date_end')} FROM {table} WHERE date_end IS NOT NULL ORDER BY sort_key")
-        self.last_day[self._positions(with_end)] = np.maximum(first_days[self._positions(with_end)], ends)
+        self.last_day = np.maximum(first_days, rows[:, 2].astype(np.int32))
+        facilities = rows[:, 1].astype(np.int32)
+        del rows
         years = (first_days - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
-        year_labels = sorted(set(years.tolist()))
-        self.columns["year"] = (np.searchsorted(np.array(year_labels, dtype=np.int32), years).astype(np.int32),
-                                year_labels)
+        year_labels = sorted(set(np.unique(years).tolist()))
+        self.columns: dict[str, tuple[np.ndarray, list]] = {
+            "year": (np.searchsorted(np.array(year_labels, dtype=np.int32), years).astype(np.int32), year_labels)}
+        # A published incident's country and region are its facility's (publish copies them).
+        facility_labels = np.unique(facilities)
+        facility_codes = np.searchsorted(facility_labels, facilities).astype(np.int32)
+        self.columns["facility"] = (facility_codes, facility_labels.tolist())
+        places = dict(((key, (country, region)) for key, country, region in Facility.select(
+            Facility.id, Facility.country, Facility.region).where(Facility.id.in_(facility_labels.tolist())).tuples()))
+        for index, name in enumerate(("country", "region")):
+            of_facility = [places[key][index] for key in facility_labels.tolist()]
+            labels = sorted({value for value in of_facility if value is not None})
+            lookup = np.array([labels.index(value) if value is not None else -1 for value in of_facility] or [0],
+                              dtype=np.int32)
+            self.columns[name] = (lookup[facility_codes], labels)
         # Terms: for each vocabulary, the incidents (as positions) having each code.
         ids = (self.keys & 0xFFFFFFFF).astype(np.int64)
         position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int64)
