@@ -102,7 +102,7 @@ class Arrays:
         """The column ``name`` holds one of ``values``."""
         codes, labels = self.columns[name]
         wanted = [labels.index(value) for value in values if value in labels]
-        return np.isin(codes, wanted)
+        return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
 
     def last_day_from(self, ordinal: int) -> np.ndarray:
         return self.last_day >= ordinal

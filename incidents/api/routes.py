@@ -52,14 +52,20 @@ def facility_json(facility: Facility, language: str) -> dict:
 
 
 def incident_json(incident_id: int, data: dict, *, status: str, version, language: str,
-                  facility: Facility | None = None) -> dict:
-    """One incident as API.md reads it; pass ``facility`` when it is loaded already (lists)."""
+                  facility: Facility | None = None, url_prefix: str | None = None) -> dict:
+    """One incident as API.md reads it; lists pass ``facility`` when it is loaded already and
+    ``url_prefix`` (see ``_incident_url_prefix``)."""
     facility = facility or Facility.get_by_id(data["facility"])
     body = {"id": incident_id, "status": status, "version": version}
     body.update({k: v for k, v in data.items() if k != "facility"})
     body["facility"] = {"id": facility.id, "name": search.facility_name(facility, language)}
-    body["url"] = url_for("records.incident_detail", incident_id=incident_id, _external=True)
+    body["url"] = f"{url_prefix or _incident_url_prefix()}{incident_id}"
     return body
+
+
+def _incident_url_prefix() -> str:
+    """An incident's address without its id: lists and exports build one url_for, not one per row."""
+    return url_for("records.incident_detail", incident_id=0, _external=True)[:-1]
 
 
 def _view_json(view, language: str) -> dict:
@@ -84,8 +90,9 @@ def incident_list():
     page = search.search_published(filters, language)
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_({row.facility_id for row in page.items}))}
+    prefix = _incident_url_prefix()
     items = [incident_json(row.incident_id, row.public_data, status="published", version=None,
-                           language=language, facility=facilities[row.facility_id])
+                           language=language, facility=facilities[row.facility_id], url_prefix=prefix)
              for row in page.items]
     return jsonify({"items": items, "total": page.total, "page": page.page,
                     "per_page": page.per_page, "facets": page.facets})
@@ -123,8 +130,7 @@ def export_incidents(fmt):
     filters = search.parse_filters(request.args)
     language = _language()
 
-    # Each row's address is this prefix and its id: one url_for, not one per row.
-    url_prefix = url_for("records.incident_detail", incident_id=0, _external=True)[:-1]
+    url_prefix = _incident_url_prefix()
     if fmt == "csv":
         body = open_data.csv_lines(filters, url_prefix, language, hxl=request.args.get("hxl") == "1")
         mimetype, name = "text/csv", "incidents.csv"

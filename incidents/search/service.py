@@ -196,6 +196,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+# What lists show: every column but the long ones kept for searching and exporting.
+LISTED = [field for name, field in PublishedIncident._meta.fields.items()
+          if name not in ("search_text", "search_keys", "csv_cells")]
+
+
 def search_published(filters: Filters, language: str) -> Page:
     descending = filters.sort == "-date"
     offset = (filters.page - 1) * filters.per_page
@@ -205,12 +210,14 @@ def search_published(filters: Filters, language: str) -> Page:
         # Words alone: the full-text index counts and pages by itself, in list order.
         total = fulltext.count(words)
         keys = fulltext.page(words, descending, filters.per_page, offset)
-        rows = {row.sort_key: row for row in PublishedIncident.select().where(PublishedIncident.sort_key.in_(keys))}
+        rows = {row.sort_key: row for row in
+                PublishedIncident.select(*LISTED).where(PublishedIncident.sort_key.in_(keys))}
         items = [rows[key] for key in keys if key in rows]
     else:
         query, order = _narrowed(filters)
         total = counter().total() if _narrows(filters) else facet_counts.total()
-        items = list(query.order_by(order.desc() if descending else order).limit(filters.per_page).offset(offset))
+        items = list(query.select(*LISTED).order_by(order.desc() if descending else order)
+                     .limit(filters.per_page).offset(offset))
     return Page(items, total, filters.page, filters.per_page, facets(filters, language, counter))
 
 
