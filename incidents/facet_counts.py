@@ -15,12 +15,13 @@ from .models import PublishedCount, PublishedIncident, PublishedTerm
 TOTAL = "total"
 # Counts every change, so that a copy of the counts kept elsewhere knows when it is stale.
 GENERATION = "generation"
-COLUMNS = ("facility", "country", "region", "year")
+COLUMNS = ("facility", "country", "region", "year", "verification")
 TERMS = ("abuse", "perpetrators")
 
 
 def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[str, str]]:
-    columns = {"facility": row.facility_id, "country": row.country, "region": row.region, "year": row.year}
+    columns = {"facility": row.facility_id, "country": row.country, "region": row.region, "year": row.year,
+               "verification": row.verification}
     return ([(TOTAL, "")] + [(name, str(value)) for name, value in columns.items() if value is not None]
             + [(name, code) for name in TERMS for code in dict.fromkeys(terms.get(name, ()))])
 

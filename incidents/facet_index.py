@@ -73,6 +73,12 @@ class Arrays:
             lookup = np.array([labels.index(value) if value is not None else -1 for value in of_facility] or [0],
                               dtype=np.int32)
             self.columns[name] = (lookup[facility_codes], labels)
+        # Verification: one index range per status (most incidents have the first, "unassessed").
+        labels = sorted(value for value, _n in facet_counts.read("verification"))
+        codes = np.full(self.size, -1, dtype=np.int32)
+        for code, label in enumerate(labels):
+            codes[self._positions(_column(f"SELECT sort_key FROM {table} WHERE verification = ?", (label,)))] = code
+        self.columns["verification"] = (codes, labels)
         # Terms: for each vocabulary, the incidents (as positions) having each code.
         ids = (self.keys & 0xFFFFFFFF).astype(np.int64)
         position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int64)

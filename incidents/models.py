@@ -313,6 +313,8 @@ class PublishedIncident(BaseModel):
     victims_count = IntegerField(null=True)
     violation_status = CharField(null=True)
     graphic = BooleanField(default=False)
+    # From the published evidence items only (see evidence/verification.py).
+    verification = CharField(default="unassessed")
     public_data = JSONTextField()  # abuse, perpetrators, public person and evidence fields
     search_text = TextField(default="")
     # Space-padded search keys (see search_keys.py): what the full-text index holds.
@@ -329,6 +331,7 @@ class PublishedIncident(BaseModel):
             (("facility", "sort_key", "date_end"), False),
             (("region", "sort_key", "date_end", "facility"), False),
             (("country", "sort_key", "date_end", "facility", "region"), False),
+            (("verification", "sort_key"), False),
         )
 
     @staticmethod

@@ -19,6 +19,7 @@ from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
                      utcnow)
+from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
 from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
 
@@ -196,6 +197,7 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
         title=public["title"], narrative=public["narrative"],
         victims_count=public["victims_count"], violation_status=public["violation_status"],
         graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
+        verification=status_of_items(published_item_ids(public)),
         search_keys=_search_keys(public, facility), published_at=utcnow())
     row.csv_cells = open_data_row.csv_cells(open_data_row.values_of(row), public)
     row.save()

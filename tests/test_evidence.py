@@ -239,7 +239,9 @@ def test_verification_follows_the_berkeley_assessments(client, token, users, inc
     listed = client.get("/api/v1/incidents?verification=verified", headers=lawyer).get_json()
     assert [i["id"] for i in listed["items"]] == [incident.id]
     assert client.get("/api/v1/incidents?verification=unverifiable", headers=lawyer).get_json()["total"] == 0
-    assert client.get("/api/v1/incidents?verification=verified").status_code == 401
+    # The public filters what is published (a draft never is) by what published items show.
+    public = client.get("/api/v1/incidents?verification=verified")
+    assert public.status_code == 200 and public.get_json()["items"] == []
     assert assess("content", "inconsistent").get_json()["verification"] == "disputed"
     detail = client.get(f"/api/v1/evidence/{item.id}", headers=lawyer).get_json()
     assert [a["outcome"] for a in detail["assessments"]][-1] == "inconsistent"
@@ -306,3 +308,31 @@ def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, 
             assert handle.read() == content
     page = client.get(f"/evidence/{photo.id}?lang=en").get_data(as_text=True)
     assert f'src="/evidence/{photo.id}/preview"' in page and f'data-src="/evidence/{photo.id}/media"' in page
+
+
+def test_the_public_counts_and_filters_published_incidents_by_verification(client, token, users, incident):
+    from factories import publish
+    from incidents import facet_counts
+    from incidents.models import PublishedCount
+    item = attach_file(client.application, incident, users["contributor"])
+    publish(incident, users["contributor"], users["reviewer"])
+
+    def public(query=""):
+        return client.get("/api/v1/incidents?" + query).get_json()
+
+    assert {e["value"]: e["count"] for e in public()["facets"]["verification"]} == {"unassessed": 1}
+    for part in ("source", "technical", "content"):
+        client.post(f"/api/v1/evidence/{item.id}/assessments", headers=token("reviewer"),
+                    json={"part": part, "outcome": "consistent", "method": "checked"})
+    facet = public()["facets"]["verification"]
+    assert [(e["value"], e["label"], e["count"]) for e in facet] == [("verified", "Verified", 1)]
+    assert [i["id"] for i in public("verification=verified")["items"]] == [incident.id]
+    assert public("verification=disputed")["total"] == 0
+    page = client.get("/incidents?verification=verified&lang=ru").get_data(as_text=True)
+    assert "Проверено (1)" in page
+    def counts():
+        return {(r.dimension, r.value, r.count) for r in PublishedCount.select() if r.count and r.dimension != "generation"}
+
+    kept = counts()
+    facet_counts.rebuild()
+    assert kept == counts()

@@ -198,7 +198,7 @@ def test_counts_in_memory_equal_counts_in_sql_under_every_filter(client, users, 
     queries = ["", "q=beating", f"q=beating&facility={places[1].id}", "q=beating&region=RU-SAR",
                "date_from=2013-01-01&date_to=2016-06-30", "date_from=2015-02-01", "abuse=031701000000",
                "abuse=031701000000&abuse=030101000000&country=RU", "perpetrator=010105000000&region=RU-MOW",
-               "q=%25%25", "q=colony+beating&date_to=2014-12-31"]
+               "q=%25%25", "q=colony+beating&date_to=2014-12-31", "verification=unassessed&region=RU-SAR"]
 
     researcher = as_role("researcher")
 

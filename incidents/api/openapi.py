@@ -134,7 +134,8 @@ SPEC["paths"] = {
         "get": {"summary": "Published incidents (staff: working copies with status)",
                 "parameters": FILTERS + [_query("facets", {"type": "string", "maxLength": 100},
                                                 "Facets to count, comma-separated: facility, region, abuse, "
-                                                "perpetrator, country, year. Empty for none; all when absent."),
+                                                "perpetrator, country, year, verification. Empty for none; "
+                                                "all when absent."),
                                          _query("status", {"type": "string", "enum": list(STATUSES)}),
                                          _query("verification", {"type": "string",
                                                                  "enum": list(VERIFICATION_STATUSES)})],

@@ -85,7 +85,8 @@ def incident_list():
     language = _language()
     filters = search.parse_filters(request.args)
     status = request.args.get("status")
-    if status or filters.verification:
+    # Staff filtering by verification see working copies; everyone else, the published ones.
+    if status or (filters.verification and policy.can_list_working_copies(actor())):
         return _working_copy_list(status, filters, language)
     page = search.search_published(filters, language)
     facilities = {f.id: f for f in Facility.select().where(

@@ -1,49 +1,21 @@
-"""Verification after the Berkeley Protocol: source, technical and content assessments.
-
-An item is *verified* when each of the three parts has a consistent assessment and none is
-inconsistent; *disputed* when any assessment found it inconsistent; *unverifiable* when someone
-recorded that it could not be verified and nothing settled it; *in progress* otherwise once
-anything is recorded. An incident takes the most telling status of its items.
-"""
+"""Verification after the Berkeley Protocol: recording source, technical and content
+assessments and keeping the statuses they imply (see verification_status.py) up to date."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, policy
+from .. import audit, facet_counts, policy
 from ..db import database
 from ..errors import Forbidden
 from ..models import (ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, Assessment, EvidenceItem, Incident,
-                      utcnow)
+                      PublishedIncident, utcnow)
 from ..validation import Errors, clean_choice, clean_text
+from ..verification_status import incident_status, item_status, published_item_ids, status_of_items
 from .service import read_item, record_custody
 
-# For an incident: the first status in this order that any of its items has.
-INCIDENT_ORDER = ("disputed", "verified", "unverifiable", "in_progress", "unassessed")
-
-
-def item_status(assessments: list[Assessment]) -> str:
-    if not assessments:
-        return "unassessed"
-    outcomes = {a.outcome for a in assessments}
-    if "inconsistent" in outcomes:
-        return "disputed"
-    if all(any(a.part == part and a.outcome == "consistent" for a in assessments)
-           for part in ASSESSMENT_PARTS):
-        return "verified"
-    if "not_verifiable" in outcomes:
-        return "unverifiable"
-    return "in_progress"
-
-
-def incident_status(item_statuses: list[str]) -> str:
-    for status in INCIDENT_ORDER:
-        if status in item_statuses:
-            return status
-    return "unassessed"
-
-
 def refresh(item: EvidenceItem) -> None:
-    """Recompute the item's and its incident's status; call inside the change's transaction."""
+    """Recompute the item's and its incident's status, and the published one when the item is
+    public; call inside the change's transaction."""
     item.verification = item_status(list(item.assessments))
     item.save()
     if item.incident_id is None:
@@ -51,6 +23,13 @@ def refresh(item: EvidenceItem) -> None:
     statuses = [row.verification for row in
                 EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.incident == item.incident_id)]
     Incident.update(verification=incident_status(statuses)).where(Incident.id == item.incident_id).execute()
+    published = PublishedIncident.get_or_none(PublishedIncident.incident == item.incident_id)
+    if published is not None and item.id in published_item_ids(published.public_data):
+        terms = facet_counts.terms_of(published)
+        facet_counts.subtract(published, terms)
+        published.verification = status_of_items(published_item_ids(published.public_data))
+        published.save()
+        facet_counts.add(published, terms)
 
 
 def record_assessment(user, item_id: int, data: dict) -> Assessment:

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from .. import audit, policy, workflow
 from ..db import database
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..evidence import verification
-from ..models import EvidenceItem, Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
+from ..verification_status import published_item_ids, status_of_items
+from ..models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
 from . import schema
 
@@ -207,7 +207,4 @@ def public_verification(view: "IncidentView") -> str:
     """The verification status a reader sees: from the items this reader may see."""
     if view.incident is not None:
         return view.incident.verification
-    ids = [item["id"] for item in view.data.get("evidence", []) if "id" in item]
-    statuses = [row.verification for row in
-                EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.id.in_(ids))]
-    return verification.incident_status(statuses)
+    return status_of_items(published_item_ids(view.data))

@@ -12,7 +12,7 @@ from . import service
 
 bp = Blueprint("public", __name__)
 # The facets the list page shows (counting one costs time, so only these).
-LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse")
+LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse", "verification")
 
 
 @bp.route("/")

@@ -21,9 +21,9 @@ from ..models import (VERIFICATION_STATUSES, Facility, Incident, IncidentTerm, P
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
-FACETS = ("facility", "region", "abuse", "perpetrator", "country", "year")
-# Filters that narrow the published incidents (``verification`` applies to staff lists only).
-NARROWING = ("facility", "country", "region", "abuse", "perpetrators", "date_from", "date_to", "q")
+FACETS = ("facility", "region", "abuse", "perpetrator", "country", "year", "verification")
+# Filters that narrow the published incidents.
+NARROWING = ("facility", "country", "region", "abuse", "perpetrators", "date_from", "date_to", "q", "verification")
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     q: str = ""
-    verification: str = ""  # staff lists only
+    verification: str = ""
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "-date"
@@ -129,6 +129,8 @@ def _narrowed(filters: Filters, skip: str = ""):
         query = query.where(PublishedIncident.country == filters.country)
     if filters.region and skip != "region":
         query = query.where(PublishedIncident.region == filters.region)
+    if filters.verification and skip != "verification":
+        query = query.where(PublishedIncident.verification == filters.verification)
     if filters.date_from:
         query = query.where(fn.COALESCE(PublishedIncident.date_end, PublishedIncident.date_start)
                             >= filters.date_from)
@@ -257,7 +259,7 @@ class _MemoryCounter:
         masks = {}
         if filters.facility:
             masks["facility"] = arrays.equal_to("facility", filters.facility)
-        for name in ("country", "region"):
+        for name in ("country", "region", "verification"):
             if getattr(filters, name):
                 masks[name] = arrays.equal_to(name, [getattr(filters, name)])
         if filters.date_from:
@@ -345,7 +347,8 @@ FACET_LIMIT = 100
 
 
 def facets(filters: Filters, language: str, counter=None) -> dict:
-    """Counts per facility, country, region, abuse type, perpetrator type and year, each under
+    """Counts per facility, country, region, abuse type, perpetrator type, verification status and
+    year, each under
     the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first. Only
     the facets named in ``filters.facets`` are counted."""
     counter = counter or cache(lambda: _counter(filters))
@@ -364,6 +367,10 @@ def facets(filters: Filters, language: str, counter=None) -> dict:
     if "country" in filters.facets:
         found["country"] = [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in
                             _counted(counter, filters, "country", "country", FACET_LIMIT, [filters.country])]
+    if "verification" in filters.facets:
+        found["verification"] = [{"value": v, "label": str(vocab.VERIFICATION_LABELS.get(v, v)), "count": n} for v, n in
+                                 _counted(counter, filters, "verification", "verification", FACET_LIMIT,
+                                          [filters.verification])]
     if "year" in filters.facets:
         found["year"] = [{"value": v, "label": str(v), "count": n}
                          for v, n in sorted(_counted(counter, filters, "year", ""), reverse=True)]

@@ -1,0 +1,46 @@
+"""How verification statuses combine, after the Berkeley Protocol: an item's from its
+assessments, an incident's from its items.
+
+An item is *verified* when each of the three parts has a consistent assessment and none is
+inconsistent; *disputed* when any assessment found it inconsistent; *unverifiable* when someone
+recorded that it could not be verified and nothing settled it; *in progress* otherwise once
+anything is recorded. An incident takes the most telling status of its items; the public sees
+the status of the published items only.
+"""
+from __future__ import annotations
+
+from .models import ASSESSMENT_PARTS, Assessment, EvidenceItem
+
+# For an incident: the first status in this order that any of its items has.
+INCIDENT_ORDER = ("disputed", "verified", "unverifiable", "in_progress", "unassessed")
+
+
+def item_status(assessments: list[Assessment]) -> str:
+    if not assessments:
+        return "unassessed"
+    outcomes = {a.outcome for a in assessments}
+    if "inconsistent" in outcomes:
+        return "disputed"
+    if all(any(a.part == part and a.outcome == "consistent" for a in assessments)
+           for part in ASSESSMENT_PARTS):
+        return "verified"
+    if "not_verifiable" in outcomes:
+        return "unverifiable"
+    return "in_progress"
+
+
+def incident_status(item_statuses: list[str]) -> str:
+    for status in INCIDENT_ORDER:
+        if status in item_statuses:
+            return status
+    return "unassessed"
+
+
+def status_of_items(ids) -> str:
+    """An incident's status from the items ``ids`` (for the public: its published items)."""
+    return incident_status([row.verification for row in
+                            EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.id.in_(list(ids)))])
+
+
+def published_item_ids(public: dict) -> list[int]:
+    return [entry["id"] for entry in public.get("evidence", []) if "id" in entry]
