@@ -2,7 +2,9 @@
 
 Usage:
     .venv/bin/python bench/generate.py 1000000 bench-instance        # once, about 15 minutes
-    .venv/bin/python bench/compare_datasette.py bench-instance [REQUESTS]
+    .venv/bin/python bench/compare_datasette.py bench-instance [REQUESTS [ONLY]]
+
+ONLY (say "(a)") keeps the questions whose name contains it and skips the export.
 
 Datasette runs from its own virtualenv (``.venv-bench``, see bench/README.md) so that its
 dependencies never meet the app's. From the app's database this script builds the table a
@@ -205,6 +207,7 @@ def export_rate(port: int, path: str, headers: dict) -> tuple[int, float]:
 def main() -> None:
     instance = os.path.abspath(sys.argv[1])
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    only = sys.argv[3] if len(sys.argv) > 3 else ""
     source = os.path.join(instance, "incidents.sqlite3")
     datasette_db = os.path.join(instance, "bench.db")
     build_datasette_database(source, datasette_db)
@@ -250,6 +253,7 @@ def main() -> None:
              f"/incidents?q={q(word)}&per_page=50",
              f"/bench/incidents?_search={q(word)}&_sort_desc=date_start&_size=50"),
         ]
+    questions = [question for question in questions if only in question[0]]
     app = open_app(instance)
     token = export_token(app)
     # Pure SQL can take seconds a time here (facets over most of a million rows): five runs do.
@@ -272,6 +276,8 @@ def main() -> None:
             fewer = f" ({other[2]} requests)" if other[2] < repeat else ""
             print(f"| {question} | {kind} | {mine[0]:.0f} / **{mine[1]:.0f} ms** | {other[0]:.0f} / "
                   f"{other[1]:.0f} ms{fewer} | {floors[question + kind]:.0f} ms |", flush=True)
+        if only:
+            return
         ours = f"/api/v1/export/incidents.csv?date_from={export_period[0]}&date_to={export_period[1]}"
         theirs = (f"/bench/incidents.csv?date_start__gte={export_period[0]}&date_start__lte={export_period[1]}"
                   "&_sort_desc=date_start&_stream=on&_size=max")

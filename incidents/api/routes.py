@@ -8,7 +8,7 @@ from .. import audit, i18n, policy, vocab, workflow
 from ..config import LANGUAGES
 from ..db import database
 from ..errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from ..models import STATUSES, Facility
+from ..models import STATUSES, Facility, PublishedIncident
 from ..records import service
 from ..revisions import snapshot
 from ..exports import open_data
@@ -79,6 +79,10 @@ def _view_json(view, language: str) -> dict:
     return body
 
 
+# An item of the list is its public data: nothing else need be read (or decoded).
+LIST_COLUMNS = (PublishedIncident.incident, PublishedIncident.facility, PublishedIncident.public_data)
+
+
 @bp.route("/incidents", methods=["GET"])
 def incident_list():
     """Published incidents with filters and facets; staff may list working copies by ``status``."""
@@ -88,7 +92,7 @@ def incident_list():
     # Staff filtering by verification see working copies; everyone else, the published ones.
     if status or (filters.verification and policy.can_list_working_copies(actor())):
         return _working_copy_list(status, filters, language)
-    page = search.search_published(filters, language)
+    page = search.search_published(filters, language, columns=LIST_COLUMNS)
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_({row.facility_id for row in page.items}))}
     prefix = _incident_url_prefix()

@@ -203,7 +203,9 @@ LISTED = [field for name, field in PublishedIncident._meta.fields.items()
           if name not in ("search_text", "search_keys", "csv_cells")]
 
 
-def search_published(filters: Filters, language: str) -> Page:
+def search_published(filters: Filters, language: str, columns=LISTED) -> Page:
+    """A page of published incidents under ``filters`` (each with ``columns``), their total and
+    the facets ``filters.facets`` names."""
     descending = filters.sort == "-date"
     offset = (filters.page - 1) * filters.per_page
     words = query_keys(filters.q) if filters.q else []
@@ -213,12 +215,13 @@ def search_published(filters: Filters, language: str) -> Page:
         total = fulltext.count(words)
         keys = fulltext.page(words, descending, filters.per_page, offset)
         rows = {row.sort_key: row for row in
-                PublishedIncident.select(*LISTED).where(PublishedIncident.sort_key.in_(keys))}
+                PublishedIncident.select(PublishedIncident.sort_key, *columns)
+                .where(PublishedIncident.sort_key.in_(keys))}
         items = [rows[key] for key in keys if key in rows]
     else:
         query, order = _narrowed(filters)
         total = counter().total() if _narrows(filters) else facet_counts.total()
-        items = list(query.select(*LISTED).order_by(order.desc() if descending else order)
+        items = list(query.select(*columns).order_by(order.desc() if descending else order)
                      .limit(filters.per_page).offset(offset))
     return Page(items, total, filters.page, filters.per_page, facets(filters, language, counter))
 
