@@ -22,7 +22,7 @@ from peewee import fn  # noqa: E402
 
 from incidents import create_app, facet_counts, fulltext, open_data_row  # noqa: E402
 from incidents.db import database, migrate  # noqa: E402
-from incidents.models import (Facility, Incident, PublishedIncident, PublishedTerm, User,  # noqa: E402
+from incidents.models import (Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm, User,  # noqa: E402
                               folded)
 from incidents.search_keys import text_keys  # noqa: E402
 
@@ -106,10 +106,13 @@ def generate(n: int, seed: int = 7) -> None:
                 terms += [{"incident": incident_id, "vocabulary": "perpetrators", "code": c} for c in perpetrators]
             for row in projections:
                 row["published_at"] = now
-                row["csv_cells"] = open_data_row.csv_cells(
-                    {**{name: row.get(name) for name in open_data_row.VALUES}, "facility_id": row["facility"]},
-                    row["public_data"])
             PublishedIncident.insert_many(projections).execute()
+            PublishedRow.insert_many([{"sort_key": row["sort_key"], "incident": row["incident"],
+                                       "cells": open_data_row.csv_cells({**{name: row.get(name) for name in
+                                                                             open_data_row.VALUES},
+                                                                          "facility_id": row["facility"]},
+                                                                         row["public_data"])}
+                                      for row in projections]).execute()
             PublishedTerm.insert_many(terms).execute()
             for row in projections:
                 fulltext.add(row["sort_key"], row["search_keys"])

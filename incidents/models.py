@@ -320,8 +320,6 @@ class PublishedIncident(BaseModel):
     # Space-padded search keys (see search_keys.py): what the full-text index holds.
     search_keys = TextField(default="")
     published_at = DateTimeField(default=utcnow, index=True)  # the home page's latest
-    # Most of the row's open-data CSV line, rendered at publication (see open_data_row.py).
-    csv_cells = TextField(default="")
 
     class Meta:
         # Each filter with the sort key: a filtered list reads its page off one index, in order,
@@ -355,6 +353,16 @@ class PublishedTerm(BaseModel):
         indexes = ((("vocabulary", "code", "incident"), True), (("incident", "vocabulary", "code"), False))
 
 
+class PublishedRow(BaseModel):
+    """Most of a published incident's open-data CSV line, rendered at publication (see
+    open_data_row.py). A narrow table of its own, keyed by the sort key: an export reads it in
+    order, not the wide projection rows."""
+
+    sort_key = BigIntegerField(primary_key=True)  # INTEGER PRIMARY KEY in SQLite: the rowid
+    incident = ForeignKeyField(PublishedIncident, unique=True, backref="+", on_delete="CASCADE")
+    cells = TextField()
+
+
 class PublishedCount(BaseModel):
     """How many published incidents have each facet value, kept with every publication so that
     counts over everything published are read rather than counted (see facet_counts.py)."""
@@ -383,4 +391,4 @@ class AuditEvent(BaseModel):
 
 ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
               IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent,
-              PublishedIncident, PublishedTerm, PublishedCount, AuditEvent]
+              PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]

@@ -1,7 +1,7 @@
 """One published incident as a row of open data: its columns, their HXL hashtags, its cells.
 
 Most cells depend on the incident alone; they are rendered once, when the incident is
-published, into ``PublishedIncident.csv_cells`` (CSV text, already safe to open in a
+published, into ``PublishedRow.cells`` (CSV text, already safe to open in a
 spreadsheet), so that an export of a million rows streams text instead of building every cell
 again. The cells that depend on the reader (the address, names in the reader's language) are
 added at export time, in front (see ``exports/open_data.py``).

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from . import audit, facet_counts, fulltext, open_data_row, policy
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import (Facility, Incident, PublishedIncident, PublishedTerm, ReviewEvent, folded,
+from .models import (Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm, ReviewEvent, folded,
                      utcnow)
 from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
@@ -165,11 +165,17 @@ def refresh_facility(facility: Facility) -> None:
         row.country, row.region = facility.country, facility.region
         row.search_text = _search_text(row.public_data, facility)
         row.search_keys = _search_keys(row.public_data, facility)
-        row.csv_cells = open_data_row.csv_cells(open_data_row.values_of(row), row.public_data)
         row.save()
+        _write_open_data_row(row, row.public_data)
         facet_counts.add(row, terms)
         fulltext.remove(row.sort_key)
         fulltext.add(row.sort_key, row.search_keys)
+
+
+def _write_open_data_row(row: PublishedIncident, public: dict) -> None:
+    PublishedRow.delete().where(PublishedRow.incident == row.incident_id).execute()
+    PublishedRow.create(sort_key=row.sort_key, incident=row.incident_id,
+                        cells=open_data_row.csv_cells(open_data_row.values_of(row), public))
 
 
 def _unpublish(incident: Incident) -> None:
@@ -199,8 +205,7 @@ def publish(incident: Incident, revision_number: int) -> PublishedIncident:
         graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
         verification=status_of_items(published_item_ids(public)),
         search_keys=_search_keys(public, facility), published_at=utcnow())
-    row.csv_cells = open_data_row.csv_cells(open_data_row.values_of(row), public)
-    row.save()
+    _write_open_data_row(row, public)
     fulltext.add(row.sort_key, row.search_keys)
     terms = {name: list(dict.fromkeys(public[name])) for name in TERM_VOCABULARIES}
     rows = [{"incident": row, "vocabulary": name, "code": code} for name, codes in terms.items() for code in codes]

@@ -11,7 +11,7 @@ import json
 
 from .. import geo
 from ..db import database
-from ..models import Facility, PublishedIncident
+from ..models import Facility, PublishedIncident, PublishedRow
 from ..open_data_row import COLUMNS, VALUES, csv_text, fixed_cells
 from ..search import service as search
 
@@ -31,8 +31,9 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     facilities = {key: csv_text(cells) for key, cells in _facilities(language).items()}
     regions: dict = {}
     size = 0
-    query = search.ordered(filters).select(PublishedIncident.incident, PublishedIncident.facility,
-                                           PublishedIncident.region, PublishedIncident.csv_cells)
+    query = (search.ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
+        PublishedRow.sort_key == PublishedIncident.sort_key)).select(
+        PublishedIncident.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
     # Raw tuples: a model per row would cost more than the rest of the row's work.
     for incident_id, facility_id, region, cells in database.execute(query):
         if region not in regions:

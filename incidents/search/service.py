@@ -200,7 +200,7 @@ class Page:
 
 # What lists show: every column but the long ones kept for searching and exporting.
 LISTED = [field for name, field in PublishedIncident._meta.fields.items()
-          if name not in ("search_text", "search_keys", "csv_cells")]
+          if name not in ("search_text", "search_keys")]
 
 
 def search_published(filters: Filters, language: str, columns=LISTED) -> Page:
