@@ -4,7 +4,7 @@ Usage:
     .venv/bin/python bench/generate.py 1000000 bench-instance        # once, about 15 minutes
     .venv/bin/python bench/compare_datasette.py bench-instance [REQUESTS [ONLY]]
 
-ONLY (say "(a)") keeps the questions whose name contains it and skips the export.
+ONLY (say "(a)", or "(d)" for the export) keeps the questions whose name contains it.
 
 Datasette runs from its own virtualenv (``.venv-bench``, see bench/README.md) so that its
 dependencies never meet the app's. From the app's database this script builds the table a
@@ -80,7 +80,8 @@ def start_servers(instance: str, datasette_db: str, metadata: str):
                    "INCIDENTS_DATABASE_URL": f"sqlite:///{instance}/incidents.sqlite3"}
     app = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "app", "run",
                             "--host", "127.0.0.1", "--port", str(APP_PORT), "--without-threads"],
-                           cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                           stderr=open(os.path.join(instance, "bench-app.log"), "w"))
     datasette = subprocess.Popen(
         [DATASETTE, "serve", datasette_db, "--host", "127.0.0.1", "--port", str(DATASETTE_PORT),
          "--metadata", metadata, "--setting", "suggest_facets", "off",
@@ -184,6 +185,7 @@ def captured_sql(app, path: str) -> list[tuple[str, tuple]]:
 
 
 def peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) since it started or since it was reset."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
@@ -276,14 +278,18 @@ def main() -> None:
             fewer = f" ({other[2]} requests)" if other[2] < repeat else ""
             print(f"| {question} | {kind} | {mine[0]:.0f} / **{mine[1]:.0f} ms** | {other[0]:.0f} / "
                   f"{other[1]:.0f} ms{fewer} | {floors[question + kind]:.0f} ms |", flush=True)
-        if only:
+        if only not in "(d) CSV export":
             return
+        # The peak while exporting, not since the server started (Linux: "5" resets VmHWM).
+        for process in (server, datasette):
+            with open(f"/proc/{process.pid}/clear_refs", "w") as clear:
+                clear.write("5")
         ours = f"/api/v1/export/incidents.csv?date_from={export_period[0]}&date_to={export_period[1]}"
         theirs = (f"/bench/incidents.csv?date_start__gte={export_period[0]}&date_start__lte={export_period[1]}"
                   "&_sort_desc=date_start&_stream=on&_size=max")
         rows, rate = export_rate(APP_PORT, ours, {"Authorization": f"Bearer {token}"})
         other_rows, other_rate = export_rate(DATASETTE_PORT, theirs, {})
-        print(f"| (d) CSV export | {rows - 1:,} rows | **{rate:,.0f} rows/s**, server peak "
+        print(f"| (d) CSV export | {rows - 1:,} rows | **{rate:,.0f} rows/s**, server peak while exporting "
               f"{peak_memory_mb(server.pid):.0f} MB | {other_rows - 1:,} rows, {other_rate:,.0f} rows/s, "
               f"peak {peak_memory_mb(datasette.pid):.0f} MB | |")
     finally:
