@@ -12,6 +12,8 @@ written.
 """
 from __future__ import annotations
 
+import re
+
 from peewee import SQL, SqliteDatabase, Table
 
 from .db import database
@@ -49,10 +51,19 @@ def remove(key: int) -> None:
         database.execute_sql("DELETE FROM published_search WHERE rowid = ?", (key,))
 
 
+# What the 'ascii' tokenizer splits on: every ASCII character but letters and digits.
+SEPARATORS = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
 def _expression(words: list[tuple[str, ...]]) -> str:
-    """Every word, any of its keys. Keys hold only [a-z0-9], so quoting them keeps any query
-    syntax out of the MATCH string."""
-    return " AND ".join("(" + " OR ".join(f'"{key}"' for key in keys) + ")" for keys in words)
+    """Every word, any of its keys. A key is cut where the tokenizer cuts the indexed text (a
+    key such as "0_0" is two tokens, then both must be there); each token is quoted, and
+    separators, quotes included, never reach the MATCH string, so no query syntax does."""
+    alternatives = []
+    for keys in words:
+        found = [" AND ".join(f'"{token}"' for token in tokens) for tokens in
+                 ([t for t in SEPARATORS.split(key) if t] for key in keys) if tokens]
+        # A word with nothing the index holds (only separators) can match nothing.
+        alternatives.append("(" + " OR ".join(f"({key})" for key in found) + ")" if found else "")
+    return "" if "" in alternatives else " AND ".join(alternatives)
 
 
 def restrict(query, words: list[tuple[str, ...]]):
@@ -60,8 +71,9 @@ def restrict(query, words: list[tuple[str, ...]]):
     that orders it by sort key). Under FTS5 the index leads, so ordering by that column walks
     the matches in order."""
     if _fts():
+        expression = _expression(words)
         query = (query.join_from(PublishedIncident, INDEX, on=(INDEX.rowid == PublishedIncident.sort_key))
-                 .where(SQL("published_search MATCH ?", (_expression(words),))))
+                 .where(SQL("published_search MATCH ?", (expression,)) if expression else SQL("0")))
         return query, INDEX.rowid
     return query.where(keys_condition(PublishedIncident.search_keys, words)), PublishedIncident.sort_key
 
@@ -69,18 +81,22 @@ def restrict(query, words: list[tuple[str, ...]]):
 def count(words: list[tuple[str, ...]]) -> int:
     """How many published incidents match every word."""
     if _fts():
+        expression = _expression(words)
         return database.execute_sql("SELECT count(*) FROM published_search WHERE published_search MATCH ?",
-                                    (_expression(words),)).fetchone()[0]
+                                    (expression,)).fetchone()[0] if expression else 0
     return restrict(PublishedIncident.select(), words)[0].count()
 
 
 def page(words: list[tuple[str, ...]], descending: bool, limit: int, offset: int) -> list[int]:
     """The sort keys of one page of matches, in list order."""
     if _fts():
+        expression = _expression(words)
+        if not expression:
+            return []
         direction = "DESC" if descending else "ASC"
         cursor = database.execute_sql(
             f"SELECT rowid FROM published_search WHERE published_search MATCH ? ORDER BY rowid {direction} "
-            "LIMIT ? OFFSET ?", (_expression(words), limit, offset))
+            "LIMIT ? OFFSET ?", (expression, limit, offset))
         return [row[0] for row in cursor]
     column = PublishedIncident.sort_key
     query = restrict(PublishedIncident.select(column), words)[0]
@@ -91,8 +107,9 @@ def page(words: list[tuple[str, ...]], descending: bool, limit: int, offset: int
 def all_keys(words: list[tuple[str, ...]]):
     """A cursor over the sort key of every match, as 1-tuples."""
     if _fts():
+        expression = _expression(words)
         return database.execute_sql("SELECT rowid FROM published_search WHERE published_search MATCH ?",
-                                    (_expression(words),))
+                                    (expression,)) if expression else iter(())
     return database.execute(restrict(PublishedIncident.select(PublishedIncident.sort_key), words)[0])
 
 

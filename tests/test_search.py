@@ -81,7 +81,8 @@ def test_search_never_shows_unpublished_or_confidential_text(client, as_role, us
 
 
 @pytest.mark.parametrize("q", ['"', "*", "NEAR(a b)", "(((", "a OR", "AND", "-x", "^", "x" * 10_000,
-                               "\x00\x01", "'; DROP TABLE incident; --", "col:val", "пытк*"])
+                               "\x00\x01", "'; DROP TABLE incident; --", "col:val", "пытк*", "0_0", "a_b c", "_",
+                               "١٢_٣"])
 def test_hostile_queries_answer_cleanly(client, published, q):
     assert client.get("/api/v1/incidents", query_string={"q": q}).status_code == 200
     assert client.get("/incidents", query_string={"q": q}).status_code == 200
