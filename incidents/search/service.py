@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import fn
 
 from .. import facet_counts, facet_index, fulltext, geo, policy, vocab
 from ..db import database
