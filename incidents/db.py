@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from peewee import SQL, Cast, DatabaseProxy, Model, SqliteDatabase, fn
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -56,6 +56,13 @@ def init_database(url: str):
         db = connect(url)
     database.initialize(db)
     return db
+
+
+def day_number(column):
+    """``date.toordinal()`` of a date column, as SQL: each backend counts days its own way."""
+    if isinstance(database.obj, SqliteDatabase):
+        return Cast(fn.julianday(column) - 1721424.5, "INTEGER")
+    return Cast(column - SQL("DATE '0001-01-01'") + 1, "BIGINT")
 
 
 def migrate() -> list[str]:

@@ -26,8 +26,9 @@ def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[s
             + [(name, code) for name in TERMS for code in dict.fromkeys(terms.get(name, ()))])
 
 
-def _change(values: list[tuple[str, str]], step: int) -> None:
-    for dimension, value, by in [(d, v, step) for d, v in values] + [(GENERATION, "", 1)]:
+def _change(changes: list[tuple[str, str, int]]) -> None:
+    """Add each (dimension, value, by) to its count, and count one more change."""
+    for dimension, value, by in changes + [(GENERATION, "", 1)]:
         (PublishedCount.insert(dimension=dimension, value=value, count=by)
          .on_conflict(conflict_target=[PublishedCount.dimension, PublishedCount.value],
                       update={PublishedCount.count: PublishedCount.count + by})
@@ -35,11 +36,16 @@ def _change(values: list[tuple[str, str]], step: int) -> None:
 
 
 def add(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
-    _change(_values(row, terms), 1)
+    _change([(dimension, value, 1) for dimension, value in _values(row, terms)])
 
 
 def subtract(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
-    _change(_values(row, terms), -1)
+    _change([(dimension, value, -1) for dimension, value in _values(row, terms)])
+
+
+def move(dimension: str, old, new, count: int) -> None:
+    """``count`` published incidents change their ``dimension`` from ``old`` to ``new``."""
+    _change([(dimension, str(value), by) for value, by in ((old, -count), (new, count)) if value is not None])
 
 
 def terms_of(row: PublishedIncident) -> dict[str, list[str]]:

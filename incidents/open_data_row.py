@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from . import vocab
 from .config import LANGUAGES
+from .models import PublishedIncident
 from .text import safe_cell
 
 # Filled in at export time: they depend on the host, the language or the facility's record.
@@ -49,6 +50,10 @@ def _text(value) -> str:
 # The projection's columns a row is made of, besides its public data.
 VALUES = ("reference", "date_start", "date_end", "date_precision", "country", "region", "facility_id",
           "victims_count", "violation_status", "graphic", "original_language", "published_at")
+
+
+# The same, as fields of ``PublishedIncident`` to select.
+FIELDS = [getattr(PublishedIncident, name.removesuffix("_id")) for name in VALUES]
 
 
 def values_of(row) -> dict:

@@ -11,6 +11,7 @@ revision instead of ending the incident's life.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from flask_babel import lazy_gettext as _l
 
@@ -159,15 +160,17 @@ def _search_keys(public: dict, facility: Facility) -> str:
 
 def refresh_facility(facility: Facility) -> None:
     """After a facility's place or names change, its published incidents follow."""
-    for row in PublishedIncident.select().where(PublishedIncident.facility == facility):
-        terms = facet_counts.terms_of(row)
-        facet_counts.subtract(row, terms)
+    rows = list(PublishedIncident.select().where(PublishedIncident.facility == facility))
+    for name in ("country", "region"):
+        for old, count in Counter(getattr(row, name) for row in rows).items():
+            if old != getattr(facility, name):
+                facet_counts.move(name, old, getattr(facility, name), count)
+    for row in rows:
         row.country, row.region = facility.country, facility.region
         row.search_text = _search_text(row.public_data, facility)
         row.search_keys = _search_keys(row.public_data, facility)
         row.save()
         _write_open_data_row(row, row.public_data)
-        facet_counts.add(row, terms)
         fulltext.remove(row.sort_key)
         fulltext.add(row.sort_key, row.search_keys)
 

@@ -12,7 +12,7 @@ import json
 from .. import geo
 from ..db import database
 from ..models import Facility, PublishedIncident, PublishedRow
-from ..open_data_row import COLUMNS, VALUES, csv_text, fixed_cells
+from ..open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
 from ..search import service as search
 
 CHUNK = 64 * 1024
@@ -51,8 +51,7 @@ def json_chunks(filters, url_prefix: str, language: str):
     facilities = _facilities(language)
     regions: dict = {}
     pieces, size, separator = ["["], 1, "\n"
-    selected = [PublishedIncident.incident, PublishedIncident.public_data] + [
-        getattr(PublishedIncident, name.removesuffix("_id")) for name in VALUES]
+    selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]
     for incident_id, public, *values in database.execute(search.ordered(filters).select(*selected)):
         values = dict(zip(VALUES, values))
         region = values["region"]

@@ -1,9 +1,7 @@
 """One sort key per published incident (date, then id), indexes that pair each filter with it,
 the full-text index keyed by it, and counts per facet value."""
-from peewee import SqliteDatabase
-
 from incidents import facet_counts, fulltext
-from incidents.db import add_missing_columns
+from incidents.db import add_missing_columns, day_number
 from incidents.models import PublishedCount, PublishedIncident, PublishedTerm
 
 # Single-column indexes the composite ones replace.
@@ -16,10 +14,9 @@ REPLACED = {
 
 def up(migrator, db):
     add_missing_columns(migrator, PublishedIncident, "sort_key")
-    # PublishedIncident.key_of in SQL: the day's proleptic Gregorian ordinal, shifted, plus the id.
-    ordinal = ("CAST(julianday(date_start) - 1721424.5 AS INTEGER)" if isinstance(db, SqliteDatabase)
-               else "(date_start - DATE '0001-01-01' + 1)::bigint")
-    db.execute_sql(f"UPDATE published_incident SET sort_key = {ordinal} * 4294967296 + incident_id")
+    # PublishedIncident.key_of in SQL: the start day's ordinal, shifted, plus the id.
+    PublishedIncident.update(sort_key=day_number(PublishedIncident.date_start) * 2**32
+                             + PublishedIncident.incident).execute()
     for table, names in REPLACED.items():
         present = {index.name for index in db.get_indexes(table)}
         for name in names:

@@ -7,8 +7,8 @@ BATCH = 1000
 
 def up(migrator, db):
     db.create_tables([PublishedRow], safe=True)
-    selected = [PublishedIncident.incident, PublishedIncident.sort_key, PublishedIncident.public_data] + [
-        getattr(PublishedIncident, name.removesuffix("_id")) for name in open_data_row.VALUES]
+    selected = [PublishedIncident.incident, PublishedIncident.sort_key, PublishedIncident.public_data,
+                *open_data_row.FIELDS]
     last = 0
     while True:  # in batches by id, so that memory stays flat however many rows
         rows = list(PublishedIncident.select(*selected).where(PublishedIncident.incident > last)

@@ -148,8 +148,13 @@ def _narrowed(filters: Filters, skip: str = ""):
     if words:
         query, order = fulltext.restrict(query, words)
     elif filters.q:
-        query = query.where(PublishedIncident.search_text.contains(filters.q.casefold()))
+        query = query.where(_text_contains(filters.q))
     return query, order
+
+
+def _text_contains(q: str):
+    """A query with no word the index holds (punctuation, say) is looked for in the text."""
+    return PublishedIncident.search_text.contains(q.casefold())
 
 
 def _overlapping(query, model, filters: Filters):
@@ -275,8 +280,7 @@ class _MemoryCounter:
         if filters.q:
             words = query_keys(filters.q)
             masks["q"] = arrays.among(fulltext.all_keys(words) if words else database.execute(
-                PublishedIncident.select(PublishedIncident.sort_key)
-                .where(PublishedIncident.search_text.contains(filters.q.casefold()))))
+                PublishedIncident.select(PublishedIncident.sort_key).where(_text_contains(filters.q))))
         self.masks = masks
 
     def counts(self, name: str, skip: str) -> list[tuple]:
