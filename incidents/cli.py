@@ -14,6 +14,7 @@ from .views import settings
 
 users = AppGroup("users", help="Create users and API tokens.")
 evidence = AppGroup("evidence", help="Check the evidence store.")
+bundle = AppGroup("bundle", help="Check dossier bundles.")
 
 
 def first_admin_link() -> str | None:
@@ -165,7 +166,36 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
         click.echo(f"    {path}: {reason}")
 
 
+@bundle.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False),
+              help="The signer's public key (PEM, base64 or hex). Default: this installation's key.")
+@with_appcontext
+def bundle_verify(path, key_file):
+    """Check every file of a dossier bundle against its signed manifest; needs no database.
+
+    Exits non-zero and names each file that was changed, removed or added, or a bad signature.
+    """
+    from flask import current_app
+
+    from . import crypto
+    from .dossiers import verify_bundle
+    try:
+        trusted = (verify_bundle.read_key(key_file) if key_file
+                   else crypto.public_bytes(crypto.signing_key(current_app.instance_path)))
+        failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
+    except (ValueError, verify_bundle.Unreadable) as exc:
+        raise click.ClickException(str(exc))
+    for name, problem in failures:
+        click.echo(f"FAILED {name}: {problem}", err=True)
+    if failures:
+        click.echo(f"{len(failures)} problem(s) in {path}.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(manifest['files'])} files match the manifest, signed by {crypto.fingerprint(trusted)}.")
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(bundle)
     app.cli.add_command(init_db)
     app.cli.add_command(evidence)
     app.cli.add_command(ingest)

@@ -166,6 +166,20 @@ class Person(BaseModel):
     consent = CharField(default="none")
 
 
+class Response(BaseModel):
+    """What happened after an incident (ESF Intervention): a complaint, an inquiry, a dismissal, a ruling."""
+
+    incident = ForeignKeyField(Incident, backref="responses", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    kind = CharField()  # a code of the "responses" vocabulary
+    date = DateField(null=True)
+    # Who acted, e.g. "Investigative Committee, Saratov region"; the schema allows 300 (> VARCHAR(255)).
+    body = CharField(max_length=300, default="")
+    description = TextField(default="")
+    # A victim's own complaint can identify them: such a response never reaches the public.
+    confidential = BooleanField(default=False)
+
+
 class StoredFile(BaseModel):
     """One original in the evidence store, however many evidence items point at it."""
 
@@ -389,6 +403,6 @@ class AuditEvent(BaseModel):
     hash = CharField(unique=True)
 
 
-ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, StoredFile,
+ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, Response, StoredFile,
               IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent,
               PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]

@@ -29,6 +29,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.vocabulary",
     "api.evidence_detail",
     "api.openapi",
+    "api.signing_key",
 })
 
 STAFF_READERS = {"lawyer", "reviewer", "admin"}
@@ -166,6 +167,22 @@ def can_edit_facility(user) -> bool:
     return role_of(user) in REVIEWERS
 
 
+# Who may build a dossier of each redaction (DESIGN.md's access table). A confidential dossier
+# also needs, per incident, the right to read its confidential fields.
+DOSSIER_BUILDERS = {
+    "public": {"researcher", "lawyer", "reviewer", "admin"},
+    "confidential": {"lawyer", "reviewer", "admin"},
+}
+
+
+def can_build_dossier(user, redaction: str) -> bool:
+    return role_of(user) in DOSSIER_BUILDERS.get(redaction, ())
+
+
+def can_build_any_dossier(user) -> bool:
+    return can_build_dossier(user, "public")
+
+
 def can_manage_users(user) -> bool:
     return role_of(user) == "admin"
 
@@ -187,6 +204,10 @@ def redact_incident(snapshot: dict) -> dict:
         {k: v for k, v in item.items() if k in (PUBLIC_FILE_FIELDS if item.get("sha256") else PUBLIC_LINK_FIELDS)}
         for item in snapshot.get("evidence", []) if not item.get("confidential")
     ]
+    public["responses"] = [
+        {k: v for k, v in response.items() if k in PUBLIC_RESPONSE_FIELDS}
+        for response in snapshot.get("responses", []) if not response.get("confidential")
+    ]
     return public
 
 
@@ -194,6 +215,9 @@ def redact_incident(snapshot: dict) -> dict:
 # came from and who gave it are never public.
 PUBLIC_FILE_FIELDS = ("id", "kind", "description", "sha256", "size", "media_type", "graphic")
 PUBLIC_LINK_FIELDS = ("kind", "url", "description")
+# What the authorities did is public unless marked confidential (a victim's own complaint can
+# identify them).
+PUBLIC_RESPONSE_FIELDS = ("kind", "date", "body", "description")
 
 
 PUBLIC_PERSON_FIELDS = {

@@ -6,7 +6,7 @@ import datetime
 from peewee import JOIN
 
 from .search_keys import text_keys
-from .models import EvidenceItem, Incident, IncidentTerm, Person, Revision, StoredFile, utcnow
+from .models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
 
 TERM_VOCABULARIES = ("abuse", "perpetrators")
 # What an incident's edit may change on its evidence links; files are managed on their own.
@@ -39,6 +39,11 @@ def snapshot(incident: Incident) -> dict:
              "contact": p.contact, "citizenship": p.citizenship, "sex": p.sex, "age": p.age,
              "consent": p.consent}
             for p in incident.persons.order_by(Person.position, Person.id)
+        ],
+        "responses": [
+            {"id": r.id, "kind": r.kind, "date": r.date.isoformat() if r.date else None, "body": r.body,
+             "description": r.description, "confidential": r.confidential}
+            for r in incident.responses.order_by(Response.position, Response.id)
         ],
         "evidence": [_evidence(e) for e in incident.evidence.select(EvidenceItem, StoredFile)
                      .join(StoredFile, JOIN.LEFT_OUTER)
@@ -85,7 +90,7 @@ def diff(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
     changes = []
     for key, new in after.items():
         old = before.get(key)
-        if key in ("persons", "evidence"):
+        if key in ("persons", "responses", "evidence"):
             old, new = _without_ids(old or []), _without_ids(new)
         if old != new:
             changes.append((key, old, new))
@@ -93,7 +98,7 @@ def diff(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
 
 
 def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, scope=True) -> None:
-    """Make ``incident``'s persons or evidence links equal ``rows``: update by id, add, remove.
+    """Make ``incident``'s persons, responses or evidence links equal ``rows``: update by id, add, remove.
 
     ``scope`` limits which existing rows take part (preserved files are never touched here).
     """
@@ -112,6 +117,11 @@ def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, 
         model.delete().where(model.id.in_(removed)).execute()
 
 
+def _as_date(value):
+    """A date from clean data (a date) or from a stored snapshot (ISO text)."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """Write validated incident data (the snapshot shape) into the working copy and save it.
 
@@ -121,8 +131,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
         setattr(incident, field, data[field])
     incident.search_keys = " " + text_keys(*data["title"].values(), *data["narrative"].values()) + " "
     for field in ("date_start", "date_end"):
-        value = data[field]
-        setattr(incident, field, datetime.date.fromisoformat(value) if isinstance(value, str) else value)
+        setattr(incident, field, _as_date(data[field]))
     incident.save()
     IncidentTerm.delete().where(IncidentTerm.incident == incident).execute()
     rows = [{"incident": incident, "vocabulary": name, "code": code}
@@ -130,6 +139,9 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     if rows:
         IncidentTerm.insert_many(rows).execute()
     _sync_children(Person, incident, data.get("persons", []), {})
+    # Revisions saved before responses existed have none; restoring one removes any added since.
+    _sync_children(Response, incident, [dict(row, date=_as_date(row["date"]))
+                                        for row in data.get("responses", [])], {})
     links = [{k: v for k, v in row.items() if k in LINK_FIELDS}
              for row in data.get("evidence", []) if not row.get("sha256")]
     _sync_children(EvidenceItem, incident, links, {"created_by": actor},

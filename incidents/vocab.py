@@ -15,14 +15,15 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 VOCAB_DIR = os.path.join(os.path.dirname(__file__), "vocabularies")
-VOCABULARIES = ("abuse", "perpetrators", "violation_status", "evidence_kinds", "facility_types")
+VOCABULARIES = ("abuse", "perpetrators", "violation_status", "evidence_kinds", "facility_types",
+                "responses")
 FALLBACK_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
 class Term:
     code: str
-    huridocs: str
+    huridocs: str | None  # None for local terms no HURIDOCS list has
     parent: str | None
     selectable: bool
     local: bool
@@ -152,6 +153,7 @@ FIELD_LABELS = {
     "violation_status": _l("Violation status"),
     "graphic": _l("Graphic content"),
     "persons": _l("People involved"),
+    "responses": _l("What happened after"),
     "evidence": _l("Evidence"),
 }
 EVIDENCE_FIELD_LABELS = {

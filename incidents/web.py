@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Request, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import Babel
+from flask_babel.speaklater import LazyString
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -62,8 +63,18 @@ def api_error(status: int, code: str, message, fields: dict | None = None):
     return jsonify(body), status
 
 
+def _plain_lazy_strings(value):
+    """Jinja's finalize hook: a lazy translation becomes plain text before autoescaping.
+
+    Flask-Babel's LazyString declares itself safe HTML (``__html__``), so a message such as
+    "Unknown value: %(value)s." would otherwise carry the visitor's own markup into the page.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_web(app) -> None:
     app.request_class = AppRequest
+    app.jinja_env.finalize = _plain_lazy_strings
     Babel(app, locale_selector=i18n.select_locale)
 
     login_manager = LoginManager(app)
@@ -87,6 +98,7 @@ def init_web(app) -> None:
     from .api import bp as api_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .dossiers.routes import bp as dossiers_bp
     from .evidence.routes import bp as evidence_bp
     from .records.routes import bp as records_bp
     from .review.routes import bp as review_bp
@@ -95,7 +107,7 @@ def init_web(app) -> None:
     # The API authenticates by bearer token, not by cookie, so a forged cross-site request
     # carries no credentials: CSRF tokens are for the cookie-authenticated pages.
     csrf.exempt(api_bp)
-    for blueprint in (public_bp, auth_bp, records_bp, review_bp, evidence_bp, admin_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, records_bp, review_bp, evidence_bp, dossiers_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

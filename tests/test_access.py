@@ -7,7 +7,7 @@ from factories import attach_file, make_facility, make_incident, publish
 from incidents import policy
 from incidents.models import ROLES, IngestBatch
 
-SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv",
+SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv", "file_format": "pdf",
                "secret": "not-a-real-secret", "filename": "style.css"}
 
 
@@ -69,6 +69,7 @@ ROLE_ONLY_PAGES = {
     "records.workspace": {"contributor", "reviewer", "admin", "lawyer"},
     "evidence.archive": {"lawyer", "reviewer", "admin"},
     "evidence.batch": {"lawyer", "reviewer", "admin"},
+    "dossiers.dossier": {"researcher", "lawyer", "reviewer", "admin"},
 }
 
 

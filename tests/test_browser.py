@@ -192,3 +192,41 @@ def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server
     assert russian(app, "Could not be verified") in reviewer.inner_text("#verification")
     reviewer.screenshot(path=os.path.join(ARTIFACTS, "evidence-verified-ru.png"), full_page=True)
     assert errors == []
+
+
+def test_lawyer_builds_a_russian_dossier_of_the_saratov_facility(app, users, live_server, chromium):
+    """A lawyer finds the Saratov hospital's incidents, collects them, downloads a Russian PDF."""
+    import io
+
+    import pypdf
+
+    from factories import make_facility, make_incident, publish
+    facility = make_facility(users["contributor"])
+    for year in ("2019", "2020"):
+        incident = make_incident(users["contributor"], facility, date_start=year)
+        publish(incident, users["contributor"], users["reviewer"])
+    errors = []
+    lawyer = new_page(chromium, errors)
+    sign_in(lawyer, live_server, users["lawyer"])
+    lawyer.goto(live_server + "/incidents?lang=ru")
+    lawyer.fill("input[name=q]", "Саратов")
+    lawyer.click("form.filters button[type=submit]")
+    lawyer.wait_for_load_state()
+    assert lawyer.locator("ol.incident-list > li").count() == 2
+    lawyer.click("section.results > form.dossier-add button")
+    lawyer.wait_for_load_state()
+    lawyer.click("nav a[href='/dossier']")
+    lawyer.wait_for_load_state()
+    assert lawyer.locator("table.dossier-list tbody tr").count() == 2
+    lawyer.select_option("select[name=lang]", "ru")
+    lawyer.select_option("select[name=format]", "pdf")
+    lawyer.screenshot(path=os.path.join(ARTIFACTS, "dossier-ru.png"), full_page=True)
+    with lawyer.expect_download() as download_info:
+        lawyer.click("form.dossier-build button[type=submit]")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as handle:
+        text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(handle.read())).pages)
+    assert facility.names["ru"] in " ".join(text.split())
+    assert russian(app, "What happened") in text
+    assert errors == []

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import evidence, openapi, routes  # noqa: E402,F401  (registers the routes on bp)
+from . import dossiers, evidence, openapi, routes  # noqa: E402,F401  (registers the routes on bp)

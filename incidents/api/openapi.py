@@ -10,6 +10,7 @@ from . import bp
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}
 ERROR = {"$ref": "#/components/schemas/Error"}
+RESPONSES = {"type": "array", "items": {"$ref": "#/components/schemas/IncidentResponse"}}
 
 
 def _answers(schema: dict, ok: str = "200", *errors: str) -> dict:
@@ -47,6 +48,21 @@ FILTERS = [
     _query("sort", {"type": "string", "enum": ["date", "-date"]}),
 ]
 
+DOSSIER_QUERY = [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
+                 _query("redaction", {"type": "string", "enum": ["public", "confidential"]}),
+                 _query("layout", {"type": "string", "enum": ["dossier", "un_srt", "echr", "cpt"]})]
+
+
+def _file(media_type: str, *errors: str) -> dict:
+    answers = {"200": {"description": "The file, as an attachment",
+                       "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+    for code in errors:
+        answers[code] = {"description": "Refused", "content": {"application/json": {"schema": ERROR}}}
+    return answers
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Detention Abuse Register API", "version": "1",
@@ -78,6 +94,7 @@ SPEC = {
                              "violation_status": {"type": "string", "nullable": True},
                              "graphic": {"type": "boolean"},
                              "persons": {"type": "array", "items": {"type": "object"}},
+                             "responses": RESPONSES,
                              "evidence": {"type": "array", "items": {"type": "object"}},
                              "url": {"type": "string"}}},
             "IncidentInput": {"type": "object", "required": ["facility", "date_start", "title", "narrative", "abuse"],
@@ -93,8 +110,20 @@ SPEC = {
                                   "violation_status": {"type": "string", "nullable": True},
                                   "graphic": {"type": "boolean"},
                                   "persons": {"type": "array", "items": {"type": "object"}},
+                                  "responses": RESPONSES,
                                   "evidence": {"type": "array", "items": {"type": "object"}},
                                   "version": {"type": "integer", "description": "Required for PATCH"}}},
+            "IncidentResponse": {
+                "type": "object", "required": ["kind"],
+                "description": "What happened after (HURIDOCS ESF Intervention). The public sees kind, date, "
+                               "body and description of the responses not marked confidential; staff see all, "
+                               "with id and confidential. Send the id back to keep a response when editing.",
+                "properties": {"id": {"type": "integer"},
+                               "kind": {"type": "string", "description": "A code of /api/v1/vocabularies/responses"},
+                               "date": {"type": "string", "format": "date", "nullable": True},
+                               "body": {"type": "string", "maxLength": 300, "description": "Who acted"},
+                               "description": {"type": "string", "maxLength": 5000},
+                               "confidential": {"type": "boolean"}}},
             "Facility": {"type": "object", "required": ["id", "name"],
                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                         "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
@@ -201,7 +230,7 @@ SPEC["paths"] = {
                         "schema": {"type": "string", "enum": list(VOCABULARIES)}}],
         "get": {"summary": "Selectable terms of a vocabulary", "responses": _answers({
             "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-                "code": {"type": "string"}, "label": {"type": "string"}, "huridocs": {"type": "string"},
+                "code": {"type": "string"}, "label": {"type": "string"}, "huridocs": {"type": "string", "nullable": True},
                 "parent": {"type": "string", "nullable": True}}}}}}, "200", "404")}},
     "/api/v1/export/incidents.csv": {
         "get": {"summary": "Published incidents as CSV (hxl=1 adds HXL hashtags)",
@@ -209,6 +238,39 @@ SPEC["paths"] = {
                 "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
                               "401": {"description": "Sign in", "content": {"application/json": {"schema": ERROR}}},
                               "422": {"description": "Bad filter", "content": {"application/json": {"schema": ERROR}}}}}},
+    "/api/v1/incidents/{incident_id}/dossier.pdf": {
+        "parameters": [_path_id("incident_id")],
+        "get": {"summary": "One incident's dossier as PDF (researchers and staff; public redaction unless asked)",
+                "parameters": DOSSIER_QUERY, "responses": _file("application/pdf", "401", "403", "422")}},
+    "/api/v1/incidents/{incident_id}/dossier.docx": {
+        "parameters": [_path_id("incident_id")],
+        "get": {"summary": "One incident's dossier as editable DOCX", "parameters": DOSSIER_QUERY,
+                "responses": _file(DOCX, "401", "403", "422")}},
+    "/api/v1/dossiers": {
+        "post": {"summary": "A dossier of several incidents: a signed ZIP bundle, or a PDF or DOCX with 'format'",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["incident_ids"], "properties": {
+                         "incident_ids": {"type": "array", "minItems": 1, "maxItems": 200,
+                                          "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                         "redaction": {"type": "string", "enum": ["public", "confidential"]},
+                         "lang": {"type": "string", "enum": ["en", "ru", "uk"]},
+                         "layout": {"type": "string", "enum": ["dossier", "un_srt", "echr", "cpt"]},
+                         "format": {"type": "string", "enum": ["zip", "pdf", "docx"]},
+                         "include_files": {"type": "boolean",
+                                           "description": "Put the original evidence files in the bundle"}}}}}},
+                 "responses": {**_file("application/zip", "400", "401", "403", "422"),
+                               "200": {"description": "The bundle (or the PDF or DOCX asked for)", "content": {
+                                   "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                                   "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                                   DOCX: {"schema": {"type": "string", "format": "binary"}}}}}}},
+    "/api/v1/signing-key": {
+        "get": {"summary": "The Ed25519 public key that signs dossier bundles (format=pem for a PEM file)",
+                "parameters": [_query("format", {"type": "string", "enum": ["json", "pem"]})],
+                "responses": {"200": {"description": "The key", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "algorithm": {"type": "string"}, "public_key": {"type": "string"},
+                        "pem": {"type": "string"}, "fingerprint": {"type": "string"}}}},
+                    "application/x-pem-file": {"schema": {"type": "string"}}}}}}},
     "/api/v1/export/incidents.json": {
         "get": {"summary": "Published incidents as a JSON array", "parameters": FILTERS,
                 "responses": _answers({"type": "array", "items": {"type": "object"}}, "200", "401", "422")}},

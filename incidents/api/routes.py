@@ -18,7 +18,7 @@ from . import bp
 
 WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
                    "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",
-                   "graphic", "persons", "evidence")
+                   "graphic", "persons", "responses", "evidence")
 
 
 

@@ -68,7 +68,7 @@ def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
     reviewer = people["admin"] if raw["author"] == "reviewer" else people["reviewer"]
     fields = {k: raw[k] for k in ("date_start", "date_end", "date_precision", "original_language",
                                   "title", "narrative", "abuse", "perpetrators", "victims_count",
-                                  "violation_status", "graphic", "persons", "evidence")}
+                                  "violation_status", "graphic", "persons", "responses", "evidence")}
     fields["facility"] = facilities[raw["facility"]].id
     incident = service.create_incident(fields, author, max_text=MAX_TEXT)
     state, comment = raw["state"], _comment(raw.get("review_comment"))

@@ -31,6 +31,15 @@ class PersonForm(Form):
     consent = _select(_l("Consent to publication"))
 
 
+class ResponseForm(Form):
+    id = HiddenField()
+    kind = _select(_l("Kind"))
+    date = StringField(_l("When"), render_kw={"type": "date"})
+    body = StringField(_l("Who acted"))
+    description = TextAreaField(_l("Details and outcome"))
+    confidential = BooleanField(_l("Confidential: never shown to the public"))
+
+
 class EvidenceLinkForm(Form):
     id = HiddenField()
     kind = _select(_l("Kind"))
@@ -86,6 +95,7 @@ class IncidentForm(FlaskForm):
     violation_status = _select(_l("How certain is it that this was a violation?"))
     graphic = BooleanField(_l("The record describes or shows graphic violence"))
     persons = FieldList(FormField(PersonForm), min_entries=BLANK_ROWS)
+    responses = FieldList(FormField(ResponseForm), min_entries=BLANK_ROWS)
     evidence = FieldList(FormField(EvidenceLinkForm), min_entries=BLANK_ROWS)
 
 
@@ -117,6 +127,9 @@ def fill_incident_choices(form: IncidentForm, language: str) -> None:
         entry.sex.choices = [(s, vocab.SEX_LABELS[s]) for s in SEXES]
         entry.consent.choices = [(c, vocab.CONSENT_LABELS[c]) for c in CONSENTS]
         entry.citizenship.choices = countries
+    responses = [("", "—")] + vocab.choices("responses", language)
+    for entry in form.responses:
+        entry.kind.choices = responses
     for entry in form.evidence:
         entry.kind.choices = [("", "—")] + vocab.choices("evidence_kinds", language)
 
@@ -154,7 +167,7 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
 
     Rows left blank are dropped, so their numbering in the data differs from the form's.
     """
-    persons, evidence, renames = [], [], {}
+    persons, responses, evidence, renames = [], [], [], {}
     for index, entry in enumerate(form.persons):
         row = entry.form
         if not any((getattr(row, name).data or "").strip()
@@ -165,6 +178,15 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
                         "legal_name": row.legal_name.data, "contact": row.contact.data,
                         "citizenship": row.citizenship.data, "sex": row.sex.data,
                         "age": row.age.data, "consent": row.consent.data})
+    for index, entry in enumerate(form.responses):
+        row = entry.form
+        if not any((getattr(row, name).data or "").strip()
+                   for name in ("kind", "date", "body", "description")):
+            continue
+        renames[f"responses-{len(responses)}"] = f"responses-{index}"
+        responses.append({"id": _parse_row_id(row.id.data), "kind": row.kind.data, "date": row.date.data,
+                          "body": row.body.data, "description": row.description.data,
+                          "confidential": bool(row.confidential.data)})
     for index, entry in enumerate(form.evidence):
         row = entry.form
         if not (row.url.data or "").strip() and not (row.description.data or "").strip():
@@ -186,6 +208,7 @@ def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
         "violation_status": form.violation_status.data,
         "graphic": bool(form.graphic.data),
         "persons": persons,
+        "responses": responses,
         "evidence": evidence,
     }
     return data, renames
@@ -204,7 +227,7 @@ def map_errors(fields: dict, renames: dict) -> dict:
 
 
 def form_from_snapshot(data: dict, version: int) -> IncidentForm:
-    """A form filled from a snapshot, with one blank row more for people and links."""
+    """A form filled from a snapshot, with one blank row more for people, responses and links."""
     form = IncidentForm(data={
         "version": version,
         "facility": str(data["facility"]),
@@ -221,6 +244,8 @@ def form_from_snapshot(data: dict, version: int) -> IncidentForm:
         "graphic": data["graphic"],
         "persons": [dict(p, id=str(p["id"]), age="" if p["age"] is None else str(p["age"]))
                     for p in data["persons"]] + [{}] * BLANK_ROWS,
+        "responses": [dict(r, id=str(r["id"]), date=r["date"] or "") for r in data["responses"]]
+        + [{}] * BLANK_ROWS,
         "evidence": [dict(e, id=str(e["id"])) for e in data["evidence"] if not e.get("sha256")]
         + [{}] * BLANK_ROWS,
     })

@@ -10,6 +10,7 @@ import calendar
 import datetime
 import math
 import re
+from functools import partial
 
 from flask_babel import lazy_gettext as _l
 
@@ -19,10 +20,11 @@ from ..errors import BadRequest
 from ..evidence.schema import clean_link
 from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
 from ..validation import (MAX_ID, MAX_SHORT, Errors, clean_bool, clean_choice, clean_code, clean_codes,
-                          clean_int, clean_text, row_id)
+                          clean_int, clean_iso_date, clean_text, row_id)
 
 MAX_TITLE = 300
 MAX_PERSONS = 200
+MAX_RESPONSES = 200
 MAX_EVIDENCE = 500
 MAX_ALIASES = 50
 
@@ -154,6 +156,23 @@ def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
     }
 
 
+def clean_response(row: dict, prefix: str, errors: Errors, today: datetime.date) -> dict:
+    """What happened after: a term of the "responses" vocabulary, when, who acted, the details."""
+    date = clean_iso_date(row.get("date"), f"{prefix}-date", errors, today)
+    if date is not None and date.year < 1900:
+        errors.add(f"{prefix}-date", _l("Dates before 1900 are not accepted."))
+        date = None
+    return {
+        "id": row_id(row),
+        "kind": clean_code("responses", row.get("kind"), f"{prefix}-kind", errors, required=True),
+        "date": date,
+        "body": clean_text(row.get("body"), f"{prefix}-body", errors, max_length=MAX_SHORT),
+        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
+                                  max_length=5000, multiline=True),
+        "confidential": clean_bool(row.get("confidential"), f"{prefix}-confidential", errors),
+    }
+
+
 def _clean_country(value, field: str, errors: Errors) -> str:
     if value in (None, ""):
         return ""
@@ -209,6 +228,8 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
                                        "violation_status", errors),
         "graphic": clean_bool(data.get("graphic"), "graphic", errors),
         "persons": _clean_rows(data.get("persons"), "persons", errors, MAX_PERSONS, clean_person),
+        "responses": _clean_rows(data.get("responses"), "responses", errors, MAX_RESPONSES,
+                                 partial(clean_response, today=today)),
         # Preserved files (rows with a hash) are attached and described on their own pages.
         "evidence": _clean_rows(_links_only(data.get("evidence")), "evidence", errors, MAX_EVIDENCE,
                                 clean_link),

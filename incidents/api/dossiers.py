@@ -1,0 +1,44 @@
+"""JSON endpoints for dossiers: one incident's PDF or DOCX, a signed bundle, the signing key."""
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request
+
+from .. import crypto
+from ..dossiers import service
+from ..dossiers.assemble import parse_request
+from ..evidence.store import EvidenceStore
+from ..views import actor, settings
+from . import bp
+from .routes import _json_body, _language
+
+
+def _build(request_data: dict, default_format: str) -> Response:
+    asked = parse_request(request_data, _language(), default_format)
+    return service.build(actor(), asked, store=EvidenceStore.from_settings(settings()),
+                         instance_path=current_app.instance_path,
+                         installation=settings().PUBLIC_URL.rstrip("/")).download()
+
+
+@bp.route("/incidents/<int:incident_id>/dossier.<any(pdf, docx):file_format>", methods=["GET"])
+def incident_dossier(incident_id, file_format):
+    """One incident's dossier; ``redaction``, ``layout`` and ``lang`` as query parameters."""
+    args = request.args.to_dict()
+    return _build(dict(args, incident_ids=[incident_id], format=file_format), file_format)
+
+
+@bp.route("/dossiers", methods=["POST"])
+def dossier_create():
+    """A dossier of several incidents; a signed ZIP bundle unless ``format`` asks for a PDF or DOCX."""
+    return _build(_json_body(), "zip")
+
+
+@bp.route("/signing-key", methods=["GET"])
+def signing_key():
+    """The public key that signs bundles: anyone may fetch it to check one."""
+    key = crypto.signing_key(current_app.instance_path)
+    raw = crypto.public_bytes(key)
+    if request.args.get("format") == "pem":
+        return Response(crypto.public_pem(key), mimetype="application/x-pem-file",
+                        headers={"Content-Disposition": 'attachment; filename="signing-key.pem"'})
+    return jsonify({"algorithm": "Ed25519", "public_key": crypto.b64(raw), "pem": crypto.public_pem(key),
+                    "fingerprint": crypto.fingerprint(raw)})

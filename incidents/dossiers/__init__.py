@@ -1,0 +1,1 @@
+"""Dossiers for lawyers: court-ready PDFs and DOCX, mechanisms' layouts, signed bundles."""

@@ -1,0 +1,235 @@
+"""What goes into a dossier: the chosen incidents, redacted as asked, as plain data.
+
+Everything a dossier shows, in any format, comes from ``gather``; the PDF, the DOCX and the
+bundle's JSON only lay it out. So the redaction is decided here, once:
+
+- ``public``: the published revision only, as the public sees it (pseudonyms, no sources, no
+  confidential evidence, no names of staff); evidence carries its hash, kind, verification
+  outcomes and custody actions with their dates.
+- ``confidential``: the working copy, with sources, provenance, assessors and full custody. A
+  legal name and contact appear only where the person consented to be named.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from .. import policy, vocab
+from ..config import LANGUAGES
+from ..errors import Forbidden, ValidationFailed
+from ..models import (Assessment, CustodyEvent, EvidenceItem, Facility, Incident, PublishedIncident,
+                      StoredFile, User, utcnow)
+from ..revisions import snapshot
+from ..validation import MAX_ID, Errors, clean_bool, clean_choice
+
+REDACTIONS = ("public", "confidential")
+LAYOUTS = ("dossier", "un_srt", "echr", "cpt")
+FORMATS = ("pdf", "docx", "zip")
+# A dossier is read by people; a bigger selection is an open-data export, not a filing.
+MAX_INCIDENTS = 200
+# Person fields a confidential dossier shows only for someone who agreed to be named.
+NAMED_ONLY = ("legal_name", "contact")
+PUBLIC_CUSTODY = ("action", "created_at")
+
+
+@dataclass(frozen=True)
+class DossierRequest:
+    incident_ids: tuple[int, ...]
+    redaction: str
+    language: str
+    layout: str = "dossier"
+    format: str = "pdf"
+    include_files: bool = False
+
+
+def parse_request(data, default_language: str, default_format: str = "pdf") -> DossierRequest:
+    """Check what was asked for; ``incident_ids`` a list of ids (or one id per form value).
+
+    :raise ValidationFailed: with every field's messages.
+    """
+    errors = Errors()
+    raw_ids = data.get("incident_ids")
+    ids: list[int] = []
+    if not isinstance(raw_ids, list) or not raw_ids:
+        errors.add("incident_ids", _l("Choose at least one incident."))
+    elif len(raw_ids) > MAX_INCIDENTS:
+        errors.add("incident_ids", _l("Too many incidents: at most %(n)s in one dossier.", n=MAX_INCIDENTS))
+    else:
+        for value in raw_ids:
+            number = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 11 else value
+            if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < MAX_ID:
+                errors.add("incident_ids", _l("Not an incident id: %(value)s.", value=str(value)[:20]))
+                break
+            ids.append(number)
+    request = DossierRequest(
+        incident_ids=tuple(dict.fromkeys(ids)),
+        redaction=clean_choice(data.get("redaction"), REDACTIONS, "redaction", errors, default="public"),
+        language=clean_choice(data.get("lang") or data.get("language"), LANGUAGES, "lang", errors,
+                              default=default_language),
+        layout=clean_choice(data.get("layout"), LAYOUTS, "layout", errors, default="dossier"),
+        format=clean_choice(data.get("format"), FORMATS, "format", errors, default=default_format),
+        include_files=clean_bool(data.get("include_files"), "include_files", errors),
+    )
+    errors.raise_if_any()
+    return request
+
+
+def _choose(user, request: DossierRequest) -> list[tuple[int, Incident | None, PublishedIncident | None]]:
+    """The incidents in the order asked, each as the redaction allows.
+
+    :raise ValidationFailed: naming the ids that cannot go in (missing, not published for a public
+        dossier, or not readable by this user: the message does not say which).
+    """
+    incidents = {i.id: i for i in Incident.select().where(Incident.id.in_(request.incident_ids))}
+    published = {p.incident_id: p for p in PublishedIncident.select()
+                 .where(PublishedIncident.incident.in_(request.incident_ids))}
+    chosen, refused = [], []
+    for incident_id in request.incident_ids:
+        if request.redaction == "public" and incident_id in published:
+            chosen.append((incident_id, None, published[incident_id]))
+        elif request.redaction == "confidential" and incident_id in incidents \
+                and policy.can_read_confidential(user, incidents[incident_id]):
+            chosen.append((incident_id, incidents[incident_id], published.get(incident_id)))
+        else:
+            refused.append(str(incident_id))
+    if refused:
+        message = (_l("Not published, so not in a public dossier, or not found: %(ids)s.", ids=", ".join(refused))
+                   if request.redaction == "public" else _l("Not found: %(ids)s.", ids=", ".join(refused)))
+        raise ValidationFailed(message, {"incident_ids": [message]})
+    return chosen
+
+
+def _terms(name: str, codes: list[str], language: str) -> list[dict]:
+    terms = []
+    for code in codes:
+        term = vocab.get(name, code)
+        terms.append({"code": code, "label": vocab.label(name, code, language),
+                      "huridocs": term.huridocs if term else None})
+    return terms
+
+
+def _facility(facility: Facility) -> dict:
+    return {"id": facility.id, "names": dict(facility.names), "aliases": list(facility.aliases),
+            "type": facility.type, "country": facility.country, "region": facility.region,
+            "locality": facility.locality, "authority": facility.authority}
+
+
+def _persons(persons: list[dict], confidential: bool) -> list[dict]:
+    if not confidential:
+        return [dict(p) for p in persons]
+    shown = []
+    for person in persons:
+        entry = {k: v for k, v in person.items() if k != "id"}
+        if person.get("consent") != "named":
+            entry.update({field: "" for field in NAMED_ONLY})
+            entry["identity_withheld"] = bool(person.get("legal_name") or person.get("contact"))
+        shown.append(entry)
+    return shown
+
+
+def _custody(events: list[CustodyEvent], confidential: bool, users: dict[int, str]) -> list[dict]:
+    rows = []
+    for event in events:
+        row = {"action": event.action, "at": event.created_at.isoformat(timespec="seconds")}
+        if confidential:
+            row.update(actor=users.get(event.actor_id, ""), sha256=event.sha256, detail=event.detail)
+        rows.append(row)
+    return rows
+
+
+def _evidence(entries: list[dict], items: dict[int, EvidenceItem], confidential: bool,
+              custody: dict[int, list], assessments: dict[int, list], users: dict[int, str]) -> list[dict]:
+    out = []
+    for entry in entries:
+        item = items.get(entry.get("id"))
+        row = {"id": entry.get("id"), "kind": entry["kind"], "description": entry.get("description", ""),
+               "url": entry.get("url", ""), "sha256": entry.get("sha256"), "size": entry.get("size"),
+               "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
+        if item is not None:
+            row["verification"] = item.verification
+            row["assessments"] = [
+                {"part": a.part, "outcome": a.outcome, "at": a.created_at.date().isoformat(),
+                 **({"method": a.method, "note": a.note, "assessor": users.get(a.assessor_id, "")}
+                    if confidential else {})}
+                for a in assessments.get(item.id, [])]
+            row["custody"] = _custody(custody.get(item.id, []), confidential, users)
+            if confidential:
+                row.update(confidential=item.confidential, filename=item.original_filename,
+                           source=item.source, acquisition=item.acquisition,
+                           received_on=item.received_on.isoformat() if item.received_on else None,
+                           original_location=item.original_location,
+                           captured_on=item.captured_on.isoformat() if item.captured_on else None,
+                           captured_place=item.captured_place, originality=item.originality)
+        out.append(row)
+    return out
+
+
+def _item_records(ids: list[int]):
+    items = {i.id: i for i in EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile, JOIN.LEFT_OUTER)
+             .where(EvidenceItem.id.in_(ids))}
+    custody: dict[int, list] = {}
+    for event in CustodyEvent.select().where(CustodyEvent.item.in_(ids)).order_by(CustodyEvent.id):
+        custody.setdefault(event.item_id, []).append(event)
+    assessments: dict[int, list] = {}
+    for assessment in Assessment.select().where(Assessment.item.in_(ids)).order_by(Assessment.id):
+        assessments.setdefault(assessment.item_id, []).append(assessment)
+    return items, custody, assessments
+
+
+def gather(user, request: DossierRequest) -> dict:
+    """The dossier's data: what every format shows and the bundle's JSON holds.
+
+    :raise Forbidden: the user may not build a dossier of this redaction.
+    :raise ValidationFailed: an incident cannot go in (see ``_choose``).
+    """
+    if not policy.can_build_dossier(user, request.redaction):
+        raise Forbidden(_l("You may not build a dossier of this kind."))
+    confidential = request.redaction == "confidential"
+    chosen = _choose(user, request)
+    datas = {incident_id: (snapshot(incident) if confidential else dict(row.public_data))
+             for incident_id, incident, row in chosen}
+    item_ids = [e["id"] for data in datas.values() for e in data.get("evidence", []) if e.get("id")]
+    items, custody, assessments = _item_records(item_ids)
+    user_ids = {e.actor_id for events in custody.values() for e in events} | \
+               {a.assessor_id for rows in assessments.values() for a in rows}
+    users = ({u.id: u.name or u.email for u in User.select().where(User.id.in_([i for i in user_ids if i]))}
+             if confidential else {})
+    facilities = {f.id: f for f in Facility.select().where(Facility.id.in_([d["facility"] for d in datas.values()]))}
+    incidents = []
+    for incident_id, incident, row in chosen:
+        data = datas[incident_id]
+        incidents.append({
+            "id": incident_id,
+            "reference": incident.reference if incident else row.reference,
+            "status": incident.status if incident else "published",
+            "facility": _facility(facilities[data["facility"]]),
+            "date_start": data["date_start"], "date_end": data["date_end"],
+            "date_precision": data["date_precision"],
+            "original_language": data["original_language"],
+            "title": data["title"], "narrative": data["narrative"],
+            "abuse": _terms("abuse", data["abuse"], request.language),
+            "perpetrators": _terms("perpetrators", data["perpetrators"], request.language),
+            "victims_count": data["victims_count"],
+            "violation_status": data["violation_status"],
+            "graphic": data["graphic"],
+            "verification": incident.verification if incident else row.verification,
+            "persons": _persons(data.get("persons", []), confidential),
+            "evidence": _evidence(data.get("evidence", []), items, confidential, custody, assessments, users),
+            "responses": [{k: v for k, v in r.items() if k != "id" and (confidential or k != "confidential")}
+                          for r in data.get("responses", [])],
+        })
+    return {
+        "layout": request.layout,
+        "redaction": request.redaction,
+        "language": request.language,
+        "compiled_by": user.name or user.email,
+        "compiled_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "incidents": incidents,
+    }
+
+
+def evidence_items(data: dict) -> list[int]:
+    """Ids of the evidence items a dossier includes (each gets an ``exported`` custody event)."""
+    return [e["id"] for incident in data["incidents"] for e in incident["evidence"] if e.get("id")]

@@ -1,0 +1,145 @@
+"""A dossier bundle: a ZIP whose every file is listed, with its SHA-256, in a signed manifest.
+
+The ZIP is streamed as it is written, so a bundle with gigabytes of evidence needs no more memory
+than one chunk of one file. Each file's hash is taken from the bytes as they go into the archive;
+the manifest, written last, lists them all and is signed with the installation's Ed25519 key.
+``verify_bundle.py`` (which travels in the bundle) checks it without this project.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import io
+import json
+import mimetypes
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .. import crypto
+from ..open_data_row import csv_text
+from . import verify_bundle
+
+CHUNK = 1024 * 1024
+VERIFIER = os.path.join(os.path.dirname(__file__), "verify_bundle.py")
+
+
+@dataclass
+class Part:
+    """One file of the bundle: its name inside, and a function giving its bytes in chunks."""
+
+    name: str
+    chunks: Callable[[], Iterable[bytes]]
+    compress: bool = True
+
+
+class _Sink(io.RawIOBase):
+    """Where zipfile writes; the stream takes what was written after every chunk.
+
+    It cannot seek, so zipfile writes each entry's sizes after its data: nothing is held back.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def constant(data: bytes) -> Callable[[], Iterable[bytes]]:
+    return lambda: (data,)
+
+
+def file_chunks(path: str) -> Callable[[], Iterable[bytes]]:
+    def read():
+        with open(path, "rb") as handle:
+            yield from iter(lambda: handle.read(CHUNK), b"")
+    return read
+
+
+def evidence_name(sha256: str, media_type: str | None) -> str:
+    """An original's name inside the bundle: its hash, so the verifier can re-check it."""
+    extension = mimetypes.guess_extension(media_type or "") or ""
+    return f"evidence/{sha256}{extension}"
+
+
+def evidence_manifest(data: dict, included: set[str]) -> dict:
+    """Item, incident, file name in the bundle (when included), size, SHA-256, receipt, custody."""
+    items = []
+    for incident in data["incidents"]:
+        for item in incident["evidence"]:
+            if not item.get("sha256"):
+                continue
+            name = evidence_name(item["sha256"], item["media_type"])
+            items.append({
+                "item": item["id"], "incident": incident["reference"], "kind": item["kind"],
+                "file": name if name in included else None,
+                **({"original_filename": item["filename"]} if "filename" in item else {}),
+                "size": item["size"], "sha256": item["sha256"], "media_type": item["media_type"],
+                "received": next((e["at"] for e in item.get("custody", []) if e["action"] == "received"), None),
+                "custody": item.get("custody", []),
+            })
+    return {"items": items}
+
+
+def custody_csv(data: dict) -> bytes:
+    """Every custody event of every item, one row each, for a spreadsheet."""
+    confidential = data["redaction"] == "confidential"
+    header = ["item", "incident", "sha256", "action", "at"] + (["actor", "detail"] if confidential else [])
+    lines = [csv_text(header)]
+    for incident in data["incidents"]:
+        for item in incident["evidence"]:
+            for event in item.get("custody", []):
+                row = [item["id"], incident["reference"], item["sha256"] or "", event["action"], event["at"]]
+                if confidential:
+                    row += [event.get("actor", ""), json.dumps(event.get("detail", {}), ensure_ascii=False)]
+                lines.append(csv_text(row))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+def stream(parts: list[Part], key: Ed25519PrivateKey, created_at: datetime.datetime,
+           installation: str) -> Iterator[bytes]:
+    """The ZIP's bytes, part by part, then the manifest and its signature."""
+    sink = _Sink()
+    files = []
+    stamp = created_at.timetuple()[:6]
+    with zipfile.ZipFile(sink, "w") as archive:
+        for part in parts + [Part("verify_bundle.py", file_chunks(VERIFIER))]:
+            info = zipfile.ZipInfo(part.name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED if part.compress else zipfile.ZIP_STORED
+            digest, size = hashlib.sha256(), 0
+            with archive.open(info, "w", force_zip64=True) as out:
+                for chunk in part.chunks():
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    yield sink.take()
+            files.append({"path": part.name, "size": size, "sha256": digest.hexdigest()})
+            yield sink.take()
+        public = crypto.public_bytes(key)
+        manifest = json.dumps({
+            "format": verify_bundle.FORMAT,
+            "created_at": created_at.isoformat(timespec="seconds") + "Z",
+            "installation": installation,
+            "signer": {"algorithm": "Ed25519", "public_key": crypto.b64(public),
+                       "fingerprint": crypto.fingerprint(public)},
+            "files": files,
+        }, indent=2, ensure_ascii=False).encode("utf-8")
+        archive.writestr(zipfile.ZipInfo(verify_bundle.MANIFEST, date_time=stamp), manifest)
+        archive.writestr(zipfile.ZipInfo(verify_bundle.SIGNATURE, date_time=stamp),
+                         base64.b64encode(crypto.sign(key, manifest)) + b"\n")
+    yield sink.take()

@@ -1,0 +1,275 @@
+"""The four layouts of a dossier: the full record, and what three mechanisms ask for.
+
+- ``dossier``: everything the redaction allows, incident by incident.
+- ``un_srt``: a communication to the UN Special Rapporteur on Torture, in the order of the
+  Rapporteur's model questionnaire (victim; date and place of arrest and detention; treatment;
+  perpetrators; domestic remedies; submitter).
+- ``echr``: a statement of facts for an application to the European Court of Human Rights, as
+  numbered paragraphs. Russia ceased to be bound by the Convention after 16 September 2022; facts
+  after that day are left out of the statement and listed as such.
+- ``cpt``: an information note for the Council of Europe's anti-torture committee, facility by
+  facility.
+
+Call ``build`` inside ``flask_babel.force_locale(language)``: labels are in the dossier's
+language, whatever the reader's.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from flask_babel import format_date, gettext as _
+
+from .. import i18n, vocab
+from .document import (Document, custody_summary, evidence_block, facility_name, person_rows, place,
+                       text_in, when)
+
+# The last day the Russian Federation was a party to the European Convention on Human Rights.
+ECHR_LAST_DAY_RUSSIA = datetime.date(2022, 9, 16)
+# Responses that are attempts at a domestic remedy, which the UN and the ECHR ask about.
+DOMESTIC_REMEDIES = ("complaint", "inquiry", "case_refused", "criminal_case", "charges", "court_ruling")
+
+
+def _titles() -> dict[str, str]:
+    return {
+        "dossier": _("Documentation dossier"),
+        "un_srt": _("Communication to the UN Special Rapporteur on Torture"),
+        "echr": _("Statement of facts for an application to the European Court of Human Rights"),
+        "cpt": _("Information note for the European Committee for the Prevention of Torture (CPT)"),
+    }
+
+
+def _cover(data: dict) -> Document:
+    confidential = data["redaction"] == "confidential"
+    compiled = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
+    return Document(
+        title=_titles()[data["layout"]],
+        cover=[(_("Compiled by"), data["compiled_by"]),
+               (_("Date"), format_date(compiled.date(), "long")),
+               (_("Redaction"), _("Confidential: includes identities and sources") if confidential
+                else _("Public: published information only")),
+               (_("Incidents"), str(len(data["incidents"])))],
+        cover_warning=_("Confidential. This document identifies people who may be in danger. Share it "
+                        "only with those who need it; never publish it.") if confidential else "")
+
+
+def _heading(document: Document, incident: dict, language: str) -> str:
+    title, note = text_in(incident["title"], incident["original_language"], language)
+    document.heading(f"{incident['reference']}: {title}")
+    return note
+
+
+def _terms_table(document: Document, terms: list[dict]) -> None:
+    document.table((_("Term"), _("HURIDOCS code")), [(t["label"], t["huridocs"] or _("local term")) for t in terms],
+                   widths=(3, 1))
+
+
+def _responses(document: Document, responses: list[dict], language: str) -> None:
+    rows = [(i18n.format_incident_date(r["date"], None, "day") if r.get("date") else "",
+             vocab.label("responses", r["kind"], language), r.get("body", ""), r.get("description", ""))
+            for r in responses]
+    document.table((_("Date"), _("Response"), _("By whom"), _("Details")), rows, widths=(2, 3, 3, 5))
+
+
+def _narrative(document: Document, incident: dict, language: str) -> None:
+    text, note = text_in(incident["narrative"], incident["original_language"], language)
+    document.note(note)
+    document.text(text)
+
+
+def _evidence(document: Document, incident: dict, confidential: bool, language: str) -> None:
+    if not incident["evidence"]:
+        document.note(_("No evidence in this dossier."))
+    for item in incident["evidence"]:
+        evidence_block(document, item, confidential, language)
+
+
+def _assessments(document: Document, incident: dict, confidential: bool) -> None:
+    headers = (_("Item"), _("Part"), _("Outcome"), _("Date")) + ((_("Method"), _("Assessor")) if confidential else ())
+    rows = []
+    for item in incident["evidence"]:
+        for a in item.get("assessments", []):
+            row = (str(item["id"]), vocab.ASSESSMENT_PART_LABELS[a["part"]],
+                   vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]], i18n.format_incident_date(a["at"], None, "day"))
+            rows.append(row + ((a["method"], a["assessor"]) if confidential else ()))
+    if rows:
+        document.table(headers, rows)
+    else:
+        document.note(_("No assessment recorded yet."))
+
+
+def full_dossier(data: dict) -> Document:
+    language, confidential = data["language"], data["redaction"] == "confidential"
+    document = _cover(data)
+    for incident in data["incidents"]:
+        document.note(_heading(document, incident, language))
+        facility = incident["facility"]
+        document.fields([
+            (_("Reference"), incident["reference"]),
+            (_("Review status"), str(vocab.STATUS_LABELS[incident["status"]])),
+            (_("Facility"), facility_name(facility, language)),
+            (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
+            (_("Place"), place(facility, language, named=False)),
+            (_("Operating authority"), facility["authority"]),
+            (_("Date"), when(incident)),
+            (_("Number of victims"), "" if incident["victims_count"] is None else str(incident["victims_count"])),
+            (_("Violation status"), vocab.label("violation_status", incident["violation_status"], language)
+             if incident["violation_status"] else ""),
+            (_("Verification"), str(vocab.VERIFICATION_LABELS[incident["verification"]])),
+            (_("Graphic content"), _("yes") if incident["graphic"] else ""),
+        ])
+        document.heading(_("What happened"), 1)
+        _narrative(document, incident, language)
+        document.heading(_("What was done"), 1)
+        _terms_table(document, incident["abuse"])
+        if incident["perpetrators"]:
+            document.heading(_("Alleged perpetrators"), 1)
+            _terms_table(document, incident["perpetrators"])
+        document.heading(_("People involved"), 1)
+        if incident["persons"]:
+            document.table(*person_rows(incident["persons"], confidential))
+        else:
+            document.note(_("No one is named in this dossier."))
+        document.heading(_("Evidence"), 1)
+        _evidence(document, incident, confidential, language)
+        document.heading(_("Verification assessments"), 1)
+        _assessments(document, incident, confidential)
+        document.heading(_("What happened after"), 1)
+        if incident["responses"]:
+            _responses(document, incident["responses"], language)
+        else:
+            document.note(_("No response recorded."))
+    return document
+
+
+def un_communication(data: dict) -> Document:
+    language, confidential = data["language"], data["redaction"] == "confidential"
+    document = _cover(data)
+    for incident in data["incidents"]:
+        document.note(_heading(document, incident, language))
+        victims = [p for p in incident["persons"] if p.get("role") == "victim"]
+        document.heading(_("1. Victim"), 1)
+        if victims:
+            document.table(*person_rows(victims, confidential))
+        count = incident["victims_count"]
+        document.text(_("Number of victims: %(n)s", n=count) if count is not None else "")
+        if not victims and count is None:
+            document.note(_("The victim is not identified in this communication."))
+        document.heading(_("2. Date and place of arrest and detention"), 1)
+        facility = incident["facility"]
+        document.fields([(_("Place of detention"), place(facility, language)),
+                         (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
+                         (_("Authority responsible for the place"), facility["authority"]),
+                         (_("Date of the treatment"), when(incident))])
+        document.heading(_("3. Description of the treatment"), 1)
+        _narrative(document, incident, language)
+        _terms_table(document, incident["abuse"])
+        document.heading(_("4. Alleged perpetrators"), 1)
+        _terms_table(document, incident["perpetrators"])
+        perpetrators = [p for p in incident["persons"] if p.get("role") == "perpetrator"]
+        if perpetrators:
+            document.table(*person_rows(perpetrators, confidential))
+        if not incident["perpetrators"] and not perpetrators:
+            document.note(_("Not known."))
+        document.heading(_("5. Domestic remedies tried"), 1)
+        remedies = [r for r in incident["responses"] if r["kind"] in DOMESTIC_REMEDIES]
+        if remedies:
+            _responses(document, remedies, language)
+        else:
+            document.note(_("No domestic remedy recorded."))
+        document.heading(_("6. Evidence available"), 1)
+        _evidence(document, incident, confidential, language)
+        document.heading(_("7. Submitter"), 1)
+        document.fields([(_("Submitted by"), data["compiled_by"]), (_("Reference"), incident["reference"])])
+    return document
+
+
+def _after_cutoff(incident: dict) -> bool:
+    return incident["facility"]["country"] == "RU" and \
+        datetime.date.fromisoformat(incident["date_start"]) > ECHR_LAST_DAY_RUSSIA
+
+
+def echr_statement(data: dict) -> Document:
+    language, confidential = data["language"], data["redaction"] == "confidential"
+    document = _cover(data)
+    within = [i for i in data["incidents"] if not _after_cutoff(i)]
+    after = [i for i in data["incidents"] if _after_cutoff(i)]
+    if any(i["facility"]["country"] == "RU" for i in data["incidents"]):
+        document.warning(_("The Russian Federation ceased to be a party to the Convention on 16 September "
+                           "2022. Facts after that day are not in this statement."))
+    number = 0
+    for incident in within:
+        document.note(_heading(document, incident, language))
+        end = incident["date_end"]
+        if incident["facility"]["country"] == "RU" and end and datetime.date.fromisoformat(end) > ECHR_LAST_DAY_RUSSIA:
+            document.warning(_("This incident continued after 16 September 2022; only the facts up to that "
+                               "day fall within the Court's jurisdiction."))
+        text, note = text_in(incident["narrative"], incident["original_language"], language)
+        number += 1
+        document.text(_("%(n)s. On %(date)s, at %(place)s:", n=number, date=when(incident),
+                        place=place(incident["facility"], language)))
+        document.note(note)
+        document.text(text)
+        number += 1
+        document.text(_("%(n)s. The treatment: %(terms)s.", n=number,
+                        terms="; ".join(t["label"] for t in incident["abuse"])))
+        victims = [p for p in incident["persons"] if p.get("role") == "victim"]
+        if victims:
+            document.table(*person_rows(victims, confidential))
+        remedies = [r for r in incident["responses"] if r["kind"] in DOMESTIC_REMEDIES]
+        number += 1
+        document.text(_("%(n)s. Domestic remedies:", n=number) if remedies
+                      else _("%(n)s. No domestic remedy is recorded.", n=number))
+        if remedies:
+            _responses(document, remedies, language)
+        document.heading(_("Evidence"), 1)
+        _evidence(document, incident, confidential, language)
+    if after:
+        document.heading(_("Incidents after 16 September 2022 (not in the statement)"))
+        document.table((_("Reference"), _("Date"), _("Facility")),
+                       [(i["reference"], when(i), facility_name(i["facility"], language)) for i in after])
+    return document
+
+
+def cpt_note(data: dict) -> Document:
+    language, confidential = data["language"], data["redaction"] == "confidential"
+    document = _cover(data)
+    by_facility: dict[int, list[dict]] = {}
+    for incident in data["incidents"]:
+        by_facility.setdefault(incident["facility"]["id"], []).append(incident)
+    for incidents in by_facility.values():
+        facility = incidents[0]["facility"]
+        document.heading(facility_name(facility, language))
+        starts = sorted(i["date_start"] for i in incidents)
+        document.fields([(_("Facility type"), vocab.label("facility_types", facility["type"], language)),
+                         (_("Place"), place(facility, language)),
+                         (_("Operating authority"), facility["authority"]),
+                         (_("Other names"), ", ".join(facility["aliases"])),
+                         (_("Incidents"), str(len(incidents))),
+                         (_("Period"), i18n.format_incident_date(starts[0], starts[-1], "day"))])
+        counts = Counter(t["label"] for i in incidents for t in i["abuse"])
+        document.heading(_("Treatment reported"), 1)
+        document.table((_("Term"), _("Incidents")), counts.most_common())
+        for incident in incidents:
+            title, note = text_in(incident["title"], incident["original_language"], language)
+            document.heading(f"{incident['reference']}: {title}", 1)
+            document.note(note)
+            document.fields([(_("Date"), when(incident)),
+                             (_("What was done"), "; ".join(t["label"] for t in incident["abuse"]))])
+            _narrative(document, incident, language)
+            if incident["responses"]:
+                _responses(document, incident["responses"], language)
+            for item in incident["evidence"]:
+                if item.get("sha256"):
+                    document.mono([("SHA-256", item["sha256"])])
+                    document.fields([(_("Custody"), custody_summary(item))])
+            if incident["persons"]:
+                document.table(*person_rows(incident["persons"], confidential))
+    return document
+
+
+LAYOUT_BUILDERS = {"dossier": full_dossier, "un_srt": un_communication, "echr": echr_statement, "cpt": cpt_note}
+
+
+def build(data: dict) -> Document:
+    return LAYOUT_BUILDERS[data["layout"]](data)

@@ -1,0 +1,119 @@
+"""Pages for assembling a dossier: collect incidents while browsing, then build the file.
+
+The selection lives in the signed session cookie (ids only, at most ``MAX_INCIDENTS``): it is
+the reader's scratch list, not a record, and it leaves with the session.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, ngettext
+
+from .. import i18n, policy
+from ..auth.routes import safe_next
+from ..errors import ValidationFailed
+from ..evidence.store import EvidenceStore
+from ..models import Incident, PublishedIncident
+from ..validation import MAX_ID
+from ..views import actor, settings
+from . import assemble, service
+
+bp = Blueprint("dossiers", __name__)
+SESSION_KEY = "dossier"
+
+
+def _builder():
+    """:raise 403: the user may build no dossier at all."""
+    if not policy.can_build_any_dossier(actor()):
+        abort(403)
+
+
+def _selection() -> list[int]:
+    return [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and len(v) < 11 and 0 < int(v) < MAX_ID]
+
+
+def _rows(ids: list[int]) -> list[dict]:
+    """What the page lists for each chosen incident, as far as this reader may see it."""
+    incidents = {i.id: i for i in Incident.select().where(Incident.id.in_(ids))}
+    published = {p.incident_id: p for p in PublishedIncident.select().where(PublishedIncident.incident.in_(ids))}
+    rows = []
+    for incident_id in ids:
+        incident, row = incidents.get(incident_id), published.get(incident_id)
+        if incident is not None and policy.can_read_working_copy(actor(), incident):
+            rows.append({"id": incident_id, "reference": incident.reference, "title": incident.title,
+                         "original_language": incident.original_language, "status": incident.status,
+                         "date": (incident.date_start, incident.date_end, incident.date_precision),
+                         "published": row is not None})
+        elif row is not None:
+            rows.append({"id": incident_id, "reference": row.reference, "title": row.title,
+                         "original_language": row.original_language, "status": "published",
+                         "date": (row.date_start, row.date_end, row.date_precision), "published": True})
+    return rows
+
+
+@bp.route("/dossier", methods=["GET"])
+def dossier():
+    """The chosen incidents and the choices of the file to build."""
+    _builder()
+    return _page()
+
+
+def _page(errors: dict | None = None, chosen: dict | None = None, status: int = 200):
+    rows = _rows(_selection())
+    return render_template("dossiers/dossier.html", rows=rows, errors=errors or {},
+                           chosen=chosen or {"lang": i18n.language(), "redaction": "public", "layout": "dossier",
+                                             "format": "pdf"},
+                           confidential=policy.can_build_dossier(actor(), "confidential"),
+                           max_incidents=assemble.MAX_INCIDENTS), status
+
+
+@bp.route("/dossier/add", methods=["POST"])
+def add():
+    """Add the posted ``incident_id`` values (one, or a whole page of results) to the selection."""
+    _builder()
+    selection = _selection()
+    visible = {row["id"] for row in _rows(_ids(request.form.getlist("incident_id")))}
+    added = [i for i in visible if i not in selection]
+    room = assemble.MAX_INCIDENTS - len(selection)
+    if len(added) > room:
+        flash(_("A dossier holds at most %(n)s incidents.", n=assemble.MAX_INCIDENTS), "error")
+        added = added[:max(room, 0)]
+    session[SESSION_KEY] = selection + sorted(added)
+    flash(ngettext("%(num)s incident added to the dossier.", "%(num)s incidents added to the dossier.",
+                   len(added)), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("dossiers.dossier")))
+
+
+@bp.route("/dossier/remove", methods=["POST"])
+def remove():
+    _builder()
+    removed = set(_ids(request.form.getlist("incident_id")))
+    session[SESSION_KEY] = [i for i in _selection() if i not in removed]
+    return redirect(url_for("dossiers.dossier"))
+
+
+@bp.route("/dossier/clear", methods=["POST"])
+def clear():
+    _builder()
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("dossiers.dossier"))
+
+
+@bp.route("/dossier/build", methods=["POST"])
+def build():
+    """Build the file and send it as a download; the page again, with what is wrong, otherwise."""
+    _builder()
+    form = request.form
+    chosen = {"lang": form.get("lang"), "redaction": form.get("redaction"), "layout": form.get("layout"),
+              "format": form.get("format"), "include_files": form.get("include_files") == "1"}
+    try:
+        asked = assemble.parse_request(dict(chosen, incident_ids=_selection()), i18n.language())
+        built = service.build(actor(), asked, store=EvidenceStore.from_settings(settings()),
+                              instance_path=current_app.instance_path,
+                              installation=settings().PUBLIC_URL.rstrip("/"))
+    except ValidationFailed as exc:
+        return _page(exc.fields, chosen, 422)
+    return built.download()

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Check a dossier bundle: every file's SHA-256 against the signed manifest, and the signature.
+
+Usage:  python3 verify_bundle.py BUNDLE.zip [--key PUBLIC_KEY_FILE]
+
+It needs nothing but Python 3.9 or later: a copy of this file travels in every bundle, for
+recipients who do not run the documentation database. Without --key the signature is checked
+against the key named inside the bundle, which proves only that the bundle is intact; compare
+the printed fingerprint with the key the installation publishes at /api/v1/signing-key (or
+pass that key with --key) to know who signed it.
+
+Exit status: 0 when every check passes, 1 when any fails (each failing file is named), 2 when
+the bundle cannot be read at all.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sys
+import zipfile
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+FORMAT = "incidents-dossier-bundle/1"
+# Evidence originals are stored under the SHA-256 recorded when they were preserved.
+EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{64})(\.[A-Za-z0-9]{1,10})?$")
+CHUNK = 1024 * 1024
+
+# --- Ed25519 verification (RFC 8032, section 5.1.7), in plain Python -------------------------
+# Written out so that the script runs anywhere; the installation itself signs and checks with the
+# `cryptography` library, and the test suite holds the two to the same answers.
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _add(a, b):
+    e1 = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    e2 = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    c = 2 * a[3] * b[3] * _D % _P
+    d = 2 * a[2] * b[2] % _P
+    e, f, g, h = e2 - e1, d - c, d + c, e2 + e1
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _multiply(scalar, point):
+    result = (0, 1, 1, 0)
+    while scalar > 0:
+        if scalar & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        scalar >>= 1
+    return result
+
+
+def _equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+def _recover_x(y, sign):
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P)
+    if x2 % _P == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    return _P - x if (x & 1) != sign else x
+
+
+def _decompress(data):
+    y = int.from_bytes(data, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_G = (_recover_x(_GY, 0), _GY, 1, _recover_x(_GY, 0) * _GY % _P)
+
+
+def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> bool:
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a, r = _decompress(public), _decompress(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % _L
+    return _equal(_multiply(s, _G), _add(r, _multiply(h, a)))
+
+
+# --- The bundle ----------------------------------------------------------------------------------
+
+class Unreadable(Exception):
+    """The file is not a ZIP archive at all."""
+
+
+def _sha256(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with archive.open(name) as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
+    """Check the bundle at ``path``; ``verify(public, signature, message) -> bool``.
+
+    Returns (failures, manifest): failures is a list of (file name, what is wrong), empty when
+    the bundle is intact and signed by ``trusted_key`` (or, without one, by the key it names).
+
+    :raise Unreadable: not a ZIP file.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise Unreadable(f"{path}: not a readable ZIP file ({exc})") from exc
+    with archive:
+        names = archive.namelist()
+        failures = []
+        # A second entry under a name would be what an unzip tool shows, not what was checked.
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            failures.append((name, "appears more than once in the archive"))
+        try:
+            raw = archive.read(MANIFEST)
+            manifest = json.loads(raw)
+            listed = {entry["path"]: entry for entry in manifest["files"]}
+            signer = base64.b64decode(manifest["signer"]["public_key"], validate=True)
+        except (KeyError, ValueError, TypeError, binascii.Error, zipfile.BadZipFile) as exc:
+            # Without a manifest nothing else can be checked: the bundle fails on this alone.
+            return failures + [(MANIFEST, f"missing or unreadable ({exc})")], {}
+        if manifest.get("format") != FORMAT:
+            failures.append((MANIFEST, f"unknown format {manifest.get('format')!r}"))
+        try:
+            signature = base64.b64decode(archive.read(SIGNATURE).strip(), validate=True)
+        except KeyError:
+            failures.append((SIGNATURE, "missing: the manifest is not signed"))
+        except (ValueError, binascii.Error):
+            failures.append((SIGNATURE, "not a base64 signature"))
+        else:
+            if trusted_key is not None and trusted_key != signer:
+                failures.append((MANIFEST, "signed by another key than the one given"))
+            elif not verify(trusted_key or signer, signature, raw):
+                failures.append((MANIFEST, "the signature does not match: the manifest was changed "
+                                           "or signed by another key"))
+        for name, entry in sorted(listed.items()):
+            if name not in names:
+                failures.append((name, "listed in the manifest but missing from the bundle"))
+                continue
+            digest, size = _sha256(archive, name)
+            if digest != entry.get("sha256") or size != entry.get("size"):
+                failures.append((name, "changed: its SHA-256 or size differs from the manifest"))
+                continue
+            match = EVIDENCE_NAME.match(name)
+            if match and match.group(1) != digest:
+                failures.append((name, "differs from the hash recorded when it was preserved"))
+        for name in sorted(set(names) - set(listed) - {MANIFEST, SIGNATURE}):
+            failures.append((name, "not listed in the manifest: added after signing"))
+    return failures, manifest
+
+
+# The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32 key bytes follow it.
+_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def read_key(path: str) -> bytes:
+    """The raw public key from a file: PEM, or 32 bytes in hex or base64.
+
+    :raise ValueError: not an Ed25519 public key.
+    """
+    with open(path, "rb") as handle:
+        text = handle.read().strip()
+    if text.startswith(b"-----BEGIN"):
+        body = b"".join(line for line in text.splitlines() if not line.startswith(b"-----"))
+        der = base64.b64decode(body)
+        if len(der) != 44 or not der.startswith(_SPKI_PREFIX):
+            raise ValueError(f"{path}: not an Ed25519 public key")
+        return der[len(_SPKI_PREFIX):]
+    for decode in (bytes.fromhex, base64.b64decode):
+        try:
+            raw = decode(text.decode("ascii"))
+        except (ValueError, binascii.Error):
+            continue
+        if len(raw) == 32:
+            return raw
+    raise ValueError(f"{path}: not an Ed25519 public key (PEM, or 32 bytes in hex or base64)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Check a dossier bundle's hashes and signature.")
+    parser.add_argument("bundle")
+    parser.add_argument("--key", help="the installation's public key (PEM, base64 or hex), "
+                                      "as published at /api/v1/signing-key")
+    args = parser.parse_args(argv)
+    try:
+        trusted = read_key(args.key) if args.key else None
+    except (OSError, ValueError) as exc:
+        print(f"FAILED: {exc}")
+        return 2
+    try:
+        failures, manifest = check_bundle(args.bundle, trusted)
+    except Unreadable as exc:
+        print(f"FAILED: {exc}")
+        return 2
+    for name, problem in failures:
+        print(f"FAILED {name}: {problem}")
+    if failures:
+        print(f"{len(failures)} problem(s): do not rely on this bundle.")
+        return 1
+    key = trusted or base64.b64decode(manifest["signer"]["public_key"])
+    print(f"OK: {len(manifest['files'])} files match the manifest, signed by the key with "
+          f"fingerprint {hashlib.sha256(key).hexdigest()}.")
+    if trusted is None:
+        print("Compare that fingerprint with the one the installation publishes at "
+              "/api/v1/signing-key, or run again with --key.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
