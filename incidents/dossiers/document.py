@@ -37,6 +37,7 @@ class Document:
     title: str
     cover: list[tuple[str, str]]  # label, value: compiled by, date, redaction...
     cover_warning: str = ""
+    notices: list[str] = field(default_factory=list)  # what the whole document is subject to, on the cover
     blocks: list[Block] = field(default_factory=list)
 
     def heading(self, text: str, level: int = 0) -> None:
@@ -68,7 +69,7 @@ class Document:
 
     def words(self) -> str:
         """Every word the document shows, for search and for tests."""
-        parts = [self.title, self.cover_warning] + [f"{a} {b}" for a, b in self.cover]
+        parts = [self.title, self.cover_warning, *self.notices] + [f"{a} {b}" for a, b in self.cover]
         for block in self.blocks:
             parts.append(block.text)
             parts.extend(map(str, block.headers))
@@ -134,7 +135,7 @@ def person_rows(persons: list[dict], confidential: bool) -> tuple[tuple, list[tu
                 (_("withheld: no consent to be named") if p.get("identity_withheld") else "")
             row += [identity, p.get("citizenship", ""), vocab.CONSENT_LABELS.get(p.get("consent"), "")]
         rows.append(tuple(row))
-    return tuple(headers), rows, (3, 3, 2, 5, 2, 3) if confidential else (2, 3, 2)
+    return tuple(headers), rows, (3, 3, 2, 4, 3, 3) if confidential else (2, 3, 2)
 
 
 def custody_summary(item: dict) -> str:

@@ -71,9 +71,11 @@ def _responses(document: Document, responses: list[dict], language: str) -> None
     document.table((_("Date"), _("Response"), _("By whom"), _("Details")), rows, widths=(2, 3, 3, 5))
 
 
-def _narrative(document: Document, incident: dict, language: str) -> None:
+def _narrative(document: Document, incident: dict, language: str, said: str = "") -> None:
+    """The narrative, with its translation note unless the title's note (``said``) said the same."""
     text, note = text_in(incident["narrative"], incident["original_language"], language)
-    document.note(note)
+    if note != said:
+        document.note(note)
     document.text(text)
 
 
@@ -102,7 +104,8 @@ def full_dossier(data: dict) -> Document:
     language, confidential = data["language"], data["redaction"] == "confidential"
     document = _cover(data)
     for incident in data["incidents"]:
-        document.note(_heading(document, incident, language))
+        said = _heading(document, incident, language)
+        document.note(said)
         facility = incident["facility"]
         document.fields([
             (_("Reference"), incident["reference"]),
@@ -119,7 +122,7 @@ def full_dossier(data: dict) -> Document:
             (_("Graphic content"), _("yes") if incident["graphic"] else ""),
         ])
         document.heading(_("What happened"), 1)
-        _narrative(document, incident, language)
+        _narrative(document, incident, language, said)
         document.heading(_("What was done"), 1)
         _terms_table(document, incident["abuse"])
         if incident["perpetrators"]:
@@ -146,7 +149,8 @@ def un_communication(data: dict) -> Document:
     language, confidential = data["language"], data["redaction"] == "confidential"
     document = _cover(data)
     for incident in data["incidents"]:
-        document.note(_heading(document, incident, language))
+        said = _heading(document, incident, language)
+        document.note(said)
         victims = [p for p in incident["persons"] if p.get("role") == "victim"]
         document.heading(_("1. Victim"), 1)
         if victims:
@@ -162,7 +166,7 @@ def un_communication(data: dict) -> Document:
                          (_("Authority responsible for the place"), facility["authority"]),
                          (_("Date of the treatment"), when(incident))])
         document.heading(_("3. Description of the treatment"), 1)
-        _narrative(document, incident, language)
+        _narrative(document, incident, language, said)
         _terms_table(document, incident["abuse"])
         document.heading(_("4. Alleged perpetrators"), 1)
         _terms_table(document, incident["perpetrators"])
@@ -195,21 +199,20 @@ def echr_statement(data: dict) -> Document:
     within = [i for i in data["incidents"] if not _after_cutoff(i)]
     after = [i for i in data["incidents"] if _after_cutoff(i)]
     if any(i["facility"]["country"] == "RU" for i in data["incidents"]):
-        document.warning(_("The Russian Federation ceased to be a party to the Convention on 16 September "
-                           "2022. Facts after that day are not in this statement."))
+        document.notices.append(_("The Russian Federation ceased to be a party to the Convention on 16 "
+                                  "September 2022. Facts after that day are not in this statement."))
     number = 0
     for incident in within:
-        document.note(_heading(document, incident, language))
+        said = _heading(document, incident, language)
+        document.note(said)
         end = incident["date_end"]
         if incident["facility"]["country"] == "RU" and end and datetime.date.fromisoformat(end) > ECHR_LAST_DAY_RUSSIA:
             document.warning(_("This incident continued after 16 September 2022; only the facts up to that "
                                "day fall within the Court's jurisdiction."))
-        text, note = text_in(incident["narrative"], incident["original_language"], language)
         number += 1
         document.text(_("%(n)s. On %(date)s, at %(place)s:", n=number, date=when(incident),
                         place=place(incident["facility"], language)))
-        document.note(note)
-        document.text(text)
+        _narrative(document, incident, language, said)
         number += 1
         document.text(_("%(n)s. The treatment: %(terms)s.", n=number,
                         terms="; ".join(t["label"] for t in incident["abuse"])))
@@ -231,6 +234,17 @@ def echr_statement(data: dict) -> Document:
     return document
 
 
+def _period(incidents: list[dict]) -> str:
+    """From the earliest incident to the latest, each as precisely as it is known."""
+    first = min(incidents, key=lambda i: i["date_start"])
+    last = max(incidents, key=lambda i: i["date_end"] or i["date_start"])
+    if first is last:
+        return when(first)
+    start, end = (i18n.format_incident_date(i["date_start"], i["date_end"], i["date_precision"])
+                  for i in (first, last))
+    return f"{start} – {end}"
+
+
 def cpt_note(data: dict) -> Document:
     language, confidential = data["language"], data["redaction"] == "confidential"
     document = _cover(data)
@@ -240,23 +254,22 @@ def cpt_note(data: dict) -> Document:
     for incidents in by_facility.values():
         facility = incidents[0]["facility"]
         document.heading(facility_name(facility, language))
-        starts = sorted(i["date_start"] for i in incidents)
         document.fields([(_("Facility type"), vocab.label("facility_types", facility["type"], language)),
                          (_("Place"), place(facility, language)),
                          (_("Operating authority"), facility["authority"]),
                          (_("Other names"), ", ".join(facility["aliases"])),
                          (_("Incidents"), str(len(incidents))),
-                         (_("Period"), i18n.format_incident_date(starts[0], starts[-1], "day"))])
+                         (_("Period"), _period(incidents))])
         counts = Counter(t["label"] for i in incidents for t in i["abuse"])
         document.heading(_("Treatment reported"), 1)
         document.table((_("Term"), _("Incidents")), counts.most_common())
         for incident in incidents:
-            title, note = text_in(incident["title"], incident["original_language"], language)
+            title, said = text_in(incident["title"], incident["original_language"], language)
             document.heading(f"{incident['reference']}: {title}", 1)
-            document.note(note)
+            document.note(said)
             document.fields([(_("Date"), when(incident)),
                              (_("What was done"), "; ".join(t["label"] for t in incident["abuse"]))])
-            _narrative(document, incident, language)
+            _narrative(document, incident, language, said)
             if incident["responses"]:
                 _responses(document, incident["responses"], language)
             for item in incident["evidence"]:

@@ -136,9 +136,10 @@ def _cover(pdf: _Pdf, document: Document) -> None:
     pdf.ln(45)
     _paragraph(pdf, document.title, size=20, style="B", gap=12)
     _grid(pdf, document.cover, (1, 3), 11, label_column=True)
-    if document.cover_warning:
-        pdf.ln(8)
-        _paragraph(pdf, document.cover_warning, size=11, style="B", color=WARNING)
+    for warning in [document.cover_warning, *document.notices]:
+        if warning:
+            pdf.ln(6)
+            _paragraph(pdf, warning, size=11, style="B", color=WARNING)
 
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:
@@ -153,6 +154,7 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 def _contents(pdf: FPDF, outline) -> None:
     """One line per entry, linked to its page: the number of pages it takes is known before."""
     pdf.set_font(FONT, "", 10)
+    pdf.set_x(pdf.l_margin)  # fpdf2 puts back the page and height of the placeholder, not the margin
     for index, section in enumerate(outline):
         if index and index % TOC_PER_PAGE == 0:
             pdf.add_page()  # while the contents render, this moves to the next reserved page

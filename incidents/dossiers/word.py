@@ -107,8 +107,9 @@ def render(document: Document, language: str) -> bytes:
     _footer(docx, _("Page %(page)s of %(pages)s", page="{page}", pages="{nb}"))
     _paragraph(docx, document.title, "Title")
     _table(docx, (), document.cover)
-    if document.cover_warning:
-        _paragraph(docx, document.cover_warning, "Warning")
+    for warning in [document.cover_warning, *document.notices]:
+        if warning:
+            _paragraph(docx, warning, "Warning")
     entries = [b.text for b in document.blocks if b.kind == "heading" and b.level == 0]
     if entries:
         _paragraph(docx, _("Contents"), "Heading1")
