@@ -182,8 +182,11 @@ def bundle_verify(path, key_file):
     from .dossiers import verify_bundle
     try:
         trusted = (verify_bundle.read_key(key_file) if key_file
-                   else crypto.public_bytes(crypto.signing_key(current_app.instance_path)))
+                   else crypto.public_bytes(crypto.signing_key(current_app.instance_path, create=False)))
         failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
+    except FileNotFoundError:
+        raise click.ClickException("This installation has never signed a bundle (it has no signing key): "
+                                   "give the signer's public key with --key.")
     except (ValueError, verify_bundle.Unreadable) as exc:
         raise click.ClickException(str(exc))
     for name, problem in failures:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import tempfile
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -17,24 +18,31 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 SIGNING_KEY_FILE = "signing_key.pem"
 
 
-def signing_key(instance_path: str) -> Ed25519PrivateKey:
-    """The installation's private key, created on first use.
+def signing_key(instance_path: str, create: bool = True) -> Ed25519PrivateKey:
+    """The installation's private key, created on first use unless ``create`` is False.
 
-    Creation uses O_EXCL, so two processes starting at once cannot each write a different key.
+    A new key is written to a temporary file and linked into place, so that a process starting
+    at the same moment reads either no key or the whole key, never a half-written one.
+
+    :raise FileNotFoundError: no key yet, and ``create`` is False.
     """
     path = os.path.join(instance_path, SIGNING_KEY_FILE)
-    if not os.path.exists(path):
+    if create and not os.path.exists(path):
         os.makedirs(instance_path, mode=0o700, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".signing-key-")  # mode 0600
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process won the race: read its key below
-        else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: read its key below
+        finally:
+            os.unlink(temporary)
     with open(path, "rb") as handle:
         key = serialization.load_pem_private_key(handle.read(), password=None)
     if not isinstance(key, Ed25519PrivateKey):

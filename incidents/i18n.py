@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .config import LANGUAGES
+from .validation import as_date
 
 
 def select_locale() -> str:
@@ -52,12 +53,6 @@ def pick_text(texts: dict, original: str, lang: str | None = None) -> tuple[str,
     return "", original
 
 
-def _as_date(value) -> datetime.date | None:
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value)
-
-
 def _format_one(day: datetime.date, grain: str) -> str:
     if grain == "year":
         return str(day.year)
@@ -83,7 +78,7 @@ def _grain(start: datetime.date, end: datetime.date | None) -> str:
 
 def format_incident_date(start, end, precision: str) -> str:
     """'15 March 2020', 'March 2020', '2020', 'c. 2020', or a range, in the reader's locale."""
-    start, end = _as_date(start), _as_date(end)
+    start, end = as_date(start), as_date(end)
     if start is None:
         return ""
     grain = _grain(start, end) if precision == "circa" else precision

@@ -1,11 +1,10 @@
 """Snapshots of incidents: what every save keeps, and what changed between two of them."""
 from __future__ import annotations
 
-import datetime
-
 from peewee import JOIN
 
 from .search_keys import text_keys
+from .validation import as_date
 from .models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
 
 TERM_VOCABULARIES = ("abuse", "perpetrators")
@@ -117,11 +116,6 @@ def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, 
         model.delete().where(model.id.in_(removed)).execute()
 
 
-def _as_date(value):
-    """A date from clean data (a date) or from a stored snapshot (ISO text)."""
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """Write validated incident data (the snapshot shape) into the working copy and save it.
 
@@ -131,7 +125,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
         setattr(incident, field, data[field])
     incident.search_keys = " " + text_keys(*data["title"].values(), *data["narrative"].values()) + " "
     for field in ("date_start", "date_end"):
-        setattr(incident, field, _as_date(data[field]))
+        setattr(incident, field, as_date(data[field]))
     incident.save()
     IncidentTerm.delete().where(IncidentTerm.incident == incident).execute()
     rows = [{"incident": incident, "vocabulary": name, "code": code}
@@ -140,7 +134,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
         IncidentTerm.insert_many(rows).execute()
     _sync_children(Person, incident, data.get("persons", []), {})
     # Revisions saved before responses existed have none; restoring one removes any added since.
-    _sync_children(Response, incident, [dict(row, date=_as_date(row["date"]))
+    _sync_children(Response, incident, [dict(row, date=as_date(row["date"]))
                                         for row in data.get("responses", [])], {})
     links = [{k: v for k, v in row.items() if k in LINK_FIELDS}
              for row in data.get("evidence", []) if not row.get("sha256")]

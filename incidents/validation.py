@@ -121,6 +121,11 @@ def clean_bool(value, field: str, errors: Errors) -> bool:
 
 
 
+def as_date(value) -> datetime.date | None:
+    """A date from clean data (a date, or None) or from a stored snapshot (ISO text)."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def clean_iso_date(value, field: str, errors: Errors, today: datetime.date):
     """An ISO date (2020-03-15) that is not in the future, or None."""
     if value in (None, ""):

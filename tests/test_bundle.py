@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,7 +30,8 @@ def bundle_bytes(app, users):
     publish(incident, users["contributor"], users["reviewer"])
     token = credentials.issue_api_token(users["lawyer"])
     response = app.test_client().post("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"},
-                                      json={"incident_ids": [incident.id], "include_files": True, "lang": "ru"})
+                                      json={"incident_ids": [incident.id], "include_files": True, "lang": "ru",
+                                            "redaction": "confidential"})
     assert response.status_code == 200 and response.mimetype == "application/zip"
     return response.data
 
@@ -191,3 +194,38 @@ def test_evidence_files_stream_in_bounded_chunks(tmp_path):
     path.write_bytes(data)
     failures, manifest = check_bundle(str(path), crypto.public_bytes(key), crypto.verify)
     assert failures == [] and manifest["files"][0]["size"] == big.stat().st_size
+
+
+def test_a_byte_changed_inside_the_archive_is_named_not_a_crash(app, bundle_bytes, tmp_path):
+    """Tampering with the ZIP's own bytes (not re-zipping) breaks a CRC or a stream: still named."""
+    archive = zipfile.ZipFile(io.BytesIO(bundle_bytes))
+    for name in ("dossier.json", "dossier.pdf"):
+        info = archive.getinfo(name)
+        at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+        damaged = bytearray(bundle_bytes)
+        damaged[at] ^= 0xFF
+        assert name in {failed for failed, _problem in failures_of(app, bytes(damaged), tmp_path)}, name
+
+
+def test_bytes_hidden_outside_the_entries_are_caught(app, bundle_bytes, tmp_path):
+    """A streaming unzip would show an entry prepended to the archive; the check must not pass it."""
+    hidden = io.BytesIO()
+    with zipfile.ZipFile(hidden, "w") as extra:
+        extra.writestr("evidence/hidden.mp4", b"planted")
+    failures = failures_of(app, hidden.getvalue() + bundle_bytes, tmp_path)
+    assert failures and "outside the listed entries" in failures[0][1]
+
+
+def test_the_published_verifier_hash_matches_the_copy_in_a_bundle(client, bundle_bytes):
+    copy = zipfile.ZipFile(io.BytesIO(bundle_bytes)).read("verify_bundle.py")
+    assert client.get("/api/v1/signing-key").json["verifier_sha256"] == hashlib.sha256(copy).hexdigest()
+
+
+def test_cli_without_a_key_of_its_own_asks_for_one(app, bundle_bytes, tmp_path):
+    """Verifying must not create a signing key: a fresh installation has signed nothing."""
+    shutil.rmtree(app.instance_path, ignore_errors=True)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle_bytes)
+    result = app.test_cli_runner().invoke(args=["bundle", "verify", str(path)])
+    assert result.exit_code != 0 and "--key" in result.output
+    assert not os.path.exists(os.path.join(app.instance_path, crypto.SIGNING_KEY_FILE))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 
 import docx
@@ -11,7 +12,8 @@ import pytest
 
 from factories import attach_file, make_facility, make_incident, publish
 from incidents import credentials
-from incidents.models import AuditEvent, CustodyEvent
+from incidents.evidence.service import INLINE_MEDIA
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
 
 # Confidential values: none may appear in a public dossier, in any format. Each is one word, so
 # that a table cell wrapping it across lines cannot hide it from the search.
@@ -91,13 +93,14 @@ def test_public_dossier_never_shows_identities_or_sources(client, users, case, l
         texts[fmt] = normalised(pdf_text(response.data) if fmt == "pdf" else docx_text(response.data))
     bundle = build(client, users["lawyer"], incident_ids=ids, redaction="public", layout=layout)
     archive = zipfile.ZipFile(io.BytesIO(bundle.data))
-    for name in ("dossier.json", "evidence-manifest.json", "custody-log.csv"):
+    assert "custody-log.csv" not in archive.namelist()  # who handled evidence, and when, is for staff
+    for name in ("dossier.json", "evidence-manifest.json", "README.txt"):
         texts[name] = archive.read(name).decode("utf-8-sig")
     texts["bundle pdf"] = normalised(pdf_text(archive.read("dossier.pdf")))
     for where, text in texts.items():
         for value in CONFIDENTIAL_VALUES:
             assert normalised(value) not in text, (where, value)
-        assert "Prisoner S." in text or where in ("evidence-manifest.json", "custody-log.csv"), where
+        assert "Prisoner S." in text or where in ("evidence-manifest.json", "README.txt"), where
     assert "An inquiry was opened." in texts["pdf"]  # a public response is there
 
 
@@ -123,11 +126,12 @@ def test_every_export_is_audited_and_in_each_items_custody(client, users, case):
     exported = {e.item_id for e in CustodyEvent.select().where(CustodyEvent.action == "exported")}
     assert {case["public_file"].id, case["secret_file"].id} <= exported
     assert CustodyEvent.select().where(CustodyEvent.action == "exported").count() > before
-    # A public dossier records custody only for the items it includes.
+    # A public dossier records custody for the items it includes, links too, and no others.
     build(client, users["researcher"], incident_ids=[case["incident"].id], redaction="public", format="pdf")
     public_export = CustodyEvent.select().where((CustodyEvent.action == "exported")
                                                 & (CustodyEvent.actor == users["researcher"].id))
-    assert {e.item_id for e in public_export} == {case["public_file"].id}
+    public_link = EvidenceItem.get(EvidenceItem.url == "https://example.org/video")
+    assert {e.item_id for e in public_export} == {case["public_file"].id, public_link.id}
 
 
 @pytest.mark.parametrize("role, redaction, status", [
@@ -271,3 +275,72 @@ def test_a_bundles_data_and_manifest_describe_the_evidence(client, users, case):
         f"{entry['sha256'][2:4]}/{entry['sha256']}", "rb").read()
     data = json.loads(archive.read("dossier.json"))
     assert data["redaction"] == "confidential" and data["incidents"][0]["reference"] == case["incident"].reference
+
+
+def test_a_public_dossier_names_no_member_of_staff(client, users, case):
+    """The compiler, assessors and custodians are staff: a public dossier names the installation."""
+    bundle = build(client, users["lawyer"], incident_ids=[case["incident"].id], redaction="public", layout="un_srt")
+    archive = zipfile.ZipFile(io.BytesIO(bundle.data))
+    texts = [normalised(pdf_text(archive.read("dossier.pdf")))] + \
+        [archive.read(name).decode("utf-8") for name in ("dossier.json", "evidence-manifest.json", "README.txt")]
+    for text in texts:
+        for staff in users.values():
+            assert staff.email not in text and staff.name not in text
+    data = json.loads(archive.read("dossier.json"))
+    assert data["compiled_by"] == "http://127.0.0.1:5000"
+    assert all("custody" not in item and "assessments" not in item
+               for incident in data["incidents"] for item in incident["evidence"])
+
+
+def test_a_public_bundle_carries_only_originals_anyone_may_open(app, client, users, case):
+    """Published originals the site shows in the browser go in; one it only lets staff download stays out."""
+    document = attach_file(app, case["incident"], users["reviewer"], content=b"Notes from the visit.\n" * 10,
+                           filename="notes.txt", description="Notes")
+    publish(case["incident"], users["reviewer"], users["reviewer2"])
+    stored = {i.id: i.stored_file for i in EvidenceItem.select().where(EvidenceItem.stored_file.is_null(False))}
+    public = zipfile.ZipFile(io.BytesIO(build(client, users["lawyer"], incident_ids=[case["incident"].id],
+                                              redaction="public", include_files=True).data))
+    included = {name.split("/")[1].split(".")[0] for name in public.namelist() if name.startswith("evidence/")}
+    assert included == {stored[case["public_file"].id].sha256}
+    assert stored[document.id].media_type not in INLINE_MEDIA
+    confidential = zipfile.ZipFile(io.BytesIO(build(client, users["lawyer"], incident_ids=[case["incident"].id],
+                                                    redaction="confidential", include_files=True).data))
+    assert sum(name.startswith("evidence/") for name in confidential.namelist()) == 3
+
+
+def test_a_missing_original_stops_the_bundle_before_anything_is_recorded(app, client, users, case):
+    store_path = app.config["SETTINGS"].EVIDENCE_DIR
+    sha256 = case["public_file"].stored_file_id
+    path = os.path.join(store_path, "originals", sha256[:2], sha256[2:4], sha256)
+    os.chmod(os.path.dirname(path), 0o700)
+    os.chmod(path, 0o600)
+    os.remove(path)
+    response = build(client, users["lawyer"], incident_ids=[case["incident"].id], include_files=True)
+    assert response.status_code == 409
+    assert not AuditEvent.select().where(AuditEvent.action == "dossier.export").exists()
+    assert not CustodyEvent.select().where(CustodyEvent.action == "exported").exists()
+
+
+def test_a_dossier_get_needs_a_token_not_just_a_session(as_role, case):
+    """A link on another site must not make a signed-in lawyer's browser export a dossier."""
+    browser = as_role("lawyer")
+    response = browser.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?redaction=confidential")
+    assert response.status_code == 401
+    assert not AuditEvent.select().where(AuditEvent.action == "dossier.export").exists()
+
+
+@pytest.mark.parametrize("date_start, precision, flag", [
+    ("2022-09", "month", "known only approximately"),
+    ("2022", "year", "known only approximately"),
+    ("2022-09-10", "day", ""),
+])
+def test_echr_flags_dates_that_may_reach_past_the_cutoff(client, users, case, date_start, precision, flag):
+    incident = make_incident(users["contributor"], case["facility"], date_start=date_start, date_precision=precision)
+    publish(incident, users["contributor"], users["reviewer"])
+    text = normalised(pdf_text(build(client, users["lawyer"], incident_ids=[incident.id], layout="echr",
+                                     format="pdf", lang="en").data))
+    assert "A prisoner was tied to a bed." in text  # began before the cut-off: in the statement
+    if flag:
+        assert flag in text
+    else:
+        assert "approximately" not in text and "continued after" not in text

@@ -1,10 +1,15 @@
 """JSON endpoints for dossiers: one incident's PDF or DOCX, a signed bundle, the signing key."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Response, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from .. import crypto
+from ..errors import Unauthenticated
 from ..dossiers import service
+from ..dossiers.bundle import VERIFIER
 from ..dossiers.assemble import parse_request
 from ..evidence.store import EvidenceStore
 from ..views import actor, settings
@@ -13,6 +18,11 @@ from .routes import _json_body, _language
 
 
 def _build(request_data: dict, default_format: str) -> Response:
+    """:raise Unauthenticated: no bearer token. A browser session counts for other API reads, but
+    a dossier is an export, recorded in the audit trail: a link on another site must not make a
+    signed-in lawyer's browser build one."""
+    if not request.headers.get("Authorization"):
+        raise Unauthenticated(_l("Send an API token to build a dossier; on the site, use the Dossier page."))
     asked = parse_request(request_data, _language(), default_format)
     return service.build(actor(), asked, store=EvidenceStore.from_settings(settings()),
                          instance_path=current_app.instance_path,
@@ -40,5 +50,9 @@ def signing_key():
     if request.args.get("format") == "pem":
         return Response(crypto.public_pem(key), mimetype="application/x-pem-file",
                         headers={"Content-Disposition": 'attachment; filename="signing-key.pem"'})
+    # The verifier travels inside each bundle, where whoever altered the bundle could alter it
+    # too: its hash here lets a recipient check that copy against the installation.
+    with open(VERIFIER, "rb") as handle:
+        verifier = hashlib.sha256(handle.read()).hexdigest()
     return jsonify({"algorithm": "Ed25519", "public_key": crypto.b64(raw), "pem": crypto.public_pem(key),
-                    "fingerprint": crypto.fingerprint(raw)})
+                    "fingerprint": crypto.fingerprint(raw), "verifier_sha256": verifier})

@@ -4,8 +4,8 @@ Everything a dossier shows, in any format, comes from ``gather``; the PDF, the D
 bundle's JSON only lay it out. So the redaction is decided here, once:
 
 - ``public``: the published revision only, as the public sees it (pseudonyms, no sources, no
-  confidential evidence, no names of staff); evidence carries its hash, kind, verification
-  outcomes and custody actions with their dates.
+  confidential evidence, no names of staff); evidence carries its hash, kind and verification
+  status, as on the site.
 - ``confidential``: the working copy, with sources, provenance, assessors and full custody. A
   legal name and contact appear only where the person consented to be named.
 """
@@ -21,7 +21,7 @@ from ..config import LANGUAGES
 from ..errors import Forbidden, ValidationFailed
 from ..models import (Assessment, CustodyEvent, EvidenceItem, Facility, Incident, PublishedIncident,
                       StoredFile, User, utcnow)
-from ..revisions import snapshot
+from ..revisions import get_revision, snapshot
 from ..validation import MAX_ID, Errors, clean_bool, clean_choice
 
 REDACTIONS = ("public", "confidential")
@@ -31,7 +31,6 @@ FORMATS = ("pdf", "docx", "zip")
 MAX_INCIDENTS = 200
 # Person fields a confidential dossier shows only for someone who agreed to be named.
 NAMED_ONLY = ("legal_name", "contact")
-PUBLIC_CUSTODY = ("action", "created_at")
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,16 @@ def parse_request(data, default_language: str, default_format: str = "pdf") -> D
                 errors.add("incident_ids", _l("Not an incident id: %(value)s.", value=str(value)[:20]))
                 break
             ids.append(number)
+    format_ = clean_choice(data.get("format"), FORMATS, "format", errors, default=default_format)
     request = DossierRequest(
         incident_ids=tuple(dict.fromkeys(ids)),
         redaction=clean_choice(data.get("redaction"), REDACTIONS, "redaction", errors, default="public"),
         language=clean_choice(data.get("lang") or data.get("language"), LANGUAGES, "lang", errors,
                               default=default_language),
         layout=clean_choice(data.get("layout"), LAYOUTS, "layout", errors, default="dossier"),
-        format=clean_choice(data.get("format"), FORMATS, "format", errors, default=default_format),
-        include_files=clean_bool(data.get("include_files"), "include_files", errors),
+        format=format_,
+        # Originals travel only in a bundle; a PDF or DOCX never holds them.
+        include_files=clean_bool(data.get("include_files"), "include_files", errors) and format_ == "zip",
     )
     errors.raise_if_any()
     return request
@@ -129,18 +130,16 @@ def _persons(persons: list[dict], confidential: bool) -> list[dict]:
     return shown
 
 
-def _custody(events: list[CustodyEvent], confidential: bool, users: dict[int, str]) -> list[dict]:
-    rows = []
-    for event in events:
-        row = {"action": event.action, "at": event.created_at.isoformat(timespec="seconds")}
-        if confidential:
-            row.update(actor=users.get(event.actor_id, ""), sha256=event.sha256, detail=event.detail)
-        rows.append(row)
-    return rows
+def _custody(events: list[CustodyEvent], users: dict[int, str]) -> list[dict]:
+    return [{"action": e.action, "at": e.created_at.isoformat(timespec="seconds"),
+             "actor": users.get(e.actor_id, ""), "sha256": e.sha256, "detail": e.detail} for e in events]
 
 
-def _evidence(entries: list[dict], items: dict[int, EvidenceItem], confidential: bool,
-              custody: dict[int, list], assessments: dict[int, list], users: dict[int, str]) -> list[dict]:
+def _evidence(entries: list[dict], records, confidential: bool, users: dict[int, str]) -> list[dict]:
+    """Evidence as the redaction shows it. The public sees on the site an item's hash and its
+    verification status, never who handled it, when, or how it was assessed: so does a public
+    dossier. Confidential dossiers add provenance, assessments and the full chain of custody."""
+    items, custody, assessments = records
     out = []
     for entry in entries:
         item = items.get(entry.get("id"))
@@ -149,37 +148,55 @@ def _evidence(entries: list[dict], items: dict[int, EvidenceItem], confidential:
                "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
         if item is not None:
             row["verification"] = item.verification
-            row["assessments"] = [
-                {"part": a.part, "outcome": a.outcome, "at": a.created_at.date().isoformat(),
-                 **({"method": a.method, "note": a.note, "assessor": users.get(a.assessor_id, "")}
-                    if confidential else {})}
-                for a in assessments.get(item.id, [])]
-            row["custody"] = _custody(custody.get(item.id, []), confidential, users)
-            if confidential:
-                row.update(confidential=item.confidential, filename=item.original_filename,
-                           source=item.source, acquisition=item.acquisition,
-                           received_on=item.received_on.isoformat() if item.received_on else None,
-                           original_location=item.original_location,
-                           captured_on=item.captured_on.isoformat() if item.captured_on else None,
-                           captured_place=item.captured_place, originality=item.originality)
+        if item is not None and confidential:
+            row.update(
+                assessments=[{"part": a.part, "outcome": a.outcome, "at": a.created_at.date().isoformat(),
+                              "method": a.method, "note": a.note, "assessor": users.get(a.assessor_id, "")}
+                             for a in assessments.get(item.id, [])],
+                custody=_custody(custody.get(item.id, []), users),
+                confidential=item.confidential, filename=item.original_filename,
+                source=item.source, acquisition=item.acquisition,
+                received_on=item.received_on.isoformat() if item.received_on else None,
+                original_location=item.original_location,
+                captured_on=item.captured_on.isoformat() if item.captured_on else None,
+                captured_place=item.captured_place, originality=item.originality)
         out.append(row)
     return out
 
 
-def _item_records(ids: list[int]):
+def _item_records(ids: list[int], confidential: bool):
     items = {i.id: i for i in EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile, JOIN.LEFT_OUTER)
              .where(EvidenceItem.id.in_(ids))}
     custody: dict[int, list] = {}
-    for event in CustodyEvent.select().where(CustodyEvent.item.in_(ids)).order_by(CustodyEvent.id):
-        custody.setdefault(event.item_id, []).append(event)
     assessments: dict[int, list] = {}
-    for assessment in Assessment.select().where(Assessment.item.in_(ids)).order_by(Assessment.id):
-        assessments.setdefault(assessment.item_id, []).append(assessment)
+    if confidential:
+        for event in CustodyEvent.select().where(CustodyEvent.item.in_(ids)).order_by(CustodyEvent.id):
+            custody.setdefault(event.item_id, []).append(event)
+        for assessment in Assessment.select().where(Assessment.item.in_(ids)).order_by(Assessment.id):
+            assessments.setdefault(assessment.item_id, []).append(assessment)
     return items, custody, assessments
 
 
-def gather(user, request: DossierRequest) -> dict:
-    """The dossier's data: what every format shows and the bundle's JSON holds.
+def _published_link_ids(incident_ids: list[int]) -> list[int]:
+    """Ids of the links a public dossier shows: the public data drops link ids (they count
+    confidential rows), but each link still gets its ``exported`` custody event."""
+    ids = []
+    for incident in Incident.select().where(Incident.id.in_(incident_ids)):
+        revision = get_revision(incident, incident.published_revision)
+        ids += [e["id"] for e in revision.snapshot.get("evidence", [])
+                if not e.get("sha256") and not e.get("confidential")]
+    return ids
+
+
+@dataclass
+class Gathered:
+    data: dict  # what every format shows and the bundle's JSON holds
+    item_ids: list[int]  # every evidence item the dossier includes, for the custody log
+
+
+def gather(user, request: DossierRequest, installation: str) -> Gathered:
+    """The dossier's data. A public dossier names the installation as its compiler, not the
+    member of staff (whose name is itself worth protecting).
 
     :raise Forbidden: the user may not build a dossier of this redaction.
     :raise ValidationFailed: an incident cannot go in (see ``_choose``).
@@ -190,12 +207,11 @@ def gather(user, request: DossierRequest) -> dict:
     chosen = _choose(user, request)
     datas = {incident_id: (snapshot(incident) if confidential else dict(row.public_data))
              for incident_id, incident, row in chosen}
-    item_ids = [e["id"] for data in datas.values() for e in data.get("evidence", []) if e.get("id")]
-    items, custody, assessments = _item_records(item_ids)
-    user_ids = {e.actor_id for events in custody.values() for e in events} | \
-               {a.assessor_id for rows in assessments.values() for a in rows}
-    users = ({u.id: u.name or u.email for u in User.select().where(User.id.in_([i for i in user_ids if i]))}
-             if confidential else {})
+    file_ids = [e["id"] for data in datas.values() for e in data.get("evidence", []) if e.get("id")]
+    records = _item_records(file_ids, confidential)
+    user_ids = {e.actor_id for events in records[1].values() for e in events} | \
+               {a.assessor_id for rows in records[2].values() for a in rows}
+    users = {u.id: u.name or u.email for u in User.select().where(User.id.in_([i for i in user_ids if i]))}
     facilities = {f.id: f for f in Facility.select().where(Facility.id.in_([d["facility"] for d in datas.values()]))}
     incidents = []
     for incident_id, incident, row in chosen:
@@ -216,20 +232,16 @@ def gather(user, request: DossierRequest) -> dict:
             "graphic": data["graphic"],
             "verification": incident.verification if incident else row.verification,
             "persons": _persons(data.get("persons", []), confidential),
-            "evidence": _evidence(data.get("evidence", []), items, confidential, custody, assessments, users),
+            "evidence": _evidence(data.get("evidence", []), records, confidential, users),
             "responses": [{k: v for k, v in r.items() if k != "id" and (confidential or k != "confidential")}
                           for r in data.get("responses", [])],
         })
-    return {
+    link_ids = [] if confidential else _published_link_ids([i for i, _incident, _row in chosen])
+    return Gathered({
         "layout": request.layout,
         "redaction": request.redaction,
         "language": request.language,
-        "compiled_by": user.name or user.email,
+        "compiled_by": (user.name or user.email) if confidential else installation,
         "compiled_at": utcnow().isoformat(timespec="seconds") + "Z",
         "incidents": incidents,
-    }
-
-
-def evidence_items(data: dict) -> list[int]:
-    """Ids of the evidence items a dossier includes (each gets an ``exported`` custody event)."""
-    return [e["id"] for incident in data["incidents"] for e in incident["evidence"] if e.get("id")]
+    }, file_ids + link_ids)

@@ -24,7 +24,7 @@ from .. import crypto
 from ..open_data_row import csv_text
 from . import verify_bundle
 
-CHUNK = 1024 * 1024
+CHUNK = verify_bundle.CHUNK
 VERIFIER = os.path.join(os.path.dirname(__file__), "verify_bundle.py")
 
 
@@ -78,36 +78,33 @@ def evidence_name(sha256: str, media_type: str | None) -> str:
 
 
 def evidence_manifest(data: dict, included: set[str]) -> dict:
-    """Item, incident, file name in the bundle (when included), size, SHA-256, receipt, custody."""
+    """Item, incident, file name in the bundle (when included), size, SHA-256; in a confidential
+    bundle also the original name, when it was received and its chain of custody."""
     items = []
     for incident in data["incidents"]:
         for item in incident["evidence"]:
             if not item.get("sha256"):
                 continue
             name = evidence_name(item["sha256"], item["media_type"])
-            items.append({
-                "item": item["id"], "incident": incident["reference"], "kind": item["kind"],
-                "file": name if name in included else None,
-                **({"original_filename": item["filename"]} if "filename" in item else {}),
-                "size": item["size"], "sha256": item["sha256"], "media_type": item["media_type"],
-                "received": next((e["at"] for e in item.get("custody", []) if e["action"] == "received"), None),
-                "custody": item.get("custody", []),
-            })
+            entry = {"item": item["id"], "incident": incident["reference"], "kind": item["kind"],
+                     "file": name if name in included else None, "size": item["size"],
+                     "sha256": item["sha256"], "media_type": item["media_type"]}
+            if "custody" in item:
+                entry.update(original_filename=item["filename"], received_on=item["received_on"],
+                             received=next((e["at"] for e in item["custody"] if e["action"] == "received"), None),
+                             custody=item["custody"])
+            items.append(entry)
     return {"items": items}
 
 
 def custody_csv(data: dict) -> bytes:
-    """Every custody event of every item, one row each, for a spreadsheet."""
-    confidential = data["redaction"] == "confidential"
-    header = ["item", "incident", "sha256", "action", "at"] + (["actor", "detail"] if confidential else [])
-    lines = [csv_text(header)]
+    """Every custody event of every item, one row each, for a spreadsheet (confidential bundles)."""
+    lines = [csv_text(["item", "incident", "sha256", "action", "at", "actor", "detail"])]
     for incident in data["incidents"]:
         for item in incident["evidence"]:
             for event in item.get("custody", []):
-                row = [item["id"], incident["reference"], item["sha256"] or "", event["action"], event["at"]]
-                if confidential:
-                    row += [event.get("actor", ""), json.dumps(event.get("detail", {}), ensure_ascii=False)]
-                lines.append(csv_text(row))
+                lines.append(csv_text([item["id"], incident["reference"], item["sha256"] or "", event["action"],
+                                       event["at"], event["actor"], json.dumps(event["detail"], ensure_ascii=False)]))
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 

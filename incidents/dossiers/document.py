@@ -67,15 +67,6 @@ class Document:
             self.blocks.append(Block("table", headers=headers, rows=[tuple(map(str, r)) for r in rows],
                                      widths=widths))
 
-    def words(self) -> str:
-        """Every word the document shows, for search and for tests."""
-        parts = [self.title, self.cover_warning, *self.notices] + [f"{a} {b}" for a, b in self.cover]
-        for block in self.blocks:
-            parts.append(block.text)
-            parts.extend(map(str, block.headers))
-            parts.extend(" ".join(map(str, row)) for row in block.rows)
-        return "\n".join(parts)
-
 
 # --- What every layout says the same way ----------------------------------------------------------
 
@@ -113,11 +104,11 @@ def when(incident: dict) -> str:
 def size_text(size) -> str:
     if size is None:
         return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return ""
+    return f"{size:.1f} GB"
 
 
 def person_rows(persons: list[dict], confidential: bool) -> tuple[tuple, list[tuple], tuple]:
@@ -154,7 +145,7 @@ def custody_summary(item: dict) -> str:
 
 def evidence_block(document: Document, item: dict, confidential: bool, language: str) -> None:
     kind = vocab.label("evidence_kinds", item["kind"], language)
-    rows = [(_("Kind"), kind), (_("Description"), item["description"]), (_("Link"), item["url"])]
+    rows = [(_("Description"), item["description"]), (_("Link"), item["url"])]
     if item.get("sha256"):
         rows += [(_("Size"), size_text(item["size"])), (_("Media type"), item["media_type"] or "")]
     if item.get("verification"):
@@ -166,10 +157,11 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
                  (_("Received on"), item.get("received_on") or ""),
                  (_("Claimed date of capture"), item.get("captured_on") or ""),
                  (_("Claimed place of capture"), item.get("captured_place", ""))]
-    if item.get("custody") is not None and item.get("sha256"):
-        rows.append((_("Custody"), custody_summary(item)))
+    if item.get("sha256"):
+        rows.append((_("Custody"), custody_summary(item) if confidential
+                     else _("recorded by the documenting organisation; in confidential dossiers")))
     document.heading(_("Item %(id)s: %(kind)s", id=item["id"], kind=kind) if item.get("id")
                      else _("Link: %(kind)s", kind=kind), level=2)
-    document.fields(rows[1:])
+    document.fields(rows)
     if item.get("sha256"):
         document.mono([("SHA-256", item["sha256"])])

@@ -26,6 +26,9 @@ from .document import (Document, custody_summary, evidence_block, facility_name,
 
 # The last day the Russian Federation was a party to the European Convention on Human Rights.
 ECHR_LAST_DAY_RUSSIA = datetime.date(2022, 9, 16)
+# Regions of Ukraine occupied by Russia, wholly or in part, since 2014 or 2022 (ISO 3166-2): Crimea,
+# Sevastopol, Donetsk, Luhansk, Zaporizhzhia and Kherson oblasts.
+OCCUPIED_REGIONS = frozenset({"UA-43", "UA-40", "UA-14", "UA-09", "UA-23", "UA-65"})
 # Responses that are attempts at a domestic remedy, which the UN and the ECHR ask about.
 DOMESTIC_REMEDIES = ("complaint", "inquiry", "case_refused", "criminal_case", "charges", "court_ruling")
 
@@ -87,13 +90,14 @@ def _evidence(document: Document, incident: dict, confidential: bool, language: 
 
 
 def _assessments(document: Document, incident: dict, confidential: bool) -> None:
-    headers = (_("Item"), _("Part"), _("Outcome"), _("Date")) + ((_("Method"), _("Assessor")) if confidential else ())
-    rows = []
-    for item in incident["evidence"]:
-        for a in item.get("assessments", []):
-            row = (str(item["id"]), vocab.ASSESSMENT_PART_LABELS[a["part"]],
-                   vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]], i18n.format_incident_date(a["at"], None, "day"))
-            rows.append(row + ((a["method"], a["assessor"]) if confidential else ()))
+    if not confidential:
+        document.note(_("Each item above shows its verification status; the assessments themselves are "
+                        "in confidential dossiers."))
+        return
+    rows = [(str(item["id"]), vocab.ASSESSMENT_PART_LABELS[a["part"]], vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]],
+             i18n.format_incident_date(a["at"], None, "day"), a["method"], a["assessor"])
+            for item in incident["evidence"] for a in item.get("assessments", [])]
+    headers = (_("Item"), _("Part"), _("Outcome"), _("Date"), _("Method"), _("Assessor"))
     if rows:
         document.table(headers, rows)
     else:
@@ -189,8 +193,27 @@ def un_communication(data: dict) -> Document:
 
 
 def _after_cutoff(incident: dict) -> bool:
+    """Began after the last day Russia was bound: out of the statement, listed at its end."""
     return incident["facility"]["country"] == "RU" and \
         datetime.date.fromisoformat(incident["date_start"]) > ECHR_LAST_DAY_RUSSIA
+
+
+def _cutoff_warning(incident: dict) -> str:
+    """Why an incident in the statement needs care about the cut-off, or ''."""
+    facility = incident["facility"]
+    last = datetime.date.fromisoformat(incident["date_end"] or incident["date_start"])
+    if last <= ECHR_LAST_DAY_RUSSIA:
+        return ""
+    if facility["country"] == "UA" and facility["region"] in OCCUPIED_REGIONS:
+        return _("This place is in a region of Ukraine occupied, wholly or in part, by Russia: an application "
+                 "against the Russian Federation cannot cover facts after 16 September 2022.")
+    if facility["country"] != "RU":
+        return ""
+    if incident["date_precision"] != "day":
+        return _("The date is known only approximately and may fall after 16 September 2022; only facts up "
+                 "to that day fall within the Court's jurisdiction.")
+    return _("This incident continued after 16 September 2022; only the facts up to that day fall within "
+             "the Court's jurisdiction.")
 
 
 def echr_statement(data: dict) -> Document:
@@ -199,16 +222,16 @@ def echr_statement(data: dict) -> Document:
     within = [i for i in data["incidents"] if not _after_cutoff(i)]
     after = [i for i in data["incidents"] if _after_cutoff(i)]
     if any(i["facility"]["country"] == "RU" for i in data["incidents"]):
-        document.notices.append(_("The Russian Federation ceased to be a party to the Convention on 16 "
-                                  "September 2022. Facts after that day are not in this statement."))
+        document.notices.append(_("The Russian Federation ceased to be a party to the Convention on 16 September "
+                                  "2022. Incidents that began after that day are not in this statement; those "
+                                  "that may reach past it are flagged."))
     number = 0
     for incident in within:
         said = _heading(document, incident, language)
         document.note(said)
-        end = incident["date_end"]
-        if incident["facility"]["country"] == "RU" and end and datetime.date.fromisoformat(end) > ECHR_LAST_DAY_RUSSIA:
-            document.warning(_("This incident continued after 16 September 2022; only the facts up to that "
-                               "day fall within the Court's jurisdiction."))
+        warning = _cutoff_warning(incident)
+        if warning:
+            document.warning(warning)
         number += 1
         document.text(_("%(n)s. On %(date)s, at %(place)s:", n=number, date=when(incident),
                         place=place(incident["facility"], language)))
@@ -235,14 +258,11 @@ def echr_statement(data: dict) -> Document:
 
 
 def _period(incidents: list[dict]) -> str:
-    """From the earliest incident to the latest, each as precisely as it is known."""
-    first = min(incidents, key=lambda i: i["date_start"])
-    last = max(incidents, key=lambda i: i["date_end"] or i["date_start"])
-    if first is last:
-        return when(first)
-    start, end = (i18n.format_incident_date(i["date_start"], i["date_end"], i["date_precision"])
-                  for i in (first, last))
-    return f"{start} – {end}"
+    """From the earliest incident to the latest, no more precisely than their dates are known."""
+    start = min(i["date_start"] for i in incidents)
+    end = max(i["date_end"] or i["date_start"] for i in incidents)
+    exact = all(i["date_precision"] == "day" for i in incidents)
+    return i18n.format_incident_date(start, end, "day" if exact else "circa")
 
 
 def cpt_note(data: dict) -> Document:
@@ -275,7 +295,8 @@ def cpt_note(data: dict) -> Document:
             for item in incident["evidence"]:
                 if item.get("sha256"):
                     document.mono([("SHA-256", item["sha256"])])
-                    document.fields([(_("Custody"), custody_summary(item))])
+                    if confidential:
+                        document.fields([(_("Custody"), custody_summary(item))])
             if incident["persons"]:
                 document.table(*person_rows(incident["persons"], confidential))
     return document

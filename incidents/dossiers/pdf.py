@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -29,7 +30,7 @@ PAD = 1.2  # mm inside a table cell
 class _Pdf(FPDF):
     def __init__(self, page_label: str):
         super().__init__(format="A4")
-        self.page_label = page_label  # "Page {page} of {nb}", in the dossier's language
+        self.page_label = page_label  # "Page {page} of <alias>", in the dossier's language
         self.add_font(FONT, "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
         self.add_font(FONT, "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))
         self.set_margins(20, 18, 20)
@@ -167,7 +168,11 @@ def _contents(pdf: FPDF, outline) -> None:
 
 def render(document: Document, language: str) -> bytes:
     """The PDF's bytes; call inside ``force_locale`` of the dossier's language."""
-    pdf = _Pdf(_("Page %(page)s of %(pages)s", page="{page}", pages="{nb}"))
+    # fpdf2 replaces its page-count alias everywhere in the document: one nobody could type in a
+    # narrative, so that text entered by a contributor is never rewritten.
+    alias = "{pages-" + secrets.token_hex(8) + "}"
+    pdf = _Pdf(_("Page %(page)s of %(pages)s", page="{page}", pages=alias))
+    pdf.alias_nb_pages(alias)
     pdf.set_title(document.title)
     pdf.set_lang(language)
     _cover(pdf, document)

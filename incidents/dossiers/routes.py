@@ -31,6 +31,16 @@ def _selection() -> list[int]:
     return [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
 
 
+def _visible_selection() -> list[dict]:
+    """The chosen incidents this reader may still see; any that went out of sight (retracted, say)
+    leave the selection, so the page, the menu's count and the build agree."""
+    selection = _selection()
+    rows = _rows(selection)
+    if len(rows) != len(selection):
+        session[SESSION_KEY] = [row["id"] for row in rows]
+    return rows
+
+
 def _ids(values) -> list[int]:
     return [int(v) for v in values if v.isdigit() and len(v) < 11 and 0 < int(v) < MAX_ID]
 
@@ -62,7 +72,7 @@ def dossier():
 
 
 def _page(errors: dict | None = None, chosen: dict | None = None, status: int = 200):
-    rows = _rows(_selection())
+    rows = _visible_selection()
     return render_template("dossiers/dossier.html", rows=rows, errors=errors or {},
                            chosen=chosen or {"lang": i18n.language(), "redaction": "public", "layout": "dossier",
                                              "format": "pdf"},
@@ -110,7 +120,8 @@ def build():
     chosen = {"lang": form.get("lang"), "redaction": form.get("redaction"), "layout": form.get("layout"),
               "format": form.get("format"), "include_files": form.get("include_files") == "1"}
     try:
-        asked = assemble.parse_request(dict(chosen, incident_ids=_selection()), i18n.language())
+        ids = [row["id"] for row in _visible_selection()]
+        asked = assemble.parse_request(dict(chosen, incident_ids=ids), i18n.language())
         built = service.build(actor(), asked, store=EvidenceStore.from_settings(settings()),
                               instance_path=current_app.instance_path,
                               installation=settings().PUBLIC_URL.rstrip("/"))

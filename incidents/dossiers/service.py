@@ -1,20 +1,24 @@
 """Building a dossier for the pages and the API alike: gather, record, lay out, package."""
 from __future__ import annotations
 
+import datetime
 import json
+import os
 from dataclasses import dataclass
 from typing import Iterable
 
 from flask import Response
 from flask_babel import force_locale, gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, crypto
 from ..db import database
-from ..evidence.service import record_custody
+from ..errors import Conflict
+from ..evidence.service import INLINE_MEDIA, record_custody
 from ..evidence.store import EvidenceStore
-from ..models import EvidenceItem, utcnow
+from ..models import EvidenceItem
 from . import assemble, layouts, pdf, word
-from .assemble import DossierRequest
+from .assemble import DossierRequest, Gathered
 from .bundle import Part, constant, custody_csv, evidence_manifest, evidence_name, file_chunks, stream
 
 MEDIA_TYPES = {"pdf": "application/pdf",
@@ -33,16 +37,16 @@ class Built:
                         headers={"Content-Disposition": f'attachment; filename="{self.filename}"'})
 
 
-def _record(user, request: DossierRequest, data: dict) -> None:
+def _record(user, request: DossierRequest, gathered: Gathered, files: dict[str, str]) -> None:
     """Every export goes into the audit trail and each included item's chain of custody."""
-    item_ids = assemble.evidence_items(data)
+    with_file = set(files.values())
     with database.atomic():
         audit.record(user, "dossier.export", None, incidents=list(request.incident_ids),
                      redaction=request.redaction, layout=request.layout, format=request.format,
-                     language=request.language, include_files=request.include_files, items=item_ids)
-        for item in EvidenceItem.select().where(EvidenceItem.id.in_(item_ids)):
+                     language=request.language, include_files=request.include_files, items=gathered.item_ids)
+        for item in EvidenceItem.select().where(EvidenceItem.id.in_(gathered.item_ids)):
             record_custody(item, "exported", user, redaction=request.redaction, format=request.format,
-                           with_file=request.include_files and request.format == "zip")
+                           with_file=item.stored_file_id in with_file)
 
 
 def _readme(data: dict, fingerprint: str, installation: str) -> bytes:
@@ -54,56 +58,63 @@ def _readme(data: dict, fingerprint: str, installation: str) -> bytes:
         "To check the bundle with Python 3 and nothing else:\n"
         "    python3 verify_bundle.py BUNDLE.zip --key signing-key.pem\n"
         "where signing-key.pem is the public key published at %(site)s/api/v1/signing-key.\n"
-        "The check names every file that was changed, removed or added.\n",
+        "The check names every file that was changed, removed or added. The same address gives the "
+        "SHA-256 of the genuine verify_bundle.py (verifier_sha256): compare it with this copy first.\n",
         who=data["compiled_by"], when=data["compiled_at"], site=installation, fingerprint=fingerprint)
     return text.encode("utf-8")
+
+
+def _files(data: dict, request: DossierRequest) -> dict[str, str]:
+    """Bundle name -> hash of every original the bundle carries. A public bundle carries only
+    what anyone may already open on the site (published, not confidential, shown in the
+    browser); downloads of other originals are for staff."""
+    if not request.include_files:
+        return {}
+    return {evidence_name(item["sha256"], item["media_type"]): item["sha256"]
+            for incident in data["incidents"] for item in incident["evidence"]
+            if item.get("sha256") and (request.redaction == "confidential" or item["media_type"] in INLINE_MEDIA)}
+
+
+def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path: str,
+          installation: str) -> Built:
+    """The dossier as asked, recorded once everything but the originals' bytes is ready.
+
+    :raise Forbidden: the user may not build a dossier of this redaction.
+    :raise ValidationFailed: an incident cannot go in.
+    :raise Conflict: an original to include is missing from the store; nothing is recorded.
+    """
+    gathered = assemble.gather(user, request, installation)
+    data = gathered.data
+    created = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
+    stamp = created.strftime("%Y%m%d-%H%M%S")
+    files = _files(data, request)
+    for sha256 in files.values():
+        if not os.path.exists(store.path_for(sha256)):
+            raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
+    with force_locale(request.language):
+        document = layouts.build(data)
+        body = word.render(document, request.language) if request.format == "docx" \
+            else pdf.render(document, request.language)
+        key = crypto.signing_key(instance_path) if request.format == "zip" else None
+        readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation) if key else b""
+    if request.format != "zip":
+        _record(user, request, gathered, files)
+        return Built(_filename(request, stamp, request.format), MEDIA_TYPES[request.format], body)
+    parts = [Part("dossier.pdf", constant(body)),
+             Part("dossier.json", constant(_json(data))),
+             Part("evidence-manifest.json", constant(_json(evidence_manifest(data, set(files)))))]
+    if request.redaction == "confidential":
+        parts.append(Part("custody-log.csv", constant(custody_csv(data))))
+    parts.append(Part("README.txt", constant(readme)))
+    parts += [Part(name, file_chunks(store.path_for(sha256)), compress=False)
+              for name, sha256 in sorted(files.items())]
+    _record(user, request, gathered, files)
+    return Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
 
 
 def _filename(request: DossierRequest, stamp: str, extension: str) -> str:
     return f"dossier-{request.layout}-{request.language}-{stamp}.{extension}"
 
 
-def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path: str,
-          installation: str) -> Built:
-    """The dossier as asked, recorded before a byte of it leaves.
-
-    :raise Forbidden: the user may not build a dossier of this redaction.
-    :raise ValidationFailed: an incident cannot go in.
-    """
-    data = assemble.gather(user, request)
-    with force_locale(request.language):
-        document = layouts.build(data)
-        if request.format == "docx":
-            body = word.render(document, request.language)
-        else:
-            body = pdf.render(document, request.language)
-        key = crypto.signing_key(instance_path) if request.format == "zip" else None
-        readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation) if key else b""
-    _record(user, request, data)
-    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    if request.format != "zip":
-        return Built(_filename(request, stamp, request.format), MEDIA_TYPES[request.format], body)
-    parts = [Part("dossier.pdf", constant(body)),
-             Part("dossier.json", constant(_json(data))),
-             Part("evidence-manifest.json", constant(_json(evidence_manifest(data, _included(data, request))))),
-             Part("custody-log.csv", constant(custody_csv(data))),
-             Part("README.txt", constant(readme))]
-    if request.include_files:
-        for name, sha256 in sorted(_files(data).items()):
-            parts.append(Part(name, file_chunks(store.path_for(sha256)), compress=False))
-    return Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"],
-                 stream(parts, key, utcnow(), installation))
-
-
 def _json(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def _files(data: dict) -> dict[str, str]:
-    """Bundle name -> hash of every preserved original the dossier includes."""
-    return {evidence_name(item["sha256"], item["media_type"]): item["sha256"]
-            for incident in data["incidents"] for item in incident["evidence"] if item.get("sha256")}
-
-
-def _included(data: dict, request: DossierRequest) -> set[str]:
-    return set(_files(data)) if request.include_files else set()

@@ -22,6 +22,8 @@ import json
 import re
 import sys
 import zipfile
+import zlib
+from collections import Counter
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -29,6 +31,9 @@ FORMAT = "incidents-dossier-bundle/1"
 # Evidence originals are stored under the SHA-256 recorded when they were preserved.
 EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{64})(\.[A-Za-z0-9]{1,10})?$")
 CHUNK = 1024 * 1024
+# What reading a damaged or doctored entry raises: a bad CRC or header, a broken deflate stream,
+# an unknown compression method, encryption, a truncated file.
+UNREADABLE_ENTRY = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError)
 
 # --- Ed25519 verification (RFC 8032, section 5.1.7), in plain Python -------------------------
 # Written out so that the script runs anywhere; the installation itself signs and checks with the
@@ -113,6 +118,27 @@ def _sha256(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+# After an entry's data, a data descriptor may follow: with or without its signature, with 32- or
+# 64-bit sizes.
+DESCRIPTOR_SIZES = (0, 12, 16, 20, 24)
+
+
+def _hidden_bytes(path, archive: zipfile.ZipFile) -> bool:
+    """True when the file holds bytes no central-directory entry accounts for: a streaming unzip
+    would show an entry there that this check never read."""
+    entries = sorted(archive.infolist(), key=lambda info: info.header_offset)
+    with open(path, "rb") as handle:
+        position = 0
+        for info in entries:
+            gap = info.header_offset - position
+            if gap not in DESCRIPTOR_SIZES or (gap and position == 0):
+                return True
+            handle.seek(info.header_offset + 26)
+            name_length, extra_length = int.from_bytes(handle.read(2), "little"), int.from_bytes(handle.read(2), "little")
+            position = info.header_offset + 30 + name_length + extra_length + info.compress_size
+        return archive.start_dir - position not in DESCRIPTOR_SIZES
+
+
 def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
     """Check the bundle at ``path``; ``verify(public, signature, message) -> bool``.
 
@@ -127,16 +153,19 @@ def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
         raise Unreadable(f"{path}: not a readable ZIP file ({exc})") from exc
     with archive:
         names = archive.namelist()
-        failures = []
         # A second entry under a name would be what an unzip tool shows, not what was checked.
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            failures.append((name, "appears more than once in the archive"))
+        failures = [(name, "appears more than once in the archive")
+                    for name, count in sorted(Counter(names).items()) if count > 1]
+        if _hidden_bytes(path, archive):
+            failures.append((path, "holds data outside the listed entries"))
         try:
             raw = archive.read(MANIFEST)
             manifest = json.loads(raw)
             listed = {entry["path"]: entry for entry in manifest["files"]}
+            if len(listed) != len(manifest["files"]):
+                failures.append((MANIFEST, "lists a file more than once"))
             signer = base64.b64decode(manifest["signer"]["public_key"], validate=True)
-        except (KeyError, ValueError, TypeError, binascii.Error, zipfile.BadZipFile) as exc:
+        except (KeyError, ValueError, TypeError, binascii.Error, *UNREADABLE_ENTRY) as exc:
             # Without a manifest nothing else can be checked: the bundle fails on this alone.
             return failures + [(MANIFEST, f"missing or unreadable ({exc})")], {}
         if manifest.get("format") != FORMAT:
@@ -145,8 +174,8 @@ def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
             signature = base64.b64decode(archive.read(SIGNATURE).strip(), validate=True)
         except KeyError:
             failures.append((SIGNATURE, "missing: the manifest is not signed"))
-        except (ValueError, binascii.Error):
-            failures.append((SIGNATURE, "not a base64 signature"))
+        except (ValueError, binascii.Error, *UNREADABLE_ENTRY):
+            failures.append((SIGNATURE, "not a readable base64 signature"))
         else:
             if trusted_key is not None and trusted_key != signer:
                 failures.append((MANIFEST, "signed by another key than the one given"))
@@ -157,7 +186,11 @@ def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
             if name not in names:
                 failures.append((name, "listed in the manifest but missing from the bundle"))
                 continue
-            digest, size = _sha256(archive, name)
+            try:
+                digest, size = _sha256(archive, name)
+            except UNREADABLE_ENTRY as exc:
+                failures.append((name, f"cannot be read: damaged or altered inside the archive ({exc})"))
+                continue
             if digest != entry.get("sha256") or size != entry.get("size"):
                 failures.append((name, "changed: its SHA-256 or size differs from the manifest"))
                 continue
