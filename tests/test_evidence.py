@@ -336,3 +336,14 @@ def test_the_public_counts_and_filters_published_incidents_by_verification(clien
     kept = counts()
     facet_counts.rebuild()
     assert kept == counts()
+
+
+def test_media_of_a_type_browsers_do_not_show_is_refused_without_a_custody_entry(app, users, as_role):
+    """/media of a text file is a 404, and nothing claims the file was viewed."""
+    facility = make_facility(users["contributor"])
+    incident = make_incident(users["contributor"], facility)
+    item = attach_file(app, incident, users["contributor"], content=b"Notes from the visit.\n" * 10,
+                       filename="notes.txt")
+    before = CustodyEvent.select().where(CustodyEvent.item == item.id).count()
+    assert as_role("reviewer").get(f"/evidence/{item.id}/media").status_code == 404
+    assert CustodyEvent.select().where(CustodyEvent.item == item.id).count() == before

@@ -138,10 +138,7 @@ def media(item_id):
     """
     first_range = request.range is None or request.range.ranges[0][0] == 0
     view, path = service.open_original(actor(), item_id, "viewed", _store(), record=first_range)
-    media_type = view.item.stored_file.media_type
-    if media_type not in service.INLINE_MEDIA:
-        abort(404)
-    response = send_file(path, mimetype=media_type, conditional=True, etag=view.item.stored_file_id,
+    response = send_file(path, mimetype=view.item.stored_file.media_type, conditional=True, etag=view.item.stored_file_id,
                          max_age=0)
     response.headers["Content-Disposition"] = "inline"
     # Even if a decoder were fooled, this response can run nothing and load nothing.

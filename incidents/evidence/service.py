@@ -216,10 +216,12 @@ def open_original(user, item_id: int, action: str, store: EvidenceStore,
 
     ``record`` is False for the follow-up range requests of one viewing (a player seeking).
 
-    :raise NotFound: not visible, a link, or (for a download) not staff.
+    :raise NotFound: not visible, a link, (for a download) not staff, or (for viewing) not a media
+        type browsers show: refused before anything is written to the custody log.
     """
     view = read_item(user, item_id)
-    if view.item.stored_file_id is None or (action == "downloaded" and not view.staff):
+    if view.item.stored_file_id is None or (action == "downloaded" and not view.staff) \
+            or (action == "viewed" and view.item.stored_file.media_type not in INLINE_MEDIA):
         raise NotFound(_l("No such evidence item."))
     if record:
         with database.atomic():
