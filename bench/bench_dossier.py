@@ -10,7 +10,7 @@ responses), publishes them, then times POST /api/v1/dossiers in-process for each
 (PDF, DOCX, and the signed ZIP without originals), three times each, reporting the best and worst.
 
 bundle: preserves originals of GIGABYTES in total (four files) on one published incident, then
-streams the bundle with the originals to /dev/null and reports the process's peak resident memory
+streams the confidential bundle with the originals to /dev/null and reports the process's peak resident memory
 growth while streaming (VmHWM reset just before), the bytes streamed and the rate.
 """
 from __future__ import annotations
@@ -137,7 +137,7 @@ def bundle(gigabytes: float) -> None:
         before = _peak_kb()
         started = time.perf_counter()
         response = client.post("/api/v1/dossiers", headers=headers, buffered=False, json={
-            "incident_ids": [incident.id], "include_files": True, "lang": "ru"})
+            "incident_ids": [incident.id], "include_files": True, "lang": "ru", "redaction": "confidential"})
         streamed = 0
         with open(os.devnull, "wb") as sink:
             for chunk in response.response:
