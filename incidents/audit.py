@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from .models import AuditEvent, utcnow
 
@@ -51,11 +52,34 @@ def record(actor, action: str, obj=None, **detail) -> AuditEvent:
     return entry
 
 
+@dataclass
+class ChainCheck:
+    """What ``check`` found: how many events, the newest hash, and the first break if any."""
+
+    count: int = 0
+    head: str = GENESIS
+    broken: AuditEvent | None = None
+    reason: str = ""  # "edited": its own contents changed; "relinked": a row before it went or came
+    head_found: bool = True  # the hash noted earlier is still in the chain
+
+
+def check(noted_head: str | None = None) -> ChainCheck:
+    """Walk the chain in order. An edited event no longer matches its own hash; a deleted or
+    inserted one breaks the link of the event after it; events deleted from the end leave the
+    chain whole, so only a head noted earlier (``noted_head``) can show that they are missing."""
+    result = ChainCheck(head_found=noted_head is None)
+    for entry in AuditEvent.select().order_by(AuditEvent.id).iterator():
+        if entry.prev_hash != result.head:
+            result.broken, result.reason = entry, "relinked"
+            return result
+        if entry.hash != _digest(result.head, _payload(entry)):
+            result.broken, result.reason = entry, "edited"
+            return result
+        result.head, result.count = entry.hash, result.count + 1
+        result.head_found = result.head_found or entry.hash == noted_head
+    return result
+
+
 def verify() -> AuditEvent | None:
-    """Walk the chain in order; return the first event that does not fit, or None."""
-    prev_hash = GENESIS
-    for entry in AuditEvent.select().order_by(AuditEvent.id):
-        if entry.prev_hash != prev_hash or entry.hash != _digest(prev_hash, _payload(entry)):
-            return entry
-        prev_hash = entry.hash
-    return None
+    """The first event that does not fit the chain, or None."""
+    return check().broken

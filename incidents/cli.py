@@ -15,6 +15,7 @@ from .views import settings
 users = AppGroup("users", help="Create users and API tokens.")
 evidence = AppGroup("evidence", help="Check the evidence store.")
 bundle = AppGroup("bundle", help="Check dossier bundles.")
+audit_group = AppGroup("audit", help="Check the audit trail.")
 
 
 def first_admin_link() -> str | None:
@@ -197,7 +198,32 @@ def bundle_verify(path, key_file):
     click.echo(f"OK: {len(manifest['files'])} files match the manifest, signed by {crypto.fingerprint(trusted)}.")
 
 
+@audit_group.command("verify")
+@click.option("--head", "noted_head", help="A head hash noted earlier: fails if it is no longer in the trail.")
+@with_appcontext
+def audit_verify(noted_head):
+    """Check the audit trail's hash chain; exit non-zero naming the first broken event."""
+    from . import audit
+    with database.connection_context():
+        result = audit.check(noted_head)
+    if result.broken is not None:
+        entry = result.broken
+        what = ("its contents were changed after it was written" if result.reason == "edited"
+                else "it no longer follows the event before it: an event was deleted or inserted before it")
+        click.echo(f"FAILED: audit event #{entry.id} ({entry.action}, {entry.created_at:%Y-%m-%d %H:%M:%S} UTC): "
+                   f"{what}. {result.count} event(s) before it are intact.", err=True)
+        sys.exit(1)
+    if not result.head_found:
+        click.echo(f"FAILED: the head {noted_head} noted earlier is not in the trail: events were deleted "
+                   f"from its end, or this is another database.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.count} audit event(s), chained. Head: {result.head}")
+    click.echo("Note the head somewhere else; `audit verify --head HEAD` later shows whether any event "
+               "after it was deleted.")
+
+
 def register_commands(app) -> None:
+    app.cli.add_command(audit_group)
     app.cli.add_command(bundle)
     app.cli.add_command(init_db)
     app.cli.add_command(evidence)

@@ -25,3 +25,37 @@ def test_the_chain_cannot_fork(users):
     first = audit.record(users["admin"], "test.one")
     with pytest.raises(IntegrityError), database.atomic():
         AuditEvent.create(action="test.fork", prev_hash=first.prev_hash, hash="f" * 64)
+
+
+def test_audit_verify_names_an_edited_entry(app, users):
+    """`flask audit verify` passes an intact trail and names the entry someone edited."""
+    facility = make_facility(users["contributor"])
+    make_incident(users["contributor"], facility)
+    runner = app.test_cli_runner()
+    intact = runner.invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0 and "OK" in intact.output
+    victim = AuditEvent.select().where(AuditEvent.action == "incident.create").get()
+    AuditEvent.update(detail={"note": "rewritten"}).where(AuditEvent.id == victim.id).execute()
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and f"#{victim.id}" in broken.output and "changed" in broken.output
+
+
+def test_audit_verify_finds_a_deleted_or_inserted_entry(app, users):
+    for index in range(3):
+        audit.record(users["admin"], f"test.{index}")
+    middle = AuditEvent.select().where(AuditEvent.action == "test.1").get()
+    AuditEvent.delete().where(AuditEvent.id == middle.id).execute()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    after = AuditEvent.select().where(AuditEvent.action == "test.2").get()
+    assert result.exit_code == 1 and f"#{after.id}" in result.output and "deleted or inserted" in result.output
+
+
+def test_audit_verify_with_a_noted_head_finds_a_cut_off_end(app, users):
+    audit.record(users["admin"], "test.kept")
+    noted = audit.record(users["admin"], "test.noted").hash
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify", "--head", noted]).exit_code == 0
+    AuditEvent.delete().where(AuditEvent.action == "test.noted").execute()
+    assert audit.verify() is None  # the rest is a whole chain: only the noted head shows the loss
+    result = runner.invoke(args=["audit", "verify", "--head", noted])
+    assert result.exit_code == 1 and "deleted" in result.output

@@ -90,7 +90,8 @@ def test_sort_key_migration_on_an_older_database(app, client, users):
         database.execute_sql("UPDATE published_incident SET sort_key = 0")
         database.execute_sql("CREATE INDEX published_incident_facility_id ON published_incident (facility_id)")
         database.execute_sql("DROP TABLE published_count")
-        database.execute_sql("DELETE FROM published_search")
+        if not TEST_DATABASE_URL.startswith("postgres"):  # PostgreSQL searches the rows themselves
+            database.execute_sql("DELETE FROM published_search")
         database.execute_sql("DELETE FROM schema_migration WHERE name = '0008_sort_key'")
     assert migrate() == ["0008_sort_key"]
     rows = list(PublishedIncident.select())
