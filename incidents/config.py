@@ -31,6 +31,10 @@ class Settings:
     EVIDENCE_MAX_SIZE: int = 64 * 1024**3
     # Minutes a one-time password link stays valid.
     SETUP_LINK_MINUTES: int = 60
+    # A signed-in session ends after this many minutes without a request...
+    SESSION_IDLE_MINUTES: int = 30
+    # ...and after this many hours in any case.
+    SESSION_MAX_HOURS: int = 12
     # Where people reach the app; used in links printed on the command line.
     PUBLIC_URL: str = "http://127.0.0.1:5000"
 

@@ -94,11 +94,18 @@ def create_user(email: str, role: str, actor=None, name: str = "") -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, on every device: each carries the epoch it began in."""
+    User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
+    user.session_epoch = User.get_by_id(user.id).session_epoch
+
+
 def set_password(user: User, password: str, testing: bool = False, actor=None) -> None:
     check_password_rules(password)
     with database.atomic():
         user.password_hash = hash_password(password, testing)
-        user.save()
+        user.save(only=[User.password_hash])
+        end_sessions(user)  # a new password ends every session the old one may have opened
         audit.record(actor or user, "user.set_password", user)
 
 
@@ -144,7 +151,8 @@ def use_password_link(secret: str, password: str, *, email: str = "", name: str 
             raise NotFound(_l("This link is not valid any more. Ask an administrator for a new one."))
         user = link.user if link.user_id else create_user(email, "admin", None, name)
         user.password_hash = hash_password(password, testing)
-        user.save()
+        user.save(only=[User.password_hash])
+        end_sessions(user)
         audit.record(user, "user.set_password", user, via="link")
     return user
 

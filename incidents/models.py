@@ -43,6 +43,8 @@ class User(BaseModel):
     active = BooleanField(default=True)
     locale = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Raised to end every session of the user on every device (logout, new password, new role).
+    session_epoch = IntegerField(default=0)
 
     # Flask-Login reads these three attributes.
     @property

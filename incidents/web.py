@@ -1,7 +1,7 @@
 """Wiring for the web: login, CSRF, babel, the deny-by-default gate, headers, errors, templates."""
 from __future__ import annotations
 
-from flask import Request, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Request, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_babel.speaklater import LazyString
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import credentials, geo, i18n, policy, vocab, workflow
+from .auth import sessions
 from .config import LANGUAGES
 from .errors import ServiceError
 from .evidence.store import EvidenceStore, TooLarge
@@ -84,7 +85,10 @@ def init_web(app) -> None:
     @login_manager.user_loader
     def load_user(user_id):
         user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not sessions.is_current(user, app.config["SETTINGS"]):
+            session.clear()  # ended: idle, too old, or revoked from another device
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():

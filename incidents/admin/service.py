@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, policy
+from .. import audit, credentials, policy
 from ..db import database
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import ROLES, User
@@ -29,7 +29,8 @@ def change_role(actor, user: User, role: str) -> User:
             raise Conflict(_l("There must remain at least one active administrator."))
         old = user.role
         user.role = role
-        user.save()
+        user.save(only=[User.role])  # never the session epoch: that moves only by end_sessions
+        credentials.end_sessions(user)
         audit.record(actor, "user.change_role", user, old=old, new=role)
     return user
 
@@ -41,6 +42,7 @@ def set_active(actor, user: User, active: bool) -> User:
         if not active and user.role == "admin" and _other_active_admins(user) == 0:
             raise Conflict(_l("There must remain at least one active administrator."))
         user.active = active
-        user.save()
+        user.save(only=[User.active])
+        credentials.end_sessions(user)
         audit.record(actor, "user.activate" if active else "user.deactivate", user)
     return user

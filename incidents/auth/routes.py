@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import audit, policy
 from ..config import LANGUAGES
@@ -14,6 +14,8 @@ from ..db import database
 from ..errors import NotFound, ValidationFailed
 from .. import credentials
 from ..views import PostForm, settings
+from ..models import User
+from . import sessions
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -38,9 +40,7 @@ def login():
     if form.validate_on_submit():
         user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
         if user is not None:
-            # A fresh session at login, so a session id planted before it is worthless.
-            session.clear()
-            login_user(user)
+            sessions.begin(user)
             with database.atomic():
                 audit.record(user, "user.login", user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
@@ -54,9 +54,11 @@ def logout():
     form = PostForm()
     if not form.validate_on_submit():
         abort(400)
-    logout_user()
-    session.clear()
-    flash(_("You are signed out."), "info")
+    user = current_user._get_current_object()
+    with database.atomic():
+        sessions.end_everywhere(user)
+        audit.record(user, "user.logout", user)
+    flash(_("You are signed out, on every device."), "info")
     return redirect(url_for("public.home"))
 
 
@@ -76,8 +78,7 @@ def set_password(secret):
             for field, messages in exc.fields.items():
                 getattr(form, field, form.password).errors = [str(m) for m in messages]
         else:
-            session.clear()
-            login_user(user)
+            sessions.begin(user)
             flash(_("Your password is set. Welcome."), "info")
             return redirect(url_for("public.home"))
     return render_template("auth/set_password.html", form=form, first_admin=first_admin,
@@ -113,5 +114,5 @@ def set_language():
     if current_user.is_authenticated:
         with database.atomic():
             current_user.locale = lang
-            current_user.save()
+            current_user.save(only=[User.locale])
     return redirect(safe_next(request.form.get("next"), url_for("public.home")))
