@@ -56,7 +56,7 @@ def users_create(email, role, name, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database.connection_context():
         try:
-            credentials.check_password_rules(password)
+            credentials.check_password_rules(password, (email, name))
             with database.atomic():
                 user = credentials.create_user(email, role, None, name)
                 credentials.set_password(user, password, settings().TESTING, actor=user)

@@ -12,6 +12,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 from . import audit
 from .db import database
@@ -20,6 +21,8 @@ from .models import ROLES, ApiToken, PasswordLink, User, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+# zxcvbn's scale: 3 is "safely unguessable: moderate protection from an offline attack".
+MIN_GUESS_SCORE = 3
 
 _hashers: dict[bool, PasswordHasher] = {}
 
@@ -40,14 +43,25 @@ def hash_password(password: str, testing: bool = False) -> str:
     return _hasher(testing).hash(password)
 
 
-def check_password_rules(password: str) -> None:
-    """:raise ValidationFailed: too short or too long."""
+def check_password_rules(password: str, known: tuple[str, ...] = ()) -> None:
+    """Long enough, and not a common password or a simple pattern; no composition rules (NIST
+    SP 800-63B). zxcvbn matches the password against lists of common passwords, words and names,
+    keyboard rows, repeats, sequences, dates and ``known`` (the person's e-mail and name).
+
+    :raise ValidationFailed: too short, too long, or too easy to guess.
+    """
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
                                {"password": [_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]})
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(_l("That password is too long."),
                                {"password": [_l("That password is too long.")]})
+    # zxcvbn reads at most 72 characters; a guessable start is not saved by a long tail anyway.
+    if zxcvbn(password[:72], user_inputs=[k for k in known if k])["score"] < MIN_GUESS_SCORE:
+        message = _l("This password is too easy to guess: it is a common one, or a simple pattern (a "
+                     "repeat, a sequence, a keyboard row, your name). A few unusual words together make "
+                     "a strong one.")
+        raise ValidationFailed(message, {"password": [message]})
 
 
 def authenticate(email: str, password: str, testing: bool = False) -> User | None:
@@ -101,7 +115,7 @@ def end_sessions(user: User) -> None:
 
 
 def set_password(user: User, password: str, testing: bool = False, actor=None) -> None:
-    check_password_rules(password)
+    check_password_rules(password, (user.email, user.name))
     with database.atomic():
         user.password_hash = hash_password(password, testing)
         user.save(only=[User.password_hash])
@@ -142,7 +156,7 @@ def use_password_link(secret: str, password: str, *, email: str = "", name: str 
     :raise NotFound: the link is not valid. :raise ValidationFailed: bad password or e-mail.
     """
     link = find_password_link(secret)
-    check_password_rules(password)
+    check_password_rules(password, (email, name) if link.user_id is None else (link.user.email, link.user.name))
     with database.atomic():
         # Claim the link first: of two requests racing with one link, only one gets this row.
         claimed = (PasswordLink.update(used_at=utcnow())

@@ -63,6 +63,13 @@ class User(BaseModel):
         return str(self.id)
 
 
+class LoginFailure(BaseModel):
+    """A failed sign-in, counted per account and per address to slow down guessing."""
+
+    key = CharField(index=True)  # "account:<sha256 of the e-mail>" or "address:<IP>"
+    at = DateTimeField(default=utcnow, index=True)
+
+
 class ApiToken(BaseModel):
     """An API token; only its SHA-256 is stored, so a leaked database yields no usable token."""
 
@@ -405,6 +412,6 @@ class AuditEvent(BaseModel):
     hash = CharField(unique=True)
 
 
-ALL_MODELS = [User, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, Response, StoredFile,
+ALL_MODELS = [User, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, Response, StoredFile,
               IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent,
               PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]

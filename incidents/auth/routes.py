@@ -15,7 +15,7 @@ from ..errors import NotFound, ValidationFailed
 from .. import credentials
 from ..views import PostForm, settings
 from ..models import User
-from . import sessions
+from . import sessions, throttle
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -38,12 +38,19 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("public.home")))
     if form.validate_on_submit():
+        address = request.remote_addr or ""
+        if throttle.is_blocked(form.email.data, address):
+            # Refused before the password is even checked; the same words for every account.
+            flash(_("Too many failed attempts. Wait a quarter of an hour and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
         user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
         if user is not None:
+            throttle.clear_account(form.email.data, address)
             sessions.begin(user)
             with database.atomic():
                 audit.record(user, "user.login", user)
             return redirect(safe_next(form.next.data, url_for("public.home")))
+        throttle.record_failure(form.email.data, address)
         flash(_("Wrong e-mail or password, or the account is deactivated."), "error")
     return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
 
