@@ -45,6 +45,11 @@ class User(BaseModel):
     created_at = DateTimeField(default=utcnow)
     # Raised to end every session of the user on every device (logout, new password, new role).
     session_epoch = IntegerField(default=0)
+    # Two-factor sign-in (TOTP): the confirmed secret, one being enrolled, and the last time step
+    # a code was accepted for, so that no code works twice.
+    totp_secret = CharField(null=True)
+    totp_pending = CharField(null=True)
+    totp_last_step = BigIntegerField(default=0)
 
     # Flask-Login reads these three attributes.
     @property
@@ -61,6 +66,14 @@ class User(BaseModel):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class RecoveryCode(BaseModel):
+    """A one-time code that stands in for the authenticator once; only its hash is kept."""
+
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField()
+    used_at = DateTimeField(null=True)
 
 
 class LoginFailure(BaseModel):
@@ -412,6 +425,6 @@ class AuditEvent(BaseModel):
     hash = CharField(unique=True)
 
 
-ALL_MODELS = [User, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, Response, StoredFile,
+ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person, Response, StoredFile,
               IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision, ReviewEvent,
               PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]

@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "evidence.media",
     "evidence.preview",
     "auth.login",
+    "auth.login_code",
     "auth.set_password",
     "auth.set_language",
     "api.incident_list",
@@ -30,6 +31,11 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.evidence_detail",
     "api.openapi",
     "api.signing_key",
+})
+
+# What a signed-in user who must use a second factor but has not enrolled one may still reach.
+SECOND_FACTOR_ENROLMENT = frozenset({
+    "static", "auth.two_factor_page", "auth.two_factor_confirm", "auth.logout", "auth.set_language",
 })
 
 STAFF_READERS = {"lawyer", "reviewer", "admin"}

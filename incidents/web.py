@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from . import credentials, geo, i18n, policy, vocab, workflow
+from . import credentials, geo, i18n, policy, two_factor, vocab, workflow
 from .auth import sessions
 from .config import LANGUAGES
 from .errors import ServiceError
@@ -138,6 +138,16 @@ def init_web(app) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        return None
+
+    @app.before_request
+    def second_factor_gate():
+        """Roles that can read identities use the site only once a second factor is enrolled."""
+        if _is_api() or not current_user.is_authenticated or request.endpoint in policy.SECOND_FACTOR_ENROLMENT:
+            return None
+        if two_factor.is_required(current_user) and not two_factor.is_enabled(current_user):
+            flash(_("Your role needs two-factor sign-in. Set it up to go on."), "info")
+            return redirect(url_for("auth.two_factor_page"))
         return None
 
     @app.before_request

@@ -10,9 +10,11 @@ import re
 import pytest
 
 from incidents import create_app
-from incidents import credentials
+import pyotp
+
+from incidents import credentials, two_factor
 from incidents.db import database, migrate
-from incidents.models import ROLES
+from incidents.models import ROLES, User
 
 PASSWORD = "correct horse battery staple"
 
@@ -54,8 +56,18 @@ def users(app):
         actual = "reviewer" if role == "reviewer2" else role
         user = credentials.create_user(f"{role}@example.org", actual, None, f"Test {role}")
         credentials.set_password(user, PASSWORD, testing=True)
+        if two_factor.is_required(user):  # enrolled, as the site requires of these roles
+            user.totp_secret = pyotp.random_base32()
+            user.save(only=[User.totp_secret])
         people[role] = user
     return people
+
+
+def current_code(user) -> str:
+    """A valid code for ``user`` now. Codes are single-use per time step, so the step last used is
+    forgotten first: tests sign the same person in many times within 30 seconds."""
+    User.update(totp_last_step=0).where(User.id == user.id).execute()
+    return pyotp.TOTP(user.totp_secret).now()
 
 
 @pytest.fixture
@@ -77,13 +89,19 @@ class Browser:
         return match.group(1)
 
     def login(self, user, password: str = PASSWORD):
+        """Sign in as a browser would: the password, then the code when the account has one."""
         token = self.csrf_token("/login")
-        return self.client.post("/login", data={"email": user.email, "password": password,
-                                                "csrf_token": token})
+        response = self.client.post("/login", data={"email": user.email, "password": password,
+                                                    "csrf_token": token})
+        if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+            response = self.client.post("/login/code", data={"code": current_code(user),
+                                                             "csrf_token": self.csrf_token("/login/code")})
+        return response
 
     def post(self, path: str, data=None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
+        if "csrf_token" not in data:  # not setdefault: fetching a token is a request of its own
+            data["csrf_token"] = self.csrf_token()
         return self.client.post(path, data=data, **kwargs)
 
     def get(self, path: str, **kwargs):

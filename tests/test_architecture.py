@@ -10,11 +10,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FLOORS = {
     "incidents": 1, "incidents.web": 1.5,
-    "incidents.api": 2, "incidents.cli": 2, "incidents.demo": 2.5,
+    "incidents.api": 2, "incidents.cli": 2, "incidents.demo": 2.5, "incidents.backup": 2.5,
     "incidents.records": 3, "incidents.review": 3, "incidents.exports": 3, "incidents.dossiers": 3,
     "incidents.search": 4, "incidents.evidence": 4, "incidents.auth": 4, "incidents.admin": 4,
     "incidents.workflow": 4,
-    "incidents.credentials": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
+    "incidents.credentials": 5, "incidents.two_factor": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
     "incidents.validation": 5.5, "incidents.fulltext": 5, "incidents.facet_counts": 5,
     "incidents.open_data_row": 5, "incidents.facet_index": 4.5,
     "incidents.verification_status": 6.5, "incidents.search_keys": 6,
@@ -22,6 +22,7 @@ FLOORS = {
     "incidents.models": 7,
     "incidents.db": 8,
     "incidents.config": 9, "incidents.errors": 9, "incidents.crypto": 9, "incidents.text": 9,
+    "incidents.sealed": 9,
 }
 
 

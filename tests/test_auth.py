@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 
-from conftest import PASSWORD, Browser
+from conftest import PASSWORD, Browser, current_code
 from incidents import credentials
 from incidents.cli import first_admin_link
 from incidents.errors import NotFound
@@ -46,9 +47,13 @@ def test_logout_is_a_post(as_role):
     ("javascript:alert(1)", "/"),
 ])
 def test_next_redirect_stays_on_this_site(browser, users, target, expected):
+    """Also through the second step of signing in."""
     token = browser.csrf_token("/login")
     response = browser.client.post("/login", data={"email": users["reviewer"].email, "password": PASSWORD,
                                                    "next": target, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    response = browser.client.post("/login/code", data={"code": current_code(users["reviewer"]),
+                                                        "csrf_token": browser.csrf_token("/login/code")})
     assert response.status_code == 302 and response.headers["Location"] == expected
 
 
@@ -64,6 +69,14 @@ def test_first_administrator_through_the_one_time_link(app):
                                     "confirm": PASSWORD, "csrf_token": browser.csrf_token(path)})
     assert done.status_code == 302
     assert User.get().role == "admin"
+    # An administrator must enrol a second factor before anything else.
+    gated = browser.get("/admin/users")
+    assert gated.status_code == 302 and gated.headers["Location"].endswith("/account/two-factor")
+    assert "<svg" in browser.get("/account/two-factor").get_data(as_text=True)
+    code = pyotp.TOTP(User.get().totp_pending).now()
+    enrolled = browser.post("/account/two-factor/confirm",
+                            data={"code": code, "csrf_token": browser.csrf_token("/account/two-factor")})
+    assert enrolled.status_code == 200 and "recovery codes" in enrolled.get_data(as_text=True)
     assert browser.get("/admin/users").status_code == 200
     again = Browser(app).get(path)
     assert again.status_code == 404  # used once, never again

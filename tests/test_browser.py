@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from werkzeug.serving import make_server
 
-from conftest import PASSWORD
+from conftest import PASSWORD, current_code
 from incidents.models import Facility, Incident
 
 CHROMIUM = "/usr/bin/chromium"
@@ -59,11 +59,16 @@ def new_page(chromium, errors: list):
 
 
 def sign_in(page, base, user):
+    """The password, then (for roles that must have one) the code from the authenticator."""
     page.goto(base + "/login")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.fill("input[name=code]", current_code(user))
+        page.click("form[action='/login/code'] button[type=submit]")
+        page.wait_for_load_state()
 
 
 def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, chromium):

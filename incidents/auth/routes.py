@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import audit, policy
+from .. import audit, policy, two_factor
 from ..config import LANGUAGES
 from ..db import database
 from ..errors import NotFound, ValidationFailed
@@ -44,6 +44,10 @@ def login():
             flash(_("Too many failed attempts. Wait a quarter of an hour and try again."), "error")
             return render_template("auth/login.html", form=form), 429
         user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
+        if user is not None and two_factor.is_enabled(user):
+            # The account's failure count stays until the code is right too: guessing codes counts.
+            sessions.await_second_factor(user, form.next.data)
+            return redirect(url_for("auth.login_code"))
         if user is not None:
             throttle.clear_account(form.email.data, address)
             sessions.begin(user)
@@ -123,3 +127,6 @@ def set_language():
             current_user.locale = lang
             current_user.save(only=[User.locale])
     return redirect(safe_next(request.form.get("next"), url_for("public.home")))
+
+
+from . import second_factor  # noqa: E402,F401  (registers the second-factor pages on bp)

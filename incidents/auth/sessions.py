@@ -10,6 +10,7 @@ from flask import session
 from flask_login import login_user, logout_user
 
 from .. import credentials
+from ..models import User
 
 # "seen" is rewritten at most this often, so that every request does not send a new cookie.
 SEEN_RESOLUTION = 60
@@ -42,3 +43,24 @@ def end_everywhere(user) -> None:
     credentials.end_sessions(user)
     logout_user()
     session.clear()
+
+
+# Minutes between a correct password and the second factor before the password is asked again.
+PENDING_MINUTES = 5
+
+
+def await_second_factor(user, next_url: str) -> None:
+    """The password was right; nothing is signed in until the code is, too."""
+    session.clear()
+    session["pending"] = {"user": user.id, "epoch": user.session_epoch, "at": int(time.time()),
+                          "next": next_url or ""}
+
+
+def pending_user():
+    """(user, next) waiting for their second factor, or (None, '') when there is none or it expired."""
+    pending = session.get("pending") or {}
+    user = User.get_or_none(User.id == pending.get("user")) if isinstance(pending.get("user"), int) else None
+    if user is None or not user.active or pending.get("epoch") != user.session_epoch \
+            or time.time() - pending.get("at", 0) > PENDING_MINUTES * 60:
+        return None, ""
+    return user, pending.get("next", "")

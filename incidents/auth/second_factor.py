@@ -1,0 +1,103 @@
+"""Pages for the second factor: the code after the password, and enrolling an authenticator.
+
+Every page here acts on the signed-in user (or the one whose password was just right): none
+takes a user id, so nobody can enrol or reset another person's second factor.
+"""
+from __future__ import annotations
+
+import segno
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from .. import audit, two_factor
+from ..db import database
+from ..errors import ValidationFailed
+from . import sessions, throttle
+from .forms import CodeForm
+from .routes import bp, safe_next
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step of signing in; the password step left a pending sign-in in the session."""
+    user, next_url = sessions.pending_user()
+    if user is None:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or ""
+        if throttle.is_blocked(user.email, address):
+            flash(_("Too many failed attempts. Wait a quarter of an hour and try again."), "error")
+            return render_template("auth/login_code.html", form=form), 429
+        if two_factor.check(user, form.code.data):
+            throttle.clear_account(user.email, address)
+            sessions.begin(user)
+            with database.atomic():
+                audit.record(user, "user.login", user, second_factor=True)
+            return redirect(safe_next(next_url, url_for("public.home")))
+        throttle.record_failure(user.email, address)
+        form.code.errors = [_("That code is not right, or it was used already. Codes change every 30 seconds.")]
+    return render_template("auth/login_code.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _page(codes: list[str] | None = None, errors: dict | None = None, status: int = 200):
+    user = current_user._get_current_object()
+    enrolling = not two_factor.is_enabled(user) or user.totp_pending
+    qr = uri = None
+    if enrolling:
+        uri = two_factor.provisioning_uri(user, two_factor.pending_secret(user))
+        # segno draws the code as SVG paths: nothing from the user is ever markup here.
+        qr = Markup(segno.make(uri, micro=False).svg_inline(scale=5, border=2))
+    return render_template("auth/two_factor.html", form=CodeForm(), codes=codes, errors=errors or {},
+                           qr=qr, secret=user.totp_pending if enrolling else None,
+                           left=two_factor.recovery_codes_left(user)), status
+
+
+@bp.route("/account/two-factor", methods=["GET"])
+@login_required
+def two_factor_page():
+    return _page()
+
+
+@bp.route("/account/two-factor/confirm", methods=["POST"])
+@login_required
+def two_factor_confirm():
+    form = CodeForm()
+    try:
+        if not form.validate_on_submit():
+            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
+        codes = two_factor.confirm(current_user._get_current_object(), form.code.data)
+    except ValidationFailed as exc:
+        return _page(errors=exc.fields, status=422)
+    flash(_("Two-factor sign-in is on."), "success")
+    return _page(codes=codes)
+
+
+@bp.route("/account/two-factor/restart", methods=["POST"])
+@login_required
+def two_factor_restart():
+    """Enrol a new authenticator (a new phone), proving the current one (or a recovery code) first."""
+    form = CodeForm()
+    try:
+        if not form.validate_on_submit():
+            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
+        two_factor.restart(current_user._get_current_object(), form.code.data)
+    except ValidationFailed as exc:
+        return _page(errors=exc.fields, status=422)
+    return redirect(url_for("auth.two_factor_page"))
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+@login_required
+def two_factor_recovery_codes():
+    form = CodeForm()
+    try:
+        if not form.validate_on_submit():
+            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
+        codes = two_factor.new_recovery_codes(current_user._get_current_object(), form.code.data)
+    except ValidationFailed as exc:
+        return _page(errors=exc.fields, status=422)
+    return _page(codes=codes)
