@@ -64,6 +64,7 @@ ROLE_ONLY_PAGES = {
     # endpoint: roles that get 200; every other signed-in role gets 403
     "review.queue": {"reviewer", "admin"},
     "admin.users": {"admin"},
+    "admin.audit_trail": {"admin"},
     "records.new_incident": {"contributor", "reviewer", "admin"},
     "records.new_facility": {"contributor", "reviewer", "admin"},
     "records.edit_facility": {"reviewer", "admin"},

@@ -59,3 +59,22 @@ def test_audit_verify_with_a_noted_head_finds_a_cut_off_end(app, users):
     assert audit.verify() is None  # the rest is a whole chain: only the noted head shows the loss
     result = runner.invoke(args=["audit", "verify", "--head", noted])
     assert result.exit_code == 1 and "deleted" in result.output
+
+
+def test_admins_browse_and_filter_the_trail(app, users, as_role):
+    facility = make_facility(users["contributor"])
+    make_incident(users["contributor"], facility)
+    browser = as_role("admin")
+    page = browser.get("/admin/audit?action=incident.").get_data(as_text=True)
+    assert "incident.create" in page and "facility.create" not in page and "is whole" in page
+    by_actor = browser.get(f"/admin/audit?actor={users['contributor'].email}").get_data(as_text=True)
+    assert "facility.create" in by_actor and "user.login" not in by_actor
+    assert browser.get("/admin/audit?date_from=not-a-date&page=-3").status_code == 200
+    victim = AuditEvent.select().where(AuditEvent.action == "facility.create").get()
+    AuditEvent.update(actor_email="forged@example.org").where(AuditEvent.id == victim.id).execute()
+    assert f"broken at event #{victim.id}" in browser.get("/admin/audit").get_data(as_text=True)
+
+
+def test_only_admins_see_the_trail(as_role):
+    for role in ("reviewer", "lawyer", "researcher"):
+        assert as_role(role).get("/admin/audit").status_code == 403

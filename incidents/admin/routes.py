@@ -8,6 +8,7 @@ from .. import credentials, policy, vocab
 from ..errors import ServiceError, ValidationFailed
 from ..models import ROLES, User
 from ..views import PostForm, actor, settings
+from . import audit_trail as audit_trail_service
 from . import service
 from .forms import NewUserForm
 
@@ -79,3 +80,9 @@ def update_user(user_id):
     else:
         flash(_("Saved."), "info")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit", methods=["GET"])
+def audit_trail():
+    """The audit trail, filtered; it says whether the hash chain is whole, and where it breaks."""
+    return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args)
