@@ -10,7 +10,7 @@ PORT ?= 5000
 export INCIDENTS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup translations init-db demo extract update-translations clean-venv
+.PHONY: run test lint audit-dependencies setup translations init-db demo extract update-translations clean-venv
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ run: init-db
 demo: init-db
 	$(BIN)/flask --app app demo
 
-test: setup
+# Static checks first (ruff.toml: pyflakes, and the security rules on the application), then the
+# pinned requirements against known vulnerabilities, then the suite.
+test: setup lint audit-dependencies
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+audit-dependencies: $(BIN)/.installed
+	$(BIN)/python .ci/audit_dependencies.py
 
 # Re-extract the interface strings after changing them, then merge them into each catalog.
 extract: $(BIN)/.installed

@@ -95,7 +95,7 @@ def page(words: list[tuple[str, ...]], descending: bool, limit: int, offset: int
             return []
         direction = "DESC" if descending else "ASC"
         cursor = database.execute_sql(
-            f"SELECT rowid FROM published_search WHERE published_search MATCH ? ORDER BY rowid {direction} "
+            f"SELECT rowid FROM published_search WHERE published_search MATCH ? ORDER BY rowid {direction} "  # noqa: S608 (ASC or DESC; values bound)
             "LIMIT ? OFFSET ?", (expression, limit, offset))
         return [row[0] for row in cursor]
     column = PublishedIncident.sort_key
