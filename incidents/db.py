@@ -51,7 +51,10 @@ def init_database(url: str):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in ("", ":memory:"):
             _create_private_file(path)
-        db = SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+        # BEGIN IMMEDIATE: a transaction takes the write lock when it starts. With SQLite's default
+        # (deferred), two transactions that both read and then write deadlock, and one fails at once
+        # with "database is locked" instead of waiting its turn under busy_timeout.
+        db = SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     else:
         db = connect(url)
     database.initialize(db)
