@@ -1,4 +1,4 @@
-"""Flask commands: init-db, users, demo."""
+"""Flask commands: init-db, users, demo, ingest, evidence, backup and restore, bundle, audit."""
 from __future__ import annotations
 
 import sys
@@ -167,6 +167,45 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
         click.echo(f"    {path}: {reason}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path):
+    """Write one encrypted file at PATH: a consistent copy of the database and the evidence store."""
+    from flask import current_app
+
+    from . import backup
+    try:
+        summary = backup.create_backup(settings(), current_app.instance_path, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Backup written to {path}: {_size(summary.size)} in {summary.seconds:.1f} s.")
+    click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
+               f"{len(summary.rows)} tables, {len(summary.migrations)} migration(s) applied")
+    click.echo(f"  evidence: {summary.evidence_files} file(s), {_size(summary.evidence_bytes)}")
+    click.echo(f"  backup key id: {summary.key_id}; SHA-256 of the file: {summary.sha256}")
+    click.echo("Keep the backup key apart from the backups: whoever holds both reads everything, "
+               "and without the key no backup can be restored.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(path):
+    """Bring the backup at PATH into this instance, which must be empty (no init-db needed)."""
+    from . import backup
+    try:
+        summary = backup.restore_backup(settings(), path)
+    except backup.BackupError as exc:
+        raise click.ClickException(f"{exc} Nothing was restored.")
+    click.echo(f"Restored {path} (made {summary.created_at}): {_size(summary.size)} in {summary.seconds:.1f} s.")
+    click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
+               f"{len(summary.rows)} tables")
+    click.echo(f"  evidence: {summary.evidence_files} file(s), {_size(summary.evidence_bytes)}")
+    if summary.migrated:
+        click.echo(f"  schema brought up to date: {len(summary.migrated)} migration(s) applied")
+
+
 @bundle.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False),
@@ -224,9 +263,11 @@ def audit_verify(noted_head):
 
 def register_commands(app) -> None:
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_command)
     app.cli.add_command(bundle)
     app.cli.add_command(init_db)
     app.cli.add_command(evidence)
     app.cli.add_command(ingest)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users)
     app.cli.add_command(demo)

@@ -21,6 +21,8 @@ class Settings:
     SECRET_KEY: str
     EVIDENCE_DIR: str
     DATA_KEY: str
+    # Encrypts backups (64 hex digits). Kept apart from the backups: whoever holds both reads everything.
+    BACKUP_KEY: str
     TESTING: bool = False
     # Longest accepted narrative, in characters: a page of a court filing is ~3,000.
     MAX_TEXT_LENGTH: int = 20_000
@@ -72,6 +74,8 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None = None
         values["SECRET_KEY"] = _secret_file(instance_path, "secret_key")
     if "DATA_KEY" not in values:
         values["DATA_KEY"] = _secret_file(instance_path, "data_key")
+    if "BACKUP_KEY" not in values:
+        values["BACKUP_KEY"] = _secret_file(instance_path, "backup_key")
     for field in fields(Settings):
         if field.name in values and field.type in ("bool", bool):
             values[field.name] = _as_bool(values[field.name])

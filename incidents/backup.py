@@ -1,0 +1,340 @@
+"""Backups: one encrypted file holding a consistent copy of the database and the evidence store.
+
+The file is sealed (``sealed.py``: a header in clear, then AES-256-GCM chunks) with the backup key.
+Its content is a tar stream: ``database.sqlite3`` (a snapshot by SQLite's online backup API), then
+``evidence/...`` (every file of the evidence store except previews and temporary files), then
+``manifest.json`` (when, the migrations applied, row counts, the SHA-256 of every file, the id of
+the data key). Both ways
+it is streamed, so memory stays at a few chunks however large the evidence store is.
+
+Keys are not in the backup: a restore needs an instance with the same keys, and the backup key is
+kept apart from the backups, since whoever holds both reads everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from peewee import SqliteDatabase
+
+from . import audit
+from .db import MIGRATIONS_DIR, database, migrate
+from .sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
+
+# tarfile copies and buffers in pieces of this size (its 10 KiB default is slow for videos).
+STREAM_BUFFER = 256 * 1024
+DATABASE_MEMBER = "database.sqlite3"
+EVIDENCE_PREFIX = "evidence/"
+MANIFEST_MEMBER = "manifest.json"
+# Previews are made again from the originals on first view; spools and working copies are
+# uploads in progress and a decoder's scratch files, not evidence.
+SKIPPED_FOLDERS = ("previews", "spool", "work")
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why, for the command line."""
+
+
+@dataclass
+class Summary:
+    """What a backup holds (from its manifest), and the file's own size and SHA-256."""
+
+    key_id: str
+    created_at: str = ""
+    size: int = 0
+    sha256: str = ""
+    seconds: float = 0.0
+    migrations: list = field(default_factory=list)
+    migrated: list = field(default_factory=list)  # applied after a restore, to a backup's older schema
+    rows: dict = field(default_factory=dict)
+    database_bytes: int = 0
+    evidence_files: int = 0
+    evidence_bytes: int = 0
+
+
+def backup_key(settings) -> bytes:
+    """The 32-byte key from ``BACKUP_KEY``. :raise BackupError: it is not 64 hex digits."""
+    try:
+        key = bytes.fromhex(settings.BACKUP_KEY)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise BackupError("INCIDENTS_BACKUP_KEY must be 64 hexadecimal digits (32 random bytes).")
+    return key
+
+
+def _sqlite_path() -> str:
+    """The database file. :raise BackupError: PostgreSQL or an in-memory database."""
+    if not isinstance(database.obj, SqliteDatabase):
+        raise BackupError("The database is PostgreSQL: back it up with pg_dump and restore it with "
+                          "pg_restore; copy the evidence folder (INCIDENTS_EVIDENCE_DIR) beside it. "
+                          "This command handles SQLite only.")
+    if database.obj.database in ("", ":memory:"):
+        raise BackupError("An in-memory database cannot be backed up or restored.")
+    return os.path.abspath(database.obj.database)
+
+
+def _snapshot(db_path: str, path: str) -> tuple[dict, list]:
+    """Copy the database as of one instant into ``path``; (rows per table, migrations applied)."""
+    source, copy = sqlite3.connect(db_path), sqlite3.connect(path)
+    try:
+        # In one step (pages=-1), so the copy is consistent even while the app goes on writing.
+        source.backup(copy)
+        tables = [name for (name,) in copy.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        rows = {name: copy.execute(f'SELECT count(*) FROM "{name}"')  # noqa: S608 (names from sqlite_master)
+                .fetchone()[0] for name in tables}
+        # schema_migration is where peewee's migration Runner records what it applied.
+        migrations = ([name for (name,) in copy.execute("SELECT name FROM schema_migration ORDER BY id")]
+                      if "schema_migration" in rows else [])
+    finally:
+        copy.close()
+        source.close()
+    return rows, migrations
+
+
+def _evidence_files(root: str):
+    """(path in the backup, path on disk) of every regular file kept, in a stable order."""
+    for folder, dirs, files in os.walk(root):
+        if folder == root:  # hidden folders there are a restore's staging, not the store's
+            dirs[:] = [d for d in dirs if d not in SKIPPED_FOLDERS and not d.startswith(".")]
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                yield EVIDENCE_PREFIX + os.path.relpath(path, root).replace(os.sep, "/"), path
+
+
+class _HashingReader:
+    def __init__(self, handle):
+        self._handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size: int) -> bytes:
+        data = self._handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+def _add_file(tar: tarfile.TarFile, name: str, path: str) -> tuple[str, int]:
+    """Stream one file into the archive; (its SHA-256, its size)."""
+    with open(path, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = status.st_size, int(status.st_mtime), stat.S_IMODE(status.st_mode)
+        reader = _HashingReader(handle)
+        tar.addfile(info, reader)
+    return reader.digest.hexdigest(), info.size
+
+
+def _data_key_id(settings) -> str:
+    return key_id(settings.DATA_KEY.encode()).hex()
+
+
+def _write_content(tar: tarfile.TarFile, snapshot: str, evidence_root: str, summary: Summary,
+                   data_key_id: str) -> None:
+    hashes = {}
+    hashes[DATABASE_MEMBER], summary.database_bytes = _add_file(tar, DATABASE_MEMBER, snapshot)
+    for name, path in _evidence_files(evidence_root):
+        hashes[name], size = _add_file(tar, name, path)
+        summary.evidence_files += 1
+        summary.evidence_bytes += size
+    manifest = {"created_at": summary.created_at, "migrations": summary.migrations, "rows": summary.rows,
+                "files": hashes, "data_key_id": data_key_id}
+    body = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    info = tarfile.TarInfo(MANIFEST_MEMBER)
+    info.size, info.mtime, info.mode = len(body), int(time.time()), 0o600
+    tar.addfile(info, io.BytesIO(body))
+
+
+def create_backup(settings, instance_path: str, target: str, chunk_size: int = CHUNK_SIZE) -> Summary:
+    """Write the backup to ``target`` (atomically: a failed run leaves any earlier file as it was).
+
+    The database is copied first and the evidence after: originals are never changed or removed,
+    so every file the copy refers to is in the backup.
+    :raise BackupError: PostgreSQL, a bad key, or an empty database.
+    """
+    key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
+    evidence_root = os.path.abspath(settings.EVIDENCE_DIR)
+    if os.path.abspath(target).startswith(evidence_root + os.sep):
+        raise BackupError("Write the backup outside the evidence folder: it would copy itself.")
+    summary = Summary(key_id=key_id(key).hex(),
+                      created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    os.makedirs(instance_path, mode=0o700, exist_ok=True)
+    # Both temporary files are mode 0600: the snapshot holds identities in clear.
+    snapshot_fd, snapshot = tempfile.mkstemp(dir=instance_path, prefix=".backup-snapshot-")
+    os.close(snapshot_fd)
+    fd, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(target)), prefix=".backup-")
+    try:
+        summary.rows, summary.migrations = _snapshot(db_path, snapshot)
+        if not summary.rows:
+            raise BackupError("The database is empty (run init-db first): there is nothing to back up.")
+        with os.fdopen(fd, "wb") as out:
+            sealed = SealedWriter(out, key, chunk_size)
+            with tarfile.open(fileobj=sealed, mode="w|", format=tarfile.PAX_FORMAT,
+                              bufsize=STREAM_BUFFER, copybufsize=STREAM_BUFFER) as tar:
+                _write_content(tar, snapshot, evidence_root, summary, _data_key_id(settings))
+            sealed.finish()
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    finally:
+        for path in (partial, snapshot):
+            if os.path.exists(path):
+                os.unlink(path)
+    summary.size, summary.sha256 = sealed.size, sealed.digest.hexdigest()
+    summary.seconds = time.monotonic() - started
+    with database.connection_context(), database.atomic():
+        # A backup is an export of everything, confidential fields included: it is on the record.
+        audit.record(None, "instance.backup", file=os.path.basename(target), sha256=summary.sha256,
+                     size=summary.size, key_id=summary.key_id)
+    return summary
+
+
+def _refuse_unless_empty(db_path: str, evidence_root: str) -> None:
+    """:raise BackupError: the database holds a table, or the evidence folder a file."""
+    advice = ("Restore only into an empty instance: its own INCIDENTS_INSTANCE_PATH (or DATABASE_URL "
+              "and EVIDENCE_DIR) with the keys of the installation that made the backup.")
+    if os.path.exists(db_path):
+        connection = sqlite3.connect(db_path)
+        try:
+            used = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError:
+            used = True  # not even a database: certainly not an empty one
+        finally:
+            connection.close()
+        if used:
+            raise BackupError(f"The database {db_path} is not empty. {advice}")
+    for folder, _dirs, files in os.walk(evidence_root):
+        if files:
+            raise BackupError(f"The evidence folder {evidence_root} is not empty (it holds "
+                              f"{os.path.join(folder, files[0])}). {advice}")
+
+
+def _copy_out(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> str:
+    """Write one archived file to ``path``, never over an existing file; its SHA-256."""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    digest, source = hashlib.sha256(), tar.extractfile(member)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        while chunk := source.read(STREAM_BUFFER):
+            digest.update(chunk)
+            out.write(chunk)
+    os.chmod(path, member.mode & 0o660)  # as it was (originals read-only), never for others
+    os.utime(path, (member.mtime, member.mtime))
+    return digest.hexdigest()
+
+
+def _evidence_path(staging: str, name: str) -> str:
+    parts = name[len(EVIDENCE_PREFIX):].split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise BackupError(f"The backup names a file outside the evidence folder: {name}.")
+    return os.path.join(staging, *parts)
+
+
+def _extract(tar: tarfile.TarFile, staged_db: str, staging: str, summary: Summary) -> tuple[dict, dict]:
+    """Unpack into the staging folders; (SHA-256 of each file written, the manifest)."""
+    hashes, manifest = {}, {}
+    for member in tar:
+        if member.isreg() and member.name == MANIFEST_MEMBER:
+            manifest = json.load(tar.extractfile(member))
+        elif member.isreg() and member.name == DATABASE_MEMBER:
+            hashes[member.name] = _copy_out(tar, member, staged_db)
+            summary.database_bytes = member.size
+        elif member.isreg() and member.name.startswith(EVIDENCE_PREFIX):
+            hashes[member.name] = _copy_out(tar, member, _evidence_path(staging, member.name))
+            summary.evidence_files += 1
+            summary.evidence_bytes += member.size
+        else:
+            raise BackupError(f"The backup holds something unexpected: {member.name}.")
+    return hashes, manifest
+
+
+def _check(manifest: dict, hashes: dict, name: str, settings) -> None:
+    """:raise BackupError: a file missing, added or changed, another data key, a newer schema."""
+    if not manifest:
+        raise BackupError(f"{name} has no manifest.")
+    expected = manifest["files"]
+    for member in sorted(set(expected) | set(hashes)):
+        if expected.get(member) != hashes.get(member):
+            raise BackupError(f"{name} does not match its manifest at {member} (missing, added or changed).")
+    if manifest["data_key_id"] != _data_key_id(settings):
+        raise BackupError(f"{name} comes from an installation with another data key: its confidential fields "
+                          "could not be read here. Give this instance that key (INCIDENTS_DATA_KEY, or that "
+                          "instance's data_key file).")
+    known = {entry[:-3] for entry in os.listdir(MIGRATIONS_DIR) if entry.endswith(".py")}
+    unknown = [migration for migration in manifest["migrations"] if migration not in known]
+    if unknown:
+        raise BackupError(f"{name} comes from a newer version of the application (its migration "
+                          f"{unknown[0]} is unknown here): upgrade this one first.")
+
+
+def _remove_empty_folders(path: str) -> None:
+    for folder, _dirs, _files in os.walk(path, topdown=False):
+        os.rmdir(folder)  # fails, and removes nothing more, should a file have appeared
+
+
+def _move_into_place(staging: str, evidence_root: str, staged_db: str, db_path: str) -> None:
+    os.sync()  # every restored byte is on disk before the instance points at it
+    for entry in os.listdir(staging):
+        destination = os.path.join(evidence_root, entry)
+        if os.path.isdir(destination):
+            _remove_empty_folders(destination)
+        os.replace(os.path.join(staging, entry), destination)
+    for leftover in (db_path + "-wal", db_path + "-shm"):
+        # The empty database's log must never be replayed into the restored one.
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    os.replace(staged_db, db_path)  # last: the instance holds data only once all of it is in place
+
+
+def restore_backup(settings, source: str) -> Summary:
+    """Bring the backup ``source`` into this instance, which must be empty; then migrate it.
+
+    Every chunk is authenticated and every file checked against the manifest in staging folders
+    beside the database and inside the evidence folder; only then is anything moved into place
+    (by renames), so a damaged, cut-off or altered backup, or a wrong key, changes nothing.
+    :raise BackupError: PostgreSQL, an instance that is not empty, another key, a failed check.
+    """
+    key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
+    evidence_root, name = os.path.abspath(settings.EVIDENCE_DIR), os.path.basename(source)
+    _refuse_unless_empty(db_path, evidence_root)
+    for folder in (os.path.dirname(db_path), evidence_root):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    db_staging = tempfile.mkdtemp(dir=os.path.dirname(db_path), prefix=".restore-")
+    staging = tempfile.mkdtemp(dir=evidence_root, prefix=".restore-")
+    staged_db = os.path.join(db_staging, DATABASE_MEMBER)
+    summary = Summary(key_id=key_id(key).hex(), size=os.path.getsize(source))
+    try:
+        try:
+            with open(source, "rb") as handle:
+                whole_file = _HashingReader(handle)
+                reader = SealedReader(whole_file, key, name)
+                with tarfile.open(fileobj=reader, mode="r|", bufsize=STREAM_BUFFER) as tar:
+                    hashes, manifest = _extract(tar, staged_db, staging, summary)
+                reader.drain()
+        except Unreadable as exc:
+            raise BackupError(str(exc)) from None
+        except (tarfile.TarError, OSError, ValueError) as exc:
+            raise BackupError(f"{name} could not be restored: {exc}.") from None
+        _check(manifest, hashes, name, settings)
+        _move_into_place(staging, evidence_root, staged_db, db_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(db_staging, ignore_errors=True)
+    summary.created_at, summary.rows = manifest["created_at"], manifest["rows"]
+    summary.migrations, summary.migrated = manifest["migrations"], migrate()
+    summary.sha256 = whole_file.digest.hexdigest()
+    summary.seconds = time.monotonic() - started
+    with database.connection_context(), database.atomic():
+        audit.record(None, "instance.restore", file=name, sha256=summary.sha256,
+                     backup_created_at=summary.created_at, key_id=summary.key_id)
+    return summary
