@@ -1,0 +1,201 @@
+"""Load test (not a test of the suite): the app under gunicorn, readers and writers at once.
+
+Usage:
+    .venv/bin/python bench/load_test.py [SECONDS] [READERS] [WRITERS] [INCIDENTS]   # 300 50 5 5000
+
+Builds a temporary instance with INCIDENTS published incidents (bench/generate.py), starts
+gunicorn on 127.0.0.1 only (2 workers x 8 threads), then for SECONDS runs READERS threads that
+search and browse (the public list with words and filters, incident pages, facility pages, the
+JSON API) and WRITERS threads that edit incidents through the API with the version they read.
+Each writer owns one incident and shares a second with every other writer, so saves also race.
+
+It reports every request that was not answered as expected (a 5xx, a refused connection, a
+timeout: the target is zero), p50/p95/p99 latency per kind of request, and checks that no update
+was lost: every accepted save of an incident is one revision, and each incident ends with the text
+of its last accepted save. Bounded: loopback only, fixed thread counts, fixed duration.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+WORDS = ["пытки", "избиение", "beating", "Саратов", "colony", "ШИЗО", "torture", "medical"]
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _prepare(folder: str, incidents: int, writers: int) -> dict:
+    """Data, users and tokens, written before the server starts."""
+    env = dict(os.environ, INCIDENTS_INSTANCE_PATH=folder)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"), str(incidents), folder],
+                   check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+    from factories import make_facility, make_incident
+    from incidents import create_app, credentials
+    from incidents.db import database
+    from incidents.models import PublishedIncident
+    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": "sqlite:///" + os.path.join(folder, "incidents.sqlite3"),
+                      "SECRET_KEY": "load", "DATA_KEY": "load"})
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        editors = [credentials.create_user(f"writer{i}@load.example", "reviewer", None, f"Writer {i}")
+                   for i in range(writers)]
+        place = make_facility(editors[0])
+        owned = [make_incident(editor, place).id for editor in editors]
+        shared = make_incident(editors[0], place).id
+        reader = credentials.create_user("reader@load.example", "researcher", None, "Reader")
+        plan = {"tokens": [credentials.issue_api_token(e) for e in editors], "owned": owned, "shared": shared,
+                "reader": credentials.issue_api_token(reader),
+                "published": [p.incident_id for p in PublishedIncident.select(PublishedIncident.incident).limit(2000)],
+                "facilities": [p.facility_id for p in PublishedIncident.select(PublishedIncident.facility).limit(200)]}
+        database.close()
+    return plan
+
+
+class Tally:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {}
+        self.failures: list[str] = []
+        self.saves: dict[int, list[str]] = {}  # incident -> texts of accepted saves, in order
+
+    def add(self, kind: str, seconds: float, failure: str = "") -> None:
+        with self.lock:
+            self.times.setdefault(kind, []).append(seconds)
+            if failure:
+                self.failures.append(f"{kind}: {failure}")
+
+
+def _timed(tally: Tally, kind: str, call, expected=(200,)):
+    started = time.perf_counter()
+    try:
+        response = call()
+    except requests.RequestException as exc:
+        tally.add(kind, time.perf_counter() - started, type(exc).__name__)
+        return None
+    tally.add(kind, time.perf_counter() - started,
+              "" if response.status_code in expected else f"HTTP {response.status_code}")
+    return response
+
+
+def _reader(base: str, plan: dict, tally: Tally, until: float, seed: int) -> None:
+    rng, session = random.Random(seed), requests.Session()
+    api = {"Authorization": f"Bearer {plan['reader']}"}
+    while time.time() < until:
+        choice = rng.random()
+        if choice < 0.3:
+            _timed(tally, "page: word search", lambda: session.get(f"{base}/incidents", params={"q": rng.choice(WORDS)},
+                                                                  timeout=60))
+        elif choice < 0.5:
+            _timed(tally, "API: filtered list", lambda: session.get(
+                f"{base}/api/v1/incidents", params={"region": "RU-SAR", "date_from": "2015-01-01"}, headers=api,
+                timeout=60))
+        elif choice < 0.8:
+            incident = rng.choice(plan["published"])
+            _timed(tally, "page: incident", lambda: session.get(f"{base}/incidents/{incident}", timeout=60))
+        else:
+            facility = rng.choice(plan["facilities"])
+            _timed(tally, "page: facility", lambda: session.get(f"{base}/facilities/{facility}", timeout=60))
+
+
+def _writer(base: str, plan: dict, tally: Tally, until: float, index: int) -> None:
+    session, turn = requests.Session(), 0
+    headers = {"Authorization": f"Bearer {plan['tokens'][index]}"}
+    while time.time() < until:
+        for incident in (plan["owned"][index], plan["shared"]):
+            turn += 1
+            read = _timed(tally, "API: read for edit", lambda: session.get(f"{base}/api/v1/incidents/{incident}",
+                                                                           headers=headers, timeout=60))
+            if read is None or read.status_code != 200:
+                continue
+            text = f"writer {index}, save {turn}"
+            body = {"version": read.json()["version"], "narrative": {"ru": text}}
+            saved = _timed(tally, "API: save", lambda: session.patch(f"{base}/api/v1/incidents/{incident}",
+                                                                     json=body, headers=headers, timeout=60),
+                           expected=(200, 409))  # 409: another writer saved first, as designed
+            if saved is not None and saved.status_code == 200:
+                with tally.lock:
+                    tally.saves.setdefault(incident, []).append(text)
+
+
+def _lost_updates(folder: str, plan: dict, tally: Tally) -> list[str]:
+    from incidents.db import database
+    from incidents.models import Incident, Revision
+    problems = []
+    with database.connection_context():
+        for incident_id, texts in tally.saves.items():
+            incident = Incident.get_by_id(incident_id)
+            revisions = Revision.select().where(Revision.incident == incident_id).count()
+            if revisions != 1 + len(texts):
+                problems.append(f"incident {incident_id}: {len(texts)} accepted saves but {revisions - 1} revisions")
+            if incident.narrative.get("ru") != texts[-1]:
+                problems.append(f"incident {incident_id}: ends with {incident.narrative.get('ru')!r}, "
+                                f"last accepted save was {texts[-1]!r}")
+    return problems
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> int:
+    given = [int(a) for a in sys.argv[1:5]]
+    seconds, readers, writers, incidents = given + [300, 50, 5, 5000][len(given):]
+    with tempfile.TemporaryDirectory(prefix="load-") as folder:
+        plan = _prepare(folder, incidents, writers)
+        port = _port()
+        env = dict(os.environ, INCIDENTS_INSTANCE_PATH=folder, INCIDENTS_SECRET_KEY="load", INCIDENTS_DATA_KEY="load",
+                   INCIDENTS_DATABASE_URL="sqlite:///" + os.path.join(folder, "incidents.sqlite3"))
+        server = subprocess.Popen([os.path.join(BIN, "gunicorn"), "--workers", "2", "--threads", "8",
+                                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
+                                  cwd=ROOT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(base + "/", timeout=2)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.2)
+            tally, until = Tally(), time.time() + seconds
+            threads = [threading.Thread(target=_reader, args=(base, plan, tally, until, i)) for i in range(readers)]
+            threads += [threading.Thread(target=_writer, args=(base, plan, tally, until, i)) for i in range(writers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        lost = _lost_updates(folder, plan, tally)
+    total = sum(len(v) for v in tally.times.values())
+    print(f"{seconds} s, {readers} readers, {writers} writers, {incidents} incidents: {total} requests, "
+          f"{len(tally.failures)} errors, {len(lost)} lost updates")
+    for kind, values in sorted(tally.times.items()):
+        print(f"  {kind:22} n={len(values):6}  p50 {_percentile(values, .5) * 1000:7.0f} ms  "
+              f"p95 {_percentile(values, .95) * 1000:7.0f} ms  p99 {_percentile(values, .99) * 1000:7.0f} ms")
+    accepted = sum(len(texts) for texts in tally.saves.values())
+    print(f"  accepted saves: {accepted}")
+    for line in (tally.failures[:20] + lost):
+        print("  " + line)
+    return 1 if tally.failures or lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
