@@ -16,6 +16,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Vulnerability id -> why it does not apply here. Empty: nothing is waived.
 JUSTIFIED: dict[str, str] = {}
+# What pip-audit's output says when it cannot reach the database at all.
+UNREACHABLE = ("ConnectionError", "NameResolutionError", "Max retries exceeded", "timed out",
+               "Temporary failure in name resolution")
 
 
 def main() -> int:
@@ -28,8 +31,13 @@ def main() -> int:
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
-        print("pip-audit: skipped, the vulnerability database could not be reached here.")
-        return 0
+        # Only an unreachable database is a reason to skip; any other failure fails the check.
+        if any(sign in result.stderr for sign in UNREACHABLE):
+            print("pip-audit: skipped, the vulnerability database could not be reached here.")
+            return 0
+        print(result.stdout + result.stderr)
+        print("pip-audit: failed to run.")
+        return 1
     dependencies = report.get("dependencies", [])
     audited = [d for d in dependencies if "skip_reason" not in d]
     if not audited:

@@ -40,6 +40,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Flask's own keys (WTF_CSRF_ENABLED in tests, say) pass straight through.
     app.config.update({k: v for k, v in config.items() if k not in settings.__dataclass_fields__})
 
+    if settings.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = settings.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     from .db import init_database, register_request_hooks
     init_database(settings.DATABASE_URL)
     register_request_hooks(app)

@@ -59,7 +59,7 @@ class ChainCheck:
     count: int = 0
     head: str = GENESIS
     broken: AuditEvent | None = None
-    reason: str = ""  # "edited": its own contents changed; "relinked": a row before it went or came
+    reason: str = ""  # "edited": its own contents changed; "relinked": the link to the row before it
     head_found: bool = True  # the hash noted earlier is still in the chain
 
 
@@ -72,7 +72,11 @@ def check(noted_head: str | None = None) -> ChainCheck:
         if entry.prev_hash != result.head:
             result.broken, result.reason = entry, "relinked"
             return result
-        if entry.hash != _digest(result.head, _payload(entry)):
+        try:
+            intact = entry.hash == _digest(result.head, _payload(entry))
+        except (AttributeError, TypeError, ValueError):  # a value edited into something not even a date
+            intact = False
+        if not intact:
             result.broken, result.reason = entry, "edited"
             return result
         result.head, result.count = entry.hash, result.count + 1

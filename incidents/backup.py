@@ -29,6 +29,7 @@ from peewee import SqliteDatabase
 
 from . import audit
 from .db import MIGRATIONS_DIR, database, migrate
+from .models import User
 from .sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
 
 # tarfile copies and buffers in pieces of this size (its 10 KiB default is slow for videos).
@@ -259,17 +260,16 @@ def _extract(tar: tarfile.TarFile, staged_db: str, staging: str, summary: Summar
 
 
 def _check(manifest: dict, hashes: dict, name: str, settings) -> None:
-    """:raise BackupError: a file missing, added or changed, another data key, a newer schema."""
+    """:raise BackupError: a file missing, added or changed, or a newer schema."""
     if not manifest:
         raise BackupError(f"{name} has no manifest.")
     expected = manifest["files"]
     for member in sorted(set(expected) | set(hashes)):
         if expected.get(member) != hashes.get(member):
             raise BackupError(f"{name} does not match its manifest at {member} (missing, added or changed).")
-    if manifest["data_key_id"] != _data_key_id(settings):
-        raise BackupError(f"{name} comes from an installation with another data key: its confidential fields "
-                          "could not be read here. Give this instance that key (INCIDENTS_DATA_KEY, or that "
-                          "instance's data_key file).")
+    # The manifest names the data key, but nothing is encrypted with it yet: a restore does not
+    # check it until confidential fields are (issue 6, point 4), or a lost, unused key file
+    # would make a good backup useless.
     known = {entry[:-3] for entry in os.listdir(MIGRATIONS_DIR) if entry.endswith(".py")}
     unknown = [migration for migration in manifest["migrations"] if migration not in known]
     if unknown:
@@ -332,6 +332,9 @@ def restore_backup(settings, source: str) -> Summary:
         shutil.rmtree(db_staging, ignore_errors=True)
     summary.created_at, summary.rows = manifest["created_at"], manifest["rows"]
     summary.migrations, summary.migrated = manifest["migrations"], migrate()
+    with database.connection_context():
+        # Sessions revoked after the backup was made must not come back with it.
+        User.update(session_epoch=User.session_epoch + 1).execute()
     summary.sha256 = whole_file.digest.hexdigest()
     summary.seconds = time.monotonic() - started
     with database.connection_context(), database.atomic():

@@ -248,8 +248,9 @@ def audit_verify(noted_head):
     if result.broken is not None:
         entry = result.broken
         what = ("its contents were changed after it was written" if result.reason == "edited"
-                else "it no longer follows the event before it: an event was deleted or inserted before it")
-        click.echo(f"FAILED: audit event #{entry.id} ({entry.action}, {entry.created_at:%Y-%m-%d %H:%M:%S} UTC): "
+                else "it no longer follows the event before it: an event was deleted or inserted before it, "
+                     "or the one before it was rewritten with a new hash")
+        click.echo(f"FAILED: audit event #{entry.id} ({entry.action}, {entry.created_at}): "
                    f"{what}. {result.count} event(s) before it are intact.", err=True)
         sys.exit(1)
     if not result.head_found:

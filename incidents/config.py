@@ -37,6 +37,10 @@ class Settings:
     SESSION_IDLE_MINUTES: int = 30
     # ...and after this many hours in any case.
     SESSION_MAX_HOURS: int = 12
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed. Behind
+    # one, without this every visitor has the proxy's address, and the sign-in limit per address
+    # would stop everyone at once.
+    TRUSTED_PROXIES: int = 0
     # Where people reach the app; used in links printed on the command line.
     PUBLIC_URL: str = "http://127.0.0.1:5000"
 

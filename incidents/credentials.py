@@ -114,12 +114,18 @@ def end_sessions(user: User) -> None:
     user.session_epoch = User.get_by_id(user.id).session_epoch
 
 
+def revoke_tokens(user: User) -> None:
+    """Revoke every API token of ``user``: a new password or role must not leave old keys working."""
+    ApiToken.update(revoked=True).where(ApiToken.user == user).execute()
+
+
 def set_password(user: User, password: str, testing: bool = False, actor=None) -> None:
     check_password_rules(password, (user.email, user.name))
     with database.atomic():
         user.password_hash = hash_password(password, testing)
         user.save(only=[User.password_hash])
         end_sessions(user)  # a new password ends every session the old one may have opened
+        revoke_tokens(user)
         audit.record(actor or user, "user.set_password", user)
 
 
@@ -167,6 +173,7 @@ def use_password_link(secret: str, password: str, *, email: str = "", name: str 
         user.password_hash = hash_password(password, testing)
         user.save(only=[User.password_hash])
         end_sessions(user)
+        revoke_tokens(user)
         audit.record(user, "user.set_password", user, via="link")
     return user
 

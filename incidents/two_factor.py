@@ -70,9 +70,11 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+WRONG_CODE = _l("That code is not right, or it was used already. Codes change every 30 seconds.")
+
+
 def _refused() -> ValidationFailed:
-    message = _l("That code is not right, or it was used already. Codes change every 30 seconds.")
-    return ValidationFailed(message, {"code": [message]})
+    return ValidationFailed(WRONG_CODE, {"code": [WRONG_CODE]})
 
 
 def confirm(user: User, code: str) -> list[str]:

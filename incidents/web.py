@@ -5,6 +5,7 @@ from flask import Request, flash, g, jsonify, redirect, render_template, request
 from flask_babel import Babel
 from flask_babel.speaklater import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -62,6 +63,9 @@ def api_error(status: int, code: str, message, fields: dict | None = None):
     body = {"error": {"code": code, "message": str(message),
                       "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()}}}
     return jsonify(body), status
+
+
+SECOND_FACTOR_FIRST = _l("Your role needs two-factor sign-in. Set it up to go on.")
 
 
 def _plain_lazy_strings(value):
@@ -125,7 +129,11 @@ def init_web(app) -> None:
             user = credentials.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
             if user is None:
                 return api_error(401, "invalid_token", _("The API token is not valid."))
+            if two_factor.is_required(user) and not two_factor.is_enabled(user):
+                # A token from before the role needed two factors must not stand in for them.
+                return api_error(401, "second_factor_required", SECOND_FACTOR_FIRST)
             g._login_user = user  # Flask-Login's per-request user, without touching the session
+            g.signed_in_by_token = True
         elif request.method not in ("GET", "HEAD", "OPTIONS"):
             # A cookie alone must never authorise a write: that is what CSRF would exploit.
             g._login_user = login_manager.anonymous_user()
@@ -143,10 +151,13 @@ def init_web(app) -> None:
     @app.before_request
     def second_factor_gate():
         """Roles that can read identities use the site only once a second factor is enrolled."""
-        if _is_api() or not current_user.is_authenticated or request.endpoint in policy.SECOND_FACTOR_ENROLMENT:
+        if g.get("signed_in_by_token") or not current_user.is_authenticated \
+                or request.endpoint in policy.SECOND_FACTOR_ENROLMENT:
             return None
         if two_factor.is_required(current_user) and not two_factor.is_enabled(current_user):
-            flash(_("Your role needs two-factor sign-in. Set it up to go on."), "info")
+            if _is_api():  # the session cookie reads the API too: the same rule holds there
+                return api_error(403, "second_factor_required", SECOND_FACTOR_FIRST)
+            flash(SECOND_FACTOR_FIRST, "info")
             return redirect(url_for("auth.two_factor_page"))
         return None
 

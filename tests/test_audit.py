@@ -78,3 +78,12 @@ def test_admins_browse_and_filter_the_trail(app, users, as_role):
 def test_only_admins_see_the_trail(as_role):
     for role in ("reviewer", "lawyer", "researcher"):
         assert as_role(role).get("/admin/audit").status_code == 403
+
+
+def test_an_event_edited_into_nonsense_is_named_not_a_crash(app, users, as_role):
+    audit.record(users["admin"], "test.one")
+    victim = audit.record(users["admin"], "test.two")
+    database.execute_sql("UPDATE audit_event SET created_at = 'not a date' WHERE id = ?", (victim.id,))
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"#{victim.id}" in result.output
+    assert f"broken at event #{victim.id}" in as_role("admin").get("/admin/audit").get_data(as_text=True)

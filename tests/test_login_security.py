@@ -74,3 +74,28 @@ def test_guessable_passwords_are_refused(users, password):
 def test_passphrases_are_accepted_without_composition_rules(users, password):
     credentials.set_password(users["lawyer"], password, testing=True)
     assert credentials.authenticate(users["lawyer"].email, password, testing=True) == users["lawyer"]
+
+
+def test_behind_a_trusted_proxy_the_limit_is_per_visitor(settings, users):
+    """With the proxy declared, one visitor's failures do not stop the others behind the same proxy."""
+    from incidents import create_app
+    app = create_app(dict(settings, TRUSTED_PROXIES=1))
+    browser = Browser(app)
+    for index in range(throttle.ADDRESS_LIMIT):
+        browser.client.post("/login", data={"email": f"p{index}@example.org", "password": "wrong guess here",
+                                            "csrf_token": browser.csrf_token("/login")},
+                            headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = browser.client.post("/login", data={"email": users["researcher"].email, "password": PASSWORD,
+                                                  "csrf_token": browser.csrf_token("/login")},
+                                  headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    other = Browser(app)
+    allowed = other.client.post("/login", data={"email": users["researcher"].email, "password": PASSWORD,
+                                                "csrf_token": other.csrf_token("/login")},
+                                headers={"X-Forwarded-For": "198.51.100.9"})
+    assert allowed.status_code == 302
+
+
+def test_an_ipv6_subscriber_counts_as_one_address():
+    assert throttle._keys("a@example.org", "2001:db8:1:2::1")[1] == throttle._keys("a@example.org", "2001:db8:1:2:ffff::9")[1]
+    assert throttle._keys("a@example.org", "2001:db8:1:3::1")[1] != throttle._keys("a@example.org", "2001:db8:1:2::1")[1]

@@ -41,10 +41,12 @@ def test_a_code_works_once(app, users):
 
 
 @pytest.mark.parametrize("steps_ago, accepted", [(1, True), (2, False), (-1, True), (-2, False)])
-def test_the_window_is_one_step(app, users, steps_ago, accepted):
+def test_the_window_is_one_step(app, users, monkeypatch, steps_ago, accepted):
     user = users["reviewer"]
     User.update(totp_last_step=0).where(User.id == user.id).execute()
-    code = pyotp.TOTP(user.totp_secret).at(time.time() - 30 * steps_ago)
+    now = time.time()
+    monkeypatch.setattr(two_factor.time, "time", lambda: now)  # no step boundary between code and check
+    code = pyotp.TOTP(user.totp_secret).at(now - 30 * steps_ago)
     browser = Browser(app)
     password_step(browser, user)
     assert (code_step(browser, code).status_code == 302) is accepted
@@ -93,8 +95,11 @@ def test_roles_that_read_identities_must_enrol_first(app, users):
         response = browser.get(path)
         assert response.status_code == 302 and response.headers["Location"].endswith("/account/two-factor")
     assert browser.get("/account/two-factor").status_code == 200
+    # Neither the session cookie nor a token from before the requirement reads the API instead.
+    assert browser.get("/api/v1/incidents?status=draft").status_code == 403
     token = credentials.issue_api_token(users["lawyer"])
-    assert browser.client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    refused = browser.client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401 and refused.json["error"]["code"] == "second_factor_required"
 
 
 def test_others_may_choose_it(app, users):
@@ -134,3 +139,40 @@ def test_wrong_enrolment_codes_change_nothing(app, users):
                                                                      "csrf_token": browser.csrf_token("/account")})
         assert response.status_code in (400, 422) and "<script>alert" not in response.get_data(as_text=True)
     assert User.get_by_id(users["contributor"].id).totp_secret is None
+
+
+def test_a_password_link_does_not_skip_the_code(app, users):
+    """A link sets the password; whoever holds it still needs the authenticator to get in."""
+    secret = credentials.issue_password_link(users["reviewer"], 60)
+    browser = Browser(app)
+    path = f"/set-password/{secret}"
+    response = browser.post(path, data={"password": "a brand new long passphrase", "confirm": "a brand new long passphrase",
+                                         "csrf_token": browser.csrf_token(path)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/code")
+    assert browser.get("/review").status_code == 302
+    assert code_step(browser, current_code(users["reviewer"])).status_code == 302
+    assert browser.get("/review").status_code == 200
+
+
+def test_guessing_codes_on_a_stolen_session_is_throttled(app, users):
+    browser = Browser(app)
+    browser.login(users["reviewer"])
+    for _ in range(throttle.ACCOUNT_LIMIT):
+        wrong = browser.post("/account/two-factor/restart", data={"code": "000000",
+                                                                  "csrf_token": browser.csrf_token("/account")})
+        assert wrong.status_code == 422
+    blocked = browser.post("/account/two-factor/restart", data={"code": current_code(users["reviewer"]),
+                                                                "csrf_token": browser.csrf_token("/account")})
+    assert blocked.status_code == 429
+    assert User.get_by_id(users["reviewer"].id).totp_pending is None
+
+
+def test_a_new_password_or_role_revokes_api_tokens(app, users):
+    from incidents.admin import service as admin
+    client = app.test_client()
+    for change in (lambda: credentials.set_password(users["researcher"], "another long passphrase", testing=True),
+                   lambda: admin.change_role(users["admin"], users["researcher"], "contributor")):
+        token = credentials.issue_api_token(users["researcher"])
+        assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        change()
+        assert client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -31,6 +31,7 @@ def change_role(actor, user: User, role: str) -> User:
         user.role = role
         user.save(only=[User.role])  # never the session epoch: that moves only by end_sessions
         credentials.end_sessions(user)
+        credentials.revoke_tokens(user)
         audit.record(actor, "user.change_role", user, old=old, new=role)
     return user
 

@@ -41,7 +41,7 @@ def login():
         address = request.remote_addr or ""
         if throttle.is_blocked(form.email.data, address):
             # Refused before the password is even checked; the same words for every account.
-            flash(_("Too many failed attempts. Wait a quarter of an hour and try again."), "error")
+            flash(throttle.TOO_MANY, "error")
             return render_template("auth/login.html", form=form), 429
         user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
         if user is not None and two_factor.is_enabled(user):
@@ -89,8 +89,12 @@ def set_password(secret):
             for field, messages in exc.fields.items():
                 getattr(form, field, form.password).errors = [str(m) for m in messages]
         else:
-            sessions.begin(user)
             flash(_("Your password is set. Welcome."), "info")
+            if two_factor.is_enabled(user):
+                # A link is a password, not a second factor: whoever holds it still needs the code.
+                sessions.await_second_factor(user, "")
+                return redirect(url_for("auth.login_code"))
+            sessions.begin(user)
             return redirect(url_for("public.home"))
     return render_template("auth/set_password.html", form=form, first_admin=first_admin,
                            user=link.user), 200 if not form.errors else 400

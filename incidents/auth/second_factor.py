@@ -8,6 +8,7 @@ from __future__ import annotations
 import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -17,6 +18,8 @@ from ..errors import ValidationFailed
 from . import sessions, throttle
 from .forms import CodeForm
 from .routes import bp, safe_next
+
+TYPE_THE_CODE = _l("Type the code your app shows.")
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -30,7 +33,7 @@ def login_code():
     if form.validate_on_submit():
         address = request.remote_addr or ""
         if throttle.is_blocked(user.email, address):
-            flash(_("Too many failed attempts. Wait a quarter of an hour and try again."), "error")
+            flash(throttle.TOO_MANY, "error")
             return render_template("auth/login_code.html", form=form), 429
         if two_factor.check(user, form.code.data):
             throttle.clear_account(user.email, address)
@@ -39,7 +42,7 @@ def login_code():
                 audit.record(user, "user.login", user, second_factor=True)
             return redirect(safe_next(next_url, url_for("public.home")))
         throttle.record_failure(user.email, address)
-        form.code.errors = [_("That code is not right, or it was used already. Codes change every 30 seconds.")]
+        form.code.errors = [two_factor.WRONG_CODE]
     return render_template("auth/login_code.html", form=form), 400 if request.method == "POST" else 200
 
 
@@ -62,16 +65,29 @@ def two_factor_page():
     return _page()
 
 
+def _with_code(action):
+    """Run ``action(user, code)`` for the signed-in user with the posted code; a wrong code counts
+    towards the account's and the address's limits, as at sign-in, so a stolen session cannot
+    guess its way to a new authenticator or new recovery codes."""
+    user, address = current_user._get_current_object(), request.remote_addr or ""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return None, _page(errors={"code": [TYPE_THE_CODE]}, status=400)
+    if throttle.is_blocked(user.email, address):
+        return None, _page(errors={"code": [throttle.TOO_MANY]}, status=429)
+    try:
+        return action(user, form.code.data), None
+    except ValidationFailed as exc:
+        throttle.record_failure(user.email, address)
+        return None, _page(errors=exc.fields, status=422)
+
+
 @bp.route("/account/two-factor/confirm", methods=["POST"])
 @login_required
 def two_factor_confirm():
-    form = CodeForm()
-    try:
-        if not form.validate_on_submit():
-            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
-        codes = two_factor.confirm(current_user._get_current_object(), form.code.data)
-    except ValidationFailed as exc:
-        return _page(errors=exc.fields, status=422)
+    codes, refused = _with_code(two_factor.confirm)
+    if refused:
+        return refused
     flash(_("Two-factor sign-in is on."), "success")
     return _page(codes=codes)
 
@@ -80,24 +96,12 @@ def two_factor_confirm():
 @login_required
 def two_factor_restart():
     """Enrol a new authenticator (a new phone), proving the current one (or a recovery code) first."""
-    form = CodeForm()
-    try:
-        if not form.validate_on_submit():
-            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
-        two_factor.restart(current_user._get_current_object(), form.code.data)
-    except ValidationFailed as exc:
-        return _page(errors=exc.fields, status=422)
-    return redirect(url_for("auth.two_factor_page"))
+    _result, refused = _with_code(two_factor.restart)
+    return refused or redirect(url_for("auth.two_factor_page"))
 
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
 @login_required
 def two_factor_recovery_codes():
-    form = CodeForm()
-    try:
-        if not form.validate_on_submit():
-            return _page(errors={"code": [_("Type the code your app shows.")]}, status=400)
-        codes = two_factor.new_recovery_codes(current_user._get_current_object(), form.code.data)
-    except ValidationFailed as exc:
-        return _page(errors=exc.fields, status=422)
-    return _page(codes=codes)
+    codes, refused = _with_code(two_factor.new_recovery_codes)
+    return refused or _page(codes=codes)
