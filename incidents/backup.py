@@ -157,6 +157,20 @@ def _write_content(tar: tarfile.TarFile, snapshot: str, evidence_root: str, summ
     tar.addfile(info, io.BytesIO(body))
 
 
+def _remove_leftovers(folder: str, prefix: str) -> None:
+    """Delete what a killed earlier run left behind: a snapshot holds identities in clear, and a
+    staging folder would make the instance look not empty."""
+    if not os.path.isdir(folder):
+        return
+    for entry in os.listdir(folder):
+        if entry.startswith(prefix):
+            path = os.path.join(folder, entry)
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
+
+
 def create_backup(settings, instance_path: str, target: str, chunk_size: int = CHUNK_SIZE) -> Summary:
     """Write the backup to ``target`` (atomically: a failed run leaves any earlier file as it was).
 
@@ -171,6 +185,7 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     summary = Summary(key_id=key_id(key).hex(),
                       created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     os.makedirs(instance_path, mode=0o700, exist_ok=True)
+    _remove_leftovers(instance_path, ".backup-snapshot-")
     # Both temporary files are mode 0600: the snapshot holds identities in clear.
     snapshot_fd, snapshot = tempfile.mkstemp(dir=instance_path, prefix=".backup-snapshot-")
     os.close(snapshot_fd)
@@ -306,6 +321,8 @@ def restore_backup(settings, source: str) -> Summary:
     """
     key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
     evidence_root, name = os.path.abspath(settings.EVIDENCE_DIR), os.path.basename(source)
+    for folder in (os.path.dirname(db_path), evidence_root):
+        _remove_leftovers(folder, ".restore-")
     _refuse_unless_empty(db_path, evidence_root)
     for folder in (os.path.dirname(db_path), evidence_root):
         os.makedirs(folder, mode=0o700, exist_ok=True)

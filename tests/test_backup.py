@@ -278,3 +278,20 @@ def test_the_backup_key_is_generated_apart_and_must_be_32_bytes(tmp_path, fresh_
     app = fresh_instance(BACKUP_KEY="not hex")
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.backup")])
     assert result.exit_code != 0 and "64 hexadecimal digits" in result.output
+
+
+@sqlite_only
+def test_leftovers_of_a_killed_run_are_cleared(app, filled, tmp_path, fresh_instance):
+    """A killed backup leaves a clear-text snapshot, a killed restore its staging: neither stays."""
+    stale = os.path.join(app.instance_path, ".backup-snapshot-killed")
+    with open(stale, "w") as handle:
+        handle.write("identities in clear")
+    backup = tmp_path / "b.backup"
+    assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
+    assert not os.path.exists(stale)
+    target = fresh_instance()
+    evidence = target.config["SETTINGS"].EVIDENCE_DIR
+    os.makedirs(os.path.join(evidence, ".restore-killed"), exist_ok=True)
+    result = target.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert not os.path.exists(os.path.join(evidence, ".restore-killed"))
