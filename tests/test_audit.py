@@ -1,6 +1,8 @@
 """The audit trail: every write is recorded, and an edited entry breaks the chain where it was edited."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from peewee import IntegrityError
 
@@ -80,6 +82,8 @@ def test_only_admins_see_the_trail(as_role):
         assert as_role(role).get("/admin/audit").status_code == 403
 
 
+@pytest.mark.skipif(os.environ.get("INCIDENTS_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="only SQLite stores text that is not a date in a date column")
 def test_an_event_edited_into_nonsense_is_named_not_a_crash(app, users, as_role):
     audit.record(users["admin"], "test.one")
     victim = audit.record(users["admin"], "test.two")
