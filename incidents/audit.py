@@ -9,9 +9,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .db import serialize_writers
 from .models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+# The advisory-lock key of audit appends on PostgreSQL (any constant the app uses for nothing else).
+AUDIT_APPEND_LOCK = 0x417564
 
 
 def _digest(prev_hash: str, event: dict) -> str:
@@ -33,6 +36,9 @@ def _payload(entry: AuditEvent) -> dict:
 
 def record(actor, action: str, obj=None, **detail) -> AuditEvent:
     """Append one event; call inside the transaction of the change it records."""
+    # Two writers reading the same last event would fork the chain (prev_hash is unique, so one
+    # would fail): appends take turns.
+    serialize_writers(AUDIT_APPEND_LOCK)
     last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
     prev_hash = last.hash if last else GENESIS
     entry = AuditEvent(

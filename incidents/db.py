@@ -68,6 +68,16 @@ def day_number(column):
     return Cast(column - SQL("DATE '0001-01-01'") + 1, "BIGINT")
 
 
+def serialize_writers(key: int) -> None:
+    """Make writers that call this with the same ``key`` take turns until their transactions end.
+
+    SQLite's transactions already do (they begin IMMEDIATE); on PostgreSQL a transaction-scoped
+    advisory lock does, and each statement after it sees what the one before it committed.
+    """
+    if not isinstance(database.obj, SqliteDatabase):
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
 def migrate() -> list[str]:
     """Apply pending migrations in order; returns the names applied (none when current).
 
