@@ -82,7 +82,8 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     assert contributor.get_attribute("html", "lang") == "ru"
     sign_in(contributor, live_server, users["contributor"])
     contributor.click(f"nav >> text={russian(app, 'New incident')}")
-    assert contributor.is_hidden("#new-facility")
+    # The page's script hides the new-facility fields once it has run: wait for it, not a race.
+    contributor.wait_for_selector("#new-facility", state="hidden", timeout=10_000)
     contributor.select_option("select[name=facility]", "new")
     assert contributor.is_visible("#new-facility")
     contributor.fill("input[name='new_facility-name']", "ОТБ-1 УФСИН России по Саратовской области")
