@@ -93,7 +93,8 @@ def _snapshot(db_path: str, path: str) -> tuple[dict, list]:
         source.backup(copy)
         tables = [name for (name,) in copy.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        rows = {name: copy.execute(f'SELECT count(*) FROM "{name}"')  # noqa: S608 (names from sqlite_master)
+        # A table name cannot be a bound parameter: it is quoted as an SQL identifier instead.
+        rows = {name: copy.execute('SELECT count(*) FROM "%s"' % name.replace('"', '""'))  # noqa: S608
                 .fetchone()[0] for name in tables}
         # schema_migration is where peewee's migration Runner records what it applied.
         migrations = ([name for (name,) in copy.execute("SELECT name FROM schema_migration ORDER BY id")]

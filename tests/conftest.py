@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 
+import pyotp
 import pytest
+from werkzeug.serving import make_server
 
 from incidents import create_app
-import pyotp
-
 from incidents import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
@@ -124,3 +125,14 @@ def as_role(app, users):
         return b
 
     return make
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real threaded HTTP server on 127.0.0.1, for browsers and racing requests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

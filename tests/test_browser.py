@@ -3,11 +3,9 @@ a contributor enters the Saratov case, a reviewer approves it, a visitor finds i
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from flask_babel import force_locale, gettext
-from werkzeug.serving import make_server
 
 from conftest import PASSWORD, current_code
 from incidents.models import Facility, Incident
@@ -24,15 +22,6 @@ if not os.path.exists(CHROMIUM):
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-
-@pytest.fixture
-def live_server(app, users):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import time
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from factories import make_facility, make_incident
 from incidents import audit, credentials
@@ -21,17 +20,8 @@ from incidents.models import Incident, PublishedCount, PublishedIncident, Revisi
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture
-def server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
-
-def test_two_people_saving_at_once_one_wins_the_other_is_told(server, users):
+def test_two_people_saving_at_once_one_wins_the_other_is_told(live_server, users):
     """Real requests on two connections, released together, many times over."""
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility)
@@ -39,14 +29,14 @@ def test_two_people_saving_at_once_one_wins_the_other_is_told(server, users):
     tokens = {name: credentials.issue_api_token(user) for name, user in people.items()}
     database.close()  # the server's threads use their own connections; this test's would hold a lock
     for round_ in range(8):
-        version = requests.get(f"{server}/api/v1/incidents/{incident.id}", timeout=30,
+        version = requests.get(f"{live_server}/api/v1/incidents/{incident.id}", timeout=30,
                                headers={"Authorization": f"Bearer {tokens['reviewer']}"}).json()["version"]
         barrier, answers = threading.Barrier(2), {}
 
         def save(name):
             body = {"version": version, "narrative": {"ru": f"Правка {round_} от {name}"}}
             barrier.wait()
-            answers[name] = requests.patch(f"{server}/api/v1/incidents/{incident.id}", json=body, timeout=60,
+            answers[name] = requests.patch(f"{live_server}/api/v1/incidents/{incident.id}", json=body, timeout=60,
                                            headers={"Authorization": f"Bearer {tokens[name]}"})
 
         threads = [threading.Thread(target=save, args=(name,)) for name in tokens]
