@@ -35,7 +35,7 @@ def _app(folder: str):
     from incidents.db import database, migrate
     app = create_app({"INSTANCE_PATH": os.path.join(folder, "instance"),
                       "DATABASE_URL": "sqlite:///" + os.path.join(folder, "bench.sqlite3"),
-                      "SECRET_KEY": "bench", "DATA_KEY": "bench", "TESTING": True})
+                      "SECRET_KEY": "bench", "TESTING": True})
     with app.app_context():
         migrate()
     database.connect(reuse_if_open=True)

@@ -54,8 +54,8 @@ def make_tree(folder: str, gigabytes: float) -> tuple[int, int]:
 
 
 def env_for(instance: str) -> dict:
-    return dict(os.environ, INCIDENTS_INSTANCE_PATH=instance, INCIDENTS_SECRET_KEY="bench",
-                INCIDENTS_DATA_KEY="bench")
+    # The data key is generated into the instance folder on first use and read from there after.
+    return dict(os.environ, INCIDENTS_INSTANCE_PATH=instance, INCIDENTS_SECRET_KEY="bench")
 
 
 def flask(instance: str, *args, stdin: str | None = None, check=True) -> subprocess.CompletedProcess:

@@ -50,7 +50,7 @@ def _prepare(folder: str, incidents: int, writers: int) -> dict:
     from incidents.db import database
     from incidents.models import PublishedIncident
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": "sqlite:///" + os.path.join(folder, "incidents.sqlite3"),
-                      "SECRET_KEY": "load", "DATA_KEY": "load"})
+                      "SECRET_KEY": "load"})
     with app.app_context():
         database.connect(reuse_if_open=True)
         editors = [credentials.create_user(f"writer{i}@load.example", "reviewer", None, f"Writer {i}")
@@ -160,7 +160,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="load-") as folder:
         plan = _prepare(folder, incidents, writers)
         port = _port()
-        env = dict(os.environ, INCIDENTS_INSTANCE_PATH=folder, INCIDENTS_SECRET_KEY="load", INCIDENTS_DATA_KEY="load",
+        env = dict(os.environ, INCIDENTS_INSTANCE_PATH=folder, INCIDENTS_SECRET_KEY="load",
                    INCIDENTS_DATABASE_URL="sqlite:///" + os.path.join(folder, "incidents.sqlite3"))
         server = subprocess.Popen([os.path.join(BIN, "gunicorn"), "--workers", "2", "--threads", "8",
                                    "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],

@@ -45,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from .encryption import keyring, parse_keys
+    keyring.configure(parse_keys(settings.DATA_KEY))
     from .db import init_database, register_request_hooks
     init_database(settings.DATABASE_URL)
     register_request_hooks(app)

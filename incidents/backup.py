@@ -29,6 +29,7 @@ from peewee import SqliteDatabase
 
 from . import audit
 from .db import MIGRATIONS_DIR, database, migrate
+from .encryption import keyring
 from .models import User
 from .sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
 
@@ -40,6 +41,7 @@ MANIFEST_MEMBER = "manifest.json"
 # Previews are made again from the originals on first view; spools and working copies are
 # uploads in progress and a decoder's scratch files, not evidence.
 SKIPPED_FOLDERS = ("previews", "spool", "work")
+ENCRYPTION_MIGRATION = "0015_encrypt_identities"
 
 
 class BackupError(Exception):
@@ -138,10 +140,6 @@ def _add_file(tar: tarfile.TarFile, name: str, path: str) -> tuple[str, int]:
     return reader.digest.hexdigest(), info.size
 
 
-def _data_key_id(settings) -> str:
-    return key_id(settings.DATA_KEY.encode()).hex()
-
-
 def _write_content(tar: tarfile.TarFile, snapshot: str, evidence_root: str, summary: Summary,
                    data_key_id: str) -> None:
     hashes = {}
@@ -199,7 +197,7 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
             sealed = SealedWriter(out, key, chunk_size)
             with tarfile.open(fileobj=sealed, mode="w|", format=tarfile.PAX_FORMAT,
                               bufsize=STREAM_BUFFER, copybufsize=STREAM_BUFFER) as tar:
-                _write_content(tar, snapshot, evidence_root, summary, _data_key_id(settings))
+                _write_content(tar, snapshot, evidence_root, summary, keyring.current_id)
             sealed.finish()
             out.flush()
             os.fsync(out.fileno())
@@ -283,9 +281,12 @@ def _check(manifest: dict, hashes: dict, name: str, settings) -> None:
     for member in sorted(set(expected) | set(hashes)):
         if expected.get(member) != hashes.get(member):
             raise BackupError(f"{name} does not match its manifest at {member} (missing, added or changed).")
-    # The manifest names the data key, but nothing is encrypted with it yet: a restore does not
-    # check it until confidential fields are (issue 6, point 4), or a lost, unused key file
-    # would make a good backup useless.
+    # Identities in the backup stay encrypted with the data key of the instance that made it
+    # (backups made before migration 0015 hold them in clear, and the restore encrypts them).
+    if ENCRYPTION_MIGRATION in manifest["migrations"] and manifest["data_key_id"] not in keyring.ids:
+        raise BackupError(f"{name} holds identities encrypted with data key {manifest['data_key_id']}, which "
+                          "this instance does not hold: give it that key (INCIDENTS_DATA_KEY, or the data_key "
+                          "file of the instance that made the backup) and restore again.")
     known = {entry[:-3] for entry in os.listdir(MIGRATIONS_DIR) if entry.endswith(".py")}
     unknown = [migration for migration in manifest["migrations"] if migration not in known]
     if unknown:

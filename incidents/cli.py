@@ -1,4 +1,4 @@
-"""Flask commands: init-db, users, demo, ingest, evidence, backup and restore, bundle, audit."""
+"""Flask commands: init-db, users, demo, ingest, evidence, backup and restore, bundle, audit, data-key."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import credentials
 from .db import database, migrate
+from .encryption import DataKeyError, keyring
 from .errors import ServiceError
 from .models import ROLES, User
 from .views import settings
@@ -16,6 +17,7 @@ users = AppGroup("users", help="Create users and API tokens.")
 evidence = AppGroup("evidence", help="Check the evidence store.")
 bundle = AppGroup("bundle", help="Check dossier bundles.")
 audit_group = AppGroup("audit", help="Check the audit trail.")
+data_key = AppGroup("data-key", help="Rotate the key that encrypts identities in the database.")
 
 
 def first_admin_link() -> str | None:
@@ -184,8 +186,9 @@ def backup_command(path):
                f"{len(summary.rows)} tables, {len(summary.migrations)} migration(s) applied")
     click.echo(f"  evidence: {summary.evidence_files} file(s), {_size(summary.evidence_bytes)}")
     click.echo(f"  backup key id: {summary.key_id}; SHA-256 of the file: {summary.sha256}")
-    click.echo("Keep the backup key apart from the backups: whoever holds both reads everything, "
-               "and without the key no backup can be restored.")
+    click.echo(f"  identities inside stay encrypted with data key {keyring.current_id}")
+    click.echo("Keep the backup key and the data key apart from the backups: without both, no backup can "
+               "be restored, and whoever holds a backup and both keys reads everything.")
 
 
 @click.command("restore")
@@ -262,8 +265,45 @@ def audit_verify(noted_head):
                "after it was deleted.")
 
 
+@data_key.command("status")
+@with_appcontext
+def data_key_status():
+    """Say which data key encrypts how many values."""
+    from . import data_keys
+    with database.connection_context():
+        found = data_keys.counts()
+    click.echo(f"Current data key: {keyring.current_id}; held: {', '.join(keyring.ids)}.")
+    for name, number in sorted(found.items()):
+        click.echo(f"  {name}: {number} value(s)")
+
+
+@data_key.command("rotate")
+@with_appcontext
+def data_key_rotate():
+    """Re-encrypt every identity under a new data key and retire the old one.
+
+    Stop the application first. Backups made earlier need the old key: copy the key file aside
+    before rotating if they must stay restorable, and make a new backup afterwards.
+    """
+    from . import data_keys
+    try:
+        with database.connection_context():
+            rotation = data_keys.rotate(settings())
+    except DataKeyError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{rotation.values} value(s) re-encrypted under data key {rotation.current}; "
+               f"retired: {', '.join(rotation.retired) or 'none'}.")
+    if settings().DATA_KEY_FILE:
+        click.echo(f"The new key is in {settings().DATA_KEY_FILE}. Make a new backup now: earlier ones need "
+                   "the retired key.")
+    else:
+        click.echo("Now remove the old key from INCIDENTS_DATA_KEY, start the application and make a new "
+                   "backup: earlier ones need the retired key.")
+
+
 def register_commands(app) -> None:
     app.cli.add_command(audit_group)
+    app.cli.add_command(data_key)
     app.cli.add_command(backup_command)
     app.cli.add_command(bundle)
     app.cli.add_command(init_db)

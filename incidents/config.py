@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -20,6 +21,8 @@ class Settings:
     DATABASE_URL: str
     SECRET_KEY: str
     EVIDENCE_DIR: str
+    # Encrypts identities in the database (see encryption.py): 64 hex digits, or several separated
+    # by spaces during a rotation, the current one first.
     DATA_KEY: str
     # Encrypts backups (64 hex digits). Kept apart from the backups: whoever holds both reads everything.
     BACKUP_KEY: str
@@ -41,6 +44,9 @@ class Settings:
     # one, without this every visitor has the proxy's address, and the sign-in limit per address
     # would stop everyone at once.
     TRUSTED_PROXIES: int = 0
+    # The file DATA_KEY was read from; empty when DATA_KEY was given directly. Point it outside the
+    # instance folder (a separate volume, say) so that a copy of that folder holds no key.
+    DATA_KEY_FILE: str = ""
     # Where people reach the app; used in links printed on the command line.
     PUBLIC_URL: str = "http://127.0.0.1:5000"
 
@@ -51,14 +57,24 @@ def _as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_file(instance_path: str, name: str) -> str:
-    """Read a secret from the instance folder, creating it (mode 0600) on first use."""
-    path = os.path.join(instance_path, name)
+def _secret_file(folder: str, name: str) -> str:
+    """Read a secret from a file, creating it (mode 0600) on first use.
+
+    A new secret is written to a temporary file and linked into place, so that a second worker
+    starting at the same moment reads the whole secret, never an empty or half-written file.
+    """
+    path = os.path.join(folder, name)
     if not os.path.exists(path):
-        os.makedirs(instance_path, mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: read its secret
+        finally:
+            os.unlink(temporary)
     with open(path) as handle:
         return handle.read().strip()
 
@@ -76,8 +92,11 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None = None
     values.setdefault("EVIDENCE_DIR", os.path.join(instance_path, "evidence"))
     if "SECRET_KEY" not in values:
         values["SECRET_KEY"] = _secret_file(instance_path, "secret_key")
-    if "DATA_KEY" not in values:
-        values["DATA_KEY"] = _secret_file(instance_path, "data_key")
+    if "DATA_KEY" in values:
+        values["DATA_KEY_FILE"] = ""
+    else:
+        values.setdefault("DATA_KEY_FILE", os.path.join(instance_path, "data_key"))
+        values["DATA_KEY"] = _secret_file(*os.path.split(values["DATA_KEY_FILE"]))
     if "BACKUP_KEY" not in values:
         values["BACKUP_KEY"] = _secret_file(instance_path, "backup_key")
     for field in fields(Settings):

@@ -78,6 +78,13 @@ def serialize_writers(key: int) -> None:
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
+def truncate_log() -> None:
+    """Move SQLite's write-ahead log into the database file and empty it, so that old versions of
+    rewritten rows are gone from the log too. (PostgreSQL recycles its own log.)"""
+    if isinstance(database.obj, SqliteDatabase):
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def migrate() -> list[str]:
     """Apply pending migrations in order; returns the names applied (none when current).
 

@@ -12,6 +12,7 @@ from peewee import (BigIntegerField, BooleanField, CharField, CompositeKey, Date
                     FloatField, ForeignKeyField, IntegerField, TextField)
 
 from .db import BaseModel
+from .encryption import keyring
 
 ROLES = ("admin", "reviewer", "contributor", "lawyer", "researcher")
 STATUSES = ("draft", "in_review", "published", "rejected", "retracted")
@@ -35,6 +36,43 @@ class JSONTextField(TextField):
         return None if value is None else json.loads(value)
 
 
+class SealedTextField(TextField):
+    """Text encrypted at rest with the data key (see encryption.py); plain text in Python.
+
+    Empty stays empty: that a person has no legal name on file is no secret, and it keeps ""
+    defaults and emptiness checks plain. Such a column cannot be searched or compared in SQL.
+    """
+
+    def _context(self) -> str:
+        return f"{self.model._meta.table_name}.{self.column_name}"
+
+    def db_value(self, value):
+        if value is None or value == "":
+            return value
+        return keyring.encrypt(str(value).encode("utf-8"), self._context())
+
+    def python_value(self, value):
+        if value is None or value == "":
+            return value
+        return keyring.decrypt(value, self._context()).decode("utf-8")
+
+
+class SealedJSONField(SealedTextField):
+    """JSON encrypted at rest: a revision's snapshot holds every identity of its incident."""
+
+    def db_value(self, value):
+        return None if value is None else super().db_value(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(super().python_value(value))
+
+
+def sealed_fields() -> list:
+    """Every encrypted column: (model, field). What a key rotation and the migration walk."""
+    return [(model, field) for model in ALL_MODELS for field in model._meta.sorted_fields
+            if isinstance(field, SealedTextField)]
+
+
 class User(BaseModel):
     email = CharField(unique=True)
     name = CharField(default="")
@@ -47,8 +85,8 @@ class User(BaseModel):
     session_epoch = IntegerField(default=0)
     # Two-factor sign-in (TOTP): the confirmed secret, one being enrolled, and the last time step
     # a code was accepted for, so that no code works twice.
-    totp_secret = CharField(null=True)
-    totp_pending = CharField(null=True)
+    totp_secret = SealedTextField(null=True)
+    totp_pending = SealedTextField(null=True)
     totp_last_step = BigIntegerField(default=0)
 
     # Flask-Login reads these three attributes.
@@ -79,7 +117,7 @@ class RecoveryCode(BaseModel):
 class LoginFailure(BaseModel):
     """A failed sign-in, counted per account and per address to slow down guessing."""
 
-    key = CharField(index=True)  # "account:<sha256 of the e-mail>" or "address:<IP>"
+    key = CharField(index=True)  # "account:<sha256 of the e-mail>", "address:<IP>" or "device:<sha256 of a nonce>"
     at = DateTimeField(default=utcnow, index=True)
 
 
@@ -179,10 +217,10 @@ class Person(BaseModel):
     position = IntegerField(default=0)
     role = CharField()
     pseudonym = CharField()
-    # Confidential: never on a public page, export or public API response.
-    legal_name = CharField(default="")
-    contact = TextField(default="")
-    citizenship = CharField(default="")
+    # Confidential: never on a public page, export or public API response; encrypted at rest.
+    legal_name = SealedTextField(default="")
+    contact = SealedTextField(default="")
+    citizenship = SealedTextField(default="")
     sex = CharField(default="unknown")
     age = IntegerField(null=True)
     consent = CharField(default="none")
@@ -196,9 +234,10 @@ class Response(BaseModel):
     kind = CharField()  # a code of the "responses" vocabulary
     date = DateField(null=True)
     # Who acted, e.g. "Investigative Committee, Saratov region"; the schema allows 300 (> VARCHAR(255)).
-    body = CharField(max_length=300, default="")
-    description = TextField(default="")
-    # A victim's own complaint can identify them: such a response never reaches the public.
+    body = SealedTextField(default="")
+    description = SealedTextField(default="")
+    # A victim's own complaint can identify them: such a response never reaches the public. Its
+    # texts are encrypted at rest whether marked confidential or not, since the mark can change.
     confidential = BooleanField(default=False)
 
 
@@ -219,12 +258,12 @@ CUSTODY_ACTIONS = ("received", "hashed", "viewed", "downloaded", "exported", "ve
 class IngestBatch(BaseModel):
     """One ingest of a folder: the single provenance record of every file it preserved."""
 
-    root = TextField()
+    root = SealedTextField()  # the folder handed over may be named after its giver
     incident = ForeignKeyField(Incident, null=True, backref="+")
-    source = TextField(default="")  # confidential
+    source = SealedTextField(default="")  # confidential
     acquisition = CharField(default="leak_handover")
     received_on = DateField(null=True)
-    note = TextField(default="")
+    note = SealedTextField(default="")
     actor = ForeignKeyField(User, backref="+")
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
@@ -240,21 +279,22 @@ class EvidenceItem(BaseModel):
     batch = ForeignKeyField(IngestBatch, null=True, backref="items")
     position = IntegerField(default=0)
     kind = CharField()
-    url = TextField(default="")
-    description = TextField(default="")
+    # The texts of an item are encrypted at rest: an item may be marked confidential at any time.
+    url = SealedTextField(default="")
+    description = SealedTextField(default="")
     created_by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
     stored_file = ForeignKeyField(StoredFile, null=True, backref="items", on_delete="RESTRICT")
-    original_filename = CharField(default="")  # metadata only: never part of a path
+    original_filename = SealedTextField(default="")  # metadata only: never part of a path
     graphic = BooleanField(default=False)
     # Confidential items never appear to the public, whatever the incident's state.
     confidential = BooleanField(default=False)
-    source = TextField(default="")  # who it came from: confidential
+    source = SealedTextField(default="")  # who it came from: confidential
     acquisition = CharField(default="")
     received_on = DateField(null=True)
-    original_location = TextField(default="")
+    original_location = SealedTextField(default="")
     captured_on = DateField(null=True)  # as claimed
-    captured_place = CharField(default="")  # as claimed
+    captured_place = SealedTextField(default="")  # as claimed
     originality = CharField(default="unknown")
     # Follows from the assessments (see evidence/verification.py); kept here to filter on.
     verification = CharField(default="unassessed", index=True)
@@ -282,14 +322,14 @@ class IngestEntry(BaseModel):
     skips without reading it again."""
 
     batch = ForeignKeyField(IngestBatch, backref="entries", on_delete="CASCADE")
-    path = TextField()
+    path = SealedTextField()  # a file's name may name the person filmed or who filmed
     size = BigIntegerField()
     mtime_ns = BigIntegerField()
     sha256 = CharField(max_length=64)
     item = ForeignKeyField(EvidenceItem, null=True, backref="+")
 
     class Meta:
-        indexes = ((("batch", "path"), True), (("batch", "sha256"), False))
+        indexes = ((("batch", "sha256"), False),)
 
 
 class CustodyEvent(BaseModel):
@@ -299,7 +339,7 @@ class CustodyEvent(BaseModel):
     action = CharField()
     actor = ForeignKeyField(User, null=True, backref="+")
     sha256 = CharField(default="")
-    detail = JSONTextField(default=dict)
+    detail = SealedJSONField(default=dict)  # names files and links, which may be confidential
     created_at = DateTimeField(default=utcnow)
 
 
@@ -308,7 +348,7 @@ class Revision(BaseModel):
 
     incident = ForeignKeyField(Incident, backref="revisions", on_delete="CASCADE")
     number = IntegerField()
-    snapshot = JSONTextField()
+    snapshot = SealedJSONField()  # every field, identities included
     author = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
 

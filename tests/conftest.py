@@ -18,6 +18,8 @@ from incidents.db import database, migrate
 from incidents.models import ROLES, User
 
 PASSWORD = "correct horse battery staple"
+# A data key (64 hex digits) that subprocesses started by tests share with the test's app.
+TEST_DATA_KEY = "0123456789abcdef" * 4
 
 
 # The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
@@ -31,7 +33,7 @@ def settings(tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + str(tmp_path / "test.sqlite3"),
         "SECRET_KEY": "test-secret-key-not-for-production",
-        "DATA_KEY": "test-data-key",
+        "DATA_KEY": TEST_DATA_KEY,
         "TESTING": True,
     }
 

@@ -110,3 +110,13 @@ def attach_file(app, incident, user, content: bytes = JPEG, filename: str = "pho
                                     {"kind": "160815201501", **fields})
     finally:
         spool.close()
+
+
+def item_where(**fields):
+    """The one evidence item whose fields have these values, compared in Python: encrypted
+    columns cannot be compared in SQL."""
+    from incidents.models import EvidenceItem
+    found = [item for item in EvidenceItem.select()
+             if all(getattr(item, name) == value for name, value in fields.items())]
+    assert len(found) == 1, f"{len(found)} items match {fields}"
+    return found[0]

@@ -22,7 +22,7 @@ FLOORS = {
     "incidents.models": 7,
     "incidents.db": 8,
     "incidents.config": 9, "incidents.errors": 9, "incidents.crypto": 9, "incidents.text": 9,
-    "incidents.sealed": 9,
+    "incidents.sealed": 9, "incidents.encryption": 9, "incidents.data_keys": 6.5,
 }
 
 

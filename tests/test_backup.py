@@ -207,7 +207,8 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(app, filled, tmp_path, 
 
 
 @sqlite_only
-@pytest.mark.parametrize("key, message", [("BACKUP_KEY", "another backup key")])
+@pytest.mark.parametrize("key, message", [("BACKUP_KEY", "another backup key"),
+                                          ("DATA_KEY", "which this instance does not hold")])
 def test_an_instance_with_other_keys_is_refused(app, filled, tmp_path, fresh_instance, key, message):
     backup = tmp_path / "b.backup"
     assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0

@@ -64,7 +64,7 @@ from incidents.models import Incident, User
 from incidents.records import service
 from incidents.revisions import snapshot
 app = create_app({"INSTANCE_PATH": sys.argv[1], "DATABASE_URL": sys.argv[2], "SECRET_KEY": "k",
-                  "DATA_KEY": "k", "TESTING": True})
+                  "DATA_KEY": sys.argv[3], "TESTING": True})
 with app.app_context():
     database.connect()
     author, reviewer = User.get(User.role == "contributor"), User.get(User.role == "reviewer")
@@ -89,7 +89,8 @@ def test_a_process_killed_in_the_middle_of_transitions_leaves_the_database_whole
         make_incident(users["contributor"], facility)
     database.close()
     for attempt in range(3):
-        worker = subprocess.Popen([sys.executable, "-c", WORKER, settings["INSTANCE_PATH"], settings["DATABASE_URL"]],
+        worker = subprocess.Popen([sys.executable, "-c", WORKER, settings["INSTANCE_PATH"], settings["DATABASE_URL"],
+                                   settings["DATA_KEY"]],
                                   cwd=ROOT, stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT))
         assert worker.stdout.readline().strip() == b"ready"
         time.sleep(0.5 + 0.35 * attempt)

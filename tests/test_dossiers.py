@@ -10,7 +10,7 @@ import docx
 import pypdf
 import pytest
 
-from factories import attach_file, make_facility, make_incident, publish
+from factories import attach_file, item_where, make_facility, make_incident, publish
 from incidents import credentials
 from incidents.evidence.service import INLINE_MEDIA
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
@@ -130,7 +130,7 @@ def test_every_export_is_audited_and_in_each_items_custody(client, users, case):
     build(client, users["researcher"], incident_ids=[case["incident"].id], redaction="public", format="pdf")
     public_export = CustodyEvent.select().where((CustodyEvent.action == "exported")
                                                 & (CustodyEvent.actor == users["researcher"].id))
-    public_link = EvidenceItem.get(EvidenceItem.url == "https://example.org/video")
+    public_link = item_where(url="https://example.org/video", incident_id=case["incident"].id)
     assert {e.item_id for e in public_export} == {case["public_file"].id, public_link.id}
 
 

@@ -69,7 +69,7 @@ def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings,
     for index in range(120):
         (folder / f"clip-{index:03d}.bin").write_bytes(os.urandom(2 * 1024 * 1024))
     env = dict(os.environ, INCIDENTS_INSTANCE_PATH=settings["INSTANCE_PATH"],
-               INCIDENTS_DATABASE_URL=settings["DATABASE_URL"], INCIDENTS_SECRET_KEY="x", INCIDENTS_DATA_KEY="y")
+               INCIDENTS_DATABASE_URL=settings["DATABASE_URL"], INCIDENTS_SECRET_KEY="x", INCIDENTS_DATA_KEY=settings["DATA_KEY"])
     command = [sys.executable, "-m", "flask", "--app", "app", "ingest", str(folder), "--user",
                users["reviewer"].email]
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -94,7 +94,7 @@ def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings,
 
 
 def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as_role):
-    from factories import make_facility, make_incident
+    from factories import item_where, make_facility, make_incident
     app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email,
                                        "--source", "Former prisoner"])
     batch = IngestBatch.get()
@@ -104,7 +104,7 @@ def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as
     files = reviewer.get(f"/archive/{batch.id}?lang=en").get_data(as_text=True)
     assert "videos/2020/Допрос №3.avi" in files and "Former prisoner" in files
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
-    item = EvidenceItem.get(EvidenceItem.original_filename == "copy-of-otb1.mp4")
+    item = item_where(original_filename="copy-of-otb1.mp4")
     contributor = as_role("contributor")
     assert contributor.get(f"/evidence/{item.id}").status_code == 404  # not theirs to see yet
     response = reviewer.post(f"/evidence/{item.id}/assign", data={"incident": str(incident.id)})
@@ -113,6 +113,6 @@ def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as
     assert contributor.get(f"/evidence/{item.id}").status_code == 200  # now part of their incident
     again = reviewer.post(f"/evidence/{item.id}/assign", data={"incident": str(incident.id)})
     assert again.status_code == 409
-    other = EvidenceItem.get(EvidenceItem.original_filename == "notes.txt")
+    other = item_where(original_filename="notes.txt")
     nonsense = reviewer.post(f"/evidence/{other.id}/assign", data={"incident": "not a number"})
     assert nonsense.status_code == 302 and EvidenceItem.get_by_id(other.id).incident_id is None

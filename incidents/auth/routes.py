@@ -15,7 +15,7 @@ from ..errors import NotFound, ValidationFailed
 from .. import credentials
 from ..views import PostForm, settings
 from ..models import User
-from . import sessions, throttle
+from . import devices, sessions, throttle
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -38,23 +38,25 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("public.home")))
     if form.validate_on_submit():
-        address = request.remote_addr or ""
-        if throttle.is_blocked(form.email.data, address):
+        attempt = throttle.begin(form.email.data, request.remote_addr or "", request.cookies.get(devices.COOKIE))
+        if attempt is None:
             # Refused before the password is even checked; the same words for every account.
             flash(throttle.TOO_MANY, "error")
             return render_template("auth/login.html", form=form), 429
+        # Counted as a failure already: a wrong password, for a known account or an unknown one,
+        # does nothing more, so both take the time of one password check.
         user = credentials.authenticate(form.email.data, form.password.data, settings().TESTING)
         if user is not None and two_factor.is_enabled(user):
-            # The account's failure count stays until the code is right too: guessing codes counts.
+            # The client's failure count stays until the code is right too: guessing codes counts.
+            throttle.succeeded(attempt, signed_in=False)
             sessions.await_second_factor(user, form.next.data)
             return redirect(url_for("auth.login_code"))
         if user is not None:
-            throttle.clear_account(form.email.data, address)
+            throttle.succeeded(attempt)
             sessions.begin(user)
             with database.atomic():
                 audit.record(user, "user.login", user)
-            return redirect(safe_next(form.next.data, url_for("public.home")))
-        throttle.record_failure(form.email.data, address)
+            return devices.remember(redirect(safe_next(form.next.data, url_for("public.home"))), user)
         flash(_("Wrong e-mail or password, or the account is deactivated."), "error")
     return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
 

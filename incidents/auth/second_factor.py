@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .. import audit, two_factor
 from ..db import database
 from ..errors import ValidationFailed
-from . import sessions, throttle
+from . import devices, sessions, throttle
 from .forms import CodeForm
 from .routes import bp, safe_next
 
@@ -31,17 +31,16 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        address = request.remote_addr or ""
-        if throttle.is_blocked(user.email, address):
+        attempt = throttle.begin(user.email, request.remote_addr or "", request.cookies.get(devices.COOKIE))
+        if attempt is None:
             flash(throttle.TOO_MANY, "error")
             return render_template("auth/login_code.html", form=form), 429
         if two_factor.check(user, form.code.data):
-            throttle.clear_account(user.email, address)
+            throttle.succeeded(attempt)
             sessions.begin(user)
             with database.atomic():
                 audit.record(user, "user.login", user, second_factor=True)
-            return redirect(safe_next(next_url, url_for("public.home")))
-        throttle.record_failure(user.email, address)
+            return devices.remember(redirect(safe_next(next_url, url_for("public.home"))), user)
         form.code.errors = [two_factor.WRONG_CODE]
     return render_template("auth/login_code.html", form=form), 400 if request.method == "POST" else 200
 
@@ -67,19 +66,22 @@ def two_factor_page():
 
 def _with_code(action):
     """Run ``action(user, code)`` for the signed-in user with the posted code; a wrong code counts
-    towards the account's and the address's limits, as at sign-in, so a stolen session cannot
-    guess its way to a new authenticator or new recovery codes."""
-    user, address = current_user._get_current_object(), request.remote_addr or ""
+    towards the client's (the account's, or this device's) and the address's limits, as at sign-in,
+    so a stolen session cannot guess its way to a new authenticator or new recovery codes."""
+    user = current_user._get_current_object()
     form = CodeForm()
     if not form.validate_on_submit():
         return None, _page(errors={"code": [TYPE_THE_CODE]}, status=400)
-    if throttle.is_blocked(user.email, address):
+    attempt = throttle.begin(user.email, request.remote_addr or "", request.cookies.get(devices.COOKIE))
+    if attempt is None:
         return None, _page(errors={"code": [throttle.TOO_MANY]}, status=429)
     try:
-        return action(user, form.code.data), None
+        result = action(user, form.code.data)
     except ValidationFailed as exc:
-        throttle.record_failure(user.email, address)
         return None, _page(errors=exc.fields, status=422)
+    # Proving the code here signs nobody in, so the client's earlier failures still count.
+    throttle.succeeded(attempt, signed_in=False)
+    return result, None
 
 
 @bp.route("/account/two-factor/confirm", methods=["POST"])

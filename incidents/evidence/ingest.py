@@ -8,7 +8,6 @@ again skips what its batch already recorded, without reading those files again.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ GROUP_BYTES = 64 * 1024**2
 # What a raw insert must spell out that the model would otherwise fill in.
 ITEM_DEFAULTS = {"position": 0, "url": "", "graphic": False, "confidential": False, "captured_on": None,
                  "captured_place": "", "originality": "unknown", "verification": "unassessed"}
+SEALED_ITEM_COLUMNS = ("original_filename", "description", "source", "original_location")
 KIND_BY_MEDIA = {"video": "220904051501", "image": "160815201501", "audio": "012104091501"}
 OTHER_KIND = "x-official-document"
 
@@ -82,13 +82,14 @@ def measure(root: str) -> tuple[int, int]:
 def _batch(root: str, actor, incident: Incident | None, provenance: dict) -> IngestBatch:
     """The unfinished batch of an earlier run over the same folder, or a new one."""
     same_target = IngestBatch.incident.is_null() if incident is None else IngestBatch.incident == incident
-    batch = (IngestBatch.select().where((IngestBatch.root == root) & same_target
-                                        & IngestBatch.finished_at.is_null())
-             .order_by(IngestBatch.id.desc()).first())
+    unfinished = (IngestBatch.select().where(same_target & IngestBatch.finished_at.is_null())
+                  .order_by(IngestBatch.id.desc()))
+    # Compared here, not in SQL: the folder's path is encrypted (it may name the informant).
+    batch = next((batch for batch in unfinished if batch.root == root), None)
     if batch is None:
         with database.atomic():
             batch = IngestBatch.create(root=root, incident=incident, actor=actor, **provenance)
-            audit.record(actor, "evidence.ingest_start", batch, root=root)
+            audit.record(actor, "evidence.ingest_start", batch)
     return batch
 
 
@@ -181,24 +182,28 @@ class _Writer:
         self.batch, self.incident, self.actor = batch, incident, actor
         entry, item, custody, stored = (IngestEntry._meta.table_name, EvidenceItem._meta.table_name,
                                         CustodyEvent._meta.table_name, StoredFile._meta.table_name)
-        self.sql_done = f"SELECT size, mtime_ns FROM {entry} WHERE batch_id = {p} AND path = {p}"  # noqa: S608 (names from the models, values bound)
         self.sql_twin = f"SELECT item_id FROM {entry} WHERE batch_id = {p} AND sha256 = {p} LIMIT 1"  # noqa: S608 (names from the models, values bound)
         target = "incident_id IS NULL" if incident is None else f"incident_id = {p}"
         self.sql_known = f"SELECT id FROM {item} WHERE stored_file_id = {p} AND {target} LIMIT 1"  # noqa: S608 (names from the models, values bound)
         self.sql_stored = f"SELECT 1 FROM {stored} WHERE sha256 = {p}"  # noqa: S608 (names from the models, values bound)
         self.sql_store = f"INSERT INTO {stored} (sha256, size, media_type, created_at) VALUES ({p}, {p}, {p}, {p})"  # noqa: S608 (names from the models, values bound)
-        self.sql_forget = f"DELETE FROM {entry} WHERE batch_id = {p} AND path = {p}"  # noqa: S608 (names from the models, values bound)
+        self.sql_forget = f"DELETE FROM {entry} WHERE id = {p}"  # noqa: S608 (names from the models, values bound)
         self.sql_entry = (f"INSERT INTO {entry} (batch_id, path, size, mtime_ns, sha256, item_id) "  # noqa: S608 (names from the models, values bound)
                           f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
         self.sql_item = None  # built with the first item: its columns are known then
         self.sql_custody = (f"INSERT INTO {custody} (item_id, action, actor_id, sha256, detail, created_at) "  # noqa: S608 (names from the models, values bound)
                             f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
+        # What an earlier run over this batch recorded, by path. Read once, as paths are encrypted
+        # (a file's name may name a person) and so cannot be looked up in SQL.
+        self.done = {path: (size, mtime_ns, entry_id) for entry_id, path, size, mtime_ns in
+                     IngestEntry.select(IngestEntry.id, IngestEntry.path, IngestEntry.size, IngestEntry.mtime_ns)
+                     .where(IngestEntry.batch == batch).tuples()}
 
     def _one(self, sql: str, *params):
         return database.execute_sql(sql, params).fetchone()
 
     def already_done(self, relative: str, info) -> bool:
-        row = self._one(self.sql_done, self.batch.id, relative)
+        row = self.done.get(relative)
         return row is not None and row[0] == info.st_size and row[1] == info.st_mtime_ns
 
     def record(self, relative: str, info, preserved, report: IngestReport) -> None:
@@ -216,10 +221,10 @@ class _Writer:
         else:
             item_id = self._new_item(relative, preserved)
             report.preserved += 1
-        # A file changed since an interrupted run recorded it: the new bytes replace the record.
-        database.execute_sql(self.sql_forget, (self.batch.id, relative))
-        database.execute_sql(self.sql_entry, (self.batch.id, relative, info.st_size, info.st_mtime_ns,
-                                              preserved.sha256, item_id))
+        if relative in self.done:  # changed since an interrupted run recorded it: the new bytes replace the record
+            database.execute_sql(self.sql_forget, (self.done[relative][2],))
+        database.execute_sql(self.sql_entry, (self.batch.id, IngestEntry.path.db_value(relative), info.st_size,
+                                              info.st_mtime_ns, preserved.sha256, item_id))
 
     def _new_item(self, relative: str, preserved) -> int:
         batch, now = self.batch, utcnow()
@@ -230,6 +235,8 @@ class _Writer:
                   "original_filename": os.path.basename(relative), "description": relative,
                   "source": batch.source, "acquisition": batch.acquisition,
                   "received_on": batch.received_on, "original_location": relative}
+        # This insert bypasses the model for speed, so it encrypts what the model would (encryption.py).
+        values.update({name: EvidenceItem._meta.columns[name].db_value(values[name]) for name in SEALED_ITEM_COLUMNS})
         if self.sql_item is None:
             columns = ", ".join(values)
             placeholders = ", ".join([database.param] * len(values))
@@ -241,7 +248,7 @@ class _Writer:
         for action, detail in (("received", {"batch": batch.id, "path": relative, "size": preserved.size}),
                                ("hashed", {"algorithm": "sha256"})):
             database.execute_sql(self.sql_custody, (item_id, action, self.actor.id, preserved.sha256,
-                                                    json.dumps(detail, ensure_ascii=False, sort_keys=True), now))
+                                                    CustodyEvent.detail.db_value(detail), now))
         return item_id
 
 

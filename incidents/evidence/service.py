@@ -74,6 +74,8 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
     if spool.size == 0:
         errors.add("file", _l("The file is empty."))
     errors.raise_if_any()
+    # A server killed mid-upload leaves its spool behind; otherwise only an ingest would remove it.
+    store.remove_stale_spools()
     preserved = store.commit(spool)
     with database.atomic():
         stored, _created = StoredFile.get_or_create(
@@ -155,7 +157,7 @@ def batch_items(user, batch_id: int, page: int, per_page: int = 100):
     if batch is None:
         raise NotFound(_l("No such page."))
     query = (EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile)
-             .where(EvidenceItem.batch == batch).order_by(EvidenceItem.original_location))
+             .where(EvidenceItem.batch == batch).order_by(EvidenceItem.id))  # the folder's order: it is walked sorted
     return batch, list(query.paginate(page, per_page)), query.count()
 
 

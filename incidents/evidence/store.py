@@ -246,9 +246,12 @@ class EvidenceStore:
             return removed
         limit = time.time() - older_than_seconds
         for entry in os.scandir(self.spool_dir):
-            if entry.name.startswith("spool-") and entry.stat().st_mtime < limit:
-                os.unlink(entry.path)
-                removed += 1
+            try:
+                if entry.name.startswith("spool-") and entry.stat().st_mtime < limit:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                pass  # its upload ended meanwhile, or another upload removed it first
         return removed
 
     def check(self, sha256: str) -> tuple[str, str]:
