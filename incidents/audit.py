@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .db import serialize_writers
 from .models import AuditEvent, utcnow
@@ -67,14 +67,26 @@ class ChainCheck:
     broken: AuditEvent | None = None
     reason: str = ""  # "edited": its own contents changed; "relinked": the link to the row before it
     head_found: bool = True  # the hash noted earlier is still in the chain
+    last_id: int = 0  # the newest event walked
 
 
-def check(noted_head: str | None = None) -> ChainCheck:
+def check(noted_head: str | None = None, since: ChainCheck | None = None) -> ChainCheck:
     """Walk the chain in order. An edited event no longer matches its own hash; a deleted or
     inserted one breaks the link of the event after it; events deleted from the end leave the
-    chain whole, so only a head noted earlier (``noted_head``) can show that they are missing."""
-    result = ChainCheck(head_found=noted_head is None)
-    for entry in AuditEvent.select().order_by(AuditEvent.id).iterator():
+    chain whole, so only a head noted earlier (``noted_head``) can show that they are missing.
+
+    ``since``, an earlier unbroken result, walks only the events added after it; they must follow
+    its head, and its last event must still be there with that hash, or the whole chain is walked.
+    """
+    if since is not None and since.broken is None and AuditEvent.select().where(
+            (AuditEvent.id == since.last_id) & (AuditEvent.hash == since.head)).exists():
+        result = replace(since, head_found=noted_head is None or since.head_found)
+    else:
+        result, since = ChainCheck(head_found=noted_head is None), None
+    query = AuditEvent.select().order_by(AuditEvent.id)
+    if since is not None:
+        query = query.where(AuditEvent.id > since.last_id)
+    for entry in query.iterator():
         if entry.prev_hash != result.head:
             result.broken, result.reason = entry, "relinked"
             return result
@@ -85,7 +97,7 @@ def check(noted_head: str | None = None) -> ChainCheck:
         if not intact:
             result.broken, result.reason = entry, "edited"
             return result
-        result.head, result.count = entry.hash, result.count + 1
+        result.head, result.count, result.last_id = entry.hash, result.count + 1, entry.id
         result.head_found = result.head_found or entry.hash == noted_head
     return result
 

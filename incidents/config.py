@@ -94,9 +94,18 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None = None
         values["SECRET_KEY"] = _secret_file(instance_path, "secret_key")
     if "DATA_KEY" in values:
         values["DATA_KEY_FILE"] = ""
-    else:
-        values.setdefault("DATA_KEY_FILE", os.path.join(instance_path, "data_key"))
+    elif values.get("DATA_KEY_FILE"):
+        # Named on purpose (another volume, say): missing means unmounted or moved, and a new key
+        # made there would leave every identity already stored unreadable.
+        if not os.path.exists(values["DATA_KEY_FILE"]):
+            raise FileNotFoundError(
+                f"INCIDENTS_DATA_KEY_FILE names {values['DATA_KEY_FILE']}, which does not exist. Mount it, "
+                f'or for a new installation create it: python3 -c "import secrets; print(secrets.token_hex(32))" '
+                f"> {values['DATA_KEY_FILE']}; chmod 600 {values['DATA_KEY_FILE']}")
         values["DATA_KEY"] = _secret_file(*os.path.split(values["DATA_KEY_FILE"]))
+    else:
+        values["DATA_KEY_FILE"] = os.path.join(instance_path, "data_key")
+        values["DATA_KEY"] = _secret_file(instance_path, "data_key")
     if "BACKUP_KEY" not in values:
         values["BACKUP_KEY"] = _secret_file(instance_path, "backup_key")
     for field in fields(Settings):

@@ -74,7 +74,35 @@ def test_admins_browse_and_filter_the_trail(app, users, as_role):
     assert browser.get("/admin/audit?date_from=not-a-date&page=-3").status_code == 200
     victim = AuditEvent.select().where(AuditEvent.action == "facility.create").get()
     AuditEvent.update(actor_email="forged@example.org").where(AuditEvent.id == victim.id).execute()
+    app.extensions.pop("audit_chain")  # as when the last whole walk is old
     assert f"broken at event #{victim.id}" in browser.get("/admin/audit").get_data(as_text=True)
+
+
+def test_the_page_walks_new_events_at_every_view_and_the_whole_chain_when_its_walk_is_old(app, users, as_role,
+                                                                                          monkeypatch):
+    from incidents.admin import audit_trail
+    browser = as_role("admin")
+    first = audit.record(users["admin"], "test.old")
+    assert "is whole" in browser.get("/admin/audit").get_data(as_text=True)
+    walked = audit.check(since=app.extensions["audit_chain"]["result"])
+    assert walked.count == audit.check().count and walked.head == audit.check().head
+    # An event added after the walk and then edited is caught at the next view.
+    added = audit.record(users["admin"], "test.new")
+    AuditEvent.update(actor_email="forged@example.org").where(AuditEvent.id == added.id).execute()
+    assert f"broken at event #{added.id}" in browser.get("/admin/audit").get_data(as_text=True)
+    AuditEvent.delete().where(AuditEvent.id == added.id).execute()
+    assert "is whole" in browser.get("/admin/audit").get_data(as_text=True)
+    # Removing the last event walked makes the next view walk everything, and see the cut.
+    audit.record(users["admin"], "test.later")
+    browser.get("/admin/audit")
+    last = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+    AuditEvent.delete().where(AuditEvent.id == last.id).execute()
+    audit.record(users["admin"], "test.after-the-cut")
+    assert audit.check(since=app.extensions["audit_chain"]["result"]).count == audit.check().count
+    # An old event edited after the walk shows once the whole chain is walked again.
+    AuditEvent.update(actor_email="forged@example.org").where(AuditEvent.id == first.id).execute()
+    monkeypatch.setattr(audit_trail, "WHOLE_WALK_EVERY", 0)
+    assert f"broken at event #{first.id}" in browser.get("/admin/audit").get_data(as_text=True)
 
 
 def test_only_admins_see_the_trail(as_role):

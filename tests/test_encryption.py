@@ -140,10 +140,20 @@ def test_a_data_key_that_is_not_32_random_bytes_is_refused_at_start(settings, gi
         create_app(dict(settings, DATA_KEY=given))
 
 
+def test_a_key_file_named_but_missing_is_refused_not_made_anew(settings, tmp_path):
+    named = tmp_path / "unmounted" / "data_key"
+    with pytest.raises(FileNotFoundError, match="does not exist. Mount it"):
+        create_app({k: v for k, v in settings.items() if k != "DATA_KEY"} | {"DATA_KEY_FILE": str(named)})
+    assert not named.exists()
+
+
 @pytest.fixture
 def file_keyed(settings, tmp_path):
     """An app whose data key lives in a key file outside the instance folder, with people in it."""
     key_file = tmp_path / "keys" / "data_key"
+    key_file.parent.mkdir()
+    key_file.write_text(OTHER_KEY + "\n")
+    key_file.chmod(0o600)
     app = create_app({k: v for k, v in settings.items() if k != "DATA_KEY"} | {"DATA_KEY_FILE": str(key_file)})
     if TEST_DATABASE_URL.startswith("postgres"):
         with database.connection_context():

@@ -10,7 +10,7 @@ import pytest
 
 from factories import JPEG, MP4, attach_file, make_facility, make_incident, publish
 from incidents import credentials
-from incidents.models import CustodyEvent, EvidenceItem, Incident, StoredFile
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, Incident, StoredFile
 
 
 @pytest.fixture
@@ -157,6 +157,37 @@ def test_who_sees_what(client, token, users, incident, facility):
     assert client.get(f"/evidence/{shown.id}/download").status_code == 302  # sign in first
     custody = client.get(f"/api/v1/evidence/{shown.id}/custody", headers=token("lawyer")).get_json()
     assert [e["action"] for e in custody["items"]] == ["received", "hashed"]
+
+
+def test_staff_reads_of_where_an_item_came_from_are_audited(client, token, users, incident, as_role):
+    item = attach_file(client.application, incident, users["contributor"], source="Informant A, Saratov")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+
+    def reads():
+        return AuditEvent.select().where((AuditEvent.action == "evidence.view_confidential")
+                                         & (AuditEvent.object_id == str(item.id))).count()
+
+    client.get(f"/evidence/{item.id}")  # the public sees the published item, not its source
+    client.get(f"/api/v1/evidence/{item.id}")
+    assert reads() == 0
+    assert as_role("lawyer").get(f"/evidence/{item.id}").status_code == 200
+    assert reads() == 1
+    client.get(f"/api/v1/evidence/{item.id}", headers=token("lawyer"))
+    client.get(f"/api/v1/evidence/{item.id}/custody", headers=token("reviewer"))
+    assert reads() == 3
+    actors = {e.actor_email for e in AuditEvent.select().where(AuditEvent.action == "evidence.view_confidential")}
+    assert actors == {users["lawyer"].email, users["reviewer"].email}
+
+
+def test_a_links_address_stays_out_of_the_audit_trail(client, token, incident):
+    url = "https://t.me/+private_chat_of_the_informant"
+    answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+                         json={"kind": "220904051501", "url": url, "confidential": True})
+    assert answer.status_code == 201
+    event = AuditEvent.select().where(AuditEvent.action == "evidence.attach").order_by(AuditEvent.id.desc()).get()
+    assert url not in str(event.detail) and event.object_id == str(answer.get_json()["id"])
+    custody = CustodyEvent.get(CustodyEvent.item == answer.get_json()["id"])
+    assert custody.detail["url"] == url  # the custody log keeps it, encrypted
 
 
 def test_new_evidence_on_a_published_incident_waits_for_review(client, users, incident):

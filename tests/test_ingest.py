@@ -11,7 +11,7 @@ import time
 import pytest
 
 from incidents.db import database
-from incidents.models import CustodyEvent, EvidenceItem, IngestBatch, IngestEntry, StoredFile
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, IngestBatch, IngestEntry, StoredFile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -103,6 +103,12 @@ def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as
     assert f"/archive/{batch.id}" in listing
     files = reviewer.get(f"/archive/{batch.id}?lang=en").get_data(as_text=True)
     assert "videos/2020/Допрос №3.avi" in files and "Former prisoner" in files
+    # The batch page names the source: the read is audited.
+    assert AuditEvent.select().where((AuditEvent.action == "evidence.view_confidential")
+                                     & (AuditEvent.object_id == str(batch.id))).count() == 1
+    # The path stays out of the description, which the public sees once the item is published.
+    interrogation = item_where(original_location="videos/2020/Допрос №3.avi")
+    assert interrogation.description == "" and interrogation.original_filename == "Допрос №3.avi"
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
     item = item_where(original_filename="copy-of-otb1.mp4")
     contributor = as_role("contributor")

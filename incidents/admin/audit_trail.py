@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 
+from flask import current_app
+
 from .. import audit
-from ..models import AuditEvent
+from ..models import AuditEvent, utcnow
 
 PER_PAGE = 100
+# A whole walk of the chain takes about 5 s per 100,000 events, too long for every view: the page
+# walks what was added since its last walk, and the whole chain again after this many seconds, when
+# an older event edited in between shows. `flask --app app audit verify` always walks it all.
+WHOLE_WALK_EVERY = 600
 
 
 @dataclass
@@ -16,6 +23,7 @@ class TrailPage:
     page: int
     more: bool
     check: audit.ChainCheck
+    walked_at: datetime.datetime  # when the whole chain was last walked
 
 
 def _day(value: str) -> datetime.date | None:
@@ -47,4 +55,17 @@ def read(args) -> TrailPage:
                                                                               datetime.time()))
     page = int(args.get("page")) if str(args.get("page", "")).isdigit() and 0 < int(args.get("page")) < 10**6 else 1
     rows = list(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
-    return TrailPage(rows[:PER_PAGE], page, len(rows) > PER_PAGE, audit.check())
+    return TrailPage(rows[:PER_PAGE], page, len(rows) > PER_PAGE, *chain_state())
+
+
+def chain_state() -> tuple[audit.ChainCheck, datetime.datetime]:
+    """The chain's state, walking only new events while the last whole walk is recent; and when
+    the last whole walk was."""
+    kept = current_app.extensions.setdefault("audit_chain", {})  # per app (and so per database)
+    now = time.monotonic()
+    recent = "walked" in kept and now - kept["walked"] < WHOLE_WALK_EVERY
+    result = audit.check(since=kept["result"] if recent else None)
+    if not recent:
+        kept["walked"], kept["walked_at"] = now, utcnow()
+    kept["result"] = result
+    return result, kept["walked_at"]

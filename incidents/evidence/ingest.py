@@ -232,7 +232,10 @@ class _Writer:
                   "batch_id": batch.id, "created_by_id": self.actor.id, "created_at": now,
                   "stored_file_id": preserved.sha256,
                   "kind": KIND_BY_MEDIA.get(preserved.media_type.split("/")[0], OTHER_KIND),
-                  "original_filename": os.path.basename(relative), "description": relative,
+                  "original_filename": os.path.basename(relative),
+                  # Not the path: a description is public once the item is published, and a path
+                  # may name the person filmed or who filmed. The path stays in original_location.
+                  "description": "",
                   "source": batch.source, "acquisition": batch.acquisition,
                   "received_on": batch.received_on, "original_location": relative}
         # This insert bypasses the model for speed, so it encrypts what the model would (encryption.py).

@@ -54,7 +54,7 @@ def _flash_errors(exc: ValidationFailed, labels: dict) -> None:
 @bp.route("/evidence/<int:item_id>")
 def item(item_id):
     """One item: what it is, and for staff where it came from and its chain of custody."""
-    view = service.read_item(actor(), item_id)
+    view = service.read_provenance(actor(), item_id)
     custody = service.custody_log(actor(), item_id)[1] if view.staff else []
     assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,

@@ -107,7 +107,8 @@ def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
                                    **clean)
         record_custody(item, "received", user, url=item.url)
         _touch(incident, user)
-        audit.record(user, "evidence.attach", item, url=item.url)
+        # The link goes to the item's custody, which is encrypted; the audit trail is not.
+        audit.record(user, "evidence.attach", item, kind="link")
     return item
 
 
@@ -150,12 +151,17 @@ def archive_batches(user) -> list[IngestBatch]:
 
 
 def batch_items(user, batch_id: int, page: int, per_page: int = 100):
-    """(batch, items of the page, total) :raise NotFound: no such batch, or not for this user."""
+    """(batch, items of the page, total), the read recorded: the page names the batch's source.
+
+    :raise NotFound: no such batch, or not for this user.
+    """
     if not policy.can_handle_archive(user):
         raise NotFound(_l("No such page."))
     batch = IngestBatch.get_or_none(IngestBatch.id == batch_id)
     if batch is None:
         raise NotFound(_l("No such page."))
+    with database.atomic():
+        audit.record(user, "evidence.view_confidential", batch)
     query = (EvidenceItem.select(EvidenceItem, StoredFile).join(StoredFile)
              .where(EvidenceItem.batch == batch).order_by(EvidenceItem.id))  # the folder's order: it is walked sorted
     return batch, list(query.paginate(page, per_page)), query.count()
@@ -202,6 +208,16 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type):
         raise NotFound(_l("No preview."))
     return view, preview_path(store.root, stored.sha256, blurred=view.item.graphic and not clear)
+
+
+def read_provenance(user, item_id: int) -> ItemView:
+    """``read_item``, with a read by staff recorded: staff see where the item came from (its
+    source, provenance and custody), and every read of a source is audited."""
+    view = read_item(user, item_id)
+    if view.staff:
+        with database.atomic():
+            audit.record(user, "evidence.view_confidential", view.item)
+    return view
 
 
 def custody_log(user, item_id: int) -> tuple[EvidenceItem, list[CustodyEvent]]:
