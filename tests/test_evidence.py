@@ -179,6 +179,21 @@ def test_staff_reads_of_where_an_item_came_from_are_audited(client, token, users
     assert actors == {users["lawyer"].email, users["reviewer"].email}
 
 
+def test_reading_an_incident_with_a_confidential_link_is_audited(client, token, users, facility, as_role):
+    incident = make_incident(users["contributor"], facility, persons=[])
+
+    def reads():
+        return AuditEvent.select().where((AuditEvent.action == "incident.view_confidential")
+                                         & (AuditEvent.object_id == str(incident.id))).count()
+
+    as_role("reviewer").get(f"/incidents/{incident.id}")
+    assert reads() == 0  # nothing confidential on it yet
+    client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+                json={"kind": "220904051501", "url": "https://t.me/+informant", "confidential": True})
+    as_role("reviewer").get(f"/incidents/{incident.id}")
+    assert reads() == 1
+
+
 def test_a_links_address_stays_out_of_the_audit_trail(client, token, incident):
     url = "https://t.me/+private_chat_of_the_informant"
     answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),

@@ -15,8 +15,10 @@ from PIL import Image, ImageFilter
 log = logging.getLogger(__name__)
 
 SIZE = (640, 640)
-# Refuse images that would decode into more than ~50 megapixels (decompression bombs).
-Image.MAX_IMAGE_PIXELS = 50_000_000
+# Decompression bombs: Pillow refuses an image of more than twice this many pixels (50 megapixels)
+# and only warns below that; video frames are checked against the same bound before conversion.
+Image.MAX_IMAGE_PIXELS = 25_000_000
+MAX_FRAME_PIXELS = 2 * Image.MAX_IMAGE_PIXELS
 
 
 def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
@@ -45,6 +47,8 @@ def _first_frame(path: str) -> Image.Image:
     with av.open(path) as container:
         stream = container.streams.video[0]
         for frame in container.decode(stream):
+            if frame.width * frame.height > MAX_FRAME_PIXELS:
+                raise ValueError(f"a video frame of {frame.width}x{frame.height} pixels")
             return frame.to_image()
     raise ValueError("no video frame")
 

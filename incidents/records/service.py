@@ -29,7 +29,8 @@ def has_confidential(data: dict) -> bool:
     """Whether reading ``data`` in full shows what the public never sees: that read is audited."""
     return any(person.get(field) for person in data.get("persons", [])
                for field in policy.CONFIDENTIAL_PERSON_FIELDS if field != "consent") or \
-        any(response.get("confidential") for response in data.get("responses", []))
+        any(response.get("confidential") for response in data.get("responses", [])) or \
+        any(item.get("confidential") for item in data.get("evidence", []))
 
 
 def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> IncidentView:
