@@ -18,6 +18,7 @@ from . import audit
 from .db import database
 from .errors import NotFound, ValidationFailed
 from .models import ROLES, ApiToken, PasswordLink, User, utcnow
+from .text import CONTROL, without_control
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
@@ -81,7 +82,9 @@ def authenticate(email: str, password: str, testing: bool = False) -> User | Non
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The form every account lookup uses. Control characters go: no account holds them, and
+    PostgreSQL refuses a NUL in a query at all (a 500 instead of "wrong e-mail or password")."""
+    return without_control(email or "").strip().lower()
 
 
 def _digest(secret: str) -> str:
@@ -90,9 +93,10 @@ def _digest(secret: str) -> str:
 
 def create_user(email: str, role: str, actor=None, name: str = "") -> User:
     """:raise ValidationFailed: bad e-mail, unknown role, or the e-mail is taken."""
-    email = normalise_email(email)
+    typed, email = email or "", normalise_email(email)
     errors = {}
-    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email) \
+            or CONTROL.search(typed):
         errors["email"] = [_l("Enter a valid e-mail address.")]
     elif User.get_or_none(User.email == email):
         errors["email"] = [_l("A user with this e-mail address exists already.")]
@@ -100,6 +104,8 @@ def create_user(email: str, role: str, actor=None, name: str = "") -> User:
         errors["role"] = [_l("Unknown role.")]
     if len(name or "") > 200:
         errors["name"] = [_l("Too long: at most %(n)s characters.", n=200)]
+    elif CONTROL.search(name or ""):  # shown in lists and the audit trail, like any text
+        errors["name"] = [_l("Contains control characters; please remove them.")]
     if errors:
         raise ValidationFailed(_l("Please correct the marked fields."), errors)
     with database.atomic():

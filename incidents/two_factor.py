@@ -49,7 +49,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 def _matching_step(secret: str, code: str, after: int) -> int | None:
     """The time step (now, or one either side) whose code is ``code``, if later than ``after``."""
     code = "".join(code.split()) if isinstance(code, str) else ""
-    if len(code) != 6 or not code.isdigit():
+    # ASCII digits only: "²" is a digit to isdigit(), and compare_digest refuses non-ASCII text.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     now = totp.timecode(time.time())

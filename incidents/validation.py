@@ -38,7 +38,8 @@ def clean_text(value, field: str, errors: Errors, *, required=False, max_length=
         errors.add(field, _l("Must be text."))
         return ""
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if CONTROL.search(value) or (not multiline and ("\n" in value or "\t" in value)):
+    # A lone carriage return is a line break too (what is left of "\r\n" is "\n" by now).
+    if CONTROL.search(value) or (not multiline and any(c in value for c in "\r\n\t")):
         errors.add(field, _l("Contains control characters; please remove them."))
     if len(value) > max_length:
         errors.add(field, _l("Too long: at most %(n)s characters.", n=max_length))

@@ -1,6 +1,8 @@
 """Wiring for the web: login, CSRF, babel, the deny-by-default gate, headers, errors, templates."""
 from __future__ import annotations
 
+import re
+
 from flask import Request, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_babel.speaklater import LazyString
@@ -48,6 +50,14 @@ class AppRequest(Request):
             return spool
         return super()._get_file_stream(total_content_length, content_type, filename, content_length)
 
+    def get_json(self, force=False, silent=False, cache=True):
+        """As Flask's, but a body nested deeper than the parser's stack is malformed JSON like any
+        other (400), not a server error."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:
+            return None if silent else self.on_json_loading_failed(ValueError(str(exc)))
+
     def close(self) -> None:
         """Delete every spool not committed into the store: a refused upload leaves nothing."""
         super().close()
@@ -59,9 +69,18 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+# A lone surrogate: JSON input can escape one ("\ud800"), and a message may quote the input, but
+# UTF-8 cannot carry it, so an answer holding one would fail as a whole.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _sendable(text) -> str:
+    return LONE_SURROGATE.sub("\ufffd", str(text))
+
+
 def api_error(status: int, code: str, message, fields: dict | None = None):
-    body = {"error": {"code": code, "message": str(message),
-                      "fields": {k: [str(m) for m in v] for k, v in (fields or {}).items()}}}
+    body = {"error": {"code": code, "message": _sendable(message),
+                      "fields": {_sendable(k): [_sendable(m) for m in v] for k, v in (fields or {}).items()}}}
     return jsonify(body), status
 
 
@@ -244,6 +263,7 @@ def init_web(app) -> None:
             "review_queue_count": _review_queue_count,
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
             "facility_name": lambda facility: search.facility_name(facility, i18n.language()),
+            "facility_name_by_id": lambda facility_id: search.facility_name_by_id(facility_id, i18n.language()),
         }
 
 

@@ -22,6 +22,7 @@ from .models import (Facility, Incident, PublishedIncident, PublishedRow, Publis
                      utcnow)
 from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
+from .text import CONTROL
 from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
 
 ACTIONS = ("submit", "approve", "request_changes", "reject", "retract")
@@ -69,8 +70,9 @@ def parse_version(value) -> int | None:
     """
     if value is None or value == "":
         return None
+    # Decimal digits only, and few enough for int() ("²" is a digit but no number).
     if isinstance(value, bool) or not isinstance(value, (int, str)) or \
-            (isinstance(value, str) and not value.strip().isdigit()):
+            (isinstance(value, str) and not (value.strip().isdecimal() and len(value.strip()) < 11)):
         raise ValidationFailed(_l("The version must be a whole number."),
                                {"version": [_l("The version must be a whole number.")]})
     number = int(value)
@@ -98,6 +100,9 @@ def transition(incident_id: int, user, action: str, comment: str = "", version=N
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ValidationFailed(_l("The comment is too long."),
                                {"comment": [_l("The comment is too long.")]})
+    if CONTROL.search(comment):  # the author reads it, on pages and in exports, as any text
+        raise ValidationFailed(_l("Contains control characters; please remove them."),
+                               {"comment": [_l("Contains control characters; please remove them.")]})
     with database.atomic():
         incident = Incident.get_or_none(Incident.id == incident_id)
         if incident is None or not policy.can_read_working_copy(user, incident):

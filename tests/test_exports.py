@@ -63,15 +63,18 @@ def test_csv_cells_keep_quotes_commas_and_line_breaks_and_follow_the_facility(cl
     from factories import facility_data
     from incidents.records import service
     facility = make_facility(users["contributor"])
+    title = 'He said "stop", then left; 100%'  # titles are one line; narratives keep line breaks
     text = 'He said "stop", then\nleft; 100%'
-    case = make_incident(users["contributor"], facility, title={"en": text, "ru": "Избиение"})
+    case = make_incident(users["contributor"], facility, title={"en": title, "ru": "Избиение"},
+                         narrative={"ru": "Заключённого избили.", "en": text})
     publish(case, users["contributor"], users["reviewer"])
     service.update_facility(facility.id, facility_data(names={"en": "Renamed colony"}, region="RU-TVE"),
                             users["admin"])
     rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/export/incidents.csv", headers=token)
                                            .get_data(as_text=True).lstrip("\ufeff"))))
-    assert len(rows) == 1 and rows[0]["title_en"] == text and rows[0]["title_ru"] == "Избиение"
+    assert len(rows) == 1 and rows[0]["title_en"] == title and rows[0]["title_ru"] == "Избиение"
+    assert rows[0]["narrative_en"] == text
     assert (rows[0]["facility"], rows[0]["region"]) == ("Renamed colony", "RU-TVE")
     assert rows[0]["id"] == str(case.id) and rows[0]["date_start"] == "2020-01-01"
     item = client.get("/api/v1/export/incidents.json", headers=token).get_json()[0]
-    assert item["title_en"] == text and item["region"] == "RU-TVE" and item["facility"] == "Renamed colony"
+    assert item["narrative_en"] == text and item["region"] == "RU-TVE" and item["facility"] == "Renamed colony"

@@ -166,8 +166,9 @@ def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
     from incidents.models import AuditEvent
     incident = make_incident(users["contributor"], facility)
     edit(incident.id, users["contributor"], "title", "en", "Second title")
-    page = as_role("lawyer").get(f"/incidents/{incident.id}/history")
+    page = as_role("lawyer").get(f"/incidents/{incident.id}/history?lang=en")
     assert page.status_code == 200 and "Second title" in page.get_data(as_text=True)
+    assert facility.names["en"] in page.get_data(as_text=True)  # the place by its name, not its number
     assert AuditEvent.select().where(AuditEvent.action == "incident.view_history").count() == 1
     assert as_role("researcher").get(f"/incidents/{incident.id}/history").status_code == 404
 

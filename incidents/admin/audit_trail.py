@@ -9,6 +9,7 @@ from flask import current_app
 
 from .. import audit
 from ..models import AuditEvent, utcnow
+from ..text import without_control
 
 PER_PAGE = 100
 # A whole walk of the chain takes about 5 s per 100,000 events, too long for every view: the page
@@ -37,14 +38,19 @@ def read(args) -> TrailPage:
     """Events matching ``args`` (action prefix, actor e-mail, object type and id, from/to days);
     values that are not understood are left out rather than refused, as on the public list."""
     query = AuditEvent.select()
-    action = (args.get("action") or "").strip()[:100]
+
+    def given(name: str, longest: int) -> str:
+        # No stored value holds control characters, and PostgreSQL refuses a NUL in a query.
+        return without_control(args.get(name) or "").strip()[:longest]
+
+    action = given("action", 100)
     if action:
         query = query.where(AuditEvent.action.startswith(action))
-    actor = (args.get("actor") or "").strip()[:254]
+    actor = given("actor", 254)
     if actor:
         query = query.where(AuditEvent.actor_email.contains(actor))
     for name in ("object_type", "object_id"):
-        value = (args.get(name) or "").strip()[:100]
+        value = given(name, 100)
         if value:
             query = query.where(getattr(AuditEvent, name) == value)
     start, end = _day(args.get("date_from", "")), _day(args.get("date_to", ""))
@@ -53,7 +59,8 @@ def read(args) -> TrailPage:
     if end:
         query = query.where(AuditEvent.created_at < datetime.datetime.combine(end + datetime.timedelta(days=1),
                                                                               datetime.time()))
-    page = int(args.get("page")) if str(args.get("page", "")).isdigit() and 0 < int(args.get("page")) < 10**6 else 1
+    raw = str(args.get("page", ""))
+    page = int(raw) if raw.isdecimal() and len(raw) < 7 and 0 < int(raw) < 10**6 else 1
     rows = list(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
     return TrailPage(rows[:PER_PAGE], page, len(rows) > PER_PAGE, *chain_state())
 

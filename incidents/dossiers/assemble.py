@@ -57,7 +57,7 @@ def parse_request(data, default_language: str, default_format: str = "pdf") -> D
         errors.add("incident_ids", _l("Too many incidents: at most %(n)s in one dossier.", n=MAX_INCIDENTS))
     else:
         for value in raw_ids:
-            number = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 11 else value
+            number = int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 11 else value
             if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < MAX_ID:
                 errors.add("incident_ids", _l("Not an incident id: %(value)s.", value=str(value)[:20]))
                 break

@@ -42,7 +42,7 @@ def _visible_selection() -> list[dict]:
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 11 and 0 < int(v) < MAX_ID]
+    return [int(v) for v in values if v.isdecimal() and len(v) < 11 and 0 < int(v) < MAX_ID]
 
 
 def _rows(ids: list[int]) -> list[dict]:

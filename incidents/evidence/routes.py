@@ -98,7 +98,7 @@ def batch(batch_id):
     if not policy.can_handle_archive(actor()):
         abort(403)
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = int(page) if page.isdecimal() and len(page) < 6 and 0 < int(page) < 100_000 else 1
     found, items, total = service.batch_items(actor(), batch_id, page)
     return render_template("evidence/batch.html", batch=found, items=items, total=total, page=page,
                            pages=max(1, -(-total // 100)))

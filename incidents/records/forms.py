@@ -159,7 +159,7 @@ def _facility_common(fields, names: dict) -> dict:
 
 
 def _parse_row_id(value: str):
-    return int(value) if value and value.isdigit() and len(value) < 11 else None
+    return int(value) if value and value.isdecimal() and len(value) < 11 else None
 
 
 def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:

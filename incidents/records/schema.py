@@ -110,8 +110,9 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
     return {"date_start": start, "date_end": end, "date_precision": precision}
 
 
-def clean_texts(value, field: str, errors: Errors, *, max_length: int) -> dict:
-    """A mapping language -> text; empty translations are dropped."""
+def clean_texts(value, field: str, errors: Errors, *, max_length: int, multiline: bool = False) -> dict:
+    """A mapping language -> text; empty translations are dropped. Titles and names are one line,
+    as their form fields are (a browser drops a line break from such a field when it is edited)."""
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -122,7 +123,7 @@ def clean_texts(value, field: str, errors: Errors, *, max_length: int) -> dict:
         if language not in LANGUAGES:
             errors.add(field, _l("Unknown language: %(value)s.", value=str(language)[:10]))
             continue
-        cleaned = clean_text(text, field, errors, max_length=max_length, multiline=True)
+        cleaned = clean_text(text, field, errors, max_length=max_length, multiline=multiline)
         if cleaned:
             texts[language] = cleaned
     return texts
@@ -200,7 +201,7 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
     today = today or datetime.date.today()
     clean = clean_dates(data, errors, today)
     facility = data.get("facility")
-    if isinstance(facility, str) and facility.isdigit():
+    if isinstance(facility, str) and facility.isdecimal() and len(facility) < 11:
         facility = int(facility)
     if facility_pending:
         facility = None
@@ -211,7 +212,7 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
     original = clean_choice(data.get("original_language"), LANGUAGES, "original_language", errors,
                             default="en")
     title = clean_texts(data.get("title"), "title", errors, max_length=MAX_TITLE)
-    narrative = clean_texts(data.get("narrative"), "narrative", errors, max_length=max_text)
+    narrative = clean_texts(data.get("narrative"), "narrative", errors, max_length=max_text, multiline=True)
     if "title" not in errors and original not in title:
         errors.add("title", _l("A title in the original language is required."))
     if "narrative" not in errors and original not in narrative:

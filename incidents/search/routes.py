@@ -54,8 +54,11 @@ def statistics():
     language = i18n.language()
     page = service.search_published(
         service.Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language)
+    # The CSV links carry the page's query, less what url_for would take for its own arguments
+    # ("endpoint", "_external", ...) or the link sets itself ("dimension"): those were a 500.
+    csv_args = {k: v for k, v in request.args.lists() if k not in ("dimension", "endpoint") and not k.startswith("_")}
     return render_template("public/statistics.html", stats=service.statistics(filters, language),
-                           filters=filters, errors=errors, page=page,
+                           filters=filters, errors=errors, page=page, csv_args=csv_args,
                            all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
                                                  key=lambda pair: pair[1].casefold())), 400 if errors else 200
 

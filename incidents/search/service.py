@@ -54,7 +54,7 @@ def parse_filters(args) -> Filters:
     for raw in args.getlist("facility"):
         if raw == "":
             continue
-        if not raw.isdigit() or len(raw) > 12:
+        if not raw.isdecimal() or len(raw) > 12:
             errors.setdefault("facility", []).append(_l("Must be a facility id."))
         else:
             filters.facility.append(int(raw))
@@ -85,7 +85,7 @@ def parse_filters(args) -> Filters:
         raw = args.get(name)
         if raw in (None, ""):
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        if not raw.isdecimal() or len(raw) > 12 or not 1 <= int(raw) <= maximum:
             errors[name] = [_l("Must be between %(lo)s and %(hi)s.", lo=1, hi=maximum)]
         else:
             setattr(filters, name, int(raw))
@@ -427,6 +427,14 @@ def published_counts() -> tuple[int, int]:
 
 def facility_name(facility: Facility, language: str) -> str:
     return name_in(facility.names, language)
+
+
+def facility_name_by_id(facility_id, language: str) -> str:
+    """The name of the facility with this id (as a revision keeps it), or "" when there is none.
+
+    Only staff pages show revisions, and staff see every facility."""
+    facility = Facility.get_or_none(Facility.id == facility_id) if isinstance(facility_id, int) else None
+    return facility_name(facility, language) if facility else ""
 
 
 def name_in(names: dict, language: str) -> str:
