@@ -145,10 +145,11 @@ class Facility(BaseModel):
     type = CharField()
     country = CharField(max_length=2, index=True)
     region = CharField(null=True, index=True)
-    locality = CharField(default="")
+    # 300: what validation.MAX_SHORT allows (more than VARCHAR's default 255).
+    locality = CharField(max_length=300, default="")
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
-    authority = CharField(default="")
+    authority = CharField(max_length=300, default="")
     notes = TextField(default="")
     # Case-folded names, aliases and locality, so a name in any script finds the facility.
     search_text = TextField(default="")
@@ -216,7 +217,7 @@ class Person(BaseModel):
     incident = ForeignKeyField(Incident, backref="persons", on_delete="CASCADE")
     position = IntegerField(default=0)
     role = CharField()
-    pseudonym = CharField()
+    pseudonym = CharField(max_length=300)  # validation.MAX_SHORT
     # Confidential: never on a public page, export or public API response; encrypted at rest.
     legal_name = SealedTextField(default="")
     contact = SealedTextField(default="")

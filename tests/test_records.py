@@ -116,6 +116,16 @@ def test_errors_speak_the_users_language(app, as_role, facility):
     assert expected != "This date does not exist." and expected in page
 
 
+def test_the_longest_short_texts_validation_allows_are_stored(users):
+    """300 characters pass validation (MAX_SHORT); on PostgreSQL a VARCHAR(255) refused them with a 500."""
+    longest = "Ж" * 300
+    facility = make_facility(users["contributor"], locality=longest, authority=longest)
+    incident = make_incident(users["contributor"], facility,
+                             persons=[{"role": "victim", "pseudonym": longest, "consent": "anonymised"}])
+    assert Facility.get_by_id(facility.id).authority == longest
+    assert Person.get(Person.incident == incident.id).pseudonym == longest
+
+
 def test_oversized_request_is_refused(as_role, facility):
     response = as_role("contributor").post("/incidents/new",
                                            data=form_for(facility, narrative_ru="я" * 3_000_000))
