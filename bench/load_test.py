@@ -45,16 +45,21 @@ def _prepare(folder: str, incidents: int, writers: int) -> dict:
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"), str(incidents), folder],
                    check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+    import pyotp
+
     from factories import make_facility, make_incident
     from incidents import create_app, credentials
     from incidents.db import database
-    from incidents.models import PublishedIncident
+    from incidents.models import PublishedIncident, User
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": "sqlite:///" + os.path.join(folder, "incidents.sqlite3"),
                       "SECRET_KEY": "load"})
     with app.app_context():
         database.connect(reuse_if_open=True)
         editors = [credentials.create_user(f"writer{i}@load.example", "reviewer", None, f"Writer {i}")
                    for i in range(writers)]
+        for editor in editors:  # reviewers' tokens work only once a second factor is enrolled
+            editor.totp_secret = pyotp.random_base32()
+            editor.save(only=[User.totp_secret])
         place = make_facility(editors[0])
         owned = [make_incident(editor, place).id for editor in editors]
         shared = make_incident(editors[0], place).id
