@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -69,10 +68,10 @@ def chain_state() -> tuple[audit.ChainCheck, datetime.datetime]:
     """The chain's state, walking only new events while the last whole walk is recent; and when
     the last whole walk was."""
     kept = current_app.extensions.setdefault("audit_chain", {})  # per app (and so per database)
-    now = time.monotonic()
-    recent = "walked" in kept and now - kept["walked"] < WHOLE_WALK_EVERY
+    now = utcnow()
+    recent = "walked_at" in kept and (now - kept["walked_at"]).total_seconds() < WHOLE_WALK_EVERY
     result = audit.check(since=kept["result"] if recent else None)
     if not recent:
-        kept["walked"], kept["walked_at"] = now, utcnow()
+        kept["walked_at"] = now
     kept["result"] = result
     return result, kept["walked_at"]

@@ -83,8 +83,7 @@ def evidence_assess(item_id):
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])
 def evidence_custody(item_id):
     """The item's chain of custody, oldest first (staff who may see the item's provenance)."""
-    service.read_provenance(actor(), item_id)
-    item, events = service.custody_log(actor(), item_id)
+    events = service.custody_log(service.read_provenance(actor(), item_id))
     return jsonify({"items": [
         {"action": e.action, "at": e.created_at.isoformat() + "Z", "sha256": e.sha256,
          "actor": e.actor.email if e.actor_id else None, "detail": e.detail}

@@ -55,7 +55,7 @@ def _flash_errors(exc: ValidationFailed, labels: dict) -> None:
 def item(item_id):
     """One item: what it is, and for staff where it came from and its chain of custody."""
     view = service.read_provenance(actor(), item_id)
-    custody = service.custody_log(actor(), item_id)[1] if view.staff else []
+    custody = service.custody_log(view) if view.staff else []
     assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
                            assessments=assessments,

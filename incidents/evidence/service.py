@@ -220,12 +220,14 @@ def read_provenance(user, item_id: int) -> ItemView:
     return view
 
 
-def custody_log(user, item_id: int) -> tuple[EvidenceItem, list[CustodyEvent]]:
-    """:raise NotFound: the item is not visible to this user as staff."""
-    view = read_item(user, item_id)
+def custody_log(view: ItemView) -> list[CustodyEvent]:
+    """The chain of custody of an item read with ``read_provenance``, oldest first.
+
+    :raise NotFound: the item was not read as staff.
+    """
     if not view.staff:
         raise NotFound(_l("No such evidence item."))
-    return view.item, list(view.item.custody.order_by(CustodyEvent.id))
+    return list(view.item.custody.order_by(CustodyEvent.id))
 
 
 def open_original(user, item_id: int, action: str, store: EvidenceStore,
