@@ -82,16 +82,32 @@ def parse_version(value) -> int | None:
     return number
 
 
-def transition(incident_id: int, user, action: str, comment: str = "", version=None) -> Incident:
-    """Move an incident along the workflow.
+VERSION_MISSING = _l("Nothing was changed: the version of the incident you read is missing. "
+                     "Open the incident again and decide on what you see there.")
+
+
+def required_version(value) -> int:
+    """The version the person read, which every edit and transition must name: without it an
+    approval would publish, and a save overwrite, whatever the incident had become since.
+
+    :raise ValidationFailed: absent, or not a whole number.
+    """
+    version = parse_version(value)
+    if version is None:
+        raise ValidationFailed(VERSION_MISSING, {"version": [_l("Required.")]})
+    return version
+
+
+def transition(incident_id: int, user, action: str, comment: str = "", *, version) -> Incident:
+    """Move an incident along the workflow, from the ``version`` the user read.
 
     :raise NotFound: no such incident, or the user may not see its working copy.
-    :raise ValidationFailed: unknown action, or a missing or oversized comment.
+    :raise ValidationFailed: no version, an unknown action, or a missing or oversized comment.
     :raise Forbidden: the policy refuses (e.g. approving one's own work).
     :raise Conflict: the incident is not in a state for this action, or changed since ``version``.
     """
     comment = (comment or "").strip()
-    version = parse_version(version)
+    version = required_version(version)
     if action not in ACTIONS:
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     if action in COMMENT_REQUIRED and not comment:
@@ -107,7 +123,7 @@ def transition(incident_id: int, user, action: str, comment: str = "", version=N
         incident = Incident.get_or_none(Incident.id == incident_id)
         if incident is None or not policy.can_read_working_copy(user, incident):
             raise NotFound(_l("No such incident."))
-        if version is not None and version != incident.version:
+        if version != incident.version:
             raise Conflict(_l("Someone changed this incident after you opened it. "
                               "Reload the page to see their changes."))
         if not policy.may_transition(user, incident, action):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import edit, make_facility, make_incident, publish
+from factories import edit, make_facility, make_incident, move, publish
 from incidents import audit, workflow
 from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from incidents.models import Incident, PublishedIncident, ReviewEvent, Revision
@@ -19,8 +19,8 @@ def test_full_cycle_publishes_and_logs_every_step(users, facility):
     """draft -> in_review -> published, each step a review event and an audit entry."""
     incident = make_incident(users["contributor"], facility)
     assert incident.status == "draft" and not PublishedIncident.select().exists()
-    workflow.transition(incident.id, users["contributor"], "submit")
-    workflow.transition(incident.id, users["reviewer"], "approve")
+    move(incident.id, users["contributor"], "submit")
+    move(incident.id, users["reviewer"], "approve")
     incident = Incident.get_by_id(incident.id)
     assert incident.status == "published" and incident.published_revision == 1
     assert [e.action for e in incident.review_events.order_by(ReviewEvent.id)] == ["submit", "approve"]
@@ -31,44 +31,44 @@ def test_full_cycle_publishes_and_logs_every_step(users, facility):
 @pytest.mark.parametrize("action", ["approve", "request_changes", "reject"])
 def test_nobody_reviews_what_they_submitted(users, facility, action):
     incident = make_incident(users["reviewer"], facility)
-    workflow.transition(incident.id, users["reviewer"], "submit")
+    move(incident.id, users["reviewer"], "submit")
     with pytest.raises(Forbidden):
-        workflow.transition(incident.id, users["reviewer"], action, comment="why")
+        move(incident.id, users["reviewer"], action, comment="why")
     assert Incident.get_by_id(incident.id).status == "in_review"
 
 
 def test_a_reviewer_who_edited_cannot_approve(users, facility):
     """Editing during review makes it the reviewer's work: another reviewer must approve."""
     incident = make_incident(users["contributor"], facility)
-    workflow.transition(incident.id, users["contributor"], "submit")
+    move(incident.id, users["contributor"], "submit")
     edit(incident.id, users["reviewer"], "title", "en", "Corrected title")
     with pytest.raises(Forbidden):
-        workflow.transition(incident.id, users["reviewer"], "approve")
-    workflow.transition(incident.id, users["reviewer2"], "approve")
+        move(incident.id, users["reviewer"], "approve")
+    move(incident.id, users["reviewer2"], "approve")
     assert PublishedIncident.get_by_id(incident.id).title["en"] == "Corrected title"
 
 
 def test_contributors_and_lawyers_cannot_review(users, facility):
     incident = make_incident(users["reviewer"], facility)
-    workflow.transition(incident.id, users["reviewer"], "submit")
+    move(incident.id, users["reviewer"], "submit")
     with pytest.raises(NotFound):  # a contributor may not even see someone else's working copy
-        workflow.transition(incident.id, users["contributor"], "approve")
+        move(incident.id, users["contributor"], "approve")
     with pytest.raises(Forbidden):
-        workflow.transition(incident.id, users["lawyer"], "approve")
+        move(incident.id, users["lawyer"], "approve")
 
 
 def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_role):
     incident = make_incident(users["contributor"], facility)
-    workflow.transition(incident.id, users["contributor"], "submit")
+    move(incident.id, users["contributor"], "submit")
     with pytest.raises(ValidationFailed):
-        workflow.transition(incident.id, users["reviewer"], "request_changes", comment="  ")
-    workflow.transition(incident.id, users["reviewer"], "request_changes",
+        move(incident.id, users["reviewer"], "request_changes", comment="  ")
+    move(incident.id, users["reviewer"], "request_changes",
                         comment="Add the date the video was received.")
     assert Incident.get_by_id(incident.id).status == "draft"
     page = as_role("contributor").get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "Add the date the video was received." in page
     edit(incident.id, users["contributor"], "narrative", "en", "Received on 5 October 2021.")
-    workflow.transition(incident.id, users["contributor"], "submit")
+    move(incident.id, users["contributor"], "submit")
     review_page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "1 field changed since it was returned for changes" in review_page
     assert "Received on 5 October 2021." in review_page
@@ -77,14 +77,14 @@ def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_rol
 def test_wrong_state_is_a_conflict(users, facility):
     incident = make_incident(users["contributor"], facility)
     with pytest.raises(Conflict):
-        workflow.transition(incident.id, users["reviewer"], "approve")
+        move(incident.id, users["reviewer"], "approve")
     with pytest.raises(ValidationFailed):
-        workflow.transition(incident.id, users["reviewer"], "destroy")
+        move(incident.id, users["reviewer"], "destroy")
 
 
 def test_stale_version_is_refused(users, facility):
     incident = make_incident(users["contributor"], facility)
-    workflow.transition(incident.id, users["contributor"], "submit")
+    move(incident.id, users["contributor"], "submit")
     with pytest.raises(Conflict):
         workflow.transition(incident.id, users["reviewer"], "approve", version=incident.version - 1)
 
@@ -98,8 +98,8 @@ def test_editing_published_keeps_the_public_version_until_approved(users, facili
     assert "A new, unreviewed claim." not in public and "A prisoner was tied to a bed." in public
     base, changes = service.changes_for_review(Incident.get_by_id(incident.id))
     assert base == "published" and [field for field, _old, _new in changes] == ["narrative"]
-    workflow.transition(incident.id, users["contributor"], "submit")
-    workflow.transition(incident.id, users["reviewer"], "approve")
+    move(incident.id, users["contributor"], "submit")
+    move(incident.id, users["reviewer"], "approve")
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "A new, unreviewed claim." in public
 
@@ -108,8 +108,8 @@ def test_rejecting_a_pending_edit_restores_the_published_version(users, facility
     incident = make_incident(users["contributor"], facility)
     publish(incident, users["contributor"], users["reviewer"])
     edit(incident.id, users["contributor"], "title", "en", "Unfounded change")
-    workflow.transition(incident.id, users["contributor"], "submit")
-    workflow.transition(incident.id, users["reviewer"], "reject", comment="Not supported by a source.")
+    move(incident.id, users["contributor"], "submit")
+    move(incident.id, users["reviewer"], "reject", comment="Not supported by a source.")
     incident = Incident.get_by_id(incident.id)
     assert incident.status == "published" and incident.title["en"] == "Torture in the hospital"
     assert PublishedIncident.get_by_id(incident.id).title["en"] == "Torture in the hospital"
@@ -117,12 +117,12 @@ def test_rejecting_a_pending_edit_restores_the_published_version(users, facility
 
 def test_reject_and_retract_keep_the_record(users, facility, client):
     rejected = make_incident(users["contributor"], facility)
-    workflow.transition(rejected.id, users["contributor"], "submit")
-    workflow.transition(rejected.id, users["reviewer"], "reject", comment="Duplicate of INC-000001.")
+    move(rejected.id, users["contributor"], "submit")
+    move(rejected.id, users["reviewer"], "reject", comment="Duplicate of INC-000001.")
     published = make_incident(users["contributor"], facility)
     publish(published, users["contributor"], users["reviewer"])
     assert client.get(f"/incidents/{published.id}").status_code == 200
-    workflow.transition(published.id, users["reviewer"], "retract", comment="Consent withdrawn.")
+    move(published.id, users["reviewer"], "retract", comment="Consent withdrawn.")
     for incident in (rejected, published):
         assert Incident.get_by_id(incident.id).status in ("rejected", "retracted")
         assert client.get(f"/incidents/{incident.id}").status_code == 404
@@ -150,16 +150,55 @@ def test_transition_from_the_page_needs_csrf_and_shows_the_result(users, facilit
 
 def test_own_work_is_marked_in_the_queue(users, facility, as_role):
     incident = make_incident(users["reviewer"], facility)
-    workflow.transition(incident.id, users["reviewer"], "submit")
+    move(incident.id, users["reviewer"], "submit")
     page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert 'value="approve"' not in page
     assert 'value="approve"' in as_role("reviewer2").get(f"/incidents/{incident.id}").get_data(as_text=True)
 
 
-def test_a_page_transition_without_version_is_refused(users, facility, as_role):
+VERSION_MISSING = "the version of the incident you read is missing"
+
+
+@pytest.mark.parametrize("action", ["submit", "approve", "request_changes", "reject", "retract"])
+def test_no_transition_is_taken_without_the_version_read(users, facility, action):
+    """Whoever moves an incident names the version they read: an approval without one would
+    publish whatever the text had become since."""
     incident = make_incident(users["contributor"], facility)
-    response = as_role("contributor").post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
-    assert response.status_code == 400 and Incident.get_by_id(incident.id).status == "draft"
+    if action != "submit":
+        incident = publish(incident, users["contributor"], users["reviewer"])
+        if action != "retract":
+            edit(incident.id, users["contributor"], "title", "en", "A change nobody reviewed")
+            incident = move(incident, users["contributor"], "submit")
+    for version in (None, ""):
+        with pytest.raises(ValidationFailed) as refused:
+            workflow.transition(incident.id, users["reviewer2"], action, comment="Why", version=version)
+        assert VERSION_MISSING in str(refused.value.message) and refused.value.fields["version"]
+    after = Incident.get_by_id(incident.id)
+    assert (after.status, after.version) == (incident.status, incident.version)
+
+
+def test_a_page_transition_without_version_is_refused_with_a_clear_message(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    contributor = as_role("contributor")
+    response = contributor.post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
+    assert Incident.get_by_id(incident.id).status == "draft"
+    assert response.status_code == 302
+    assert VERSION_MISSING in contributor.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    move(incident, users["contributor"], "submit")
+    reviewer = as_role("reviewer")
+    response = reviewer.post(f"/incidents/{incident.id}/transition", data={"action": "approve", "version": ""})
+    assert VERSION_MISSING in reviewer.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert Incident.get_by_id(incident.id).status == "in_review" and not PublishedIncident.select().exists()
+
+
+def test_an_edit_page_sent_without_its_version_says_so_and_saves_nothing(users, facility, as_role):
+    incident = make_incident(users["contributor"], facility)
+    response = as_role("contributor").post(f"/incidents/{incident.id}/edit?lang=en",
+                                           data={"title_en": "Saved over what nobody read"})
+    assert response.status_code == 422
+    assert VERSION_MISSING in response.get_data(as_text=True)
+    after = Incident.get_by_id(incident.id)
+    assert after.version == incident.version and after.title["en"] == "Torture in the hospital"
 
 
 def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
@@ -175,7 +214,7 @@ def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
 
 def test_reviewers_are_told_what_waits(users, facility, as_role):
     incident = make_incident(users["contributor"], facility)
-    workflow.transition(incident.id, users["contributor"], "submit")
+    move(incident.id, users["contributor"], "submit")
     home = as_role("reviewer").get("/?lang=en").get_data(as_text=True)
     assert "1 incident is waiting for review." in home
     assert "waiting for review" not in as_role("lawyer").get("/?lang=en").get_data(as_text=True)
