@@ -16,10 +16,11 @@ from collections import Counter
 from flask_babel import lazy_gettext as _l
 
 from . import audit, facet_counts, fulltext, open_data_row, policy
+from .custody import record_custody
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import (Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm, ReviewEvent, folded,
-                     utcnow)
+from .models import (CustodyEvent, EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
+                     ReviewEvent, Revision, folded, utcnow)
 from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
 from .text import CONTROL
@@ -159,8 +160,11 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
         if incident.published_revision is None:
             incident.status = "rejected"
         else:
-            # Only the pending edit is rejected: the working copy returns to what is public.
+            # Only the pending edit is rejected: the working copy returns to what is public, and
+            # nothing the edit brought stays behind to be proposed again with the next one.
             published = get_revision(incident, incident.published_revision)
+            _detach_rejected_evidence(incident, published.snapshot, get_revision(incident, revision_number),
+                                      user)
             incident.status = "published"
             apply_snapshot(incident, published.snapshot, user)
             save_revision(incident, user)
@@ -168,6 +172,26 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
         incident.status = "retracted"
         incident.published_revision = None
         _unpublish(incident)
+
+
+def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Revision, user) -> None:
+    """Detach the evidence a rejected edit brought: every item with a chain of custody (files,
+    attached links, archive items) that the published revision does not hold. Nothing is deleted:
+    each keeps its file and custody, with the detaching added. Items tied from the ingest archive
+    go back to it, unassigned, for another incident may be theirs; the others keep ``rejected``.
+    Links typed into the incident's form have no custody and follow the snapshot like any field.
+    """
+    held = [row["id"] for row in published.get("evidence", [])]
+    brought = EvidenceItem.select().where((EvidenceItem.incident == incident) & EvidenceItem.id.not_in(held)
+                                          & EvidenceItem.id.in_(CustodyEvent.select(CustodyEvent.item)))
+    for item in brought.order_by(EvidenceItem.id):
+        archived = item.batch_id is not None
+        item.incident, item.rejected_revision = None, None if archived else rejected
+        item.save(only=[EvidenceItem.incident, EvidenceItem.rejected_revision])
+        where = {"returned_to": "archive"} if archived else {}
+        record_custody(item, "detached", user, reason="revision rejected", incident=incident.id,
+                       revision=rejected.number, **where)
+        audit.record(user, "evidence.detach", item, incident=incident.id, revision=rejected.number, **where)
 
 
 def _search_text(public: dict, facility: Facility) -> str:

@@ -173,3 +173,17 @@ def test_reactivating_a_user_does_not_revive_an_old_password_link(as_role, users
     admin.post(f"/admin/users/{users['lawyer'].id}", data={"action": "activate"})
     with pytest.raises(NotFound):
         credentials.find_password_link(secret)
+
+
+def test_upgrading_revokes_the_tokens_of_users_deactivated_before(app, users):
+    """Before migration 0018, deactivating kept a person's tokens; on an upgraded database a
+    reactivation must not bring those back either."""
+    from incidents.db import database, migrate
+    kept = credentials.issue_api_token(users["researcher"])
+    left = credentials.issue_api_token(users["lawyer"])
+    User.update(active=False).where(User.id == users["lawyer"].id).execute()  # as the old code did
+    database.execute_sql("DELETE FROM schema_migration WHERE name = '0018_rejected_revisions'")
+    assert migrate() == ["0018_rejected_revisions"]
+    User.update(active=True).where(User.id == users["lawyer"].id).execute()
+    assert credentials.user_for_token(left) is None
+    assert credentials.user_for_token(kept).id == users["researcher"].id
