@@ -167,6 +167,9 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
                                       user)
             incident.status = "published"
             apply_snapshot(incident, published.snapshot, user)
+            # An assessment of a detached item no longer speaks for the incident.
+            incident.verification = status_of_items(
+                [item.id for item in EvidenceItem.select(EvidenceItem.id).where(EvidenceItem.incident == incident)])
             save_revision(incident, user)
     elif action == "retract":
         incident.status = "retracted"

@@ -265,6 +265,16 @@ def test_rejecting_a_pending_edit_detaches_the_evidence_attached_during_it(app, 
     assert page.status_code == 200 and "Detached: the edit that brought it was rejected" in page.get_data(as_text=True)
 
 
+def test_an_assessment_of_a_rejected_file_no_longer_speaks_for_the_incident(app, users, facility):
+    from incidents.evidence import verification
+    incident, photo, _link = _pending_edit_with_new_evidence(app, users, facility)
+    verification.record_assessment(users["reviewer"], photo.id, {
+        "part": "technical", "outcome": "inconsistent", "method": "Error level analysis shows a pasted region."})
+    assert Incident.get_by_id(incident.id).verification != "unassessed"
+    move(incident, users["reviewer2"], "reject", comment="The photo is edited.")
+    assert Incident.get_by_id(incident.id).verification == "unassessed"
+
+
 def test_rejecting_a_pending_edit_returns_archive_items_to_the_archive(app, users, facility, tmp_path):
     """An item tied from the ingest archive during a rejected round goes back there, unassigned and
     unmarked (it may belong to another incident), with the rejection in its custody log."""
