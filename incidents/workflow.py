@@ -14,6 +14,7 @@ import datetime
 from collections import Counter
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from . import audit, facet_counts, fulltext, open_data_row, policy
 from .custody import record_custody
@@ -185,8 +186,9 @@ def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Rev
     Links typed into the incident's form have no custody and follow the snapshot like any field.
     """
     held = [row["id"] for row in published.get("evidence", [])]
+    has_custody = fn.EXISTS(CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.item == EvidenceItem.id))
     brought = EvidenceItem.select().where((EvidenceItem.incident == incident) & EvidenceItem.id.not_in(held)
-                                          & EvidenceItem.id.in_(CustodyEvent.select(CustodyEvent.item)))
+                                          & has_custody)
     for item in brought.order_by(EvidenceItem.id):
         archived = item.batch_id is not None
         item.incident, item.rejected_revision = None, None if archived else rejected

@@ -284,7 +284,8 @@ def test_rejecting_a_pending_edit_returns_archive_items_to_the_archive(app, user
     (folder / "otb1.mp4").write_bytes(os.urandom(5000))
     app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
     archived = EvidenceItem.get(EvidenceItem.batch.is_null(False))
-    incident = publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer2"])
+    incident = publish(make_incident(users["contributor"], facility, evidence=[]), users["contributor"],
+                       users["reviewer2"])
     evidence.assign_to_incident(users["reviewer"], archived.id, incident.id)
     move(incident, users["contributor"], "submit")
     rejected_number = latest_number(incident)
