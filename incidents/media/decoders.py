@@ -181,17 +181,18 @@ def _audio_route(out, stream, muxer: str):
 
 
 def metadata(kind: str, source: str, out_dir: str) -> dict:
-    """The original's own metadata, for staff: (group, name, value) rows, bounded in number and size."""
+    """The original's own metadata, for staff: (group, name, value) rows, bounded in number and size.
+    Groups: image, file, exif, gps, interop, iptc, xmp; container and stream-N-KIND for sound and video."""
     rows: list = []
     if kind == "image":
         _image_metadata(_open_image(source), rows)
     else:
         with av.open(source, container_options=DEMUX_OPTIONS) as container:
-            _add(rows, "Container", "format", container.format.name)
+            _add(rows, "container", "format", container.format.name)
             for name, value in container.metadata.items():
-                _add(rows, "Container", name, value)
+                _add(rows, "container", name, value)
             for stream in container.streams:
-                group = f"Stream {stream.index} ({stream.type})"
+                group = f"stream-{stream.index}-{stream.type}"
                 _add(rows, group, "codec", stream.codec_context.name if stream.codec_context else "")
                 for name, value in stream.metadata.items():
                     _add(rows, group, name, value)
@@ -199,21 +200,21 @@ def metadata(kind: str, source: str, out_dir: str) -> dict:
 
 
 def _image_metadata(image: Image.Image, rows: list) -> None:
-    _add(rows, "Image", "format", f"{image.format} {image.size[0]}x{image.size[1]} {image.mode}")
+    _add(rows, "image", "format", f"{image.format} {image.size[0]}x{image.size[1]} {image.mode}")
     exif = image.getexif()
     for tag, value in exif.items():
-        _add(rows, "EXIF", ExifTags.TAGS.get(tag, hex(tag)), value)
-    for ifd, names, group in ((ExifTags.IFD.Exif, ExifTags.TAGS, "EXIF"),
-                              (ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS, "GPS"),
-                              (ExifTags.IFD.Interop, ExifTags.TAGS, "Interoperability")):
+        _add(rows, "exif", ExifTags.TAGS.get(tag, hex(tag)), value)
+    for ifd, names, group in ((ExifTags.IFD.Exif, ExifTags.TAGS, "exif"),
+                              (ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS, "gps"),
+                              (ExifTags.IFD.Interop, ExifTags.TAGS, "interop")):
         for tag, value in exif.get_ifd(ifd).items():
             _add(rows, group, names.get(tag, hex(tag)), value)
     for (record, dataset), value in (IptcImagePlugin.getiptcinfo(image) or {}).items():
-        _add(rows, "IPTC", f"{record}:{dataset}", value)
+        _add(rows, "iptc", f"{record}:{dataset}", value)
     for name, value in image.info.items():
-        if name in ("exif",):
+        if name == "exif":
             continue  # read above, tag by tag
-        _add(rows, "XMP" if name in ("xmp", "XML:com.adobe.xmp") else "File", name, value)
+        _add(rows, "xmp" if name in ("xmp", "XML:com.adobe.xmp") else "file", name, value)
 
 
 def _add(rows: list, group: str, name, value) -> None:
