@@ -99,10 +99,10 @@ def _derive_av(kind: str, source: str, out_dir: str) -> dict:
         if (kind == "video" and video is None) or (video is None and audio is None):
             raise ValueError("no stream to show")
         if video is not None:
-            muxer = VIDEO_COPY.get(video.codec_context.name, "mp4")
+            muxer = VIDEO_COPY.get(_codec(video), "mp4")
             name, media_type = f"derivative.{muxer}", f"video/{muxer}"
         else:
-            muxer, extension, media_type = AUDIO_ALONE.get(audio.codec_context.name, ("mp4", "m4a", "audio/mp4"))
+            muxer, extension, media_type = AUDIO_ALONE.get(_codec(audio), ("mp4", "m4a", "audio/mp4"))
             name = f"derivative.{extension}"
         with av.open(os.path.join(out_dir, name), "w", format=muxer, container_options=MUX_OPTIONS) as out:
             routes = {}
@@ -115,6 +115,11 @@ def _derive_av(kind: str, source: str, out_dir: str) -> dict:
             for route in routes.values():
                 route(out, None)
     return {"file": name, "media_type": media_type}
+
+
+def _codec(stream) -> str:
+    """The format's name (mp3), not the decoder's (mp3float)."""
+    return stream.codec_context.codec.canonical_name
 
 
 def _copy_route(out, stream, bitstream_filter: str | None = None):
@@ -143,7 +148,7 @@ def _encode_route(out, target, prepare):
 
 
 def _video_route(out, stream):
-    name = stream.codec_context.name
+    name = _codec(stream)
     if name in VIDEO_COPY:
         return _copy_route(out, stream, H264_WITHOUT_SEI if name == "h264" else None)
     width, height = stream.codec_context.width, stream.codec_context.height
@@ -169,8 +174,7 @@ def _video_route(out, stream):
 
 
 def _audio_route(out, stream, muxer: str):
-    if stream.codec_context.name in AUDIO_COPY.get(muxer, ()) or \
-            (muxer in ("mp3", "ogg") and stream.codec_context.name in AUDIO_ALONE):
+    if _codec(stream) in AUDIO_COPY.get(muxer, ()) or (muxer in ("mp3", "ogg") and _codec(stream) in AUDIO_ALONE):
         return _copy_route(out, stream)
     target = out.add_stream(AUDIO_ENCODER.get(muxer, "aac"), rate=48000, layout="stereo")
 
