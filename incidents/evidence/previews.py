@@ -70,7 +70,7 @@ def ensure_derivative(root: str, original: str, sha256: str, media_type: str) ->
     if not decodable(media_type):
         return None
     found = derivative_path(root, sha256)
-    if found is not None or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
+    if found is not None or not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
         return found
 
     def take(outcome):
@@ -114,7 +114,7 @@ def _made(root, original, sha256, media_type, task, marker_suffix, exists, take,
     if exists():
         return True
     marker = _base(root, sha256) + marker_suffix
-    if os.path.exists(marker):
+    if os.path.exists(marker) or not os.path.exists(original):  # a missing original is for `evidence verify`
         return False
     os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
     with open(_base(root, sha256) + ".lock", "a") as lock:
