@@ -113,10 +113,9 @@ def _refused(errors: str) -> None:
     with open(errors, "rb") as handle:
         said = handle.read(300).decode("utf-8", "replace").strip()
     log.error("media: nothing decoded: the decoder sandbox cannot be raised on this host (%r). Allow "
-              "unprivileged user namespaces (sysctl user.max_user_namespaces > 0; in a container, its "
-              "seccomp/AppArmor policy), or set %s=limits-only to decode with limits alone (weaker: a "
-              "decoder taken over can then read whatever the app's user can, keys included).",
-              said, CONFINEMENT_VARIABLE)
+              "unprivileged user namespaces and mounts in them (README, Configuration), or set %s=limits-only "
+              "to decode with limits alone (weaker: a decoder taken over can then read whatever the app's "
+              "user can, keys included).", said, CONFINEMENT_VARIABLE)
 
 
 def _kill_group(child: subprocess.Popen) -> None:

@@ -18,7 +18,6 @@ After ``enter``, a fork, and ``wall_in`` in the forked child, that child
 """
 import ctypes
 import os
-import platform
 import signal
 
 IN_FILE, OUT_DIR = "/in/file", "/out"
@@ -68,8 +67,8 @@ def enter() -> None:
     The caller forks next: only its child is in the new pid namespace (as pid 1), and the child
     raises the walls (``wall_in``) while the caller waits for it (``relay``).
     """
-    if platform.machine() not in SYS_PIVOT_ROOT:
-        raise Unavailable(f"no pivot_root known on {platform.machine()}")
+    if os.uname().machine not in SYS_PIVOT_ROOT:
+        raise Unavailable(f"no pivot_root known on {os.uname().machine}")
     uid, gid = os.getuid(), os.getgid()
     try:
         _check(_libc.unshare(NAMESPACES), "unshare")
@@ -112,7 +111,7 @@ def wall_in(source: str, out_dir: str, shown: list) -> tuple[str, str]:
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir(root)
     # The old root goes under the new one, then is detached: no path and no descriptor leads back.
-    _check(_libc.syscall(ctypes.c_long(SYS_PIVOT_ROOT[platform.machine()]), b".", b"."), "pivot_root")
+    _check(_libc.syscall(ctypes.c_long(SYS_PIVOT_ROOT[os.uname().machine]), b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", MNT_DETACH), "umount")
     os.chdir("/")
     _drop_capabilities()

@@ -10,7 +10,8 @@ configuration, and the limits below are in force before any byte of the file is 
 writes its files and ``result.json`` into OUTPUT_DIR. Unless SPEC says ``"confine": "limits-only"``,
 the task runs behind the walls of ``walls.py`` (its own namespaces and root: no key file, no
 database, no other original, no network), in a child forked for its new pid namespace; where
-the kernel refuses them, nothing is decoded and the exit code is NO_SANDBOX. Any exception,
+the kernel refuses them (or a namespace in which nothing may be mounted), nothing is decoded and
+the exit code is NO_SANDBOX. Any exception,
 signal or limit is a failure; the parent decides what that means.
 """
 import errno
@@ -41,14 +42,18 @@ def main(argv: list) -> int:
         try:
             walls.enter()
         except walls.Unavailable as error:
-            print(f"no sandbox: the kernel refused a user namespace: {error}", file=sys.stderr)
+            print(error, file=sys.stderr)
             return NO_SANDBOX
         child = os.fork()
         if child:
             return walls.relay(child)
     run = _probe if task == "probe" else _decoder(task)  # Pillow and PyAV load before the walls rise
     if walled:
-        source, out_dir = walls.wall_in(source, out_dir, _shown())
+        try:
+            source, out_dir = walls.wall_in(source, out_dir, _shown())
+        except (OSError, ValueError) as error:  # a namespace without the right to mount (AppArmor, seccomp)
+            print(error, file=sys.stderr)
+            return NO_SANDBOX
     result = run(kind, source, out_dir)
     with open(os.path.join(out_dir, "result.json"), "w", encoding="utf-8") as handle:
         json.dump(result, handle)
