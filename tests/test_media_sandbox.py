@@ -10,6 +10,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import zlib
 
 import pytest
@@ -214,6 +215,31 @@ def test_a_file_that_exhausts_the_memory_allowed_is_marked(app, client, publishe
     assert client.get(f"/evidence/{big.id}/preview").status_code == 404
     assert marker(app, big).startswith(("failed", "killed"))
     assert client.get(f"/incidents/{big.incident_id}").status_code == 200
+
+
+def test_a_file_that_outlasts_the_cpu_time_allowed_is_killed_and_marked(app, client, published, monkeypatch):
+    """Walled in, the decoder is pid 1 of its namespace, which ignores SIGXCPU: the kernel kills
+    it at its CPU time all the same, long before the wall clock would (the file takes ~2 s)."""
+    monkeypatch.setattr(sandbox, "PREVIEW_LIMITS", sandbox.Limits(cpu=1, seconds=30))
+    slow = published(png(7000, 7000), "slow.png")
+    assert client.get(f"/evidence/{slow.id}/preview").status_code == 404
+    assert marker(app, slow) == "killed by signal 9"
+    assert client.get(f"/incidents/{slow.incident_id}").status_code == 200
+
+
+def test_a_pipe_left_as_output_is_refused_without_waiting(tmp_path):
+    """A named pipe in place of a preview would hold the web worker in open() for good."""
+    out = tmp_path / "sandbox" / "out"
+    out.mkdir(parents=True)
+    os.mkfifo(out / "preview.jpg")
+    taken = []
+    reader = threading.Thread(target=lambda: taken.append(sandbox.take_output(
+        sandbox.Outcome(True, "ok", {}, str(out)), "preview.jpg", str(tmp_path / "taken"))), daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # let the stuck reader go before failing
+        os.close(os.open(out / "preview.jpg", os.O_WRONLY | os.O_NONBLOCK))
+    assert taken == [False] and not os.path.exists(tmp_path / "taken")
 
 
 def test_what_the_child_leaves_is_taken_only_as_a_plain_file(tmp_path):

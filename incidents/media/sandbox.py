@@ -49,7 +49,7 @@ class Limits:
     """What one task may use. The defaults fit a preview; derivatives of video get more."""
 
     seconds: float = 60  # wall clock, enforced by the parent
-    cpu: int = 60  # seconds of CPU time, enforced by the kernel (SIGXCPU, then SIGKILL)
+    cpu: int = 60  # seconds of CPU time, enforced by the kernel (SIGKILL)
     memory: int = 1536 * 1024 * 1024  # address space: decoders reserve more than they touch
     file_size: int = 256 * 1024 * 1024  # the largest file the child may write
     open_files: int = 64
@@ -141,9 +141,10 @@ def _read_result(path: str) -> dict | None:
 
 def open_output(path: str):
     """The child's file at ``path`` opened for reading, or None unless it is a regular file with
-    a single link: a fooled child could leave a link to a key file there for the parent to publish."""
+    a single link: a fooled child could leave a link to a key file there for the parent to publish,
+    or a named pipe (opened without O_NONBLOCK, it would hold the web worker forever)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     info = os.fstat(fd)

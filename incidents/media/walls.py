@@ -27,7 +27,7 @@ NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_N
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
 MNT_DETACH = 2
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 CAPABILITY_VERSION_3 = 0x20080522
 # pivot_root has no glibc wrapper. On another architecture the walls are not raised (fail closed).
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
@@ -84,7 +84,8 @@ def relay(child: int) -> int:
     _, status = os.waitpid(child, 0)
     code = os.waitstatus_to_exitcode(status)
     if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+        if -code != signal.SIGKILL:  # whose action cannot be changed (nor needs to be)
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
         return 128 - code  # a signal this process cannot die of (none expected)
     return code
@@ -93,8 +94,14 @@ def relay(child: int) -> int:
 def wall_in(source: str, out_dir: str, shown: list) -> tuple[str, str]:
     """Move into a new root holding only ``shown`` (read-only), ``source`` and ``out_dir``, then drop
     every capability. Returns the paths of ``source`` and ``out_dir`` inside: IN_FILE, OUT_DIR."""
-    if "/" in (os.path.realpath(path) for path in shown):
-        raise ValueError("the interpreter lives in /: showing it would show everything")
+    shown_real = [os.path.realpath(path) for path in shown]
+    for path in (source, out_dir):
+        inside = [other for other in shown_real if os.path.realpath(path).startswith(other.rstrip("/") + "/")]
+        if inside:  # then the evidence store (and perhaps the instance) would be shown with it
+            raise ValueError(f"the evidence store is inside {inside[0]}, which the sandbox shows")
+    # Pid 1 here dies with the process waiting for it, which the parent kills on a timeout: no
+    # walled process outlives its task, even one that left the parent's process group.
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the host, nor back
     root = os.path.abspath("walls")  # in the private folder the parent made for this task
     os.mkdir(root, 0o700)

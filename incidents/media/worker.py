@@ -27,10 +27,10 @@ LIMITS = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CO
 
 def _limit(limits: dict) -> None:
     """Memory, CPU time, file size, open files; and no core file that would hold decoded pixels."""
+    # Soft and hard limits alike: at its CPU time the kernel sends SIGKILL, which pid 1 of a pid
+    # namespace (the walled decoder) cannot ignore, as it does SIGXCPU.
     for name, value in zip(LIMITS, (limits["memory"], limits["cpu"], limits["file_size"], limits["open_files"], 0)):
-        # A hard limit of CPU time one second above the soft one: SIGXCPU first, SIGKILL after.
-        hard = value + 1 if name == "RLIMIT_CPU" else value
-        resource.setrlimit(getattr(resource, name), (value, hard))
+        resource.setrlimit(getattr(resource, name), (value, value))
 
 
 def main(argv: list) -> int:
