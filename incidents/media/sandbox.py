@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import stat
@@ -79,22 +80,21 @@ def run(task: str, kind: str, working_copy: str, scratch: str, limits: Limits = 
     home = tempfile.mkdtemp(prefix="sandbox-", dir=scratch)
     out_dir = os.path.join(home, "out")
     os.mkdir(out_dir, 0o700)
+    mode = confinement()
     spec = json.dumps({"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,
-                       "open_files": limits.open_files, "confine": confinement()})
+                       "open_files": limits.open_files, "confine": mode})
     with open(os.path.join(home, "stderr"), "wb") as errors:
         child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, arguments are paths
             [sys.executable, "-I", WORKER, task, kind, working_copy, out_dir, spec],
             env={**ENVIRONMENT, "HOME": home, "TMPDIR": home}, cwd=home, close_fds=True,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, process_group=0)
         try:
-            code = child.wait(timeout=limits.seconds)
-        except subprocess.TimeoutExpired:
-            code = None
+            code = _wait(child, limits.seconds)
         finally:
             _kill_group(child)  # and anything the child left running in its group
     if code is None:
         return Outcome(False, "timeout", out_dir=out_dir)
-    if code == NO_SANDBOX and confinement() == "namespaces":
+    if code == NO_SANDBOX and mode == "namespaces":
         _refused(os.path.join(home, "stderr"))
         return Outcome(False, "no sandbox", out_dir=out_dir)
     if code != 0:
@@ -116,6 +116,19 @@ def _refused(errors: str) -> None:
               "unprivileged user namespaces and mounts in them (README, Configuration), or set %s=limits-only "
               "to decode with limits alone (weaker: a decoder taken over can then read whatever the app's "
               "user can, keys included).", said, CONFINEMENT_VARIABLE)
+
+
+def _wait(child: subprocess.Popen, seconds: float) -> int | None:
+    """The child's exit code, or None once ``seconds`` have passed. The kernel wakes the parent as
+    the child ends (a pidfd), where ``Popen.wait(timeout)`` polls and adds up to 50 ms to each file."""
+    pidfd = os.pidfd_open(child.pid)
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        ended = poller.poll(seconds * 1000)
+    finally:
+        os.close(pidfd)
+    return child.wait() if ended else None
 
 
 def _kill_group(child: subprocess.Popen) -> None:
