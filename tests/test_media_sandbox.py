@@ -145,6 +145,7 @@ def test_a_decoder_taken_over_finds_no_key_no_other_original_and_no_network(app,
     assert probe["connect"] == {f"127.0.0.1:{port}": "ENETUNREACH"}
     assert probe["signal"] == {str(os.getpid()): "ESRCH"}  # no process outside its own is there to reach
     assert probe["capabilities"] == [0] * 6  # nothing to remount, unmount or mount its way out with
+    assert probe["nested_namespace"] == "ENOSPC"  # nor a namespace of its own to get them back in
     assert probe["uid"] == os.getuid() and probe["gid"] == os.getgid()
 
 

@@ -6,7 +6,8 @@ After ``enter``, a fork, and ``wall_in`` in the forked child, that child
 
 - is in a new user namespace that maps only its own uid and gid (what it writes in /out belongs
   to the app's user), and holds no capability once the walls stand, nor can it gain one again
-  (no_new_privs, empty bounding set): it cannot remount, unmount or mount its way out;
+  (no_new_privs, empty bounding set), nor make a user namespace of its own (their number is
+  capped at 0 inside): it cannot remount, unmount or mount its way out;
 - is pid 1 of a new pid namespace, with no /proc: it can name, signal or trace no process
   outside, the web worker of the same uid (whose memory holds every key) included;
 - has new network, IPC and UTS namespaces: no interface but a loopback that is down, so no TCP,
@@ -71,12 +72,19 @@ def enter() -> None:
         raise Unavailable(f"no pivot_root known on {os.uname().machine}")
     uid, gid = os.getuid(), os.getgid()
     try:
-        _check(_libc.unshare(NAMESPACES), "unshare")
+        unshare(NAMESPACES)
         _write("/proc/self/setgroups", "deny")  # the kernel's condition for an unprivileged gid_map
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        # No user namespace inside this one: one would give back every capability over namespaces
+        # of its own (a network namespace to configure is where many kernel exploits start).
+        _write("/proc/sys/user/max_user_namespaces", "0")
     except OSError as error:
         raise Unavailable(str(error)) from error
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
 
 
 def relay(child: int) -> int:

@@ -85,6 +85,7 @@ def _probe(kind: str, source: str, out_dir: str) -> dict:
             asked = json.load(handle)
     except ValueError:
         asked = {}
+    walls = sys.modules.get("walls")  # loaded when walled in
     return {
         "environ": dict(os.environ),
         "limits": {name: resource.getrlimit(getattr(resource, name))[0] for name in LIMITS},
@@ -92,12 +93,13 @@ def _probe(kind: str, source: str, out_dir: str) -> dict:
         "cwd": os.getcwd(), "input": source, "output": out_dir,
         "modules": sorted(name for name in sys.modules if name.split(".")[0] in ("incidents", "flask", "peewee")),
         "pid": os.getpid(), "pgid": os.getpgid(0), "uid": os.getuid(), "gid": os.getgid(),
-        "capabilities": _capabilities(),
+        "capabilities": walls.capabilities() if walls else None,
         "open": {path: _tried(lambda p=path: os.close(os.open(p, os.O_RDONLY))) for path in asked.get("open", [])},
         "list": {path: _tried(lambda p=path: os.listdir(p)) for path in asked.get("list", [])},
         "connect": {f"{host}:{port}": _tried(lambda a=(host, port): socket.create_connection(a, timeout=2).close())
                     for host, port in asked.get("connect", [])},
         "signal": {str(pid): _tried(lambda p=pid: os.kill(p, 0)) for pid in asked.get("signal", [])},
+        "nested_namespace": _tried(lambda: walls.unshare(walls.CLONE_NEWUSER)) if walls else None,
     }
 
 
@@ -107,12 +109,6 @@ def _is_open(fd: int) -> bool:
     except OSError:
         return False
     return True
-
-
-def _capabilities():
-    if "walls" not in sys.modules:
-        return None
-    return sys.modules["walls"].capabilities()
 
 
 def _tried(action) -> str:
