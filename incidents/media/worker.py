@@ -11,8 +11,8 @@ writes its files and ``result.json`` into OUTPUT_DIR. Unless SPEC says ``"confin
 the task runs behind the walls of ``walls.py`` (its own namespaces and root: no key file, no
 database, no other original, no network), in a child forked for its new pid namespace; where
 the kernel refuses them (or a namespace in which nothing may be mounted), nothing is decoded and
-the exit code is NO_SANDBOX. Any exception,
-signal or limit is a failure; the parent decides what that means.
+the exit code is NO_SANDBOX. Any exception, signal or limit is a failure; the parent decides what
+that means.
 """
 import errno
 import json
