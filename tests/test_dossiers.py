@@ -291,7 +291,7 @@ def test_a_public_dossier_names_no_member_of_staff(client, users, case):
                for incident in data["incidents"] for item in incident["evidence"])
 
 
-def test_a_public_bundle_carries_only_originals_anyone_may_open(app, client, users, case):
+def test_a_public_bundle_carries_derivatives_and_never_an_original(app, client, users, case):
     """A public bundle carries the public's copy of each picture, named as a derivative of its
     original, and no original byte; a document has no derivative and goes in by hash only. A
     confidential bundle carries every original."""
