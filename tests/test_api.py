@@ -119,6 +119,22 @@ def test_facilities_stay_unknown_to_the_public_until_something_is_published(clie
     assert client.get("/api/v1/facilities?q=Туберкулёзная").get_json()["total"] == 1
 
 
+def test_facets_never_name_a_facility_the_reader_may_not_know_of(client, api, users, facility):
+    """Choosing a draft-only facility in a filter must not make the facets name it (issue 12, 1)."""
+    secret = make_facility(users["contributor"], names={"en": "Secret colony", "ru": "Тайная колония"},
+                           aliases=["ИК-99"])
+    make_incident(users["contributor"], secret)
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    query = f"/api/v1/incidents?facets=facility&per_page=1&facility={facility.id}&facility={secret.id}&facility=999999"
+    public = client.get(query).get_json()["facets"]["facility"]
+    assert [entry["value"] for entry in public] == [facility.id]
+    page = client.get(f"/incidents?facility={secret.id}&lang=ru").get_data(as_text=True)
+    assert "Тайная колония" not in page and "Secret colony" not in page
+    assert "Тайная колония" not in client.get(f"/statistics?facility={secret.id}&lang=ru").get_data(as_text=True)
+    staff = client.get(query, headers=api("contributor")).get_json()["facets"]["facility"]
+    assert {entry["value"]: entry["label"] for entry in staff}[secret.id] == "Secret colony"
+
+
 def test_facilities_and_vocabularies(client, api, facility):
     created = client.post("/api/v1/facilities", headers=api("contributor"), json={
         "names": {"en": "IK-7"}, "type": "penal_colony", "country": "RU", "region": "RU-KR"})

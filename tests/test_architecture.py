@@ -23,6 +23,7 @@ FLOORS = {
     "incidents.policy": 6, "incidents.audit": 6, "incidents.vocab": 6, "incidents.geo": 6,
     "incidents.models": 7,
     "incidents.db": 8,
+    "incidents.media": 8.5,
     "incidents.config": 9, "incidents.errors": 9, "incidents.crypto": 9, "incidents.text": 9,
     "incidents.sealed": 9, "incidents.encryption": 9, "incidents.data_keys": 6.5,
 }

@@ -12,7 +12,6 @@ import pytest
 
 from factories import attach_file, item_where, make_facility, make_incident, publish
 from incidents import credentials
-from incidents.evidence.service import INLINE_MEDIA
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
 
 # Confidential values: none may appear in a public dossier, in any format. Each is one word, so
@@ -292,20 +291,33 @@ def test_a_public_dossier_names_no_member_of_staff(client, users, case):
                for incident in data["incidents"] for item in incident["evidence"])
 
 
-def test_a_public_bundle_carries_only_originals_anyone_may_open(app, client, users, case):
-    """Published originals the site shows in the browser go in; one it only lets staff download stays out."""
+def test_a_public_bundle_carries_derivatives_and_never_an_original(app, client, users, case):
+    """A public bundle carries the public's copy of each picture, named as a derivative of its
+    original, and no original byte; a document has no derivative and goes in by hash only. A
+    confidential bundle carries every original."""
     document = attach_file(app, case["incident"], users["reviewer"], content=b"Notes from the visit.\n" * 10,
                            filename="notes.txt", description="Notes")
     publish(case["incident"], users["reviewer"], users["reviewer2"])
     stored = {i.id: i.stored_file for i in EvidenceItem.select().where(EvidenceItem.stored_file.is_null(False))}
+    photo = stored[case["public_file"].id]
     public = zipfile.ZipFile(io.BytesIO(build(client, users["lawyer"], incident_ids=[case["incident"].id],
                                               redaction="public", include_files=True).data))
-    included = {name.split("/")[1].split(".")[0] for name in public.namelist() if name.startswith("evidence/")}
-    assert included == {stored[case["public_file"].id].sha256}
-    assert stored[document.id].media_type not in INLINE_MEDIA
+    assert not [name for name in public.namelist() if name.startswith("evidence/")]
+    assert [name for name in public.namelist() if name.startswith("derivatives/")] == \
+        [f"derivatives/{photo.sha256}.derivative.jpg"]
+    derivative = public.read(f"derivatives/{photo.sha256}.derivative.jpg")
+    original = open(f"{app.config['SETTINGS'].EVIDENCE_DIR}/originals/{photo.sha256[:2]}/{photo.sha256[2:4]}/"
+                    f"{photo.sha256}", "rb").read()
+    assert derivative[:2] == b"\xff\xd8" and derivative != original
+    entries = {e["item"]: e for e in json.loads(public.read("evidence-manifest.json"))["items"]}
+    assert entries[case["public_file"].id]["file"] is None
+    assert entries[case["public_file"].id]["derivative"] == f"derivatives/{photo.sha256}.derivative.jpg"
+    assert "derivative" not in entries[document.id] and entries[document.id]["sha256"] == stored[document.id].sha256
+    assert "derivatives/ are not the originals" in public.read("README.txt").decode("utf-8")
     confidential = zipfile.ZipFile(io.BytesIO(build(client, users["lawyer"], incident_ids=[case["incident"].id],
                                                     redaction="confidential", include_files=True).data))
     assert sum(name.startswith("evidence/") for name in confidential.namelist()) == 3
+    assert not any(name.startswith("derivatives/") for name in confidential.namelist())
 
 
 def test_a_missing_original_stops_the_bundle_before_anything_is_recorded(app, client, users, case):

@@ -124,18 +124,27 @@ def test_size_limit_is_a_setting(settings, users, facility):
     assert files_under(app.config["SETTINGS"].EVIDENCE_DIR) == []
 
 
-def test_range_requests_let_a_player_seek(client, users, incident):
+def test_range_requests_let_a_player_seek(client, users, incident, as_role):
+    """Staff seek in the original; the public seeks in a derivative and never gets an original byte."""
     content = MP4 + os.urandom(50_000)
     item = attach_file(client.application, incident, users["contributor"], content, "v.mp4")
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
-    whole = client.get(f"/evidence/{item.id}/media")
+    lawyer = as_role("lawyer")
+    whole = lawyer.get(f"/evidence/{item.id}/media")
     assert whole.status_code == 200 and whole.data == content and whole.headers["Accept-Ranges"] == "bytes"
-    part = client.get(f"/evidence/{item.id}/media", headers={"Range": "bytes=1000-1999"})
+    part = lawyer.get(f"/evidence/{item.id}/media", headers={"Range": "bytes=1000-1999"})
     assert part.status_code == 206 and part.data == content[1000:2000]
     assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(content)}"
     assert "sandbox" in part.headers["Content-Security-Policy"]
     viewed = CustodyEvent.select().where((CustodyEvent.item == item.id) & (CustodyEvent.action == "viewed"))
     assert viewed.count() == 1  # the seek is part of the same viewing
+    public = client.get(f"/evidence/{item.id}/media")
+    assert public.status_code == 200 and public.mimetype == "video/mp4" and public.data != content
+    assert public.data[4:8] == b"ftyp" and public.data not in content
+    seek = client.get(f"/evidence/{item.id}/media", headers={"Range": "bytes=100-199"})
+    assert seek.status_code == 206 and seek.data == public.data[100:200]
+    assert "sandbox" in seek.headers["Content-Security-Policy"]
+    assert viewed.count() == 1  # a derivative is not the original: no custody entry
 
 
 def test_who_sees_what(client, token, users, incident, facility):

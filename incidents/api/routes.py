@@ -92,7 +92,7 @@ def incident_list():
     # Staff filtering by verification see working copies; everyone else, the published ones.
     if status or (filters.verification and policy.can_list_working_copies(actor())):
         return _working_copy_list(status, filters, language)
-    page = search.search_published(filters, language, columns=LIST_COLUMNS)
+    page = search.search_published(filters, language, actor(), columns=LIST_COLUMNS)
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_({row.facility_id for row in page.items}))}
     prefix = _incident_url_prefix()

@@ -14,12 +14,14 @@ from flask_babel import lazy_gettext as _l
 from .. import audit, crypto
 from ..db import database
 from ..errors import Conflict
-from ..evidence.service import INLINE_MEDIA, record_custody
+from ..evidence.previews import ensure_derivative
+from ..evidence.service import record_custody
 from ..evidence.store import EvidenceStore
 from ..models import EvidenceItem
 from . import assemble, layouts, pdf, word
 from .assemble import DossierRequest, Gathered
-from .bundle import Part, constant, custody_csv, evidence_manifest, evidence_name, file_chunks, stream
+from .bundle import (Part, constant, custody_csv, derivative_name, evidence_manifest, evidence_name, file_chunks,
+                     stream)
 
 MEDIA_TYPES = {"pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -38,7 +40,8 @@ class Built:
 
 
 def _record(user, request: DossierRequest, gathered: Gathered, files: dict[str, str]) -> None:
-    """Every export goes into the audit trail and each included item's chain of custody."""
+    """Every export goes into the audit trail and each included item's chain of custody.
+    ``with_file``: the original (confidential) or a derivative of it (public) went in."""
     with_file = set(files.values())
     with database.atomic():
         audit.record(user, "dossier.export", None, incidents=list(request.incident_ids),
@@ -49,7 +52,7 @@ def _record(user, request: DossierRequest, gathered: Gathered, files: dict[str, 
                            with_file=item.stored_file_id in with_file)
 
 
-def _readme(data: dict, fingerprint: str, installation: str) -> bytes:
+def _readme(data: dict, fingerprint: str, installation: str, derivatives: bool) -> bytes:
     text = _(
         "This bundle was compiled by %(who)s on %(when)s.\n\n"
         "manifest.json lists every file in it with its SHA-256 hash; manifest.sig is the Ed25519 "
@@ -61,18 +64,42 @@ def _readme(data: dict, fingerprint: str, installation: str) -> bytes:
         "The check names every file that was changed, removed or added. The same address gives the "
         "SHA-256 of the genuine verify_bundle.py (verifier_sha256): compare it with this copy first.\n",
         who=data["compiled_by"], when=data["compiled_at"], site=installation, fingerprint=fingerprint)
+    if derivatives:
+        text += "\n" + _(
+            "The files in derivatives/ are not the originals. Each was decoded from an original and "
+            "encoded again, so that it carries none of the original's embedded metadata (place, "
+            "device, times); its name begins with the SHA-256 of the original it was made from. "
+            "The originals stay with the installation.\n")
     return text.encode("utf-8")
 
 
 def _files(data: dict, request: DossierRequest) -> dict[str, str]:
-    """Bundle name -> hash of every original the bundle carries. A public bundle carries only
-    what anyone may already open on the site (published, not confidential, shown in the
-    browser); downloads of other originals are for staff."""
-    if not request.include_files:
+    """Bundle name -> hash of every original the bundle carries: only a confidential bundle
+    carries originals (the public never receives an original byte)."""
+    if not request.include_files or request.redaction != "confidential":
         return {}
     return {evidence_name(item["sha256"], item["media_type"]): item["sha256"]
-            for incident in data["incidents"] for item in incident["evidence"]
-            if item.get("sha256") and (request.redaction == "confidential" or item["media_type"] in INLINE_MEDIA)}
+            for incident in data["incidents"] for item in incident["evidence"] if item.get("sha256")}
+
+
+def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore) -> dict[str, tuple[str, str]]:
+    """Original's hash -> (bundle name, path) of the derivative a public bundle carries instead:
+    the copy the site shows anyone, made in the sandbox if it was not made yet. An item with no
+    derivative (a document, an unreadable file) goes in by its hash and description only.
+
+    :raise Conflict: an original is missing from the store.
+    """
+    if not request.include_files or request.redaction != "public":
+        return {}
+    made = {}
+    for item in (i for incident in data["incidents"] for i in incident["evidence"] if i.get("sha256")):
+        original = store.path_for(item["sha256"])
+        if not os.path.exists(original):
+            raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
+        derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "")
+        if derivative is not None:
+            made[item["sha256"]] = (derivative_name(item["sha256"], derivative[1]), derivative[0])
+    return made
 
 
 def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path: str,
@@ -88,6 +115,7 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     created = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
     stamp = created.strftime("%Y%m%d-%H%M%S")
     files = _files(data, request)
+    derivatives = _derivatives(data, request, store)
     for sha256 in files.values():
         if not os.path.exists(store.path_for(sha256)):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
@@ -96,19 +124,23 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
         body = word.render(document, request.language) if request.format == "docx" \
             else pdf.render(document, request.language)
         key = crypto.signing_key(instance_path) if request.format == "zip" else None
-        readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation) if key else b""
+        readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation,
+                         bool(derivatives)) if key else b""
+    shipped = {**files, **{name: sha256 for sha256, (name, _path) in derivatives.items()}}
     if request.format != "zip":
         _record(user, request, gathered, files)
         return Built(_filename(request, stamp, request.format), MEDIA_TYPES[request.format], body)
     parts = [Part("dossier.pdf", constant(body)),
              Part("dossier.json", constant(_json(data))),
-             Part("evidence-manifest.json", constant(_json(evidence_manifest(data, set(files)))))]
+             Part("evidence-manifest.json", constant(_json(evidence_manifest(
+                 data, set(files), {sha256: name for sha256, (name, _path) in derivatives.items()}))))]
     if request.redaction == "confidential":
         parts.append(Part("custody-log.csv", constant(custody_csv(data))))
     parts.append(Part("README.txt", constant(readme)))
     parts += [Part(name, file_chunks(store.path_for(sha256)), compress=False)
               for name, sha256 in sorted(files.items())]
-    _record(user, request, gathered, files)
+    parts += [Part(name, file_chunks(path), compress=False) for name, path in sorted(derivatives.values())]
+    _record(user, request, gathered, shipped)
     return Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
 
 

@@ -1,80 +1,156 @@
-"""Previews: a thumbnail of an image, a poster frame of a video, and a blurred twin of each.
+"""Files made from an original: previews, the public's derivative, and the original's metadata.
 
-Decoders are where hostile files attack, so they never touch an original: each preview is
-made from a throw-away working copy, and any failure just means no preview.
+Each is made once, on first need (no job queue yet: each function takes paths only, so a job can
+call it as it is), by a decoder in the sandbox (``media.sandbox``) from a throw-away working copy,
+never the original. It is kept under ``previews/`` beside the store (backups leave that folder
+out: all of it can be made again), keyed by the original's SHA-256. A file the decoder cannot
+read, or that crashes, hangs or exhausts it, gets a marker instead, so it is not tried at every
+view; deleting the marker tries again.
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import shutil
 import tempfile
 
-from PIL import Image, ImageFilter
+from ..media import sandbox
 
 log = logging.getLogger(__name__)
 
-SIZE = (640, 640)
-# Decompression bombs: Pillow refuses an image of more than twice this many pixels (50 megapixels)
-# and only warns below that; video frames are checked against the same bound before conversion.
-Image.MAX_IMAGE_PIXELS = 25_000_000
-MAX_FRAME_PIXELS = 2 * Image.MAX_IMAGE_PIXELS
+DECODED_KINDS = ("image", "video", "audio")
+# The public's copy of each kind, by the extension the sandbox gives it; the type is ours, not the child's.
+DERIVATIVE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".webm": "video/webm",
+                    ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
+# Bigger originals get no derivative on a request: a web request must not copy and re-encode
+# gigabytes. Staff still see the original; the public sees the preview and the hash.
+MAX_DERIVATIVE_SOURCE = 2 * 1024 * 1024 * 1024
+MAX_METADATA_ROWS, MAX_TEXT = 300, 500
+
+
+def decodable(media_type: str) -> bool:
+    """Whether a decoder is ever tried on this type. SVG is a program, not a picture: never."""
+    return media_type.split("/")[0] in DECODED_KINDS and media_type != "image/svg+xml"
+
+
+def _base(root: str, sha256: str) -> str:
+    return os.path.join(root, "previews", sha256[:2], sha256)
 
 
 def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
-    return os.path.join(root, "previews", sha256[:2], sha256 + (".blur.jpg" if blurred else ".jpg"))
+    return _base(root, sha256) + (".blur.jpg" if blurred else ".jpg")
+
+
+def derivative_path(root: str, sha256: str) -> tuple[str, str] | None:
+    """(path, media type) of the public's copy when it has been made."""
+    for extension, media_type in DERIVATIVE_TYPES.items():
+        path = _base(root, sha256) + ".public" + extension
+        if os.path.exists(path):
+            return path, media_type
+    return None
 
 
 def ensure_previews(root: str, original: str, sha256: str, media_type: str) -> bool:
-    """Make the previews on first need (uploads and ingests stay fast); True when they exist.
+    """Make the previews on first need (uploads and ingests stay fast); True when they exist."""
+    if media_type.split("/")[0] not in ("image", "video") or not decodable(media_type):
+        return False
 
-    A file that yields no preview is marked, so its decoding is not tried at every view.
+    def take(outcome):
+        return sandbox.take_output(outcome, "preview.blur.jpg", preview_path(root, sha256, True)) and \
+            sandbox.take_output(outcome, "preview.jpg", preview_path(root, sha256))
+    return _made(root, original, sha256, media_type, "preview", ".none",
+                 lambda: os.path.exists(preview_path(root, sha256)), take, sandbox.PREVIEW_LIMITS)
+
+
+def ensure_derivative(root: str, original: str, sha256: str, media_type: str) -> tuple[str, str] | None:
+    """The public's copy of an image, a video or a sound, made on first need: (path, media type),
+    or None when there is none (another type, unreadable, or an original above the size cap)."""
+    if not decodable(media_type):
+        return None
+    found = derivative_path(root, sha256)
+    if found is not None or not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
+        return found
+
+    def take(outcome):
+        name = outcome.result.get("file")
+        extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
+        return extension in DERIVATIVE_TYPES and \
+            sandbox.take_output(outcome, name, _base(root, sha256) + ".public" + extension)
+    _made(root, original, sha256, media_type, "derivative", ".public.none",
+          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS)
+    return derivative_path(root, sha256)
+
+
+def read_metadata(root: str, original: str, sha256: str, media_type: str) -> list[tuple[str, str, str]] | None:
+    """The original's embedded metadata as (group, name, value) rows, or None when unreadable."""
+    if not decodable(media_type):
+        return None
+    path = _base(root, sha256) + ".meta.json"
+
+    def take(outcome):
+        rows = outcome.result.get("metadata")
+        if not isinstance(rows, list):
+            return False
+        # The child's answer is untrusted too: only rows of three short strings are kept.
+        clean = [[str(cell)[:MAX_TEXT] for cell in row] for row in rows[:MAX_METADATA_ROWS]
+                 if isinstance(row, list) and len(row) == 3 and all(isinstance(cell, str) for cell in row)]
+        _write_json(path, clean)
+        return True
+    if not _made(root, original, sha256, media_type, "metadata", ".meta.none", lambda: os.path.exists(path),
+                 take, sandbox.PREVIEW_LIMITS):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return [tuple(row) for row in json.load(handle)]
+
+
+def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits) -> bool:
+    """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
+
+    One worker makes it while the others wait for it (a lock per original), so a burst of first
+    requests starts one decoder, not one each.
     """
-    if os.path.exists(preview_path(root, sha256)):
+    if exists():
         return True
-    marker = preview_path(root, sha256)[: -len(".jpg")] + ".none"
-    if os.path.exists(marker):
+    marker = _base(root, sha256) + marker_suffix
+    if os.path.exists(marker) or not os.path.exists(original):  # a missing original is for `evidence verify`
         return False
-    if make_previews(root, original, sha256, media_type):
-        return True
     os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
-    open(marker, "w").close()
-    return False
-
-
-def _first_frame(path: str) -> Image.Image:
-    import av  # imported here: only videos need FFmpeg
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            if frame.width * frame.height > MAX_FRAME_PIXELS:
-                raise ValueError(f"a video frame of {frame.width}x{frame.height} pixels")
-            return frame.to_image()
-    raise ValueError("no video frame")
-
-
-def make_previews(root: str, original: str, sha256: str, media_type: str) -> bool:
-    """Write the preview and its blurred twin for one stored file; False when there is none."""
-    kind = media_type.split("/")[0]
-    if kind not in ("image", "video") or media_type == "image/svg+xml":
+    with open(_base(root, sha256) + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exists():
+            return True
+        if os.path.exists(marker):
+            return False
+        outcome = _run(root, original, task, media_type.split("/")[0], limits)
+        try:
+            if outcome.ok and take(outcome):
+                return True
+        finally:
+            sandbox.discard(outcome)
+        reason = outcome.reason if not outcome.ok else "no safe output"
+        log.warning("media: %s of %s failed: %s", task, sha256, reason)
+        with open(marker, "w", encoding="utf-8") as handle:
+            handle.write(reason + "\n")
         return False
+
+
+def _run(root: str, original: str, task: str, kind: str, limits: sandbox.Limits) -> sandbox.Outcome:
+    """The task on a working copy of the original: decoders never see the stored file itself."""
     work_dir = os.path.join(root, "work")
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
     fd, working_copy = tempfile.mkstemp(prefix="work-", dir=work_dir)
     os.close(fd)
     try:
         shutil.copyfile(original, working_copy)
-        image = _first_frame(working_copy) if kind == "video" else Image.open(working_copy)
-        image = image.convert("RGB")
-        image.thumbnail(SIZE)
-        target = preview_path(root, sha256)
-        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
-        image.save(target, "JPEG", quality=82)
-        image.filter(ImageFilter.GaussianBlur(radius=24)).save(preview_path(root, sha256, True), "JPEG",
-                                                                quality=60)
-        return True
-    except Exception:  # a file a decoder cannot read is still evidence; it just has no preview
-        log.warning("no preview for %s", sha256, exc_info=True)
-        return False
+        return sandbox.run(task, kind, working_copy, work_dir, limits)
     finally:
         os.unlink(working_copy)
+
+
+def _write_json(path: str, value) -> None:
+    fd, temporary = tempfile.mkstemp(prefix=".part-", dir=os.path.dirname(path))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, ensure_ascii=False)
+    os.replace(temporary, path)

@@ -1,6 +1,8 @@
 """Pages for evidence: attaching files and links, an item's page, its media and its original."""
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -58,9 +60,8 @@ def item(item_id):
     custody = service.custody_log(view) if view.staff else []
     assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
-                           assessments=assessments,
-                           inline=view.item.stored_file_id and
-                           view.item.stored_file.media_type in service.INLINE_MEDIA)
+                           assessments=assessments, inline=service.shows_inline(view),
+                           metadata=service.original_metadata(view, _store()) if view.staff else None)
 
 
 @bp.route("/evidence/<int:item_id>/assessments", methods=["POST"])
@@ -124,26 +125,39 @@ def assign(item_id):
 @bp.route("/evidence/<int:item_id>/preview")
 def preview(item_id):
     """A thumbnail or poster frame; graphic items get a blurred one unless ``clear=1``."""
-    _view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
-    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=0)
+    view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
+    blurred = path.endswith(".blur.jpg")
+    response = _without_time(path, "image/jpeg", f"{view.item.stored_file_id}.{'blur' if blurred else 'preview'}")
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 
 @bp.route("/evidence/<int:item_id>/media")
 def media(item_id):
-    """The original's bytes for the page's player or image, with range requests for seeking.
+    """What the page's player or image shows, with range requests for seeking: the original for
+    staff (every viewing joins the custody log), a derivative without metadata for anyone else.
 
-    Only media types a browser shows as media are sent inline; anything else is a 404 here.
+    :raise 404: not visible, or nothing that may be shown inline to this reader.
     """
-    first_range = request.range is None or request.range.ranges[0][0] == 0
-    view, path = service.open_original(actor(), item_id, "viewed", _store(), record=first_range)
-    response = send_file(path, mimetype=view.item.stored_file.media_type, conditional=True, etag=view.item.stored_file_id,
-                         max_age=0)
+    view, path, media_type = service.media_file(actor(), item_id, _store())
+    if view.staff:
+        response = send_file(path, mimetype=media_type, conditional=True, etag=view.item.stored_file_id,
+                             max_age=0)
+    else:
+        response = _without_time(path, media_type, f"{view.item.stored_file_id}.public")
     response.headers["Content-Disposition"] = "inline"
     # Even if a decoder were fooled, this response can run nothing and load nothing.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+def _without_time(path: str, media_type: str, etag: str):
+    """A file for the public with no Last-Modified: a file's time is when it was uploaded or first
+    viewed. Conditional and range requests rest on an ETag that names the content, not a time."""
+    response = send_file(path, mimetype=media_type, conditional=False, etag=False, max_age=0)
+    response.headers.pop("Last-Modified", None)
+    response.set_etag(etag)
+    return response.make_conditional(request, accept_ranges=True, complete_length=os.path.getsize(path))
 
 
 @bp.route("/evidence/<int:item_id>/download")

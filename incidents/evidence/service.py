@@ -1,6 +1,7 @@
 """Preserving files and links as evidence, their provenance, and the chain of custody."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -8,24 +9,30 @@ from peewee import JOIN, fn
 
 from .. import audit, policy
 from ..custody import record_custody
-from ..db import database
+from ..db import database, serialize_writers
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import (CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile,
                       utcnow)
 from ..revisions import save_revision
 from ..validation import Errors
 from . import schema
-from .previews import ensure_previews, preview_path
+from .previews import decodable, ensure_derivative, ensure_previews, preview_path, read_metadata
 from .store import EvidenceStore, HashingSpool
 
-# Media the browser may show inline, from the original's bytes. Everything else, HTML and SVG
-# above all, is only ever sent as a download.
+# Media the browser may show staff inline, from the original's bytes. Everything else, HTML and
+# SVG above all, is only ever sent as a download. The public gets derivatives only.
 INLINE_MEDIA = frozenset({
     "image/jpeg", "image/png", "image/gif", "image/webp",
     "video/mp4", "video/webm", "video/ogg", "video/quicktime",
     "audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/webm", "audio/mp4",
     "application/pdf",
 })
+
+
+# One viewing of an item is one custody event, however many range requests a player makes and
+# however often a reader comes back within this window.
+VIEWING_WINDOW = datetime.timedelta(minutes=10)
+VIEWING_LOCK = 0x56696577
 
 
 @dataclass
@@ -193,6 +200,7 @@ def read_item(user, item_id: int) -> ItemView:
 
 def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple[ItemView, str]:
     """The preview of a visible item: blurred for graphic items unless ``clear`` was asked for.
+    A clear preview asked for by a signed-in reader is a viewing, and joins the custody log.
 
     :raise NotFound: not visible, or no preview could be made.
     """
@@ -202,7 +210,49 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     stored = view.item.stored_file
     if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type):
         raise NotFound(_l("No preview."))
+    if clear:
+        record_viewing(view.item, user, of="preview")
     return view, preview_path(store.root, stored.sha256, blurred=view.item.graphic and not clear)
+
+
+def shows_inline(view: ItemView) -> bool:
+    """Whether the item's page shows it in a player: staff the original of a type browsers show,
+    the public a derivative of an image, a video or a sound."""
+    if view.item.stored_file_id is None:
+        return False
+    media_type = view.item.stored_file.media_type
+    return media_type in INLINE_MEDIA if view.staff else decodable(media_type)
+
+
+def media_file(user, item_id: int, store: EvidenceStore) -> tuple[ItemView, str, str]:
+    """(view, path, media type) of what a reader's player gets: the original for staff, every
+    read of it a viewing; for anyone else a derivative without metadata, never an original byte.
+
+    :raise NotFound: not visible, a link, not shown inline (staff), or no derivative (the public).
+    """
+    view = read_item(user, item_id)
+    if view.item.stored_file_id is None:
+        raise NotFound(_l("No such evidence item."))
+    stored = view.item.stored_file
+    if view.staff:
+        return view, _read_original(view, user, "viewed", store), stored.media_type
+    derivative = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
+    if derivative is None:
+        raise NotFound(_l("No such evidence item."))
+    return view, *derivative
+
+
+def original_metadata(view: ItemView, store: EvidenceStore) -> list[tuple[str, str, str]] | None:
+    """The original's embedded metadata (EXIF, XMP, container tags), read in the sandbox: for staff.
+
+    :raise NotFound: the item was not read as staff.
+    """
+    if not view.staff:
+        raise NotFound(_l("No such evidence item."))
+    if view.item.stored_file_id is None:
+        return None
+    stored = view.item.stored_file
+    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
 
 
 def read_provenance(user, item_id: int) -> ItemView:
@@ -225,23 +275,45 @@ def custody_log(view: ItemView) -> list[CustodyEvent]:
     return list(view.item.custody.order_by(CustodyEvent.id))
 
 
-def open_original(user, item_id: int, action: str, store: EvidenceStore,
-                  record: bool = True) -> tuple[ItemView, str]:
-    """The path of an item's original, for showing or downloading, with the access recorded.
+def open_original(user, item_id: int, action: str, store: EvidenceStore) -> tuple[ItemView, str]:
+    """The path of an item's original, for staff, with the access recorded.
 
-    ``record`` is False for the follow-up range requests of one viewing (a player seeking).
-
-    :raise NotFound: not visible, a link, (for a download) not staff, or (for viewing) not a media
-        type browsers show: refused before anything is written to the custody log.
+    :raise NotFound: not visible, a link, not staff, or (for viewing) not a media type browsers
+        show: refused before anything is written to the custody log.
     """
     view = read_item(user, item_id)
-    if view.item.stored_file_id is None or (action == "downloaded" and not view.staff) \
-            or (action == "viewed" and view.item.stored_file.media_type not in INLINE_MEDIA):
+    if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
-    if record:
+    return view, _read_original(view, user, action, store)
+
+
+def _read_original(view: ItemView, user, action: str, store: EvidenceStore) -> str:
+    if not view.staff or (action == "viewed" and view.item.stored_file.media_type not in INLINE_MEDIA):
+        raise NotFound(_l("No such evidence item."))
+    if action == "viewed":
+        record_viewing(view.item, user, of="original")
+    else:
         with database.atomic():
-            record_custody(view.item, action, user if policy.is_signed_in(user) else None)
-    return view, store.path_for(view.item.stored_file_id)
+            record_custody(view.item, action, user)
+    return store.path_for(view.item.stored_file_id)
+
+
+def record_viewing(item: EvidenceItem, user, **detail) -> None:
+    """A signed-in reader's viewing, once per reader and item within ``VIEWING_WINDOW``.
+
+    Any range of the bytes counts (``Range: bytes=1-`` is the whole file less one byte); the check
+    and the write are one transaction, taken in turn by every worker, so they agree on "once".
+    Anonymous reads see only derivatives and published previews, which are not the original.
+    """
+    if not policy.is_signed_in(user):
+        return
+    with database.atomic():
+        serialize_writers(VIEWING_LOCK)
+        seen = CustodyEvent.select().where(
+            (CustodyEvent.item == item.id) & (CustodyEvent.action == "viewed") & (CustodyEvent.actor == user.id)
+            & (CustodyEvent.created_at >= utcnow() - VIEWING_WINDOW)).exists()
+        if not seen:
+            record_custody(item, "viewed", user, **detail)
 
 
 def verify_store(store: EvidenceStore, actor=None):

@@ -9,8 +9,8 @@ from wtforms import (BooleanField, Form, FieldList, FormField, HiddenField, Sele
 
 from .. import geo, vocab
 from ..config import LANGUAGES
-from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
-from ..search.service import facility_name
+from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES
+from ..search.service import facility_name, visible_facilities
 
 BLANK_ROWS = 1
 
@@ -111,8 +111,8 @@ def fill_facility_choices(fields, language: str) -> None:
         fields.name_language.choices = _language_choices()
 
 
-def fill_incident_choices(form: IncidentForm, language: str) -> None:
-    facilities = sorted(Facility.select(), key=lambda f: facility_name(f, language).casefold())
+def fill_incident_choices(form: IncidentForm, language: str, user) -> None:
+    facilities = sorted(visible_facilities(user), key=lambda f: facility_name(f, language).casefold())
     form.facility.choices = [("", _l("— choose a facility —")), ("new", _l("+ A facility not in the list"))] + \
         [(str(f.id), facility_name(f, language)) for f in facilities]
     fill_facility_choices(form.new_facility.form, language)

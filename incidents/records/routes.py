@@ -44,7 +44,7 @@ def history(incident_id):
 
 
 def _render_form(form, *, incident=None, errors=None, status=200):
-    forms.fill_incident_choices(form, i18n.language())
+    forms.fill_incident_choices(form, i18n.language(), actor())
     return render_template("records/incident_form.html", form=form, incident=incident,
                            errors=errors or {}, languages=forms.LANGUAGES), status
 

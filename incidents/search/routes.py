@@ -36,7 +36,7 @@ def incident_list():
     filters, errors = _filters_or_errors()
     language = i18n.language()
     filters.facets = LIST_FACETS
-    page = service.search_published(filters, language)
+    page = service.search_published(filters, language, actor())
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_([row.facility_id for row in page.items]))}
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
@@ -53,11 +53,11 @@ def statistics():
     filters, errors = _filters_or_errors()
     language = i18n.language()
     page = service.search_published(
-        service.Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language)
+        service.Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language, actor())
     # The CSV links carry the page's query, less what url_for would take for its own arguments
     # ("endpoint", "_external", ...) or the link sets itself ("dimension"): those were a 500.
     csv_args = {k: v for k, v in request.args.lists() if k not in ("dimension", "endpoint") and not k.startswith("_")}
-    return render_template("public/statistics.html", stats=service.statistics(filters, language),
+    return render_template("public/statistics.html", stats=service.statistics(filters, language, actor()),
                            filters=filters, errors=errors, page=page, csv_args=csv_args,
                            all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
                                                  key=lambda pair: pair[1].casefold())), 400 if errors else 200
@@ -70,7 +70,7 @@ def statistics_csv():
     if dimension not in service.DIMENSIONS:
         abort(400)
     filters = service.parse_filters(request.args)
-    rows = service.statistics(filters, i18n.language())[dimension]
+    rows = service.statistics(filters, i18n.language(), actor())[dimension]
     lines = ["\ufeffvalue,label,count\r\n"] + [
         ",".join(_csv_cell(cell) for cell in row) + "\r\n" for row in rows]
     response = Response("".join(lines), mimetype="text/csv")
@@ -100,6 +100,6 @@ def facility_detail(facility_id):
     facility = service.visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    stats = service.statistics(service.Filters(facility=[facility.id]), i18n.language())
+    stats = service.statistics(service.Filters(facility=[facility.id]), i18n.language(), actor())
     return render_template("public/facility.html", facility=facility, stats=stats,
                            incidents=service.published_at(facility))

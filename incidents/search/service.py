@@ -208,9 +208,9 @@ LISTED = [field for name, field in PublishedIncident._meta.fields.items()
           if name not in ("search_text", "search_keys")]
 
 
-def search_published(filters: Filters, language: str, columns=LISTED) -> Page:
+def search_published(filters: Filters, language: str, reader, columns=LISTED) -> Page:
     """A page of published incidents under ``filters`` (each with ``columns``), their total and
-    the facets ``filters.facets`` names."""
+    the facets ``filters.facets`` names, naming only facilities ``reader`` may know of."""
     descending = filters.sort == "-date"
     offset = (filters.page - 1) * filters.per_page
     words = query_keys(filters.q) if filters.q else []
@@ -228,7 +228,7 @@ def search_published(filters: Filters, language: str, columns=LISTED) -> Page:
         total = counter().total() if _narrows(filters) else facet_counts.total()
         items = list(query.select(*columns).order_by(order.desc() if descending else order)
                      .limit(filters.per_page).offset(offset))
-    return Page(items, total, filters.page, filters.per_page, facets(filters, language, counter))
+    return Page(items, total, filters.page, filters.per_page, facets(filters, language, reader, counter))
 
 
 # From this many published incidents on, facets are counted in memory (facet_index.py); below
@@ -328,14 +328,14 @@ TOP = 15
 DIMENSIONS = ("year", "region", "facility", "abuse")
 
 
-def statistics(filters: Filters, language: str) -> dict:
+def statistics(filters: Filters, language: str, reader) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
     ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
     counter = cache(lambda: _counter(filters))
     years = sorted(_counted(counter, filters, "year", skip=""))
     regions = _counted(counter, filters, "region", skip="", limit=TOP)
     facility_counts = _counted(counter, filters, "facility", skip="", limit=TOP)
-    names = _facility_names([v for v, _n in facility_counts], language)
+    names = _facility_names([v for v, _n in facility_counts], language, reader)
     abuse = _counted(counter, filters, "abuse", skip="", limit=TOP)
     return {"year": [(v, str(v), n) for v, n in years],
             "region": [(v, geo.region_name(v, language), n) for v, n in regions],
@@ -344,26 +344,30 @@ def statistics(filters: Filters, language: str) -> dict:
             "total": counter().total() if _narrows(filters) else facet_counts.total()}
 
 
-def _facility_names(ids, language: str) -> dict[int, str]:
+def _facility_names(ids, language: str, reader) -> dict[int, str]:
+    """The names of those of ``ids`` that ``reader`` may know of (``visible_facilities``)."""
     return {key: name_in(names, language) for key, names in
-            Facility.select(Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
+            visible_facilities(reader, Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
 
 
 # Values listed per facet, the most frequent first; a chosen value is always among them.
 FACET_LIMIT = 100
 
 
-def facets(filters: Filters, language: str, counter=None) -> dict:
+def facets(filters: Filters, language: str, reader, counter=None) -> dict:
     """Counts per facility, country, region, abuse type, perpetrator type, verification status and
-    year, each under
-    the other filters; each lists at most ``FACET_LIMIT`` values, the most frequent first. Only
-    the facets named in ``filters.facets`` are counted."""
+    year, each under the other filters; each lists at most ``FACET_LIMIT`` values, the most
+    frequent first. Only the facets named in ``filters.facets`` are counted.
+
+    A chosen facility ``reader`` may not know of is left out, as one that does not exist is: its
+    name (or even its count of 0 beside its id) would tell that somebody documents something there.
+    """
     counter = counter or cache(lambda: _counter(filters))
     found = {}
     if "facility" in filters.facets:
         counts = _counted(counter, filters, "facility", "facility", FACET_LIMIT, filters.facility)
-        names = _facility_names([value for value, _n in counts], language)
-        found["facility"] = [{"value": v, "label": names.get(v, str(v)), "count": n} for v, n in counts]
+        names = _facility_names([value for value, _n in counts], language, reader)
+        found["facility"] = [{"value": v, "label": names[v], "count": n} for v, n in counts if v in names]
     if "region" in filters.facets:
         found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in
                            _counted(counter, filters, "region", "region", FACET_LIMIT, [filters.region])]
@@ -384,9 +388,11 @@ def facets(filters: Filters, language: str, counter=None) -> dict:
     return found
 
 
-def visible_facilities(user):
-    """Facilities this reader may know of: all for staff, those with a published incident otherwise."""
-    query = Facility.select()
+def visible_facilities(user, *columns):
+    """Facilities this reader may know of: all for staff, those with a published incident otherwise.
+
+    The one rule for naming a facility to a reader: every list, facet and page goes through it."""
+    query = Facility.select(*columns)
     if not policy.can_see_every_facility(user):
         query = query.where(Facility.id.in_(PublishedIncident.select(PublishedIncident.facility)))
     return query

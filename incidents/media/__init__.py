@@ -1,0 +1,1 @@
+"""Media: decoders of untrusted files, run apart from the keys (``sandbox``), and what they make."""

@@ -1,0 +1,243 @@
+"""What the sandboxed worker does with a working copy: previews, public derivatives, metadata.
+
+Imported only inside the worker (see ``worker.py``): Pillow, PyAV and the standard library, no
+module of the app. Each task takes (kind, path of the working copy, output folder) and returns
+the JSON-ready result; it raises on anything it cannot read.
+"""
+import os
+from fractions import Fraction
+
+import av
+from PIL import ExifTags, Image, ImageFilter, ImageOps, IptcImagePlugin
+
+PREVIEW_SIZE = (640, 640)
+# Decompression bombs: Pillow refuses an image of more than twice this many pixels (50 megapixels)
+# and only warns below that; video frames are checked against the same bound before conversion.
+Image.MAX_IMAGE_PIXELS = 25_000_000
+MAX_FRAME_PIXELS = 2 * Image.MAX_IMAGE_PIXELS
+# Only the parsers of the types the store lets through (no EPS, which would run Ghostscript).
+IMAGE_FORMATS = ["JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP"]
+# Only file demuxers of real media: no playlists (HLS, concat) that would open other files or URLs.
+DEMUX_OPTIONS = {"format_whitelist": "mov,matroska,ogg,mp3,wav,avi,flv,mpegts,mpeg,asf,aac,flac",
+                 "protocol_whitelist": "file"}
+# A public video is shown in a page, not filmed again: re-encoding bounds its frame.
+MAX_SIDE = 1920
+# Codecs every current browser plays, copied as they are (no re-encoding) into a container that
+# holds them; everything else is re-encoded to H.264 and AAC.
+VIDEO_COPY = {"h264": "mp4", "vp8": "webm", "vp9": "webm"}
+AUDIO_COPY = {"mp4": ("aac", "mp3"), "webm": ("opus", "vorbis")}
+AUDIO_ENCODER = {"mp4": "aac", "webm": "libopus"}
+# Audio alone: codec -> (muxer, extension, media type)
+AUDIO_ALONE = {"aac": ("mp4", "m4a", "audio/mp4"), "mp3": ("mp3", "mp3", "audio/mpeg"),
+               "opus": ("ogg", "ogg", "audio/ogg"), "vorbis": ("ogg", "ogg", "audio/ogg")}
+# The muxers write no tag of their own: no encoder name, no creation time, no ID3 frame.
+MUX_OPTIONS = {"fflags": "+bitexact", "movflags": "+faststart", "id3v2_version": "0", "write_id3v1": "0"}
+# H.264 SEI units (type 6) may carry a camera's own user data; a copied stream loses them.
+H264_WITHOUT_SEI = "filter_units=remove_types=6"
+MAX_ENTRIES, MAX_NAME, MAX_VALUE = 300, 100, 500
+
+
+def _open_image(path: str) -> Image.Image:
+    return Image.open(path, formats=IMAGE_FORMATS)
+
+
+def _first_frame(path: str) -> Image.Image:
+    with av.open(path, container_options=DEMUX_OPTIONS) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            _check_frame(frame)
+            return frame.to_image()
+    raise ValueError("no video frame")
+
+
+def _check_frame(frame) -> None:
+    if frame.width * frame.height > MAX_FRAME_PIXELS:
+        raise ValueError(f"a video frame of {frame.width}x{frame.height} pixels")
+
+
+def _pixels(image: Image.Image) -> Image.Image:
+    """The picture upright, as a new image made of its pixels alone: nothing of the file's
+    metadata (EXIF, XMP, IPTC, ICC profile, comments, thumbnails) can follow it."""
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - a broken EXIF block leaves the pixels as stored
+        image.load()
+    alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    mode = "RGBA" if alpha else "RGB"
+    converted = image.convert(mode)
+    return Image.frombytes(mode, converted.size, converted.tobytes())
+
+
+def preview(kind: str, source: str, out_dir: str) -> dict:
+    """A thumbnail (or a video's first frame) and its blurred twin, as JPEG."""
+    image = _first_frame(source) if kind == "video" else _pixels(_open_image(source))
+    image = image.convert("RGB")
+    image.thumbnail(PREVIEW_SIZE)
+    image.save(os.path.join(out_dir, "preview.jpg"), "JPEG", quality=82)
+    image.filter(ImageFilter.GaussianBlur(radius=24)).save(os.path.join(out_dir, "preview.blur.jpg"), "JPEG",
+                                                           quality=60)
+    return {"files": ["preview.jpg", "preview.blur.jpg"]}
+
+
+def derivative(kind: str, source: str, out_dir: str) -> dict:
+    """The public's copy: images re-encoded from their pixels, sound and video re-muxed (or
+    re-encoded) into a new container with no metadata of the original's."""
+    if kind == "image":
+        image = _pixels(_open_image(source))
+        if image.mode == "RGBA":
+            image.save(os.path.join(out_dir, "derivative.png"), "PNG")
+            return {"file": "derivative.png", "media_type": "image/png"}
+        image.save(os.path.join(out_dir, "derivative.jpg"), "JPEG", quality=90)
+        return {"file": "derivative.jpg", "media_type": "image/jpeg"}
+    return _derive_av(kind, source, out_dir)
+
+
+def _derive_av(kind: str, source: str, out_dir: str) -> dict:
+    with av.open(source, container_options=DEMUX_OPTIONS) as src:
+        video = src.streams.video[0] if kind == "video" and src.streams.video else None
+        audio = src.streams.audio[0] if src.streams.audio else None
+        if (kind == "video" and video is None) or (video is None and audio is None):
+            raise ValueError("no stream to show")
+        if video is not None:
+            muxer = VIDEO_COPY.get(_codec(video), "mp4")
+            name, media_type = f"derivative.{muxer}", f"video/{muxer}"
+        else:
+            muxer, extension, media_type = AUDIO_ALONE.get(_codec(audio), ("mp4", "m4a", "audio/mp4"))
+            name = f"derivative.{extension}"
+        with av.open(os.path.join(out_dir, name), "w", format=muxer, container_options=MUX_OPTIONS) as out:
+            routes = {}
+            if video is not None:
+                routes[video.index] = _video_route(out, video)
+            if audio is not None:
+                routes[audio.index] = _audio_route(out, audio, muxer)
+            for packet in src.demux(list(filter(None, (video, audio)))):
+                routes[packet.stream.index](out, packet)
+            for route in routes.values():
+                route(out, None)
+    return {"file": name, "media_type": media_type}
+
+
+def _codec(stream) -> str:
+    """The format's name (mp3), not the decoder's (mp3float)."""
+    return stream.codec_context.codec.canonical_name
+
+
+def _copy_route(out, stream, bitstream_filter: str | None = None):
+    """Packets copied as they are, into a stream of the new container with no tags."""
+    target = out.add_stream_from_template(stream)
+    target.metadata.clear()
+    bsf = av.bitstream.BitStreamFilterContext(bitstream_filter, stream, target) if bitstream_filter else None
+
+    def route(out, packet):
+        if packet is not None and packet.dts is None:
+            return  # the demuxer's flushing packet
+        packets = bsf.filter(packet) if bsf is not None else ([packet] if packet is not None else [])
+        for copied in packets:
+            copied.stream = target
+            out.mux(copied)
+    return route
+
+
+def _encode_route(out, target, prepare):
+    def route(out, packet):
+        frames = packet.decode() if packet is not None else [None]
+        for frame in frames:
+            for encoded in target.encode(prepare(frame) if frame is not None else None):
+                out.mux(encoded)
+    return route
+
+
+def _video_route(out, stream):
+    name = _codec(stream)
+    if name in VIDEO_COPY:
+        return _copy_route(out, stream, H264_WITHOUT_SEI if name == "h264" else None)
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if width * height > MAX_FRAME_PIXELS or not width or not height:
+        raise ValueError(f"a video of {width}x{height} pixels")
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    target = out.add_stream("libx264", rate=stream.average_rate or 25,
+                            options={"preset": "veryfast", "crf": "23"})
+    target.width, target.height = max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+    target.pix_fmt = "yuv420p"
+    target.codec_context.time_base = Fraction(1, 1000)
+    last = [-1]
+
+    def prepare(frame):
+        _check_frame(frame)
+        ready = frame.reformat(width=target.width, height=target.height, format="yuv420p")
+        # Timestamps in milliseconds from the frame's own time: a variable frame rate keeps its pace.
+        pts = round(frame.time * 1000) if frame.time is not None else last[0] + 1
+        ready.pts, ready.time_base = max(pts, last[0] + 1), target.codec_context.time_base
+        last[0] = ready.pts
+        return ready
+    return _encode_route(out, target, prepare)
+
+
+def _audio_route(out, stream, muxer: str):
+    if _codec(stream) in AUDIO_COPY.get(muxer, ()) or (muxer in ("mp3", "ogg") and _codec(stream) in AUDIO_ALONE):
+        return _copy_route(out, stream)
+    target = out.add_stream(AUDIO_ENCODER.get(muxer, "aac"), rate=48000, layout="stereo")
+
+    def prepare(frame):
+        frame.pts = None  # the encoder counts samples from the start
+        return frame
+    return _encode_route(out, target, prepare)
+
+
+def metadata(kind: str, source: str, out_dir: str) -> dict:
+    """The original's own metadata, for staff: (group, name, value) rows, bounded in number and size.
+    Groups: image, file, exif, gps, interop, iptc, xmp; container and stream-N-KIND for sound and video."""
+    rows: list = []
+    if kind == "image":
+        _image_metadata(_open_image(source), rows)
+    else:
+        with av.open(source, container_options=DEMUX_OPTIONS) as container:
+            _add(rows, "container", "format", container.format.name)
+            for name, value in container.metadata.items():
+                _add(rows, "container", name, value)
+            for stream in container.streams:
+                group = f"stream-{stream.index}-{stream.type}"
+                _add(rows, group, "codec", stream.codec_context.name if stream.codec_context else "")
+                for name, value in stream.metadata.items():
+                    _add(rows, group, name, value)
+    return {"metadata": rows[:MAX_ENTRIES]}
+
+
+def _image_metadata(image: Image.Image, rows: list) -> None:
+    _add(rows, "image", "format", f"{image.format} {image.size[0]}x{image.size[1]} {image.mode}")
+    exif = image.getexif()
+    for tag, value in exif.items():
+        _add(rows, "exif", ExifTags.TAGS.get(tag, hex(tag)), value)
+    for ifd, names, group in ((ExifTags.IFD.Exif, ExifTags.TAGS, "exif"),
+                              (ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS, "gps"),
+                              (ExifTags.IFD.Interop, ExifTags.TAGS, "interop")):
+        for tag, value in exif.get_ifd(ifd).items():
+            _add(rows, group, names.get(tag, hex(tag)), value)
+    for (record, dataset), value in (IptcImagePlugin.getiptcinfo(image) or {}).items():
+        _add(rows, "iptc", f"{record}:{dataset}", value)
+    for name, value in image.info.items():
+        if name == "exif":
+            continue  # read above, tag by tag
+        _add(rows, "xmp" if name in ("xmp", "XML:com.adobe.xmp") else "file", name, value)
+
+
+def _add(rows: list, group: str, name, value) -> None:
+    if len(rows) >= MAX_ENTRIES:
+        return
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace") if value.isascii() or _utf8(value) else \
+            f"{len(value)} bytes: {value[:48].hex()}"
+    else:
+        text = str(value)
+    rows.append([group, str(name)[:MAX_NAME], text.replace("\x00", "")[:MAX_VALUE]])
+
+
+def _utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata}
