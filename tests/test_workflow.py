@@ -265,6 +265,15 @@ def test_rejecting_a_pending_edit_detaches_the_evidence_attached_during_it(app, 
     assert page.status_code == 200 and "Detached: the edit that brought it was rejected" in page.get_data(as_text=True)
 
 
+def test_a_returned_pending_edit_keeps_its_evidence_with_its_author(app, users, facility, as_role):
+    """Requesting changes is not rejecting: the edit, files included, goes back to its author."""
+    incident, photo, link = _pending_edit_with_new_evidence(app, users, facility)
+    move(incident, users["reviewer2"], "request_changes", comment="Say where the photo was taken.")
+    assert Incident.get_by_id(incident.id).status == "draft"
+    assert {EvidenceItem.get_by_id(item.id).incident_id for item in (photo, link)} == {incident.id}
+    assert as_role("contributor").get(f"/evidence/{photo.id}").status_code == 200
+
+
 def test_an_assessment_of_a_rejected_file_no_longer_speaks_for_the_incident(app, users, facility):
     from incidents.evidence import verification
     incident, photo, _link = _pending_edit_with_new_evidence(app, users, facility)
