@@ -121,8 +121,15 @@ def end_sessions(user: User) -> None:
 
 
 def revoke_tokens(user: User) -> None:
-    """Revoke every API token of ``user``: a new password or role must not leave old keys working."""
+    """Revoke every API token of ``user`` for good: a new password, a new role or a deactivation
+    must not leave old keys working, nor a later reactivation bring them back."""
     ApiToken.update(revoked=True).where(ApiToken.user == user).execute()
+
+
+def void_password_links(user: User) -> None:
+    """Void every unused set-password link of ``user``: one sent before a deactivation must not
+    let anyone in after a reactivation."""
+    PasswordLink.delete().where((PasswordLink.user == user) & PasswordLink.used_at.is_null()).execute()
 
 
 def set_password(user: User, password: str, testing: bool = False, actor=None) -> None:
@@ -142,9 +149,10 @@ def issue_password_link(user: User | None, minutes: int, actor=None) -> str:
     """
     secret = secrets.token_urlsafe(32)
     with database.atomic():
-        PasswordLink.delete().where(
-            (PasswordLink.user.is_null() if user is None else PasswordLink.user == user)
-            & PasswordLink.used_at.is_null()).execute()
+        if user is None:
+            PasswordLink.delete().where(PasswordLink.user.is_null() & PasswordLink.used_at.is_null()).execute()
+        else:
+            void_password_links(user)
         PasswordLink.create(user=user, token_hash=_digest(secret),
                             expires_at=utcnow() + datetime.timedelta(minutes=minutes))
         audit.record(actor, "user.password_link", user, minutes=minutes)

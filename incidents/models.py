@@ -357,6 +357,12 @@ class Revision(BaseModel):
         indexes = ((("incident", "number"), True),)
 
 
+# Declared once Revision exists. A file or link brought by an edit that a reviewer rejected is
+# detached from the incident and keeps here the revision it came with (see workflow.py).
+EvidenceItem._meta.add_field("rejected_revision", ForeignKeyField(Revision, null=True, backref="+",
+                                                                  on_delete="RESTRICT"))
+
+
 class ReviewEvent(BaseModel):
     incident = ForeignKeyField(Incident, backref="review_events", on_delete="CASCADE")
     action = CharField()

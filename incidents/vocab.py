@@ -190,6 +190,7 @@ CUSTODY_LABELS = {
     "downloaded": _l("Downloaded"),
     "exported": _l("Exported"),
     "verified": _l("Verified"),
+    "detached": _l("Detached: the edit that brought it was rejected"),
 }
 ASSESSMENT_PART_LABELS = {
     "source": _l("Source: provenance and credibility"),

@@ -14,12 +14,14 @@ import datetime
 from collections import Counter
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from . import audit, facet_counts, fulltext, open_data_row, policy
+from .custody import record_custody
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import (Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm, ReviewEvent, folded,
-                     utcnow)
+from .models import (CustodyEvent, EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
+                     ReviewEvent, Revision, folded, utcnow)
 from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
 from .text import CONTROL
@@ -82,16 +84,32 @@ def parse_version(value) -> int | None:
     return number
 
 
-def transition(incident_id: int, user, action: str, comment: str = "", version=None) -> Incident:
-    """Move an incident along the workflow.
+VERSION_MISSING = _l("Nothing was changed: the version of the incident you read is missing. "
+                     "Open the incident again and decide on what you see there.")
+
+
+def required_version(value) -> int:
+    """The version the person read, which every edit and transition must name: without it an
+    approval would publish, and a save overwrite, whatever the incident had become since.
+
+    :raise ValidationFailed: absent, or not a whole number.
+    """
+    version = parse_version(value)
+    if version is None:
+        raise ValidationFailed(VERSION_MISSING, {"version": [_l("Required.")]})
+    return version
+
+
+def transition(incident_id: int, user, action: str, comment: str = "", *, version) -> Incident:
+    """Move an incident along the workflow, from the ``version`` the user read.
 
     :raise NotFound: no such incident, or the user may not see its working copy.
-    :raise ValidationFailed: unknown action, or a missing or oversized comment.
+    :raise ValidationFailed: no version, an unknown action, or a missing or oversized comment.
     :raise Forbidden: the policy refuses (e.g. approving one's own work).
     :raise Conflict: the incident is not in a state for this action, or changed since ``version``.
     """
     comment = (comment or "").strip()
-    version = parse_version(version)
+    version = required_version(version)
     if action not in ACTIONS:
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     if action in COMMENT_REQUIRED and not comment:
@@ -107,7 +125,7 @@ def transition(incident_id: int, user, action: str, comment: str = "", version=N
         incident = Incident.get_or_none(Incident.id == incident_id)
         if incident is None or not policy.can_read_working_copy(user, incident):
             raise NotFound(_l("No such incident."))
-        if version is not None and version != incident.version:
+        if version != incident.version:
             raise Conflict(_l("Someone changed this incident after you opened it. "
                               "Reload the page to see their changes."))
         if not policy.may_transition(user, incident, action):
@@ -143,15 +161,42 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
         if incident.published_revision is None:
             incident.status = "rejected"
         else:
-            # Only the pending edit is rejected: the working copy returns to what is public.
+            # Only the pending edit is rejected: the working copy returns to what is public, and
+            # nothing the edit brought stays behind to be proposed again with the next one.
             published = get_revision(incident, incident.published_revision)
+            _detach_rejected_evidence(incident, published.snapshot, get_revision(incident, revision_number),
+                                      user)
             incident.status = "published"
             apply_snapshot(incident, published.snapshot, user)
+            # An assessment of a detached item no longer speaks for the incident.
+            incident.verification = status_of_items(
+                [item.id for item in EvidenceItem.select(EvidenceItem.id).where(EvidenceItem.incident == incident)])
             save_revision(incident, user)
     elif action == "retract":
         incident.status = "retracted"
         incident.published_revision = None
         _unpublish(incident)
+
+
+def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Revision, user) -> None:
+    """Detach the evidence a rejected edit brought: every item with a chain of custody (files,
+    attached links, archive items) that the published revision does not hold. Nothing is deleted:
+    each keeps its file and custody, with the detaching added. Items tied from the ingest archive
+    go back to it, unassigned, for another incident may be theirs; the others keep ``rejected``.
+    Links typed into the incident's form have no custody and follow the snapshot like any field.
+    """
+    held = [row["id"] for row in published.get("evidence", [])]
+    has_custody = fn.EXISTS(CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.item == EvidenceItem.id))
+    brought = EvidenceItem.select().where((EvidenceItem.incident == incident) & EvidenceItem.id.not_in(held)
+                                          & has_custody)
+    for item in brought.order_by(EvidenceItem.id):
+        archived = item.batch_id is not None
+        item.incident, item.rejected_revision = None, None if archived else rejected
+        item.save(only=[EvidenceItem.incident, EvidenceItem.rejected_revision])
+        where = {"returned_to": "archive"} if archived else {}
+        record_custody(item, "detached", user, reason="revision rejected", incident=incident.id,
+                       revision=rejected.number, **where)
+        audit.record(user, "evidence.detach", item, incident=incident.id, revision=rejected.number, **where)
 
 
 def _search_text(public: dict, facility: Facility) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from factories import incident_data, make_facility, make_incident, publish
 from incidents import credentials
-from incidents.models import Incident
+from incidents.models import Incident, PublishedIncident
 
 
 @pytest.fixture
@@ -36,14 +36,15 @@ def test_create_read_update_and_publish(client, api, facility):
     stale = client.patch(f"/api/v1/incidents/{incident_id}", json={"version": version, "victims_count": 3},
                          headers=contributor)
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "conflict"
-    submit = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "submit"},
-                         headers=contributor)
+    submit = client.post(f"/api/v1/incidents/{incident_id}/transitions",
+                         json={"action": "submit", "version": patched.get_json()["version"]}, headers=contributor)
     assert submit.get_json()["status"] == "in_review"
-    own = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "approve"},
+    version = submit.get_json()["version"]
+    own = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "approve", "version": version},
                       headers=contributor)
     assert own.status_code == 403
-    approved = client.post(f"/api/v1/incidents/{incident_id}/transitions", json={"action": "approve"},
-                           headers=reviewer)
+    approved = client.post(f"/api/v1/incidents/{incident_id}/transitions",
+                           json={"action": "approve", "version": version}, headers=reviewer)
     assert approved.get_json()["status"] == "published"
     public = client.get(f"/api/v1/incidents/{incident_id}").get_json()
     assert public["status"] == "published" and "legal_name" not in public["persons"][0]
@@ -166,3 +167,33 @@ def test_staff_lists_are_filtered_and_confidential_reads_audited(client, api, us
     assert body["total"] == 1 and body["items"][0]["persons"][0]["legal_name"]
     assert AuditEvent.select().where(AuditEvent.action == "incident.view_confidential").count() == 1
     assert client.get("/api/v1/incidents?status=draft&region=RU-MOW", headers=lawyer).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("body", [{}, {"version": None}, {"version": ""}])
+def test_a_transition_without_the_version_read_is_refused(client, api, users, facility, body):
+    """An approval must name the version the reviewer read, or it would publish whatever the text
+    has become since: without one, a 422 naming the field, and nothing changes."""
+    incident = make_incident(users["contributor"], facility)
+    submitted = client.post(f"/api/v1/incidents/{incident.id}/transitions",
+                            json={"action": "submit", **body}, headers=api("contributor"))
+    assert submitted.status_code == 422
+    error = submitted.get_json()["error"]
+    assert error["code"] == "validation_failed" and error["message"] and error["fields"]["version"]
+    assert Incident.get_by_id(incident.id).status == "draft"
+    client.post(f"/api/v1/incidents/{incident.id}/transitions",
+                json={"action": "submit", "version": incident.version}, headers=api("contributor"))
+    version = Incident.get_by_id(incident.id).version
+    approved = client.post(f"/api/v1/incidents/{incident.id}/transitions",
+                           json={"action": "approve", **body}, headers=api("reviewer"))
+    assert approved.status_code == 422 and approved.get_json()["error"]["fields"]["version"]
+    after = Incident.get_by_id(incident.id)
+    assert after.status == "in_review" and after.version == version
+    assert not PublishedIncident.select().exists()
+
+
+def test_an_edit_without_the_version_read_is_refused(client, api, users, facility):
+    incident = make_incident(users["contributor"], facility)
+    for body in ({"victims_count": 7}, {"victims_count": 7, "version": None}):
+        response = client.patch(f"/api/v1/incidents/{incident.id}", json=body, headers=api("contributor"))
+        assert response.status_code == 422 and response.get_json()["error"]["fields"]["version"]
+    assert Incident.get_by_id(incident.id).victims_count == 1

@@ -19,6 +19,7 @@ FLOORS = {
     "incidents.validation": 5.5, "incidents.fulltext": 5, "incidents.facet_counts": 5,
     "incidents.open_data_row": 5, "incidents.facet_index": 4.5,
     "incidents.verification_status": 6.5, "incidents.search_keys": 6,
+    "incidents.custody": 6.5,
     "incidents.policy": 6, "incidents.audit": 6, "incidents.vocab": 6, "incidents.geo": 6,
     "incidents.models": 7,
     "incidents.db": 8,

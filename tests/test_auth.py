@@ -147,3 +147,43 @@ def test_a_password_link_works_once(app, users):
     with pytest.raises(NotFound):
         credentials.use_password_link(secret, PASSWORD + "2", testing=True)
     assert credentials.authenticate(users["lawyer"].email, PASSWORD + "1", testing=True)
+
+
+def test_reactivating_a_user_does_not_revive_their_old_tokens(as_role, users, client):
+    """Deactivation revokes every token for good: an administrator who lets the person back in has
+    not given them back the keys a thief may have copied meanwhile."""
+    token = credentials.issue_api_token(users["researcher"])
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/export/incidents.json", headers=bearer).status_code == 200
+    admin = as_role("admin")
+    admin.post(f"/admin/users/{users['researcher'].id}", data={"action": "deactivate"})
+    admin.post(f"/admin/users/{users['researcher'].id}", data={"action": "activate"})
+    assert User.get_by_id(users["researcher"].id).active
+    assert credentials.user_for_token(token) is None
+    assert client.get("/api/v1/export/incidents.json", headers=bearer).status_code == 401
+    fresh = credentials.issue_api_token(User.get_by_id(users["researcher"].id))
+    assert credentials.user_for_token(fresh).id == users["researcher"].id
+
+
+def test_reactivating_a_user_does_not_revive_an_old_password_link(as_role, users):
+    """A set-password link issued before the deactivation is void after it, reactivated or not."""
+    secret = credentials.issue_password_link(users["lawyer"], 60)
+    admin = as_role("admin")
+    admin.post(f"/admin/users/{users['lawyer'].id}", data={"action": "deactivate"})
+    admin.post(f"/admin/users/{users['lawyer'].id}", data={"action": "activate"})
+    with pytest.raises(NotFound):
+        credentials.find_password_link(secret)
+
+
+def test_upgrading_revokes_the_tokens_of_users_deactivated_before(app, users):
+    """Before migration 0018, deactivating kept a person's tokens; on an upgraded database a
+    reactivation must not bring those back either."""
+    from incidents.db import database, migrate
+    kept = credentials.issue_api_token(users["researcher"])
+    left = credentials.issue_api_token(users["lawyer"])
+    User.update(active=False).where(User.id == users["lawyer"].id).execute()  # as the old code did
+    database.execute_sql("DELETE FROM schema_migration WHERE name = '0018_rejected_revisions'")
+    assert migrate() == ["0018_rejected_revisions"]
+    User.update(active=True).where(User.id == users["lawyer"].id).execute()
+    assert credentials.user_for_token(left) is None
+    assert credentials.user_for_token(kept).id == users["researcher"].id

@@ -11,8 +11,8 @@ from contextlib import closing
 import pytest
 
 from conftest import TEST_DATABASE_URL
-from factories import JPEG, attach_file, make_facility, make_incident, publish
-from incidents import create_app, workflow
+from factories import JPEG, attach_file, make_facility, make_incident, move, publish
+from incidents import create_app
 from incidents.backup import create_backup, restore_backup
 from incidents.config import load_settings
 from incidents.evidence.previews import ensure_previews
@@ -44,8 +44,8 @@ def filled(app, users):
     published = make_incident(author, place)
     publish(published, author, reviewer)
     rejected = make_incident(author, place)
-    workflow.transition(rejected.id, author, "submit")
-    workflow.transition(rejected.id, reviewer, "reject", comment="Not enough to go on.")
+    move(rejected.id, author, "submit")
+    move(rejected.id, reviewer, "reject", comment="Not enough to go on.")
     photo = attach_file(app, draft, author, JPEG, "photo.jpg", source=SOURCE)
     attach_file(app, published, author, FILE_BYTES, "leak.bin", source=SOURCE, confidential=True)
     root = app.config["SETTINGS"].EVIDENCE_DIR

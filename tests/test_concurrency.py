@@ -75,9 +75,9 @@ with app.app_context():
             turn += 1
             data = snapshot(incident)
             data["narrative"]["ru"] = f"Правка {turn}"
-            service.update_incident(incident.id, data, author, version=incident.version, max_text=20000)
-            workflow.transition(incident.id, author, "submit")
-            workflow.transition(incident.id, reviewer, "approve")
+            edited = service.update_incident(incident.id, data, author, version=incident.version, max_text=20000)
+            submitted = workflow.transition(incident.id, author, "submit", version=edited.version)
+            workflow.transition(incident.id, reviewer, "approve", version=submitted.version)
 """
 
 

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import PASSWORD, Browser
-from factories import JPEG, attach_file, incident_data, make_facility, make_incident, publish
+from factories import JPEG, attach_file, incident_data, make_facility, make_incident, move, publish
 from incidents import credentials, geo, vocab, workflow
 from incidents.config import LANGUAGES
 from incidents.dossiers.assemble import FORMATS, LAYOUTS, REDACTIONS
@@ -867,26 +867,34 @@ def comment_problem(comment: str, required: bool) -> str | None:
 
 @fuzz(30)
 @given(comment=st.one_of(hostile_text(surrogates=True), near_limit(5000)),
-       version=st.one_of(st.none(), st.just("current"), wrong_versions))
+       version=st.one_of(st.none(), st.just("omitted"), st.just("current"), wrong_versions))
+@example(comment="", version="omitted")  # an approval without a version published unread text
 @example(comment="Please check the dates\x00\u202e", version="current")  # controls were stored in the comment
 @example(comment="", version="²")  # a digit that int() cannot read: was a 500
 @example(comment="", version="9" * 5000)  # more digits than int() reads: was a 500
 def test_api_transition_comments_and_versions(world, comment, version):
-    """Submitting with a hostile comment or version, then returning it with the same comment:
-    refused with the field named and nothing changed, or recorded with the comment stripped."""
+    """Submitting with a hostile, missing or null version or a hostile comment, then returning it
+    with the same comment: refused with the field named and nothing changed, or recorded with the
+    comment stripped."""
     client = world.client
     incident = Incident.get_by_id(world.incident.id)
     if incident.status == "in_review":  # a returning refused in an earlier example
-        incident = workflow.transition(incident.id, world.users["reviewer"], "request_changes", comment="Back")
+        incident = move(incident.id, world.users["reviewer"], "request_changes", comment="Back")
     sent = incident.version if version == "current" else version
     problem = comment_problem(comment, required=False)
     before = db_state()
-    response = send_json(client, "POST", f"/api/v1/incidents/{incident.id}/transitions",
-                         {"action": "submit", "comment": comment, "version": sent}, world.tokens["contributor"])
-    tally("submit", version in (None, "current") and not problem)
-    if version not in (None, "current") or problem:
-        # What is malformed is refused first (422); a well-formed but stale version is a conflict.
-        if version not in (None, "current") and version_number(version) is None:
+    body = {"action": "submit", "comment": comment}
+    if version != "omitted":
+        body["version"] = sent
+    response = send_json(client, "POST", f"/api/v1/incidents/{incident.id}/transitions", body,
+                         world.tokens["contributor"])
+    tally("submit", version == "current" and not problem)
+    if version != "current" or problem:
+        # What is missing or malformed is refused first (422); a well-formed but stale version is
+        # a conflict.
+        if version in (None, "omitted"):
+            api_refusal(response, {"version": ["Required."]})
+        elif version != "current" and version_number(version) is None:
             api_refusal(response, {"version": [""]})
         elif problem:
             api_refusal(response, {"comment": [problem]})
@@ -900,7 +908,8 @@ def test_api_transition_comments_and_versions(world, comment, version):
     problem = comment_problem(comment, required=True)
     before = db_state()
     response = send_json(client, "POST", f"/api/v1/incidents/{incident.id}/transitions",
-                         {"action": "request_changes", "comment": comment}, world.tokens["reviewer"])
+                         {"action": "request_changes", "comment": comment, "version": incident.version + 1},
+                         world.tokens["reviewer"])
     tally("return", not problem)
     if problem:
         api_refusal(response, {"comment": {problem}})
@@ -1273,11 +1282,11 @@ def test_page_evidence_forms(world, changes, link, graphic, part, method, incide
 @example(comment="", action="submit", version="²")  # a digit that int() cannot read: was a 500
 def test_page_review_transition(world, comment, action, version):
     """The review buttons, posted with hostile comments, actions and versions: refused with the
-    reason flashed (or 400 without a version) and nothing changed, or moved on."""
+    reason flashed (a missing version too) and nothing changed, or moved on."""
     browser, token = world.browser("contributor")
     incident = Incident.get_by_id(world.incident.id)
     if incident.status == "in_review":
-        incident = workflow.transition(incident.id, world.users["reviewer"], "request_changes", comment="Back")
+        incident = move(incident.id, world.users["reviewer"], "request_changes", comment="Back")
     sent = str(incident.version) if version == "current" else version
     before = db_state()
     response = browser.client.post(f"/incidents/{incident.id}/transition",
@@ -1285,7 +1294,7 @@ def test_page_review_transition(world, comment, action, version):
     problem = comment_problem(comment, required=False)
     tally("submit", version == "current" and action == "submit" and not problem)
     if sent == "":
-        assert response.status_code == 400 and page_errors(response)
+        flashed_refusal(browser, response, ["the version of the incident you read is missing"])
     elif version_number(sent) is None:
         flashed_refusal(browser, response, ["The version must be a whole number."])
     elif action not in workflow.ACTIONS:

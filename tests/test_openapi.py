@@ -28,6 +28,13 @@ def test_every_api_route_is_described(app):
                            for d in described) for variant in variants), rule.rule
 
 
+def test_the_description_says_every_transition_names_its_version():
+    """API.md: ``version`` is required on a transition, as on PATCH; a client built from the
+    description must send it."""
+    body = SPEC["paths"]["/api/v1/incidents/{incident_id}/transitions"]["post"]["requestBody"]
+    assert set(body["content"]["application/json"]["schema"]["required"]) == {"action", "version"}
+
+
 @pytest.fixture
 def fuzzed(app, users):
     facility = make_facility(users["contributor"])

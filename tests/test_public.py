@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import make_facility, make_incident, publish
-from incidents import workflow
+from factories import make_facility, make_incident, move, publish
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def test_facility_page_lists_its_published_incidents(client, cases):
 
 
 def test_retracted_incident_disappears(client, users, cases):
-    workflow.transition(cases["beating"].id, users["reviewer"], "retract", comment="Consent withdrawn")
+    move(cases["beating"].id, users["reviewer"], "retract", comment="Consent withdrawn")
     assert client.get(f"/incidents/{cases['beating'].id}").status_code == 404
     assert "Beating" not in titles(client, "")
 

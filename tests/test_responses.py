@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-from factories import MAX_TEXT, incident_data, make_facility, make_incident, publish
-from incidents import credentials, workflow
+from factories import MAX_TEXT, incident_data, make_facility, make_incident, move, publish
+from incidents import credentials
 from incidents.db import database, migrate
 from incidents.models import AuditEvent, Incident, PublishedIncident, Response, Revision
 from incidents.records import service
@@ -171,8 +171,8 @@ def test_revisions_keep_responses_and_the_review_shows_the_change(as_role, users
     page = as_role("reviewer2").get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "What happened after" in page and "Investigative Committee of Russia" in page
     # Rejecting the pending edit brings back the published responses, dates and all.
-    workflow.transition(incident.id, users["contributor"], "submit")
-    workflow.transition(incident.id, users["reviewer2"], "reject", comment="Not confirmed")
+    move(incident.id, users["contributor"], "submit")
+    move(incident.id, users["reviewer2"], "reject", comment="Not confirmed")
     restored = snapshot(Incident.get_by_id(incident.id))["responses"]
     assert [dict(r, id=None) for r in restored] == [dict(INQUIRY, id=None)]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, publish
+from factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, move, publish
 from incidents import credentials
 from incidents.models import ROLES
 from incidents.search_keys import passage, query_keys, word_keys
@@ -146,7 +146,7 @@ def _kept_counts() -> set[tuple[str, str, int]]:
 
 
 def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
-    from incidents import facet_counts, workflow
+    from incidents import facet_counts
     from incidents.records import service
     from incidents.revisions import snapshot
     from incidents.models import Incident
@@ -162,7 +162,7 @@ def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
     service.update_incident(cases[0].id, data, author, version=Incident.get_by_id(cases[0].id).version,
                             max_text=MAX_TEXT)
     publish(cases[0], author, reviewer)
-    workflow.transition(cases[1].id, reviewer, "retract", comment="Duplicate")
+    move(cases[1].id, reviewer, "retract", comment="Duplicate")
     service.update_facility(colony.id, facility_data(names={"en": "Colony"}, region="RU-TVE"), users["admin"])
     kept = _kept_counts()
     facet_counts.rebuild()

@@ -1,8 +1,7 @@
 """Script in every text field: every page that shows the field shows it as text, never as markup."""
 from __future__ import annotations
 
-from factories import attach_file, incident_data, make_incident, publish
-from incidents import workflow
+from factories import attach_file, incident_data, make_incident, move, publish
 from incidents.records import service
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>"\''
@@ -33,8 +32,8 @@ def test_every_page_escapes_script_in_every_field(app, users, as_role):
     item = attach_file(app, incident, users["contributor"], description=hostile("file"), source=hostile("source"))
     publish(incident, users["contributor"], users["reviewer"])
     draft = make_incident(users["contributor"], facility, title={"ru": hostile("черновик")})
-    workflow.transition(draft.id, users["contributor"], "submit")
-    workflow.transition(draft.id, users["reviewer"], "request_changes", comment=hostile("comment"))
+    move(draft.id, users["contributor"], "submit")
+    move(draft.id, users["reviewer"], "request_changes", comment=hostile("comment"))
 
     pages = {
         None: ["/", f"/incidents?q={PAYLOAD}", "/incidents", f"/incidents/{incident.id}",

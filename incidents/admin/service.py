@@ -37,7 +37,11 @@ def change_role(actor, user: User, role: str) -> User:
 
 
 def set_active(actor, user: User, active: bool) -> User:
-    """Deactivate or reactivate; nobody is deleted. :raise Conflict: the last active admin."""
+    """Deactivate or reactivate; nobody is deleted. :raise Conflict: the last active admin.
+
+    Deactivating ends every session and revokes every token and unused password link for good:
+    reactivating gives back the account, never a key issued before (a copy may be in other hands).
+    """
     _require_admin(actor)
     with database.atomic():
         if not active and user.role == "admin" and _other_active_admins(user) == 0:
@@ -45,5 +49,8 @@ def set_active(actor, user: User, active: bool) -> User:
         user.active = active
         user.save(only=[User.active])
         credentials.end_sessions(user)
+        if not active:
+            credentials.revoke_tokens(user)
+            credentials.void_password_links(user)
         audit.record(actor, "user.activate" if active else "user.deactivate", user)
     return user

@@ -182,9 +182,10 @@ SPEC["paths"] = {
     "/api/v1/incidents/{incident_id}/transitions": {
         "parameters": [_path_id("incident_id")],
         "post": {"summary": "Move through the review workflow", "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "object", "required": ["action"], "properties": {
+            "application/json": {"schema": {"type": "object", "required": ["action", "version"], "properties": {
                 "action": {"type": "string", "enum": ["submit", "approve", "request_changes", "reject", "retract"]},
-                "comment": {"type": "string"}, "version": {"type": "integer"}}}}}},
+                "comment": {"type": "string"},
+                "version": {"type": "integer", "description": "The version last read (409 when stale)"}}}}}},
                  "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "422")}},
     "/api/v1/incidents/{incident_id}/evidence": {
         "parameters": [_path_id("incident_id")],

@@ -175,8 +175,7 @@ def incident_update(incident_id):
                                                   "actions"}
     if unknown:
         raise ValidationFailed(_l("Unknown fields."), {k: [_l("Unknown field.")] for k in sorted(unknown)[:20]})
-    if "version" not in body:
-        raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
+    workflow.required_version(body.get("version"))  # before anything is read into the edit
     current = snapshot(view.incident)
     data = {k: body[k] if k in body else current[k] for k in WRITABLE_FIELDS}
     service.update_incident(incident_id, data, actor(), version=body["version"], max_text=settings().MAX_TEXT_LENGTH)
@@ -189,6 +188,7 @@ def incident_transition(incident_id):
     action, comment = body.get("action"), body.get("comment") or ""
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
+    # No default: an approval names the version the reviewer read (API.md), or it is refused.
     workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 

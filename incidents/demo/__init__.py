@@ -74,7 +74,7 @@ def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
     state, comment = raw["state"], _comment(raw.get("review_comment"))
     if state == "draft":
         return
-    workflow.transition(incident.id, author, "submit")
+    incident = workflow.transition(incident.id, author, "submit", version=incident.version)
     steps = {
         "in_review": [],
         "changes_requested": [("request_changes", comment)],
@@ -84,7 +84,7 @@ def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
         "published_with_pending_edit": [("approve", "")],
     }[state]
     for action, text in steps:
-        workflow.transition(incident.id, reviewer, action, comment=text)
+        incident = workflow.transition(incident.id, reviewer, action, comment=text, version=incident.version)
     if state == "published_with_pending_edit":
         version = Incident.get_by_id(incident.id).version
         service.update_incident(incident.id, dict(fields, **raw["pending_edit"]), author,

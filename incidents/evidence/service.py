@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from .. import audit, policy
+from ..custody import record_custody
 from ..db import database, serialize_writers
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import (CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile,
@@ -39,12 +40,6 @@ class ItemView:
     item: EvidenceItem
     incident: Incident | None  # None for an ingested item not attached to an incident yet
     staff: bool  # may see provenance, custody and originals
-
-
-def record_custody(item: EvidenceItem, action: str, actor, **detail) -> CustodyEvent:
-    """Add one event to the item's chain of custody; call inside the change's transaction."""
-    return CustodyEvent.create(item=item, action=action, actor=getattr(actor, "id", None),
-                               sha256=item.stored_file_id or "", detail=detail, created_at=utcnow())
 
 
 def _editable_incident(user, incident_id: int) -> Incident:

@@ -89,8 +89,10 @@ def edit_incident(incident_id):
         service.update_incident(incident_id, data, actor(), version=form.version.data,
                                 max_text=settings().MAX_TEXT_LENGTH)
     except ValidationFailed as exc:
-        return _render_form(form, incident=view.incident, errors=forms.map_errors(exc.fields, renames),
-                            status=422)
+        errors = forms.map_errors(exc.fields, renames)
+        if "version" in errors:  # a hidden field: its absence is said above the form
+            errors["form"] = [str(exc.message)]
+        return _render_form(form, incident=view.incident, errors=errors, status=422)
     except Conflict as exc:
         return _render_form(form, incident=view.incident, errors={"form": [str(exc.message)]},
                             status=409)

@@ -145,9 +145,7 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
         raise NotFound(_l("No such incident."))
     if not policy.can_edit_incident(user, incident):
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
-    version = workflow.parse_version(version)
-    if version is None:
-        raise ValidationFailed(_l("The version is missing."), {"version": [_l("Required.")]})
+    version = workflow.required_version(version)
     clean = schema.clean_incident(data, max_text=max_text)
     with database.atomic():
         # Compare-and-set on the version: of two saves from the same page, exactly one wins.

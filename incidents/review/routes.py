@@ -32,15 +32,18 @@ def queue():
 
 @bp.route("/incidents/<int:incident_id>/transition", methods=["POST"])
 def transition(incident_id):
-    """:raise 400: no CSRF token or no version. :raise 404: an incident the user may not see."""
+    """:raise 400: no CSRF token. :raise 404: an incident the user may not see.
+
+    Any other refusal (a missing or stale version above all) is flashed on the incident's page.
+    """
     form = PostForm()
-    if not form.validate_on_submit() or not request.form.get("version"):
+    if not form.validate_on_submit():
         abort(400)
     action = request.form.get("action", "")
     try:
         # The page always sends the version it showed: a reviewer approves what they read.
         workflow.transition(incident_id, actor(), action, comment=request.form.get("comment", ""),
-                            version=request.form["version"])
+                            version=request.form.get("version"))
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

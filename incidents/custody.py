@@ -1,0 +1,14 @@
+"""The chain of custody of evidence items: events are only ever appended.
+
+Below the areas, so that the review workflow (detaching what a rejected revision brought) and the
+evidence area write custody the same way.
+"""
+from __future__ import annotations
+
+from .models import CustodyEvent, EvidenceItem, utcnow
+
+
+def record_custody(item: EvidenceItem, action: str, actor, **detail) -> CustodyEvent:
+    """Add one event to the item's chain of custody; call inside the change's transaction."""
+    return CustodyEvent.create(item=item, action=action, actor=getattr(actor, "id", None),
+                               sha256=item.stored_file_id or "", detail=detail, created_at=utcnow())
