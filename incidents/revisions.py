@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from peewee import JOIN
 
+from . import audit
+from .custody import has_custody, record_custody
 from .search_keys import text_keys
 from .validation import as_date
 from .models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
@@ -116,6 +118,20 @@ def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, 
         model.delete().where(model.id.in_(removed)).execute()
 
 
+def _detach_left_out_links(incident: Incident, kept: set, actor) -> None:
+    """A link attached as evidence has a chain of custody, which is never deleted: left out of an
+    edit, it is detached from the incident instead, and its custody says so."""
+    left_out = EvidenceItem.select().where((EvidenceItem.incident == incident) & EvidenceItem.stored_file.is_null()
+                                           & has_custody())
+    for item in left_out:
+        if item.id in kept:
+            continue
+        item.incident = None
+        item.save(only=[EvidenceItem.incident])
+        record_custody(item, "detached", actor, reason="left out of an edit", incident=incident.id)
+        audit.record(actor, "evidence.detach", item, incident=incident.id)
+
+
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """Write validated incident data (the snapshot shape) into the working copy and save it.
 
@@ -138,5 +154,6 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
                                         for row in data.get("responses", [])], {})
     links = [{k: v for k, v in row.items() if k in LINK_FIELDS}
              for row in data.get("evidence", []) if not row.get("sha256")]
+    _detach_left_out_links(incident, {row.get("id") for row in links}, actor)
     _sync_children(EvidenceItem, incident, links, {"created_by": actor},
                    scope=EvidenceItem.stored_file.is_null())

@@ -14,13 +14,12 @@ import datetime
 from collections import Counter
 
 from flask_babel import lazy_gettext as _l
-from peewee import fn
 
 from . import audit, facet_counts, fulltext, open_data_row, policy
-from .custody import record_custody
+from .custody import has_custody, record_custody
 from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import (CustodyEvent, EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
+from .models import (EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
                      ReviewEvent, Revision, folded, utcnow)
 from .verification_status import published_item_ids, status_of_items
 from .search_keys import text_keys
@@ -186,9 +185,8 @@ def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Rev
     Links typed into the incident's form have no custody and follow the snapshot like any field.
     """
     held = [row["id"] for row in published.get("evidence", [])]
-    has_custody = fn.EXISTS(CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.item == EvidenceItem.id))
     brought = EvidenceItem.select().where((EvidenceItem.incident == incident) & EvidenceItem.id.not_in(held)
-                                          & has_custody)
+                                          & has_custody())
     for item in brought.order_by(EvidenceItem.id):
         archived = item.batch_id is not None
         item.incident, item.rejected_revision = None, None if archived else rejected

@@ -214,6 +214,22 @@ def test_a_links_address_stays_out_of_the_audit_trail(client, token, incident):
     assert custody.detail["url"] == url  # the custody log keeps it, encrypted
 
 
+def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_lost(client, token, incident):
+    """Its chain of custody may not be deleted: the edit used to fail with a 500 (a foreign key)."""
+    headers = token("contributor")
+    link = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=headers,
+                       json={"kind": "220904051501", "url": "https://example.org/wrong"}).get_json()
+    body = client.get(f"/api/v1/incidents/{incident.id}", headers=headers).get_json()
+    kept = [row for row in body["evidence"] if row["id"] != link["id"]]
+    edited = client.patch(f"/api/v1/incidents/{incident.id}", headers=headers,
+                          json={"version": body["version"], "evidence": kept})
+    assert edited.status_code == 200, edited.get_json()
+    assert link["id"] not in [row["id"] for row in edited.get_json()["evidence"]]
+    item = EvidenceItem.get_by_id(link["id"])
+    assert item.incident_id is None
+    assert [event.action for event in item.custody.order_by(CustodyEvent.id)] == ["received", "detached"]
+
+
 def test_new_evidence_on_a_published_incident_waits_for_review(client, users, incident):
     publish(incident, users["contributor"], users["reviewer"])
     item = attach_file(client.application, Incident.get_by_id(incident.id), users["contributor"])
