@@ -211,3 +211,11 @@ def test_a_public_bundles_derivative_carries_no_metadata(app, client, users, inc
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     name = f"derivatives/{item.stored_file_id}.derivative.jpg"
     assert_nothing_identifying(exiftool(archive.read(name), tmp_path, "bundled.jpg"))
+
+
+def test_the_public_is_told_the_image_is_a_copy_and_whose_hash_it_reads(app, client, users, incident, as_role):
+    """The hash shown is the original's; a visitor who hashes the image they got must not be misled."""
+    item = published(app, incident, users, JPEG, "photo.jpg")
+    public = client.get(f"/evidence/{item.id}?lang=uk").get_data(as_text=True)
+    assert "копію без вбудованих метаданих" in public and item.stored_file_id in public
+    assert "копию без встроенных метаданных" not in as_role("lawyer").get(f"/evidence/{item.id}?lang=ru").get_data(as_text=True)
