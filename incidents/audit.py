@@ -58,6 +58,25 @@ def record(actor, action: str, obj=None, **detail) -> AuditEvent:
     return entry
 
 
+# The columns of a public projection that a reader sees and only publishing writes: the audit
+# event that publishes or withdraws a projection keeps their digest (``projection_sha256``).
+# Left out, because they change later by other means: country and region follow the facility
+# (integrity.py holds them to it), search_text and search_keys are derived for the index, and
+# verification follows the assessments of the published evidence (evidence/verification.py).
+PROJECTED_COLUMNS = ("reference", "facility", "date_start", "date_end", "year", "sort_key", "date_precision",
+                     "original_language", "title", "narrative", "victims_count", "violation_status",
+                     "graphic", "public_data", "published_at")
+
+
+def projection_digest(row) -> str | None:
+    """The SHA-256 of the canonical JSON of a PublishedIncident's projected columns; None for none."""
+    if row is None:
+        return None
+    values = {name: row.__data__.get(name) for name in PROJECTED_COLUMNS}
+    body = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class ChainCheck:
     """What ``check`` found: how many events, the newest hash, and the first break if any."""

@@ -1,12 +1,18 @@
-"""Flask commands: init-db, users, demo, ingest, evidence, backup and restore, bundle, audit, data-key."""
+"""Flask commands: init-db, users, demo, ingest, evidence, backup and restore, bundle, audit, data-key,
+verify."""
 from __future__ import annotations
 
+import functools
+import os
 import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
-from . import credentials
+from . import credentials, integrity
+from .config import LANGUAGES
 from .db import database, migrate
 from .encryption import DataKeyError, keyring
 from .errors import ServiceError
@@ -18,6 +24,17 @@ evidence = AppGroup("evidence", help="Check the evidence store.")
 bundle = AppGroup("bundle", help="Check dossier bundles.")
 audit_group = AppGroup("audit", help="Check the audit trail.")
 data_key = AppGroup("data-key", help="Rotate the key that encrypts identities in the database.")
+
+
+def in_terminal_language(command):
+    """Run ``command`` in the language of the terminal's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        wanted = next((os.environ[name] for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+                       if os.environ.get(name)), "")
+        with force_locale(next((code for code in LANGUAGES if wanted.startswith(code)), "en")):
+            return command(*args, **kwargs)
+    return wrapper
 
 
 def first_admin_link() -> str | None:
@@ -35,6 +52,11 @@ def init_db():
     """Create or migrate the schema (safe to run twice); print a first-administrator link if needed."""
     applied = migrate()
     click.echo(f"Database ready ({len(applied)} migration(s) applied).")
+    with database.connection_context(), database.atomic():
+        vouched = integrity.record_baseline()
+    if vouched:
+        click.echo(f"Recorded in the audit trail what {vouched} incident(s) published earlier show now, "
+                   "so that `verify` can check them from here on.")
     link = first_admin_link()
     if link:
         minutes = settings().SETUP_LINK_MINUTES
@@ -91,8 +113,10 @@ def demo():
 
 
 @evidence.command("verify")
+@in_terminal_language
 def evidence_verify():
-    """Re-hash every stored original; exit non-zero naming any that changed or went missing."""
+    """Re-hash every stored original and hold each item to the hash in its custody log; exit non-zero
+    naming any original that changed or went missing and any item whose file is not the one preserved."""
     from .evidence.service import verify_store
     from .evidence.store import EvidenceStore
     store = EvidenceStore.from_settings(settings())
@@ -104,8 +128,12 @@ def evidence_verify():
                 bad.append(sha256)
                 names = ", ".join(f"item {i.id} ({i.original_filename or 'no name'})" for i in items)
                 click.echo(f"{outcome.upper()}: {sha256} — {names}", err=True)
+        repointed = list(integrity.custody_failures())
     click.echo(f"Checked {checked} stored file(s): {checked - len(bad)} intact, {len(bad)} changed or missing.")
-    if bad:
+    for what, why in repointed:
+        click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
+    click.echo(_l("Evidence items whose file is not the one their custody log recorded: %(n)s.", n=len(repointed)))
+    if bad or repointed:
         sys.exit(1)
 
 
@@ -265,6 +293,27 @@ def audit_verify(noted_head):
                "after it was deleted.")
 
 
+@click.command("verify")
+@with_appcontext
+@in_terminal_language
+def verify_command():
+    """Run every integrity check at once and print one verdict; exit non-zero when any fails."""
+    from .evidence.store import EvidenceStore
+    store = EvidenceStore.from_settings(settings())
+    with database.connection_context():
+        results = integrity.checks(store)
+    for name, failures in results:
+        click.echo(_l("%(check)s: %(outcome)s", check=name,
+                      outcome=_l("FAILED") if failures else _l("OK")))
+        for what, why in failures:
+            click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
+    failed = sum(len(failures) for _name, failures in results)
+    if failed:
+        click.echo(_l("Verdict: NOT INTACT, %(n)s problem(s) found.", n=failed), err=True)
+        sys.exit(1)
+    click.echo(_l("Verdict: intact, all %(n)s checks passed.", n=len(results)))
+
+
 @data_key.command("status")
 @with_appcontext
 def data_key_status():
@@ -312,3 +361,4 @@ def register_commands(app) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(verify_command)

@@ -135,15 +135,25 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
             raise Conflict(_l("This incident is not in a state where that is possible."))
         before = incident.status
         _apply(incident, user, action, latest_number(incident))
-        ReviewEvent.create(incident=incident, action=action, from_status=before,
-                           to_status=incident.status, actor=user, comment=comment,
-                           revision=latest_number(incident))
+        event = ReviewEvent.create(incident=incident, action=action, from_status=before,
+                                   to_status=incident.status, actor=user, comment=comment,
+                                   revision=latest_number(incident))
         incident.review_comment = comment if action in COMMENT_REQUIRED else ""
         incident.version += 1
         incident.save()
+        # The review event and the public projection are checked against this entry (integrity.py).
         audit.record(user, "incident." + action, incident, from_status=before,
-                     to_status=incident.status)
+                     to_status=incident.status, review_event=event.id, revision=event.revision,
+                     **_projection_written(incident, action))
     return incident
+
+
+def _projection_written(incident: Incident, action: str) -> dict:
+    """The digest of the public projection an approval wrote (None after a retraction removed it)."""
+    if action not in ("approve", "retract"):
+        return {}
+    row = PublishedIncident.get_or_none(PublishedIncident.incident == incident)
+    return {"projection_sha256": audit.projection_digest(row)}
 
 
 def _apply(incident: Incident, user, action: str, revision_number: int) -> None:

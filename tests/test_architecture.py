@@ -14,7 +14,7 @@ FLOORS = {
     "incidents.api": 2, "incidents.cli": 2, "incidents.demo": 2.5, "incidents.backup": 2.5,
     "incidents.records": 3, "incidents.review": 3, "incidents.exports": 3, "incidents.dossiers": 3,
     "incidents.search": 4, "incidents.evidence": 4, "incidents.auth": 4, "incidents.admin": 4,
-    "incidents.workflow": 4,
+    "incidents.workflow": 4, "incidents.integrity": 3,
     "incidents.credentials": 5, "incidents.two_factor": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
     "incidents.validation": 5.5, "incidents.fulltext": 5, "incidents.facet_counts": 5,
     "incidents.open_data_row": 5, "incidents.facet_index": 4.5,

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from factories import MP4, attach_file, make_facility, make_incident, publish
 from incidents import credentials, crypto
 from incidents.dossiers import bundle as bundle_module
-from incidents.dossiers.verify_bundle import check_bundle, ed25519_verify
+from incidents.dossiers.verify_bundle import Unreadable, check_bundle, ed25519_verify
 
 
 @pytest.fixture
@@ -229,3 +229,77 @@ def test_cli_without_a_key_of_its_own_asks_for_one(app, bundle_bytes, tmp_path):
     result = app.test_cli_runner().invoke(args=["bundle", "verify", str(path)])
     assert result.exit_code != 0 and "--key" in result.output
     assert not os.path.exists(os.path.join(app.instance_path, crypto.SIGNING_KEY_FILE))
+
+
+def with_comment(data: bytes, comment: bytes) -> bytes:
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.comment = comment
+    return out.getvalue()
+
+
+FORGED_NOTE = b"this installation rotated its key; trust fingerprint " + b"ab" * 32
+
+
+def test_bytes_after_the_end_record_are_refused(app, bundle_bytes, tmp_path):
+    """What follows the end record is in no entry and not signed; an unzip tool may still show it."""
+    for tail in (b"\n", FORGED_NOTE, b"PK\x05\x06" + b"\x00" * 18):
+        failures = failures_of(app, bundle_bytes + tail, tmp_path)
+        assert (str(tmp_path / "bundle.zip"), "holds data after the end of the archive") in failures, tail
+
+
+def test_a_zip_comment_is_refused(app, bundle_bytes, tmp_path):
+    """`unzip -l` prints the archive's comment: a forged note about keys must not ride on a good bundle."""
+    commented = with_comment(bundle_bytes, FORGED_NOTE)
+    assert zipfile.ZipFile(io.BytesIO(commented)).comment == FORGED_NOTE
+    assert failures_of(app, commented, tmp_path) == [
+        (str(tmp_path / "bundle.zip"), "carries a ZIP comment, which is not part of what was signed")]
+    source = zipfile.ZipFile(io.BytesIO(bundle_bytes))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename == "README.txt":
+                info.comment = FORGED_NOTE
+            target.writestr(info, source.read(info.filename))
+    assert "carries a ZIP comment" in failures_of(app, out.getvalue(), tmp_path)[0][1]
+
+
+def test_a_zip64_end_record_verifies_but_not_with_bytes_after_it(app, bundle_bytes, tmp_path, monkeypatch):
+    """A bundle too big for the classic end record ends with ZIP64 records; they are not trailing data."""
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # forces the ZIP64 end records
+    zip64 = rewrite(bundle_bytes, lambda name, content: content)
+    assert b"PK\x06\x06" in zip64[-100:] and b"PK\x06\x07" in zip64[-50:]
+    assert failures_of(app, zip64, tmp_path) == []
+    assert failures_of(app, zip64 + b"\x00", tmp_path)
+    assert failures_of(app, with_comment(zip64, b"x"), tmp_path)
+    # Extensible data in the ZIP64 end record would sit between the directory and the records.
+    at = zip64.rindex(b"PK\x06\x06")
+    padded = bytearray(zip64[:at] + b"\x00" * 8 + zip64[at:])
+    padded[-22 - 20 + 8:-22 - 20 + 16] = (at + 8).to_bytes(8, "little")
+    try:
+        assert failures_of(app, bytes(padded), tmp_path)
+    except Unreadable:
+        pass  # refused as well
+
+
+def test_a_prepended_stub_is_refused(app, bundle_bytes, tmp_path):
+    """A self-extractor's stub before the first entry is data no entry accounts for."""
+    failures = failures_of(app, b"MZ" + b"\x90" * 510 + bundle_bytes, tmp_path)
+    assert failures and failures[0][1] == "holds data outside the listed entries"
+
+
+def test_cli_and_standalone_script_refuse_a_comment_and_trailing_bytes(app, client, bundle_bytes, tmp_path):
+    script = tmp_path / "verify_bundle.py"
+    script.write_bytes(zipfile.ZipFile(io.BytesIO(bundle_bytes)).read("verify_bundle.py"))
+    key = tmp_path / "signing-key.pem"
+    key.write_bytes(client.get("/api/v1/signing-key?format=pem").data)
+    for name, data in (("commented.zip", with_comment(bundle_bytes, FORGED_NOTE)),
+                       ("trailing.zip", bundle_bytes + FORGED_NOTE)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = app.test_cli_runner().invoke(args=["bundle", "verify", str(path)])
+        assert result.exit_code == 1 and f"FAILED {path}" in result.output, result.output
+        for trusted in ([], ["--key", str(key)]):
+            run = subprocess.run([sys.executable, "-I", str(script), str(path), *trusted],
+                                 capture_output=True, text=True, cwd=tmp_path, timeout=120)
+            assert run.returncode == 1 and f"FAILED {path}" in run.stdout, run.stdout + run.stderr

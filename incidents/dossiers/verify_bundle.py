@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import json
 import re
+import struct
 import sys
 import zipfile
 import zlib
@@ -139,6 +140,45 @@ def _hidden_bytes(path, archive: zipfile.ZipFile) -> bool:
         return archive.start_dir - position not in DESCRIPTOR_SIZES
 
 
+# The end records (APPNOTE 4.3.14-4.3.16): the end of central directory, and before it, in a ZIP64
+# archive, the ZIP64 end record (without extensible data) and its locator.
+END = struct.Struct("<4s4H2LH")
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+
+
+def _tail_problem(path, archive: zipfile.ZipFile) -> str | None:
+    """What follows the central directory, if anything but its end records: trailing bytes or a
+    comment (which ``unzip -l`` prints, so it can carry a forged message) are refused, as is any
+    entry's own comment."""
+    if archive.comment or any(info.comment for info in archive.infolist()):
+        return "carries a ZIP comment, which is not part of what was signed"
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size < END.size:
+            return "ends before its end record"
+        handle.seek(size - END.size)
+        signature, disk, cd_disk, here, total, cd_size, cd_offset, comment = END.unpack(handle.read(END.size))
+        if signature != b"PK\x05\x06" or comment:
+            return "holds data after the end of the archive"
+        cd_end = size - END.size
+        if size >= END.size + ZIP64_LOCATOR.size + ZIP64_END.size:
+            handle.seek(cd_end - ZIP64_LOCATOR.size)
+            locator = ZIP64_LOCATOR.unpack(handle.read(ZIP64_LOCATOR.size))
+            if locator[0] == b"PK\x06\x07":
+                cd_end -= ZIP64_LOCATOR.size + ZIP64_END.size
+                handle.seek(cd_end)
+                record = ZIP64_END.unpack(handle.read(ZIP64_END.size))
+                # A record with extensible data, or not where the locator points, leaves bytes unaccounted.
+                if record[0] != b"PK\x06\x06" or record[1] != ZIP64_END.size - 12 or locator[2] != cd_end:
+                    return "holds data after the end of the archive"
+                disk, cd_disk, here, total, cd_size, cd_offset = record[4:]
+    if (disk, cd_disk) != (0, 0) or here != total or total != len(archive.infolist()) \
+            or cd_offset != archive.start_dir or cd_offset + cd_size != cd_end:
+        return "holds data after the end of the archive"
+    return None
+
+
 def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
     """Check the bundle at ``path``; ``verify(public, signature, message) -> bool``.
 
@@ -158,6 +198,9 @@ def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
                     for name, count in sorted(Counter(names).items()) if count > 1]
         if _hidden_bytes(path, archive):
             failures.append((path, "holds data outside the listed entries"))
+        tail = _tail_problem(path, archive)
+        if tail:
+            failures.append((path, tail))
         try:
             raw = archive.read(MANIFEST)
             manifest = json.loads(raw)
