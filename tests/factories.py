@@ -85,13 +85,17 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def make_mp4(frames: int = 12) -> bytes:
-    """A real, tiny MP4 (MPEG-4 part 2), so that the poster frame can be decoded."""
+def make_mp4(frames: int = 12, muxer: str = "mp4", codec: str = "mpeg4", tags: dict | None = None,
+             stream_tags: dict | None = None) -> bytes:
+    """A real, tiny video (MPEG-4 part 2 in MP4 by default), so that its frames can be decoded;
+    ``tags`` and ``stream_tags`` are written into the container's and the stream's metadata."""
     import av
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("mpeg4", rate=12)
+    with av.open(buffer, "w", format=muxer) as container:
+        container.metadata.update(tags or {})
+        stream = container.add_stream(codec, rate=12)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.metadata.update(stream_tags or {})
         for index in range(frames):
             frame = av.VideoFrame(64, 48, "rgb24")
             frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))

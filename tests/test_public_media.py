@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from factories import JPEG, attach_file, make_facility, make_incident, publish
+from factories import JPEG, attach_file, make_facility, make_incident, make_mp4, publish
 from incidents import credentials
 from incidents.models import CustodyEvent, Incident
 
@@ -54,24 +54,12 @@ def tagged_jpeg() -> bytes:
 
 def tagged_video(muxer: str, codec: str) -> bytes:
     """A video whose container and stream carry a title, a comment, a place (©xyz), a time, a maker."""
-    import av
-    out = io.BytesIO()
-    with av.open(out, "w", format=muxer) as container:
-        container.metadata.update({"title": "TitleSecret", "comment": "CommentSecret", "make": "GadgetCorp",
-                                   "model": "ModelZ9", "location": "+51.5320+046.0340/",
-                                   "creation_time": "2020-06-01T10:11:12Z"})
-        stream = container.add_stream(codec, rate=12)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        stream.metadata.update({"title": "StreamTitleSecret", "handler_name": "HandlerSecret",
-                                "creation_time": "2020-06-01T10:11:12Z"})
-        for index in range(12):
-            frame = av.VideoFrame(64, 48, "rgb24")
-            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out.getvalue()
+    return make_mp4(muxer=muxer, codec=codec,
+                    tags={"title": "TitleSecret", "comment": "CommentSecret", "make": "GadgetCorp",
+                          "model": "ModelZ9", "location": "+51.5320+046.0340/",
+                          "creation_time": "2020-06-01T10:11:12Z"},
+                    stream_tags={"title": "StreamTitleSecret", "handler_name": "HandlerSecret",
+                                 "creation_time": "2020-06-01T10:11:12Z"})
 
 
 def exiftool(data: bytes, tmp_path, name: str) -> str:
