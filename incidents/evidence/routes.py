@@ -165,7 +165,10 @@ def download(item_id):
     """The original as an attachment, for staff only; every download joins the custody log."""
     view, path = service.open_original(actor(), item_id, "downloaded", _store())
     name = view.item.original_filename or view.item.stored_file_id
+    # The item's own date, not the stored file's: that is when the first copy of these bytes came
+    # in, perhaps with an item this reader may not see.
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=name, conditional=True, etag=view.item.stored_file_id)
+                         download_name=name, conditional=True, etag=view.item.stored_file_id,
+                         last_modified=view.item.created_at)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
