@@ -228,3 +228,28 @@ def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_use
         users["reviewer"].save()
         translated = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
         assert all(text in translated.output for text in expected), translated.output
+
+
+def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
+    from incidents.evidence import ingest
+    from incidents.evidence.store import EvidenceStore
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_bytes(b"not handed over")
+    folder = _bytes_folder(tmp_path, {b"harmless.txt": b"handed over"})
+    (folder / "sub").mkdir()
+    (folder / "sub" / "victim.txt").write_bytes(b"looked at")
+    walk = os.walk
+
+    def walk_then_swap(top, *args, **kwargs):
+        for found in walk(top, *args, **kwargs):
+            if found[0].endswith("sub"):  # listed, its files not yet looked at
+                os.rename(found[0], found[0] + "-moved")
+                os.symlink(outside, found[0])
+            yield found
+
+    monkeypatch.setattr(ingest.os, "walk", walk_then_swap)
+    report = ingest.ingest(str(folder), users["reviewer"], EvidenceStore.from_settings(app.config["SETTINGS"]))
+    assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"handed over").hexdigest()}
+    assert [(path, str(why)) for path, why in report.refused] == [
+        ("sub/victim.txt", "replaced while the ingest ran (not followed)")]

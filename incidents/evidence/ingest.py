@@ -173,7 +173,8 @@ def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = 
 
     :raise NotFound: no such folder or incident. :raise Forbidden: the actor may not ingest.
     """
-    root = os.path.abspath(root)
+    # Resolved once, so that a file's path as opened can be held to where the walk found it.
+    root = os.path.realpath(root)
     if not os.path.isdir(root):
         raise NotFound(_l("No such folder."))
     if not policy.can_ingest(actor):
@@ -334,7 +335,8 @@ class _Writer:
 
 def _open_as_walked(full: str, info) -> int | None:
     """A descriptor on the very file the walk looked at, or None if something else is there now
-    (a symbolic link, a pipe, another file, a second name)."""
+    (a symbolic link, a pipe, another file, a second name), or if it was reached through a
+    folder swapped for a link to elsewhere (O_NOFOLLOW guards the last part of a path only)."""
     try:
         fd = os.open(full, OPEN_FLAGS)
     except OSError as exc:
@@ -343,6 +345,13 @@ def _open_as_walked(full: str, info) -> int | None:
         raise
     now = os.fstat(fd)
     if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(now.st_mode) or now.st_nlink > 1:
+        os.close(fd)
+        return None
+    try:
+        reached = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc (not Linux): the checks above are all there is
+        reached = full
+    if reached != full:
         os.close(fd)
         return None
     return fd
