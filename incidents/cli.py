@@ -9,6 +9,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import credentials, integrity
@@ -17,6 +18,7 @@ from .db import database, migrate
 from .encryption import DataKeyError, keyring
 from .errors import ServiceError
 from .models import ROLES, User
+from .text import shown_name
 from .views import settings
 
 users = AppGroup("users", help="Create users and API tokens.")
@@ -162,7 +164,6 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
     migrate()
     store = EvidenceStore.from_settings(settings())
     files, total = archive.measure(folder)
-    click.echo(f"{files} files, {_size(total)} to preserve.", err=True)
     done = {"files": 0, "bytes": 0}
 
     def shown(_item):
@@ -172,6 +173,8 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
         user = User.get_or_none(User.email == credentials.normalise_email(email))
         if user is None or not user.active:
             raise click.ClickException(f"No active user {email}.")
+        with force_locale(user.locale or "en"):  # the summary in the language of who runs it
+            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
         provenance = {"source": source, "acquisition": acquisition, "note": note,
                       "received_on": received_on.date() if received_on else None}
         with click.progressbar(length=max(total, 1), label="Preserving", show_eta=True, show_percent=True,
@@ -185,16 +188,25 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
                                         provenance=provenance, progress=progress)
             except ServiceError as exc:
                 raise click.ClickException(str(exc.message))
+        with force_locale(user.locale or "en"):
+            _ingest_summary(report)
+
+
+def _ingest_summary(report) -> None:
+    from .evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
-    click.echo(f"Batch {report.batch}: {report.files} files, {_size(report.bytes)} in {report.seconds:.1f} s "
-               f"({_size(rate)}/s).")
-    click.echo(f"  preserved as new evidence: {report.preserved}")
-    click.echo(f"  duplicates within this archive: {report.duplicate_in_run}")
-    click.echo(f"  already evidence here before: {report.already_known}")
-    click.echo(f"  done by an earlier, interrupted run: {report.resumed}")
-    click.echo(f"  refused: {len(report.refused)}")
+    click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
+                 files=report.files, size=_size(report.bytes), seconds=f"{report.seconds:.1f}", rate=_size(rate)))
+    click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
+    click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
+    click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))
+    click.echo("  " + _("done by an earlier, interrupted run: %(count)s", count=report.resumed))
+    click.echo("  " + _("skipped: %(count)s", count=len(report.refused)))
+    # A name is printed as people read it: no terminal escape or bidi control from the archive.
     for path, reason in report.refused[:50]:
-        click.echo(f"    {path}: {reason}")
+        click.echo(f"    {shown_name(decoded_name(path)[0])}: {str(reason)}")
+    if len(report.refused) > 50:
+        click.echo("    " + _("… and %(count)s more", count=len(report.refused) - 50))
 
 
 @click.command("backup")

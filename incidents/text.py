@@ -13,6 +13,22 @@ def without_control(text: str) -> str:
     return CONTROL.sub("", text)
 
 
+# In a file's name, also line breaks and tabs (a name is one line, and a header cannot carry
+# them) and the bidirectional marks, which can reorder the letters around an extension.
+NAME_CONTROL = re.compile(CONTROL.pattern[:-1] + "\t\n\r\u061c\u200e\u200f\u2028\u2029]")
+
+
+def shown_name(name) -> str:
+    """A file's name as people see it: each control or bidi character a visible \ufffd, so
+    "photo\u202egpj.exe" cannot pass for "photoexe.jpg"."""
+    return NAME_CONTROL.sub("\ufffd", name or "")
+
+
+def sendable_name(name) -> str:
+    """A file's name as a download may suggest it: the same characters replaced by "_"."""
+    return NAME_CONTROL.sub("_", name or "")
+
+
 # A leading character that makes Excel, LibreOffice or Google Sheets read a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -122,3 +122,134 @@ def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as
     other = item_where(original_filename="notes.txt")
     nonsense = reviewer.post(f"/evidence/{other.id}/assign", data={"incident": "not a number"})
     assert nonsense.status_code == 302 and EvidenceItem.get_by_id(other.id).incident_id is None
+
+
+def _bytes_folder(tmp_path, names: dict[bytes, bytes]):
+    """A folder holding files under these exact byte names (as an archive made on Windows or DOS)."""
+    folder = tmp_path / "handed-over"
+    folder.mkdir()
+    for name, content in names.items():
+        with open(os.path.join(os.fsencode(str(folder)), name), "wb") as handle:
+            handle.write(content)
+    return folder
+
+
+def test_names_that_are_not_utf8_are_kept_byte_for_byte_shown_decoded_and_a_rerun_goes_on(app, users, tmp_path):
+    import base64
+    names = {b"bad\xff\xfename.txt": b"cp1251", "Допрос.avi".encode("cp866"): b"cp866", b"x\xb0\xb1.bin": b"neither"}
+    folder = _bytes_folder(tmp_path, names)
+    command = ["ingest", str(folder), "--user", users["reviewer"].email]
+    first = app.test_cli_runner().invoke(args=command)
+    assert first.exit_code == 0, first.output
+    assert "preserved as new evidence: 3" in first.output and "skipped: 0" in first.output
+    shown = {i.original_filename: i for i in EvidenceItem.select()}
+    assert set(shown) == {"badяюname.txt", "Допрос.avi", "x\ufffd\ufffd.bin"}
+    for item in shown.values():
+        received = CustodyEvent.get((CustodyEvent.item == item.id) & (CustodyEvent.action == "received"))
+        raw = base64.b64decode(received.detail["path_bytes"])
+        assert names[raw] == open(os.path.join(os.fsencode(str(folder)), raw), "rb").read()
+        assert received.detail["path_read_as"] == {b"cp1251": "cp1251", b"cp866": "cp866",
+                                                   b"neither": "replaced"}[names[raw]]
+    IngestBatch.update(finished_at=None).execute()  # as if the run had been killed at its very end
+    resumed = app.test_cli_runner().invoke(args=command)
+    assert resumed.exit_code == 0, resumed.output
+    assert "done by an earlier, interrupted run: 3" in resumed.output
+    again = app.test_cli_runner().invoke(args=command)
+    assert again.exit_code == 0 and "already evidence here before: 3" in again.output
+    assert EvidenceItem.select().count() == 3 and IngestBatch.select().count() == 2
+
+
+def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spoof_extensions(app, users, tmp_path,
+                                                                                              as_role):
+    from factories import make_facility, make_incident
+    folder = _bytes_folder(tmp_path, {"report\n2020.txt".encode(): b"a line break",
+                                      "photo\u202egpj.exe".encode(): b"MZ an executable"})
+    assert app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email]).exit_code == 0
+    reviewer = as_role("reviewer")
+    spoof = EvidenceItem.get(EvidenceItem.id == max(i.id for i in EvidenceItem.select()
+                                                    if i.original_filename.startswith("photo")))
+    broken = EvidenceItem.get(EvidenceItem.id != spoof.id)
+    incident = make_incident(users["reviewer"], make_facility(users["reviewer"]))
+    assert reviewer.post(f"/evidence/{spoof.id}/assign", data={"incident": str(incident.id)}).status_code == 302
+    pages = [reviewer.get(path).get_data(as_text=True)
+             for path in (f"/archive/{spoof.batch_id}", f"/evidence/{spoof.id}", f"/incidents/{incident.id}")]
+    for page in pages:
+        assert "\u202e" not in page and "photo\ufffdgpj.exe" in page
+    for item, suggested in ((broken, "report_2020.txt"), (spoof, "photo_gpj.exe")):
+        download = reviewer.get(f"/evidence/{item.id}/download")
+        assert download.status_code == 200
+        disposition = download.headers["Content-Disposition"]
+        assert suggested in disposition and "\n" not in disposition and "%E2%80%AE" not in disposition
+        assert CustodyEvent.select().where((CustodyEvent.item == item.id)
+                                           & (CustodyEvent.action == "downloaded")).count() == 1
+
+
+def test_a_file_swapped_for_a_symbolic_link_after_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
+    from incidents.evidence import ingest
+    from incidents.evidence.store import EvidenceStore
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_bytes(b"not handed over")
+    folder = _bytes_folder(tmp_path, {b"harmless.txt": b"handed over", b"victim.txt": b"looked at"})
+    walk = ingest._walk
+
+    def walk_then_swap(root):
+        for entry in walk(root):
+            yield entry
+            if entry[0] == "victim.txt":  # after its lstat, before it is opened
+                os.unlink(entry[1])
+                os.symlink(secret, entry[1])
+
+    monkeypatch.setattr(ingest, "_walk", walk_then_swap)
+    report = ingest.ingest(str(folder), users["reviewer"], EvidenceStore.from_settings(app.config["SETTINGS"]))
+    stored = {s.sha256 for s in StoredFile.select()}
+    assert hashlib.sha256(b"not handed over").hexdigest() not in stored
+    assert stored == {hashlib.sha256(b"handed over").hexdigest()}
+    assert [(path, str(why)) for path, why in report.refused] == [
+        ("victim.txt", "replaced while the ingest ran (not followed)")]
+
+
+def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_users_language(app, users, tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_bytes(b"a file outside the folder")
+    folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept"})
+    os.link(outside, folder / "hard-link.txt")
+    os.mkfifo(folder / "pipe")
+    os.symlink(tmp_path, folder / "linked-folder")
+    english = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
+    assert english.exit_code == 0, english.output
+    assert "preserved as new evidence: 1" in english.output and "skipped: 3" in english.output
+    assert "hard-link.txt: a hard link" in english.output and "pipe: not a regular file" in english.output
+    assert "linked-folder: a symbolic link (not followed)" in english.output
+    assert StoredFile.select().count() == 1
+    for language, expected in (("ru", ("пропущено: 3", "hard-link.txt: жёсткая ссылка")),
+                               ("uk", ("пропущено: 3", "hard-link.txt: жорстке посилання"))):
+        users["reviewer"].locale = language
+        users["reviewer"].save()
+        translated = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
+        assert all(text in translated.output for text in expected), translated.output
+
+
+def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
+    from incidents.evidence import ingest
+    from incidents.evidence.store import EvidenceStore
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_bytes(b"not handed over")
+    folder = _bytes_folder(tmp_path, {b"harmless.txt": b"handed over"})
+    (folder / "sub").mkdir()
+    (folder / "sub" / "victim.txt").write_bytes(b"looked at")
+    walk = os.walk
+
+    def walk_then_swap(top, *args, **kwargs):
+        for found in walk(top, *args, **kwargs):
+            if found[0].endswith("sub"):  # listed, its files not yet looked at
+                os.rename(found[0], found[0] + "-moved")
+                os.symlink(outside, found[0])
+            yield found
+
+    monkeypatch.setattr(ingest.os, "walk", walk_then_swap)
+    report = ingest.ingest(str(folder), users["reviewer"], EvidenceStore.from_settings(app.config["SETTINGS"]))
+    assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"handed over").hexdigest()}
+    assert [(path, str(why)) for path, why in report.refused] == [
+        ("sub/victim.txt", "replaced while the ingest ran (not followed)")]

@@ -5,11 +5,19 @@ preserve), holding a small group of entries at a time, so memory does not grow w
 archive. Previews are not made here but when an item is first looked at. Each
 preserved file is recorded in the batch as it is done; a run killed half-way and started
 again skips what its batch already recorded, without reading those files again.
+
+File names are whatever bytes the archive holds (archives made on Windows or DOS often name files
+in CP1251 or CP866). The exact bytes are kept, encrypted, in the batch's entries and in each item's
+custody log; people see a decoded form (``decoded_name``).
 """
 from __future__ import annotations
 
+import base64
+import errno
 import os
+import stat
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -32,6 +40,54 @@ ITEM_DEFAULTS = {"position": 0, "url": "", "graphic": False, "confidential": Fal
 SEALED_ITEM_COLUMNS = ("original_filename", "description", "source", "original_location")
 KIND_BY_MEDIA = {"video": "220904051501", "image": "160815201501", "audio": "012104091501"}
 OTHER_KIND = "x-official-document"
+# Cyrillic code pages that archives from the region use, in the order a tie is settled.
+NAME_GUESSES = ("cp1251", "cp866")
+# Opened as the walk saw it or not at all: no symbolic link followed, and no wait on a pipe
+# swapped in for a file.
+OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+SYMLINK = _l("a symbolic link (not followed)")
+HARD_LINK = _l("a hard link: another name for a file that may lie outside this folder")
+SPECIAL = _l("not a regular file (a device, a socket or a pipe)")
+EMPTY = _l("empty")
+SWAPPED = _l("replaced while the ingest ran (not followed)")
+
+
+def _unreadable(exc: OSError):
+    return _l("unreadable: %(error)s", error=exc.strerror or str(exc))
+
+
+def decoded_name(name: str) -> tuple[str, str]:
+    """(a file's name as text for people, how it was read: "utf-8", "cp1251", "cp866" or
+    "replaced"). ``name`` is as Python gives it, each byte that is not UTF-8 a lone surrogate.
+
+    A guess is taken only when every character it yields outside ASCII is a Cyrillic letter or
+    "№"; otherwise the bytes that are not UTF-8 show as U+FFFD.
+    """
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in NAME_GUESSES:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if all(c < "\x80" or c == "№" or (c.isalpha() and "CYRILLIC" in unicodedata.name(c, "")) for c in text):
+            return text, encoding
+    return raw.decode("utf-8", "replace"), "replaced"
+
+
+def stored_name(name: str) -> str:
+    """A name exactly, as text an encrypted column can hold: itself when it is UTF-8, else a NUL
+    (which no file name contains, so nothing is mistaken for it) and its bytes in base64."""
+    raw = os.fsencode(name)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\0" + base64.b64encode(raw).decode("ascii")
+    return name
 
 
 @dataclass
@@ -43,30 +99,45 @@ class IngestReport:
     duplicate_in_run: int = 0  # same bytes as another file of this archive
     already_known: int = 0  # same bytes already evidence of the same incident (or of none)
     resumed: int = 0  # recorded by an earlier, interrupted run: not read again
-    refused: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, object]] = field(default_factory=list)  # (path, why), skipped
     seconds: float = 0.0
 
 
 def _walk(root: str):
-    """(relative path, full path, stat or None with a reason) for everything under root, sorted."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
+    """(relative path, full path, stat or None with a reason) for everything under root, sorted.
+
+    Only regular files with one name are taken: a hard link may be a second name for a file
+    outside the folder handed over, and a symbolic link may point anywhere.
+    """
+    unreadable: list[OSError] = []
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=unreadable.append):
+        for exc in unreadable:  # a folder that could not be listed
+            yield os.path.relpath(exc.filename or folder, root), exc.filename, None, _unreadable(exc)
+        unreadable.clear()
         dirs.sort()
+        for name in sorted(dirs):
+            if os.path.islink(os.path.join(folder, name)):  # os.walk leaves these out without a word
+                yield os.path.relpath(os.path.join(folder, name), root), None, None, SYMLINK
         for name in sorted(files):
             full = os.path.join(folder, name)
             relative = os.path.relpath(full, root)
             try:
                 info = os.lstat(full)
             except OSError as exc:
-                yield relative, full, None, str(exc)
+                yield relative, full, None, _unreadable(exc)
                 continue
-            if os.path.islink(full):
-                yield relative, full, None, "a symbolic link (not followed)"
-            elif not os.path.isfile(full):
-                yield relative, full, None, "not a regular file"
+            if stat.S_ISLNK(info.st_mode):
+                yield relative, full, None, SYMLINK
+            elif not stat.S_ISREG(info.st_mode):
+                yield relative, full, None, SPECIAL
+            elif info.st_nlink > 1:
+                yield relative, full, None, HARD_LINK
             elif info.st_size == 0:
-                yield relative, full, None, "empty"
+                yield relative, full, None, EMPTY
             else:
                 yield relative, full, info, ""
+    for exc in unreadable:  # the root itself, or the last folder listed
+        yield os.path.relpath(exc.filename or root, root), exc.filename, None, _unreadable(exc)
 
 
 def measure(root: str) -> tuple[int, int]:
@@ -85,6 +156,7 @@ def _batch(root: str, actor, incident: Incident | None, provenance: dict) -> Ing
     unfinished = (IngestBatch.select().where(same_target & IngestBatch.finished_at.is_null())
                   .order_by(IngestBatch.id.desc()))
     # Compared here, not in SQL: the folder's path is encrypted (it may name the informant).
+    root = stored_name(root)
     batch = next((batch for batch in unfinished if batch.root == root), None)
     if batch is None:
         with database.atomic():
@@ -101,7 +173,8 @@ def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = 
 
     :raise NotFound: no such folder or incident. :raise Forbidden: the actor may not ingest.
     """
-    root = os.path.abspath(root)
+    # Resolved once, so that a file's path as opened can be held to where the walk found it.
+    root = os.path.realpath(root)
     if not os.path.isdir(root):
         raise NotFound(_l("No such folder."))
     if not policy.can_ingest(actor):
@@ -203,7 +276,7 @@ class _Writer:
         return database.execute_sql(sql, params).fetchone()
 
     def already_done(self, relative: str, info) -> bool:
-        row = self.done.get(relative)
+        row = self.done.get(stored_name(relative))
         return row is not None and row[0] == info.st_size and row[1] == info.st_mtime_ns
 
     def record(self, relative: str, info, preserved, report: IngestReport) -> None:
@@ -221,23 +294,25 @@ class _Writer:
         else:
             item_id = self._new_item(relative, preserved)
             report.preserved += 1
-        if relative in self.done:  # changed since an interrupted run recorded it: the new bytes replace the record
-            database.execute_sql(self.sql_forget, (self.done[relative][2],))
-        database.execute_sql(self.sql_entry, (self.batch.id, IngestEntry.path.db_value(relative), info.st_size,
+        key = stored_name(relative)
+        if key in self.done:  # changed since an interrupted run recorded it: the new bytes replace the record
+            database.execute_sql(self.sql_forget, (self.done[key][2],))
+        database.execute_sql(self.sql_entry, (self.batch.id, IngestEntry.path.db_value(key), info.st_size,
                                               info.st_mtime_ns, preserved.sha256, item_id))
 
     def _new_item(self, relative: str, preserved) -> int:
         batch, now = self.batch, utcnow()
+        path, read_as = decoded_name(relative)
         values = {**ITEM_DEFAULTS, "incident_id": self.incident.id if self.incident else None,
                   "batch_id": batch.id, "created_by_id": self.actor.id, "created_at": now,
                   "stored_file_id": preserved.sha256,
                   "kind": KIND_BY_MEDIA.get(preserved.media_type.split("/")[0], OTHER_KIND),
-                  "original_filename": os.path.basename(relative),
+                  "original_filename": os.path.basename(path),
                   # Not the path: a description is public once the item is published, and a path
                   # may name the person filmed or who filmed. The path stays in original_location.
                   "description": "",
                   "source": batch.source, "acquisition": batch.acquisition,
-                  "received_on": batch.received_on, "original_location": relative}
+                  "received_on": batch.received_on, "original_location": path}
         # This insert bypasses the model for speed, so it encrypts what the model would (encryption.py).
         values.update({name: EvidenceItem._meta.columns[name].db_value(values[name]) for name in SEALED_ITEM_COLUMNS})
         if self.sql_item is None:
@@ -248,17 +323,49 @@ class _Writer:
                              f"VALUES ({placeholders}){returning}")
         cursor = database.execute_sql(self.sql_item, tuple(values.values()))
         item_id = cursor.fetchone()[0] if isinstance(database.obj, PostgresqlDatabase) else cursor.lastrowid
-        for action, detail in (("received", {"batch": batch.id, "path": relative, "size": preserved.size}),
+        received = {"batch": batch.id, "path": path, "size": preserved.size}
+        if read_as != "utf-8":  # the name as the archive holds it, byte for byte
+            received.update(path_bytes=base64.b64encode(os.fsencode(relative)).decode("ascii"), path_read_as=read_as)
+        for action, detail in (("received", received),
                                ("hashed", {"algorithm": "sha256"})):
             database.execute_sql(self.sql_custody, (item_id, action, self.actor.id, preserved.sha256,
                                                     CustodyEvent.detail.db_value(detail), now))
         return item_id
 
 
+def _open_as_walked(full: str, info) -> int | None:
+    """A descriptor on the very file the walk looked at, or None if something else is there now
+    (a symbolic link, a pipe, another file, a second name), or if it was reached through a
+    folder swapped for a link to elsewhere (O_NOFOLLOW guards the last part of a path only)."""
+    try:
+        fd = os.open(full, OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symbolic link now
+            return None
+        raise
+    now = os.fstat(fd)
+    if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(now.st_mode) or now.st_nlink > 1:
+        os.close(fd)
+        return None
+    try:
+        reached = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc (not Linux): the checks above are all there is
+        reached = full
+    if reached != full:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _preserve_one(store, writer: _Writer, copier, relative, full, info, report) -> None:
     try:
-        preserved = store.preserve_file(full, durable=False, copier=copier)
+        fd = _open_as_walked(full, info)
+        if fd is None:
+            report.refused.append((relative, SWAPPED))
+            return
+        # preserve_file opens what it is given with open(), which takes a descriptor (and closes it).
+        preserved = store.preserve_file(fd, durable=False, copier=copier)
     except OSError as exc:
-        report.refused.append((relative, str(exc)))
+        report.refused.append((relative, _unreadable(exc)))
         return
     writer.record(relative, info, preserved, report)

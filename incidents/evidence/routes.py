@@ -9,12 +9,16 @@ from flask_babel import gettext as _
 from .. import policy, vocab
 from ..errors import ServiceError, ValidationFailed
 from ..models import Assessment
+from ..text import sendable_name, shown_name
 from ..views import PostForm, actor, settings
 from . import service, verification
 from .schema import form_flags
 from .store import EvidenceStore
 
 bp = Blueprint("evidence", __name__)
+# Every page that shows a file's name shows it through this: no control or bidi character of it
+# reaches the reader (see text.shown_name).
+bp.add_app_template_filter(shown_name, "filename")
 
 
 def _store() -> EvidenceStore:
@@ -162,10 +166,17 @@ def _without_time(path: str, media_type: str, etag: str):
 
 @bp.route("/evidence/<int:item_id>/download")
 def download(item_id):
-    """The original as an attachment, for staff only; every download joins the custody log."""
+    """The original as an attachment, for staff only; every download joins the custody log.
+
+    The suggested name has no control or bidi character, so no header can fail after the custody
+    entry was written, and "photo\u202egpj.exe" arrives as "photo_gpj.exe".
+    """
     view, path = service.open_original(actor(), item_id, "downloaded", _store())
-    name = view.item.original_filename or view.item.stored_file_id
+    name = sendable_name(view.item.original_filename) or view.item.stored_file_id
+    # The item's own date, not the stored file's: that is when the first copy of these bytes came
+    # in, perhaps with an item this reader may not see.
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=name, conditional=True, etag=view.item.stored_file_id)
+                         download_name=name, conditional=True, etag=view.item.stored_file_id,
+                         last_modified=view.item.created_at)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -5,7 +5,7 @@ import datetime
 import os
 
 from ..models import ACQUISITIONS, ORIGINALITY
-from ..text import without_control
+from ..text import NAME_CONTROL
 from ..validation import (Errors, clean_bool, clean_choice, clean_code, clean_iso_date, clean_text,
                           clean_url, row_id)
 
@@ -62,7 +62,7 @@ def safe_filename(name) -> str:
     """
     if not isinstance(name, str):
         return ""
-    name = without_control(name).replace("\\", "/")
+    name = NAME_CONTROL.sub("", name).replace("\\", "/")
     name = os.path.basename(name).strip().lstrip(".") or ""
     if len(name) > MAX_FILENAME:
         stem, dot, extension = name.rpartition(".")

@@ -85,8 +85,9 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
         item = EvidenceItem.create(incident=incident, position=_next_position(incident), created_by=user,
                                    stored_file=stored, original_filename=schema.safe_filename(filename),
                                    **clean)
-        record_custody(item, "received", user, filename=item.original_filename, size=preserved.size,
-                       already_stored=not preserved.new)
+        # Not whether the store held these bytes already: the uploader may not see the other
+        # items that hold them, and the answer would tell a leaked file's holder that it arrived.
+        record_custody(item, "received", user, filename=item.original_filename, size=preserved.size)
         record_custody(item, "hashed", user, algorithm="sha256")
         _touch(incident, user)
         audit.record(user, "evidence.attach", item, sha256=preserved.sha256)

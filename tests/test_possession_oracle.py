@@ -1,0 +1,76 @@
+"""Uploading bytes the organisation already holds looks, to the uploader, exactly like a fresh upload."""
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import re
+
+from conftest import Browser
+from factories import JPEG, attach_file, make_facility, make_incident
+from incidents import credentials
+from incidents.models import CustodyEvent, EvidenceItem, StoredFile
+
+LONG_AGO = datetime.datetime(2020, 3, 1, 9, 30)
+HEX = re.compile(r"[0-9a-f]{16,64}")
+CLOCK = re.compile(r"\d{1,2}:\d{2}(:\d{2})?(\.\d+)?( ?[AP]M)?")
+
+
+def _plain(text: str, item_id: int) -> str:
+    """What may differ between two uploads without telling anything: ids, hashes, the time of day,
+    the page's CSRF token."""
+    text = re.sub(r'name="csrf_token"[^>]*>', "", text)
+    text = re.sub(rf"(?<![A-Z][a-z]{{2}} )\b{item_id}\b", "ID", text)  # not the day of "Dec 4"
+    return CLOCK.sub("T", HEX.sub("H", text))
+
+
+def _seen_by_uploader(app, browser, headers, incident, content: bytes) -> list[str]:
+    client = app.test_client()
+    answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=headers,
+                         content_type="multipart/form-data",
+                         data={"kind": "160815201501", "file": (io.BytesIO(content), "leak.jpg")})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    item_id = answer.get_json()["id"]
+    download = browser.get(f"/evidence/{item_id}/download")
+    assert download.status_code == 200
+    seen = [answer.get_data(as_text=True),
+            client.get(f"/api/v1/evidence/{item_id}", headers=headers).get_data(as_text=True),
+            client.get(f"/api/v1/evidence/{item_id}/custody", headers=headers).get_data(as_text=True),
+            browser.get(f"/evidence/{item_id}?lang=en").get_data(as_text=True),
+            str(sorted((k, v) for k, v in download.headers.items() if k != "Content-Length"))]
+    return [_plain(text, item_id) for text in seen]
+
+
+def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(app, users):
+    leaked = JPEG + os.urandom(64)  # a file the organisation received long ago, in A's draft
+    first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                        users["contributor"], leaked, "from-source.jpg")
+    StoredFile.update(created_at=LONG_AGO).where(StoredFile.sha256 == first.stored_file_id).execute()
+    EvidenceItem.update(created_at=LONG_AGO).where(EvidenceItem.id == first.id).execute()
+    CustodyEvent.update(created_at=LONG_AGO).where(CustodyEvent.item == first.id).execute()
+    original = os.path.join(app.config["SETTINGS"].EVIDENCE_DIR, "originals", first.stored_file_id[:2],
+                            first.stored_file_id[2:4], first.stored_file_id)
+    os.utime(original, (LONG_AGO.timestamp(), LONG_AGO.timestamp()))
+    adversary = credentials.create_user("b@example.org", "contributor", None, "B")
+    credentials.set_password(adversary, "another correct horse battery", testing=True)
+    headers = {"Authorization": "Bearer " + credentials.issue_api_token(adversary)}
+    browser = Browser(app)
+    assert browser.login(adversary, "another correct horse battery").status_code == 302
+    incident = make_incident(adversary, make_facility(adversary))
+    fresh = _seen_by_uploader(app, browser, headers, incident, JPEG + os.urandom(64))
+    known = _seen_by_uploader(app, browser, headers, incident, leaked)
+    for seen_known, seen_fresh in zip(known, fresh):
+        assert seen_known.splitlines() == seen_fresh.splitlines()
+
+
+def test_the_migration_removes_what_older_custody_logs_said_about_the_store(app, users):
+    from incidents.db import database, migrate
+    item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                       users["contributor"], JPEG, "old.jpg")
+    received = CustodyEvent.get((CustodyEvent.item == item.id) & (CustodyEvent.action == "received"))
+    CustodyEvent.update(detail={**received.detail, "already_stored": True}).where(
+        CustodyEvent.id == received.id).execute()  # as an older version wrote it
+    database.execute_sql(f"DELETE FROM schema_migration WHERE name = {database.param}",
+                         ("0019_no_possession_oracle",))
+    assert migrate() == ["0019_no_possession_oracle"]
+    assert CustodyEvent.get_by_id(received.id).detail == {"filename": "old.jpg", "size": len(JPEG)}
