@@ -32,12 +32,14 @@ def _seen_by_uploader(app, browser, headers, incident, content: bytes) -> list[s
     assert answer.status_code == 201, answer.get_data(as_text=True)
     item_id = answer.get_json()["id"]
     download = browser.get(f"/evidence/{item_id}/download")
-    assert download.status_code == 200
+    media = browser.get(f"/evidence/{item_id}/media")  # the page's image: the original, for its uploader
+    assert download.status_code == 200 and media.status_code == 200
     seen = [answer.get_data(as_text=True),
             client.get(f"/api/v1/evidence/{item_id}", headers=headers).get_data(as_text=True),
             client.get(f"/api/v1/evidence/{item_id}/custody", headers=headers).get_data(as_text=True),
             browser.get(f"/evidence/{item_id}?lang=en").get_data(as_text=True),
-            str(sorted((k, v) for k, v in download.headers.items() if k != "Content-Length"))]
+            str(sorted((k, v) for k, v in download.headers.items() if k != "Content-Length")),
+            str(sorted((k, v) for k, v in media.headers.items() if k != "Content-Length"))]
     return [_plain(text, item_id) for text in seen]
 
 

@@ -144,11 +144,7 @@ def media(item_id):
     :raise 404: not visible, or nothing that may be shown inline to this reader.
     """
     view, path, media_type = service.media_file(actor(), item_id, _store())
-    if view.staff:
-        response = send_file(path, mimetype=media_type, conditional=True, etag=view.item.stored_file_id,
-                             max_age=0)
-    else:
-        response = _without_time(path, media_type, f"{view.item.stored_file_id}.public")
+    response = _without_time(path, media_type, view.item.stored_file_id + ("" if view.staff else ".public"))
     response.headers["Content-Disposition"] = "inline"
     # Even if a decoder were fooled, this response can run nothing and load nothing.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -156,7 +152,8 @@ def media(item_id):
 
 
 def _without_time(path: str, media_type: str, etag: str):
-    """A file for the public with no Last-Modified: a file's time is when it was uploaded or first
+    """A file with no Last-Modified: an original's time is when the first copy of its bytes arrived,
+    perhaps with an item this reader may not see; a derivative's or preview's, when it was first
     viewed. Conditional and range requests rest on an ETag that names the content, not a time."""
     response = send_file(path, mimetype=media_type, conditional=False, etag=False, max_age=0)
     response.headers.pop("Last-Modified", None)
