@@ -128,7 +128,7 @@ def evidence_verify():
             checked += 1
             if outcome != "ok":
                 bad.append(sha256)
-                names = ", ".join(f"item {i.id} ({i.original_filename or 'no name'})" for i in items)
+                names = ", ".join(f"item {i.id} ({shown_name(i.original_filename) or 'no name'})" for i in items)
                 click.echo(f"{outcome.upper()}: {sha256} — {names}", err=True)
         repointed = list(integrity.custody_failures())
     click.echo(f"Checked {checked} stored file(s): {checked - len(bad)} intact, {len(bad)} changed or missing.")

@@ -10,7 +10,7 @@ import docx
 import pypdf
 import pytest
 
-from factories import attach_file, item_where, make_facility, make_incident, publish
+from factories import JPEG, attach_file, item_where, make_facility, make_incident, publish
 from incidents import credentials
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
 
@@ -356,3 +356,14 @@ def test_echr_flags_dates_that_may_reach_past_the_cutoff(client, users, case, da
         assert flag in text
     else:
         assert "approximately" not in text and "continued after" not in text
+
+
+def test_a_file_name_with_a_bidi_override_cannot_spoof_its_extension_in_a_dossier(app, client, users, case):
+    """"photo\u202egpj.exe" reads as "photoexe.jpg" wherever the override is honoured (a DOCX in Word)."""
+    item = attach_file(app, case["incident"], users["reviewer"], JPEG, "photo.jpg")
+    # An upload's name loses such characters; an ingested one keeps the name it had in the archive.
+    EvidenceItem.update(original_filename="photo\u202egpj.exe").where(EvidenceItem.id == item.id).execute()
+    response = build(client, users["lawyer"], incident_ids=[case["incident"].id], redaction="confidential",
+                     format="docx")
+    text = docx_text(response.data)
+    assert "photo\ufffdgpj.exe" in text and "\u202e" not in text

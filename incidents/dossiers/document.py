@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .. import geo, i18n, vocab
+from ..text import shown_name
 
 
 @dataclass
@@ -151,7 +152,7 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
     if item.get("verification"):
         rows.append((_("Verification"), str(vocab.VERIFICATION_LABELS[item["verification"]])))
     if confidential:
-        rows += [(_("Original file name"), item.get("filename", "")),
+        rows += [(_("Original file name"), shown_name(item.get("filename", ""))),
                  (_("Source (confidential)"), item.get("source", "")),
                  (_("How it was obtained"), str(vocab.ACQUISITION_LABELS.get(item.get("acquisition"), ""))),
                  (_("Received on"), item.get("received_on") or ""),
