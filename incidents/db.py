@@ -103,8 +103,9 @@ def add_missing_columns(migrator, model, *field_names: str) -> None:
     """
     table = model._meta.table_name
     present = {column.name for column in migrator.database.get_columns(table)}
+    # By column name: a foreign key ``stored_file`` is the column ``stored_file_id``.
     operations = [
-        migrator.add_column(table, name, model._meta.fields[name])
+        migrator.add_column(table, model._meta.fields[name].column_name, model._meta.fields[name])
         for name in field_names
         if model._meta.fields[name].column_name not in present
     ]

@@ -190,6 +190,7 @@ CUSTODY_LABELS = {
     "downloaded": _l("Downloaded"),
     "exported": _l("Exported"),
     "verified": _l("Verified"),
+    "verification_confirmed": _l("Verification confirmed"),
 }
 ASSESSMENT_PART_LABELS = {
     "source": _l("Source: provenance and credibility"),
