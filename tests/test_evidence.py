@@ -309,6 +309,7 @@ def test_could_not_be_verified_is_shown_to_the_public(client, users, incident):
     from incidents.evidence import verification
     verification.record_assessment(users["reviewer"], item.id, {
         "part": "source", "outcome": "not_verifiable", "method": "Asked two newspapers; neither could confirm."})
+    verification.confirm(users["admin"], item.id, {"status": "unverifiable"})  # a second reviewer
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
     page = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "Could not be verified" in page
@@ -379,6 +380,8 @@ def test_the_public_counts_and_filters_published_incidents_by_verification(clien
     for part in ("source", "technical", "content"):
         client.post(f"/api/v1/evidence/{item.id}/assessments", headers=token("reviewer"),
                     json={"part": part, "outcome": "consistent", "method": "checked"})
+    assert client.post(f"/api/v1/evidence/{item.id}/verification/confirm", headers=token("admin"),
+                       json={"status": "verified"}).status_code == 200  # a second reviewer
     facet = public()["facets"]["verification"]
     assert [(e["value"], e["label"], e["count"]) for e in facet] == [("verified", "Verified", 1)]
     assert [i["id"] for i in public("verification=verified")["items"]] == [incident.id]
