@@ -180,3 +180,22 @@ def test_the_migration_carries_over_only_what_was_public(app, users, client, tok
     assert client.get(f"/api/v1/evidence/{public_item.id}", headers=token("lawyer")).get_json()["awaits_confirmation"]
     step = importlib.import_module("incidents.migrations.0017_confirmed_verification")
     step.up(migrator, database.obj)  # again, on the columns it made
+
+
+@pytest.mark.parametrize("redaction", ["public", "confidential"])
+def test_a_dossier_carries_only_confirmed_statuses(app, users, published_item, redaction):
+    """A dossier leaves the house: an assessment nobody confirmed shows in neither redaction."""
+    from incidents.dossiers.assemble import DossierRequest, gather
+    verification.record_assessment(users["reviewer"], published_item.id,
+                                   {"part": "content", "outcome": "inconsistent", "method": "Another room."})
+
+    def statuses():
+        with app.test_request_context():
+            data = gather(users["lawyer"], DossierRequest((published_item.incident_id,), redaction, "en"),
+                          "Test installation").data
+        incident = data["incidents"][0]
+        return incident["verification"], [e["verification"] for e in incident["evidence"] if e["sha256"]]
+
+    assert statuses() == ("unassessed", ["unassessed"])
+    verification.confirm(users["admin"], published_item.id, {"status": "disputed"})
+    assert statuses() == ("disputed", ["disputed"])
