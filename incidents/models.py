@@ -297,8 +297,13 @@ class EvidenceItem(BaseModel):
     captured_on = DateField(null=True)  # as claimed
     captured_place = SealedTextField(default="")  # as claimed
     originality = CharField(default="unknown")
-    # Follows from the assessments (see evidence/verification.py); kept here to filter on.
+    # Follows from the assessments (see evidence/verification.py); kept here to filter on. Staff
+    # only: the public sees ``confirmed_verification``, set when a second reviewer (neither an
+    # assessor of the item nor its uploader) confirms a working status.
     verification = CharField(default="unassessed", index=True)
+    confirmed_verification = CharField(default="unassessed")
+    confirmed_by = ForeignKeyField(User, null=True, backref="+")
+    confirmed_at = DateTimeField(null=True)
 
 
 ASSESSMENT_PARTS = ("source", "technical", "content")  # the Berkeley Protocol's three parts

@@ -5,7 +5,7 @@ decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the
 """
 from __future__ import annotations
 
-from .models import Incident, ReviewEvent, Revision
+from .models import Assessment, EvidenceItem, Incident, ReviewEvent, Revision
 
 # Endpoints anyone may open without signing in. Everything else needs a signed-in user,
 # and then its own check below: deny by default.
@@ -139,6 +139,15 @@ def can_handle_originals(user, incident: Incident) -> bool:
 def can_assess_evidence(user) -> bool:
     """Verification is a reviewer's judgement, recorded under their name."""
     return role_of(user) in REVIEWERS
+
+
+def can_confirm_verification(user, item: EvidenceItem) -> bool:
+    """Make an item's working verification status public: a reviewer or admin who neither
+    uploaded the item nor recorded any of its assessments (four eyes, as for publication)."""
+    if role_of(user) not in REVIEWERS or item.created_by_id == user.id:
+        return False
+    return not (Assessment.select()
+                .where((Assessment.item == item.id) & (Assessment.assessor == user.id)).exists())
 
 
 def can_handle_archive(user) -> bool:

@@ -128,7 +128,7 @@ def _detach_left_out_links(incident: Incident, kept: set, actor) -> None:
             continue
         item.incident = None
         item.save(only=[EvidenceItem.incident])
-        record_custody(item, "detached", actor, reason="left out of an edit", incident=incident.id)
+        record_custody(item, "left_out", actor, incident=incident.id)
         audit.record(actor, "evidence.detach", item, incident=incident.id)
 
 

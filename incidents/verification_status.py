@@ -4,8 +4,11 @@ assessments, an incident's from its items.
 An item is *verified* when each of the three parts has a consistent assessment and none is
 inconsistent; *disputed* when any assessment found it inconsistent; *unverifiable* when someone
 recorded that it could not be verified and nothing settled it; *in progress* otherwise once
-anything is recorded. An incident takes the most telling status of its items; the public sees
-the status of the published items only.
+anything is recorded. An incident takes the most telling status of its items.
+
+That status is the *working* one, for staff. The public sees an item's *confirmed* status: the
+working status a second reviewer (neither its uploader nor one of its assessors) confirmed last,
+and an incident's from its published items' confirmed statuses only.
 """
 from __future__ import annotations
 
@@ -37,9 +40,18 @@ def incident_status(item_statuses: list[str]) -> str:
 
 
 def status_of_items(ids) -> str:
-    """An incident's status from the items ``ids`` (for the public: its published items)."""
-    return incident_status([row.verification for row in
-                            EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.id.in_(list(ids)))])
+    """The public status of an incident with the items ``ids`` (its published items): from their
+    confirmed statuses, never from a working one nobody else has checked."""
+    return incident_status([row.confirmed_verification for row in
+                            EvidenceItem.select(EvidenceItem.confirmed_verification)
+                            .where(EvidenceItem.id.in_(list(ids)))])
+
+
+def awaits_confirmation(item: EvidenceItem) -> bool:
+    """The working status differs from the public one, or was carried over from before
+    confirmations were required (no confirmer on record)."""
+    return item.verification != item.confirmed_verification or (
+        item.confirmed_by_id is None and item.verification != "unassessed")
 
 
 def published_item_ids(public: dict) -> list[int]:

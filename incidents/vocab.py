@@ -191,6 +191,8 @@ CUSTODY_LABELS = {
     "exported": _l("Exported"),
     "verified": _l("Verified"),
     "detached": _l("Detached: the edit that brought it was rejected"),
+    "left_out": _l("Detached: left out of an edit of the incident"),
+    "verification_confirmed": _l("Verification confirmed"),
 }
 ASSESSMENT_PART_LABELS = {
     "source": _l("Source: provenance and credibility"),

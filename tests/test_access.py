@@ -85,6 +85,22 @@ def test_role_pages(app, world, as_role, role):
         assert status == (200 if role in allowed else 403), (role, endpoint, status)
 
 
+WRITE_ROLES = {
+    # endpoint of a button posted from a page: roles it lets through (to a redirect); others get 403
+    "evidence.confirm_verification": {"reviewer", "admin"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_buttons(app, world, as_role, role):
+    """Each role may press the staff buttons the access table gives it, and gets a 403 for the others."""
+    browser = as_role(role)
+    for endpoint, allowed in WRITE_ROLES.items():
+        url = _build(app, app.url_map._rules_by_endpoint[endpoint][0], world)
+        status = browser.post(url, data={"status": "unassessed"}).status_code
+        assert status == (302 if role in allowed else 403), (role, endpoint, status)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_get_page_answers_every_role_without_error(app, world, as_role, role):
     """No GET endpoint crashes for any role; someone else's draft is a 404 for those who may not see it."""

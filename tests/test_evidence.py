@@ -227,7 +227,7 @@ def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_los
     assert link["id"] not in [row["id"] for row in edited.get_json()["evidence"]]
     item = EvidenceItem.get_by_id(link["id"])
     assert item.incident_id is None
-    assert [event.action for event in item.custody.order_by(CustodyEvent.id)] == ["received", "detached"]
+    assert [event.action for event in item.custody.order_by(CustodyEvent.id)] == ["received", "left_out"]
 
 
 def test_new_evidence_on_a_published_incident_waits_for_review(client, users, incident):
@@ -325,6 +325,7 @@ def test_could_not_be_verified_is_shown_to_the_public(client, users, incident):
     from incidents.evidence import verification
     verification.record_assessment(users["reviewer"], item.id, {
         "part": "source", "outcome": "not_verifiable", "method": "Asked two newspapers; neither could confirm."})
+    verification.confirm(users["admin"], item.id, {"status": "unverifiable"})  # a second reviewer
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
     page = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "Could not be verified" in page
@@ -395,6 +396,8 @@ def test_the_public_counts_and_filters_published_incidents_by_verification(clien
     for part in ("source", "technical", "content"):
         client.post(f"/api/v1/evidence/{item.id}/assessments", headers=token("reviewer"),
                     json={"part": part, "outcome": "consistent", "method": "checked"})
+    assert client.post(f"/api/v1/evidence/{item.id}/verification/confirm", headers=token("admin"),
+                       json={"status": "verified"}).status_code == 200  # a second reviewer
     facet = public()["facets"]["verification"]
     assert [(e["value"], e["label"], e["count"]) for e in facet] == [("verified", "Verified", 1)]
     assert [i["id"] for i in public("verification=verified")["items"]] == [incident.id]

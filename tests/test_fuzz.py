@@ -34,8 +34,8 @@ from incidents import credentials, geo, vocab, workflow
 from incidents.config import LANGUAGES
 from incidents.dossiers.assemble import FORMATS, LAYOUTS, REDACTIONS
 from incidents.models import (ACQUISITIONS, ALL_MODELS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, CONSENTS,
-                              DATE_PRECISIONS, ORIGINALITY, PERSON_ROLES, ROLES, SEXES, Assessment, EvidenceItem, Facility,
-                              Incident, ReviewEvent, User)
+                              DATE_PRECISIONS, ORIGINALITY, PERSON_ROLES, ROLES, SEXES, VERIFICATION_STATUSES, Assessment,
+                              EvidenceItem, Facility, Incident, ReviewEvent, User)
 from incidents.revisions import snapshot
 
 
@@ -65,6 +65,7 @@ FUZZED = {
     "api.facility_create": "test_api_facility",
     "api.evidence_create": "test_api_evidence",
     "api.evidence_assess": "test_api_evidence",
+    "api.evidence_confirm_verification": "test_api_verification_confirmation",
     "api.dossier_create": "test_api_dossier_requests",
     "records.new_incident": "test_page_incident_form",
     "records.edit_incident": "test_page_incident_form",
@@ -72,6 +73,7 @@ FUZZED = {
     "records.edit_facility": "test_page_facility_form",
     "evidence.upload": "test_page_evidence_forms",
     "evidence.assess": "test_page_evidence_forms",
+    "evidence.confirm_verification": "test_page_verification_confirmation",
     "evidence.assign": "test_page_evidence_forms",
     "review.transition": "test_page_review_transition",
     "admin.users": "test_page_admin_forms",
@@ -843,6 +845,47 @@ def test_api_evidence(world, changes, link, filename, upload, part, outcome, met
         assert Assessment.select().order_by(Assessment.id.desc()).first().method == normalised(method)
 
 
+def assessed_item(world) -> EvidenceItem:
+    """The world's item with one assessment by the reviewer, so that a second reviewer (the admin)
+    has a status to confirm until the first confirmation."""
+    if not Assessment.select().where(Assessment.item == world.item.id).exists():
+        from incidents.evidence import verification
+        verification.record_assessment(world.users["reviewer"], world.item.id,
+                                       {"part": "source", "outcome": "consistent", "method": "Asked the sender."})
+    return EvidenceItem.get_by_id(world.item.id)
+
+
+def confirmation_expected(item: EvidenceItem, status) -> str:
+    """What a confirmation of ``status`` must meet: "unknown" (422, the field named),
+    "conflict" (409: not the working status, or nothing awaits confirmation), or "accepted"."""
+    from incidents.verification_status import awaits_confirmation
+    if not isinstance(status, str) or status not in VERIFICATION_STATUSES:
+        return "unknown"
+    return "accepted" if status == item.verification and awaits_confirmation(item) else "conflict"
+
+
+@fuzz(25)
+@given(status=choice(VERIFICATION_STATUSES))
+@example(status="in_progress")
+def test_api_verification_confirmation(world, status):
+    """A second reviewer confirms a verification status with hostile values: an unknown status is
+    refused with the field named, another than the working one (or one already public) as a
+    conflict, nothing changed either way; the working status is made public."""
+    item = assessed_item(world)
+    expected = confirmation_expected(item, status)
+    before = db_state()
+    response = send_json(world.client, "POST", f"/api/v1/evidence/{item.id}/verification/confirm",
+                         {"status": status}, world.tokens["admin"])
+    tally("confirmation", expected == "accepted")
+    if expected == "accepted":
+        assert response.status_code == 200, response.get_json()
+        assert EvidenceItem.get_by_id(item.id).confirmed_verification == status
+    else:
+        api_refusal(response, {"status": {"Unknown value"}} if expected == "unknown" else None)
+        assert response.status_code == (422 if expected == "unknown" else 409)
+        assert_unchanged(before)
+
+
 wrong_versions = st.one_of(st.booleans(), st.floats(), any_list, any_object, st.integers(min_value=2**31 + 1),
                            st.integers(max_value=-1), st.sampled_from(["²", "1.0", "0x10", "9" * 5000, " ", "v1"]),
                            hostile_text().filter(lambda s: s.strip() and not s.strip().isdecimal()))
@@ -1273,6 +1316,28 @@ def test_page_evidence_forms(world, changes, link, graphic, part, method, incide
         assert EvidenceItem.get_by_id(unassigned.id).incident_id == world.incident.id
     else:
         flashed_refusal(reviewer, response, ["No such incident."])
+        assert_unchanged(before)
+
+
+@fuzz(20)
+@given(status=st.one_of(st.sampled_from(VERIFICATION_STATUSES), hostile_text()))
+@example(status="in_progress")
+def test_page_verification_confirmation(world, status):
+    """The confirm button, posted with a hostile status: refused with the reason flashed and
+    nothing changed, or the working status made public."""
+    item = assessed_item(world)
+    expected = confirmation_expected(item, status)
+    admin, token = world.browser("admin")
+    before = db_state()
+    response = admin.client.post(f"/evidence/{item.id}/verification/confirm",
+                                 data={"status": status, "csrf_token": token})
+    tally("confirmation", expected == "accepted")
+    if expected == "accepted":
+        assert response.status_code == 302
+        assert EvidenceItem.get_by_id(item.id).confirmed_verification == status
+    else:
+        flashed_refusal(admin, response, ["Unknown value"] if expected == "unknown" else
+                        ["changed while you were reading", "Nothing awaits confirmation"])
         assert_unchanged(before)
 
 

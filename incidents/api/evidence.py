@@ -10,6 +10,7 @@ from ..models import Assessment
 from ..evidence import service, verification
 from ..evidence.schema import form_flags
 from ..evidence.store import EvidenceStore
+from ..verification_status import awaits_confirmation
 from ..views import actor, settings
 from . import bp
 
@@ -24,7 +25,8 @@ def item_json(view: service.ItemView) -> dict:
         "description": item.description,
         "url": item.url or None,
         "graphic": item.graphic,
-        "verification": item.verification,
+        # The public sees the status a second reviewer confirmed; staff the working one as well.
+        "verification": item.verification if view.staff else item.confirmed_verification,
         "url_page": url_for("evidence.item", item_id=item.id, _external=True),
     }
     if item.stored_file_id:
@@ -38,6 +40,10 @@ def item_json(view: service.ItemView) -> dict:
             original_location=item.original_location, captured_place=item.captured_place,
             captured_on=item.captured_on.isoformat() if item.captured_on else None,
             created_at=item.created_at.isoformat() + "Z",
+            confirmed_verification=item.confirmed_verification,
+            confirmed_by=item.confirmed_by.email if item.confirmed_by_id else None,
+            confirmed_at=item.confirmed_at.isoformat() + "Z" if item.confirmed_at else None,
+            awaits_confirmation=awaits_confirmation(item),
             assessments=[{"part": a.part, "method": a.method, "outcome": a.outcome, "note": a.note,
                           "assessor": a.assessor.email, "at": a.created_at.isoformat() + "Z"}
                          for a in item.assessments.order_by(Assessment.id)])
@@ -78,6 +84,17 @@ def evidence_assess(item_id):
         raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
     verification.record_assessment(actor(), item_id, body)
     return jsonify(item_json(service.read_item(actor(), item_id))), 201
+
+
+@bp.route("/evidence/<int:item_id>/verification/confirm", methods=["POST"])
+def evidence_confirm_verification(item_id):
+    """Make the working verification status public, as a second reviewer: ``status`` is the
+    working status the client read (409 if it changed since)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
+    verification.confirm(actor(), item_id, body)
+    return jsonify(item_json(service.read_item(actor(), item_id)))
 
 
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])

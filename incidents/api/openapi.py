@@ -142,7 +142,14 @@ SPEC = {
                              "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
                                             "sha256": {"type": "string"}, "size": {"type": "integer"},
                                             "media_type": {"type": "string"},
-                                            "verification": {"type": "string", "enum": list(VERIFICATION_STATUSES)},
+                                            "verification": {"type": "string", "enum": list(VERIFICATION_STATUSES),
+                                                             "description": "Staff: the working status; "
+                                                             "others: the one a second reviewer confirmed"},
+                                            "confirmed_verification": {
+                                                "type": "string", "enum": list(VERIFICATION_STATUSES),
+                                                "description": "Staff only: what the public sees"},
+                                            "awaits_confirmation": {"type": "boolean",
+                                                                    "description": "Staff only"},
                                             "url": {"type": "string", "nullable": True}}},
         },
     },
@@ -214,6 +221,14 @@ SPEC["paths"] = {
                 "outcome": {"type": "string", "enum": list(ASSESSMENT_OUTCOMES)},
                 "method": {"type": "string"}, "note": {"type": "string"}}}}}},
                  "responses": _answers(ITEM, "201", "400", "401", "403", "404", "422")}},
+    "/api/v1/evidence/{item_id}/verification/confirm": {
+        "parameters": [_path_id("item_id")],
+        "post": {"summary": "Make the working verification status public (a second reviewer: not the "
+                            "uploader, not an assessor)", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": list(VERIFICATION_STATUSES),
+                           "description": "The working status the reviewer read; 409 if it changed"}}}}}},
+                 "responses": _answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
     "/api/v1/facilities": {
         "get": {"summary": "Facilities (names in any script with q)",
                 "parameters": [_query("q", {"type": "string", "maxLength": 200}),

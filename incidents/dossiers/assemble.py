@@ -23,6 +23,7 @@ from ..models import (Assessment, CustodyEvent, EvidenceItem, Facility, Incident
                       Revision, StoredFile, User, utcnow)
 from ..revisions import snapshot
 from ..validation import MAX_ID, Errors, clean_bool, clean_choice
+from ..verification_status import published_item_ids, status_of_items
 
 REDACTIONS = ("public", "confidential")
 LAYOUTS = ("dossier", "un_srt", "echr", "cpt")
@@ -146,8 +147,8 @@ def _evidence(entries: list[dict], records, confidential: bool, users: dict[int,
         row = {"id": entry.get("id"), "kind": entry["kind"], "description": entry.get("description", ""),
                "url": entry.get("url", ""), "sha256": entry.get("sha256"), "size": entry.get("size"),
                "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
-        if item is not None:
-            row["verification"] = item.verification
+        if item is not None:  # a dossier leaves the house: only a status a second reviewer confirmed
+            row["verification"] = item.confirmed_verification
         if item is not None and confidential:
             row.update(
                 assessments=[{"part": a.part, "outcome": a.outcome, "at": a.created_at.date().isoformat(),
@@ -230,7 +231,7 @@ def gather(user, request: DossierRequest, installation: str) -> Gathered:
             "victims_count": data["victims_count"],
             "violation_status": data["violation_status"],
             "graphic": data["graphic"],
-            "verification": incident.verification if incident else row.verification,
+            "verification": status_of_items(published_item_ids(data)) if incident else row.verification,
             "persons": _persons(data.get("persons", []), confidential),
             "evidence": _evidence(data.get("evidence", []), records, confidential, users),
             "responses": [{k: v for k, v in r.items() if k != "id" and (confidential or k != "confidential")}

@@ -35,8 +35,10 @@ SYNC_EVERY_BYTES = 1024**3
 GROUP_FILES = 200
 GROUP_BYTES = 64 * 1024**2
 # What a raw insert must spell out that the model would otherwise fill in.
-ITEM_DEFAULTS = {"position": 0, "url": "", "graphic": False, "confidential": False, "captured_on": None,
-                 "captured_place": "", "originality": "unknown", "verification": "unassessed"}
+# The raw insert sets every column: a model's default lives in Python, and SQL knows nothing of it
+# (a column added later with a default would otherwise be NULL here).
+ITEM_DEFAULTS = {field.column_name: field.default for field in EvidenceItem._meta.sorted_fields
+                 if field.default is not None and not callable(field.default)}
 SEALED_ITEM_COLUMNS = ("original_filename", "description", "source", "original_location")
 KIND_BY_MEDIA = {"video": "220904051501", "image": "160815201501", "audio": "012104091501"}
 OTHER_KIND = "x-official-document"

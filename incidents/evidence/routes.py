@@ -10,6 +10,7 @@ from .. import policy, vocab
 from ..errors import ServiceError, ValidationFailed
 from ..models import Assessment
 from ..text import sendable_name, shown_name
+from ..verification_status import awaits_confirmation
 from ..views import PostForm, actor, settings
 from . import service, verification
 from .schema import form_flags
@@ -65,6 +66,7 @@ def item(item_id):
     assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
                            assessments=assessments, inline=service.shows_inline(view),
+                           awaits_confirmation=view.staff and awaits_confirmation(view.item),
                            metadata=service.original_metadata(view, _store()) if view.staff else None)
 
 
@@ -83,6 +85,28 @@ def assess(item_id):
         abort(exc.status)
     else:
         flash(_("Assessment recorded."), "info")
+    return redirect(url_for("evidence.item", item_id=item_id) + "#verification")
+
+
+@bp.route("/evidence/<int:item_id>/verification/confirm", methods=["POST"])
+def confirm_verification(item_id):
+    """Make the working verification status public, as a second reviewer. The form carries the
+    status the reviewer saw. :raise 403: not a reviewer. :raise 404: not visible."""
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not policy.can_assess_evidence(actor()):
+        abort(403)
+    try:
+        verification.confirm(actor(), item_id, request.form.to_dict())
+    except ValidationFailed as exc:
+        _flash_errors(exc, {"status": _("Verification")})
+    except ServiceError as exc:
+        if exc.status not in (403, 409):  # four eyes, or the status changed: said on the page
+            abort(exc.status)
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Verification confirmed: the public now sees this status."), "info")
     return redirect(url_for("evidence.item", item_id=item_id) + "#verification")
 
 

@@ -1,7 +1,7 @@
 """The verification status the public sees, kept on the public projection and counted."""
 from incidents import facet_counts
 from incidents.db import add_missing_columns
-from incidents.verification_status import published_item_ids, status_of_items
+from incidents.verification_status import incident_status, published_item_ids
 from incidents.models import EvidenceItem, PublishedIncident
 
 
@@ -12,6 +12,9 @@ def up(migrator, db):
     assessed = EvidenceItem.select(EvidenceItem.incident).where(EvidenceItem.verification != "unassessed")
     for incident_id, public in (PublishedIncident.select(PublishedIncident.incident, PublishedIncident.public_data)
                                 .where(PublishedIncident.incident.in_(assessed)).tuples()):
-        PublishedIncident.update(verification=status_of_items(published_item_ids(public))).where(
+        # The items' statuses as they stood then (0017 made the public one a confirmed status).
+        statuses = [row.verification for row in EvidenceItem.select(EvidenceItem.verification)
+                    .where(EvidenceItem.id.in_(published_item_ids(public)))]
+        PublishedIncident.update(verification=incident_status(statuses)).where(
             PublishedIncident.incident == incident_id).execute()
     facet_counts.rebuild()
