@@ -163,15 +163,19 @@ def test_the_migration_carries_over_only_what_was_public(app, users, client, tok
         assess(client, token("reviewer"), item)
     # As the old rule left it: the public projection showed the working status at once.
     PublishedIncident.update(verification="verified").execute()
+    from peewee import SqliteDatabase
     from playhouse.migrate import SchemaMigrator
     migrator = SchemaMigrator.from_database(database.obj)
-    database.execute_sql("PRAGMA foreign_keys = OFF")  # (only outside a transaction)
+    sqlite = isinstance(database.obj, SqliteDatabase)
+    if sqlite:
+        database.execute_sql("PRAGMA foreign_keys = OFF")  # (only outside a transaction)
     with database.atomic():
-        # The legacy way rebuilds the table: SQLite's own DROP COLUMN refuses a foreign key.
-        migrator.migrate(*[migrator.drop_column("evidence_item", column, legacy=True)
+        # On SQLite the legacy way rebuilds the table: its own DROP COLUMN refuses a foreign key.
+        migrator.migrate(*[migrator.drop_column("evidence_item", column, **({"legacy": True} if sqlite else {}))
                            for column in ("confirmed_verification", "confirmed_by_id", "confirmed_at")])
         database.execute_sql("DELETE FROM schema_migration WHERE name = '0017_confirmed_verification'")
-    database.execute_sql("PRAGMA foreign_keys = ON")
+    if sqlite:
+        database.execute_sql("PRAGMA foreign_keys = ON")
     assert migrate() == ["0017_confirmed_verification"]
     kept = EvidenceItem.get_by_id(public_item.id)
     assert (kept.confirmed_verification, kept.confirmed_by_id) == ("verified", None)
