@@ -39,6 +39,12 @@ def incident_status(item_statuses: list[str]) -> str:
     return "unassessed"
 
 
+def working_status(incident_id: int) -> str:
+    """An incident's working status, for staff: from the working statuses of the items it holds."""
+    return incident_status([row.verification for row in EvidenceItem.select(EvidenceItem.verification)
+                            .where(EvidenceItem.incident == incident_id)])
+
+
 def status_of_items(ids) -> str:
     """The public status of an incident with the items ``ids`` (its published items): from their
     confirmed statuses, never from a working one nobody else has checked."""

@@ -21,7 +21,7 @@ from .db import database
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
                      ReviewEvent, Revision, folded, utcnow)
-from .verification_status import published_item_ids, status_of_items
+from .verification_status import published_item_ids, status_of_items, working_status
 from .search_keys import text_keys
 from .text import CONTROL
 from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
@@ -178,8 +178,7 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
             incident.status = "published"
             apply_snapshot(incident, published.snapshot, user)
             # An assessment of a detached item no longer speaks for the incident.
-            incident.verification = status_of_items(
-                [item.id for item in EvidenceItem.select(EvidenceItem.id).where(EvidenceItem.incident == incident)])
+            incident.verification = working_status(incident.id)
             save_revision(incident, user)
     elif action == "retract":
         incident.status = "retracted"

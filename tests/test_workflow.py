@@ -284,6 +284,20 @@ def test_an_assessment_of_a_rejected_file_no_longer_speaks_for_the_incident(app,
     assert Incident.get_by_id(incident.id).verification == "unassessed"
 
 
+def test_after_a_rejection_staff_still_see_the_working_status_of_what_stays(app, users, facility):
+    """The working status comes from the items' working statuses, not from what the public was shown."""
+    from incidents.evidence import verification
+    incident = publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    kept = attach_file(app, incident, users["contributor"], content=JPEG + b"kept", filename="kept.jpg")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+    verification.record_assessment(users["reviewer"], kept.id, {
+        "part": "content", "outcome": "inconsistent", "method": "The yard does not match the colony's."})
+    attach_file(app, incident, users["contributor"], content=JPEG + b"new", filename="new.jpg")
+    move(incident, users["contributor"], "submit")
+    move(incident, users["reviewer2"], "reject", comment="Not this incident.")
+    assert Incident.get_by_id(incident.id).verification == "disputed"  # unconfirmed: the public sees none
+
+
 def test_rejecting_a_pending_edit_returns_archive_items_to_the_archive(app, users, facility, tmp_path):
     """An item tied from the ingest archive during a rejected round goes back there, unassigned and
     unmarked (it may belong to another incident), with the rejection in its custody log."""

@@ -11,8 +11,8 @@ from ..errors import Conflict, Forbidden
 from ..models import (ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, VERIFICATION_STATUSES, Assessment, EvidenceItem,
                       Incident, PublishedIncident, utcnow)
 from ..validation import Errors, clean_choice, clean_text
-from ..verification_status import (awaits_confirmation, incident_status, item_status, published_item_ids,
-                                   status_of_items)
+from ..verification_status import (awaits_confirmation, item_status, published_item_ids, status_of_items,
+                                   working_status)
 from .service import read_item, record_custody
 
 
@@ -24,9 +24,7 @@ def refresh(item: EvidenceItem) -> None:
     item.save(only=[EvidenceItem.verification])
     if item.incident_id is None:
         return
-    statuses = [row.verification for row in
-                EvidenceItem.select(EvidenceItem.verification).where(EvidenceItem.incident == item.incident_id)]
-    Incident.update(verification=incident_status(statuses)).where(Incident.id == item.incident_id).execute()
+    Incident.update(verification=working_status(item.incident_id)).where(Incident.id == item.incident_id).execute()
 
 
 def _refresh_published(item: EvidenceItem) -> None:
