@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import os
 import re
@@ -76,3 +77,45 @@ def test_the_migration_removes_what_older_custody_logs_said_about_the_store(app,
                          ("0019_no_possession_oracle",))
     assert migrate() == ["0019_no_possession_oracle"]
     assert CustodyEvent.get_by_id(received.id).detail == {"filename": "old.jpg", "size": len(JPEG)}
+
+
+def _verified_first(app, headers, first_id: int, second_id: int) -> bool:
+    """Whether the uploader's custody logs say ``first_id`` was checked before ``second_id``
+    by the last ``evidence verify``."""
+    client = app.test_client()
+    at = {}
+    for item_id in (first_id, second_id):
+        events = client.get(f"/api/v1/evidence/{item_id}/custody", headers=headers).get_json()["items"]
+        at[item_id] = [event["at"] for event in events if event["action"] == "verified"][-1]
+    return at[first_id] < at[second_id]
+
+
+def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_the_store_first_held_them(app, users):
+    """An adversary uploads fresh bytes, then the leaked file, and waits for the nightly
+    ``evidence verify``: the verified times in their own custody logs must not show the leaked
+    file as the older of the two in the store."""
+    from incidents.evidence.service import verify_store
+    from incidents.evidence.store import EvidenceStore
+    leaked = JPEG + os.urandom(64)
+    first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                        users["contributor"], leaked, "from-source.jpg")
+    StoredFile.update(created_at=LONG_AGO).where(StoredFile.sha256 == first.stored_file_id).execute()
+    adversary = credentials.create_user("b@example.org", "contributor", None, "B")
+    headers = {"Authorization": "Bearer " + credentials.issue_api_token(adversary)}
+    incident = make_incident(adversary, make_facility(adversary))
+
+    def digest(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+    decoy = JPEG + os.urandom(64)
+    # A second pair, both fresh, whose hashes sort as the first pair's do: nothing but the store's
+    # history tells the two pairs apart.
+    while True:
+        other_decoy, other_unknown = JPEG + os.urandom(64), JPEG + os.urandom(64)
+        if (digest(decoy) < digest(leaked)) == (digest(other_decoy) < digest(other_unknown)):
+            break
+    known_pair = [attach_file(app, incident, adversary, content).id for content in (decoy, leaked)]
+    fresh_pair = [attach_file(app, incident, adversary, content).id for content in (other_decoy, other_unknown)]
+    for _ in verify_store(EvidenceStore.from_settings(app.config["SETTINGS"])):
+        pass
+    assert _verified_first(app, headers, *known_pair) == _verified_first(app, headers, *fresh_pair)

@@ -318,8 +318,12 @@ def record_viewing(item: EvidenceItem, user, **detail) -> None:
 
 
 def verify_store(store: EvidenceStore, actor=None):
-    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items)."""
-    for stored in StoredFile.select().order_by(StoredFile.created_at, StoredFile.sha256):
+    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items).
+
+    In the order of their hashes, not of their arrival: the times of the "verified" events in an
+    uploader's custody log would otherwise tell which of their files the store held first.
+    """
+    for stored in StoredFile.select().order_by(StoredFile.sha256):
         outcome, found = store.check(stored.sha256)
         items = list(stored.items)
         with database.atomic():
