@@ -184,6 +184,21 @@ def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spo
                                            & (CustodyEvent.action == "downloaded")).count() == 1
 
 
+def test_a_download_or_viewing_of_an_original_missing_from_the_store_records_nothing(app, users, as_role):
+    """An original gone from the store (a failing disk, an edit outside the app) is a 404, and the
+    custody log does not claim it was downloaded or viewed."""
+    from factories import JPEG, attach_file, make_facility, make_incident
+    item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                       users["contributor"], JPEG + os.urandom(32), "photo.jpg")
+    store = app.config["SETTINGS"].EVIDENCE_DIR
+    os.unlink(os.path.join(store, "originals", item.stored_file_id[:2], item.stored_file_id[2:4], item.stored_file_id))
+    before = CustodyEvent.select().where(CustodyEvent.item == item.id).count()
+    reviewer = as_role("reviewer")
+    assert reviewer.get(f"/evidence/{item.id}/download").status_code == 404
+    assert reviewer.get(f"/evidence/{item.id}/media").status_code == 404
+    assert CustodyEvent.select().where(CustodyEvent.item == item.id).count() == before
+
+
 def test_a_file_swapped_for_a_symbolic_link_after_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
     from incidents.evidence import ingest
     from incidents.evidence.store import EvidenceStore

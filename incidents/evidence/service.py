@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -291,12 +292,17 @@ def open_original(user, item_id: int, action: str, store: EvidenceStore) -> tupl
 def _read_original(view: ItemView, user, action: str, store: EvidenceStore) -> str:
     if not view.staff or (action == "viewed" and view.item.stored_file.media_type not in INLINE_MEDIA):
         raise NotFound(_l("No such evidence item."))
+    path = store.path_for(view.item.stored_file_id)
+    # Looked for before anything is recorded: the custody log must not claim that an original
+    # gone from the store (which ``evidence verify`` reports) was downloaded or viewed.
+    if not os.path.isfile(path):
+        raise NotFound(_l("No such evidence item."))
     if action == "viewed":
         record_viewing(view.item, user, of="original")
     else:
         with database.atomic():
             record_custody(view.item, action, user)
-    return store.path_for(view.item.stored_file_id)
+    return path
 
 
 def record_viewing(item: EvidenceItem, user, **detail) -> None:
