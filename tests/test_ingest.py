@@ -268,3 +268,30 @@ def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followe
     assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"handed over").hexdigest()}
     assert [(path, str(why)) for path, why in report.refused] == [
         ("sub/victim.txt", "replaced while the ingest ran (not followed)")]
+
+
+def test_files_and_folders_that_cannot_be_read_are_skipped_and_named_as_unreadable(app, users, tmp_path, monkeypatch):
+    """The tests run as root, who reads a mode-000 file, so the refusals are the system's, faked."""
+    folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept", b"locked.txt": b"no permission"})
+    (folder / "closed").mkdir()
+    (folder / "closed" / "inside.txt").write_bytes(b"never listed")
+    real_open, real_scandir = os.open, os.scandir
+
+    def refusing_open(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    def refusing_scandir(path="."):
+        if os.fsdecode(path).endswith("closed"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
+    assert result.exit_code == 0, result.output
+    assert "preserved as new evidence: 1" in result.output and "skipped: 2" in result.output
+    assert "locked.txt: unreadable: Permission denied" in result.output
+    assert "closed: unreadable: Permission denied" in result.output
+    assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"kept").hexdigest()}
