@@ -237,8 +237,8 @@ def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_use
     assert "hard-link.txt: a hard link" in english.output and "pipe: not a regular file" in english.output
     assert "linked-folder: a symbolic link (not followed)" in english.output
     assert StoredFile.select().count() == 1
-    for language, expected in (("ru", ("пропущено: 3", "hard-link.txt: жёсткая ссылка")),
-                               ("uk", ("пропущено: 3", "hard-link.txt: жорстке посилання"))):
+    for language, expected in (("ru", ("Сохранение", "пропущено: 3", "hard-link.txt: жёсткая ссылка")),
+                               ("uk", ("Збереження", "пропущено: 3", "hard-link.txt: жорстке посилання"))):
         users["reviewer"].locale = language
         users["reviewer"].save()
         translated = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
