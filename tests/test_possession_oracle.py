@@ -119,3 +119,50 @@ def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_t
     for _ in verify_store(EvidenceStore.from_settings(app.config["SETTINGS"])):
         pass
     assert _verified_first(app, headers, *known_pair) == _verified_first(app, headers, *fresh_pair)
+
+
+def test_an_uploaders_first_preview_and_metadata_of_known_bytes_cost_a_decoder_run_as_fresh_ones_do(app, users,
+                                                                                                   monkeypatch):
+    """Previews and metadata are kept by the bytes' hash: served from what another item's viewing
+    left, a known file's first preview answered without a decoder run (faster, or, after a failure
+    there, not at all) and told its uploader the store held it."""
+    from incidents.evidence import previews
+    from incidents.media.sandbox import Outcome
+    runs, overloaded = [], []
+    real_run = previews._run
+
+    def counted(root, original, task, kind, limits):
+        runs.append(task)
+        return Outcome(False, "timeout") if overloaded else real_run(root, original, task, kind, limits)
+
+    monkeypatch.setattr(previews, "_run", counted)
+    leaked = JPEG + os.urandom(64)
+    first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                        users["contributor"], leaked, "from-source.jpg")
+    owner = Browser(app)
+    assert owner.login(users["contributor"], "correct horse battery staple").status_code == 302
+    assert owner.get(f"/evidence/{first.id}").status_code == 200
+    assert owner.get(f"/evidence/{first.id}/preview").status_code == 200
+    adversary = credentials.create_user("b@example.org", "contributor", None, "B")
+    credentials.set_password(adversary, "another correct horse battery", testing=True)
+    browser = Browser(app)
+    assert browser.login(adversary, "another correct horse battery").status_code == 302
+    incident = make_incident(adversary, make_facility(adversary))
+
+    def first_views(content: bytes) -> tuple:
+        item = attach_file(app, incident, adversary, content, "leak.jpg")
+        runs.clear()
+        page, preview = browser.get(f"/evidence/{item.id}"), browser.get(f"/evidence/{item.id}/preview")
+        again = browser.get(f"/evidence/{item.id}/preview")
+        return sorted(runs), page.status_code, preview.status_code, again.status_code
+
+    # Another leaked file, whose decoding failed when its first item was viewed (a timeout under load).
+    other_leak = JPEG + os.urandom(64)
+    failed = attach_file(app, first.incident, users["contributor"], other_leak, "other.jpg")
+    overloaded.append(True)
+    assert owner.get(f"/evidence/{failed.id}/preview").status_code == 404
+    overloaded.clear()
+    fresh = first_views(JPEG + os.urandom(64))
+    assert fresh[0] == ["metadata", "preview"]
+    assert first_views(leaked) == fresh
+    assert first_views(other_leak) == fresh

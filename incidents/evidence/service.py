@@ -210,7 +210,8 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
     stored = view.item.stored_file
-    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type):
+    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
+                           item_id=view.item.id):
         raise NotFound(_l("No preview."))
     if clear:
         record_viewing(view.item, user, of="preview")
@@ -254,7 +255,8 @@ def original_metadata(view: ItemView, store: EvidenceStore) -> list[tuple[str, s
     if view.item.stored_file_id is None:
         return None
     stored = view.item.stored_file
-    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
+    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
+                         item_id=view.item.id)
 
 
 def read_provenance(user, item_id: int) -> ItemView:
