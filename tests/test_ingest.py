@@ -159,6 +159,18 @@ def test_names_that_are_not_utf8_are_kept_byte_for_byte_shown_decoded_and_a_reru
     assert EvidenceItem.select().count() == 3 and IngestBatch.select().count() == 2
 
 
+def test_a_source_typed_in_a_terminal_that_does_not_speak_utf8_is_read_not_a_crash(app, users, tmp_path):
+    """A CP1251 terminal's bytes reach the command as lone surrogates, which no column can store."""
+    folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept"})
+    typed = os.fsdecode("Бывший заключённый".encode("cp1251"))
+    result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email,
+                                                "--source", typed, "--note", os.fsdecode(b"\xcf\xe0\xef\xea\xe0 \x1b[2J3")])
+    assert result.exit_code == 0, result.output
+    batch = IngestBatch.get()
+    assert (batch.source, batch.note) == ("Бывший заключённый", "Папка [2J3")
+    assert EvidenceItem.get().source == "Бывший заключённый"
+
+
 def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spoof_extensions(app, users, tmp_path,
                                                                                               as_role):
     from factories import make_facility, make_incident
