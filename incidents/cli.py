@@ -167,28 +167,29 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
     done = {"files": 0, "bytes": 0}
 
     def shown(_item):
-        return f"{done['files']}/{files} files, {_size(done['bytes'])} of {_size(total)}"
+        return _("%(done)s of %(files)s files, %(size)s of %(total)s", done=done["files"], files=files,
+                 size=_size(done["bytes"]), total=_size(total))
 
     with database.connection_context():
         user = User.get_or_none(User.email == credentials.normalise_email(email))
         if user is None or not user.active:
             raise click.ClickException(f"No active user {email}.")
-        with force_locale(user.locale or "en"):  # the summary in the language of who runs it
-            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
         provenance = {"source": source, "acquisition": acquisition, "note": note,
                       "received_on": received_on.date() if received_on else None}
-        with click.progressbar(length=max(total, 1), label="Preserving", show_eta=True, show_percent=True,
-                               item_show_func=shown, file=sys.stderr) as bar:
-            def progress(size, count):
-                done["files"] += count
-                done["bytes"] += size
-                bar.update(size, done)
-            try:
-                report = archive.ingest(folder, user, store, incident_id=incident_id,
-                                        provenance=provenance, progress=progress)
-            except ServiceError as exc:
-                raise click.ClickException(str(exc.message))
+        # Everything it prints, the progress bar too, in the language of who runs it.
         with force_locale(user.locale or "en"):
+            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
+            with click.progressbar(length=max(total, 1), label=_("Preserving"), show_eta=True, show_percent=True,
+                                   item_show_func=shown, file=sys.stderr) as bar:
+                def progress(size, count):
+                    done["files"] += count
+                    done["bytes"] += size
+                    bar.update(size, done)
+                try:
+                    report = archive.ingest(folder, user, store, incident_id=incident_id,
+                                            provenance=provenance, progress=progress)
+                except ServiceError as exc:
+                    raise click.ClickException(str(exc.message))
             _ingest_summary(report)
 
 

@@ -159,6 +159,18 @@ def test_names_that_are_not_utf8_are_kept_byte_for_byte_shown_decoded_and_a_reru
     assert EvidenceItem.select().count() == 3 and IngestBatch.select().count() == 2
 
 
+def test_a_source_typed_in_a_terminal_that_does_not_speak_utf8_is_read_not_a_crash(app, users, tmp_path):
+    """A CP1251 terminal's bytes reach the command as lone surrogates, which no column can store."""
+    folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept"})
+    typed = os.fsdecode("Бывший заключённый".encode("cp1251"))
+    result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email,
+                                                "--source", typed, "--note", os.fsdecode(b"\xcf\xe0\xef\xea\xe0 \x1b[2J3")])
+    assert result.exit_code == 0, result.output
+    batch = IngestBatch.get()
+    assert (batch.source, batch.note) == ("Бывший заключённый", "Папка [2J3")
+    assert EvidenceItem.get().source == "Бывший заключённый"
+
+
 def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spoof_extensions(app, users, tmp_path,
                                                                                               as_role):
     from factories import make_facility, make_incident
@@ -182,6 +194,21 @@ def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spo
         assert suggested in disposition and "\n" not in disposition and "%E2%80%AE" not in disposition
         assert CustodyEvent.select().where((CustodyEvent.item == item.id)
                                            & (CustodyEvent.action == "downloaded")).count() == 1
+
+
+def test_a_download_or_viewing_of_an_original_missing_from_the_store_records_nothing(app, users, as_role):
+    """An original gone from the store (a failing disk, an edit outside the app) is a 404, and the
+    custody log does not claim it was downloaded or viewed."""
+    from factories import JPEG, attach_file, make_facility, make_incident
+    item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
+                       users["contributor"], JPEG + os.urandom(32), "photo.jpg")
+    store = app.config["SETTINGS"].EVIDENCE_DIR
+    os.unlink(os.path.join(store, "originals", item.stored_file_id[:2], item.stored_file_id[2:4], item.stored_file_id))
+    before = CustodyEvent.select().where(CustodyEvent.item == item.id).count()
+    reviewer = as_role("reviewer")
+    assert reviewer.get(f"/evidence/{item.id}/download").status_code == 404
+    assert reviewer.get(f"/evidence/{item.id}/media").status_code == 404
+    assert CustodyEvent.select().where(CustodyEvent.item == item.id).count() == before
 
 
 def test_a_file_swapped_for_a_symbolic_link_after_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
@@ -222,8 +249,8 @@ def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_use
     assert "hard-link.txt: a hard link" in english.output and "pipe: not a regular file" in english.output
     assert "linked-folder: a symbolic link (not followed)" in english.output
     assert StoredFile.select().count() == 1
-    for language, expected in (("ru", ("пропущено: 3", "hard-link.txt: жёсткая ссылка")),
-                               ("uk", ("пропущено: 3", "hard-link.txt: жорстке посилання"))):
+    for language, expected in (("ru", ("Сохранение", "пропущено: 3", "hard-link.txt: жёсткая ссылка")),
+                               ("uk", ("Збереження", "пропущено: 3", "hard-link.txt: жорстке посилання"))):
         users["reviewer"].locale = language
         users["reviewer"].save()
         translated = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
@@ -253,3 +280,30 @@ def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followe
     assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"handed over").hexdigest()}
     assert [(path, str(why)) for path, why in report.refused] == [
         ("sub/victim.txt", "replaced while the ingest ran (not followed)")]
+
+
+def test_files_and_folders_that_cannot_be_read_are_skipped_and_named_as_unreadable(app, users, tmp_path, monkeypatch):
+    """The tests run as root, who reads a mode-000 file, so the refusals are the system's, faked."""
+    folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept", b"locked.txt": b"no permission"})
+    (folder / "closed").mkdir()
+    (folder / "closed" / "inside.txt").write_bytes(b"never listed")
+    real_open, real_scandir = os.open, os.scandir
+
+    def refusing_open(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    def refusing_scandir(path="."):
+        if os.fsdecode(path).endswith("closed"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
+    assert result.exit_code == 0, result.output
+    assert "preserved as new evidence: 1" in result.output and "skipped: 2" in result.output
+    assert "locked.txt: unreadable: Permission denied" in result.output
+    assert "closed: unreadable: Permission denied" in result.output
+    assert {s.sha256 for s in StoredFile.select()} == {hashlib.sha256(b"kept").hexdigest()}

@@ -28,6 +28,7 @@ from peewee import PostgresqlDatabase
 from ..db import database
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..models import CustodyEvent, EvidenceItem, Incident, IngestBatch, IngestEntry, StoredFile, utcnow
+from ..text import without_control
 from .store import Copier, EvidenceStore
 
 # Files are flushed to disk in groups this large rather than one by one (see store.commit).
@@ -187,6 +188,11 @@ def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = 
         if incident is None:
             raise NotFound(_l("No such incident."))
     provenance = dict(provenance or {})
+    for key in ("source", "note"):
+        # Typed in a terminal that may not speak UTF-8 (its bytes come as lone surrogates, which no
+        # column can store): read as a file's name is, and without control characters, as a form's.
+        if isinstance(provenance.get(key), str):
+            provenance[key] = without_control(decoded_name(provenance[key])[0])
     if provenance.get("acquisition", "leak_handover") not in ("leak_handover", "direct_upload", "capture_app",
                                                                 "platform_download", "other"):
         raise ValidationFailed(_l("Unknown value: %(value)s.", value=provenance["acquisition"]))

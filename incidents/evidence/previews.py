@@ -52,8 +52,9 @@ def derivative_path(root: str, sha256: str) -> tuple[str, str] | None:
     return None
 
 
-def ensure_previews(root: str, original: str, sha256: str, media_type: str) -> bool:
-    """Make the previews on first need (uploads and ingests stay fast); True when they exist."""
+def ensure_previews(root: str, original: str, sha256: str, media_type: str, item_id: int | None = None) -> bool:
+    """Make the previews on first need (uploads and ingests stay fast), and anew on the first need of
+    each item (``item_id``, see ``_made``); True when they exist."""
     if media_type.split("/")[0] not in ("image", "video") or not decodable(media_type):
         return False
 
@@ -61,7 +62,7 @@ def ensure_previews(root: str, original: str, sha256: str, media_type: str) -> b
         return sandbox.take_output(outcome, "preview.blur.jpg", preview_path(root, sha256, True)) and \
             sandbox.take_output(outcome, "preview.jpg", preview_path(root, sha256))
     return _made(root, original, sha256, media_type, "preview", ".none",
-                 lambda: os.path.exists(preview_path(root, sha256)), take, sandbox.PREVIEW_LIMITS)
+                 lambda: os.path.exists(preview_path(root, sha256)), take, sandbox.PREVIEW_LIMITS, item_id)
 
 
 def ensure_derivative(root: str, original: str, sha256: str, media_type: str) -> tuple[str, str] | None:
@@ -83,8 +84,10 @@ def ensure_derivative(root: str, original: str, sha256: str, media_type: str) ->
     return derivative_path(root, sha256)
 
 
-def read_metadata(root: str, original: str, sha256: str, media_type: str) -> list[tuple[str, str, str]] | None:
-    """The original's embedded metadata as (group, name, value) rows, or None when unreadable."""
+def read_metadata(root: str, original: str, sha256: str, media_type: str,
+                  item_id: int | None = None) -> list[tuple[str, str, str]] | None:
+    """The original's embedded metadata as (group, name, value) rows, or None when unreadable; read
+    anew on the first need of each item (``item_id``, see ``_made``)."""
     if not decodable(media_type):
         return None
     path = _base(root, sha256) + ".meta.json"
@@ -99,41 +102,62 @@ def read_metadata(root: str, original: str, sha256: str, media_type: str) -> lis
         _write_json(path, clean)
         return True
     if not _made(root, original, sha256, media_type, "metadata", ".meta.none", lambda: os.path.exists(path),
-                 take, sandbox.PREVIEW_LIMITS):
+                 take, sandbox.PREVIEW_LIMITS, item_id):
         return None
     with open(path, encoding="utf-8") as handle:
         return [tuple(row) for row in json.load(handle)]
 
 
-def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits) -> bool:
+def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None) -> bool:
     """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
 
     One worker makes it while the others wait for it (a lock per original), so a burst of first
-    requests starts one decoder, not one each.
+    requests starts one decoder, not one each. With ``item_id``, the item's first need runs the
+    decoder whatever is kept: kept from another item's bytes, the product would come faster (or,
+    after a failure there, not at all), and tell an uploader that the store held their file before,
+    with an item they may not see (a possession oracle). The item's outcome is kept in a stamp.
     """
-    if exists():
-        return True
+    stamp = None if item_id is None else f"{_base(root, sha256)}.{task}.item-{int(item_id)}"
     marker = _base(root, sha256) + marker_suffix
-    if os.path.exists(marker) or not os.path.exists(original):  # a missing original is for `evidence verify`
+    kept = _kept(exists, marker, stamp)
+    if kept is not None:
+        return kept
+    if not os.path.exists(original):  # a missing original is for `evidence verify`
         return False
     os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
     with open(_base(root, sha256) + ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if exists():
-            return True
-        if os.path.exists(marker):
-            return False
+        kept = _kept(exists, marker, stamp)
+        if kept is not None:
+            return kept
         outcome = _run(root, original, task, media_type.split("/")[0], limits)
         try:
-            if outcome.ok and take(outcome):
-                return True
+            made = outcome.ok and take(outcome)
         finally:
             sandbox.discard(outcome)
-        reason = outcome.reason if not outcome.ok else "no safe output"
-        log.warning("media: %s of %s failed: %s", task, sha256, reason)
-        with open(marker, "w", encoding="utf-8") as handle:
-            handle.write(reason + "\n")
-        return False
+        if not made:
+            reason = outcome.reason if not outcome.ok else "no safe output"
+            log.warning("media: %s of %s failed: %s", task, sha256, reason)
+            with open(marker, "w", encoding="utf-8") as handle:
+                handle.write(reason + "\n")
+        if stamp is not None:
+            with open(stamp, "w", encoding="utf-8") as handle:
+                handle.write("made\n" if made else "failed\n")
+        return made
+
+
+def _kept(exists, marker: str, stamp: str | None) -> bool | None:
+    """What is known without a decoder: True (made), False (cannot be), None (to be made now).
+    An item's failed stamp stands while the marker does (deleting the marker tries again)."""
+    if stamp is not None:
+        if not os.path.exists(stamp):
+            return None
+        with open(stamp, encoding="utf-8") as handle:
+            if handle.read().strip() != "made" and os.path.exists(marker):
+                return False
+    if exists():
+        return True
+    return False if os.path.exists(marker) else None
 
 
 def _run(root: str, original: str, task: str, kind: str, limits: sandbox.Limits) -> sandbox.Outcome:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -209,7 +210,8 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
     stored = view.item.stored_file
-    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type):
+    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
+                           item_id=view.item.id):
         raise NotFound(_l("No preview."))
     if clear:
         record_viewing(view.item, user, of="preview")
@@ -253,7 +255,8 @@ def original_metadata(view: ItemView, store: EvidenceStore) -> list[tuple[str, s
     if view.item.stored_file_id is None:
         return None
     stored = view.item.stored_file
-    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
+    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
+                         item_id=view.item.id)
 
 
 def read_provenance(user, item_id: int) -> ItemView:
@@ -291,12 +294,17 @@ def open_original(user, item_id: int, action: str, store: EvidenceStore) -> tupl
 def _read_original(view: ItemView, user, action: str, store: EvidenceStore) -> str:
     if not view.staff or (action == "viewed" and view.item.stored_file.media_type not in INLINE_MEDIA):
         raise NotFound(_l("No such evidence item."))
+    path = store.path_for(view.item.stored_file_id)
+    # Looked for before anything is recorded: the custody log must not claim that an original
+    # gone from the store (which ``evidence verify`` reports) was downloaded or viewed.
+    if not os.path.isfile(path):
+        raise NotFound(_l("No such evidence item."))
     if action == "viewed":
         record_viewing(view.item, user, of="original")
     else:
         with database.atomic():
             record_custody(view.item, action, user)
-    return store.path_for(view.item.stored_file_id)
+    return path
 
 
 def record_viewing(item: EvidenceItem, user, **detail) -> None:
@@ -318,8 +326,12 @@ def record_viewing(item: EvidenceItem, user, **detail) -> None:
 
 
 def verify_store(store: EvidenceStore, actor=None):
-    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items)."""
-    for stored in StoredFile.select().order_by(StoredFile.created_at, StoredFile.sha256):
+    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items).
+
+    In the order of their hashes, not of their arrival: the times of the "verified" events in an
+    uploader's custody log would otherwise tell which of their files the store held first.
+    """
+    for stored in StoredFile.select().order_by(StoredFile.sha256):
         outcome, found = store.check(stored.sha256)
         items = list(stored.items)
         with database.atomic():
