@@ -207,3 +207,112 @@ def test_the_public_is_told_the_image_is_a_copy_and_whose_hash_it_reads(app, cli
     public = client.get(f"/evidence/{item.id}?lang=uk").get_data(as_text=True)
     assert "копію без вбудованих метаданих" in public and item.stored_file_id in public
     assert "копию без встроенных метаданных" not in as_role("lawyer").get(f"/evidence/{item.id}?lang=ru").get_data(as_text=True)
+
+
+SECRET = b"SERIAL4471XK +51.5320+046.0340"
+
+
+def h264_with_units_beside_its_slices() -> bytes:
+    """H.264 whose every packet carries an unspecified unit (type 24) and a filler unit (type 12)
+    with free text: what a camera or a vendor's telemetry can put there. exiftool sees neither."""
+    import av
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+
+        def mux(packet):
+            extra = b"\x00\x00\x00\x01\x18" + SECRET + b"\x00\x00\x00\x01\x0c" + SECRET + b"\x80"
+            tampered = av.Packet(bytes(packet) + extra)
+            tampered.pts, tampered.dts, tampered.time_base = packet.pts, packet.dts, packet.time_base
+            tampered.stream, tampered.is_keyframe = packet.stream, packet.is_keyframe
+            container.mux(tampered)
+        for index in range(12):
+            frame = av.VideoFrame(64, 48, "rgb24")
+            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                mux(packet)
+        for packet in stream.encode():
+            mux(packet)
+    return out.getvalue()
+
+
+def mp3_with_a_tag_between_its_frames() -> bytes:
+    """MP3 with an ID3v2 tag in the middle of its frames, where a copy of the frames keeps it."""
+    import av
+    import numpy
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=44100)
+        stream.layout = "stereo"
+        for index in range(40):
+            frame = av.AudioFrame.from_ndarray(numpy.zeros((2, 1152), dtype=numpy.float32), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate, frame.pts = 44100, index * 1152
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    frames = out.getvalue()
+    middle = frames.find(b"\xff\xfb", len(frames) // 2)
+    text = b"TPE1" + struct.pack(">I", len(SECRET) + 1) + b"\x00\x00\x00" + SECRET
+    tag = b"ID3\x03\x00\x00" + bytes([0, 0, len(text) >> 7 & 127, len(text) & 127]) + text
+    return frames[:middle] + tag + frames[middle:]
+
+
+def webm_with_vorbis_comments() -> bytes:
+    """VP8 and Vorbis in WebM, the Vorbis comment header (in the codec's private data) naming the
+    recorder, a place and a serial number."""
+    import av
+    import numpy
+    ogg = io.BytesIO()
+    with av.open(ogg, "w", format="ogg") as container:
+        stream = container.add_stream("vorbis", rate=44100, options={"strict": "experimental"})
+        stream.layout = "stereo"
+        for index in range(20):
+            frame = av.AudioFrame.from_ndarray(numpy.zeros((2, 1024), dtype=numpy.float32), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate, frame.pts = 44100, index * 1024
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    ogg.seek(0)
+    out = io.BytesIO()
+    with av.open(ogg) as source, av.open(out, "w", format="webm") as container:
+        vorbis = source.streams.audio[0]
+        headers = bytes(vorbis.codec_context.extradata)  # 2, two laced sizes, then the three headers
+        first, second = headers[1], headers[2]  # each under 255 bytes here
+        identification, setup = headers[3:3 + first], headers[3 + first + second:]
+        comment = (b"\x03vorbis" + struct.pack("<I", len(SECRET)) + SECRET + struct.pack("<I", 1)
+                   + struct.pack("<I", len(SECRET) + 7) + b"SERIAL=" + SECRET + b"\x01")
+        video = container.add_stream("libvpx", rate=12)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = container.add_stream_from_template(vorbis)
+        audio.codec_context.extradata = b"\x02" + bytes([first, len(comment)]) + identification + comment + setup
+        for index in range(12):
+            frame = av.VideoFrame(64, 48, "rgb24")
+            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
+            for packet in video.encode(frame.reformat(format="yuv420p")):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        for packet in source.demux(vorbis):
+            if packet.dts is not None:
+                packet.stream = audio
+                container.mux(packet)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make, filename", [(h264_with_units_beside_its_slices, "clip.mp4"),
+                                            (mp3_with_a_tag_between_its_frames, "voice.mp3"),
+                                            (webm_with_vorbis_comments, "clip.webm")])
+def test_no_free_text_inside_a_stream_reaches_the_public(app, client, users, incident, make, filename):
+    """What exiftool does not read either: units beside H.264's slices, a tag between MP3 frames,
+    Vorbis comments in the codec's private data. Not one byte of the secret may survive."""
+    original = make()
+    assert original.count(SECRET) >= 1
+    item = published(app, incident, users, original, filename)
+    public = client.get(f"/evidence/{item.id}/media")
+    assert public.status_code == 200 and public.mimetype in ("video/mp4", "audio/mp4")
+    assert b"SERIAL4471XK" not in public.data and b"51.5320" not in public.data

@@ -22,8 +22,7 @@ log = logging.getLogger(__name__)
 
 DECODED_KINDS = ("image", "video", "audio")
 # The public's copy of each kind, by the extension the sandbox gives it; the type is ours, not the child's.
-DERIVATIVE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".webm": "video/webm",
-                    ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
+DERIVATIVE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".m4a": "audio/mp4"}
 # Bigger originals get no derivative on a request: a web request must not copy and re-encode
 # gigabytes. Staff still see the original; the public sees the preview and the hash.
 MAX_DERIVATIVE_SOURCE = 2 * 1024 * 1024 * 1024

@@ -22,18 +22,14 @@ DEMUX_OPTIONS = {"format_whitelist": "mov,matroska,ogg,mp3,wav,avi,flv,mpegts,mp
                  "protocol_whitelist": "file"}
 # A public video is shown in a page, not filmed again: re-encoding bounds its frame.
 MAX_SIDE = 1920
-# Codecs every current browser plays, copied as they are (no re-encoding) into a container that
-# holds them; everything else is re-encoded to H.264 and AAC.
-VIDEO_COPY = {"h264": "mp4", "vp8": "webm", "vp9": "webm"}
-AUDIO_COPY = {"mp4": ("aac", "mp3"), "webm": ("opus", "vorbis")}
-AUDIO_ENCODER = {"mp4": "aac", "webm": "libopus"}
-# Audio alone: codec -> (muxer, extension, media type)
-AUDIO_ALONE = {"aac": ("mp4", "m4a", "audio/mp4"), "mp3": ("mp3", "mp3", "audio/mpeg"),
-               "opus": ("ogg", "ogg", "audio/ogg"), "vorbis": ("ogg", "ogg", "audio/ogg")}
-# The muxers write no tag of their own: no encoder name, no creation time, no ID3 frame.
-MUX_OPTIONS = {"fflags": "+bitexact", "movflags": "+faststart", "id3v2_version": "0", "write_id3v1": "0"}
-# H.264 SEI units (type 6) may carry a camera's own user data; a copied stream loses them.
-H264_WITHOUT_SEI = "filter_units=remove_types=6"
+# Only H.264 is copied (every browser plays it, and re-encoding hours of it would take hours), and
+# only its slices and parameter sets: SEI (where cameras write their own data), filler, reserved and
+# unspecified units are dropped, an allow-list rather than a list of what is known to leak.
+# Everything else is re-encoded to H.264 and AAC: VP8/VP9 frames and sound streams carry free text
+# a copy would keep (Vorbis comments in the codec's private data, ID3 tags between MP3 frames).
+H264_UNITS_KEPT = "filter_units=pass_types=1|5|7|8"
+# The muxer writes no tag of its own: no encoder name, no creation time.
+MUX_OPTIONS = {"fflags": "+bitexact", "movflags": "+faststart"}
 MAX_ENTRIES, MAX_NAME, MAX_VALUE = 300, 100, 500
 
 
@@ -98,18 +94,13 @@ def _derive_av(kind: str, source: str, out_dir: str) -> dict:
         audio = src.streams.audio[0] if src.streams.audio else None
         if (kind == "video" and video is None) or (video is None and audio is None):
             raise ValueError("no stream to show")
-        if video is not None:
-            muxer = VIDEO_COPY.get(_codec(video), "mp4")
-            name, media_type = f"derivative.{muxer}", f"video/{muxer}"
-        else:
-            muxer, extension, media_type = AUDIO_ALONE.get(_codec(audio), ("mp4", "m4a", "audio/mp4"))
-            name = f"derivative.{extension}"
-        with av.open(os.path.join(out_dir, name), "w", format=muxer, container_options=MUX_OPTIONS) as out:
+        name, media_type = ("derivative.mp4", "video/mp4") if video is not None else ("derivative.m4a", "audio/mp4")
+        with av.open(os.path.join(out_dir, name), "w", format="mp4", container_options=MUX_OPTIONS) as out:
             routes = {}
             if video is not None:
                 routes[video.index] = _video_route(out, video)
             if audio is not None:
-                routes[audio.index] = _audio_route(out, audio, muxer)
+                routes[audio.index] = _audio_route(out)
             for packet in src.demux(list(filter(None, (video, audio)))):
                 routes[packet.stream.index](out, packet)
             for route in routes.values():
@@ -122,26 +113,39 @@ def _codec(stream) -> str:
     return stream.codec_context.codec.canonical_name
 
 
-def _copy_route(out, stream, bitstream_filter: str | None = None):
-    """Packets copied as they are, into a stream of the new container with no tags."""
+def _copy_route(out, stream, bitstream_filter: str):
+    """Packets copied through ``bitstream_filter`` into a stream of the new container with no tags."""
     target = out.add_stream_from_template(stream)
     target.metadata.clear()
-    bsf = av.bitstream.BitStreamFilterContext(bitstream_filter, stream, target) if bitstream_filter else None
+    bsf = av.bitstream.BitStreamFilterContext(bitstream_filter, stream, target)
 
     def route(out, packet):
         if packet is not None and packet.dts is None:
             return  # the demuxer's flushing packet
-        packets = bsf.filter(packet) if bsf is not None else ([packet] if packet is not None else [])
-        for copied in packets:
+        for copied in bsf.filter(packet):
             copied.stream = target
             out.mux(copied)
     return route
 
 
 def _encode_route(out, target, prepare):
+    """Packets decoded and encoded anew. A packet the decoder cannot read (a damaged frame, or a
+    tag between an MP3's frames) is passed over: leaked files are often damaged somewhere. With
+    nothing readable at all, there is no derivative."""
+    decoded_any = [False]
+
     def route(out, packet):
-        frames = packet.decode() if packet is not None else [None]
+        if packet is None:
+            if not decoded_any[0]:
+                raise ValueError("nothing readable in the stream")
+            frames = [None]
+        else:
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                return
         for frame in frames:
+            decoded_any[0] = decoded_any[0] or frame is not None
             for encoded in target.encode(prepare(frame) if frame is not None else None):
                 out.mux(encoded)
     return route
@@ -149,8 +153,8 @@ def _encode_route(out, target, prepare):
 
 def _video_route(out, stream):
     name = _codec(stream)
-    if name in VIDEO_COPY:
-        return _copy_route(out, stream, H264_WITHOUT_SEI if name == "h264" else None)
+    if name == "h264":
+        return _copy_route(out, stream, H264_UNITS_KEPT)
     width, height = stream.codec_context.width, stream.codec_context.height
     if width * height > MAX_FRAME_PIXELS or not width or not height:
         raise ValueError(f"a video of {width}x{height} pixels")
@@ -173,10 +177,8 @@ def _video_route(out, stream):
     return _encode_route(out, target, prepare)
 
 
-def _audio_route(out, stream, muxer: str):
-    if _codec(stream) in AUDIO_COPY.get(muxer, ()) or (muxer in ("mp3", "ogg") and _codec(stream) in AUDIO_ALONE):
-        return _copy_route(out, stream)
-    target = out.add_stream(AUDIO_ENCODER.get(muxer, "aac"), rate=48000, layout="stereo")
+def _audio_route(out):
+    target = out.add_stream("aac", rate=48000, layout="stereo")
 
     def prepare(frame):
         frame.pts = None  # the encoder counts samples from the start
