@@ -45,3 +45,10 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+class NotReady(ServiceError):
+    """Slow work for this request is under way elsewhere; asking again later will do."""
+
+    status = 503
+    code = "not_ready"

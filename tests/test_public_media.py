@@ -7,6 +7,7 @@ import io
 import os
 import struct
 import subprocess  # noqa: S404 - exiftool, the independent reader
+import threading
 import zipfile
 
 import pytest
@@ -316,3 +317,32 @@ def test_no_free_text_inside_a_stream_reaches_the_public(app, client, users, inc
     public = client.get(f"/evidence/{item.id}/media")
     assert public.status_code == 200 and public.mimetype in ("video/mp4", "audio/mp4")
     assert b"SERIAL4471XK" not in public.data and b"51.5320" not in public.data
+
+
+def test_a_clear_preview_does_not_stand_for_the_original_read_after_it(app, users, incident, as_role):
+    """Each is a viewing of its own: the custody log must say that the whole original was read."""
+    item = attach_file(app, incident, users["contributor"], JPEG, "photo.jpg", graphic=True)
+    lawyer = as_role("lawyer")
+    assert lawyer.get(f"/evidence/{item.id}/preview?clear=1").status_code == 200
+    assert lawyer.get(f"/evidence/{item.id}/media").status_code == 200
+    seen = [event.detail.get("of") for event in item.custody.where(CustodyEvent.action == "viewed")]
+    assert sorted(seen) == ["original", "preview"]
+
+
+def test_a_request_does_not_wait_for_a_derivative_another_one_is_making(app, client, users, incident):
+    """Making a video's copy may take minutes: a crowd of first requests must not hold every worker."""
+    import fcntl
+    item = published(app, incident, users, JPEG, "photo.jpg")
+    lock_path = os.path.join(app.config["SETTINGS"].EVIDENCE_DIR, "previews", item.stored_file_id[:2],
+                             item.stored_file_id + ".lock")
+    os.makedirs(os.path.dirname(lock_path), exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as the request making it holds it
+        answers = []
+        asking = threading.Thread(target=lambda: answers.append(client.get(f"/evidence/{item.id}/media?lang=ru")),
+                                  daemon=True)
+        asking.start()
+        asking.join(timeout=20)
+        assert answers, "the request waited for the copy another request is making"
+        assert answers[0].status_code == 503 and "Попробуйте" in answers[0].get_data(as_text=True)
+    assert client.get(f"/evidence/{item.id}/media").status_code == 200

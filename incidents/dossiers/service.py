@@ -87,10 +87,11 @@ def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore) -> d
     the copy the site shows anyone, made in the sandbox if it was not made yet. An item with no
     derivative (a document, an unreadable file) goes in by its hash and description only.
 
-    :raise Conflict: an original is missing from the store.
+    :raise Conflict: an original is missing from the store. :raise NotReady: a derivative is being
+        made for another request.
     """
-    if not request.include_files or request.redaction != "public":
-        return {}
+    if not request.include_files or request.redaction != "public" or request.format != "zip":
+        return {}  # only a bundle carries files
     made = {}
     for item in (i for incident in data["incidents"] for i in incident["evidence"] if i.get("sha256")):
         original = store.path_for(item["sha256"])

@@ -16,6 +16,9 @@ import os
 import shutil
 import tempfile
 
+from flask_babel import lazy_gettext as _l
+
+from ..errors import NotReady
 from ..media import sandbox
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,7 @@ def ensure_derivative(root: str, original: str, sha256: str, media_type: str) ->
         return extension in DERIVATIVE_TYPES and \
             sandbox.take_output(outcome, name, _base(root, sha256) + ".public" + extension)
     _made(root, original, sha256, media_type, "derivative", ".public.none",
-          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS)
+          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS, wait=False)
     return derivative_path(root, sha256)
 
 
@@ -107,11 +110,13 @@ def read_metadata(root: str, original: str, sha256: str, media_type: str,
         return [tuple(row) for row in json.load(handle)]
 
 
-def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None) -> bool:
+def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None,
+          wait=True) -> bool:
     """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
 
     One worker makes it while the others wait for it (a lock per original), so a burst of first
-    requests starts one decoder, not one each. With ``item_id``, the item's first need runs the
+    requests starts one decoder, not one each; without ``wait``, the others are refused with
+    ``NotReady`` instead. With ``item_id``, the item's first need runs the
     decoder whatever is kept: kept from another item's bytes, the product would come faster (or,
     after a failure there, not at all), and tell an uploader that the store held their file before,
     with an item they may not see (a possession oracle). The item's outcome is kept in a stamp.
@@ -125,7 +130,12 @@ def _made(root, original, sha256, media_type, task, marker_suffix, exists, take,
         return False
     os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
     with open(_base(root, sha256) + ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # A derivative may take minutes: a request does not wait for another one's, and a
+            # crowd of them cannot hold every web worker.
+            raise NotReady(_l("This copy is being prepared. Try again in a few minutes."))
         kept = _kept(exists, marker, stamp)
         if kept is not None:
             return kept

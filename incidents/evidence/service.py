@@ -318,10 +318,12 @@ def record_viewing(item: EvidenceItem, user, **detail) -> None:
         return
     with database.atomic():
         serialize_writers(VIEWING_LOCK)
-        seen = CustodyEvent.select().where(
+        recent = CustodyEvent.select().where(
             (CustodyEvent.item == item.id) & (CustodyEvent.action == "viewed") & (CustodyEvent.actor == user.id)
-            & (CustodyEvent.created_at >= utcnow() - VIEWING_WINDOW)).exists()
-        if not seen:
+            & (CustodyEvent.created_at >= utcnow() - VIEWING_WINDOW))
+        # A clear preview seen does not stand for the original read after it (the detail is
+        # encrypted, so it is compared here, over the few events of the window).
+        if not any(event.detail.get("of") == detail.get("of") for event in recent):
             record_custody(item, "viewed", user, **detail)
 
 
