@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 
 from . import audit, facet_counts
 from .evidence.service import verify_store
-from .models import (AuditEvent, CustodyEvent, EvidenceItem, Facility, PublishedCount, PublishedIncident,
-                     PublishedTerm, ReviewEvent)
+from .models import (Assessment, AuditEvent, CustodyEvent, EvidenceItem, Facility, PublishedCount,
+                     PublishedIncident, PublishedTerm, ReviewEvent)
 from .revisions import TERM_VOCABULARIES
-from .verification_status import incident_status, published_item_ids
+from .verification_status import incident_status, item_status, published_item_ids
 
 # The custody events that record the hash an item was preserved under.
 HASHING_ACTIONS = ("received", "hashed")
@@ -148,6 +148,39 @@ def count_failures():
                       counted=fresh.get((dimension, value), 0)))
 
 
+def assessment_failures():
+    """Assessments that do not match their audit events, one for one and in order, per item; and
+    working statuses that are not what the assessments give (they decide what a second reviewer
+    is asked to confirm, and confidential dossiers carry them)."""
+    audited = defaultdict(list)
+    for entry in AuditEvent.select().where(AuditEvent.action == "evidence.assess").order_by(AuditEvent.id).iterator():
+        audited[entry.object_id].append(entry)
+    assessed = defaultdict(list)
+    for assessment in Assessment.select().order_by(Assessment.id).iterator():
+        assessed[str(assessment.item_id)].append(assessment)
+    for item_id, entry, assessment in _paired(audited, assessed):
+        if assessment is None:
+            yield (_l("evidence item %(id)s", id=item_id),
+                   _l("audit event #%(event)s has no assessment", event=entry.id))
+        elif entry is None:
+            yield _l("assessment %(id)s", id=assessment.id), _l("no audit event records it")
+        elif not _same_assessment(entry, assessment):
+            yield (_l("assessment %(id)s", id=assessment.id),
+                   _l("differs from audit event #%(event)s (assessor, part or outcome)", event=entry.id))
+    for item_id, status in EvidenceItem.select(EvidenceItem.id, EvidenceItem.verification).tuples().iterator():
+        if status != item_status(assessed.get(str(item_id), [])):
+            yield (_l("evidence item %(id)s", id=item_id),
+                   _l("its verification status is not the one its assessments give"))
+
+
+def _same_assessment(entry: AuditEvent, assessment: Assessment) -> bool:
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
+    # Events written before the audit kept the assessment's id lack it.
+    return (entry.actor_id == assessment.assessor_id and detail.get("part") == assessment.part
+            and detail.get("outcome") == assessment.outcome
+            and detail.get("assessment", assessment.id) == assessment.id)
+
+
 def _recorded_confirmations() -> tuple[dict[str, tuple[AuditEvent, str, int | None]], bool]:
     """(item id -> (the newest audit event that set its public verification status, that status, who
     confirmed it), whether a baseline of the statuses carried over by migration 0017 was recorded)."""
@@ -186,6 +219,16 @@ def confirmation_failures():
                            "#%(event)s", event=entry.id)
 
 
+def _paired(audited: dict, recorded: dict):
+    """Per key, in id order, each audit event with the record it wrote: (key, entry, record), either
+    None where the other side has more."""
+    for key in sorted(set(audited) | set(recorded), key=int):
+        entries, records = audited.get(key, []), recorded.get(key, [])
+        for index in range(max(len(entries), len(records))):
+            yield (key, entries[index] if index < len(entries) else None,
+                   records[index] if index < len(records) else None)
+
+
 def review_failures():
     """Review events that do not match their audit events, one for one and in order, per incident."""
     audited = defaultdict(list)
@@ -197,21 +240,17 @@ def review_failures():
     reviewed = defaultdict(list)
     for event in ReviewEvent.select().order_by(ReviewEvent.id).iterator():
         reviewed[str(event.incident_id)].append(event)
-    for incident_id in sorted(set(audited) | set(reviewed), key=int):
-        entries, events = audited[incident_id], reviewed[incident_id]
-        for index in range(max(len(entries), len(events))):
-            entry = entries[index] if index < len(entries) else None
-            event = events[index] if index < len(events) else None
-            if event is None:
-                yield (_l("incident %(id)s", id=incident_id),
-                       _l("audit event #%(event)s has no review event", event=entry.id))
-            elif entry is None:
-                yield (_l("review event %(id)s", id=event.id),
-                       _l("no audit event records it"))
-            elif not _same(entry, event):
-                yield (_l("review event %(id)s", id=event.id),
-                       _l("differs from audit event #%(event)s (actor, action, incident, status or revision)",
-                          event=entry.id))
+    for incident_id, entry, event in _paired(audited, reviewed):
+        if event is None:
+            yield (_l("incident %(id)s", id=incident_id),
+                   _l("audit event #%(event)s has no review event", event=entry.id))
+        elif entry is None:
+            yield (_l("review event %(id)s", id=event.id),
+                   _l("no audit event records it"))
+        elif not _same(entry, event):
+            yield (_l("review event %(id)s", id=event.id),
+                   _l("differs from audit event #%(event)s (actor, action, incident, status or revision)",
+                      event=entry.id))
 
 
 def _same(entry: AuditEvent, event: ReviewEvent) -> bool:
@@ -258,5 +297,6 @@ def checks(store, noted_head: str | None = None):
             (_l("evidence custody log"), list(custody_failures())),
             (_l("published incidents"), list(projection_failures())),
             (_l("public counts"), list(count_failures())),
+            (_l("verification assessments"), list(assessment_failures())),
             (_l("public verification statuses"), list(confirmation_failures())),
             (_l("review events"), list(review_failures()))]

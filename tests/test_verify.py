@@ -6,7 +6,7 @@ import pytest
 from factories import JPEG, attach_file, make_facility, make_incident, publish
 from incidents import audit, facet_counts, workflow
 from incidents.evidence import verification
-from incidents.models import (AuditEvent, EvidenceItem, PublishedCount, PublishedIncident, PublishedTerm,
+from incidents.models import (Assessment, AuditEvent, EvidenceItem, PublishedCount, PublishedIncident, PublishedTerm,
                               ReviewEvent)
 
 ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
@@ -28,7 +28,7 @@ def run(app, *args, env=ENGLISH):
 def test_an_untouched_instance_verifies(app, published):
     result = run(app, "verify")
     assert result.exit_code == 0, result.output
-    assert "Verdict: intact, all 7 checks passed." in result.output
+    assert "Verdict: intact, all 8 checks passed." in result.output
     assert "FAILED" not in result.output
 
 
@@ -207,3 +207,21 @@ def test_verify_with_a_noted_head_names_events_deleted_from_the_end(app, users, 
     assert run(app, "verify").exit_code == 0  # the chain is whole without its last event
     result = run(app, "verify", "--head", head)
     assert result.exit_code == 1 and f"FAILED the head {head} noted earlier: is not in the trail" in result.output
+
+
+def test_an_assessments_changed_assessor_or_outcome_is_named(app, users, published):
+    """An assessment moved to another reviewer's name would let its real author confirm it."""
+    item = published_files(published)[0]
+    confirmed_by_a_second_reviewer(users, item.id)
+    first, second, _third = Assessment.select().where(Assessment.item == item.id).order_by(Assessment.id)
+    Assessment.update(assessor=users["reviewer2"]).where(Assessment.id == first.id).execute()
+    result = run(app, "verify")
+    assert result.exit_code == 1
+    assert f"FAILED assessment {first.id}: differs from audit event #" in result.output
+    Assessment.update(outcome="inconsistent").where(Assessment.id == second.id).execute()
+    result = run(app, "verify")
+    assert f"FAILED assessment {second.id}: differs from audit event #" in result.output
+    assert (f"FAILED evidence item {item.id}: its verification status is not the one its assessments give"
+            in result.output)
+    Assessment.delete().where(Assessment.id == second.id).execute()
+    assert f"FAILED evidence item {item.id}: audit event #" in run(app, "verify").output
