@@ -55,10 +55,13 @@ def init_db():
     applied = migrate()
     click.echo(f"Database ready ({len(applied)} migration(s) applied).")
     with database.connection_context(), database.atomic():
-        vouched = integrity.record_baseline()
+        vouched, carried = integrity.record_baseline()
     if vouched:
         click.echo(f"Recorded in the audit trail what {vouched} incident(s) published earlier show now, "
                    "so that `verify` can check them from here on.")
+    if carried:
+        click.echo(f"Recorded in the audit trail the {carried} public verification status(es) carried over "
+                   "from before a second reviewer's confirmation was required.")
     link = first_admin_link()
     if link:
         minutes = settings().SETUP_LINK_MINUTES
@@ -307,14 +310,15 @@ def audit_verify(noted_head):
 
 
 @click.command("verify")
+@click.option("--head", "noted_head", help="A head hash of the audit trail noted earlier: fails if it is no longer there.")
 @with_appcontext
 @in_terminal_language
-def verify_command():
+def verify_command(noted_head):
     """Run every integrity check at once and print one verdict; exit non-zero when any fails."""
     from .evidence.store import EvidenceStore
     store = EvidenceStore.from_settings(settings())
     with database.connection_context():
-        results = integrity.checks(store)
+        results = integrity.checks(store, noted_head)
     for name, failures in results:
         click.echo(_l("%(check)s: %(outcome)s", check=name,
                       outcome=_l("FAILED") if failures else _l("OK")))

@@ -56,8 +56,9 @@ def terms_of(row: PublishedIncident) -> dict[str, list[str]]:
     return found
 
 
-def rebuild() -> None:
-    """Count everything afresh (after a migration or a bulk load)."""
+def counted() -> Counter:
+    """Every (dimension, value) count, counted afresh from the published rows: what the kept counts
+    must equal (``rebuild``, and ``flask verify``)."""
     counts: Counter = Counter()
     counts[(TOTAL, "")] = PublishedIncident.select().count()
     for name in COLUMNS:
@@ -69,6 +70,12 @@ def rebuild() -> None:
                                                      fn.COUNT(PublishedTerm.incident))
                                 .group_by(PublishedTerm.vocabulary, PublishedTerm.code).tuples()):
         counts[(vocabulary, code)] = n
+    return counts
+
+
+def rebuild() -> None:
+    """Count everything afresh (after a migration or a bulk load)."""
+    counts = counted()
     counts[(GENERATION, "")] = generation() + 1
     PublishedCount.delete().execute()
     rows = [{"dimension": d, "value": v, "count": n} for (d, v), n in counts.items()]

@@ -282,6 +282,20 @@ def test_a_zip64_end_record_verifies_but_not_with_bytes_after_it(app, bundle_byt
         pass  # refused as well
 
 
+def test_bytes_in_place_of_a_data_descriptor_are_refused(app, bundle_bytes, tmp_path):
+    """Between an entry's data and the next header only its own data descriptor (CRC and sizes) may
+    sit: the same number of other bytes is room for a message no entry holds."""
+    archive = zipfile.ZipFile(io.BytesIO(bundle_bytes))
+    first, second = sorted(archive.infolist(), key=lambda info: info.header_offset)[:2]
+    assert first.flag_bits & 0x08  # a streamed bundle: each entry's sizes follow its data
+    start = second.header_offset - 24
+    assert bundle_bytes[start:start + 4] == b"PK\x07\x08"
+    forged = bundle_bytes[:start] + b"PK\x07\x08" + b"trust key ab12cd34ef" + bundle_bytes[second.header_offset:]
+    assert len(forged) == len(bundle_bytes)
+    failures = failures_of(app, forged, tmp_path)
+    assert (str(tmp_path / "bundle.zip"), "holds data outside the listed entries") in failures
+
+
 def test_a_prepended_stub_is_refused(app, bundle_bytes, tmp_path):
     """A self-extractor's stub before the first entry is data no entry accounts for."""
     failures = failures_of(app, b"MZ" + b"\x90" * 510 + bundle_bytes, tmp_path)

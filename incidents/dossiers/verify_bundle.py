@@ -119,9 +119,24 @@ def _sha256(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-# After an entry's data, a data descriptor may follow: with or without its signature, with 32- or
-# 64-bit sizes.
-DESCRIPTOR_SIZES = (0, 12, 16, 20, 24)
+# After an entry's data, when its flags say so (bit 3), a data descriptor follows (APPNOTE 4.3.9):
+# its CRC and sizes (32- or 64-bit), with or without a signature before them.
+DESCRIPTOR_FLAG = 0x08
+DESCRIPTOR_SIGNATURE = b"PK\x07\x08"
+
+
+def _is_descriptor(gap: bytes, info: zipfile.ZipInfo) -> bool:
+    """True when ``gap`` is exactly the entry's data descriptor: anything else there (even of a
+    descriptor's length) is bytes no entry accounts for."""
+    if not info.flag_bits & DESCRIPTOR_FLAG:
+        return gap == b""
+    for body in ((gap[4:],) if gap.startswith(DESCRIPTOR_SIGNATURE) else ()) + (gap,):
+        width = (len(body) - 4) // 2
+        if width in (4, 8) and len(body) == 4 + 2 * width and (
+                int.from_bytes(body[:4], "little"), int.from_bytes(body[4:4 + width], "little"),
+                int.from_bytes(body[4 + width:], "little")) == (info.CRC, info.compress_size, info.file_size):
+            return True
+    return False
 
 
 def _hidden_bytes(path, archive: zipfile.ZipFile) -> bool:
@@ -129,15 +144,25 @@ def _hidden_bytes(path, archive: zipfile.ZipFile) -> bool:
     would show an entry there that this check never read."""
     entries = sorted(archive.infolist(), key=lambda info: info.header_offset)
     with open(path, "rb") as handle:
-        position = 0
-        for info in entries:
-            gap = info.header_offset - position
-            if gap not in DESCRIPTOR_SIZES or (gap and position == 0):
+        position, previous = 0, None
+        for info in entries + [None]:
+            end = archive.start_dir if info is None else info.header_offset
+            if previous is None:
+                if end != 0:
+                    return True
+            elif not 0 <= end - position <= 24 or not _is_descriptor(_read_at(handle, position, end - position),
+                                                                     previous):
                 return True
+            if info is None:
+                return False
             handle.seek(info.header_offset + 26)
             name_length, extra_length = int.from_bytes(handle.read(2), "little"), int.from_bytes(handle.read(2), "little")
-            position = info.header_offset + 30 + name_length + extra_length + info.compress_size
-        return archive.start_dir - position not in DESCRIPTOR_SIZES
+            position, previous = info.header_offset + 30 + name_length + extra_length + info.compress_size, info
+
+
+def _read_at(handle, offset: int, size: int) -> bytes:
+    handle.seek(offset)
+    return handle.read(size)
 
 
 # The end records (APPNOTE 4.3.14-4.3.16): the end of central directory, and before it, in a ZIP64

@@ -62,7 +62,9 @@ def record_assessment(user, item_id: int, data: dict) -> Assessment:
         assessment = Assessment.create(item=view.item, assessor=user, created_at=utcnow(), **clean)
         refresh(view.item)
         record_custody(view.item, "verified", user, part=clean["part"], outcome=clean["outcome"])
-        audit.record(user, "evidence.assess", view.item, part=clean["part"], outcome=clean["outcome"])
+        # The assessment is checked against this entry (integrity.py), as a review event is.
+        audit.record(user, "evidence.assess", view.item, part=clean["part"], outcome=clean["outcome"],
+                     assessment=assessment.id)
     return assessment
 
 
