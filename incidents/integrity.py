@@ -152,12 +152,9 @@ def assessment_failures():
     """Assessments that do not match their audit events, one for one and in order, per item; and
     working statuses that are not what the assessments give (they decide what a second reviewer
     is asked to confirm, and confidential dossiers carry them)."""
-    audited = defaultdict(list)
-    for entry in AuditEvent.select().where(AuditEvent.action == "evidence.assess").order_by(AuditEvent.id).iterator():
-        audited[entry.object_id].append(entry)
-    assessed = defaultdict(list)
-    for assessment in Assessment.select().order_by(Assessment.id).iterator():
-        assessed[str(assessment.item_id)].append(assessment)
+    audited = _grouped(AuditEvent.select().where(AuditEvent.action == "evidence.assess").order_by(AuditEvent.id),
+                       lambda entry: entry.object_id)
+    assessed = _grouped(Assessment.select().order_by(Assessment.id), lambda assessment: str(assessment.item_id))
     for item_id, entry, assessment in _paired(audited, assessed):
         if assessment is None:
             yield (_l("evidence item %(id)s", id=item_id),
@@ -219,6 +216,14 @@ def confirmation_failures():
                            "#%(event)s", event=entry.id)
 
 
+def _grouped(query, key) -> dict:
+    """The rows of ``query``, in its order, as lists under ``key(row)``."""
+    grouped = defaultdict(list)
+    for row in query.iterator():
+        grouped[key(row)].append(row)
+    return grouped
+
+
 def _paired(audited: dict, recorded: dict):
     """Per key, in id order, each audit event with the record it wrote: (key, entry, record), either
     None where the other side has more."""
@@ -231,15 +236,10 @@ def _paired(audited: dict, recorded: dict):
 
 def review_failures():
     """Review events that do not match their audit events, one for one and in order, per incident."""
-    audited = defaultdict(list)
-    query = (AuditEvent.select()
-             .where(AuditEvent.action.in_(["incident." + action for action in REVIEW_ACTIONS]))
-             .order_by(AuditEvent.id))
-    for entry in query.iterator():
-        audited[entry.object_id].append(entry)
-    reviewed = defaultdict(list)
-    for event in ReviewEvent.select().order_by(ReviewEvent.id).iterator():
-        reviewed[str(event.incident_id)].append(event)
+    audited = _grouped(AuditEvent.select()
+                       .where(AuditEvent.action.in_(["incident." + action for action in REVIEW_ACTIONS]))
+                       .order_by(AuditEvent.id), lambda entry: entry.object_id)
+    reviewed = _grouped(ReviewEvent.select().order_by(ReviewEvent.id), lambda event: str(event.incident_id))
     for incident_id, entry, event in _paired(audited, reviewed):
         if event is None:
             yield (_l("incident %(id)s", id=incident_id),

@@ -85,10 +85,32 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def encode_frames(container, stream, frames: int = 12, tamper=lambda packet: packet, samples: int = 1024) -> None:
+    """``frames`` small frames of changing colour (or of ``samples`` of silence, for sound) through
+    ``stream`` into ``container``, each packet as ``tamper`` makes it."""
+    import av
+    import numpy
+    audio = stream.type == "audio"
+    for index in range(frames):
+        if audio:
+            frame = av.AudioFrame.from_ndarray(numpy.zeros((2, samples), dtype=numpy.float32), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate, frame.pts = stream.rate, index * samples
+        else:
+            frame = av.VideoFrame(64, 48, "rgb24")
+            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
+            frame = frame.reformat(format="yuv420p")
+        for packet in stream.encode(frame):
+            container.mux(tamper(packet))
+    for packet in stream.encode():
+        container.mux(tamper(packet))
+
+
 def make_mp4(frames: int = 12, muxer: str = "mp4", codec: str = "mpeg4", tags: dict | None = None,
-             stream_tags: dict | None = None) -> bytes:
+             stream_tags: dict | None = None, tamper=lambda packet: packet) -> bytes:
     """A real, tiny video (MPEG-4 part 2 in MP4 by default), so that its frames can be decoded;
-    ``tags`` and ``stream_tags`` are written into the container's and the stream's metadata."""
+    ``tags`` and ``stream_tags`` are written into the container's and the stream's metadata, and
+    each packet goes in as ``tamper`` makes it."""
     import av
     buffer = io.BytesIO()
     with av.open(buffer, "w", format=muxer) as container:
@@ -96,13 +118,7 @@ def make_mp4(frames: int = 12, muxer: str = "mp4", codec: str = "mpeg4", tags: d
         stream = container.add_stream(codec, rate=12)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         stream.metadata.update(stream_tags or {})
-        for index in range(frames):
-            frame = av.VideoFrame(64, 48, "rgb24")
-            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        encode_frames(container, stream, frames, tamper)
     return buffer.getvalue()
 
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from factories import JPEG, attach_file, make_facility, make_incident, make_mp4, publish
+from factories import JPEG, attach_file, encode_frames, make_facility, make_incident, make_mp4, publish
 from incidents import credentials
 from incidents.models import CustodyEvent, Incident
 
@@ -217,44 +217,29 @@ def h264_with_units_beside_its_slices() -> bytes:
     """H.264 whose every packet carries an unspecified unit (type 24) and a filler unit (type 12)
     with free text: what a camera or a vendor's telemetry can put there. exiftool sees neither."""
     import av
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=12)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
 
-        def mux(packet):
-            extra = b"\x00\x00\x00\x01\x18" + SECRET + b"\x00\x00\x00\x01\x0c" + SECRET + b"\x80"
-            tampered = av.Packet(bytes(packet) + extra)
-            tampered.pts, tampered.dts, tampered.time_base = packet.pts, packet.dts, packet.time_base
-            tampered.stream, tampered.is_keyframe = packet.stream, packet.is_keyframe
-            container.mux(tampered)
-        for index in range(12):
-            frame = av.VideoFrame(64, 48, "rgb24")
-            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
-            for packet in stream.encode(frame.reformat(format="yuv420p")):
-                mux(packet)
-        for packet in stream.encode():
-            mux(packet)
+    def tamper(packet):
+        extra = b"\x00\x00\x00\x01\x18" + SECRET + b"\x00\x00\x00\x01\x0c" + SECRET + b"\x80"
+        tampered = av.Packet(bytes(packet) + extra)
+        tampered.pts, tampered.dts, tampered.time_base = packet.pts, packet.dts, packet.time_base
+        tampered.stream, tampered.is_keyframe = packet.stream, packet.is_keyframe
+        return tampered
+    return make_mp4(codec="libx264", tamper=tamper)
+
+
+def silence(muxer: str, codec: str, frames: int, samples: int, **options) -> bytes:
+    import av
+    out = io.BytesIO()
+    with av.open(out, "w", format=muxer) as container:
+        stream = container.add_stream(codec, rate=44100, options=options)
+        stream.layout = "stereo"
+        encode_frames(container, stream, frames, samples=samples)
     return out.getvalue()
 
 
 def mp3_with_a_tag_between_its_frames() -> bytes:
     """MP3 with an ID3v2 tag in the middle of its frames, where a copy of the frames keeps it."""
-    import av
-    import numpy
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp3") as container:
-        stream = container.add_stream("libmp3lame", rate=44100)
-        stream.layout = "stereo"
-        for index in range(40):
-            frame = av.AudioFrame.from_ndarray(numpy.zeros((2, 1152), dtype=numpy.float32), format="fltp",
-                                               layout="stereo")
-            frame.sample_rate, frame.pts = 44100, index * 1152
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    frames = out.getvalue()
+    frames = silence("mp3", "libmp3lame", 40, 1152)
     middle = frames.find(b"\xff\xfb", len(frames) // 2)
     text = b"TPE1" + struct.pack(">I", len(SECRET) + 1) + b"\x00\x00\x00" + SECRET
     tag = b"ID3\x03\x00\x00" + bytes([0, 0, len(text) >> 7 & 127, len(text) & 127]) + text
@@ -265,22 +250,9 @@ def webm_with_vorbis_comments() -> bytes:
     """VP8 and Vorbis in WebM, the Vorbis comment header (in the codec's private data) naming the
     recorder, a place and a serial number."""
     import av
-    import numpy
-    ogg = io.BytesIO()
-    with av.open(ogg, "w", format="ogg") as container:
-        stream = container.add_stream("vorbis", rate=44100, options={"strict": "experimental"})
-        stream.layout = "stereo"
-        for index in range(20):
-            frame = av.AudioFrame.from_ndarray(numpy.zeros((2, 1024), dtype=numpy.float32), format="fltp",
-                                               layout="stereo")
-            frame.sample_rate, frame.pts = 44100, index * 1024
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    ogg.seek(0)
     out = io.BytesIO()
-    with av.open(ogg) as source, av.open(out, "w", format="webm") as container:
+    with av.open(io.BytesIO(silence("ogg", "vorbis", 20, 1024, strict="experimental"))) as source, \
+            av.open(out, "w", format="webm") as container:
         vorbis = source.streams.audio[0]
         headers = bytes(vorbis.codec_context.extradata)  # 2, two laced sizes, then the three headers
         first, second = headers[1], headers[2]  # each under 255 bytes here
@@ -291,13 +263,7 @@ def webm_with_vorbis_comments() -> bytes:
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         audio = container.add_stream_from_template(vorbis)
         audio.codec_context.extradata = b"\x02" + bytes([first, len(comment)]) + identification + comment + setup
-        for index in range(12):
-            frame = av.VideoFrame(64, 48, "rgb24")
-            frame.planes[0].update(bytes([index * 20 % 256, 80, 160]) * (64 * 48))
-            for packet in video.encode(frame.reformat(format="yuv420p")):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
+        encode_frames(container, video)
         for packet in source.demux(vorbis):
             if packet.dts is not None:
                 packet.stream = audio
