@@ -32,7 +32,8 @@ NARRATIVE_EN = ("According to witnesses, the prisoner was taken from the cell an
 
 def _app(folder: str):
     from incidents import create_app
-    from incidents.db import database, migrate
+    from incidents.db import database
+    from incidents.db import migrate
     app = create_app({"INSTANCE_PATH": os.path.join(folder, "instance"),
                       "DATABASE_URL": "sqlite:///" + os.path.join(folder, "bench.sqlite3"),
                       "SECRET_KEY": "bench", "TESTING": True})
@@ -43,7 +44,7 @@ def _app(folder: str):
 
 
 def _people():
-    from incidents import credentials
+    from incidents.accounts import credentials
     made = {}
     for role in ("contributor", "reviewer", "lawyer"):
         user = credentials.create_user(f"{role}@bench.example", role, None, f"Bench {role}")
@@ -54,7 +55,10 @@ def _people():
 
 
 def _incidents(app, people, count: int) -> list[int]:
-    from factories import attach_file, make_facility, make_incident, publish
+    from factories import attach_file
+    from factories import make_facility
+    from factories import make_incident
+    from factories import publish
     facility = make_facility(people["contributor"])
     ids = []
     for index in range(count):
@@ -109,7 +113,10 @@ def _peak_kb() -> int:
 
 
 def bundle(gigabytes: float) -> None:
-    from factories import make_facility, make_incident, publish
+    from factories import make_facility
+    from factories import make_incident
+    from factories import publish
+
     from incidents.evidence import service as evidence
     from incidents.evidence.store import EvidenceStore
     with tempfile.TemporaryDirectory(prefix="bench-bundle-") as folder:

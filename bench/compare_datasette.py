@@ -150,7 +150,7 @@ def open_app(instance: str):
 
 def export_token(app) -> str:
     """An API token for a researcher: open data downloads are for signed-in readers."""
-    from incidents import credentials
+    from incidents.accounts import credentials
     from incidents.db import database
     from incidents.models import User
     with app.app_context(), database.connection_context():
@@ -163,6 +163,7 @@ def captured_sql(app, path: str) -> list[tuple[str, tuple]]:
     """The SQL that answers ``path`` with every count made in SQL (read from peewee's query
     log): what SQLite alone needs on this schema, without the in-memory facet counts."""
     import logging
+
     from incidents.search import service
     in_memory_from, service.IN_MEMORY_FROM = service.IN_MEMORY_FROM, 10**12
     statements: list[tuple[str, tuple]] = []

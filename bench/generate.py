@@ -20,11 +20,20 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pycountry  # noqa: E402
 from peewee import fn  # noqa: E402
 
-from incidents import create_app, facet_counts, fulltext, open_data_row  # noqa: E402
-from incidents.db import database, migrate  # noqa: E402
-from incidents.models import (Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm, User,  # noqa: E402
-                              folded)
-from incidents.search_keys import text_keys  # noqa: E402
+from incidents import create_app  # noqa: E402
+from incidents.publication import facet_counts  # noqa: E402
+from incidents.publication import fulltext  # noqa: E402
+from incidents.publication import open_data_row  # noqa: E402
+from incidents.db import database  # noqa: E402
+from incidents.db import migrate  # noqa: E402
+from incidents.models import Facility  # noqa: E402
+from incidents.models import Incident  # noqa: E402
+from incidents.models import PublishedIncident  # noqa: E402
+from incidents.models import PublishedRow  # noqa: E402
+from incidents.models import PublishedTerm  # noqa: E402
+from incidents.models import User  # noqa: E402
+from incidents.models import folded  # noqa: E402
+from incidents.publication.search_keys import text_keys  # noqa: E402
 
 ABUSE = ["030101000000", "030102000000", "030502000000", "031503000000", "031701000000", "031800000000",
          "030800000000", "032102000000", "031904000000", "x-reception-beating", "x-punishment-cell"]

@@ -46,11 +46,14 @@ def _prepare(folder: str, incidents: int, writers: int) -> dict:
                    check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
     import pyotp
+    from factories import make_facility
+    from factories import make_incident
 
-    from factories import make_facility, make_incident
-    from incidents import create_app, credentials
+    from incidents import create_app
+    from incidents.accounts import credentials
     from incidents.db import database
-    from incidents.models import PublishedIncident, User
+    from incidents.models import PublishedIncident
+    from incidents.models import User
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": "sqlite:///" + os.path.join(folder, "incidents.sqlite3"),
                       "SECRET_KEY": "load"})
     with app.app_context():
@@ -140,7 +143,8 @@ def _writer(base: str, plan: dict, tally: Tally, until: float, index: int) -> No
 
 def _lost_updates(folder: str, plan: dict, tally: Tally) -> list[str]:
     from incidents.db import database
-    from incidents.models import Incident, Revision
+    from incidents.models import Incident
+    from incidents.models import Revision
     problems = []
     with database.connection_context():
         for incident_id, texts in tally.saves.items():

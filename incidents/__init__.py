@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Any
+from typing import Mapping
 
 from flask import Flask
 
-from .config import load_settings
+from incidents.config import load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,15 +46,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from .encryption import keyring, parse_keys
+    from incidents.keys.encryption import keyring
+    from incidents.keys.encryption import parse_keys
     keyring.configure(parse_keys(settings.DATA_KEY))
-    from .db import init_database, register_request_hooks
+    from incidents.db import init_database
+    from incidents.db import register_request_hooks
     init_database(settings.DATABASE_URL)
     register_request_hooks(app)
 
-    from .web import init_web
+    from incidents.web import init_web
     init_web(app)
 
-    from .cli import register_commands
+    from incidents.cli import register_commands
     register_commands(app)
     return app

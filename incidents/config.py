@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from dataclasses import dataclass
+from dataclasses import fields
+from typing import Any
+from typing import Mapping
 
 ENV_PREFIX = "INCIDENTS_"
 LANGUAGES = ("en", "ru", "uk")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from peewee import fn
 
-from .models import CustodyEvent, EvidenceItem, utcnow
+from incidents.models import CustodyEvent
+from incidents.models import EvidenceItem
+from incidents.models import utcnow
 
 
 def record_custody(item: EvidenceItem, action: str, actor, **detail) -> CustodyEvent:

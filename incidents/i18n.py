@@ -4,15 +4,18 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
+from babel import UnknownLocaleError
 from babel.dates import format_skeleton
-from flask import request, session
-from flask_babel import format_date, get_locale
+from flask import request
+from flask import session
+from flask_babel import format_date
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .config import LANGUAGES
-from .validation import as_date
+from incidents.config import LANGUAGES
+from incidents.validation import as_date
 
 
 def select_locale() -> str:

@@ -8,11 +8,19 @@ from __future__ import annotations
 import datetime
 import json
 
-from peewee import (BigIntegerField, BooleanField, CharField, CompositeKey, DateField, DateTimeField,
-                    FloatField, ForeignKeyField, IntegerField, TextField)
+from peewee import BigIntegerField
+from peewee import BooleanField
+from peewee import CharField
+from peewee import CompositeKey
+from peewee import DateField
+from peewee import DateTimeField
+from peewee import FloatField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import TextField
 
-from .db import BaseModel
-from .encryption import keyring
+from incidents.db import BaseModel
+from incidents.keys.encryption import keyring
 
 ROLES = ("admin", "reviewer", "contributor", "lawyer", "researcher")
 STATUSES = ("draft", "in_review", "published", "rejected", "retracted")

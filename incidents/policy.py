@@ -5,7 +5,11 @@ decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the
 """
 from __future__ import annotations
 
-from .models import Assessment, EvidenceItem, Incident, ReviewEvent, Revision
+from incidents.models import Assessment
+from incidents.models import EvidenceItem
+from incidents.models import Incident
+from incidents.models import ReviewEvent
+from incidents.models import Revision
 
 # Endpoints anyone may open without signing in. Everything else needs a signed-in user,
 # and then its own check below: deny by default.

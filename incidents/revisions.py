@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from peewee import JOIN
 
-from . import audit
-from .custody import has_custody, record_custody
-from .search_keys import text_keys
-from .validation import as_date
-from .models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
+from incidents import audit
+from incidents.custody import has_custody
+from incidents.custody import record_custody
+from incidents.models import EvidenceItem
+from incidents.models import Incident
+from incidents.models import IncidentTerm
+from incidents.models import Person
+from incidents.models import Response
+from incidents.models import Revision
+from incidents.models import StoredFile
+from incidents.vocab import TERM_VOCABULARIES
+from incidents.models import utcnow
+from incidents.publication.search_keys import text_keys
+from incidents.validation import as_date
 
-TERM_VOCABULARIES = ("abuse", "perpetrators")
 # What an incident's edit may change on its evidence links; files are managed on their own.
 LINK_FIELDS = ("id", "kind", "url", "description", "confidential")
 SCALAR_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from . import vocab
-from .errors import ValidationFailed
-from .text import CONTROL
+from incidents import vocab
+from incidents.errors import ValidationFailed
+from incidents.text import CONTROL
 
 MAX_SHORT = 300
 MAX_URL = 2000

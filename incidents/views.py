@@ -1,6 +1,8 @@
 """What every view, page or API, shares: the acting user, the settings, a form for buttons."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,3 +19,14 @@ def settings():
 
 class PostForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that change state."""
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never another host, scheme or a protocol-relative URL."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return default
+    return target

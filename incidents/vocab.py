@@ -18,6 +18,8 @@ VOCAB_DIR = os.path.join(os.path.dirname(__file__), "vocabularies")
 VOCABULARIES = ("abuse", "perpetrators", "violation_status", "evidence_kinds", "facility_types",
                 "responses")
 FALLBACK_LANGUAGE = "en"
+# The vocabularies an incident holds several terms of (the rest are single codes or lists elsewhere).
+TERM_VOCABULARIES = ("abuse", "perpetrators")
 
 
 @dataclass(frozen=True)

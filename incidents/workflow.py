@@ -10,21 +10,31 @@ revision instead of ending the incident's life.
 """
 from __future__ import annotations
 
-import datetime
-from collections import Counter
 
 from flask_babel import lazy_gettext as _l
 
-from . import audit, facet_counts, fulltext, open_data_row, policy
-from .custody import has_custody, record_custody
-from .db import database
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import (EvidenceItem, Facility, Incident, PublishedIncident, PublishedRow, PublishedTerm,
-                     ReviewEvent, Revision, folded, utcnow)
-from .verification_status import published_item_ids, status_of_items, working_status
-from .search_keys import text_keys
-from .text import CONTROL
-from .revisions import TERM_VOCABULARIES, apply_snapshot, get_revision, latest_number, save_revision
+from incidents import audit
+from incidents import policy
+from incidents.custody import has_custody
+from incidents.custody import record_custody
+from incidents.publication import projection
+from incidents.db import database
+from incidents.errors import Conflict
+from incidents.errors import Forbidden
+from incidents.errors import NotFound
+from incidents.errors import ValidationFailed
+from incidents.models import EvidenceItem
+from incidents.models import Facility
+from incidents.models import Incident
+from incidents.models import PublishedIncident
+from incidents.models import ReviewEvent
+from incidents.models import Revision
+from incidents.revisions import apply_snapshot
+from incidents.revisions import get_revision
+from incidents.revisions import latest_number
+from incidents.revisions import save_revision
+from incidents.text import CONTROL
+from incidents.verification_status import working_status
 
 ACTIONS = ("submit", "approve", "request_changes", "reject", "retract")
 # action -> states it may start from
@@ -165,7 +175,7 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
     elif action == "approve":
         incident.status = "published"
         incident.published_revision = revision_number
-        publish(incident, revision_number)
+        projection.publish(incident, get_revision(incident, revision_number))
     elif action == "reject":
         if incident.published_revision is None:
             incident.status = "rejected"
@@ -183,7 +193,7 @@ def _apply(incident: Incident, user, action: str, revision_number: int) -> None:
     elif action == "retract":
         incident.status = "retracted"
         incident.published_revision = None
-        _unpublish(incident)
+        projection.unpublish(incident)
 
 
 def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Revision, user) -> None:
@@ -204,72 +214,3 @@ def _detach_rejected_evidence(incident: Incident, published: dict, rejected: Rev
         record_custody(item, "detached", user, reason="revision rejected", incident=incident.id,
                        revision=rejected.number, **where)
         audit.record(user, "evidence.detach", item, incident=incident.id, revision=rejected.number, **where)
-
-
-def _search_text(public: dict, facility: Facility) -> str:
-    return folded(*public["title"].values(), *public["narrative"].values(), facility.search_text)
-
-
-def _search_keys(public: dict, facility: Facility) -> str:
-    return " " + text_keys(*public["title"].values(), *public["narrative"].values(),
-                           *facility.names.values(), *facility.aliases, facility.locality) + " "
-
-
-def refresh_facility(facility: Facility) -> None:
-    """After a facility's place or names change, its published incidents follow."""
-    rows = list(PublishedIncident.select().where(PublishedIncident.facility == facility))
-    for name in ("country", "region"):
-        for old, count in Counter(getattr(row, name) for row in rows).items():
-            if old != getattr(facility, name):
-                facet_counts.move(name, old, getattr(facility, name), count)
-    for row in rows:
-        row.country, row.region = facility.country, facility.region
-        row.search_text = _search_text(row.public_data, facility)
-        row.search_keys = _search_keys(row.public_data, facility)
-        row.save()
-        _write_open_data_row(row, row.public_data)
-        fulltext.remove(row.sort_key)
-        fulltext.add(row.sort_key, row.search_keys)
-
-
-def _write_open_data_row(row: PublishedIncident, public: dict) -> None:
-    PublishedRow.delete().where(PublishedRow.incident == row.incident_id).execute()
-    PublishedRow.create(sort_key=row.sort_key, incident=row.incident_id,
-                        cells=open_data_row.csv_cells(open_data_row.values_of(row), public))
-
-
-def _unpublish(incident: Incident) -> None:
-    """Remove the public projection of ``incident``, if any, with its index entry and counts."""
-    row = PublishedIncident.get_or_none(PublishedIncident.incident == incident)
-    if row is not None:
-        facet_counts.subtract(row, facet_counts.terms_of(row))
-        fulltext.remove(row.sort_key)
-        row.delete_instance()
-
-
-def publish(incident: Incident, revision_number: int) -> PublishedIncident:
-    """Write the public projection of one revision: public fields only."""
-    revision = get_revision(incident, revision_number)
-    public = policy.redact_incident(revision.snapshot)
-    facility = Facility.get_by_id(public["facility"])
-    _unpublish(incident)
-    date_start = datetime.date.fromisoformat(public["date_start"])
-    row = PublishedIncident.create(
-        incident=incident, reference=incident.reference, facility=facility,
-        country=facility.country, region=facility.region,
-        date_start=date_start, date_end=public["date_end"], year=date_start.year,
-        sort_key=PublishedIncident.key_of(date_start, incident.id),
-        date_precision=public["date_precision"], original_language=public["original_language"],
-        title=public["title"], narrative=public["narrative"],
-        victims_count=public["victims_count"], violation_status=public["violation_status"],
-        graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
-        verification=status_of_items(published_item_ids(public)),
-        search_keys=_search_keys(public, facility), published_at=utcnow())
-    _write_open_data_row(row, public)
-    fulltext.add(row.sort_key, row.search_keys)
-    terms = {name: list(dict.fromkeys(public[name])) for name in TERM_VOCABULARIES}
-    rows = [{"incident": row, "vocabulary": name, "code": code} for name, codes in terms.items() for code in codes]
-    if rows:
-        PublishedTerm.insert_many(rows).execute()
-    facet_counts.add(row, terms)
-    return row

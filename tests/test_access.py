@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from factories import attach_file
+from factories import make_facility
+from factories import make_incident
+from factories import publish
 
-from factories import attach_file, make_facility, make_incident, publish
 from incidents import policy
-from incidents.models import ROLES, IngestBatch
+from incidents.models import ROLES
+from incidents.models import IngestBatch
 
 SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv", "file_format": "pdf",
                "secret": "not-a-real-secret", "filename": "style.css"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from factories import make_facility
+from factories import make_incident
+from factories import publish
 from peewee import IntegrityError
 
-from factories import make_facility, make_incident, publish
 from incidents import audit
 from incidents.db import database
 from incidents.models import AuditEvent

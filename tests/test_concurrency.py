@@ -11,11 +11,16 @@ import time
 
 import pytest
 import requests
+from factories import make_facility
+from factories import make_incident
 
-from factories import make_facility, make_incident
-from incidents import audit, credentials
+from incidents import audit
+from incidents.accounts import credentials
 from incidents.db import database
-from incidents.models import Incident, PublishedCount, PublishedIncident, Revision
+from incidents.models import Incident
+from incidents.models import PublishedCount
+from incidents.models import PublishedIncident
+from incidents.models import Revision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -5,10 +5,12 @@ import os
 import stat
 
 import pytest
-
 from conftest import TEST_DATABASE_URL
+
 from incidents.config import load_settings
-from incidents.db import MIGRATIONS_DIR, database, migrate
+from incidents.db import MIGRATIONS_DIR
+from incidents.db import database
+from incidents.db import migrate
 
 
 def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
@@ -53,6 +55,7 @@ def test_migrations_are_recorded_and_safe_to_run_twice(app):
 def test_a_later_migration_adds_its_columns_to_an_older_database(app):
     """0002 on a database made before it: the evidence columns appear, existing rows stay."""
     from playhouse.migrate import SchemaMigrator
+
     from incidents.models import StoredFile
     migrator = SchemaMigrator.from_database(database.obj)
     with database.atomic():
@@ -76,8 +79,12 @@ def test_init_db_command_twice(app):
 def test_sort_key_migration_on_an_older_database(app, client, users):
     """0008 on a database made before it: keys computed in SQL equal ``key_of``, search and
     counts work on the rows that were published already."""
-    from factories import make_facility, make_incident, publish
-    from incidents.models import PublishedCount, PublishedIncident
+    from factories import make_facility
+    from factories import make_incident
+    from factories import publish
+
+    from incidents.models import PublishedCount
+    from incidents.models import PublishedIncident
     place = make_facility(users["contributor"])
     for start in ("1999-12-31", "2020-02-29", "2024"):
         publish(make_incident(users["contributor"], place, date_start=start,

@@ -5,9 +5,11 @@ import csv
 import io
 
 import pytest
+from factories import make_facility
+from factories import make_incident
+from factories import publish
 
-from factories import make_facility, make_incident, publish
-from incidents import credentials
+from incidents.accounts import credentials
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def test_exports_are_for_signed_in_users(client, data):
 
 def test_csv_cells_keep_quotes_commas_and_line_breaks_and_follow_the_facility(client, token, users):
     from factories import facility_data
+
     from incidents.records import service
     facility = make_facility(users["contributor"])
     title = 'He said "stop", then left; 100%'  # titles are one line; narratives keep line breaks

@@ -10,12 +10,15 @@ import time
 
 import pytest
 import requests
+from conftest import PASSWORD
+from conftest import Browser
+from conftest import current_code
 from itsdangerous import URLSafeTimedSerializer
 
-from conftest import PASSWORD, Browser, current_code
-from incidents import credentials
+from incidents.accounts import credentials
 from incidents.admin import service as admin
-from incidents.auth import devices, throttle
+from incidents.accounts import devices
+from incidents.accounts import throttle
 from incidents.db import database
 from incidents.models import LoginFailure
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from conftest import PASSWORD
+from conftest import Browser
 
-from conftest import PASSWORD, Browser
-from incidents import credentials
-from incidents.auth import throttle
+from incidents.accounts import credentials
+from incidents.accounts import throttle
 from incidents.errors import ValidationFailed
-from incidents.models import LoginFailure, utcnow
+from incidents.models import LoginFailure
+from incidents.models import utcnow
 
 
 def attempt(browser: Browser, email: str, password: str):

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from factories import make_facility
+from factories import make_incident
+from factories import publish
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from openapi_spec_validator import validate
 
-from factories import make_facility, make_incident, publish
-from incidents import credentials
+from incidents.accounts import credentials
 from incidents.api.openapi import SPEC
 
 

@@ -8,9 +8,15 @@ import os
 import re
 
 from conftest import Browser
-from factories import JPEG, attach_file, make_facility, make_incident
-from incidents import credentials
-from incidents.models import CustodyEvent, EvidenceItem, StoredFile
+from factories import JPEG
+from factories import attach_file
+from factories import make_facility
+from factories import make_incident
+
+from incidents.accounts import credentials
+from incidents.models import CustodyEvent
+from incidents.models import EvidenceItem
+from incidents.models import StoredFile
 
 LONG_AGO = datetime.datetime(2020, 3, 1, 9, 30)
 HEX = re.compile(r"[0-9a-f]{16,64}")
@@ -67,7 +73,8 @@ def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(a
 
 
 def test_the_migration_removes_what_older_custody_logs_said_about_the_store(app, users):
-    from incidents.db import database, migrate
+    from incidents.db import database
+    from incidents.db import migrate
     item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                        users["contributor"], JPEG, "old.jpg")
     received = CustodyEvent.get((CustodyEvent.item == item.id) & (CustodyEvent.action == "received"))

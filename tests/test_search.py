@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import pytest
+from factories import MAX_TEXT
+from factories import attach_file
+from factories import facility_data
+from factories import make_facility
+from factories import make_incident
+from factories import move
+from factories import publish
 
-from factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, move, publish
-from incidents import credentials
+from incidents.accounts import credentials
 from incidents.models import ROLES
-from incidents.search_keys import passage, query_keys, word_keys
+from incidents.publication.search_keys import passage
+from incidents.publication.search_keys import query_keys
+from incidents.publication.search_keys import word_keys
 
 
 @pytest.mark.parametrize("spellings", [
@@ -146,10 +154,10 @@ def _kept_counts() -> set[tuple[str, str, int]]:
 
 
 def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
-    from incidents import facet_counts
+    from incidents.publication import facet_counts
+    from incidents.models import Incident
     from incidents.records import service
     from incidents.revisions import snapshot
-    from incidents.models import Incident
     author, reviewer = users["contributor"], users["reviewer"]
     colony, prison = make_facility(author, names={"en": "Colony"}), make_facility(author, region="RU-MOW")
     cases = [make_incident(author, colony if i % 2 else prison, date_start=f"201{i}", abuse=[["030502000000"],
@@ -184,7 +192,7 @@ def test_facets_can_be_chosen_or_left_out(client, published):
 def test_counts_in_memory_equal_counts_in_sql_under_every_filter(client, users, as_role, monkeypatch):
     """Large installations count facets in memory (facet_index.py), small ones in SQL: the
     answers must be the same for any combination of filters."""
-    from incidents import facet_index
+    from incidents.publication import facet_index
     from incidents.search import service
     author, reviewer = users["contributor"], users["reviewer"]
     places = [make_facility(author, names={"en": f"Colony {i}"}, region=region)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import Browser
-from incidents import credentials
+
+from incidents.accounts import credentials
 from incidents.admin import service as admin
-from incidents.auth import sessions
+from incidents.accounts import sessions
 
 
 def signed_in(app, user) -> Browser:

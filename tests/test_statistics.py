@@ -5,8 +5,9 @@ import csv
 import io
 
 import pytest
-
-from factories import make_facility, make_incident, publish
+from factories import make_facility
+from factories import make_incident
+from factories import publish
 
 
 @pytest.fixture

@@ -6,11 +6,16 @@ import time
 
 import pyotp
 import pytest
+from conftest import PASSWORD
+from conftest import Browser
+from conftest import current_code
 
-from conftest import PASSWORD, Browser, current_code
-from incidents import credentials, two_factor
-from incidents.auth import sessions, throttle
-from incidents.models import RecoveryCode, User
+from incidents.accounts import credentials
+from incidents.accounts import two_factor
+from incidents.accounts import sessions
+from incidents.accounts import throttle
+from incidents.models import RecoveryCode
+from incidents.models import User
 
 
 def password_step(browser: Browser, user):

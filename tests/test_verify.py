@@ -2,12 +2,25 @@
 from __future__ import annotations
 
 import pytest
+from factories import JPEG
+from factories import attach_file
+from factories import make_facility
+from factories import make_incident
+from factories import publish
 
-from factories import JPEG, attach_file, make_facility, make_incident, publish
-from incidents import audit, facet_counts, workflow
+from incidents import audit
+from incidents.publication import facet_counts
+from incidents import workflow
+from incidents.publication import projection
+from incidents.revisions import get_revision
 from incidents.evidence import verification
-from incidents.models import (Assessment, AuditEvent, EvidenceItem, PublishedCount, PublishedIncident, PublishedTerm,
-                              ReviewEvent)
+from incidents.models import Assessment
+from incidents.models import AuditEvent
+from incidents.models import EvidenceItem
+from incidents.models import PublishedCount
+from incidents.models import PublishedIncident
+from incidents.models import PublishedTerm
+from incidents.models import ReviewEvent
 
 ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
 
@@ -67,7 +80,7 @@ def test_edited_public_data_a_deleted_and_an_inserted_projection_are_named(app, 
     PublishedIncident.delete().where(PublishedIncident.incident == published.id).execute()
     assert f"published incident {published.id}: missing, though audit event" in run(app, "verify").output
     draft = make_incident(users["contributor"], make_facility(users["contributor"], names={"en": "Other"}))
-    workflow.publish(draft, 1)  # a projection written past the workflow, as a direct insert would
+    projection.publish(draft, get_revision(draft, 1))  # a projection written past the workflow, as a direct insert would
     result = run(app, "verify")
     assert result.exit_code == 1 and f"published incident {draft.id}: no audit event published it" in result.output
 

@@ -1,1 +1,1 @@
-"""Administration: people and their roles."""
+"""Administration: people, their roles, and the audit trail's pages (floor 4)."""

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .. import audit
-from ..models import AuditEvent, utcnow
-from ..text import without_control
+from incidents import audit
+from incidents.models import AuditEvent
+from incidents.models import utcnow
+from incidents.text import without_control
 
 PER_PAGE = 100
 # A whole walk of the chain takes about 5 s per 100,000 events, too long for every view: the page

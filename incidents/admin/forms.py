@@ -1,6 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField
+from wtforms import SelectField
+from wtforms import StringField
 
 
 class NewUserForm(FlaskForm):

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, credentials, policy
-from ..db import database
-from ..errors import Conflict, Forbidden, ValidationFailed
-from ..models import ROLES, User
+from incidents import audit
+from incidents.accounts import credentials
+from incidents import policy
+from incidents.db import database
+from incidents.errors import Conflict
+from incidents.errors import Forbidden
+from incidents.errors import ValidationFailed
+from incidents.models import ROLES
+from incidents.models import User
 
 
 def _require_admin(actor) -> None:

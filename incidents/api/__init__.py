@@ -1,6 +1,6 @@
-"""The JSON API, /api/v1: the same services as the pages, answered as JSON."""
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from . import dossiers, evidence, openapi, routes  # noqa: E402,F401  (registers the routes on bp)
+"""The JSON API, /api/v1: the same services as the pages, answered as JSON (floor 2)."""
+from incidents.api import dossiers  # noqa: F401  (registers its routes on bp)
+from incidents.api import evidence  # noqa: F401
+from incidents.api import openapi  # noqa: F401
+from incidents.api import routes  # noqa: F401
+from incidents.api.blueprint import bp  # noqa: F401

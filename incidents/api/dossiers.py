@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, current_app, jsonify, request
+from flask import Response
+from flask import current_app
+from flask import jsonify
+from flask import request
 from flask_babel import lazy_gettext as _l
 
-from .. import crypto
-from ..errors import Unauthenticated
-from ..dossiers import service
-from ..dossiers.bundle import VERIFIER
-from ..dossiers.assemble import parse_request
-from ..evidence.store import EvidenceStore
-from ..views import actor, settings
-from . import bp
-from .routes import _json_body, _language
+from incidents.keys import signing as crypto
+from incidents.api.blueprint import bp
+from incidents.api.routes import _json_body
+from incidents.api.routes import _language
+from incidents.dossiers import service
+from incidents.dossiers.assemble import parse_request
+from incidents.dossiers.bundle import VERIFIER
+from incidents.errors import Unauthenticated
+from incidents.evidence.store import EvidenceStore
+from incidents.views import actor
+from incidents.views import settings
 
 
 def _build(request_data: dict, default_format: str) -> Response:

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ..models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
-from ..vocab import VOCABULARIES
-from . import bp
+from incidents.api.blueprint import bp
+from incidents.models import ACQUISITIONS
+from incidents.models import ASSESSMENT_OUTCOMES
+from incidents.models import ASSESSMENT_PARTS
+from incidents.models import STATUSES
+from incidents.models import VERIFICATION_STATUSES
+from incidents.vocab import VOCABULARIES
 
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}

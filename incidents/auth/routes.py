@@ -1,35 +1,36 @@
 """Sign in, sign out, set a password through a one-time link, account and language."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import (Blueprint, abort, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+from flask_login import login_required
 
-from .. import audit, policy, two_factor
-from ..config import LANGUAGES
-from ..db import database
-from ..errors import NotFound, ValidationFailed
-from .. import credentials
-from ..views import PostForm, settings
-from ..models import User
-from . import devices, sessions, throttle
-from .forms import LoginForm, SetPasswordForm
+from incidents import audit
+from incidents.accounts import credentials
+from incidents import policy
+from incidents.accounts import two_factor
+from incidents.accounts import devices
+from incidents.accounts import sessions
+from incidents.accounts import throttle
+from incidents.auth.blueprint import bp
+from incidents.auth.forms import LoginForm
+from incidents.auth.forms import SetPasswordForm
+from incidents.config import LANGUAGES
+from incidents.db import database
+from incidents.errors import NotFound
+from incidents.errors import ValidationFailed
+from incidents.models import User
+from incidents.views import PostForm
+from incidents.views import safe_next
+from incidents.views import settings
 
-bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never another host, scheme or a protocol-relative URL."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return default
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -134,5 +135,3 @@ def set_language():
             current_user.save(only=[User.locale])
     return redirect(safe_next(request.form.get("next"), url_for("public.home")))
 
-
-from . import second_factor  # noqa: E402,F401  (registers the second-factor pages on bp)

@@ -1,7 +1,7 @@
 """The demo data set: the Saratov case as reported in the press and fictional incidents around it.
 
 Everything goes through the real services and workflow, so the demo also shows that they work:
-each incident is entered by its author and moved to its state by a reviewer.
+each incident is entered by its author and moved to its state by a reviewer. Floor 2.5.
 """
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import json
 import os
 import secrets
 
-from .. import workflow
-from .. import credentials
-from ..db import database
-from ..models import Incident, User
-from ..records import service
+from incidents.accounts import credentials
+from incidents import workflow
+from incidents.db import database
+from incidents.models import Incident
+from incidents.models import User
+from incidents.records import service
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data.json")
 DEMO_DOMAIN = "demo.invalid"

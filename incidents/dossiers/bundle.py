@@ -16,13 +16,15 @@ import mimetypes
 import os
 import zipfile
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable
+from typing import Iterable
+from typing import Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .. import crypto
-from ..open_data_row import csv_text
-from . import verify_bundle
+from incidents.keys import signing as crypto
+from incidents.dossiers import verify_bundle
+from incidents.publication.open_data_row import csv_text
 
 CHUNK = verify_bundle.CHUNK
 VERIFIER = os.path.join(os.path.dirname(__file__), "verify_bundle.py")

@@ -6,12 +6,15 @@ the words of a dossier without parsing a PDF.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from flask_babel import gettext as _
 
-from .. import geo, i18n, vocab
-from ..text import shown_name
+from incidents import geo
+from incidents import i18n
+from incidents import vocab
+from incidents.text import shown_name
 
 
 @dataclass

@@ -15,9 +15,10 @@ import secrets
 
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import XPos
+from fpdf.enums import YPos
 
-from .document import Document
+from incidents.dossiers.document import Document
 
 FONT_DIR = os.path.join(os.path.dirname(__file__), "fonts")
 FONT = "DejaVu"

@@ -13,11 +13,12 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Pt
+from docx.shared import RGBColor
 from flask_babel import gettext as _
 from lxml import etree
 
-from .document import Document
+from incidents.dossiers.document import Document
 
 MUTED, WARNING = RGBColor(90, 90, 90), RGBColor(150, 20, 20)
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"

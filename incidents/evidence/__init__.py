@@ -1,1 +1,1 @@
-"""Evidence: preserved files, links, provenance and the chain of custody."""
+"""Evidence: preserved files, links, provenance, previews and the chain of custody (floor 4)."""

@@ -18,18 +18,28 @@ import os
 import stat
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from flask_babel import lazy_gettext as _l
-
-from .. import audit, policy
 from peewee import PostgresqlDatabase
 
-from ..db import database
-from ..errors import Forbidden, NotFound, ValidationFailed
-from ..models import CustodyEvent, EvidenceItem, Incident, IngestBatch, IngestEntry, StoredFile, utcnow
-from ..text import without_control
-from .store import Copier, EvidenceStore
+from incidents import audit
+from incidents import policy
+from incidents.db import database
+from incidents.errors import Forbidden
+from incidents.errors import NotFound
+from incidents.errors import ValidationFailed
+from incidents.evidence.store import Copier
+from incidents.evidence.store import EvidenceStore
+from incidents.models import CustodyEvent
+from incidents.models import EvidenceItem
+from incidents.models import Incident
+from incidents.models import IngestBatch
+from incidents.models import IngestEntry
+from incidents.models import StoredFile
+from incidents.models import utcnow
+from incidents.text import without_control
 
 # Files are flushed to disk in groups this large rather than one by one (see store.commit).
 SYNC_EVERY_BYTES = 1024**3

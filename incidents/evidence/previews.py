@@ -18,8 +18,8 @@ import tempfile
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import NotReady
-from ..media import sandbox
+from incidents.errors import NotReady
+from incidents.media import sandbox
 
 log = logging.getLogger(__name__)
 

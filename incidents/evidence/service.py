@@ -6,19 +6,34 @@ import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, fn
+from peewee import JOIN
+from peewee import fn
 
-from .. import audit, policy
-from ..custody import record_custody
-from ..db import database, serialize_writers
-from ..errors import Conflict, Forbidden, NotFound
-from ..models import (CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile,
-                      utcnow)
-from ..revisions import save_revision
-from ..validation import Errors
-from . import schema
-from .previews import decodable, ensure_derivative, ensure_previews, preview_path, read_metadata
-from .store import EvidenceStore, HashingSpool
+from incidents import audit
+from incidents import policy
+from incidents.custody import record_custody
+from incidents.db import database
+from incidents.db import serialize_writers
+from incidents.errors import Conflict
+from incidents.errors import Forbidden
+from incidents.errors import NotFound
+from incidents.evidence import schema
+from incidents.evidence.previews import decodable
+from incidents.evidence.previews import ensure_derivative
+from incidents.evidence.previews import ensure_previews
+from incidents.evidence.previews import preview_path
+from incidents.evidence.previews import read_metadata
+from incidents.evidence.store import EvidenceStore
+from incidents.evidence.store import HashingSpool
+from incidents.models import CustodyEvent
+from incidents.models import EvidenceItem
+from incidents.models import Incident
+from incidents.models import IngestBatch
+from incidents.models import PublishedIncident
+from incidents.models import StoredFile
+from incidents.models import utcnow
+from incidents.revisions import save_revision
+from incidents.validation import Errors
 
 # Media the browser may show staff inline, from the original's bytes. Everything else, HTML and
 # SVG above all, is only ever sent as a download. The public gets derivatives only.

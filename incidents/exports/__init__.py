@@ -1,1 +1,3 @@
-"""Exports: open data (CSV and JSON of published incidents); dossiers come later."""
+"""Exports: open data, the published incidents as CSV, HXL and JSON (floor 3). Dossiers for
+courts and UN bodies are in ``dossiers``.
+"""

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import json
 
-from .. import geo
-from ..db import database
-from ..models import Facility, PublishedIncident, PublishedRow
-from ..open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
-from ..search import service as search
+from incidents import geo
+from incidents.db import database
+from incidents.models import Facility
+from incidents.models import PublishedIncident
+from incidents.models import PublishedRow
+from incidents.publication.open_data_row import COLUMNS
+from incidents.publication.open_data_row import FIELDS
+from incidents.publication.open_data_row import VALUES
+from incidents.publication.open_data_row import csv_text
+from incidents.publication.open_data_row import fixed_cells
+from incidents.search import service as search
 
 CHUNK = 64 * 1024
 

@@ -1,1 +1,3 @@
-"""Media: decoders of untrusted files, run apart from the keys (``sandbox``), and what they make."""
+"""Media: decoders of untrusted files, run apart from the keys (``sandbox``), and what they make
+(floor 8.5: nothing of the application but the settings it is handed).
+"""

@@ -30,7 +30,8 @@ import stat
 import subprocess  # noqa: S404 - the sandbox is a child process by design
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Search keys for working copies, so staff find drafts in any script and word form."""
 from incidents.db import add_missing_columns
 from incidents.models import Incident
-from incidents.search_keys import text_keys
+from incidents.publication.search_keys import text_keys
 
 
 def up(migrator, db):

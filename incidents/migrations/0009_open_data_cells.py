@@ -1,6 +1,7 @@
 """Each published incident's open-data cells, rendered once (see open_data_row.py)."""
-from incidents import open_data_row
-from incidents.models import PublishedIncident, PublishedRow
+from incidents.publication import open_data_row
+from incidents.models import PublishedIncident
+from incidents.models import PublishedRow
 
 BATCH = 1000
 

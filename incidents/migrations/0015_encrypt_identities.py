@@ -1,8 +1,9 @@
 """Identities encrypted at rest (see encryption.py): what earlier versions kept in clear text is
 encrypted with the current data key."""
-from peewee import SqliteDatabase, TextField
+from peewee import SqliteDatabase
+from peewee import TextField
 
-from incidents.data_keys import reseal
+from incidents.cli.key_rotation import reseal
 from incidents.models import sealed_fields
 
 

@@ -5,7 +5,9 @@ Deactivation now revokes a user's API tokens for good; users deactivated before 
 hold unrevoked tokens that a reactivation would bring back, so those are revoked here.
 """
 from incidents.db import add_missing_columns
-from incidents.models import ApiToken, EvidenceItem, User
+from incidents.models import ApiToken
+from incidents.models import EvidenceItem
+from incidents.models import User
 
 
 def up(migrator, db):

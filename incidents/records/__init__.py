@@ -1,1 +1,3 @@
-"""Incidents and facilities: entering, editing and reading them."""
+"""Incidents and facilities as staff enter, edit and read them: pages, forms, input cleaning and
+the services the API calls too (floor 3).
+"""

@@ -14,13 +14,26 @@ from functools import partial
 
 from flask_babel import lazy_gettext as _l
 
-from .. import geo
-from ..config import LANGUAGES
-from ..errors import BadRequest
-from ..evidence.schema import clean_link
-from ..models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
-from ..validation import (MAX_ID, MAX_SHORT, Errors, clean_bool, clean_choice, clean_code, clean_codes,
-                          clean_int, clean_iso_date, clean_text, row_id)
+from incidents import geo
+from incidents.config import LANGUAGES
+from incidents.errors import BadRequest
+from incidents.evidence.schema import clean_link
+from incidents.models import CONSENTS
+from incidents.models import DATE_PRECISIONS
+from incidents.models import PERSON_ROLES
+from incidents.models import SEXES
+from incidents.models import Facility
+from incidents.validation import MAX_ID
+from incidents.validation import MAX_SHORT
+from incidents.validation import Errors
+from incidents.validation import clean_bool
+from incidents.validation import clean_choice
+from incidents.validation import clean_code
+from incidents.validation import clean_codes
+from incidents.validation import clean_int
+from incidents.validation import clean_iso_date
+from incidents.validation import clean_text
+from incidents.validation import row_id
 
 MAX_TITLE = 300
 MAX_PERSONS = 200

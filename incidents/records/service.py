@@ -5,13 +5,29 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, policy, workflow
-from ..db import database
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..verification_status import published_item_ids, status_of_items
-from ..models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
-from ..revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
-from . import schema
+from incidents import audit
+from incidents import policy
+from incidents import workflow
+from incidents.publication import projection
+from incidents.db import database
+from incidents.errors import Conflict
+from incidents.errors import Forbidden
+from incidents.errors import NotFound
+from incidents.errors import ValidationFailed
+from incidents.models import Facility
+from incidents.models import Incident
+from incidents.models import PublishedIncident
+from incidents.models import ReviewEvent
+from incidents.models import Revision
+from incidents.models import utcnow
+from incidents.records import schema
+from incidents.revisions import apply_snapshot
+from incidents.revisions import diff
+from incidents.revisions import get_revision
+from incidents.revisions import save_revision
+from incidents.revisions import snapshot
+from incidents.verification_status import published_item_ids
+from incidents.verification_status import status_of_items
 
 
 @dataclass
@@ -186,7 +202,7 @@ def update_facility(facility_id: int, data: dict, user) -> Facility:
         facility.updated_at = utcnow()
         facility.save()
         # Its published incidents are found by its place and names: keep them in step.
-        workflow.refresh_facility(facility)
+        projection.refresh_facility(facility)
         audit.record(user, "facility.update", facility)
     return facility
 

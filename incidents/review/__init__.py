@@ -1,1 +1,1 @@
-"""The review queue and the buttons that move incidents through the workflow."""
+"""The review queue and the buttons that move incidents through the workflow (floor 3)."""

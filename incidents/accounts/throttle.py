@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from ..credentials import normalise_email
-from ..db import database, serialize_writers
-from ..models import LoginFailure, utcnow
-from . import devices
+from incidents.accounts import devices
+from incidents.accounts.credentials import normalise_email
+from incidents.db import database
+from incidents.db import serialize_writers
+from incidents.models import LoginFailure
+from incidents.models import utcnow
 
 WINDOW = datetime.timedelta(minutes=15)
 # Failures within the window after which attempts are refused without checking the password or

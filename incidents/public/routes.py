@@ -1,14 +1,18 @@
 """Public pages: home, the list of published incidents with filters, a facility's page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import render_template
+from flask import request
 
-from .. import i18n
-from ..errors import ValidationFailed
-from ..models import Facility
-from ..text import safe_cell
-from ..views import actor
-from . import service
+from incidents import i18n
+from incidents.errors import ValidationFailed
+from incidents.models import Facility
+from incidents.search import service
+from incidents.text import safe_cell
+from incidents.views import actor
 
 bp = Blueprint("public", __name__)
 # The facets the list page shows (counting one costs time, so only these).

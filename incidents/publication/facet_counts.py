@@ -10,7 +10,9 @@ from collections import Counter
 
 from peewee import fn
 
-from .models import PublishedCount, PublishedIncident, PublishedTerm
+from incidents.models import PublishedCount
+from incidents.models import PublishedIncident
+from incidents.models import PublishedTerm
 
 TOTAL = "total"
 # Counts every change, so that a copy of the counts kept elsewhere knows when it is stale.

@@ -22,16 +22,24 @@ import stat
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
 
 from peewee import SqliteDatabase
 
-from . import audit
-from .db import MIGRATIONS_DIR, database, migrate
-from .encryption import keyring
-from .models import User
-from .sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
+from incidents import audit
+from incidents.db import MIGRATIONS_DIR
+from incidents.db import database
+from incidents.db import migrate
+from incidents.keys.encryption import keyring
+from incidents.models import User
+from incidents.backup.sealed import CHUNK_SIZE
+from incidents.backup.sealed import SealedReader
+from incidents.backup.sealed import SealedWriter
+from incidents.backup.sealed import Unreadable
+from incidents.backup.sealed import key_id
 
 # tarfile copies and buffers in pieces of this size (its 10 KiB default is slow for videos).
 STREAM_BUFFER = 256 * 1024

@@ -12,10 +12,10 @@ import csv
 import io
 from functools import lru_cache
 
-from . import vocab
-from .config import LANGUAGES
-from .models import PublishedIncident
-from .text import safe_cell
+from incidents import vocab
+from incidents.config import LANGUAGES
+from incidents.models import PublishedIncident
+from incidents.text import safe_cell
 
 # Filled in at export time: they depend on the host, the language or the facility's record.
 READER_COLUMNS = (("id", "#meta+id"), ("url", "#meta+url"), ("facility", "#loc+name"),

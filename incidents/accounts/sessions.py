@@ -7,10 +7,11 @@ import secrets
 import time
 
 from flask import session
-from flask_login import login_user, logout_user
+from flask_login import login_user
+from flask_login import logout_user
 
-from .. import credentials
-from ..models import User
+from incidents.accounts import credentials
+from incidents.models import User
 
 # "seen" is rewritten at most this often, so that every request does not send a new cookie.
 SEEN_RESOLUTION = 60

@@ -22,10 +22,11 @@ import hmac
 import secrets
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer
 
-from ..credentials import normalise_email
-from ..models import User
+from incidents.accounts.credentials import normalise_email
+from incidents.models import User
 
 COOKIE = "incidents_device"
 DAYS = 90

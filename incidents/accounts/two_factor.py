@@ -16,10 +16,12 @@ import time
 import pyotp
 from flask_babel import lazy_gettext as _l
 
-from . import audit
-from .db import database
-from .errors import ValidationFailed
-from .models import RecoveryCode, User, utcnow
+from incidents import audit
+from incidents.db import database
+from incidents.errors import ValidationFailed
+from incidents.models import RecoveryCode
+from incidents.models import User
+from incidents.models import utcnow
 
 REQUIRED_FOR = frozenset({"admin", "reviewer", "lawyer"})
 RECOVERY_CODES = 10

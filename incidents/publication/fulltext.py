@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 
-from peewee import SQL, SqliteDatabase, Table
+from peewee import SQL
+from peewee import SqliteDatabase
+from peewee import Table
 
-from .db import database
-from .models import PublishedIncident
+from incidents.db import database
+from incidents.models import PublishedIncident
 
 INDEX = Table("published_search", ("rowid", "keys"))
 

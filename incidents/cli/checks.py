@@ -1,0 +1,95 @@
+"""The integrity checks: ``verify`` (all at once), ``audit verify`` and ``bundle verify``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
+
+from incidents.cli import integrity
+from incidents.cli.common import in_terminal_language
+from incidents.db import database
+from incidents.views import settings
+
+bundle = AppGroup("bundle", help="Check dossier bundles.")
+audit_group = AppGroup("audit", help="Check the audit trail.")
+
+
+@bundle.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False),
+              help="The signer's public key (PEM, base64 or hex). Default: this installation's key.")
+@with_appcontext
+def bundle_verify(path, key_file):
+    """Check every file of a dossier bundle against its signed manifest; needs no database.
+
+    Exits non-zero and names each file that was changed, removed or added, or a bad signature.
+    """
+    from flask import current_app
+
+    from incidents.keys import signing as crypto
+    from incidents.dossiers import verify_bundle
+    try:
+        trusted = (verify_bundle.read_key(key_file) if key_file
+                   else crypto.public_bytes(crypto.signing_key(current_app.instance_path, create=False)))
+        failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
+    except FileNotFoundError:
+        raise click.ClickException("This installation has never signed a bundle (it has no signing key): "
+                                   "give the signer's public key with --key.")
+    except (ValueError, verify_bundle.Unreadable) as exc:
+        raise click.ClickException(str(exc))
+    for name, problem in failures:
+        click.echo(f"FAILED {name}: {problem}", err=True)
+    if failures:
+        click.echo(f"{len(failures)} problem(s) in {path}.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(manifest['files'])} files match the manifest, signed by {crypto.fingerprint(trusted)}.")
+
+
+@audit_group.command("verify")
+@click.option("--head", "noted_head", help="A head hash noted earlier: fails if it is no longer in the trail.")
+@with_appcontext
+def audit_verify(noted_head):
+    """Check the audit trail's hash chain; exit non-zero naming the first broken event."""
+    from incidents import audit
+    with database.connection_context():
+        result = audit.check(noted_head)
+    if result.broken is not None:
+        entry = result.broken
+        what = ("its contents were changed after it was written" if result.reason == "edited"
+                else "it no longer follows the event before it: an event was deleted or inserted before it, "
+                     "or the one before it was rewritten with a new hash")
+        click.echo(f"FAILED: audit event #{entry.id} ({entry.action}, {entry.created_at}): "
+                   f"{what}. {result.count} event(s) before it are intact.", err=True)
+        sys.exit(1)
+    if not result.head_found:
+        click.echo(f"FAILED: the head {noted_head} noted earlier is not in the trail: events were deleted "
+                   f"from its end, or this is another database.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.count} audit event(s), chained. Head: {result.head}")
+    click.echo("Note the head somewhere else; `audit verify --head HEAD` later shows whether any event "
+               "after it was deleted.")
+
+
+@click.command("verify")
+@click.option("--head", "noted_head", help="A head hash of the audit trail noted earlier: fails if it is no longer there.")
+@with_appcontext
+@in_terminal_language
+def verify_command(noted_head):
+    """Run every integrity check at once and print one verdict; exit non-zero when any fails."""
+    from incidents.evidence.store import EvidenceStore
+    store = EvidenceStore.from_settings(settings())
+    with database.connection_context():
+        results = integrity.checks(store, noted_head)
+    for name, failures in results:
+        click.echo(_l("%(check)s: %(outcome)s", check=name,
+                      outcome=_l("FAILED") if failures else _l("OK")))
+        for what, why in failures:
+            click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
+    failed = sum(len(failures) for _name, failures in results)
+    if failed:
+        click.echo(_l("Verdict: NOT INTACT, %(n)s problem(s) found.", n=failed), err=True)
+        sys.exit(1)
+    click.echo(_l("Verdict: intact, all %(n)s checks passed.", n=len(results)))

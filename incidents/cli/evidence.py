@@ -1,0 +1,112 @@
+"""The evidence store from the terminal: ``ingest`` an archive, ``evidence verify`` the store."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from incidents.accounts import credentials
+from incidents.cli import integrity
+from incidents.cli.common import in_terminal_language
+from incidents.cli.common import size as _size
+from incidents.db import database
+from incidents.db import migrate
+from incidents.errors import ServiceError
+from incidents.models import User
+from incidents.text import shown_name
+from incidents.views import settings
+
+evidence = AppGroup("evidence", help="Check the evidence store.")
+
+
+@evidence.command("verify")
+@in_terminal_language
+def evidence_verify():
+    """Re-hash every stored original and hold each item to the hash in its custody log; exit non-zero
+    naming any original that changed or went missing and any item whose file is not the one preserved."""
+    from incidents.evidence.service import verify_store
+    from incidents.evidence.store import EvidenceStore
+    store = EvidenceStore.from_settings(settings())
+    checked, bad = 0, []
+    with database.connection_context():
+        for sha256, outcome, items in verify_store(store):
+            checked += 1
+            if outcome != "ok":
+                bad.append(sha256)
+                names = ", ".join(f"item {i.id} ({shown_name(i.original_filename) or 'no name'})" for i in items)
+                click.echo(f"{outcome.upper()}: {sha256} — {names}", err=True)
+        repointed = list(integrity.custody_failures())
+    click.echo(f"Checked {checked} stored file(s): {checked - len(bad)} intact, {len(bad)} changed or missing.")
+    for what, why in repointed:
+        click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
+    click.echo(_l("Evidence items whose file is not the one their custody log recorded: %(n)s.", n=len(repointed)))
+    if bad or repointed:
+        sys.exit(1)
+
+
+@click.command("ingest")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--user", "email", required=True, help="The reviewer or administrator doing it.")
+@click.option("--incident", "incident_id", type=int, help="Attach every file to this incident.")
+@click.option("--source", default="", help="Who the archive came from (confidential).")
+@click.option("--acquisition", default="leak_handover",
+              type=click.Choice(["leak_handover", "direct_upload", "capture_app", "platform_download", "other"]))
+@click.option("--received-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was received.")
+@click.option("--note", default="", help="Anything else about the archive.")
+@with_appcontext
+def ingest(folder, email, incident_id, source, acquisition, received_on, note):
+    """Preserve every file under FOLDER as evidence; run it again to resume an interrupted run."""
+    from incidents.evidence import ingest as archive
+    from incidents.evidence.store import EvidenceStore
+    migrate()
+    store = EvidenceStore.from_settings(settings())
+    files, total = archive.measure(folder)
+    done = {"files": 0, "bytes": 0}
+
+    def shown(_item):
+        return _("%(done)s of %(files)s files, %(size)s of %(total)s", done=done["files"], files=files,
+                 size=_size(done["bytes"]), total=_size(total))
+
+    with database.connection_context():
+        user = User.get_or_none(User.email == credentials.normalise_email(email))
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user {email}.")
+        provenance = {"source": source, "acquisition": acquisition, "note": note,
+                      "received_on": received_on.date() if received_on else None}
+        # Everything it prints, the progress bar too, in the language of who runs it.
+        with force_locale(user.locale or "en"):
+            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
+            with click.progressbar(length=max(total, 1), label=_("Preserving"), show_eta=True, show_percent=True,
+                                   item_show_func=shown, file=sys.stderr) as bar:
+                def progress(size, count):
+                    done["files"] += count
+                    done["bytes"] += size
+                    bar.update(size, done)
+                try:
+                    report = archive.ingest(folder, user, store, incident_id=incident_id,
+                                            provenance=provenance, progress=progress)
+                except ServiceError as exc:
+                    raise click.ClickException(str(exc.message))
+            _ingest_summary(report)
+
+
+def _ingest_summary(report) -> None:
+    from incidents.evidence.ingest import decoded_name
+    rate = report.bytes / report.seconds if report.seconds else 0
+    click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
+                 files=report.files, size=_size(report.bytes), seconds=f"{report.seconds:.1f}", rate=_size(rate)))
+    click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
+    click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
+    click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))
+    click.echo("  " + _("done by an earlier, interrupted run: %(count)s", count=report.resumed))
+    click.echo("  " + _("skipped: %(count)s", count=len(report.refused)))
+    # A name is printed as people read it: no terminal escape or bidi control from the archive.
+    for path, reason in report.refused[:50]:
+        click.echo(f"    {shown_name(decoded_name(path)[0])}: {str(reason)}")
+    if len(report.refused) > 50:
+        click.echo("    " + _("… and %(count)s more", count=len(report.refused) - 50))

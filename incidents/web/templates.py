@@ -1,0 +1,49 @@
+"""What templates get: translations, the reader's language, vocabularies and a few helpers."""
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+
+from incidents import geo
+from incidents import i18n
+from incidents import policy
+from incidents import vocab
+from incidents import workflow
+from incidents.config import LANGUAGES
+from incidents.search import service as search
+
+
+def _plain_lazy_strings(value):
+    """Jinja's finalize hook: a lazy translation becomes plain text before autoescaping.
+
+    Flask-Babel's LazyString declares itself safe HTML (``__html__``), so a message such as
+    "Unknown value: %(value)s." would otherwise carry the visitor's own markup into the page.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
+def init_templates(app) -> None:
+    app.jinja_env.finalize = _plain_lazy_strings
+    Babel(app, locale_selector=i18n.select_locale)
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "policy": policy,
+            "vocab": vocab,
+            "geo": geo,
+            "lang": i18n.language(),
+            "LANGUAGES": LANGUAGES,
+            "pick_text": i18n.pick_text,
+            "language_name": i18n.language_name,
+            "format_incident_date": i18n.format_incident_date,
+            "review_queue_count": _review_queue_count,
+            "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
+            "facility_name": lambda facility: search.facility_name(facility, i18n.language()),
+            "facility_name_by_id": lambda facility_id: search.facility_name_by_id(facility_id, i18n.language()),
+        }
+
+
+def _review_queue_count() -> int:
+    return workflow.queue_count() if policy.can_see_review_queue(current_user) else 0
