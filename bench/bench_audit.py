@@ -20,10 +20,8 @@ sys.path.insert(0, ROOT)
 
 
 def main(events: int) -> None:
-    from incidents import audit
-    from incidents import create_app
-    from incidents.db import database
-    from incidents.db import migrate
+    from incidents import audit, create_app
+    from incidents.db import database, migrate
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as folder:
         app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "bench", "TESTING": True})
         with app.app_context():

@@ -32,8 +32,7 @@ NARRATIVE_EN = ("According to witnesses, the prisoner was taken from the cell an
 
 def _app(folder: str):
     from incidents import create_app
-    from incidents.db import database
-    from incidents.db import migrate
+    from incidents.db import database, migrate
     app = create_app({"INSTANCE_PATH": os.path.join(folder, "instance"),
                       "DATABASE_URL": "sqlite:///" + os.path.join(folder, "bench.sqlite3"),
                       "SECRET_KEY": "bench", "TESTING": True})
@@ -55,10 +54,7 @@ def _people():
 
 
 def _incidents(app, people, count: int) -> list[int]:
-    from factories import attach_file
-    from factories import make_facility
-    from factories import make_incident
-    from factories import publish
+    from factories import attach_file, make_facility, make_incident, publish
     facility = make_facility(people["contributor"])
     ids = []
     for index in range(count):
@@ -113,9 +109,7 @@ def _peak_kb() -> int:
 
 
 def bundle(gigabytes: float) -> None:
-    from factories import make_facility
-    from factories import make_incident
-    from factories import publish
+    from factories import make_facility, make_incident, publish
 
     from incidents.evidence import service as evidence
     from incidents.evidence.store import EvidenceStore

@@ -16,8 +16,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from generate import generate  # noqa: E402
-from generate import open_instance  # noqa: E402
+from generate import (
+    generate,  # noqa: E402
+    open_instance,  # noqa: E402
+)
 
 from incidents.db import database  # noqa: E402
 

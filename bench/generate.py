@@ -21,18 +21,24 @@ import pycountry  # noqa: E402
 from peewee import fn  # noqa: E402
 
 from incidents import create_app  # noqa: E402
-from incidents.publication import facet_counts  # noqa: E402
-from incidents.publication import fulltext  # noqa: E402
-from incidents.publication import open_data_row  # noqa: E402
-from incidents.db import database  # noqa: E402
-from incidents.db import migrate  # noqa: E402
-from incidents.models import Facility  # noqa: E402
-from incidents.models import Incident  # noqa: E402
-from incidents.models import PublishedIncident  # noqa: E402
-from incidents.models import PublishedRow  # noqa: E402
-from incidents.models import PublishedTerm  # noqa: E402
-from incidents.models import User  # noqa: E402
-from incidents.models import folded  # noqa: E402
+from incidents.db import (
+    database,  # noqa: E402
+    migrate,  # noqa: E402
+)
+from incidents.models import (
+    Facility,  # noqa: E402
+    Incident,  # noqa: E402
+    PublishedIncident,  # noqa: E402
+    PublishedRow,  # noqa: E402
+    PublishedTerm,  # noqa: E402
+    User,  # noqa: E402
+    folded,  # noqa: E402
+)
+from incidents.publication import (
+    facet_counts,  # noqa: E402
+    fulltext,  # noqa: E402
+    open_data_row,  # noqa: E402
+)
 from incidents.publication.search_keys import text_keys  # noqa: E402
 
 ABUSE = ["030101000000", "030102000000", "030502000000", "031503000000", "031701000000", "031800000000",
@@ -68,7 +74,7 @@ def generate(n: int, seed: int = 7) -> None:
                 locality="", created_by=user))
     by_id = {facility.id: facility for facility in facilities}
     start = time.monotonic()
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     first_day = datetime.date(2005, 1, 1)
     for offset in range(0, n, BATCH):
         with database.atomic():
@@ -87,7 +93,7 @@ def generate(n: int, seed: int = 7) -> None:
             # The only writer, so the new rows take the next ids in order.
             last = Incident.select(fn.MAX(Incident.id)).scalar() or 0
             Incident.insert_many(incidents).execute()
-            for incident_id, data in zip(range(last + 1, last + size + 1), incidents):
+            for incident_id, data in zip(range(last + 1, last + size + 1), incidents, strict=True):
                 facility = by_id[data["facility"]]
                 codes = rng.sample(ABUSE, rng.randint(1, 3))
                 perpetrators = rng.sample(PERPETRATORS, 1)

@@ -46,14 +46,12 @@ def _prepare(folder: str, incidents: int, writers: int) -> dict:
                    check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
     import pyotp
-    from factories import make_facility
-    from factories import make_incident
+    from factories import make_facility, make_incident
 
     from incidents import create_app
     from incidents.accounts import credentials
     from incidents.db import database
-    from incidents.models import PublishedIncident
-    from incidents.models import User
+    from incidents.models import PublishedIncident, User
     app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": "sqlite:///" + os.path.join(folder, "incidents.sqlite3"),
                       "SECRET_KEY": "load"})
     with app.app_context():
@@ -115,10 +113,10 @@ def _reader(base: str, plan: dict, tally: Tally, until: float, seed: int) -> Non
                 timeout=60))
         elif choice < 0.8:
             incident = rng.choice(plan["published"])
-            _timed(tally, "page: incident", lambda: session.get(f"{base}/incidents/{incident}", timeout=60))
+            _timed(tally, "page: incident", lambda incident=incident: session.get(f"{base}/incidents/{incident}", timeout=60))
         else:
             facility = rng.choice(plan["facilities"])
-            _timed(tally, "page: facility", lambda: session.get(f"{base}/facilities/{facility}", timeout=60))
+            _timed(tally, "page: facility", lambda facility=facility: session.get(f"{base}/facilities/{facility}", timeout=60))
 
 
 def _writer(base: str, plan: dict, tally: Tally, until: float, index: int) -> None:
@@ -127,14 +125,14 @@ def _writer(base: str, plan: dict, tally: Tally, until: float, index: int) -> No
     while time.time() < until:
         for incident in (plan["owned"][index], plan["shared"]):
             turn += 1
-            read = _timed(tally, "API: read for edit", lambda: session.get(f"{base}/api/v1/incidents/{incident}",
-                                                                           headers=headers, timeout=60))
+            read = _timed(tally, "API: read for edit", lambda incident=incident: session.get(
+                f"{base}/api/v1/incidents/{incident}", headers=headers, timeout=60))
             if read is None or read.status_code != 200:
                 continue
             text = f"writer {index}, save {turn}"
             body = {"version": read.json()["version"], "narrative": {"ru": text}}
-            saved = _timed(tally, "API: save", lambda: session.patch(f"{base}/api/v1/incidents/{incident}",
-                                                                     json=body, headers=headers, timeout=60),
+            saved = _timed(tally, "API: save", lambda incident=incident, body=body: session.patch(
+                f"{base}/api/v1/incidents/{incident}", json=body, headers=headers, timeout=60),
                            expected=(200, 409))  # 409: another writer saved first, as designed
             if saved is not None and saved.status_code == 200:
                 with tally.lock:
@@ -143,8 +141,7 @@ def _writer(base: str, plan: dict, tally: Tally, until: float, index: int) -> No
 
 def _lost_updates(folder: str, plan: dict, tally: Tally) -> list[str]:
     from incidents.db import database
-    from incidents.models import Incident
-    from incidents.models import Revision
+    from incidents.models import Incident, Revision
     problems = []
     with database.connection_context():
         for incident_id, texts in tally.saves.items():

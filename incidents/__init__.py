@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
-from typing import Mapping
 
 from flask import Flask
 
@@ -46,11 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from incidents.keys.encryption import keyring
-    from incidents.keys.encryption import parse_keys
+    from incidents.keys.encryption import keyring, parse_keys
     keyring.configure(parse_keys(settings.DATA_KEY))
-    from incidents.db import init_database
-    from incidents.db import register_request_hooks
+    from incidents.db import init_database, register_request_hooks
     init_database(settings.DATABASE_URL)
     register_request_hooks(app)
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from incidents.db import serialize_writers
-from incidents.models import AuditEvent
-from incidents.models import utcnow
+from incidents.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
 # The advisory-lock key of audit appends on PostgreSQL (any constant the app uses for nothing else).

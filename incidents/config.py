@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
-from typing import Mapping
 
 ENV_PREFIX = "INCIDENTS_"
 LANGUAGES = ("en", "ru", "uk")

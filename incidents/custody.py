@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import utcnow
+from incidents.models import CustodyEvent, EvidenceItem, utcnow
 
 
 def record_custody(item: EvidenceItem, action: str, actor, **detail) -> CustodyEvent:

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import os
 
-from peewee import SQL
-from peewee import Cast
-from peewee import DatabaseProxy
-from peewee import Model
-from peewee import SqliteDatabase
-from peewee import fn
+from peewee import SQL, Cast, DatabaseProxy, Model, SqliteDatabase, fn
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 import gettext
 import json
 import os
-from functools import lru_cache
+from functools import cache
 
 import pycountry
 
 REGION_NAMES_FILE = os.path.join(os.path.dirname(__file__), "vocabularies", "regions.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translator(domain: str, language: str):
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _region_overrides() -> dict:
     with open(REGION_NAMES_FILE, encoding="utf-8") as handle:
         return json.load(handle)
@@ -58,7 +58,7 @@ def is_region_of(code: str, country: str) -> bool:
     return region is not None and region.country_code == country
 
 
-@lru_cache(maxsize=None)
+@cache
 def _country_codes() -> tuple[str, ...]:
     return tuple(c.alpha_2 for c in pycountry.countries)
 

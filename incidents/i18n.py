@@ -4,13 +4,10 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from babel import Locale
-from babel import UnknownLocaleError
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from flask import request
-from flask import session
-from flask_babel import format_date
-from flask_babel import get_locale
+from flask import request, session
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime
 import json
 
-from peewee import BigIntegerField
-from peewee import BooleanField
-from peewee import CharField
-from peewee import CompositeKey
-from peewee import DateField
-from peewee import DateTimeField
-from peewee import FloatField
-from peewee import ForeignKeyField
-from peewee import IntegerField
-from peewee import TextField
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from incidents.db import BaseModel
 from incidents.keys.encryption import keyring
@@ -31,7 +33,7 @@ CONSENTS = ("none", "anonymised", "named")
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class JSONTextField(TextField):

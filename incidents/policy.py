@@ -5,11 +5,7 @@ decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the
 """
 from __future__ import annotations
 
-from incidents.models import Assessment
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import ReviewEvent
-from incidents.models import Revision
+from incidents.models import Assessment, EvidenceItem, Incident, ReviewEvent, Revision
 
 # Endpoints anyone may open without signing in. Everything else needs a signed-in user,
 # and then its own check below: deny by default.

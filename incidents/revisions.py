@@ -4,19 +4,11 @@ from __future__ import annotations
 from peewee import JOIN
 
 from incidents import audit
-from incidents.custody import has_custody
-from incidents.custody import record_custody
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import IncidentTerm
-from incidents.models import Person
-from incidents.models import Response
-from incidents.models import Revision
-from incidents.models import StoredFile
-from incidents.vocab import TERM_VOCABULARIES
-from incidents.models import utcnow
+from incidents.custody import has_custody, record_custody
+from incidents.models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
 from incidents.publication.search_keys import text_keys
 from incidents.validation import as_date
+from incidents.vocab import TERM_VOCABULARIES
 
 # What an incident's edit may change on its evidence links; files are managed on their own.
 LINK_FIELDS = ("id", "kind", "url", "description", "confidential")

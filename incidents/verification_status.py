@@ -12,9 +12,7 @@ and an incident's from its published items' confirmed statuses only.
 """
 from __future__ import annotations
 
-from incidents.models import ASSESSMENT_PARTS
-from incidents.models import Assessment
-from incidents.models import EvidenceItem
+from incidents.models import ASSESSMENT_PARTS, Assessment, EvidenceItem
 
 # For an incident: the first status in this order that any of its items has.
 INCIDENT_ORDER = ("disputed", "verified", "unverifiable", "in_progress", "unassessed")

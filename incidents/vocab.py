@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -36,7 +36,7 @@ class Term:
         return self.labels.get(language) or self.labels[FALLBACK_LANGUAGE]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> tuple[Term, ...]:
     if name not in VOCABULARIES:  # never open a file named by a caller
         raise KeyError(name)
@@ -56,7 +56,7 @@ def all_terms(name: str) -> tuple[Term, ...]:
     return _load(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index(name: str) -> dict[str, Term]:
     return {term.code: term for term in _load(name)}
 

@@ -10,29 +10,15 @@ revision instead of ending the incident's life.
 """
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
-from incidents import policy
-from incidents.custody import has_custody
-from incidents.custody import record_custody
-from incidents.publication import projection
+from incidents import audit, policy
+from incidents.custody import has_custody, record_custody
 from incidents.db import database
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
-from incidents.models import EvidenceItem
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import ReviewEvent
-from incidents.models import Revision
-from incidents.revisions import apply_snapshot
-from incidents.revisions import get_revision
-from incidents.revisions import latest_number
-from incidents.revisions import save_revision
+from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from incidents.models import EvidenceItem, Facility, Incident, PublishedIncident, ReviewEvent, Revision
+from incidents.publication import projection
+from incidents.revisions import apply_snapshot, get_revision, latest_number, save_revision
 from incidents.text import CONTROL
 from incidents.verification_status import working_status
 

@@ -13,12 +13,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from incidents import create_app
-from incidents.accounts import credentials
-from incidents.accounts import two_factor
-from incidents.db import database
-from incidents.db import migrate
-from incidents.models import ROLES
-from incidents.models import User
+from incidents.accounts import credentials, two_factor
+from incidents.db import database, migrate
+from incidents.models import ROLES, User
 
 PASSWORD = "correct horse battery staple"
 # A data key (64 hex digits) that subprocesses started by tests share with the test's app.

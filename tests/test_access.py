@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import attach_file, make_facility, make_incident, publish
 
 from incidents import policy
-from incidents.models import ROLES
-from incidents.models import IngestBatch
+from incidents.models import ROLES, IngestBatch
 
 SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv", "file_format": "pdf",
                "secret": "not-a-real-secret", "filename": "style.css"}
@@ -109,7 +105,7 @@ def test_role_buttons(app, world, as_role, role):
 def test_every_get_page_answers_every_role_without_error(app, world, as_role, role):
     """No GET endpoint crashes for any role; someone else's draft is a 404 for those who may not see it."""
     browser = as_role(role)
-    for endpoint, url in _urls(app, world, "GET"):
+    for _endpoint, url in _urls(app, world, "GET"):
         status = browser.get(url).status_code
         # 401: dossier exports want an API token even from a signed-in browser.
         assert status in (200, 302, 400, 403, 404) or (status == 401 and "/dossier." in url), (role, url, status)

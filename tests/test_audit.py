@@ -4,9 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import make_facility, make_incident, publish
 from peewee import IntegrityError
 
 from incidents import audit

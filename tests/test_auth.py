@@ -5,16 +5,12 @@ import re
 
 import pyotp
 import pytest
-from conftest import PASSWORD
-from conftest import Browser
-from conftest import current_code
+from conftest import PASSWORD, Browser, current_code
 
 from incidents.accounts import credentials
 from incidents.cli.setup import first_admin_link
 from incidents.errors import NotFound
-from incidents.models import ApiToken
-from incidents.models import PasswordLink
-from incidents.models import User
+from incidents.models import ApiToken, PasswordLink, User
 
 
 def test_login_without_csrf_token_is_400(client, users):
@@ -182,8 +178,7 @@ def test_reactivating_a_user_does_not_revive_an_old_password_link(as_role, users
 def test_upgrading_revokes_the_tokens_of_users_deactivated_before(app, users):
     """Before migration 0018, deactivating kept a person's tokens; on an upgraded database a
     reactivation must not bring those back either."""
-    from incidents.db import database
-    from incidents.db import migrate
+    from incidents.db import database, migrate
     kept = credentials.issue_api_token(users["researcher"])
     left = credentials.issue_api_token(users["lawyer"])
     User.update(active=False).where(User.id == users["lawyer"].id).execute()  # as the old code did

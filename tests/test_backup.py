@@ -10,22 +10,13 @@ from contextlib import closing
 
 import pytest
 from conftest import TEST_DATABASE_URL
-from factories import JPEG
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import JPEG, attach_file, make_facility, make_incident, move, publish
 
 from incidents import create_app
-from incidents.backup.archive import create_backup
-from incidents.backup.archive import restore_backup
+from incidents.backup.archive import create_backup, restore_backup
+from incidents.backup.sealed import CHUNK_SIZE, HEADER, TAG_SIZE, SealedReader
 from incidents.config import load_settings
 from incidents.evidence.previews import ensure_previews
-from incidents.backup.sealed import CHUNK_SIZE
-from incidents.backup.sealed import HEADER
-from incidents.backup.sealed import TAG_SIZE
-from incidents.backup.sealed import SealedReader
 
 BACKUP_KEY = "5eed" * 16
 LEGAL_NAME = "Осечкин Владимир Валерьевич"

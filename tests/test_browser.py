@@ -5,13 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import PASSWORD
-from conftest import current_code
-from flask_babel import force_locale
-from flask_babel import gettext
+from conftest import PASSWORD, current_code
+from flask_babel import force_locale, gettext
 
-from incidents.models import Facility
-from incidents.models import Incident
+from incidents.models import Facility, Incident
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts")
@@ -148,9 +145,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
 
 def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server, chromium, tmp_path):
     """Attach a video to the Saratov case, see it blurred, reveal it, record a verification."""
-    from factories import MP4
-    from factories import make_facility
-    from factories import make_incident
+    from factories import MP4, make_facility, make_incident
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility, title={"ru": "Саратов, ОТБ-1", "en": "Saratov, OTB-1"})
     video = tmp_path / "otb1-2020.mp4"
@@ -199,9 +194,7 @@ def test_lawyer_builds_a_russian_dossier_of_the_saratov_facility(app, users, liv
     import io
 
     import pypdf
-    from factories import make_facility
-    from factories import make_incident
-    from factories import publish
+    from factories import make_facility, make_incident, publish
     facility = make_facility(users["contributor"])
     for year in ("2019", "2020"):
         incident = make_incident(users["contributor"], facility, date_start=year)

@@ -14,18 +14,12 @@ import zipfile
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from factories import MP4
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import MP4, attach_file, make_facility, make_incident, publish
 
 from incidents.accounts import credentials
-from incidents.keys import signing as crypto
 from incidents.dossiers import bundle as bundle_module
-from incidents.dossiers.verify_bundle import Unreadable
-from incidents.dossiers.verify_bundle import check_bundle
-from incidents.dossiers.verify_bundle import ed25519_verify
+from incidents.dossiers.verify_bundle import Unreadable, check_bundle, ed25519_verify
+from incidents.keys import signing as crypto
 
 
 @pytest.fixture

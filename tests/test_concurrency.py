@@ -11,16 +11,12 @@ import time
 
 import pytest
 import requests
-from factories import make_facility
-from factories import make_incident
+from factories import make_facility, make_incident
 
 from incidents import audit
 from incidents.accounts import credentials
 from incidents.db import database
-from incidents.models import Incident
-from incidents.models import PublishedCount
-from incidents.models import PublishedIncident
-from incidents.models import Revision
+from incidents.models import Incident, PublishedCount, PublishedIncident, Revision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,7 +34,7 @@ def test_two_people_saving_at_once_one_wins_the_other_is_told(live_server, users
                                headers={"Authorization": f"Bearer {tokens['reviewer']}"}).json()["version"]
         barrier, answers = threading.Barrier(2), {}
 
-        def save(name):
+        def save(name, version=version, round_=round_, barrier=barrier, answers=answers):
             body = {"version": version, "narrative": {"ru": f"Правка {round_} от {name}"}}
             barrier.wait()
             answers[name] = requests.patch(f"{live_server}/api/v1/incidents/{incident.id}", json=body, timeout=60,

@@ -20,21 +20,22 @@ import sys
 import time
 
 import pytest
-from factories import make_facility
-from factories import make_incident
+from factories import make_facility, make_incident
 
 from incidents import audit
 from incidents.accounts import credentials
 from incidents.db import database
 from incidents.evidence.store import EvidenceStore
-from incidents.models import AuditEvent
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import IngestBatch
-from incidents.models import IngestEntry
-from incidents.models import Revision
-from incidents.models import StoredFile
+from incidents.models import (
+    AuditEvent,
+    CustodyEvent,
+    EvidenceItem,
+    Incident,
+    IngestBatch,
+    IngestEntry,
+    Revision,
+    StoredFile,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -8,9 +8,7 @@ import pytest
 from conftest import TEST_DATABASE_URL
 
 from incidents.config import load_settings
-from incidents.db import MIGRATIONS_DIR
-from incidents.db import database
-from incidents.db import migrate
+from incidents.db import MIGRATIONS_DIR, database, migrate
 
 
 def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
@@ -79,12 +77,9 @@ def test_init_db_command_twice(app):
 def test_sort_key_migration_on_an_older_database(app, client, users):
     """0008 on a database made before it: keys computed in SQL equal ``key_of``, search and
     counts work on the rows that were published already."""
-    from factories import make_facility
-    from factories import make_incident
-    from factories import publish
+    from factories import make_facility, make_incident, publish
 
-    from incidents.models import PublishedCount
-    from incidents.models import PublishedIncident
+    from incidents.models import PublishedCount, PublishedIncident
     place = make_facility(users["contributor"])
     for start in ("1999-12-31", "2020-02-29", "2024"):
         publish(make_incident(users["contributor"], place, date_start=start,

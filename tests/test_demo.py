@@ -1,9 +1,7 @@
 """The demo data set loads through the real workflow, with the Saratov case published."""
 from __future__ import annotations
 
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import User
+from incidents.models import Incident, PublishedIncident, User
 
 
 def test_demo_loads_every_state_and_prints_passwords(app, client):

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import make_facility, make_incident, publish
 
 from incidents.models import AuditEvent
 

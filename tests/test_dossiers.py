@@ -9,17 +9,10 @@ import zipfile
 import docx
 import pypdf
 import pytest
-from factories import JPEG
-from factories import attach_file
-from factories import item_where
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import JPEG, attach_file, item_where, make_facility, make_incident, publish
 
 from incidents.accounts import credentials
-from incidents.models import AuditEvent
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
 
 # Confidential values: none may appear in a public dossier, in any format. Each is one word, so
 # that a table cell wrapping it across lines cannot hide it from the search.

@@ -12,26 +12,14 @@ from conftest import TEST_DATABASE_URL
 from peewee import fn
 
 from incidents import create_app
-from incidents.cli import key_rotation as data_keys
 from incidents.accounts import two_factor
-from incidents.db import database
-from incidents.db import migrate
+from incidents.cli import key_rotation as data_keys
+from incidents.db import database, migrate
 from incidents.demo import load_demo
-from incidents.keys.encryption import PREFIX
-from incidents.keys.encryption import DataKeyError
-from incidents.keys.encryption import id_of
-from incidents.keys.encryption import key_id
-from incidents.keys.encryption import keyring
 from incidents.evidence import ingest as archive
 from incidents.evidence.store import EvidenceStore
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import IngestBatch
-from incidents.models import Person
-from incidents.models import Response
-from incidents.models import Revision
-from incidents.models import User
-from incidents.models import sealed_fields
+from incidents.keys.encryption import PREFIX, DataKeyError, id_of, key_id, keyring
+from incidents.models import CustodyEvent, EvidenceItem, IngestBatch, Person, Response, Revision, User, sealed_fields
 
 sqlite_only = pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="reads the SQLite file itself")
 SOURCE = "Former FSIN medical orderly Sidorov, handed over in Vilnius"
@@ -201,7 +189,7 @@ def test_rotation_reencrypts_everything_under_a_new_key_and_retires_the_old(file
     assert f"re-encrypted under data key {key_id(bytes.fromhex(new[0]))}" in result.output
     keyring.configure([bytes.fromhex(old[0])])  # the retired key opens nothing any more
     with pytest.raises(DataKeyError):
-        Person.get(fn.LENGTH(Person.legal_name) > 0).legal_name
+        _ = Person.get(fn.LENGTH(Person.legal_name) > 0).legal_name
     keyring.configure([bytes.fromhex(new[0])])
     status = app.test_cli_runner().invoke(args=["data-key", "status"])
     assert key_id(bytes.fromhex(new[0])) in status.output and "plain" not in status.output

@@ -7,19 +7,10 @@ import os
 import stat
 
 import pytest
-from factories import JPEG
-from factories import MP4
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import JPEG, MP4, attach_file, make_facility, make_incident, publish
 
 from incidents.accounts import credentials
-from incidents.models import AuditEvent
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import StoredFile
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, Incident, StoredFile
 
 
 @pytest.fixture
@@ -394,8 +385,8 @@ def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, 
 def test_the_public_counts_and_filters_published_incidents_by_verification(client, token, users, incident):
     from factories import publish
 
-    from incidents.publication import facet_counts
     from incidents.models import PublishedCount
+    from incidents.publication import facet_counts
     item = attach_file(client.application, incident, users["contributor"])
     publish(incident, users["contributor"], users["reviewer"])
 

@@ -5,9 +5,7 @@ import csv
 import io
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import make_facility, make_incident, publish
 
 from incidents.accounts import credentials
 
@@ -38,7 +36,7 @@ def test_csv_is_utf8_with_codes_hxl_and_no_formulas(client, token, data):
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     header, tags, body = rows[0], rows[1], rows[2:]
     assert tags[0] == "#meta+id" and len(header) == len(tags)
-    records = [dict(zip(header, row)) for row in body]
+    records = [dict(zip(header, row, strict=True)) for row in body]
     assert {r["id"] for r in records} == {str(data["hostile"].id), str(data["plain"].id)}
     hostile = next(r for r in records if r["id"] == str(data["hostile"].id))
     assert hostile["title_en"] == "'=HYPERLINK(\"http://evil\")" and hostile["title_ru"] == "'+1"

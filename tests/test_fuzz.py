@@ -20,54 +20,39 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD
-from conftest import Browser
-from factories import JPEG
-from factories import attach_file
-from factories import incident_data
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
-from hypothesis import HealthCheck
-from hypothesis import Phase
-from hypothesis import event
-from hypothesis import example
-from hypothesis import given
-from hypothesis import settings
+from conftest import PASSWORD, Browser
+from factories import JPEG, attach_file, incident_data, make_facility, make_incident, move, publish
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
+from incidents import geo, vocab, workflow
 from incidents.accounts import credentials
-from incidents import geo
-from incidents import vocab
-from incidents import workflow
 from incidents.config import LANGUAGES
-from incidents.dossiers.assemble import FORMATS
-from incidents.dossiers.assemble import LAYOUTS
-from incidents.dossiers.assemble import REDACTIONS
-from incidents.models import ACQUISITIONS
-from incidents.models import ALL_MODELS
-from incidents.models import ASSESSMENT_OUTCOMES
-from incidents.models import ASSESSMENT_PARTS
-from incidents.models import CONSENTS
-from incidents.models import DATE_PRECISIONS
-from incidents.models import ORIGINALITY
-from incidents.models import PERSON_ROLES
-from incidents.models import ROLES
-from incidents.models import SEXES
-from incidents.models import VERIFICATION_STATUSES
-from incidents.models import Assessment
-from incidents.models import EvidenceItem
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import ReviewEvent
-from incidents.models import User
+from incidents.dossiers.assemble import FORMATS, LAYOUTS, REDACTIONS
+from incidents.models import (
+    ACQUISITIONS,
+    ALL_MODELS,
+    ASSESSMENT_OUTCOMES,
+    ASSESSMENT_PARTS,
+    CONSENTS,
+    DATE_PRECISIONS,
+    ORIGINALITY,
+    PERSON_ROLES,
+    ROLES,
+    SEXES,
+    VERIFICATION_STATUSES,
+    Assessment,
+    EvidenceItem,
+    Facility,
+    Incident,
+    ReviewEvent,
+    User,
+)
 from incidents.revisions import snapshot
 
 
@@ -1204,7 +1189,7 @@ def test_page_incident_form(world, texts, refusals, url, row_id, new_facility, c
                      "new_facility-latitude": coordinates[0], "new_facility-longitude": coordinates[1]})
         form.update(new_facility)
         expected.update(problems_of(new_facility, NEW_FACILITY_TEXTS))
-        latitude, longitude = (coordinate(value, limit) for value, limit in zip(coordinates, (90, 180)))
+        latitude, longitude = (coordinate(value, limit) for value, limit in zip(coordinates, (90, 180), strict=True))
         if not latitude[1]:
             expected["new_facility-latitude"] = {""}
         if not longitude[1] or (latitude[1] and latitude[0] != longitude[0]):

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from factories import incident_data
-from factories import make_facility
-from factories import make_incident
+from factories import incident_data, make_facility, make_incident
 
 from incidents.accounts import credentials
-from incidents.models import Facility
-from incidents.models import Incident
+from incidents.models import Facility, Incident
 
 
 @pytest.fixture

@@ -10,12 +10,9 @@ import sys
 
 import pytest
 from babel.messages.pofile import read_po
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import make_facility, make_incident, publish
 
-from incidents import i18n
-from incidents import vocab
+from incidents import i18n, vocab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CATALOGS = sorted(glob.glob(os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "messages.po")))

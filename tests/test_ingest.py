@@ -11,12 +11,7 @@ import time
 import pytest
 
 from incidents.db import database
-from incidents.models import AuditEvent
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import IngestBatch
-from incidents.models import IngestEntry
-from incidents.models import StoredFile
+from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, IngestBatch, IngestEntry, StoredFile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -99,9 +94,7 @@ def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings,
 
 
 def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as_role):
-    from factories import item_where
-    from factories import make_facility
-    from factories import make_incident
+    from factories import item_where, make_facility, make_incident
     app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email,
                                        "--source", "Former prisoner"])
     batch = IngestBatch.get()
@@ -180,9 +173,8 @@ def test_a_source_typed_in_a_terminal_that_does_not_speak_utf8_is_read_not_a_cra
 
 def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spoof_extensions(app, users, tmp_path,
                                                                                               as_role):
-    from factories import make_facility
-    from factories import make_incident
-    folder = _bytes_folder(tmp_path, {"report\n2020.txt".encode(): b"a line break",
+    from factories import make_facility, make_incident
+    folder = _bytes_folder(tmp_path, {b"report\n2020.txt": b"a line break",
                                       "photo\u202egpj.exe".encode(): b"MZ an executable"})
     assert app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email]).exit_code == 0
     reviewer = as_role("reviewer")
@@ -207,10 +199,7 @@ def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spo
 def test_a_download_or_viewing_of_an_original_missing_from_the_store_records_nothing(app, users, as_role):
     """An original gone from the store (a failing disk, an edit outside the app) is a 404, and the
     custody log does not claim it was downloaded or viewed."""
-    from factories import JPEG
-    from factories import attach_file
-    from factories import make_facility
-    from factories import make_incident
+    from factories import JPEG, attach_file, make_facility, make_incident
     item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                        users["contributor"], JPEG + os.urandom(32), "photo.jpg")
     store = app.config["SETTINGS"].EVIDENCE_DIR

@@ -10,15 +10,11 @@ import time
 
 import pytest
 import requests
-from conftest import PASSWORD
-from conftest import Browser
-from conftest import current_code
+from conftest import PASSWORD, Browser, current_code
 from itsdangerous import URLSafeTimedSerializer
 
-from incidents.accounts import credentials
+from incidents.accounts import credentials, devices, throttle
 from incidents.admin import service as admin
-from incidents.accounts import devices
-from incidents.accounts import throttle
 from incidents.db import database
 from incidents.models import LoginFailure
 

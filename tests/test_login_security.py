@@ -4,14 +4,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import PASSWORD
-from conftest import Browser
+from conftest import PASSWORD, Browser
 
-from incidents.accounts import credentials
-from incidents.accounts import throttle
+from incidents.accounts import credentials, throttle
 from incidents.errors import ValidationFailed
-from incidents.models import LoginFailure
-from incidents.models import utcnow
+from incidents.models import LoginFailure, utcnow
 
 
 def attempt(browser: Browser, email: str, password: str):

@@ -14,12 +14,7 @@ import threading
 import zlib
 
 import pytest
-from factories import JPEG
-from factories import MP4
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import JPEG, MP4, attach_file, make_facility, make_incident, publish
 
 from incidents.evidence import previews
 from incidents.media import sandbox

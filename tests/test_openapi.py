@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from factories import make_facility
-from factories import make_incident
-from factories import publish
-from hypothesis import HealthCheck
-from hypothesis import given
-from hypothesis import settings
+from factories import make_facility, make_incident, publish
+from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
 from incidents.accounts import credentials

@@ -8,15 +8,10 @@ import os
 import re
 
 from conftest import Browser
-from factories import JPEG
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
+from factories import JPEG, attach_file, make_facility, make_incident
 
 from incidents.accounts import credentials
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import StoredFile
+from incidents.models import CustodyEvent, EvidenceItem, StoredFile
 
 LONG_AGO = datetime.datetime(2020, 3, 1, 9, 30)
 HEX = re.compile(r"[0-9a-f]{16,64}")
@@ -68,13 +63,12 @@ def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(a
     incident = make_incident(adversary, make_facility(adversary))
     fresh = _seen_by_uploader(app, browser, headers, incident, JPEG + os.urandom(64))
     known = _seen_by_uploader(app, browser, headers, incident, leaked)
-    for seen_known, seen_fresh in zip(known, fresh):
+    for seen_known, seen_fresh in zip(known, fresh, strict=True):
         assert seen_known.splitlines() == seen_fresh.splitlines()
 
 
 def test_the_migration_removes_what_older_custody_logs_said_about_the_store(app, users):
-    from incidents.db import database
-    from incidents.db import migrate
+    from incidents.db import database, migrate
     item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                        users["contributor"], JPEG, "old.jpg")
     received = CustodyEvent.get((CustodyEvent.item == item.id) & (CustodyEvent.action == "received"))

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import make_facility, make_incident, move, publish
 
 
 @pytest.fixture

@@ -11,17 +11,10 @@ import threading
 import zipfile
 
 import pytest
-from factories import JPEG
-from factories import attach_file
-from factories import encode_frames
-from factories import make_facility
-from factories import make_incident
-from factories import make_mp4
-from factories import publish
+from factories import JPEG, attach_file, encode_frames, make_facility, make_incident, make_mp4, publish
 
 from incidents.accounts import credentials
-from incidents.models import CustodyEvent
-from incidents.models import Incident
+from incidents.models import CustodyEvent, Incident
 
 EXIFTOOL = "/usr/bin/exiftool"
 # What the fixtures embed; none of it may reach the public.

@@ -5,15 +5,10 @@ import datetime
 import re
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from flask_babel import force_locale
-from flask_babel import gettext
+from factories import make_facility, make_incident
+from flask_babel import force_locale, gettext
 
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import Person
-from incidents.models import Revision
+from incidents.models import Facility, Incident, Person, Revision
 from incidents.revisions import snapshot
 
 

@@ -6,24 +6,13 @@ import datetime
 import importlib
 
 import pytest
-from factories import MAX_TEXT
-from factories import incident_data
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import MAX_TEXT, incident_data, make_facility, make_incident, move, publish
 
 from incidents.accounts import credentials
-from incidents.db import database
-from incidents.db import migrate
-from incidents.models import AuditEvent
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import Response
-from incidents.models import Revision
+from incidents.db import database, migrate
+from incidents.models import AuditEvent, Incident, PublishedIncident, Response, Revision
 from incidents.records import service
-from incidents.revisions import diff
-from incidents.revisions import snapshot
+from incidents.revisions import diff, snapshot
 
 INQUIRY = {"kind": "inquiry", "date": "2021-10-06", "body": "Investigative Committee, Saratov region",
            "description": "An inquiry was opened.\nNo result yet.", "confidential": False}

@@ -2,19 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from factories import MAX_TEXT
-from factories import attach_file
-from factories import facility_data
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, move, publish
 
 from incidents.accounts import credentials
 from incidents.models import ROLES
-from incidents.publication.search_keys import passage
-from incidents.publication.search_keys import query_keys
-from incidents.publication.search_keys import word_keys
+from incidents.publication.search_keys import passage, query_keys, word_keys
 
 
 @pytest.mark.parametrize("spellings", [
@@ -154,8 +146,8 @@ def _kept_counts() -> set[tuple[str, str, int]]:
 
 
 def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
-    from incidents.publication import facet_counts
     from incidents.models import Incident
+    from incidents.publication import facet_counts
     from incidents.records import service
     from incidents.revisions import snapshot
     author, reviewer = users["contributor"], users["reviewer"]

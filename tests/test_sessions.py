@@ -7,9 +7,8 @@ import time
 import pytest
 from conftest import Browser
 
-from incidents.accounts import credentials
+from incidents.accounts import credentials, sessions
 from incidents.admin import service as admin
-from incidents.accounts import sessions
 
 
 def signed_in(app, user) -> Browser:

@@ -5,9 +5,7 @@ import csv
 import io
 
 import pytest
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import make_facility, make_incident, publish
 
 
 @pytest.fixture

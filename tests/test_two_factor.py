@@ -6,16 +6,10 @@ import time
 
 import pyotp
 import pytest
-from conftest import PASSWORD
-from conftest import Browser
-from conftest import current_code
+from conftest import PASSWORD, Browser, current_code
 
-from incidents.accounts import credentials
-from incidents.accounts import two_factor
-from incidents.accounts import sessions
-from incidents.accounts import throttle
-from incidents.models import RecoveryCode
-from incidents.models import User
+from incidents.accounts import credentials, sessions, throttle, two_factor
+from incidents.models import RecoveryCode, User
 
 
 def password_step(browser: Browser, user):

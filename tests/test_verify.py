@@ -2,25 +2,21 @@
 from __future__ import annotations
 
 import pytest
-from factories import JPEG
-from factories import attach_file
-from factories import make_facility
-from factories import make_incident
-from factories import publish
+from factories import JPEG, attach_file, make_facility, make_incident, publish
 
-from incidents import audit
-from incidents.publication import facet_counts
-from incidents import workflow
-from incidents.publication import projection
-from incidents.revisions import get_revision
+from incidents import audit, workflow
 from incidents.evidence import verification
-from incidents.models import Assessment
-from incidents.models import AuditEvent
-from incidents.models import EvidenceItem
-from incidents.models import PublishedCount
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
-from incidents.models import ReviewEvent
+from incidents.models import (
+    Assessment,
+    AuditEvent,
+    EvidenceItem,
+    PublishedCount,
+    PublishedIncident,
+    PublishedTerm,
+    ReviewEvent,
+)
+from incidents.publication import facet_counts, projection
+from incidents.revisions import get_revision
 
 ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
 

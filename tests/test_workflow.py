@@ -4,34 +4,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from factories import JPEG
-from factories import MAX_TEXT
-from factories import attach_file
-from factories import edit
-from factories import make_facility
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import JPEG, MAX_TEXT, attach_file, edit, make_facility, make_incident, move, publish
 
-from incidents import audit
-from incidents import workflow
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
+from incidents import audit, workflow
+from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from incidents.evidence.store import EvidenceStore
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import ReviewEvent
-from incidents.models import Revision
-from incidents.models import StoredFile
+from incidents.models import CustodyEvent, EvidenceItem, Incident, PublishedIncident, ReviewEvent, Revision, StoredFile
 from incidents.records import service
-from incidents.revisions import diff
-from incidents.revisions import get_revision
-from incidents.revisions import latest_number
-from incidents.revisions import snapshot
+from incidents.revisions import diff, get_revision, latest_number, snapshot
 
 
 @pytest.fixture
@@ -375,11 +355,9 @@ def test_a_failed_rejection_changes_nothing(app, users, facility, monkeypatch):
 def test_the_rejected_revision_column_is_added_to_an_older_database(app, users, facility):
     """Migration 0018 on a database made before it: the column is the foreign key's own
     (``rejected_revision_id``), existing items stay, and a rejection can use it at once."""
-    from playhouse.migrate import SchemaMigrator
-    from playhouse.migrate import SqliteMigrator
+    from playhouse.migrate import SchemaMigrator, SqliteMigrator
 
-    from incidents.db import database
-    from incidents.db import migrate
+    from incidents.db import database, migrate
     incident, photo, link = _pending_edit_with_new_evidence(app, users, facility)
     migrator = SchemaMigrator.from_database(database.obj)
     sqlite = isinstance(migrator, SqliteMigrator)

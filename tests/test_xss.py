@@ -1,11 +1,7 @@
 """Script in every text field: every page that shows the field shows it as text, never as markup."""
 from __future__ import annotations
 
-from factories import attach_file
-from factories import incident_data
-from factories import make_incident
-from factories import move
-from factories import publish
+from factories import attach_file, incident_data, make_incident, move, publish
 
 from incidents.records import service
 

@@ -10,23 +10,15 @@ import hmac
 import secrets
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError
-from argon2.exceptions import VerificationError
-from argon2.exceptions import VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 from incidents import audit
 from incidents.db import database
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
-from incidents.models import ROLES
-from incidents.models import ApiToken
-from incidents.models import PasswordLink
-from incidents.models import User
-from incidents.models import utcnow
-from incidents.text import CONTROL
-from incidents.text import without_control
+from incidents.errors import NotFound, ValidationFailed
+from incidents.models import ROLES, ApiToken, PasswordLink, User, utcnow
+from incidents.text import CONTROL, without_control
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024

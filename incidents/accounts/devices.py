@@ -22,8 +22,7 @@ import hmac
 import secrets
 
 from flask import current_app
-from itsdangerous import BadData
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from incidents.accounts.credentials import normalise_email
 from incidents.models import User
@@ -38,7 +37,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _account_tag(user: User) -> str:
-    message = f"{_SALT}:{normalise_email(user.email)}:{user.password_hash}".encode("utf-8")
+    message = f"{_SALT}:{normalise_email(user.email)}:{user.password_hash}".encode()
     return hmac.new(current_app.secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 

@@ -7,8 +7,7 @@ import secrets
 import time
 
 from flask import session
-from flask_login import login_user
-from flask_login import logout_user
+from flask_login import login_user, logout_user
 
 from incidents.accounts import credentials
 from incidents.models import User

@@ -31,10 +31,8 @@ from peewee import fn
 
 from incidents.accounts import devices
 from incidents.accounts.credentials import normalise_email
-from incidents.db import database
-from incidents.db import serialize_writers
-from incidents.models import LoginFailure
-from incidents.models import utcnow
+from incidents.db import database, serialize_writers
+from incidents.models import LoginFailure, utcnow
 
 WINDOW = datetime.timedelta(minutes=15)
 # Failures within the window after which attempts are refused without checking the password or

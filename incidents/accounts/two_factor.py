@@ -19,9 +19,7 @@ from flask_babel import lazy_gettext as _l
 from incidents import audit
 from incidents.db import database
 from incidents.errors import ValidationFailed
-from incidents.models import RecoveryCode
-from incidents.models import User
-from incidents.models import utcnow
+from incidents.models import RecoveryCode, User, utcnow
 
 REQUIRED_FOR = frozenset({"admin", "reviewer", "lawyer"})
 RECOVERY_CODES = 10

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from incidents import audit
-from incidents.models import AuditEvent
-from incidents.models import utcnow
+from incidents.models import AuditEvent, utcnow
 from incidents.text import without_control
 
 PER_PAGE = 100

@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms import SelectField
-from wtforms import StringField
+from wtforms import EmailField, SelectField, StringField
 
 
 class NewUserForm(FlaskForm):

@@ -1,28 +1,17 @@
 """User administration pages (admins only)."""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import abort
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from incidents import policy, vocab
 from incidents.accounts import credentials
-from incidents import policy
-from incidents import vocab
 from incidents.admin import audit_trail as audit_trail_service
 from incidents.admin import service
 from incidents.admin.forms import NewUserForm
-from incidents.errors import ServiceError
-from incidents.errors import ValidationFailed
-from incidents.models import ROLES
-from incidents.models import User
-from incidents.views import PostForm
-from incidents.views import actor
-from incidents.views import settings
+from incidents.errors import ServiceError, ValidationFailed
+from incidents.models import ROLES, User
+from incidents.views import PostForm, actor, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

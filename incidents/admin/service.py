@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
+from incidents import audit, policy
 from incidents.accounts import credentials
-from incidents import policy
 from incidents.db import database
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.errors import ValidationFailed
-from incidents.models import ROLES
-from incidents.models import User
+from incidents.errors import Conflict, Forbidden, ValidationFailed
+from incidents.models import ROLES, User
 
 
 def _require_admin(actor) -> None:

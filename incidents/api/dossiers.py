@@ -3,23 +3,18 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response
-from flask import current_app
-from flask import jsonify
-from flask import request
+from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from incidents.keys import signing as crypto
 from incidents.api.blueprint import bp
-from incidents.api.routes import _json_body
-from incidents.api.routes import _language
+from incidents.api.routes import _json_body, _language
 from incidents.dossiers import service
 from incidents.dossiers.assemble import parse_request
 from incidents.dossiers.bundle import VERIFIER
 from incidents.errors import Unauthenticated
 from incidents.evidence.store import EvidenceStore
-from incidents.views import actor
-from incidents.views import settings
+from incidents.keys import signing as crypto
+from incidents.views import actor, settings
 
 
 def _build(request_data: dict, default_format: str) -> Response:

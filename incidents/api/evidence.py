@@ -1,22 +1,18 @@
 """JSON endpoints for evidence: attach a link or a file, read an item, read its custody log."""
 from __future__ import annotations
 
-from flask import jsonify
-from flask import request
-from flask import url_for
+from flask import jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from incidents import vocab
 from incidents.api.blueprint import bp
 from incidents.errors import BadRequest
-from incidents.evidence import service
-from incidents.evidence import verification
+from incidents.evidence import service, verification
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
 from incidents.verification_status import awaits_confirmation
-from incidents.views import actor
-from incidents.views import settings
+from incidents.views import actor, settings
 
 
 def item_json(view: service.ItemView) -> dict:

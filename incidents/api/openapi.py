@@ -4,11 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from incidents.api.blueprint import bp
-from incidents.models import ACQUISITIONS
-from incidents.models import ASSESSMENT_OUTCOMES
-from incidents.models import ASSESSMENT_PARTS
-from incidents.models import STATUSES
-from incidents.models import VERIFICATION_STATUSES
+from incidents.models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
 from incidents.vocab import VOCABULARIES
 
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},

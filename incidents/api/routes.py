@@ -1,35 +1,20 @@
 """JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
 from __future__ import annotations
 
-from flask import Response
-from flask import jsonify
-from flask import request
-from flask import stream_with_context
-from flask import url_for
+from flask import Response, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
-from incidents import i18n
-from incidents import policy
-from incidents import vocab
-from incidents import workflow
+from incidents import audit, i18n, policy, vocab, workflow
 from incidents.api.blueprint import bp
 from incidents.config import LANGUAGES
 from incidents.db import database
-from incidents.errors import BadRequest
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
-from incidents.errors import Unauthenticated
-from incidents.errors import ValidationFailed
+from incidents.errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from incidents.exports import open_data
-from incidents.models import STATUSES
-from incidents.models import Facility
-from incidents.models import PublishedIncident
+from incidents.models import STATUSES, Facility, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
 from incidents.search import service as search
-from incidents.views import actor
-from incidents.views import settings
+from incidents.views import actor, settings
 
 WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
                    "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",

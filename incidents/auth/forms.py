@@ -1,12 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms import HiddenField
-from wtforms import PasswordField
-from wtforms import StringField
-from wtforms.validators import DataRequired
-from wtforms.validators import EqualTo
-from wtforms.validators import Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):

@@ -1,36 +1,19 @@
 """Sign in, sign out, set a password through a one-time link, account and language."""
 from __future__ import annotations
 
-from flask import abort
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import session
-from flask import url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from incidents import audit
-from incidents.accounts import credentials
-from incidents import policy
-from incidents.accounts import two_factor
-from incidents.accounts import devices
-from incidents.accounts import sessions
-from incidents.accounts import throttle
+from incidents import audit, policy
+from incidents.accounts import credentials, devices, sessions, throttle, two_factor
 from incidents.auth.blueprint import bp
-from incidents.auth.forms import LoginForm
-from incidents.auth.forms import SetPasswordForm
+from incidents.auth.forms import LoginForm, SetPasswordForm
 from incidents.config import LANGUAGES
 from incidents.db import database
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
+from incidents.errors import NotFound, ValidationFailed
 from incidents.models import User
-from incidents.views import PostForm
-from incidents.views import safe_next
-from incidents.views import settings
-
+from incidents.views import PostForm, safe_next, settings
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,24 +6,16 @@ takes a user id, so nobody can enrol or reset another person's second factor.
 from __future__ import annotations
 
 import segno
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from incidents import audit
-from incidents.accounts import two_factor
-from incidents.accounts import devices
-from incidents.accounts import sessions
-from incidents.accounts import throttle
-from incidents.auth.forms import CodeForm
+from incidents.accounts import devices, sessions, throttle, two_factor
 from incidents.auth.blueprint import bp
+from incidents.auth.forms import CodeForm
 from incidents.db import database
 from incidents.errors import ValidationFailed
 from incidents.views import safe_next

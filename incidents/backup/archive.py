@@ -22,24 +22,16 @@ import stat
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
-from dataclasses import field
-from datetime import datetime
-from datetime import timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from peewee import SqliteDatabase
 
 from incidents import audit
-from incidents.db import MIGRATIONS_DIR
-from incidents.db import database
-from incidents.db import migrate
+from incidents.backup.sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
+from incidents.db import MIGRATIONS_DIR, database, migrate
 from incidents.keys.encryption import keyring
 from incidents.models import User
-from incidents.backup.sealed import CHUNK_SIZE
-from incidents.backup.sealed import SealedReader
-from incidents.backup.sealed import SealedWriter
-from incidents.backup.sealed import Unreadable
-from incidents.backup.sealed import key_id
 
 # tarfile copies and buffers in pieces of this size (its 10 KiB default is slow for videos).
 STREAM_BUFFER = 256 * 1024
@@ -104,7 +96,7 @@ def _snapshot(db_path: str, path: str) -> tuple[dict, list]:
         tables = [name for (name,) in copy.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         # A table name cannot be a bound parameter: it is quoted as an SQL identifier instead.
-        rows = {name: copy.execute('SELECT count(*) FROM "%s"' % name.replace('"', '""'))  # noqa: S608
+        rows = {name: copy.execute('SELECT count(*) FROM "{}"'.format(name.replace('"', '""')))  # noqa: S608
                 .fetchone()[0] for name in tables}
         # schema_migration is where peewee's migration Runner records what it applied.
         migrations = ([name for (name,) in copy.execute("SELECT name FROM schema_migration ORDER BY id")]
@@ -190,7 +182,7 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     if os.path.abspath(target).startswith(evidence_root + os.sep):
         raise BackupError("Write the backup outside the evidence folder: it would copy itself.")
     summary = Summary(key_id=key_id(key).hex(),
-                      created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                      created_at=datetime.now(UTC).isoformat(timespec="seconds"))
     os.makedirs(instance_path, mode=0o700, exist_ok=True)
     _remove_leftovers(instance_path, ".backup-snapshot-")
     # Both temporary files are mode 0600: the snapshot holds identities in clear.

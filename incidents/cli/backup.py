@@ -20,7 +20,7 @@ def backup_command(path):
     try:
         summary = backup.create_backup(settings(), current_app.instance_path, path)
     except backup.BackupError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Backup written to {path}: {_size(summary.size)} in {summary.seconds:.1f} s.")
     click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
                f"{len(summary.rows)} tables, {len(summary.migrations)} migration(s) applied")
@@ -40,7 +40,7 @@ def restore_command(path):
     try:
         summary = backup.restore_backup(settings(), path)
     except backup.BackupError as exc:
-        raise click.ClickException(f"{exc} Nothing was restored.")
+        raise click.ClickException(f"{exc} Nothing was restored.") from None
     click.echo(f"Restored {path} (made {summary.created_at}): {_size(summary.size)} in {summary.seconds:.1f} s.")
     click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
                f"{len(summary.rows)} tables")

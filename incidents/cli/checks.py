@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import lazy_gettext as _l
 
 from incidents.cli import integrity
@@ -29,17 +28,17 @@ def bundle_verify(path, key_file):
     """
     from flask import current_app
 
-    from incidents.keys import signing as crypto
     from incidents.dossiers import verify_bundle
+    from incidents.keys import signing as crypto
     try:
         trusted = (verify_bundle.read_key(key_file) if key_file
                    else crypto.public_bytes(crypto.signing_key(current_app.instance_path, create=False)))
         failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
     except FileNotFoundError:
         raise click.ClickException("This installation has never signed a bundle (it has no signing key): "
-                                   "give the signer's public key with --key.")
+                                   "give the signer's public key with --key.") from None
     except (ValueError, verify_bundle.Unreadable) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     for name, problem in failures:
         click.echo(f"FAILED {name}: {problem}", err=True)
     if failures:

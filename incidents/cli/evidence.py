@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,8 +13,7 @@ from incidents.accounts import credentials
 from incidents.cli import integrity
 from incidents.cli.common import in_terminal_language
 from incidents.cli.common import size as _size
-from incidents.db import database
-from incidents.db import migrate
+from incidents.db import database, migrate
 from incidents.errors import ServiceError
 from incidents.models import User
 from incidents.text import shown_name
@@ -91,7 +89,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
                     report = archive.ingest(folder, user, store, incident_id=incident_id,
                                             provenance=provenance, progress=progress)
                 except ServiceError as exc:
-                    raise click.ClickException(str(exc.message))
+                    raise click.ClickException(str(exc.message)) from None
             _ingest_summary(report)
 
 

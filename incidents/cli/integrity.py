@@ -13,21 +13,21 @@ from collections import defaultdict
 from flask_babel import lazy_gettext as _l
 
 from incidents import audit
-from incidents.publication import facet_counts
 from incidents.evidence.service import verify_store
-from incidents.models import Assessment
-from incidents.models import AuditEvent
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Facility
-from incidents.models import PublishedCount
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
-from incidents.models import ReviewEvent
+from incidents.models import (
+    Assessment,
+    AuditEvent,
+    CustodyEvent,
+    EvidenceItem,
+    Facility,
+    PublishedCount,
+    PublishedIncident,
+    PublishedTerm,
+    ReviewEvent,
+)
+from incidents.publication import facet_counts
+from incidents.verification_status import incident_status, item_status, published_item_ids
 from incidents.vocab import TERM_VOCABULARIES
-from incidents.verification_status import incident_status
-from incidents.verification_status import item_status
-from incidents.verification_status import published_item_ids
 
 # The custody events that record the hash an item was preserved under.
 HASHING_ACTIONS = ("received", "hashed")

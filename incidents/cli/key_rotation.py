@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 
-from peewee import Value
-from peewee import fn
+from peewee import Value, fn
 
-from incidents.db import database
-from incidents.db import truncate_log
-from incidents.keys.encryption import KEY_ID_CHARS
-from incidents.keys.encryption import PREFIX
-from incidents.keys.encryption import DataKeyError
-from incidents.keys.encryption import id_of
-from incidents.keys.encryption import key_id
-from incidents.keys.encryption import keyring
-from incidents.keys.encryption import parse_keys
+from incidents.db import database, truncate_log
+from incidents.keys.encryption import KEY_ID_CHARS, PREFIX, DataKeyError, id_of, key_id, keyring, parse_keys
 from incidents.models import sealed_fields
 
 BATCH = 500

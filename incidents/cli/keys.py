@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from incidents.db import database
-from incidents.keys.encryption import DataKeyError
-from incidents.keys.encryption import keyring
+from incidents.keys.encryption import DataKeyError, keyring
 from incidents.views import settings
 
 data_key = AppGroup("data-key", help="Rotate the key that encrypts identities in the database.")
@@ -38,7 +36,7 @@ def data_key_rotate():
         with database.connection_context():
             rotation = data_keys.rotate(settings())
     except DataKeyError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{rotation.values} value(s) re-encrypted under data key {rotation.current}; "
                f"retired: {', '.join(rotation.retired) or 'none'}.")
     if settings().DATA_KEY_FILE:

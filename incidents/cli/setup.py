@@ -4,16 +4,13 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from incidents.accounts import credentials
 from incidents.cli import integrity
-from incidents.db import database
-from incidents.db import migrate
+from incidents.db import database, migrate
 from incidents.errors import ServiceError
-from incidents.models import ROLES
-from incidents.models import User
+from incidents.models import ROLES, User
 from incidents.views import settings
 
 users = AppGroup("users", help="Create users and API tokens.")
@@ -71,7 +68,7 @@ def users_create(email, role, name, password_stdin):
                 credentials.set_password(user, password, settings().TESTING, actor=user)
         except ServiceError as exc:
             messages = "; ".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message)
-            raise click.ClickException(messages)
+            raise click.ClickException(messages) from None
     click.echo(f"Created {user.email} ({role}).")
 
 

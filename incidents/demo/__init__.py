@@ -9,11 +9,10 @@ import json
 import os
 import secrets
 
-from incidents.accounts import credentials
 from incidents import workflow
+from incidents.accounts import credentials
 from incidents.db import database
-from incidents.models import Incident
-from incidents.models import User
+from incidents.models import Incident, User
 from incidents.records import service
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data.json")

@@ -16,28 +16,24 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from incidents import policy
-from incidents import vocab
+from incidents import policy, vocab
 from incidents.config import LANGUAGES
-from incidents.errors import Forbidden
-from incidents.errors import ValidationFailed
-from incidents.models import Assessment
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import Revision
-from incidents.models import StoredFile
-from incidents.models import User
-from incidents.models import utcnow
+from incidents.errors import Forbidden, ValidationFailed
+from incidents.models import (
+    Assessment,
+    CustodyEvent,
+    EvidenceItem,
+    Facility,
+    Incident,
+    PublishedIncident,
+    Revision,
+    StoredFile,
+    User,
+    utcnow,
+)
 from incidents.revisions import snapshot
-from incidents.validation import MAX_ID
-from incidents.validation import Errors
-from incidents.validation import clean_bool
-from incidents.validation import clean_choice
-from incidents.verification_status import published_item_ids
-from incidents.verification_status import status_of_items
+from incidents.validation import MAX_ID, Errors, clean_bool, clean_choice
+from incidents.verification_status import published_item_ids, status_of_items
 
 REDACTIONS = ("public", "confidential")
 LAYOUTS = ("dossier", "un_srt", "echr", "cpt")

@@ -15,15 +15,13 @@ import json
 import mimetypes
 import os
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable
-from typing import Iterable
-from typing import Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from incidents.keys import signing as crypto
 from incidents.dossiers import verify_bundle
+from incidents.keys import signing as crypto
 from incidents.publication.open_data_row import csv_text
 
 CHUNK = verify_bundle.CHUNK

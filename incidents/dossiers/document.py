@@ -6,14 +6,11 @@ the words of a dossier without parsing a PDF.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from incidents import geo
-from incidents import i18n
-from incidents import vocab
+from incidents import geo, i18n, vocab
 from incidents.text import shown_name
 
 

@@ -21,16 +21,17 @@ from collections import Counter
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from incidents import i18n
-from incidents import vocab
-from incidents.dossiers.document import Document
-from incidents.dossiers.document import custody_summary
-from incidents.dossiers.document import evidence_block
-from incidents.dossiers.document import facility_name
-from incidents.dossiers.document import person_rows
-from incidents.dossiers.document import place
-from incidents.dossiers.document import text_in
-from incidents.dossiers.document import when
+from incidents import i18n, vocab
+from incidents.dossiers.document import (
+    Document,
+    custody_summary,
+    evidence_block,
+    facility_name,
+    person_rows,
+    place,
+    text_in,
+    when,
+)
 
 # The last day the Russian Federation was a party to the European Convention on Human Rights.
 ECHR_LAST_DAY_RUSSIA = datetime.date(2022, 9, 16)

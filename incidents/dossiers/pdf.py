@@ -15,8 +15,7 @@ import secrets
 
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.enums import XPos
-from fpdf.enums import YPos
+from fpdf.enums import XPos, YPos
 
 from incidents.dossiers.document import Document
 
@@ -119,7 +118,7 @@ def _grid(pdf: _Pdf, rows: list[tuple], widths: tuple, size: float, *, headers: 
     for index, row in enumerate(([headers] if headers else []) + list(rows)):
         bold = [(index == 0 and bool(headers)) or (label_column and column == 0) for column in range(len(row))]
         cells = []
-        for column, (value, width) in enumerate(zip(row, columns)):
+        for column, (value, width) in enumerate(zip(row, columns, strict=True)):
             pdf.set_font(FONT, "B" if bold[column] else "", size)
             cells.append(pdf.wrap(str(value), width - 2 * PAD))
         pdf.line_break_if_needed(height + PAD)
@@ -127,7 +126,7 @@ def _grid(pdf: _Pdf, rows: list[tuple], widths: tuple, size: float, *, headers: 
         for number in range(max(len(lines) for lines in cells)):
             pdf.line_break_if_needed(height)
             y, x = pdf.get_y(), pdf.l_margin
-            for column, (lines, width) in enumerate(zip(cells, columns)):
+            for column, (lines, width) in enumerate(zip(cells, columns, strict=True)):
                 if number < len(lines) and lines[number]:
                     pdf.set_font(FONT, "B" if bold[column] else "", size)
                     pdf.text_line(x + PAD, y, height, lines[number])

@@ -5,30 +5,17 @@ the reader's scratch list, not a record, and it leaves with the session.
 """
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import abort
-from flask import current_app
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import session
-from flask import url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from incidents import i18n
-from incidents import policy
-from incidents.dossiers import assemble
-from incidents.dossiers import service
+from incidents import i18n, policy
+from incidents.dossiers import assemble, service
 from incidents.errors import ValidationFailed
 from incidents.evidence.store import EvidenceStore
-from incidents.models import Incident
-from incidents.models import PublishedIncident
+from incidents.models import Incident, PublishedIncident
 from incidents.validation import MAX_ID
-from incidents.views import actor
-from incidents.views import safe_next
-from incidents.views import settings
+from incidents.views import actor, safe_next, settings
 
 bp = Blueprint("dossiers", __name__)
 SESSION_KEY = "dossier"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from flask import Response
 from flask_babel import force_locale
@@ -13,26 +13,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from incidents import audit
-from incidents.keys import signing as crypto
 from incidents.db import database
-from incidents.dossiers import assemble
-from incidents.dossiers import layouts
-from incidents.dossiers import pdf
-from incidents.dossiers import word
-from incidents.dossiers.assemble import DossierRequest
-from incidents.dossiers.assemble import Gathered
-from incidents.dossiers.bundle import Part
-from incidents.dossiers.bundle import constant
-from incidents.dossiers.bundle import custody_csv
-from incidents.dossiers.bundle import derivative_name
-from incidents.dossiers.bundle import evidence_manifest
-from incidents.dossiers.bundle import evidence_name
-from incidents.dossiers.bundle import file_chunks
-from incidents.dossiers.bundle import stream
+from incidents.dossiers import assemble, layouts, pdf, word
+from incidents.dossiers.assemble import DossierRequest, Gathered
+from incidents.dossiers.bundle import (
+    Part,
+    constant,
+    custody_csv,
+    derivative_name,
+    evidence_manifest,
+    evidence_name,
+    file_chunks,
+    stream,
+)
 from incidents.errors import Conflict
 from incidents.evidence.previews import ensure_derivative
 from incidents.evidence.service import record_custody
 from incidents.evidence.store import EvidenceStore
+from incidents.keys import signing as crypto
 from incidents.models import EvidenceItem
 
 MEDIA_TYPES = {"pdf": "application/pdf",

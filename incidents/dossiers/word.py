@@ -13,8 +13,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
-from docx.shared import RGBColor
+from docx.shared import Pt, RGBColor
 from flask_babel import gettext as _
 from lxml import etree
 
@@ -92,8 +91,8 @@ def _table(docx, headers: tuple, rows: list[tuple], *, mono: bool = False) -> No
     lines = ([headers] if headers else []) + list(rows)
     table = docx.add_table(rows=len(lines), cols=len(lines[0]))
     table._tbl.tblPr.style = "TableGrid"
-    for number, (tr, values) in enumerate(zip(table._tbl.tr_lst, lines)):
-        for column, (tc, value) in enumerate(zip(tr.tc_lst, values)):
+    for number, (tr, values) in enumerate(zip(table._tbl.tr_lst, lines, strict=True)):
+        for column, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=True)):
             label = (number == 0 and bool(headers)) or (not headers and column == 0)
             _fill(tc.p_lst[0], "CellLabel" if label else "CellCode" if mono else "Cell", str(value))
     docx.add_paragraph()

@@ -18,27 +18,16 @@ import os
 import stat
 import time
 import unicodedata
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from peewee import PostgresqlDatabase
 
-from incidents import audit
-from incidents import policy
+from incidents import audit, policy
 from incidents.db import database
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
-from incidents.evidence.store import Copier
-from incidents.evidence.store import EvidenceStore
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import IngestBatch
-from incidents.models import IngestEntry
-from incidents.models import StoredFile
-from incidents.models import utcnow
+from incidents.errors import Forbidden, NotFound, ValidationFailed
+from incidents.evidence.store import Copier, EvidenceStore
+from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, IngestEntry, StoredFile, utcnow
 from incidents.text import without_control
 
 # Files are flushed to disk in groups this large rather than one by one (see store.commit).

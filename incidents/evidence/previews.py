@@ -135,7 +135,7 @@ def _made(root, original, sha256, media_type, task, marker_suffix, exists, take,
         except BlockingIOError:
             # A derivative may take minutes: a request does not wait for another one's, and a
             # crowd of them cannot hold every web worker.
-            raise NotReady(_l("This copy is being prepared. Try again in a few minutes."))
+            raise NotReady(_l("This copy is being prepared. Try again in a few minutes.")) from None
         kept = _kept(exists, marker, stamp)
         if kept is not None:
             return kept

@@ -3,31 +3,18 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint
-from flask import abort
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import send_file
-from flask import url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from incidents import policy
-from incidents import vocab
-from incidents.errors import ServiceError
-from incidents.errors import ValidationFailed
-from incidents.evidence import service
-from incidents.evidence import verification
+from incidents import policy, vocab
+from incidents.errors import ServiceError, ValidationFailed
+from incidents.evidence import service, verification
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
-from incidents.text import sendable_name
-from incidents.text import shown_name
+from incidents.text import sendable_name, shown_name
 from incidents.verification_status import awaits_confirmation
-from incidents.views import PostForm
-from incidents.views import actor
-from incidents.views import settings
+from incidents.views import PostForm, actor, settings
 
 bp = Blueprint("evidence", __name__)
 # Every page that shows a file's name shows it through this: no control or bidi character of it

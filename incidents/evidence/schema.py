@@ -4,17 +4,18 @@ from __future__ import annotations
 import datetime
 import os
 
-from incidents.models import ACQUISITIONS
-from incidents.models import ORIGINALITY
+from incidents.models import ACQUISITIONS, ORIGINALITY
 from incidents.text import NAME_CONTROL
-from incidents.validation import Errors
-from incidents.validation import clean_bool
-from incidents.validation import clean_choice
-from incidents.validation import clean_code
-from incidents.validation import clean_iso_date
-from incidents.validation import clean_text
-from incidents.validation import clean_url
-from incidents.validation import row_id
+from incidents.validation import (
+    Errors,
+    clean_bool,
+    clean_choice,
+    clean_code,
+    clean_iso_date,
+    clean_text,
+    clean_url,
+    row_id,
+)
 
 MAX_FILENAME = 255
 

@@ -6,32 +6,16 @@ import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
-from peewee import fn
+from peewee import JOIN, fn
 
-from incidents import audit
-from incidents import policy
+from incidents import audit, policy
 from incidents.custody import record_custody
-from incidents.db import database
-from incidents.db import serialize_writers
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
+from incidents.db import database, serialize_writers
+from incidents.errors import Conflict, Forbidden, NotFound
 from incidents.evidence import schema
-from incidents.evidence.previews import decodable
-from incidents.evidence.previews import ensure_derivative
-from incidents.evidence.previews import ensure_previews
-from incidents.evidence.previews import preview_path
-from incidents.evidence.previews import read_metadata
-from incidents.evidence.store import EvidenceStore
-from incidents.evidence.store import HashingSpool
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import IngestBatch
-from incidents.models import PublishedIncident
-from incidents.models import StoredFile
-from incidents.models import utcnow
+from incidents.evidence.previews import decodable, ensure_derivative, ensure_previews, preview_path, read_metadata
+from incidents.evidence.store import EvidenceStore, HashingSpool
+from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile, utcnow
 from incidents.revisions import save_revision
 from incidents.validation import Errors
 
@@ -143,7 +127,7 @@ def assign_to_incident(user, item_id: int, incident_id) -> EvidenceItem:
     try:
         incident = _editable_incident(user, int(incident_id))
     except (TypeError, ValueError):
-        raise NotFound(_l("No such incident."))
+        raise NotFound(_l("No such incident.")) from None
     with database.atomic():
         claimed = (EvidenceItem.update(incident=incident, position=_next_position(incident))
                    .where((EvidenceItem.id == view.item.id) & EvidenceItem.incident.is_null()).execute())

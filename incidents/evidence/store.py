@@ -151,7 +151,7 @@ class Copier:
         self.buffers = (mmap.mmap(-1, CHUNK), mmap.mmap(-1, CHUNK))  # aligned, as O_DIRECT needs
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") if threaded else None
 
-    def __enter__(self) -> "Copier":
+    def __enter__(self) -> Copier:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -177,7 +177,7 @@ class Copier:
 
 class EvidenceStore:
     @classmethod
-    def from_settings(cls, settings) -> "EvidenceStore":
+    def from_settings(cls, settings) -> EvidenceStore:
         return cls(settings.EVIDENCE_DIR, settings.EVIDENCE_MAX_SIZE)
 
     def __init__(self, root: str, max_size: int | None = None):
@@ -215,7 +215,7 @@ class EvidenceStore:
         os.replace(spool.path, target)
         return Preserved(spool.sha256, spool.size, media_type, new=True)
 
-    def preserve_file(self, path: str, durable: bool = True, copier: "Copier | None" = None) -> Preserved:
+    def preserve_file(self, path: str, durable: bool = True, copier: Copier | None = None) -> Preserved:
         """Copy a file from disk into the store, hashing it on the way (used by ingest).
 
         A ``copier`` (one per ingest) writes each chunk while the next one is hashed: hashing

@@ -5,31 +5,29 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
-from incidents.publication import facet_counts
-from incidents import policy
-from incidents import vocab
+from incidents import audit, policy, vocab
 from incidents.db import database
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.evidence.service import read_item
-from incidents.evidence.service import record_custody
-from incidents.models import ASSESSMENT_OUTCOMES
-from incidents.models import ASSESSMENT_PARTS
-from incidents.models import VERIFICATION_STATUSES
-from incidents.models import Assessment
-from incidents.models import EvidenceItem
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import utcnow
-from incidents.validation import Errors
-from incidents.validation import clean_choice
-from incidents.validation import clean_text
-from incidents.verification_status import awaits_confirmation
-from incidents.verification_status import item_status
-from incidents.verification_status import published_item_ids
-from incidents.verification_status import status_of_items
-from incidents.verification_status import working_status
+from incidents.errors import Conflict, Forbidden
+from incidents.evidence.service import read_item, record_custody
+from incidents.models import (
+    ASSESSMENT_OUTCOMES,
+    ASSESSMENT_PARTS,
+    VERIFICATION_STATUSES,
+    Assessment,
+    EvidenceItem,
+    Incident,
+    PublishedIncident,
+    utcnow,
+)
+from incidents.publication import facet_counts
+from incidents.validation import Errors, clean_choice, clean_text
+from incidents.verification_status import (
+    awaits_confirmation,
+    item_status,
+    published_item_ids,
+    status_of_items,
+    working_status,
+)
 
 
 def refresh(item: EvidenceItem) -> None:

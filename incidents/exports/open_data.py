@@ -11,14 +11,8 @@ import json
 
 from incidents import geo
 from incidents.db import database
-from incidents.models import Facility
-from incidents.models import PublishedIncident
-from incidents.models import PublishedRow
-from incidents.publication.open_data_row import COLUMNS
-from incidents.publication.open_data_row import FIELDS
-from incidents.publication.open_data_row import VALUES
-from incidents.publication.open_data_row import csv_text
-from incidents.publication.open_data_row import fixed_cells
+from incidents.models import Facility, PublishedIncident, PublishedRow
+from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
 from incidents.search import service as search
 
 CHUNK = 64 * 1024
@@ -59,7 +53,7 @@ def json_chunks(filters, url_prefix: str, language: str):
     pieces, size, separator = ["["], 1, "\n"
     selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]
     for incident_id, public, *values in database.execute(search.ordered(filters).select(*selected)):
-        values = dict(zip(VALUES, values))
+        values = dict(zip(VALUES, values, strict=True))
         region = values["region"]
         if region not in regions:
             regions[region] = geo.region_name(region, language)

@@ -8,11 +8,7 @@ import os
 from fractions import Fraction
 
 import av
-from PIL import ExifTags
-from PIL import Image
-from PIL import ImageFilter
-from PIL import ImageOps
-from PIL import IptcImagePlugin
+from PIL import ExifTags, Image, ImageFilter, ImageOps, IptcImagePlugin
 
 PREVIEW_SIZE = (640, 640)
 # Decompression bombs: Pillow refuses an image of more than twice this many pixels (50 megapixels)

@@ -30,8 +30,7 @@ import stat
 import subprocess  # noqa: S404 - the sandbox is a child process by design
 import sys
 import tempfile
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 

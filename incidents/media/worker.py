@@ -29,7 +29,7 @@ def _limit(limits: dict) -> None:
     """Memory, CPU time, file size, open files; and no core file that would hold decoded pixels."""
     # Soft and hard limits alike: at its CPU time the kernel sends SIGKILL, which pid 1 of a pid
     # namespace (the walled decoder) cannot ignore, as it does SIGXCPU.
-    for name, value in zip(LIMITS, (limits["memory"], limits["cpu"], limits["file_size"], limits["open_files"], 0)):
+    for name, value in zip(LIMITS, (limits["memory"], limits["cpu"], limits["file_size"], limits["open_files"], 0), strict=True):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 

@@ -1,8 +1,6 @@
 """Preserved files, provenance and the chain of custody."""
 from incidents.db import add_missing_columns
-from incidents.models import CustodyEvent
-from incidents.models import EvidenceItem
-from incidents.models import StoredFile
+from incidents.models import CustodyEvent, EvidenceItem, StoredFile
 
 
 def up(migrator, db):

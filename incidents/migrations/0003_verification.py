@@ -1,8 +1,6 @@
 """Verification assessments (Berkeley Protocol) and the statuses that follow from them."""
 from incidents.db import add_missing_columns
-from incidents.models import Assessment
-from incidents.models import EvidenceItem
-from incidents.models import Incident
+from incidents.models import Assessment, EvidenceItem, Incident
 
 
 def up(migrator, db):

@@ -1,8 +1,6 @@
 """Ingest batches: an item may come from an archive and belong to no incident yet."""
 from incidents.db import add_missing_columns
-from incidents.models import EvidenceItem
-from incidents.models import IngestBatch
-from incidents.models import IngestEntry
+from incidents.models import EvidenceItem, IngestBatch, IngestEntry
 
 
 def up(migrator, db):

@@ -1,7 +1,6 @@
 """Search keys for what is published already (0008 builds the full-text index from them)."""
 from incidents.db import add_missing_columns
-from incidents.models import Facility
-from incidents.models import PublishedIncident
+from incidents.models import Facility, PublishedIncident
 from incidents.publication.search_keys import text_keys
 
 

@@ -1,12 +1,8 @@
 """One sort key per published incident (date, then id), indexes that pair each filter with it,
 the full-text index keyed by it, and counts per facet value."""
-from incidents.publication import facet_counts
-from incidents.publication import fulltext
-from incidents.db import add_missing_columns
-from incidents.db import day_number
-from incidents.models import PublishedCount
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
+from incidents.db import add_missing_columns, day_number
+from incidents.models import PublishedCount, PublishedIncident, PublishedTerm
+from incidents.publication import facet_counts, fulltext
 
 # Single-column indexes the composite ones replace.
 REPLACED = {

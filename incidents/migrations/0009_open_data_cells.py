@@ -1,7 +1,6 @@
 """Each published incident's open-data cells, rendered once (see open_data_row.py)."""
+from incidents.models import PublishedIncident, PublishedRow
 from incidents.publication import open_data_row
-from incidents.models import PublishedIncident
-from incidents.models import PublishedRow
 
 BATCH = 1000
 
@@ -18,6 +17,6 @@ def up(migrator, db):
             break
         PublishedRow.insert_many([
             {"sort_key": key, "incident": incident_id,
-             "cells": open_data_row.csv_cells(dict(zip(open_data_row.VALUES, values)), public)}
+             "cells": open_data_row.csv_cells(dict(zip(open_data_row.VALUES, values, strict=True)), public)}
             for incident_id, key, public, *values in rows]).on_conflict_ignore().execute()
         last = rows[-1][0]

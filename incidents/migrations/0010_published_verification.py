@@ -1,10 +1,8 @@
 """The verification status the public sees, kept on the public projection and counted."""
-from incidents.publication import facet_counts
 from incidents.db import add_missing_columns
-from incidents.models import EvidenceItem
-from incidents.models import PublishedIncident
-from incidents.verification_status import incident_status
-from incidents.verification_status import published_item_ids
+from incidents.models import EvidenceItem, PublishedIncident
+from incidents.publication import facet_counts
+from incidents.verification_status import incident_status, published_item_ids
 
 
 def up(migrator, db):

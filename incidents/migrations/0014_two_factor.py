@@ -1,7 +1,6 @@
 """Two-factor sign-in: a TOTP secret per user and one-time recovery codes."""
 from incidents.db import add_missing_columns
-from incidents.models import RecoveryCode
-from incidents.models import User
+from incidents.models import RecoveryCode, User
 
 
 def up(migrator, db):

@@ -1,7 +1,6 @@
 """Identities encrypted at rest (see encryption.py): what earlier versions kept in clear text is
 encrypted with the current data key."""
-from peewee import SqliteDatabase
-from peewee import TextField
+from peewee import SqliteDatabase, TextField
 
 from incidents.cli.key_rotation import reseal
 from incidents.models import sealed_fields

@@ -2,8 +2,7 @@
 on PostgreSQL, a longer one failed with a 500. (SQLite does not enforce declared lengths.)"""
 from peewee import SqliteDatabase
 
-from incidents.models import Facility
-from incidents.models import Person
+from incidents.models import Facility, Person
 
 
 def up(migrator, db):

@@ -7,8 +7,7 @@ item starts unconfirmed ("unassessed"): its status never reached the public, and
 a second reviewer.
 """
 from incidents.db import add_missing_columns
-from incidents.models import EvidenceItem
-from incidents.models import PublishedIncident
+from incidents.models import EvidenceItem, PublishedIncident
 from incidents.verification_status import published_item_ids
 
 

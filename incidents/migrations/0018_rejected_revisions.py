@@ -5,9 +5,7 @@ Deactivation now revokes a user's API tokens for good; users deactivated before 
 hold unrevoked tokens that a reactivation would bring back, so those are revoked here.
 """
 from incidents.db import add_missing_columns
-from incidents.models import ApiToken
-from incidents.models import EvidenceItem
-from incidents.models import User
+from incidents.models import ApiToken, EvidenceItem, User
 
 
 def up(migrator, db):

@@ -1,11 +1,7 @@
 """Public pages: home, the list of published incidents with filters, a facility's page."""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import Response
-from flask import abort
-from flask import render_template
-from flask import request
+from flask import Blueprint, Response, abort, render_template, request
 
 from incidents import i18n
 from incidents.errors import ValidationFailed

@@ -10,9 +10,7 @@ from collections import Counter
 
 from peewee import fn
 
-from incidents.models import PublishedCount
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
+from incidents.models import PublishedCount, PublishedIncident, PublishedTerm
 
 TOTAL = "total"
 # Counts every change, so that a copy of the counts kept elsewhere knows when it is stale.

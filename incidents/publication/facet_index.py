@@ -20,12 +20,9 @@ from functools import reduce
 import numpy as np
 from peewee import fn
 
+from incidents.db import database, day_number
+from incidents.models import Facility, PublishedIncident, PublishedTerm
 from incidents.publication import facet_counts
-from incidents.db import database
-from incidents.db import day_number
-from incidents.models import Facility
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
 
 TERMS = ("abuse", "perpetrators")
 # date.toordinal() of 1970-01-01: numpy counts days from there.

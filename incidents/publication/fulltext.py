@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import re
 
-from peewee import SQL
-from peewee import SqliteDatabase
-from peewee import Table
+from peewee import SQL, SqliteDatabase, Table
 
 from incidents.db import database
 from incidents.models import PublishedIncident

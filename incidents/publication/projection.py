@@ -10,20 +10,19 @@ import datetime
 from collections import Counter
 
 from incidents import policy
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import PublishedRow
-from incidents.models import PublishedTerm
-from incidents.models import Revision
-from incidents.models import folded
-from incidents.models import utcnow
-from incidents.publication import facet_counts
-from incidents.publication import fulltext
-from incidents.publication import open_data_row
+from incidents.models import (
+    Facility,
+    Incident,
+    PublishedIncident,
+    PublishedRow,
+    PublishedTerm,
+    Revision,
+    folded,
+    utcnow,
+)
+from incidents.publication import facet_counts, fulltext, open_data_row
 from incidents.publication.search_keys import text_keys
-from incidents.verification_status import published_item_ids
-from incidents.verification_status import status_of_items
+from incidents.verification_status import published_item_ids, status_of_items
 from incidents.vocab import TERM_VOCABULARIES
 
 

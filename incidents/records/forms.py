@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
-from wtforms import FieldList
-from wtforms import Form
-from wtforms import FormField
-from wtforms import HiddenField
-from wtforms import SelectField
-from wtforms import SelectMultipleField
-from wtforms import StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
-from incidents import geo
-from incidents import vocab
+from incidents import geo, vocab
 from incidents.config import LANGUAGES
-from incidents.models import CONSENTS
-from incidents.models import DATE_PRECISIONS
-from incidents.models import PERSON_ROLES
-from incidents.models import SEXES
-from incidents.search.service import facility_name
-from incidents.search.service import visible_facilities
+from incidents.models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES
+from incidents.search.service import facility_name, visible_facilities
 
 BLANK_ROWS = 1
 

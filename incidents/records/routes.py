@@ -1,31 +1,14 @@
 """Pages for reading, entering and editing incidents and facilities."""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import abort
-from flask import flash
-from flask import jsonify
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from incidents import geo
-from incidents import i18n
-from incidents import policy
-from incidents import workflow
-from incidents.errors import Conflict
-from incidents.errors import ValidationFailed
-from incidents.models import STATUSES
-from incidents.models import VERIFICATION_STATUSES
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import ReviewEvent
-from incidents.records import forms
-from incidents.records import service
-from incidents.views import actor
-from incidents.views import settings
+from incidents import geo, i18n, policy, workflow
+from incidents.errors import Conflict, ValidationFailed
+from incidents.models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
+from incidents.records import forms, service
+from incidents.views import actor, settings
 
 bp = Blueprint("records", __name__)
 

@@ -18,22 +18,20 @@ from incidents import geo
 from incidents.config import LANGUAGES
 from incidents.errors import BadRequest
 from incidents.evidence.schema import clean_link
-from incidents.models import CONSENTS
-from incidents.models import DATE_PRECISIONS
-from incidents.models import PERSON_ROLES
-from incidents.models import SEXES
-from incidents.models import Facility
-from incidents.validation import MAX_ID
-from incidents.validation import MAX_SHORT
-from incidents.validation import Errors
-from incidents.validation import clean_bool
-from incidents.validation import clean_choice
-from incidents.validation import clean_code
-from incidents.validation import clean_codes
-from incidents.validation import clean_int
-from incidents.validation import clean_iso_date
-from incidents.validation import clean_text
-from incidents.validation import row_id
+from incidents.models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
+from incidents.validation import (
+    MAX_ID,
+    MAX_SHORT,
+    Errors,
+    clean_bool,
+    clean_choice,
+    clean_code,
+    clean_codes,
+    clean_int,
+    clean_iso_date,
+    clean_text,
+    row_id,
+)
 
 MAX_TITLE = 300
 MAX_PERSONS = 200
@@ -60,7 +58,7 @@ def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | 
         match = pattern.match(text)
         if not match:
             continue
-        values = dict(zip(parts, map(int, match.groups())))
+        values = dict(zip(parts, map(int, match.groups()), strict=True))
         year, month, day = values["y"], values.get("m"), values.get("d")
         if month is None:
             return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"

@@ -5,29 +5,14 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
-from incidents import policy
-from incidents import workflow
-from incidents.publication import projection
+from incidents import audit, policy, workflow
 from incidents.db import database
-from incidents.errors import Conflict
-from incidents.errors import Forbidden
-from incidents.errors import NotFound
-from incidents.errors import ValidationFailed
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import PublishedIncident
-from incidents.models import ReviewEvent
-from incidents.models import Revision
-from incidents.models import utcnow
+from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from incidents.models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
+from incidents.publication import projection
 from incidents.records import schema
-from incidents.revisions import apply_snapshot
-from incidents.revisions import diff
-from incidents.revisions import get_revision
-from incidents.revisions import save_revision
-from incidents.revisions import snapshot
-from incidents.verification_status import published_item_ids
-from incidents.verification_status import status_of_items
+from incidents.revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from incidents.verification_status import published_item_ids, status_of_items
 
 
 @dataclass
@@ -220,7 +205,7 @@ def working_copies(user, status: str | None = None):
     return query
 
 
-def public_verification(view: "IncidentView") -> str:
+def public_verification(view: IncidentView) -> str:
     """The verification status a reader sees: from the items this reader may see."""
     if view.incident is not None:
         return view.incident.verification

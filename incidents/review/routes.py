@@ -1,20 +1,12 @@
 """The review queue and workflow transitions from the pages."""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask import abort
-from flask import flash
-from flask import redirect
-from flask import render_template
-from flask import request
-from flask import url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import policy
-from incidents import workflow
+from incidents import policy, workflow
 from incidents.errors import ServiceError
-from incidents.views import PostForm
-from incidents.views import actor
+from incidents.views import PostForm, actor
 
 bp = Blueprint("review", __name__)
 

@@ -5,29 +5,18 @@ Only ``PublishedIncident`` rows are ever returned to the public; it holds public
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from incidents.publication import facet_counts
-from incidents.publication import facet_index
-from incidents.publication import fulltext
-from incidents import geo
-from incidents import policy
-from incidents import vocab
+from incidents import geo, policy, vocab
 from incidents.db import database
 from incidents.errors import ValidationFailed
-from incidents.models import VERIFICATION_STATUSES
-from incidents.models import Facility
-from incidents.models import Incident
-from incidents.models import IncidentTerm
-from incidents.models import PublishedIncident
-from incidents.models import PublishedTerm
-from incidents.publication.search_keys import passage
-from incidents.publication.search_keys import query_keys
+from incidents.models import VERIFICATION_STATUSES, Facility, Incident, IncidentTerm, PublishedIncident, PublishedTerm
+from incidents.publication import facet_counts, facet_index, fulltext
+from incidents.publication.search_keys import passage, query_keys
 from incidents.text import without_control
 
 MAX_PER_PAGE = 200

@@ -8,13 +8,10 @@ gates run before CSRF, so an anonymous POST is sent to sign in rather than refus
 from __future__ import annotations
 
 from incidents.web.errors import init_errors
-from incidents.web.gates import csrf
-from incidents.web.gates import init_csrf
-from incidents.web.gates import init_gates
+from incidents.web.gates import csrf, init_csrf, init_gates
 from incidents.web.headers import init_headers
 from incidents.web.login import init_login
-from incidents.web.requests import init_requests
-from incidents.web.requests import init_upload_limit
+from incidents.web.requests import init_requests, init_upload_limit
 from incidents.web.templates import init_templates
 
 
@@ -36,9 +33,9 @@ def register_blueprints(app) -> None:
     from incidents.auth import bp as auth_bp
     from incidents.dossiers.routes import bp as dossiers_bp
     from incidents.evidence.routes import bp as evidence_bp
+    from incidents.public.routes import bp as public_bp
     from incidents.records.routes import bp as records_bp
     from incidents.review.routes import bp as review_bp
-    from incidents.public.routes import bp as public_bp
 
     # The API authenticates by bearer token, not by cookie, so a forged cross-site request
     # carries no credentials: CSRF tokens are for the cookie-authenticated pages.

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import re
 
-from flask import jsonify
-from flask import render_template
-from flask import request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from incidents.errors import ServiceError
 from incidents.evidence.store import TooLarge

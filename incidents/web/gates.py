@@ -1,18 +1,13 @@
 """The gates every request passes: deny by default, a second factor first, a CSRF token on forms."""
 from __future__ import annotations
 
-from flask import flash
-from flask import g
-from flask import redirect
-from flask import request
-from flask import url_for
+from flask import flash, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from incidents import policy
 from incidents.accounts import two_factor
-from incidents.web.errors import api_error
-from incidents.web.errors import is_api
+from incidents.web.errors import api_error, is_api
 from incidents.web.login import SECOND_FACTOR_FIRST
 
 csrf = CSRFProtect()

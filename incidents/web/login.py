@@ -1,22 +1,14 @@
 """Who is asking: a session cookie (for pages, and for API reads) or a bearer token (for the API)."""
 from __future__ import annotations
 
-from flask import flash
-from flask import g
-from flask import redirect
-from flask import request
-from flask import session
-from flask import url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
-from incidents.accounts import credentials
-from incidents.accounts import sessions
-from incidents.accounts import two_factor
+from incidents.accounts import credentials, sessions, two_factor
 from incidents.models import User
-from incidents.web.errors import api_error
-from incidents.web.errors import is_api
+from incidents.web.errors import api_error, is_api
 
 SECOND_FACTOR_FIRST = _l("Your role needs two-factor sign-in. Set it up to go on.")
 

@@ -1,12 +1,12 @@
 """Requests as this app reads them: ids bounded as the database's, uploads spooled into the store."""
 from __future__ import annotations
 
-from flask import Request
-from flask import request
+from flask import Request, request
 from werkzeug.routing import IntegerConverter
 
 from incidents.evidence.store import EvidenceStore
 from incidents.views import settings
+
 
 class BoundedInt(IntegerConverter):
     """Ids in URLs are 32-bit, as in PostgreSQL: a longer number is a 404, not a database error."""

@@ -5,11 +5,7 @@ from flask_babel import Babel
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
-from incidents import geo
-from incidents import i18n
-from incidents import policy
-from incidents import vocab
-from incidents import workflow
+from incidents import geo, i18n, policy, vocab, workflow
 from incidents.config import LANGUAGES
 from incidents.search import service as search
 
