@@ -1,4 +1,4 @@
-"""JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
+"""JSON endpoints of docs/api.md. Every rule is the services' and the policy's, as for the pages."""
 from __future__ import annotations
 
 from flask import Response, jsonify, request, stream_with_context, url_for
@@ -53,7 +53,7 @@ def facility_json(facility: Facility, language: str) -> dict:
 
 def incident_json(incident_id: int, data: dict, *, status: str, version, language: str,
                   facility: Facility | None = None, url_prefix: str | None = None) -> dict:
-    """One incident as API.md reads it; lists pass ``facility`` when it is loaded already and
+    """One incident as docs/api.md reads it; lists pass ``facility`` when it is loaded already and
     ``url_prefix`` (see ``_incident_url_prefix``)."""
     facility = facility or Facility.get_by_id(data["facility"])
     body = {"id": incident_id, "status": status, "version": version}
@@ -188,7 +188,7 @@ def incident_transition(incident_id):
     action, comment = body.get("action"), body.get("comment") or ""
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
-    # No default: an approval names the version the reviewer read (API.md), or it is refused.
+    # No default: an approval names the version the reviewer read (docs/api.md), or it is refused.
     workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 
