@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit, i18n, policy, vocab, workflow
+from incidents import i18n, policy, vocab, workflow
 from incidents.api.blueprint import bp
 from incidents.config import LANGUAGES
-from incidents.db import database
-from incidents.errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from incidents.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from incidents.exports import open_data
-from incidents.models import STATUSES, Facility, PublishedIncident
+from incidents.models import Facility, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
 from incidents.search import service as search
@@ -104,29 +103,11 @@ def incident_list():
 
 
 def _working_copy_list(status: str, filters, language: str):
-    if not policy.is_signed_in(actor()):
-        raise Unauthenticated(_l("Sign in or send an API token."))
-    if not policy.can_list_working_copies(actor()):
-        raise Forbidden(_l("Only staff may filter by review status."))
-    if status and status not in STATUSES:
-        raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
-    query = search.filter_working_copies(service.working_copies(actor(), status), filters)
-    total = query.count()
-    items, shown = [], []
-    for incident in query.paginate(filters.page, filters.per_page):
-        data = snapshot(incident)
-        if not policy.can_read_confidential(actor(), incident):
-            data = policy.redact_incident(data)
-        elif service.has_confidential(data):
-            shown.append(incident)
-        items.append(incident_json(incident.id, data, status=incident.status,
-                                   version=incident.version, language=language,
-                                   facility=incident.facility))
-    with database.atomic():
-        for incident in shown:
-            audit.record(actor(), "incident.view_confidential", incident, via="api list")
-    return jsonify({"items": items, "total": total, "page": filters.page,
-                    "per_page": filters.per_page, "facets": {}})
+    items, total = service.working_copy_page(actor(), status, filters)
+    return jsonify({"items": [incident_json(incident.id, data, status=incident.status, version=incident.version,
+                                            language=language, facility=incident.facility)
+                              for incident, data in items],
+                    "total": total, "page": filters.page, "per_page": filters.per_page, "facets": {}})
 
 
 @bp.route("/export/incidents.<any(csv, json):fmt>", methods=["GET"])

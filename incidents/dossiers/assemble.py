@@ -113,6 +113,26 @@ def _choose(user, request: DossierRequest) -> list[tuple[int, Incident | None, P
     return chosen
 
 
+def selection_rows(user, ids: list[int]) -> list[dict]:
+    """What the dossier page lists for each chosen incident, as far as ``user`` may see it: the
+    working copy for its readers, else the published revision; others are left out."""
+    incidents = {i.id: i for i in Incident.select().where(Incident.id.in_(ids))}
+    published = {p.incident_id: p for p in PublishedIncident.select().where(PublishedIncident.incident.in_(ids))}
+    rows = []
+    for incident_id in ids:
+        incident, row = incidents.get(incident_id), published.get(incident_id)
+        if incident is not None and policy.can_read_working_copy(user, incident):
+            rows.append({"id": incident_id, "reference": incident.reference, "title": incident.title,
+                         "original_language": incident.original_language, "status": incident.status,
+                         "date": (incident.date_start, incident.date_end, incident.date_precision),
+                         "published": row is not None})
+        elif row is not None:
+            rows.append({"id": incident_id, "reference": row.reference, "title": row.title,
+                         "original_language": row.original_language, "status": "published",
+                         "date": (row.date_start, row.date_end, row.date_precision), "published": True})
+    return rows
+
+
 def _terms(name: str, codes: list[str], language: str) -> list[dict]:
     terms = []
     for code in codes:

@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import audit, policy, workflow
 from incidents.db import database
-from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from incidents.models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
+from incidents.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from incidents.models import STATUSES, Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from incidents.publication import projection
 from incidents.records import schema
 from incidents.revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from incidents.search import service as search
 from incidents.verification_status import published_item_ids, status_of_items
 
 
@@ -34,6 +35,15 @@ def has_confidential(data: dict) -> bool:
         any(item.get("confidential") for item in data.get("evidence", []))
 
 
+def _working_data(user, incident: Incident) -> tuple[dict, bool, bool]:
+    """A working copy's snapshot as ``user`` may read it (redacted unless they may read
+    confidential fields), whether they may, and whether it shows any: the caller audits that read."""
+    data = snapshot(incident)
+    if not policy.can_read_confidential(user, incident):
+        return policy.redact_incident(data), False, False
+    return data, True, has_confidential(data)
+
+
 def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> IncidentView:
     """The working copy for those who may read it, otherwise the published revision.
 
@@ -42,13 +52,10 @@ def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> Inc
     incident = Incident.get_or_none(Incident.id == incident_id)
     published = PublishedIncident.get_or_none(PublishedIncident.incident == incident_id)
     if incident is not None and policy.can_read_working_copy(user, incident) and not prefer_public:
-        data = snapshot(incident)
-        confidential = policy.can_read_confidential(user, incident)
-        if confidential and has_confidential(data):
+        data, confidential, shown = _working_data(user, incident)
+        if shown:
             with database.atomic():
                 audit.record(user, "incident.view_confidential", incident)
-        elif not confidential:
-            data = policy.redact_incident(data)
         return IncidentView(incident, data, False, confidential, published)
     if published is None:
         raise NotFound(_l("No such incident."))
@@ -203,6 +210,34 @@ def working_copies(user, status: str | None = None):
     if status:
         query = query.where(Incident.status == status)
     return query
+
+
+def working_copy_page(user, status: str | None, filters) -> tuple[list[tuple[Incident, dict]], int]:
+    """One page of the staff list of working copies under ``filters`` (``search.Filters``): each
+    incident with its data as ``read_incident`` shows it, and the number of all; showing confidential
+    fields is audited as a read of each incident is.
+
+    :raise Unauthenticated: not signed in. :raise Forbidden: not staff.
+    :raise ValidationFailed: an unknown status.
+    """
+    if not policy.is_signed_in(user):
+        raise Unauthenticated(_l("Sign in or send an API token."))
+    if not policy.can_list_working_copies(user):
+        raise Forbidden(_l("Only staff may filter by review status."))
+    if status and status not in STATUSES:
+        raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
+    query = search.filter_working_copies(working_copies(user, status), filters)
+    total = query.count()
+    items, shown = [], []
+    for incident in query.paginate(filters.page, filters.per_page):
+        data, _confidential, holds = _working_data(user, incident)
+        if holds:
+            shown.append(incident)
+        items.append((incident, data))
+    with database.atomic():
+        for incident in shown:
+            audit.record(user, "incident.view_confidential", incident, via="api list")
+    return items, total
 
 
 def public_verification(view: IncidentView) -> str:
