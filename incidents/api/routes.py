@@ -13,12 +13,8 @@ from incidents.models import Facility, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
 from incidents.search import service as search
+from incidents.shape import WRITABLE
 from incidents.views import actor, settings
-
-WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
-                   "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",
-                   "graphic", "persons", "responses", "evidence")
-
 
 
 def _language() -> str:
@@ -139,7 +135,7 @@ def incident_detail(incident_id):
 @bp.route("/incidents", methods=["POST"])
 def incident_create():
     body = _json_body()
-    data = {k: body.get(k) for k in WRITABLE_FIELDS}
+    data = {k: body.get(k) for k in WRITABLE}
     incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH)
     view = service.read_incident(actor(), incident.id)
     return jsonify(_view_json(view, _language())), 201
@@ -152,13 +148,13 @@ def incident_update(incident_id):
     view = service.read_incident(actor(), incident_id)
     if view.incident is None:
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
-    unknown = set(body) - set(WRITABLE_FIELDS) - {"version", "id", "reference", "status", "url",
+    unknown = set(body) - set(WRITABLE) - {"version", "id", "reference", "status", "url",
                                                   "actions"}
     if unknown:
         raise ValidationFailed(_l("Unknown fields."), {k: [_l("Unknown field.")] for k in sorted(unknown)[:20]})
     workflow.required_version(body.get("version"))  # before anything is read into the edit
     current = snapshot(view.incident)
-    data = {k: body[k] if k in body else current[k] for k in WRITABLE_FIELDS}
+    data = {k: body[k] if k in body else current[k] for k in WRITABLE}
     service.update_incident(incident_id, data, actor(), version=body["version"], max_text=settings().MAX_TEXT_LENGTH)
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 

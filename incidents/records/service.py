@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit, policy, workflow
+from incidents import audit, policy, shape, workflow
 from incidents.db import database
 from incidents.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from incidents.models import STATUSES, Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
@@ -27,10 +27,14 @@ class IncidentView:
     published: PublishedIncident | None
 
 
+# A person's confidential fields that may be empty: a choice (their consent) always holds a value,
+# so holding one shows nothing.
+IDENTIFYING = tuple(field.name for field in shape.PERSON if field.confidential and field.kind != shape.CHOICE)
+
+
 def has_confidential(data: dict) -> bool:
     """Whether reading ``data`` in full shows what the public never sees: that read is audited."""
-    return any(person.get(field) for person in data.get("persons", [])
-               for field in policy.CONFIDENTIAL_PERSON_FIELDS if field != "consent") or \
+    return any(person.get(field) for person in data.get("persons", []) for field in IDENTIFYING) or \
         any(response.get("confidential") for response in data.get("responses", [])) or \
         any(item.get("confidential") for item in data.get("evidence", []))
 
