@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from incidents import policy, vocab
+from incidents import policy, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.errors import Forbidden, ValidationFailed
 from incidents.models import (
@@ -41,7 +41,7 @@ FORMATS = ("pdf", "docx", "zip")
 # A dossier is read by people; a bigger selection is an open-data export, not a filing.
 MAX_INCIDENTS = 200
 # Person fields a confidential dossier shows only for someone who agreed to be named.
-NAMED_ONLY = ("legal_name", "contact")
+NAMED_ONLY = tuple(field.name for field in shape.PERSON if field.named_only)
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,16 @@ def _terms(name: str, codes: list[str], language: str) -> list[dict]:
         terms.append({"code": code, "label": vocab.label(name, code, language),
                       "huridocs": term.huridocs if term else None})
     return terms
+
+
+def _field(field: shape.Field, value, facilities: dict[int, Facility], language: str):
+    """A declared field (``shape.py``) of an incident as a dossier holds it: a facility with its
+    place and names, terms with their labels and HURIDOCS codes, the rest as the snapshot has it."""
+    if field.kind == shape.FACILITY:
+        return _facility(facilities[value])
+    if field.kind == shape.CODES:
+        return _terms(field.vocabulary, value, language)
+    return value
 
 
 def _facility(facility: Facility) -> dict:
@@ -247,20 +257,13 @@ def gather(user, request: DossierRequest, installation: str) -> Gathered:
     incidents = []
     for incident_id, incident, row in chosen:
         data = datas[incident_id]
+        entry = {"id": incident_id, "reference": incident.reference if incident else row.reference,
+                 "status": incident.status if incident else "published"}
+        for field in shape.INCIDENT:  # its own fields, as declared; its rows follow
+            if field.writable and field.kind != shape.ROWS:
+                entry[field.name] = _field(field, data[field.name], facilities, request.language)
         incidents.append({
-            "id": incident_id,
-            "reference": incident.reference if incident else row.reference,
-            "status": incident.status if incident else "published",
-            "facility": _facility(facilities[data["facility"]]),
-            "date_start": data["date_start"], "date_end": data["date_end"],
-            "date_precision": data["date_precision"],
-            "original_language": data["original_language"],
-            "title": data["title"], "narrative": data["narrative"],
-            "abuse": _terms("abuse", data["abuse"], request.language),
-            "perpetrators": _terms("perpetrators", data["perpetrators"], request.language),
-            "victims_count": data["victims_count"],
-            "violation_status": data["violation_status"],
-            "graphic": data["graphic"],
+            **entry,
             "verification": status_of_items(published_item_ids(data)) if incident else row.verification,
             "persons": _persons(data.get("persons", []), confidential),
             "evidence": _evidence(data.get("evidence", []), records, confidential, users),
