@@ -67,7 +67,8 @@ def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
     author = people[raw["author"]]
     # Four eyes: whoever did not enter it reviews it.
     reviewer = people["admin"] if raw["author"] == "reviewer" else people["reviewer"]
-    fields = {k: raw[k] for k in WRITABLE if k != "facility"}
+    # A field the demo data does not give is left empty, as a form would leave it.
+    fields = {k: raw.get(k) for k in WRITABLE if k != "facility"}
     fields["facility"] = facilities[raw["facility"]].id
     incident = service.create_incident(fields, author, max_text=MAX_TEXT)
     state, comment = raw["state"], _comment(raw.get("review_comment"))
