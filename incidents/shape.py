@@ -72,7 +72,7 @@ class Field:
     required: bool = False
     # Public: shown to the public (a person's field: from the consent given, see ``consent``).
     public: bool = True
-    # Never public, and hidden from readers who may not see identities; reading it is audited.
+    # Never public, and hidden from readers who may not see identities; reading it filled in is audited.
     confidential: bool = False
     consent: str = ""  # a person's field: the least consent under which the public sees it
     named_only: bool = False  # a confidential dossier shows it only for a person named by consent
@@ -104,9 +104,9 @@ class Field:
         return self.multiline if self.area is None else self.area
 
 
-def _id(public: bool = False) -> Field:
+def _id() -> Field:
     # A row's id is internal: in public it would count the confidential rows.
-    return Field("id", ID, public=public, column=False)
+    return Field("id", ID, public=False, column=False)
 
 
 def _confidential_flag() -> Field:
