@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
+from incidents import shape
 from incidents.db import serialize_writers
 from incidents.models import AuditEvent, utcnow
 
@@ -63,9 +64,8 @@ def record(actor, action: str, obj=None, **detail) -> AuditEvent:
 # Left out, because they change later by other means: country and region follow the facility
 # (integrity.py holds them to it), search_text and search_keys are derived for the index, and
 # verification follows the assessments of the published evidence (evidence/verification.py).
-PROJECTED_COLUMNS = ("reference", "facility", "date_start", "date_end", "year", "sort_key", "date_precision",
-                     "original_language", "title", "narrative", "victims_count", "violation_status",
-                     "graphic", "public_data", "published_at")
+PROJECTED_COLUMNS = ("reference", *(field.name for field in shape.INCIDENT if field.published_column),
+                     "year", "sort_key", "public_data", "published_at")
 
 
 def projection_digest(row) -> str | None:

@@ -5,7 +5,8 @@ decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the
 """
 from __future__ import annotations
 
-from incidents.models import Assessment, EvidenceItem, Incident, ReviewEvent, Revision
+from incidents import shape
+from incidents.models import CONSENTS, Assessment, EvidenceItem, Incident, ReviewEvent, Revision
 
 # Endpoints anyone may open without signing in. Everything else needs a signed-in user,
 # and then its own check below: deny by default.
@@ -44,7 +45,7 @@ REVIEWERS = {"reviewer", "admin"}
 REVIEW_ACTIONS = {"approve", "request_changes", "reject", "retract"}
 
 # Person fields the public never sees: identities and what could lead to them.
-CONFIDENTIAL_PERSON_FIELDS = ("legal_name", "contact", "citizenship", "consent")
+CONFIDENTIAL_PERSON_FIELDS = tuple(field.name for field in shape.PERSON if field.confidential)
 
 
 def role_of(user) -> str | None:
@@ -226,17 +227,10 @@ def redact_incident(snapshot: dict) -> dict:
     return public
 
 
-# A file keeps its id in public: previews are reached through it. Its original name, where it
-# came from and who gave it are never public.
-PUBLIC_FILE_FIELDS = ("id", "kind", "description", "sha256", "size", "media_type", "graphic")
-PUBLIC_LINK_FIELDS = ("kind", "url", "description")
+# What the public sees of each row: declared in ``shape.py``.
+PUBLIC_FILE_FIELDS = shape.public_names(shape.FILE)
+PUBLIC_LINK_FIELDS = shape.public_names(shape.LINK)
 # What the authorities did is public unless marked confidential (a victim's own complaint can
 # identify them).
-PUBLIC_RESPONSE_FIELDS = ("kind", "date", "body", "description")
-
-
-PUBLIC_PERSON_FIELDS = {
-    "none": (),
-    "anonymised": ("role", "pseudonym"),
-    "named": ("role", "pseudonym", "sex", "age"),
-}
+PUBLIC_RESPONSE_FIELDS = shape.public_names(shape.RESPONSE)
+PUBLIC_PERSON_FIELDS = {consent: shape.public_person_fields(consent) for consent in CONSENTS}

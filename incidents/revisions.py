@@ -3,58 +3,46 @@ from __future__ import annotations
 
 from peewee import JOIN
 
-from incidents import audit
+from incidents import audit, shape
 from incidents.custody import has_custody, record_custody
 from incidents.models import EvidenceItem, Incident, IncidentTerm, Person, Response, Revision, StoredFile, utcnow
 from incidents.publication.search_keys import text_keys
 from incidents.validation import as_date
-from incidents.vocab import TERM_VOCABULARIES
 
-# What an incident's edit may change on its evidence links; files are managed on their own.
-LINK_FIELDS = ("id", "kind", "url", "description", "confidential")
-SCALAR_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
-                 "title", "narrative", "victims_count", "violation_status", "graphic")
+DATES = (shape.PARTIAL_DATE, shape.DATE)
+
+
+def _value(field: shape.Field, row):
+    """A field of a model row as a snapshot keeps it: dates as ISO text, texts as a new mapping."""
+    value = getattr(row, field.source)
+    if field.kind in DATES:
+        return value.isoformat() if value else None
+    return dict(value) if field.kind == shape.TEXTS else value
+
+
+def _row(fields, row) -> dict:
+    return {field.name: _value(field, row) for field in fields}
 
 
 def snapshot(incident: Incident) -> dict:
-    """The whole incident as plain data, in the shape the JSON API reads and writes."""
-    terms: dict[str, list[str]] = {name: [] for name in TERM_VOCABULARIES}
+    """The whole incident as plain data, in the shape the JSON API reads and writes (``shape.INCIDENT``)."""
+    terms: dict[str, list[str]] = {field.vocabulary: [] for field in shape.TERM_FIELDS}
     for term in incident.terms.order_by(IncidentTerm.id):
         terms.setdefault(term.vocabulary, []).append(term.code)
-    return {
-        "reference": incident.reference,
-        "facility": incident.facility_id,
-        "date_start": incident.date_start.isoformat(),
-        "date_end": incident.date_end.isoformat() if incident.date_end else None,
-        "date_precision": incident.date_precision,
-        "original_language": incident.original_language,
-        "title": dict(incident.title),
-        "narrative": dict(incident.narrative),
-        "abuse": terms["abuse"],
-        "perpetrators": terms["perpetrators"],
-        "victims_count": incident.victims_count,
-        "violation_status": incident.violation_status,
-        "graphic": incident.graphic,
-        "persons": [
-            {"id": p.id, "role": p.role, "pseudonym": p.pseudonym, "legal_name": p.legal_name,
-             "contact": p.contact, "citizenship": p.citizenship, "sex": p.sex, "age": p.age,
-             "consent": p.consent}
-            for p in incident.persons.order_by(Person.position, Person.id)
-        ],
-        "responses": [
-            {"id": r.id, "kind": r.kind, "date": r.date.isoformat() if r.date else None, "body": r.body,
-             "description": r.description, "confidential": r.confidential}
-            for r in incident.responses.order_by(Response.position, Response.id)
-        ],
+    rows = {
+        "persons": [_row(shape.PERSON, p) for p in incident.persons.order_by(Person.position, Person.id)],
+        "responses": [_row(shape.RESPONSE, r) for r in incident.responses.order_by(Response.position, Response.id)],
         "evidence": [_evidence(e) for e in incident.evidence.select(EvidenceItem, StoredFile)
                      .join(StoredFile, JOIN.LEFT_OUTER)
                      .order_by(EvidenceItem.position, EvidenceItem.id)],
     }
+    return {field.name: terms[field.vocabulary] if field.kind == shape.CODES else
+            rows[field.name] if field.kind == shape.ROWS else _value(field, incident)
+            for field in shape.INCIDENT}
 
 
 def _evidence(item: EvidenceItem) -> dict:
-    data = {"id": item.id, "kind": item.kind, "url": item.url, "description": item.description,
-            "confidential": item.confidential}
+    data = _row(shape.LINK, item)
     if item.stored_file_id:
         data.update(sha256=item.stored_file_id, size=item.stored_file.size,
                     media_type=item.stored_file.media_type, filename=item.original_filename,
@@ -132,27 +120,30 @@ def _detach_left_out_links(incident: Incident, kept: set, actor) -> None:
         audit.record(actor, "evidence.detach", item, incident=incident.id)
 
 
+def _stored(fields, row: dict) -> dict:
+    """A snapshot's row as the model takes it: dates back from ISO text."""
+    return dict(row, **{field.name: as_date(row[field.name]) for field in fields if field.kind in DATES})
+
+
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """Write validated incident data (the snapshot shape) into the working copy and save it.
 
     Run it inside the transaction of the change.
     """
-    for field in SCALAR_FIELDS:
-        setattr(incident, field, data[field])
+    for field in shape.COLUMNS:
+        setattr(incident, field.name, as_date(data[field.name]) if field.kind in DATES else data[field.name])
     incident.search_keys = " " + text_keys(*data["title"].values(), *data["narrative"].values()) + " "
-    for field in ("date_start", "date_end"):
-        setattr(incident, field, as_date(data[field]))
     incident.save()
     IncidentTerm.delete().where(IncidentTerm.incident == incident).execute()
-    rows = [{"incident": incident, "vocabulary": name, "code": code}
-            for name in TERM_VOCABULARIES for code in dict.fromkeys(data.get(name, []))]
+    rows = [{"incident": incident, "vocabulary": field.vocabulary, "code": code}
+            for field in shape.TERM_FIELDS for code in dict.fromkeys(data.get(field.name, []))]
     if rows:
         IncidentTerm.insert_many(rows).execute()
     _sync_children(Person, incident, data.get("persons", []), {})
     # Revisions saved before responses existed have none; restoring one removes any added since.
-    _sync_children(Response, incident, [dict(row, date=as_date(row["date"]))
-                                        for row in data.get("responses", [])], {})
-    links = [{k: v for k, v in row.items() if k in LINK_FIELDS}
+    _sync_children(Response, incident, [_stored(shape.RESPONSE, row) for row in data.get("responses", [])], {})
+    # What an incident's edit may change on its evidence links; files are managed on their own.
+    links = [{field.name: row[field.name] for field in shape.LINK if field.name in row}
              for row in data.get("evidence", []) if not row.get("sha256")]
     _detach_left_out_links(incident, {row.get("id") for row in links}, actor)
     _sync_children(EvidenceItem, incident, links, {"created_by": actor},

@@ -11,13 +11,12 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import vocab
+from incidents import geo, shape, vocab
 from incidents.errors import ValidationFailed
+from incidents.shape import MAX_SHORT, MAX_VICTIMS
 from incidents.text import CONTROL
 
-MAX_SHORT = 300
 MAX_URL = 2000
-MAX_VICTIMS = 1_000_000
 MAX_ID = 2**31  # ids are 32-bit integers in PostgreSQL
 
 
@@ -120,6 +119,55 @@ def clean_bool(value, field: str, errors: Errors) -> bool:
     return value
 
 
+def clean_country(value, field: str, errors: Errors) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not geo.is_country(value.strip().upper()):
+        errors.add(field, _l("Unknown country code."))
+        return ""
+    return value.strip().upper()
+
+
+def clean_past_date(value, field: str, errors: Errors, today: datetime.date):
+    """An ISO date from 1900 until ``today``, or None."""
+    day = clean_iso_date(value, field, errors, today)
+    if day is not None and day.year < 1900:
+        errors.add(field, _l("Dates before 1900 are not accepted."))
+        day = None
+    return day
+
+
+def clean_field(field: shape.Field, value, key: str, errors: Errors, today: datetime.date):
+    """One value of a declared field (``shape.py``) of a kind that needs no other field to judge it."""
+    kind = field.kind
+    if kind == shape.TEXT:
+        return clean_text(value, key, errors, required=field.required, max_length=field.max_length,
+                          multiline=field.multiline)
+    if kind == shape.CHOICE:
+        return clean_choice(value, field.choices, key, errors, default=field.default)
+    if kind == shape.CODE:
+        return clean_code(field.vocabulary, value, key, errors, required=field.required)
+    if kind == shape.CODES:
+        return clean_codes(field.vocabulary, value, key, errors, required=field.required)
+    if kind == shape.INT:
+        return clean_int(value, key, errors, maximum=field.maximum)
+    if kind == shape.BOOL:
+        return clean_bool(value, key, errors)
+    if kind == shape.COUNTRY:
+        return clean_country(value, key, errors)
+    if kind == shape.URL:
+        return clean_url(value, key, errors)
+    if kind == shape.DATE:
+        return clean_past_date(value, key, errors, today)
+    raise TypeError(f"{field.name}: a {kind} is cleaned by its caller")
+
+
+def clean_fields(fields, row: dict, prefix: str, errors: Errors, today: datetime.date | None = None) -> dict:
+    """A row of declared fields (a person, a response, a link), with messages under ``prefix-name``."""
+    today = today or datetime.date.today()
+    return {field.name: row_id(row) if field.kind == shape.ID else
+            clean_field(field, row.get(field.name), f"{prefix}-{field.name}", errors, today)
+            for field in fields}
 
 
 def as_date(value) -> datetime.date | None:

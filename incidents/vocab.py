@@ -14,12 +14,14 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
+from incidents import shape
+
 VOCAB_DIR = os.path.join(os.path.dirname(__file__), "vocabularies")
 VOCABULARIES = ("abuse", "perpetrators", "violation_status", "evidence_kinds", "facility_types",
                 "responses")
 FALLBACK_LANGUAGE = "en"
 # The vocabularies an incident holds several terms of (the rest are single codes or lists elsewhere).
-TERM_VOCABULARIES = ("abuse", "perpetrators")
+TERM_VOCABULARIES = tuple(field.vocabulary for field in shape.TERM_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -140,24 +142,7 @@ ROLE_LABELS = {
     "researcher": _l("Researcher"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
-FIELD_LABELS = {
-    "reference": _l("Reference"),
-    "facility": _l("Facility"),
-    "date_start": _l("Start"),
-    "date_end": _l("End"),
-    "date_precision": _l("Date precision"),
-    "original_language": _l("Original language"),
-    "title": _l("Title"),
-    "narrative": _l("What happened"),
-    "abuse": _l("What was done"),
-    "perpetrators": _l("Alleged perpetrators"),
-    "victims_count": _l("Number of victims"),
-    "violation_status": _l("Violation status"),
-    "graphic": _l("Graphic content"),
-    "persons": _l("People involved"),
-    "responses": _l("What happened after"),
-    "evidence": _l("Evidence"),
-}
+FIELD_LABELS = {field.name: field.label for field in shape.INCIDENT}
 EVIDENCE_FIELD_LABELS = {
     "file": _l("File"),
     "url": _l("Link"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from incidents import shape
 from incidents.api.blueprint import bp
 from incidents.models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
 from incidents.vocab import VOCABULARIES
@@ -10,7 +11,47 @@ from incidents.vocab import VOCABULARIES
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}
 ERROR = {"$ref": "#/components/schemas/Error"}
-RESPONSES = {"type": "array", "items": {"$ref": "#/components/schemas/IncidentResponse"}}
+# Rows with a schema of their own in the document; the others are described as objects.
+ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"}}
+# As the document has always said it: a language in what is read, one of the list in what is sent.
+READ_AS_TEXT = {"original_language"}
+
+
+def _property(field: shape.Field, writing: bool) -> dict:
+    """A declared field (``shape.py``) as the JSON API reads it (``writing``) or answers it."""
+    kind = field.kind
+    if kind == shape.FACILITY:
+        return {"type": "integer"} if writing else {
+            "type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    if kind == shape.TEXTS:
+        return TEXTS
+    if kind == shape.CODES:
+        return {"type": "array", "items": {"type": "string"}}
+    if kind == shape.ROWS:
+        return {"type": "array", "items": ROW_SCHEMAS.get(field.name, {"type": "object"})}
+    schema = {"type": {shape.INT: "integer", shape.ID: "integer", shape.BOOL: "boolean"}.get(kind, "string")}
+    # A partial date is sent as typed (2020, 2020-03) and answered as the ISO date it begins with.
+    if kind == shape.DATE or (kind == shape.PARTIAL_DATE and not writing):
+        schema["format"] = "date"
+    if kind == shape.CHOICE and (writing or field.name not in READ_AS_TEXT):
+        schema["enum"] = list(field.choices)
+    if kind == shape.TEXT:
+        schema["maxLength"] = field.max_length
+    if field.nullable:
+        schema["nullable"] = True
+    if kind == shape.INT and writing:
+        schema["minimum"] = 0
+    if field.description:
+        schema["description"] = field.description
+    return schema
+
+
+def _properties(fields, writing: bool) -> dict:
+    return {field.name: _property(field, writing) for field in fields if field.writable or not writing}
+
+
+def _required(fields) -> list[str]:
+    return [field.name for field in fields if field.required and field.writable]
 
 
 def _answers(schema: dict, ok: str = "200", *errors: str) -> dict:
@@ -79,51 +120,21 @@ SPEC = {
                                           "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}},
             "Incident": {"type": "object", "required": ["id", "status", "facility", "date_start", "title"],
                          "properties": {
-                             "id": {"type": "integer"}, "reference": {"type": "string", "nullable": True},
+                             "id": {"type": "integer"},
                              "status": {"type": "string", "enum": list(STATUSES)},
                              "version": {"type": "integer", "nullable": True},
-                             "facility": {"type": "object", "properties": {"id": {"type": "integer"},
-                                                                          "name": {"type": "string"}}},
-                             "date_start": {"type": "string", "format": "date"},
-                             "date_end": {"type": "string", "format": "date", "nullable": True},
-                             "date_precision": {"type": "string", "enum": ["day", "month", "year", "circa"]},
-                             "title": TEXTS, "narrative": TEXTS, "original_language": {"type": "string"},
-                             "abuse": {"type": "array", "items": {"type": "string"}},
-                             "perpetrators": {"type": "array", "items": {"type": "string"}},
-                             "victims_count": {"type": "integer", "nullable": True},
-                             "violation_status": {"type": "string", "nullable": True},
-                             "graphic": {"type": "boolean"},
-                             "persons": {"type": "array", "items": {"type": "object"}},
-                             "responses": RESPONSES,
-                             "evidence": {"type": "array", "items": {"type": "object"}},
+                             **_properties(shape.INCIDENT, writing=False),
                              "url": {"type": "string"}}},
-            "IncidentInput": {"type": "object", "required": ["facility", "date_start", "title", "narrative", "abuse"],
+            "IncidentInput": {"type": "object", "required": _required(shape.INCIDENT),
                               "properties": {
-                                  "facility": {"type": "integer"}, "date_start": {"type": "string"},
-                                  "date_end": {"type": "string", "nullable": True},
-                                  "date_precision": {"type": "string", "enum": ["day", "month", "year", "circa"]},
-                                  "original_language": {"type": "string", "enum": ["en", "ru", "uk"]},
-                                  "title": TEXTS, "narrative": TEXTS,
-                                  "abuse": {"type": "array", "items": {"type": "string"}},
-                                  "perpetrators": {"type": "array", "items": {"type": "string"}},
-                                  "victims_count": {"type": "integer", "nullable": True, "minimum": 0},
-                                  "violation_status": {"type": "string", "nullable": True},
-                                  "graphic": {"type": "boolean"},
-                                  "persons": {"type": "array", "items": {"type": "object"}},
-                                  "responses": RESPONSES,
-                                  "evidence": {"type": "array", "items": {"type": "object"}},
+                                  **_properties(shape.INCIDENT, writing=True),
                                   "version": {"type": "integer", "description": "Required for PATCH"}}},
             "IncidentResponse": {
-                "type": "object", "required": ["kind"],
+                "type": "object", "required": _required(shape.RESPONSE),
                 "description": "What happened after (HURIDOCS ESF Intervention). The public sees kind, date, "
                                "body and description of the responses not marked confidential; staff see all, "
                                "with id and confidential. Send the id back to keep a response when editing.",
-                "properties": {"id": {"type": "integer"},
-                               "kind": {"type": "string", "description": "A code of /api/v1/vocabularies/responses"},
-                               "date": {"type": "string", "format": "date", "nullable": True},
-                               "body": {"type": "string", "maxLength": 300, "description": "Who acted"},
-                               "description": {"type": "string", "maxLength": 5000},
-                               "confidential": {"type": "boolean"}}},
+                "properties": _properties(shape.RESPONSE, writing=True)},
             "Facility": {"type": "object", "required": ["id", "name"],
                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                         "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},

@@ -4,24 +4,19 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit, i18n, policy, vocab, workflow
+from incidents import i18n, policy, vocab, workflow
 from incidents.api.blueprint import bp
 from incidents.config import LANGUAGES
-from incidents.db import database
-from incidents.errors import BadRequest, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from incidents.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from incidents.exports import open_data
-from incidents.models import STATUSES, Facility, PublishedIncident
+from incidents.models import Facility, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
 from incidents.search.facilities import matching_facilities, visible_facilities
 from incidents.search.filters import parse_filters
-from incidents.search.queries import filter_working_copies, search_published
+from incidents.search.queries import search_published
+from incidents.shape import WRITABLE
 from incidents.views import actor, settings
-
-WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
-                   "title", "narrative", "abuse", "perpetrators", "victims_count", "violation_status",
-                   "graphic", "persons", "responses", "evidence")
-
 
 
 def _language() -> str:
@@ -106,29 +101,11 @@ def incident_list():
 
 
 def _working_copy_list(status: str, filters, language: str):
-    if not policy.is_signed_in(actor()):
-        raise Unauthenticated(_l("Sign in or send an API token."))
-    if not policy.can_list_working_copies(actor()):
-        raise Forbidden(_l("Only staff may filter by review status."))
-    if status and status not in STATUSES:
-        raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
-    query = filter_working_copies(service.working_copies(actor(), status), filters)
-    total = query.count()
-    items, shown = [], []
-    for incident in query.paginate(filters.page, filters.per_page):
-        data = snapshot(incident)
-        if not policy.can_read_confidential(actor(), incident):
-            data = policy.redact_incident(data)
-        elif service.has_confidential(data):
-            shown.append(incident)
-        items.append(incident_json(incident.id, data, status=incident.status,
-                                   version=incident.version, language=language,
-                                   facility=incident.facility))
-    with database.atomic():
-        for incident in shown:
-            audit.record(actor(), "incident.view_confidential", incident, via="api list")
-    return jsonify({"items": items, "total": total, "page": filters.page,
-                    "per_page": filters.per_page, "facets": {}})
+    items, total = service.working_copy_page(actor(), status, filters)
+    return jsonify({"items": [incident_json(incident.id, data, status=incident.status, version=incident.version,
+                                            language=language, facility=incident.facility)
+                              for incident, data in items],
+                    "total": total, "page": filters.page, "per_page": filters.per_page, "facets": {}})
 
 
 @bp.route("/export/incidents.<any(csv, json):fmt>", methods=["GET"])
@@ -160,7 +137,7 @@ def incident_detail(incident_id):
 @bp.route("/incidents", methods=["POST"])
 def incident_create():
     body = _json_body()
-    data = {k: body.get(k) for k in WRITABLE_FIELDS}
+    data = {k: body.get(k) for k in WRITABLE}
     incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH)
     view = service.read_incident(actor(), incident.id)
     return jsonify(_view_json(view, _language())), 201
@@ -173,13 +150,13 @@ def incident_update(incident_id):
     view = service.read_incident(actor(), incident_id)
     if view.incident is None:
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
-    unknown = set(body) - set(WRITABLE_FIELDS) - {"version", "id", "reference", "status", "url",
+    unknown = set(body) - set(WRITABLE) - {"version", "id", "reference", "status", "url",
                                                   "actions"}
     if unknown:
         raise ValidationFailed(_l("Unknown fields."), {k: [_l("Unknown field.")] for k in sorted(unknown)[:20]})
     workflow.required_version(body.get("version"))  # before anything is read into the edit
     current = snapshot(view.incident)
-    data = {k: body[k] if k in body else current[k] for k in WRITABLE_FIELDS}
+    data = {k: body[k] if k in body else current[k] for k in WRITABLE}
     service.update_incident(incident_id, data, actor(), version=body["version"], max_text=settings().MAX_TEXT_LENGTH)
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 

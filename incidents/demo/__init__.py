@@ -14,6 +14,7 @@ from incidents.accounts import credentials
 from incidents.db import database
 from incidents.models import Incident, User
 from incidents.records import service
+from incidents.shape import WRITABLE
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data.json")
 DEMO_DOMAIN = "demo.invalid"
@@ -66,9 +67,8 @@ def _load_incident(raw: dict, facilities: dict, people: dict) -> None:
     author = people[raw["author"]]
     # Four eyes: whoever did not enter it reviews it.
     reviewer = people["admin"] if raw["author"] == "reviewer" else people["reviewer"]
-    fields = {k: raw[k] for k in ("date_start", "date_end", "date_precision", "original_language",
-                                  "title", "narrative", "abuse", "perpetrators", "victims_count",
-                                  "violation_status", "graphic", "persons", "responses", "evidence")}
+    # A field the demo data does not give is left empty, as a form would leave it.
+    fields = {k: raw.get(k) for k in WRITABLE if k != "facility"}
     fields["facility"] = facilities[raw["facility"]].id
     incident = service.create_incident(fields, author, max_text=MAX_TEXT)
     state, comment = raw["state"], _comment(raw.get("review_comment"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
-from incidents import policy, vocab
+from incidents import policy, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.errors import Forbidden, ValidationFailed
 from incidents.models import (
@@ -41,7 +41,7 @@ FORMATS = ("pdf", "docx", "zip")
 # A dossier is read by people; a bigger selection is an open-data export, not a filing.
 MAX_INCIDENTS = 200
 # Person fields a confidential dossier shows only for someone who agreed to be named.
-NAMED_ONLY = ("legal_name", "contact")
+NAMED_ONLY = tuple(field.name for field in shape.PERSON if field.named_only)
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,26 @@ def _choose(user, request: DossierRequest) -> list[tuple[int, Incident | None, P
     return chosen
 
 
+def selection_rows(user, ids: list[int]) -> list[dict]:
+    """What the dossier page lists for each chosen incident, as far as ``user`` may see it: the
+    working copy for its readers, else the published revision; others are left out."""
+    incidents = {i.id: i for i in Incident.select().where(Incident.id.in_(ids))}
+    published = {p.incident_id: p for p in PublishedIncident.select().where(PublishedIncident.incident.in_(ids))}
+    rows = []
+    for incident_id in ids:
+        incident, row = incidents.get(incident_id), published.get(incident_id)
+        if incident is not None and policy.can_read_working_copy(user, incident):
+            rows.append({"id": incident_id, "reference": incident.reference, "title": incident.title,
+                         "original_language": incident.original_language, "status": incident.status,
+                         "date": (incident.date_start, incident.date_end, incident.date_precision),
+                         "published": row is not None})
+        elif row is not None:
+            rows.append({"id": incident_id, "reference": row.reference, "title": row.title,
+                         "original_language": row.original_language, "status": "published",
+                         "date": (row.date_start, row.date_end, row.date_precision), "published": True})
+    return rows
+
+
 def _terms(name: str, codes: list[str], language: str) -> list[dict]:
     terms = []
     for code in codes:
@@ -120,6 +140,16 @@ def _terms(name: str, codes: list[str], language: str) -> list[dict]:
         terms.append({"code": code, "label": vocab.label(name, code, language),
                       "huridocs": term.huridocs if term else None})
     return terms
+
+
+def _field(field: shape.Field, value, facilities: dict[int, Facility], language: str):
+    """A declared field (``shape.py``) of an incident as a dossier holds it: a facility with its
+    place and names, terms with their labels and HURIDOCS codes, the rest as the snapshot has it."""
+    if field.kind == shape.FACILITY:
+        return _facility(facilities[value])
+    if field.kind == shape.CODES:
+        return _terms(field.vocabulary, value, language)
+    return value
 
 
 def _facility(facility: Facility) -> dict:
@@ -227,20 +257,13 @@ def gather(user, request: DossierRequest, installation: str) -> Gathered:
     incidents = []
     for incident_id, incident, row in chosen:
         data = datas[incident_id]
+        entry = {"id": incident_id, "reference": incident.reference if incident else row.reference,
+                 "status": incident.status if incident else "published"}
+        for field in shape.INCIDENT:  # its own fields, as declared; its rows follow
+            if field.writable and field.kind != shape.ROWS:
+                entry[field.name] = _field(field, data[field.name], facilities, request.language)
         incidents.append({
-            "id": incident_id,
-            "reference": incident.reference if incident else row.reference,
-            "status": incident.status if incident else "published",
-            "facility": _facility(facilities[data["facility"]]),
-            "date_start": data["date_start"], "date_end": data["date_end"],
-            "date_precision": data["date_precision"],
-            "original_language": data["original_language"],
-            "title": data["title"], "narrative": data["narrative"],
-            "abuse": _terms("abuse", data["abuse"], request.language),
-            "perpetrators": _terms("perpetrators", data["perpetrators"], request.language),
-            "victims_count": data["victims_count"],
-            "violation_status": data["violation_status"],
-            "graphic": data["graphic"],
+            **entry,
             "verification": status_of_items(published_item_ids(data)) if incident else row.verification,
             "persons": _persons(data.get("persons", []), confidential),
             "evidence": _evidence(data.get("evidence", []), records, confidential, users),

@@ -21,7 +21,7 @@ from collections import Counter
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from incidents import i18n, vocab
+from incidents import i18n, shape, vocab
 from incidents.dossiers.document import (
     Document,
     custody_summary,
@@ -40,6 +40,19 @@ ECHR_LAST_DAY_RUSSIA = datetime.date(2022, 9, 16)
 OCCUPIED_REGIONS = frozenset({"UA-43", "UA-40", "UA-14", "UA-09", "UA-23", "UA-65"})
 # Responses that are attempts at a domestic remedy, which the UN and the ECHR ask about.
 DOMESTIC_REMEDIES = ("complaint", "inquiry", "case_refused", "criminal_case", "charges", "court_ruling")
+
+
+FIELDS = {field.name: field for field in shape.INCIDENT}
+
+
+def _declared(incident: dict, name: str, language: str) -> tuple[str, str]:
+    """A field declared in ``shape.py``: its label, and its value as its kind is shown."""
+    field, value = FIELDS[name], incident[name]
+    if field.kind == shape.BOOL:
+        return str(field.label), _("yes") if value else ""
+    if field.kind == shape.CODE:
+        return str(field.label), vocab.label(field.vocabulary, value, language) if value else ""
+    return str(field.label), "" if value is None else str(value)
 
 
 def _titles() -> dict[str, str]:
@@ -121,18 +134,17 @@ def full_dossier(data: dict) -> Document:
         document.note(said)
         facility = incident["facility"]
         document.fields([
-            (_("Reference"), incident["reference"]),
+            _declared(incident, "reference", language),
             (_("Review status"), str(vocab.STATUS_LABELS[incident["status"]])),
             (_("Facility"), name_in(facility["names"], language)),
             (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
             (_("Place"), place(facility, language, named=False)),
             (_("Operating authority"), facility["authority"]),
             (_("Date"), when(incident)),
-            (_("Number of victims"), "" if incident["victims_count"] is None else str(incident["victims_count"])),
-            (_("Violation status"), vocab.label("violation_status", incident["violation_status"], language)
-             if incident["violation_status"] else ""),
+            _declared(incident, "victims_count", language),
+            _declared(incident, "violation_status", language),
             (_("Verification"), str(vocab.VERIFICATION_LABELS[incident["verification"]])),
-            (_("Graphic content"), _("yes") if incident["graphic"] else ""),
+            _declared(incident, "graphic", language),
         ])
         document.heading(_("What happened"), 1)
         _narrative(document, incident, language, said)

@@ -13,7 +13,6 @@ from incidents import i18n, policy
 from incidents.dossiers import assemble, service
 from incidents.errors import ValidationFailed
 from incidents.evidence.store import EvidenceStore
-from incidents.models import Incident, PublishedIncident
 from incidents.validation import MAX_ID
 from incidents.views import actor, safe_next, settings
 
@@ -35,7 +34,7 @@ def _visible_selection() -> list[dict]:
     """The chosen incidents this reader may still see; any that went out of sight (retracted, say)
     leave the selection, so the page, the menu's count and the build agree."""
     selection = _selection()
-    rows = _rows(selection)
+    rows = assemble.selection_rows(actor(), selection)
     if len(rows) != len(selection):
         session[SESSION_KEY] = [row["id"] for row in rows]
     return rows
@@ -43,25 +42,6 @@ def _visible_selection() -> list[dict]:
 
 def _ids(values) -> list[int]:
     return [int(v) for v in values if v.isdecimal() and len(v) < 11 and 0 < int(v) < MAX_ID]
-
-
-def _rows(ids: list[int]) -> list[dict]:
-    """What the page lists for each chosen incident, as far as this reader may see it."""
-    incidents = {i.id: i for i in Incident.select().where(Incident.id.in_(ids))}
-    published = {p.incident_id: p for p in PublishedIncident.select().where(PublishedIncident.incident.in_(ids))}
-    rows = []
-    for incident_id in ids:
-        incident, row = incidents.get(incident_id), published.get(incident_id)
-        if incident is not None and policy.can_read_working_copy(actor(), incident):
-            rows.append({"id": incident_id, "reference": incident.reference, "title": incident.title,
-                         "original_language": incident.original_language, "status": incident.status,
-                         "date": (incident.date_start, incident.date_end, incident.date_precision),
-                         "published": row is not None})
-        elif row is not None:
-            rows.append({"id": incident_id, "reference": row.reference, "title": row.title,
-                         "original_language": row.original_language, "status": "published",
-                         "date": (row.date_start, row.date_end, row.date_precision), "published": True})
-    return rows
 
 
 @bp.route("/dossier", methods=["GET"])
@@ -85,7 +65,7 @@ def add():
     """Add the posted ``incident_id`` values (one, or a whole page of results) to the selection."""
     _builder()
     selection = _selection()
-    visible = {row["id"] for row in _rows(_ids(request.form.getlist("incident_id")))}
+    visible = {row["id"] for row in assemble.selection_rows(actor(), _ids(request.form.getlist("incident_id")))}
     added = [i for i in visible if i not in selection]
     room = assemble.MAX_INCIDENTS - len(selection)
     if len(added) > room:

@@ -4,32 +4,17 @@ from __future__ import annotations
 import datetime
 import os
 
+from incidents import shape
 from incidents.models import ACQUISITIONS, ORIGINALITY
 from incidents.text import NAME_CONTROL
-from incidents.validation import (
-    Errors,
-    clean_bool,
-    clean_choice,
-    clean_code,
-    clean_iso_date,
-    clean_text,
-    clean_url,
-    row_id,
-)
+from incidents.validation import Errors, clean_bool, clean_choice, clean_code, clean_fields, clean_iso_date, clean_text
 
 MAX_FILENAME = 255
 
 
 def clean_link(row: dict, prefix: str, errors: Errors) -> dict:
     """An evidence link as the incident form and the API send it."""
-    return {
-        "id": row_id(row),
-        "kind": clean_code("evidence_kinds", row.get("kind"), f"{prefix}-kind", errors, required=True),
-        "url": clean_url(row.get("url"), f"{prefix}-url", errors),
-        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
-                                  max_length=2000, multiline=True),
-        "confidential": clean_bool(row.get("confidential"), f"{prefix}-confidential", errors),
-    }
+    return clean_fields(shape.LINK, row, prefix, errors)
 
 
 def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = None) -> dict:

@@ -8,7 +8,7 @@ with vectorised operations in milliseconds.
 
 The arrays are built from indexes only (about 4.5 seconds for a million incidents) and rebuilt
 when ``facet_counts.generation()`` shows that what is published changed, on the next count that
-needs them. The search service decides what each filter means (``mask`` helpers below take
+needs them. ``search/filters.py`` decides what each filter means (``mask`` helpers below take
 already-parsed values) and uses these arrays only when there are many incidents to count.
 """
 from __future__ import annotations

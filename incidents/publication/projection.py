@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from incidents import policy
+from incidents import policy, shape
 from incidents.models import (
     Facility,
     Incident,
@@ -23,7 +23,6 @@ from incidents.models import (
 from incidents.publication import facet_counts, fulltext, open_data_row
 from incidents.publication.search_keys import text_keys
 from incidents.verification_status import published_item_ids, status_of_items
-from incidents.vocab import TERM_VOCABULARIES
 
 
 def _search_text(public: dict, facility: Facility) -> str:
@@ -73,20 +72,17 @@ def publish(incident: Incident, revision: Revision) -> PublishedIncident:
     facility = Facility.get_by_id(public["facility"])
     unpublish(incident)
     date_start = datetime.date.fromisoformat(public["date_start"])
+    columns = {field.name: public[field.name] for field in shape.INCIDENT if field.published_column}
     row = PublishedIncident.create(
-        incident=incident, reference=incident.reference, facility=facility,
-        country=facility.country, region=facility.region,
-        date_start=date_start, date_end=public["date_end"], year=date_start.year,
+        incident=incident, reference=incident.reference, **dict(columns, facility=facility, date_start=date_start),
+        country=facility.country, region=facility.region, year=date_start.year,
         sort_key=PublishedIncident.key_of(date_start, incident.id),
-        date_precision=public["date_precision"], original_language=public["original_language"],
-        title=public["title"], narrative=public["narrative"],
-        victims_count=public["victims_count"], violation_status=public["violation_status"],
-        graphic=public["graphic"], public_data=public, search_text=_search_text(public, facility),
+        public_data=public, search_text=_search_text(public, facility),
         verification=status_of_items(published_item_ids(public)),
         search_keys=_search_keys(public, facility), published_at=utcnow())
     _write_open_data_row(row, public)
     fulltext.add(row.sort_key, row.search_keys)
-    terms = {name: list(dict.fromkeys(public[name])) for name in TERM_VOCABULARIES}
+    terms = {field.vocabulary: list(dict.fromkeys(public[field.name])) for field in shape.TERM_FIELDS}
     rows = [{"incident": row, "vocabulary": name, "code": code} for name, codes in terms.items() for code in codes]
     if rows:
         PublishedTerm.insert_many(rows).execute()

@@ -1,5 +1,8 @@
 """Forms for incidents and facilities. Fields carry no rules of their own: ``schema.py`` judges
-input for the pages and the API alike, and its messages are shown beside these fields."""
+input for the pages and the API alike, and its messages are shown beside these fields.
+
+The incident form, its rows and their round trip to a snapshot are made from ``shape.py``; where
+each field goes on the page is the template's (``records/incident_form.html``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -16,9 +19,8 @@ from wtforms import (
     TextAreaField,
 )
 
-from incidents import geo, vocab
+from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
-from incidents.models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES
 from incidents.search.facilities import visible_facilities
 
 BLANK_ROWS = 1
@@ -26,35 +28,6 @@ BLANK_ROWS = 1
 
 def _select(label, **kwargs):
     return SelectField(label, validate_choice=False, **kwargs)
-
-
-class PersonForm(Form):
-    id = HiddenField()
-    role = _select(_l("Role"))
-    pseudonym = StringField(_l("Public pseudonym"))
-    legal_name = StringField(_l("Legal name (confidential)"))
-    contact = TextAreaField(_l("Contact (confidential)"))
-    citizenship = _select(_l("Citizenship (confidential)"))
-    sex = _select(_l("Sex"))
-    age = StringField(_l("Age at the time"))
-    consent = _select(_l("Consent to publication"))
-
-
-class ResponseForm(Form):
-    id = HiddenField()
-    kind = _select(_l("Kind"))
-    date = StringField(_l("When"), render_kw={"type": "date"})
-    body = StringField(_l("Who acted"))
-    description = TextAreaField(_l("Details and outcome"))
-    confidential = BooleanField(_l("Confidential: never shown to the public"))
-
-
-class EvidenceLinkForm(Form):
-    id = HiddenField()
-    kind = _select(_l("Kind"))
-    url = StringField(_l("Link (http or https)"))
-    description = StringField(_l("Description"))
-    confidential = BooleanField(_l("Confidential: never shown to the public"))
 
 
 class FacilityPlace(Form):
@@ -84,28 +57,46 @@ class FacilityForm(FlaskForm, FacilityPlace):
     name_uk = StringField(_l("Name in Ukrainian"))
 
 
-class IncidentForm(FlaskForm):
-    version = HiddenField()
-    facility = _select(_l("Facility"))
-    new_facility = FormField(FacilityFields)
-    date_precision = _select(_l("How precise is the date?"))
-    date_start = StringField(_l("Start"))
-    date_end = StringField(_l("End (optional)"))
-    original_language = _select(_l("Language the account was first written in"))
-    title_en = StringField(_l("Title in English"))
-    title_ru = StringField(_l("Title in Russian"))
-    title_uk = StringField(_l("Title in Ukrainian"))
-    narrative_en = TextAreaField(_l("What happened, in English"))
-    narrative_ru = TextAreaField(_l("What happened, in Russian"))
-    narrative_uk = TextAreaField(_l("What happened, in Ukrainian"))
-    abuse = SelectMultipleField(_l("What was done"), validate_choice=False)
-    perpetrators = SelectMultipleField(_l("Who did it"), validate_choice=False)
-    victims_count = StringField(_l("Number of victims"))
-    violation_status = _select(_l("How certain is it that this was a violation?"))
-    graphic = BooleanField(_l("The record describes or shows graphic violence"))
-    persons = FieldList(FormField(PersonForm), min_entries=BLANK_ROWS)
-    responses = FieldList(FormField(ResponseForm), min_entries=BLANK_ROWS)
-    evidence = FieldList(FormField(EvidenceLinkForm), min_entries=BLANK_ROWS)
+def _form_field(field: shape.Field):
+    """The form's field for a declared one (``shape.py``): labels come from the declaration."""
+    label, kind = field.prompt or field.label, field.kind
+    if kind == shape.ID:
+        return HiddenField()
+    if kind in (shape.CHOICE, shape.CODE, shape.COUNTRY, shape.FACILITY):
+        return _select(label)
+    if kind == shape.CODES:
+        return SelectMultipleField(label, validate_choice=False)
+    if kind == shape.BOOL:
+        return BooleanField(label)
+    if kind == shape.DATE:
+        return StringField(label, render_kw={"type": "date"})
+    return (TextAreaField if field.text_area else StringField)(label)
+
+
+def _form_fields(fields) -> dict:
+    """Form fields by name: a text per language is one field per language (``title_en``...)."""
+    made = {}
+    for field in fields:
+        if field.kind == shape.TEXTS:
+            made.update({f"{field.name}_{lang}": (TextAreaField if field.text_area else StringField)(field.prompt[lang])
+                         for lang in LANGUAGES})
+        elif field.kind == shape.ROWS:
+            made[field.name] = FieldList(FormField(ROW_FORMS[field.name]), min_entries=BLANK_ROWS)
+        elif field.writable:
+            made[field.name] = _form_field(field)
+    return made
+
+
+ROW_FORMS = {"persons": type("PersonForm", (Form,), _form_fields(shape.PERSON)),
+             "responses": type("ResponseForm", (Form,), _form_fields(shape.RESPONSE)),
+             "evidence": type("EvidenceLinkForm", (Form,), _form_fields(shape.LINK))}
+# A row counts as entered when one of these holds text: selects with a default never leave one blank.
+FILLED_BY = {"persons": ("pseudonym", "legal_name", "contact"),
+             "responses": ("kind", "date", "body", "description"),
+             "evidence": ("url", "description")}
+
+IncidentForm = type("IncidentForm", (FlaskForm,), {"version": HiddenField(), **_form_fields(shape.INCIDENT),
+                                                   "new_facility": FormField(FacilityFields)})
 
 
 def _language_choices():
@@ -125,22 +116,30 @@ def fill_incident_choices(form: IncidentForm, language: str, user) -> None:
     form.facility.choices = [("", _l("— choose a facility —")), ("new", _l("+ A facility not in the list"))] + \
         [(str(f.id), f.name_in(language)) for f in facilities]
     fill_facility_choices(form.new_facility.form, language)
-    form.date_precision.choices = [(p, vocab.DATE_PRECISION_LABELS[p]) for p in DATE_PRECISIONS]
-    form.original_language.choices = _language_choices()
-    form.abuse.choices = vocab.choices("abuse", language)
-    form.perpetrators.choices = vocab.choices("perpetrators", language)
-    form.violation_status.choices = [("", "—")] + vocab.choices("violation_status", language)
-    countries = [("", "—")] + geo.country_choices(language)
-    for entry in form.persons:
-        entry.role.choices = [(r, vocab.PERSON_ROLE_LABELS[r]) for r in PERSON_ROLES]
-        entry.sex.choices = [(s, vocab.SEX_LABELS[s]) for s in SEXES]
-        entry.consent.choices = [(c, vocab.CONSENT_LABELS[c]) for c in CONSENTS]
-        entry.citizenship.choices = countries
-    responses = [("", "—")] + vocab.choices("responses", language)
-    for entry in form.responses:
-        entry.kind.choices = responses
-    for entry in form.evidence:
-        entry.kind.choices = [("", "—")] + vocab.choices("evidence_kinds", language)
+    _fill_choices([form], shape.INCIDENT, language)
+    for field in shape.INCIDENT:
+        if field.kind == shape.ROWS:
+            _fill_choices([entry.form for entry in form[field.name]], shape.ROW_SHAPES[field.name], language)
+
+
+def _choices(field: shape.Field, language: str) -> list:
+    if field.kind == shape.CHOICE:
+        labels = getattr(vocab, field.labels)
+        return [(value, labels[value]) for value in field.choices]
+    if field.kind == shape.CODES:
+        return vocab.choices(field.vocabulary, language)
+    if field.kind == shape.CODE:
+        return [("", "—")] + vocab.choices(field.vocabulary, language)
+    return [("", "—")] + geo.country_choices(language)
+
+
+def _fill_choices(forms: list, fields, language: str) -> None:
+    """Each select of the declared ``fields`` gets its choices, made once for all ``forms``."""
+    for field in fields:
+        if field.kind in (shape.CHOICE, shape.CODE, shape.CODES, shape.COUNTRY):
+            choices = _choices(field, language)
+            for form in forms:
+                form[field.name].choices = choices
 
 
 def facility_form_data(form) -> dict:
@@ -171,55 +170,34 @@ def _parse_row_id(value: str):
     return int(value) if value and value.isdecimal() and len(value) < 11 else None
 
 
-def incident_form_data(form: IncidentForm) -> tuple[dict, dict]:
+def _from_form(field: shape.Field, form):
+    if field.kind == shape.TEXTS:
+        return {lang: form[f"{field.name}_{lang}"].data for lang in LANGUAGES}
+    value = form[field.name].data
+    if field.kind == shape.ID:
+        return _parse_row_id(value)
+    return bool(value) if field.kind == shape.BOOL else value
+
+
+def incident_form_data(form) -> tuple[dict, dict]:
     """(incident data for ``schema.clean_incident``, map of data row keys back to form row keys).
 
     Rows left blank are dropped, so their numbering in the data differs from the form's.
     """
-    persons, responses, evidence, renames = [], [], [], {}
-    for index, entry in enumerate(form.persons):
-        row = entry.form
-        if not any((getattr(row, name).data or "").strip()
-                   for name in ("pseudonym", "legal_name", "contact")):
+    data, renames = {}, {}
+    for field in shape.INCIDENT:
+        if not field.writable:
             continue
-        renames[f"persons-{len(persons)}"] = f"persons-{index}"
-        persons.append({"id": _parse_row_id(row.id.data), "role": row.role.data, "pseudonym": row.pseudonym.data,
-                        "legal_name": row.legal_name.data, "contact": row.contact.data,
-                        "citizenship": row.citizenship.data, "sex": row.sex.data,
-                        "age": row.age.data, "consent": row.consent.data})
-    for index, entry in enumerate(form.responses):
-        row = entry.form
-        if not any((getattr(row, name).data or "").strip()
-                   for name in ("kind", "date", "body", "description")):
+        if field.kind != shape.ROWS:
+            data[field.name] = _from_form(field, form)
             continue
-        renames[f"responses-{len(responses)}"] = f"responses-{index}"
-        responses.append({"id": _parse_row_id(row.id.data), "kind": row.kind.data, "date": row.date.data,
-                          "body": row.body.data, "description": row.description.data,
-                          "confidential": bool(row.confidential.data)})
-    for index, entry in enumerate(form.evidence):
-        row = entry.form
-        if not (row.url.data or "").strip() and not (row.description.data or "").strip():
-            continue
-        renames[f"evidence-{len(evidence)}"] = f"evidence-{index}"
-        evidence.append({"id": _parse_row_id(row.id.data), "kind": row.kind.data, "url": row.url.data,
-                         "description": row.description.data, "confidential": bool(row.confidential.data)})
-    data = {
-        "facility": form.facility.data,
-        "date_start": form.date_start.data,
-        "date_end": form.date_end.data,
-        "date_precision": form.date_precision.data,
-        "original_language": form.original_language.data,
-        "title": {lang: getattr(form, "title_" + lang).data for lang in LANGUAGES},
-        "narrative": {lang: getattr(form, "narrative_" + lang).data for lang in LANGUAGES},
-        "abuse": form.abuse.data,
-        "perpetrators": form.perpetrators.data,
-        "victims_count": form.victims_count.data,
-        "violation_status": form.violation_status.data,
-        "graphic": bool(form.graphic.data),
-        "persons": persons,
-        "responses": responses,
-        "evidence": evidence,
-    }
+        rows = data[field.name] = []
+        for index, entry in enumerate(form[field.name]):
+            row = entry.form
+            if not any((row[name].data or "").strip() for name in FILLED_BY[field.name]):
+                continue
+            renames[f"{field.name}-{len(rows)}"] = f"{field.name}-{index}"
+            rows.append({part.name: _from_form(part, row) for part in shape.ROW_SHAPES[field.name]})
     return data, renames
 
 
@@ -235,27 +213,31 @@ def map_errors(fields: dict, renames: dict) -> dict:
     return mapped
 
 
-def form_from_snapshot(data: dict, version: int) -> IncidentForm:
+def _to_form(field: shape.Field, value):
+    """A snapshot's value as its form field shows it: text, "" for none."""
+    if field.kind in (shape.FACILITY, shape.ID):
+        return str(value)
+    if field.kind == shape.INT:
+        return "" if value is None else str(value)
+    if field.kind in (shape.PARTIAL_DATE, shape.DATE, shape.CODE):
+        return value or ""
+    return value
+
+
+def form_from_snapshot(data: dict, version: int):
     """A form filled from a snapshot, with one blank row more for people, responses and links."""
-    form = IncidentForm(data={
-        "version": version,
-        "facility": str(data["facility"]),
-        "date_precision": data["date_precision"],
-        "date_start": data["date_start"],
-        "date_end": data["date_end"] or "",
-        "original_language": data["original_language"],
-        **{"title_" + lang: data["title"].get(lang, "") for lang in LANGUAGES},
-        **{"narrative_" + lang: data["narrative"].get(lang, "") for lang in LANGUAGES},
-        "abuse": data["abuse"],
-        "perpetrators": data["perpetrators"],
-        "victims_count": "" if data["victims_count"] is None else str(data["victims_count"]),
-        "violation_status": data["violation_status"] or "",
-        "graphic": data["graphic"],
-        "persons": [dict(p, id=str(p["id"]), age="" if p["age"] is None else str(p["age"]))
-                    for p in data["persons"]] + [{}] * BLANK_ROWS,
-        "responses": [dict(r, id=str(r["id"]), date=r["date"] or "") for r in data["responses"]]
-        + [{}] * BLANK_ROWS,
-        "evidence": [dict(e, id=str(e["id"])) for e in data["evidence"] if not e.get("sha256")]
-        + [{}] * BLANK_ROWS,
-    })
-    return form
+    values = {"version": version}
+    for field in shape.INCIDENT:
+        if not field.writable:
+            continue
+        if field.kind == shape.TEXTS:
+            values.update({f"{field.name}_{lang}": data[field.name].get(lang, "") for lang in LANGUAGES})
+        elif field.kind == shape.ROWS:
+            # Preserved files are described on their own pages, not in this form.
+            values[field.name] = [
+                dict(row, **{part.name: _to_form(part, row[part.name])
+                             for part in shape.ROW_SHAPES[field.name] if part.name in row})
+                for row in data[field.name] if not row.get("sha256")] + [{}] * BLANK_ROWS
+        else:
+            values[field.name] = _to_form(field, data[field.name])
+    return IncidentForm(data=values)

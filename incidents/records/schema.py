@@ -10,33 +10,16 @@ import calendar
 import datetime
 import math
 import re
-from functools import partial
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import geo
+from incidents import geo, shape
 from incidents.config import LANGUAGES
 from incidents.errors import BadRequest
-from incidents.evidence.schema import clean_link
-from incidents.models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES, Facility
-from incidents.validation import (
-    MAX_ID,
-    MAX_SHORT,
-    Errors,
-    clean_bool,
-    clean_choice,
-    clean_code,
-    clean_codes,
-    clean_int,
-    clean_iso_date,
-    clean_text,
-    row_id,
-)
+from incidents.models import DATE_PRECISIONS, Facility
+from incidents.shape import MAX_SHORT
+from incidents.validation import MAX_ID, Errors, clean_choice, clean_code, clean_field, clean_fields, clean_text
 
-MAX_TITLE = 300
-MAX_PERSONS = 200
-MAX_RESPONSES = 200
-MAX_EVIDENCE = 500
 MAX_ALIASES = 50
 
 
@@ -140,7 +123,7 @@ def clean_texts(value, field: str, errors: Errors, *, max_length: int, multiline
     return texts
 
 
-def _clean_rows(rows, field: str, errors: Errors, limit: int, clean_row) -> list:
+def _clean_rows(rows, field: str, errors: Errors, limit: int, fields, today: datetime.date) -> list:
     if rows in (None, ""):
         return []
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -149,49 +132,7 @@ def _clean_rows(rows, field: str, errors: Errors, limit: int, clean_row) -> list
     if len(rows) > limit:
         errors.add(field, _l("Too many entries: at most %(n)s.", n=limit))
         return []
-    return [clean_row(row, f"{field}-{i}", errors) for i, row in enumerate(rows)]
-
-
-def clean_person(row: dict, prefix: str, errors: Errors) -> dict:
-    return {
-        "id": row_id(row),
-        "role": clean_choice(row.get("role"), PERSON_ROLES, f"{prefix}-role", errors, default="victim"),
-        "pseudonym": clean_text(row.get("pseudonym"), f"{prefix}-pseudonym", errors, required=True),
-        "legal_name": clean_text(row.get("legal_name"), f"{prefix}-legal_name", errors),
-        "contact": clean_text(row.get("contact"), f"{prefix}-contact", errors, max_length=2000,
-                              multiline=True),
-        "citizenship": _clean_country(row.get("citizenship"), f"{prefix}-citizenship", errors),
-        "sex": clean_choice(row.get("sex"), SEXES, f"{prefix}-sex", errors, default="unknown"),
-        "age": clean_int(row.get("age"), f"{prefix}-age", errors, maximum=120),
-        "consent": clean_choice(row.get("consent"), CONSENTS, f"{prefix}-consent", errors,
-                                default="none"),
-    }
-
-
-def clean_response(row: dict, prefix: str, errors: Errors, today: datetime.date) -> dict:
-    """What happened after: a term of the "responses" vocabulary, when, who acted, the details."""
-    date = clean_iso_date(row.get("date"), f"{prefix}-date", errors, today)
-    if date is not None and date.year < 1900:
-        errors.add(f"{prefix}-date", _l("Dates before 1900 are not accepted."))
-        date = None
-    return {
-        "id": row_id(row),
-        "kind": clean_code("responses", row.get("kind"), f"{prefix}-kind", errors, required=True),
-        "date": date,
-        "body": clean_text(row.get("body"), f"{prefix}-body", errors, max_length=MAX_SHORT),
-        "description": clean_text(row.get("description"), f"{prefix}-description", errors,
-                                  max_length=5000, multiline=True),
-        "confidential": clean_bool(row.get("confidential"), f"{prefix}-confidential", errors),
-    }
-
-
-def _clean_country(value, field: str, errors: Errors) -> str:
-    if value in (None, ""):
-        return ""
-    if not isinstance(value, str) or not geo.is_country(value.strip().upper()):
-        errors.add(field, _l("Unknown country code."))
-        return ""
-    return value.strip().upper()
+    return [clean_fields(fields, row, f"{field}-{i}", errors, today) for i, row in enumerate(rows)]
 
 
 def _links_only(rows):
@@ -220,34 +161,27 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
             Facility.get_or_none(Facility.id == facility) is None:
         errors.add("facility", _l("Choose a facility."))
         facility = None
-    original = clean_choice(data.get("original_language"), LANGUAGES, "original_language", errors,
-                            default="en")
-    title = clean_texts(data.get("title"), "title", errors, max_length=MAX_TITLE)
-    narrative = clean_texts(data.get("narrative"), "narrative", errors, max_length=max_text, multiline=True)
-    if "title" not in errors and original not in title:
-        errors.add("title", _l("A title in the original language is required."))
-    if "narrative" not in errors and original not in narrative:
-        errors.add("narrative", _l("A narrative in the original language is required."))
-    clean.update({
-        "facility": facility,
-        "original_language": original,
-        "title": title,
-        "narrative": narrative,
-        "abuse": clean_codes("abuse", data.get("abuse"), "abuse", errors, required=True),
-        "perpetrators": clean_codes("perpetrators", data.get("perpetrators"), "perpetrators", errors),
-        "victims_count": clean_int(data.get("victims_count"), "victims_count", errors),
-        "violation_status": clean_code("violation_status", data.get("violation_status"),
-                                       "violation_status", errors),
-        "graphic": clean_bool(data.get("graphic"), "graphic", errors),
-        "persons": _clean_rows(data.get("persons"), "persons", errors, MAX_PERSONS, clean_person),
-        "responses": _clean_rows(data.get("responses"), "responses", errors, MAX_RESPONSES,
-                                 partial(clean_response, today=today)),
-        # Preserved files (rows with a hash) are attached and described on their own pages.
-        "evidence": _clean_rows(_links_only(data.get("evidence")), "evidence", errors, MAX_EVIDENCE,
-                                clean_link),
-    })
+    clean["facility"] = facility
+    for field in shape.INCIDENT:
+        if field.name in clean or not field.writable:
+            continue
+        clean[field.name] = _clean_incident_field(field, data.get(field.name), errors, today, max_text)
+        if field.kind == shape.TEXTS and field.required and field.name not in errors \
+                and clean["original_language"] not in clean[field.name]:
+            errors.add(field.name, field.missing)
     errors.raise_if_any()
     return clean
+
+
+def _clean_incident_field(field: shape.Field, value, errors: Errors, today: datetime.date, max_text: int):
+    if field.kind == shape.TEXTS:
+        return clean_texts(value, field.name, errors, max_length=field.max_length or max_text,
+                           multiline=field.multiline)
+    if field.kind == shape.ROWS:
+        if field.name == "evidence":  # preserved files are attached and described on their own pages
+            value = _links_only(value)
+        return _clean_rows(value, field.name, errors, field.maximum, shape.ROW_SHAPES[field.name], today)
+    return clean_field(field, value, field.name, errors, today)
 
 
 def clean_facility(data: dict) -> dict:

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit, policy, workflow
+from incidents import audit, policy, shape, workflow
 from incidents.db import database
-from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from incidents.models import Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
+from incidents.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from incidents.models import STATUSES, Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from incidents.publication import projection
 from incidents.records import schema
 from incidents.revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from incidents.search.queries import filter_working_copies
 from incidents.verification_status import published_item_ids, status_of_items
 
 
@@ -26,12 +27,25 @@ class IncidentView:
     published: PublishedIncident | None
 
 
+# A person's confidential fields that may be empty: a choice (their consent) always holds a value,
+# so holding one shows nothing.
+IDENTIFYING = tuple(field.name for field in shape.PERSON if field.confidential and field.kind != shape.CHOICE)
+
+
 def has_confidential(data: dict) -> bool:
     """Whether reading ``data`` in full shows what the public never sees: that read is audited."""
-    return any(person.get(field) for person in data.get("persons", [])
-               for field in policy.CONFIDENTIAL_PERSON_FIELDS if field != "consent") or \
+    return any(person.get(field) for person in data.get("persons", []) for field in IDENTIFYING) or \
         any(response.get("confidential") for response in data.get("responses", [])) or \
         any(item.get("confidential") for item in data.get("evidence", []))
+
+
+def _working_data(user, incident: Incident) -> tuple[dict, bool, bool]:
+    """A working copy's snapshot as ``user`` may read it (redacted unless they may read
+    confidential fields), whether they may, and whether it shows any: the caller audits that read."""
+    data = snapshot(incident)
+    if not policy.can_read_confidential(user, incident):
+        return policy.redact_incident(data), False, False
+    return data, True, has_confidential(data)
 
 
 def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> IncidentView:
@@ -42,13 +56,10 @@ def read_incident(user, incident_id: int, *, prefer_public: bool = False) -> Inc
     incident = Incident.get_or_none(Incident.id == incident_id)
     published = PublishedIncident.get_or_none(PublishedIncident.incident == incident_id)
     if incident is not None and policy.can_read_working_copy(user, incident) and not prefer_public:
-        data = snapshot(incident)
-        confidential = policy.can_read_confidential(user, incident)
-        if confidential and has_confidential(data):
+        data, confidential, shown = _working_data(user, incident)
+        if shown:
             with database.atomic():
                 audit.record(user, "incident.view_confidential", incident)
-        elif not confidential:
-            data = policy.redact_incident(data)
         return IncidentView(incident, data, False, confidential, published)
     if published is None:
         raise NotFound(_l("No such incident."))
@@ -203,6 +214,34 @@ def working_copies(user, status: str | None = None):
     if status:
         query = query.where(Incident.status == status)
     return query
+
+
+def working_copy_page(user, status: str | None, filters) -> tuple[list[tuple[Incident, dict]], int]:
+    """One page of the staff list of working copies under ``filters`` (``search/filters.py``): each
+    incident with its data as ``read_incident`` shows it, and the number of all; showing confidential
+    fields is audited as a read of each incident is.
+
+    :raise Unauthenticated: not signed in. :raise Forbidden: not staff.
+    :raise ValidationFailed: an unknown status.
+    """
+    if not policy.is_signed_in(user):
+        raise Unauthenticated(_l("Sign in or send an API token."))
+    if not policy.can_list_working_copies(user):
+        raise Forbidden(_l("Only staff may filter by review status."))
+    if status and status not in STATUSES:
+        raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
+    query = filter_working_copies(working_copies(user, status), filters)
+    total = query.count()
+    items, shown = [], []
+    for incident in query.paginate(filters.page, filters.per_page):
+        data, _confidential, holds = _working_data(user, incident)
+        if holds:
+            shown.append(incident)
+        items.append((incident, data))
+    with database.atomic():
+        for incident in shown:
+            audit.record(user, "incident.view_confidential", incident, via="api list")
+    return items, total
 
 
 def public_verification(view: IncidentView) -> str:
