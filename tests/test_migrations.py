@@ -102,8 +102,8 @@ def _difference(migrated, declared) -> dict:
 
 
 def test_every_step_from_an_empty_database_builds_what_the_models_declare(app, tmp_path):
-    """The app's database was migrated from empty by every step; a second, empty one gets its
-    tables from the models. Same tables, columns, types, nullability, indexes and foreign keys."""
+    """Does every step, run from an empty database (the app's), build what the models create on
+    another empty one: the same tables, columns, types, nullability, indexes and foreign keys?"""
     migrated = describe(database.obj)
     declared = _declared_by_the_models(tmp_path)
     assert migrated.keys() == declared.keys()
@@ -121,10 +121,10 @@ def _insert(db, table: str, **values) -> None:
 
 
 def test_a_database_made_at_step_4_reaches_today_with_its_data(app, tmp_path):
-    """A database migrated up to 0004 and filled then (clear-text identities, a published incident
-    with an assessed item, a deactivated user's token, a custody log that told of the store) is
-    migrated to the end: everything reads back through today's models, encrypted, searchable and
-    counted; what later steps changed is changed."""
+    """Does a database migrated up to 0004 and filled then (clear-text identities, a published
+    incident with an assessed item, a deactivated user's token, a custody log that told of the
+    store) reach the last step with its data: read back through today's models, encrypted,
+    searchable, counted, and changed where later steps change it?"""
     from incidents import models
     from incidents.publication import facet_counts, open_data_row
 
