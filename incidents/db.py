@@ -88,30 +88,11 @@ def truncate_log() -> None:
 def migrate() -> list[str]:
     """Apply pending migrations in order; returns the names applied (none when current).
 
-    Migration files live in ``incidents/migrations/NNNN_name.py`` and define ``up(migrator, db)``.
+    Migration files live in ``incidents/migrations/NNNN_name.py`` and define ``up(migrator, db)``;
+    each declares what it changes, never through the live models (see ``incidents/migrations``).
     """
     with database.connection_context():
         return Runner(database.obj, MIGRATIONS_DIR).up()
-
-
-def add_missing_columns(migrator, model, *field_names: str) -> None:
-    """Add ``field_names`` of ``model`` to its table unless they are there already.
-
-    ``0001_initial`` builds tables from the current models, so on a fresh database a later
-    migration's columns already exist; on an older database they do not. Adding only what
-    is missing keeps one migration file right for both.
-    """
-    table = model._meta.table_name
-    present = {column.name for column in migrator.database.get_columns(table)}
-    # By column name: a foreign key's column is "<name>_id", and peewee renames a field that is
-    # added under another name than its column's (the model would then miss its column).
-    operations = [
-        migrator.add_column(table, model._meta.fields[name].column_name, model._meta.fields[name])
-        for name in field_names
-        if model._meta.fields[name].column_name not in present
-    ]
-    if operations:
-        migrator.migrate(*operations)
 
 
 def register_request_hooks(app) -> None:

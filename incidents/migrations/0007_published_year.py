@@ -1,12 +1,22 @@
 """A year column on the public projection, so counts per year read an index."""
-from incidents.db import add_missing_columns
-from incidents.models import PublishedIncident
+from peewee import DateField, IntegerField
+
+from incidents.migrations import Frozen, add_columns, indexes_of
+
+
+class _Published(Frozen):
+    incident_id = IntegerField(primary_key=True)
+    date_start = DateField()
+    year = IntegerField()
+
+    class Meta:
+        table_name = "published_incident"
 
 
 def up(migrator, db):
-    add_missing_columns(migrator, PublishedIncident, "year")
-    for row in PublishedIncident.select(PublishedIncident.incident, PublishedIncident.date_start):
-        PublishedIncident.update(year=row.date_start.year).where(
-            PublishedIncident.incident == row.incident_id).execute()
-    if not any(index.name == "published_incident_year" for index in db.get_indexes("published_incident")):
+    add_columns(migrator, "published_incident", year=IntegerField(default=0, index=True))
+    with db.bind_ctx([_Published]):
+        for row in _Published.select(_Published.incident_id, _Published.date_start):
+            _Published.update(year=row.date_start.year).where(_Published.incident_id == row.incident_id).execute()
+    if "published_incident_year" not in indexes_of(db, "published_incident"):
         migrator.migrate(migrator.add_index("published_incident", ("year",), False))

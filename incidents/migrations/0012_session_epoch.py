@@ -1,7 +1,8 @@
 """Sessions that can be ended everywhere: a counter per user that every session must match."""
-from incidents.db import add_missing_columns
-from incidents.models import User
+from peewee import IntegerField
+
+from incidents.migrations import add_columns
 
 
 def up(migrator, db):
-    add_missing_columns(migrator, User, "session_epoch")
+    add_columns(migrator, "user", session_epoch=IntegerField(default=0))

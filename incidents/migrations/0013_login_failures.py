@@ -1,7 +1,16 @@
 """Failed sign-ins, counted to slow down password guessing."""
-from incidents.models import LoginFailure
+from peewee import CharField, DateTimeField
+
+from incidents.migrations import Frozen, create_tables
+
+
+class _LoginFailure(Frozen):
+    key = CharField(index=True)
+    at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "login_failure"
 
 
 def up(migrator, db):
-    # 0001 builds every current table, so on a fresh database this one exists already.
-    db.create_tables([LoginFailure], safe=True)
+    create_tables(db, _LoginFailure)
