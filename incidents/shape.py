@@ -16,8 +16,9 @@ it and how it is labelled. What used to repeat the field list is derived from he
 Adding a field to an incident touches:
 
 1. this declaration (a ``Field`` in ``INCIDENT``, with its label and, for the form, its prompt);
-2. the model, ``incidents/models.py``: a column on ``Incident`` (and on ``PublishedIncident`` when
-   ``published_column``, for the public lists to filter or sort on it);
+2. the model: a column on ``Incident`` in ``incidents/models/records.py`` (and on ``PublishedIncident``
+   in ``incidents/models/published.py`` when ``published_column``, for the public lists to filter or
+   sort on it);
 3. a migration in ``incidents/migrations/`` adding that column;
 4. the templates that show it: ``templates/records/incident.html`` (reading) and
    ``templates/records/incident_form.html`` (where in the form it goes); a dossier shows it where
