@@ -14,7 +14,8 @@ from incidents import create_app
 from incidents.accounts import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
-from tests.helpers import PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser
+from tests.factories import make_facility, make_incident
+from tests.helpers import PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
 
 
 @pytest.fixture
@@ -54,6 +55,24 @@ def users(app):
             user.save(only=[User.totp_secret])
         people[role] = user
     return people
+
+
+@pytest.fixture
+def facility(users):
+    """A facility entered by the contributor."""
+    return make_facility(users["contributor"])
+
+
+@pytest.fixture
+def incident(users, facility):
+    """A draft incident by the contributor, in ``facility``."""
+    return make_incident(users["contributor"], facility)
+
+
+@pytest.fixture
+def bearer(users):
+    """``bearer("reviewer")`` -> headers carrying a new API token of that role's user."""
+    return lambda role: bearer_headers(users[role])
 
 
 @pytest.fixture

@@ -67,3 +67,9 @@ class Browser:
 def bearer_headers(user) -> dict:
     """Headers that carry a new API token of ``user``."""
     return {"Authorization": "Bearer " + credentials.issue_api_token(user)}
+
+
+def password_attempt(browser: Browser, email: str, password: str):
+    """One try at the password step of signing in, posted as the sign-in page posts it."""
+    return browser.post("/login", data={"email": email, "password": password,
+                                        "csrf_token": browser.csrf_token("/login")})

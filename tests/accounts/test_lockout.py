@@ -16,12 +16,7 @@ from incidents.accounts import credentials, devices, throttle
 from incidents.admin import service as admin
 from incidents.db import database
 from incidents.models import LoginFailure
-from tests.helpers import PASSWORD, Browser, current_code
-
-
-def attempt(browser: Browser, email: str, password: str):
-    return browser.post("/login", data={"email": email, "password": password,
-                                        "csrf_token": browser.csrf_token("/login")})
+from tests.helpers import PASSWORD, Browser, current_code, password_attempt
 
 
 def owners_browser(app, user) -> Browser:
@@ -34,7 +29,7 @@ def owners_browser(app, user) -> Browser:
 
 def use_up_the_accounts_limit(app, email: str) -> None:
     for index in range(throttle.ACCOUNT_LIMIT):
-        assert attempt(Browser(app), email, f"a stranger's guess {index}").status_code == 400
+        assert password_attempt(Browser(app), email, f"a stranger's guess {index}").status_code == 400
 
 
 def with_cookie(app, value: str) -> Browser:
@@ -46,10 +41,10 @@ def with_cookie(app, value: str) -> Browser:
 def test_the_owners_browser_signs_in_after_a_stranger_used_up_the_accounts_limit(app, users):
     owner = owners_browser(app, users["researcher"])
     use_up_the_accounts_limit(app, users["researcher"].email)
-    assert attempt(Browser(app), users["researcher"].email, PASSWORD).status_code == 429  # the stranger
-    assert attempt(owner, users["researcher"].email, PASSWORD).status_code == 302
+    assert password_attempt(Browser(app), users["researcher"].email, PASSWORD).status_code == 429  # the stranger
+    assert password_attempt(owner, users["researcher"].email, PASSWORD).status_code == 302
     # Signing in from the owner's browser gives the stranger no fresh guesses.
-    assert attempt(Browser(app), users["researcher"].email, PASSWORD).status_code == 429
+    assert password_attempt(Browser(app), users["researcher"].email, PASSWORD).status_code == 429
 
 
 def test_with_two_factors_the_code_step_cannot_lock_the_owner_out_either(app, users):
@@ -57,11 +52,11 @@ def test_with_two_factors_the_code_step_cannot_lock_the_owner_out_either(app, us
     lawyer = users["lawyer"]
     owner = owners_browser(app, lawyer)
     stranger = Browser(app)
-    assert attempt(stranger, lawyer.email, PASSWORD).headers["Location"].endswith("/login/code")
+    assert password_attempt(stranger, lawyer.email, PASSWORD).headers["Location"].endswith("/login/code")
     for _ in range(throttle.ACCOUNT_LIMIT):
         wrong = stranger.post("/login/code", data={"code": "000000", "csrf_token": stranger.csrf_token("/login/code")})
         assert wrong.status_code == 400
-    assert attempt(Browser(app), lawyer.email, PASSWORD).status_code == 429
+    assert password_attempt(Browser(app), lawyer.email, PASSWORD).status_code == 429
     assert owner.login(lawyer).status_code == 302
     assert owner.get("/account").status_code == 200
 
@@ -70,7 +65,7 @@ def test_the_cookie_is_given_at_a_complete_sign_in_only_and_kept_private(app, se
     from incidents import create_app
     lawyer = users["lawyer"]
     browser = Browser(app)
-    assert attempt(browser, lawyer.email, PASSWORD).headers["Location"].endswith("/login/code")
+    assert password_attempt(browser, lawyer.email, PASSWORD).headers["Location"].endswith("/login/code")
     assert browser.client.get_cookie(devices.COOKIE) is None  # the password alone earns nothing
     response = browser.post("/login/code", data={"code": current_code(lawyer),
                                                  "csrf_token": browser.csrf_token("/login/code")})
@@ -95,8 +90,8 @@ def test_an_altered_forged_or_foreign_cookie_gives_nothing(app, users):
     altered = genuine[:-3] + ("AAA" if not genuine.endswith("AAA") else "BBB")
     use_up_the_accounts_limit(app, email)
     for value in (altered, forged, foreign, "", "garbage"):
-        assert attempt(with_cookie(app, value), email, PASSWORD).status_code == 429, value
-    assert attempt(with_cookie(app, genuine), email, PASSWORD).status_code == 302
+        assert password_attempt(with_cookie(app, value), email, PASSWORD).status_code == 429, value
+    assert password_attempt(with_cookie(app, genuine), email, PASSWORD).status_code == 302
 
 
 def test_a_device_has_a_limit_of_its_own(app, users):
@@ -104,9 +99,9 @@ def test_a_device_has_a_limit_of_its_own(app, users):
     email = users["researcher"].email
     cookie = owners_browser(app, users["researcher"]).client.get_cookie(devices.COOKIE).value
     for index in range(throttle.ACCOUNT_LIMIT):
-        assert attempt(with_cookie(app, cookie), email, f"a thief's guess {index}").status_code == 400
-    assert attempt(with_cookie(app, cookie), email, PASSWORD).status_code == 429
-    assert attempt(Browser(app), email, PASSWORD).status_code == 302  # others are not locked out by it
+        assert password_attempt(with_cookie(app, cookie), email, f"a thief's guess {index}").status_code == 400
+    assert password_attempt(with_cookie(app, cookie), email, PASSWORD).status_code == 429
+    assert password_attempt(Browser(app), email, PASSWORD).status_code == 302  # others are not locked out by it
 
 
 def test_a_new_password_voids_the_accounts_device_cookies(app, users):
@@ -115,7 +110,7 @@ def test_a_new_password_voids_the_accounts_device_cookies(app, users):
     cookie = owners_browser(app, researcher).client.get_cookie(devices.COOKIE).value
     use_up_the_accounts_limit(app, researcher.email)
     credentials.set_password(researcher, "a brand new long passphrase", testing=True)
-    assert attempt(with_cookie(app, cookie), researcher.email, "a brand new long passphrase").status_code == 429
+    assert password_attempt(with_cookie(app, cookie), researcher.email, "a brand new long passphrase").status_code == 429
 
 
 def test_a_deactivated_accounts_device_cookie_buys_no_guesses(app, users):
@@ -123,7 +118,7 @@ def test_a_deactivated_accounts_device_cookie_buys_no_guesses(app, users):
     cookie = owners_browser(app, researcher).client.get_cookie(devices.COOKIE).value
     use_up_the_accounts_limit(app, researcher.email)
     admin.set_active(users["admin"], researcher, False)
-    assert attempt(with_cookie(app, cookie), researcher.email, "a guess from the old laptop").status_code == 429
+    assert password_attempt(with_cookie(app, cookie), researcher.email, "a guess from the old laptop").status_code == 429
 
 
 @pytest.mark.parametrize("limit, emails", [

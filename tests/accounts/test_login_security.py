@@ -8,21 +8,17 @@ import pytest
 from incidents.accounts import credentials, throttle
 from incidents.errors import ValidationFailed
 from incidents.models import LoginFailure, utcnow
-from tests.helpers import PASSWORD, Browser
-
-
-def attempt(browser: Browser, email: str, password: str):
-    return browser.post("/login", data={"email": email, "password": password})
+from tests.helpers import PASSWORD, Browser, password_attempt
 
 
 def test_an_account_is_locked_for_a_while_after_failures_whatever_the_address(app, users):
     email = users["lawyer"].email
     for index in range(throttle.ACCOUNT_LIMIT):
-        response = attempt(Browser(app), email, f"wrong guess number {index}")
+        response = password_attempt(Browser(app), email, f"wrong guess number {index}")
         assert response.status_code == 400
-    refused = attempt(Browser(app), email, PASSWORD)  # even the right password, from anywhere
+    refused = password_attempt(Browser(app), email, PASSWORD)  # even the right password, from anywhere
     assert refused.status_code == 429 and "Too many failed attempts" in refused.get_data(as_text=True)
-    assert attempt(Browser(app), users["reviewer"].email, PASSWORD).status_code == 302  # others go on
+    assert password_attempt(Browser(app), users["reviewer"].email, PASSWORD).status_code == 302  # others go on
 
 
 def test_unknown_and_known_accounts_are_throttled_alike(app, users):
@@ -30,8 +26,8 @@ def test_unknown_and_known_accounts_are_throttled_alike(app, users):
     answers = {}
     for email in ("nobody@example.org", users["lawyer"].email):
         for _ in range(throttle.ACCOUNT_LIMIT):
-            attempt(Browser(app), email, "not the password at all")
-        answer = attempt(Browser(app), email, "not the password at all")
+            password_attempt(Browser(app), email, "not the password at all")
+        answer = password_attempt(Browser(app), email, "not the password at all")
         answers[email] = (answer.status_code, "Too many failed attempts" in answer.get_data(as_text=True))
     assert set(answers.values()) == {(429, True)}
 
@@ -39,24 +35,24 @@ def test_unknown_and_known_accounts_are_throttled_alike(app, users):
 def test_one_address_guessing_many_accounts_is_stopped(app, users):
     browser = Browser(app)
     for index in range(throttle.ADDRESS_LIMIT):
-        attempt(browser, f"person{index}@example.org", "a guess that is wrong")
-    assert attempt(browser, users["reviewer"].email, PASSWORD).status_code == 429
+        password_attempt(browser, f"person{index}@example.org", "a guess that is wrong")
+    assert password_attempt(browser, users["reviewer"].email, PASSWORD).status_code == 429
 
 
 def test_failures_are_forgotten_after_the_window(app, users):
     email = users["lawyer"].email
     for _ in range(throttle.ACCOUNT_LIMIT):
-        attempt(Browser(app), email, "wrong again and again")
+        password_attempt(Browser(app), email, "wrong again and again")
     LoginFailure.update(at=utcnow() - throttle.WINDOW - datetime.timedelta(seconds=1)).execute()
-    assert attempt(Browser(app), email, PASSWORD).status_code == 302
+    assert password_attempt(Browser(app), email, PASSWORD).status_code == 302
 
 
 def test_a_successful_sign_in_clears_the_accounts_count(app, users):
     email = users["lawyer"].email
     for _ in range(throttle.ACCOUNT_LIMIT - 1):
-        attempt(Browser(app), email, "almost locked out")
-    assert attempt(Browser(app), email, PASSWORD).status_code == 302
-    assert attempt(Browser(app), email, "one more slip").status_code == 400
+        password_attempt(Browser(app), email, "almost locked out")
+    assert password_attempt(Browser(app), email, PASSWORD).status_code == 302
+    assert password_attempt(Browser(app), email, "one more slip").status_code == 400
 
 
 @pytest.mark.parametrize("password", [

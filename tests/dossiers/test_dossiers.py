@@ -10,9 +10,9 @@ import docx
 import pypdf
 import pytest
 
-from incidents.accounts import credentials
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem
 from tests.factories import JPEG, attach_file, item_where, make_facility, make_incident, publish
+from tests.helpers import bearer_headers
 
 # Confidential values: none may appear in a public dossier, in any format. Each is one word, so
 # that a table cell wrapping it across lines cannot hide it from the search.
@@ -68,13 +68,9 @@ def case(app, users):
             "secret_file": secret_file, "draft": draft}
 
 
-def token_for(user) -> dict:
-    return {"Authorization": "Bearer " + credentials.issue_api_token(user)}
-
-
 def build(client, user, **body):
     body.setdefault("incident_ids", [])
-    return client.post("/api/v1/dossiers", json=body, headers=token_for(user))
+    return client.post("/api/v1/dossiers", json=body, headers=bearer_headers(user))
 
 
 CONFIDENTIAL_VALUES = (LEGAL_NAME, CONTACT, SOURCE, SECRET_ITEM, SECRET_LINK, SECRET_RESPONSE, NAMED_LEGAL_NAME,
@@ -166,7 +162,7 @@ def test_a_public_dossier_holds_published_incidents_only(client, users, case):
     {"incident_ids": [999999]},
 ])
 def test_bad_requests_are_refused_and_nothing_recorded(client, users, case, body):
-    response = client.post("/api/v1/dossiers", json=body, headers=token_for(users["lawyer"]))
+    response = client.post("/api/v1/dossiers", json=body, headers=bearer_headers(users["lawyer"]))
     assert response.status_code == 422, body
     assert response.json["error"]["fields"]
     assert not AuditEvent.select().where(AuditEvent.action == "dossier.export").exists()
@@ -174,14 +170,14 @@ def test_bad_requests_are_refused_and_nothing_recorded(client, users, case, body
 
 
 def test_not_json_is_a_400(client, users):
-    response = client.post("/api/v1/dossiers", data="incident_ids=1", headers=token_for(users["lawyer"]))
+    response = client.post("/api/v1/dossiers", data="incident_ids=1", headers=bearer_headers(users["lawyer"]))
     assert response.status_code == 400
 
 
 def test_labels_follow_the_dossiers_language_and_translations_say_so(client, users, case):
     """Russian labels in a Russian dossier; an English one shows the translation and names the original."""
     incident = case["incident"].id
-    headers = token_for(users["lawyer"])
+    headers = bearer_headers(users["lawyer"])
     russian = normalised(pdf_text(client.get(f"/api/v1/incidents/{incident}/dossier.pdf?lang=ru",
                                              headers=headers).data))
     assert "Доказательства" in russian and "Туберкулёзная больница № 1" in russian
@@ -198,7 +194,7 @@ def test_labels_follow_the_dossiers_language_and_translations_say_so(client, use
 
 def test_the_pdf_embeds_the_projects_font(client, users, case):
     data = client.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?lang=ru",
-                      headers=token_for(users["lawyer"])).data
+                      headers=bearer_headers(users["lawyer"])).data
     fonts = set()
     for page in pypdf.PdfReader(io.BytesIO(data)).pages:
         for font in page["/Resources"]["/Font"].values():
@@ -210,7 +206,7 @@ def test_the_pdf_embeds_the_projects_font(client, users, case):
 
 def test_pdf_has_cover_contents_and_page_numbers(client, users, case):
     data = client.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?lang=en",
-                      headers=token_for(users["lawyer"])).data
+                      headers=bearer_headers(users["lawyer"])).data
     pages = [normalised(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
     assert "Documentation dossier" in pages[0] and "Compiled by" in pages[0] and "Public" in pages[0]
     assert "Contents" in pages[1] and case["incident"].reference in pages[1]

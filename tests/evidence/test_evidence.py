@@ -8,24 +8,9 @@ import stat
 
 import pytest
 
-from incidents.accounts import credentials
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, Incident, StoredFile
 from tests.factories import JPEG, MP4, attach_file, make_facility, make_incident, publish
-
-
-@pytest.fixture
-def facility(users):
-    return make_facility(users["contributor"])
-
-
-@pytest.fixture
-def incident(users, facility):
-    return make_incident(users["contributor"], facility)
-
-
-@pytest.fixture
-def token(users):
-    return lambda role: {"Authorization": "Bearer " + credentials.issue_api_token(users[role])}
+from tests.helpers import bearer_headers
 
 
 @pytest.fixture
@@ -48,13 +33,13 @@ def files_under(folder):
     return sorted(os.path.join(root, name) for root, _dirs, names in os.walk(folder) for name in names)
 
 
-def test_upload_is_hashed_stored_once_read_only_and_logged(client, token, incident, evidence_dir):
+def test_upload_is_hashed_stored_once_read_only_and_logged(client, bearer, incident, evidence_dir):
     content = os.urandom(300_000)
-    first = upload(client, incident, token("contributor"), content, "video.mp4")
+    first = upload(client, incident, bearer("contributor"), content, "video.mp4")
     assert first.status_code == 201, first.get_json()
     body = first.get_json()
     assert body["sha256"] == hashlib.sha256(content).hexdigest() and body["size"] == len(content)
-    second = upload(client, incident, token("contributor"), content, "copy of video.mp4")
+    second = upload(client, incident, bearer("contributor"), content, "copy of video.mp4")
     assert second.status_code == 201 and second.get_json()["sha256"] == body["sha256"]
     assert second.get_json()["id"] != body["id"]
     assert StoredFile.select().count() == 1 and file_items().count() == 2
@@ -68,12 +53,12 @@ def test_upload_is_hashed_stored_once_read_only_and_logged(client, token, incide
     assert actions == ["received", "hashed"]
 
 
-def test_the_media_type_comes_from_the_bytes(client, token, users, incident):
+def test_the_media_type_comes_from_the_bytes(client, bearer, users, incident):
     html = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
-    body = upload(client, incident, token("contributor"), html, "holiday.jpg").get_json()
+    body = upload(client, incident, bearer("contributor"), html, "holiday.jpg").get_json()
     assert body["media_type"] == "text/html"
-    assert upload(client, incident, token("contributor"), MP4, "notes.txt").get_json()["media_type"] == "video/mp4"
-    lawyer = token("lawyer")
+    assert upload(client, incident, bearer("contributor"), MP4, "notes.txt").get_json()["media_type"] == "video/mp4"
+    lawyer = bearer("lawyer")
     assert client.get(f"/evidence/{body['id']}/media", headers=lawyer).status_code in (302, 404)
     from tests.helpers import Browser
     browser = Browser(client.application)
@@ -90,8 +75,8 @@ def test_the_media_type_comes_from_the_bytes(client, token, users, incident):
     ("../../../etc/passwd", "passwd"), ("/etc/shadow", "shadow"),
     ("nul\x00byte.jpg", "nulbyte.jpg"), ("x" * 5000 + ".mp4", "x" * 251 + ".mp4"), ("..", ""),
 ])
-def test_hostile_names_stay_metadata(client, token, incident, evidence_dir, tmp_path, name, shown):
-    response = upload(client, incident, token("contributor"), JPEG + name.encode("utf-8", "replace"), name)
+def test_hostile_names_stay_metadata(client, bearer, incident, evidence_dir, tmp_path, name, shown):
+    response = upload(client, incident, bearer("contributor"), JPEG + name.encode("utf-8", "replace"), name)
     assert response.status_code == 201
     assert file_items().get().original_filename == shown
     everything = files_under(str(tmp_path))
@@ -99,14 +84,14 @@ def test_hostile_names_stay_metadata(client, token, incident, evidence_dir, tmp_
                for path in everything), everything
 
 
-def test_empty_files_are_refused_and_archives_are_never_unpacked(client, token, incident, evidence_dir):
-    empty = upload(client, incident, token("contributor"), b"", "empty.mp4")
+def test_empty_files_are_refused_and_archives_are_never_unpacked(client, bearer, incident, evidence_dir):
+    empty = upload(client, incident, bearer("contributor"), b"", "empty.mp4")
     assert empty.status_code == 422 and "empty" in empty.get_json()["error"]["fields"]["file"][0]
     import zipfile
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb.txt", b"0" * 20_000_000)  # 20 MB that packs into a few KB
-    bomb = upload(client, incident, token("contributor"), buffer.getvalue(), "archive.zip")
+    bomb = upload(client, incident, bearer("contributor"), buffer.getvalue(), "archive.zip")
     assert bomb.status_code == 201 and bomb.get_json()["media_type"] == "application/zip"
     assert len(files_under(evidence_dir)) == 1
     assert os.path.getsize(files_under(evidence_dir)[0]) == len(buffer.getvalue())
@@ -118,7 +103,7 @@ def test_size_limit_is_a_setting(settings, users, facility):
     app = create_app(dict(settings, EVIDENCE_MAX_SIZE=1000))
     migrate()
     incident = make_incident(users["contributor"], facility)
-    headers = {"Authorization": "Bearer " + credentials.issue_api_token(users["contributor"])}
+    headers = bearer_headers(users["contributor"])
     response = upload(app.test_client(), incident, headers, b"\x00" * 5000, "big.bin")
     assert response.status_code == 413 and not file_items().exists()
     assert files_under(app.config["SETTINGS"].EVIDENCE_DIR) == []
@@ -147,7 +132,7 @@ def test_range_requests_let_a_player_seek(client, users, incident, as_role):
     assert viewed.count() == 1  # a derivative is not the original: no custody entry
 
 
-def test_who_sees_what(client, token, users, incident, facility):
+def test_who_sees_what(client, bearer, users, incident, facility):
     secret = attach_file(client.application, incident, users["contributor"], JPEG + b"secret", "secret.jpg",
                          confidential=True, source="Informant A, Saratov")
     shown = attach_file(client.application, incident, users["contributor"], JPEG + b"shown", "shown.jpg")
@@ -158,17 +143,17 @@ def test_who_sees_what(client, token, users, incident, facility):
     assert client.get(f"/api/v1/evidence/{secret.id}").status_code == 404
     assert client.get(f"/evidence/{secret.id}").status_code == 404
     assert client.get(f"/api/v1/evidence/{shown.id}/custody").status_code == 401
-    assert client.get(f"/api/v1/evidence/{shown.id}/custody", headers=token("researcher")).status_code == 404
-    lawyer = client.get(f"/api/v1/evidence/{secret.id}", headers=token("lawyer")).get_json()
+    assert client.get(f"/api/v1/evidence/{shown.id}/custody", headers=bearer("researcher")).status_code == 404
+    lawyer = client.get(f"/api/v1/evidence/{secret.id}", headers=bearer("lawyer")).get_json()
     assert lawyer["source"] == "Informant A, Saratov"
     page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "secret.jpg" not in page and "Informant A" not in page
     assert client.get(f"/evidence/{shown.id}/download").status_code == 302  # sign in first
-    custody = client.get(f"/api/v1/evidence/{shown.id}/custody", headers=token("lawyer")).get_json()
+    custody = client.get(f"/api/v1/evidence/{shown.id}/custody", headers=bearer("lawyer")).get_json()
     assert [e["action"] for e in custody["items"]] == ["received", "hashed"]
 
 
-def test_staff_reads_of_where_an_item_came_from_are_audited(client, token, users, incident, as_role):
+def test_staff_reads_of_where_an_item_came_from_are_audited(client, bearer, users, incident, as_role):
     item = attach_file(client.application, incident, users["contributor"], source="Informant A, Saratov")
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
 
@@ -181,14 +166,14 @@ def test_staff_reads_of_where_an_item_came_from_are_audited(client, token, users
     assert reads() == 0
     assert as_role("lawyer").get(f"/evidence/{item.id}").status_code == 200
     assert reads() == 1
-    client.get(f"/api/v1/evidence/{item.id}", headers=token("lawyer"))
-    client.get(f"/api/v1/evidence/{item.id}/custody", headers=token("reviewer"))
+    client.get(f"/api/v1/evidence/{item.id}", headers=bearer("lawyer"))
+    client.get(f"/api/v1/evidence/{item.id}/custody", headers=bearer("reviewer"))
     assert reads() == 3
     actors = {e.actor_email for e in AuditEvent.select().where(AuditEvent.action == "evidence.view_confidential")}
     assert actors == {users["lawyer"].email, users["reviewer"].email}
 
 
-def test_reading_an_incident_with_a_confidential_link_is_audited(client, token, users, facility, as_role):
+def test_reading_an_incident_with_a_confidential_link_is_audited(client, bearer, users, facility, as_role):
     incident = make_incident(users["contributor"], facility, persons=[])
 
     def reads():
@@ -197,15 +182,15 @@ def test_reading_an_incident_with_a_confidential_link_is_audited(client, token, 
 
     as_role("reviewer").get(f"/incidents/{incident.id}")
     assert reads() == 0  # nothing confidential on it yet
-    client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+    client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                 json={"kind": "220904051501", "url": "https://t.me/+informant", "confidential": True})
     as_role("reviewer").get(f"/incidents/{incident.id}")
     assert reads() == 1
 
 
-def test_a_links_address_stays_out_of_the_audit_trail(client, token, incident):
+def test_a_links_address_stays_out_of_the_audit_trail(client, bearer, incident):
     url = "https://t.me/+private_chat_of_the_informant"
-    answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+    answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                          json={"kind": "220904051501", "url": url, "confidential": True})
     assert answer.status_code == 201
     event = AuditEvent.select().where(AuditEvent.action == "evidence.attach").order_by(AuditEvent.id.desc()).get()
@@ -214,9 +199,9 @@ def test_a_links_address_stays_out_of_the_audit_trail(client, token, incident):
     assert custody.detail["url"] == url  # the custody log keeps it, encrypted
 
 
-def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_lost(client, token, incident):
+def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_lost(client, bearer, incident):
     """Its chain of custody may not be deleted: the edit used to fail with a 500 (a foreign key)."""
-    headers = token("contributor")
+    headers = bearer("contributor")
     link = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=headers,
                        json={"kind": "220904051501", "url": "https://example.org/wrong"}).get_json()
     body = client.get(f"/api/v1/incidents/{incident.id}", headers=headers).get_json()
@@ -237,14 +222,14 @@ def test_new_evidence_on_a_published_incident_waits_for_review(client, users, in
     assert client.get(f"/api/v1/evidence/{item.id}").status_code == 404
 
 
-def test_links_are_evidence_too(client, token, incident):
-    bad = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+def test_links_are_evidence_too(client, bearer, incident):
+    bad = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                       json={"kind": "220904051501", "url": "ftp://example.org/x"})
     assert bad.status_code == 422
-    good = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("contributor"),
+    good = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                        json={"kind": "220904051501", "url": "https://example.org/x", "acquisition": "platform_download"})
     assert good.status_code == 201 and good.get_json()["url"] == "https://example.org/x"
-    assert client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=token("researcher"),
+    assert client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("researcher"),
                        json={"kind": "220904051501", "url": "https://example.org/y"}).status_code == 404
 
 
@@ -283,21 +268,21 @@ def test_verify_finds_changed_and_missing_files(app, users, incident, evidence_d
     assert changed.sha256 == first.stored_file_id and changed.detail["sha256_found"] != first.stored_file_id
 
 
-def test_names_with_backslashes_keep_no_folders(client, token, incident):
-    response = upload(client, incident, token("contributor"), JPEG, "C:\\Windows\\evil.exe")
+def test_names_with_backslashes_keep_no_folders(client, bearer, incident):
+    response = upload(client, incident, bearer("contributor"), JPEG, "C:\\Windows\\evil.exe")
     name = file_items().get().original_filename
     assert response.status_code == 201 and name.endswith("evil.exe") and "/" not in name and "\\" not in name
 
 
-def test_verification_follows_the_berkeley_assessments(client, token, users, incident):
+def test_verification_follows_the_berkeley_assessments(client, bearer, users, incident):
     item = attach_file(client.application, incident, users["contributor"])
-    reviewer = token("reviewer")
+    reviewer = bearer("reviewer")
 
     def assess(part, outcome, headers=reviewer):
         return client.post(f"/api/v1/evidence/{item.id}/assessments", headers=headers,
                            json={"part": part, "outcome": outcome, "method": f"{part} check"})
 
-    assert assess("source", "consistent", token("contributor")).status_code == 403
+    assert assess("source", "consistent", bearer("contributor")).status_code == 403
     assert assess("alchemy", "consistent").status_code == 422
     assert client.post(f"/api/v1/evidence/{item.id}/assessments", headers=reviewer,
                        json={"part": "source", "outcome": "consistent"}).status_code == 422  # no method
@@ -306,7 +291,7 @@ def test_verification_follows_the_berkeley_assessments(client, token, users, inc
     assert Incident.get_by_id(incident.id).verification == "unverifiable"
     assess("technical", "consistent")
     assert assess("content", "consistent").get_json()["verification"] == "verified"
-    lawyer = token("lawyer")
+    lawyer = bearer("lawyer")
     listed = client.get("/api/v1/incidents?verification=verified", headers=lawyer).get_json()
     assert [i["id"] for i in listed["items"]] == [incident.id]
     assert client.get("/api/v1/incidents?verification=unverifiable", headers=lawyer).get_json()["total"] == 0
@@ -382,7 +367,7 @@ def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, 
     assert f'src="/evidence/{photo.id}/preview"' in page and f'data-src="/evidence/{photo.id}/media"' in page
 
 
-def test_the_public_counts_and_filters_published_incidents_by_verification(client, token, users, incident):
+def test_the_public_counts_and_filters_published_incidents_by_verification(client, bearer, users, incident):
     from incidents.models import PublishedCount
     from incidents.publication import facet_counts
     from tests.factories import publish
@@ -394,9 +379,9 @@ def test_the_public_counts_and_filters_published_incidents_by_verification(clien
 
     assert {e["value"]: e["count"] for e in public()["facets"]["verification"]} == {"unassessed": 1}
     for part in ("source", "technical", "content"):
-        client.post(f"/api/v1/evidence/{item.id}/assessments", headers=token("reviewer"),
+        client.post(f"/api/v1/evidence/{item.id}/assessments", headers=bearer("reviewer"),
                     json={"part": part, "outcome": "consistent", "method": "checked"})
-    assert client.post(f"/api/v1/evidence/{item.id}/verification/confirm", headers=token("admin"),
+    assert client.post(f"/api/v1/evidence/{item.id}/verification/confirm", headers=bearer("admin"),
                        json={"status": "verified"}).status_code == 200  # a second reviewer
     facet = public()["facets"]["verification"]
     assert [(e["value"], e["label"], e["count"]) for e in facet] == [("verified", "Verified", 1)]

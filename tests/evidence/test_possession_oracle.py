@@ -10,7 +10,7 @@ import re
 from incidents.accounts import credentials
 from incidents.models import CustodyEvent, EvidenceItem, StoredFile
 from tests.factories import JPEG, attach_file, make_facility, make_incident
-from tests.helpers import Browser
+from tests.helpers import Browser, bearer_headers
 
 LONG_AGO = datetime.datetime(2020, 3, 1, 9, 30)
 HEX = re.compile(r"[0-9a-f]{16,64}")
@@ -56,7 +56,7 @@ def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(a
     os.utime(original, (LONG_AGO.timestamp(), LONG_AGO.timestamp()))
     adversary = credentials.create_user("b@example.org", "contributor", None, "B")
     credentials.set_password(adversary, "another correct horse battery", testing=True)
-    headers = {"Authorization": "Bearer " + credentials.issue_api_token(adversary)}
+    headers = bearer_headers(adversary)
     browser = Browser(app)
     assert browser.login(adversary, "another correct horse battery").status_code == 302
     incident = make_incident(adversary, make_facility(adversary))
@@ -101,7 +101,7 @@ def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_t
                         users["contributor"], leaked, "from-source.jpg")
     StoredFile.update(created_at=LONG_AGO).where(StoredFile.sha256 == first.stored_file_id).execute()
     adversary = credentials.create_user("b@example.org", "contributor", None, "B")
-    headers = {"Authorization": "Bearer " + credentials.issue_api_token(adversary)}
+    headers = bearer_headers(adversary)
     incident = make_incident(adversary, make_facility(adversary))
 
     def digest(content: bytes) -> str:

@@ -6,16 +6,10 @@ import importlib
 
 import pytest
 
-from incidents.accounts import credentials
 from incidents.db import database, migrate
 from incidents.evidence import verification
 from incidents.models import AuditEvent, CustodyEvent, EvidenceItem, Incident, PublishedIncident
 from tests.factories import attach_file, make_facility, make_incident, publish
-
-
-@pytest.fixture
-def token(users):
-    return lambda role: {"Authorization": "Bearer " + credentials.issue_api_token(users[role])}
 
 
 @pytest.fixture
@@ -46,18 +40,18 @@ def public_state(client, item):
             "Verified" in page, public_facet(client))
 
 
-def test_a_reviewers_own_three_assessments_do_not_change_the_public_status(client, token, published_item):
+def test_a_reviewers_own_three_assessments_do_not_change_the_public_status(client, bearer, published_item):
     before = public_state(client, published_item)
-    assess(client, token("reviewer"), published_item)
+    assess(client, bearer("reviewer"), published_item)
     assert EvidenceItem.get_by_id(published_item.id).verification == "verified"  # the working status
     assert public_state(client, published_item) == before == ("unassessed", "unassessed", False, {"unassessed": 1})
     assert client.get("/api/v1/incidents?verification=verified").get_json()["total"] == 0
 
 
-def test_a_second_reviewers_confirmation_makes_the_status_public(client, token, users, published_item):
-    assess(client, token("reviewer"), published_item)
+def test_a_second_reviewers_confirmation_makes_the_status_public(client, bearer, users, published_item):
+    assess(client, bearer("reviewer"), published_item)
     response = client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm",
-                           headers=token("admin"), json={"status": "verified"})
+                           headers=bearer("admin"), json={"status": "verified"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["confirmed_verification"] == "verified"
     assert response.get_json()["awaits_confirmation"] is False
@@ -71,15 +65,15 @@ def test_a_second_reviewers_confirmation_makes_the_status_public(client, token, 
 
 
 @pytest.mark.parametrize("uploader, who", [("contributor", "reviewer"), ("admin", "admin")])
-def test_the_uploader_or_an_assessor_cannot_confirm(app, client, token, users, uploader, who):
+def test_the_uploader_or_an_assessor_cannot_confirm(app, client, bearer, users, uploader, who):
     """The reviewer who assessed it, or the admin who uploaded it: refused, nothing changes."""
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
     item = attach_file(app, incident, users[uploader])
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
-    assess(client, token("reviewer"), item)
+    assess(client, bearer("reviewer"), item)
     before = public_state(client, item)
     response = client.post(f"/api/v1/evidence/{item.id}/verification/confirm",
-                           headers=token(who), json={"status": "verified"})
+                           headers=bearer(who), json={"status": "verified"})
     assert response.status_code == 403
     item = EvidenceItem.get_by_id(item.id)
     assert (item.confirmed_verification, item.confirmed_by_id) == ("unassessed", None)
@@ -103,12 +97,12 @@ def test_the_uploader_or_an_assessor_is_refused_on_the_page_too(as_role, users, 
                                   data={"status": "in_progress"}).status_code == 403
 
 
-def test_a_lone_disputed_does_not_reach_the_public_until_confirmed(client, token, as_role, published_item):
-    assess(client, token("reviewer"), published_item)
-    client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm", headers=token("admin"),
+def test_a_lone_disputed_does_not_reach_the_public_until_confirmed(client, bearer, as_role, published_item):
+    assess(client, bearer("reviewer"), published_item)
+    client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm", headers=bearer("admin"),
                 json={"status": "verified"})
     # One reviewer finds it inconsistent: the public keeps the confirmed "verified".
-    response = client.post(f"/api/v1/evidence/{published_item.id}/assessments", headers=token("reviewer2"),
+    response = client.post(f"/api/v1/evidence/{published_item.id}/assessments", headers=bearer("reviewer2"),
                            json={"part": "content", "outcome": "inconsistent", "method": "Another room."})
     assert response.get_json()["verification"] == "disputed"
     assert public_state(client, published_item) == ("verified", "verified", True, {"verified": 1})
@@ -123,35 +117,35 @@ def test_a_lone_disputed_does_not_reach_the_public_until_confirmed(client, token
     assert public_facet(client) == {"disputed": 1}
 
 
-def test_a_confirmation_of_a_status_that_changed_since_is_refused(client, token, as_role, published_item):
-    assess(client, token("reviewer"), published_item, outcomes=("consistent", "consistent"))
+def test_a_confirmation_of_a_status_that_changed_since_is_refused(client, bearer, as_role, published_item):
+    assess(client, bearer("reviewer"), published_item, outcomes=("consistent", "consistent"))
     admin = as_role("admin")
     form_status = "in_progress"  # what the page showed the admin
-    assess(client, token("reviewer"), published_item, outcomes=("consistent", "consistent", "consistent"))
+    assess(client, bearer("reviewer"), published_item, outcomes=("consistent", "consistent", "consistent"))
     response = admin.post(f"/evidence/{published_item.id}/verification/confirm", data={"status": form_status})
     assert "The verification status changed while you were reading" in \
         admin.get(response.headers["Location"]).get_data(as_text=True)
     assert EvidenceItem.get_by_id(published_item.id).confirmed_verification == "unassessed"
-    api = client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm", headers=token("admin"),
+    api = client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm", headers=bearer("admin"),
                       json={"status": form_status})
     assert api.status_code == 409
     for bad in ({"status": "certainly"}, {}, {"status": ["verified"]}):
         refused = client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm",
-                              headers=token("admin"), json=bad)
+                              headers=bearer("admin"), json=bad)
         assert refused.status_code == 422 and "status" in refused.get_json()["error"]["fields"]
     assert EvidenceItem.get_by_id(published_item.id).confirmed_verification == "unassessed"
 
 
-def test_a_confirmed_status_awaits_nothing_until_the_next_change(client, token, published_item):
-    assess(client, token("reviewer"), published_item)
+def test_a_confirmed_status_awaits_nothing_until_the_next_change(client, bearer, published_item):
+    assess(client, bearer("reviewer"), published_item)
     confirm = lambda: client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm",  # noqa: E731
-                                  headers=token("admin"), json={"status": "verified"})
+                                  headers=bearer("admin"), json={"status": "verified"})
     assert confirm().status_code == 200
     assert confirm().status_code == 409  # nothing awaits confirmation
     assert AuditEvent.select().where(AuditEvent.action == "evidence.confirm_verification").count() == 1
 
 
-def test_the_migration_carries_over_only_what_was_public(app, users, client, token):
+def test_the_migration_carries_over_only_what_was_public(app, users, client, bearer):
     """0017 on a database made before it: a published item keeps the status the public saw (no
     confirmer on record, so it awaits a confirmation); an unpublished one starts unconfirmed."""
     facility = make_facility(users["contributor"])
@@ -160,7 +154,7 @@ def test_the_migration_carries_over_only_what_was_public(app, users, client, tok
     publish(Incident.get_by_id(shown.id), users["contributor"], users["reviewer2"])
     draft_item = attach_file(app, make_incident(users["contributor"], facility), users["contributor"], b"other")
     for item in (public_item, draft_item):
-        assess(client, token("reviewer"), item)
+        assess(client, bearer("reviewer"), item)
     # As the old rule left it: the public projection showed the working status at once.
     PublishedIncident.update(verification="verified").execute()
     from peewee import SqliteDatabase
@@ -181,7 +175,7 @@ def test_the_migration_carries_over_only_what_was_public(app, users, client, tok
     assert (kept.confirmed_verification, kept.confirmed_by_id) == ("verified", None)
     assert EvidenceItem.get_by_id(draft_item.id).confirmed_verification == "unassessed"
     assert client.get(f"/api/v1/evidence/{public_item.id}").get_json()["verification"] == "verified"
-    assert client.get(f"/api/v1/evidence/{public_item.id}", headers=token("lawyer")).get_json()["awaits_confirmation"]
+    assert client.get(f"/api/v1/evidence/{public_item.id}", headers=bearer("lawyer")).get_json()["awaits_confirmation"]
     step = importlib.import_module("incidents.migrations.0017_confirmed_verification")
     step.up(migrator, database.obj)  # again, on the columns it made
 

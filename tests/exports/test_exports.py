@@ -6,13 +6,12 @@ import io
 
 import pytest
 
-from incidents.accounts import credentials
 from tests.factories import make_facility, make_incident, publish
 
 
 @pytest.fixture
-def token(users):
-    return {"Authorization": "Bearer " + credentials.issue_api_token(users["researcher"])}
+def token(bearer):
+    return bearer("researcher")
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ from incidents.models import (
 )
 from incidents.revisions import snapshot
 from tests.factories import JPEG, attach_file, incident_data, make_facility, make_incident, move, publish
-from tests.helpers import PASSWORD, Browser
+from tests.helpers import PASSWORD, Browser, bearer_headers
 
 
 def fuzz(examples: int):
@@ -456,7 +456,7 @@ def world(app, users):
         item=attach_file(app, incident, users["contributor"]),
         published=None,  # an incident's id, published on first use: publishing takes a while
         browser=browser, pending_sign_in=pending_sign_in,
-        tokens={role: {"Authorization": "Bearer " + credentials.issue_api_token(users[role])}
+        tokens={role: bearer_headers(users[role])
                 for role in ("contributor", "reviewer", "lawyer", "admin")})
 
 

@@ -3,19 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.accounts import credentials
 from incidents.models import Facility, Incident
-from tests.factories import incident_data, make_facility, make_incident
+from tests.factories import incident_data, make_incident
 
 
 @pytest.fixture
-def token(users):
-    return {"Authorization": "Bearer " + credentials.issue_api_token(users["contributor"])}
-
-
-@pytest.fixture
-def facility(users):
-    return make_facility(users["contributor"])
+def token(bearer):
+    return bearer("contributor")
 
 
 @pytest.mark.parametrize("overrides", [

@@ -14,7 +14,7 @@ import pytest
 
 from incidents.accounts import credentials
 from incidents.models import CustodyEvent, Incident
-from tests.factories import JPEG, attach_file, encode_frames, make_facility, make_incident, make_mp4, publish
+from tests.factories import JPEG, attach_file, encode_frames, make_mp4, publish
 
 EXIFTOOL = "/usr/bin/exiftool"
 # What the fixtures embed; none of it may reach the public.
@@ -76,11 +76,6 @@ def assert_nothing_identifying(report: str) -> None:
     fields = [line for line in report.splitlines()
               if any(f in line.split(":")[0] for f in FIELDS) and not line.startswith("[File]")]
     assert not found and not fields, (found, fields)
-
-
-@pytest.fixture
-def incident(users):
-    return make_incident(users["contributor"], make_facility(users["contributor"]))
 
 
 def published(app, incident, users, content, filename, **fields):

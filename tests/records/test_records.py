@@ -41,11 +41,6 @@ def form_for(chosen, **overrides) -> dict:
     return data
 
 
-@pytest.fixture
-def facility(users):
-    return make_facility(users["contributor"])
-
-
 def test_contributor_enters_an_incident(as_role, facility):
     response = as_role("contributor").post("/incidents/new", data=form_for(facility))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

@@ -7,12 +7,11 @@ import importlib
 
 import pytest
 
-from incidents.accounts import credentials
 from incidents.db import database, migrate
 from incidents.models import AuditEvent, Incident, PublishedIncident, Response, Revision
 from incidents.records import service
 from incidents.revisions import diff, snapshot
-from tests.factories import MAX_TEXT, incident_data, make_facility, make_incident, move, publish
+from tests.factories import MAX_TEXT, incident_data, make_incident, move, publish
 
 INQUIRY = {"kind": "inquiry", "date": "2021-10-06", "body": "Investigative Committee, Saratov region",
            "description": "An inquiry was opened.\nNo result yet.", "confidential": False}
@@ -20,18 +19,6 @@ INQUIRY = {"kind": "inquiry", "date": "2021-10-06", "body": "Investigative Commi
 COMPLAINT = {"kind": "complaint", "date": "2021-09-01", "body": "Zzconfidentialbody prosecutor",
              "description": "Zzconfidentialtext names the victim", "confidential": True}
 TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
-
-
-@pytest.fixture
-def facility(users):
-    return make_facility(users["contributor"])
-
-
-@pytest.fixture
-def api(users):
-    def headers(role):
-        return {"Authorization": "Bearer " + credentials.issue_api_token(users[role])}
-    return headers
 
 
 def form_for(place, **overrides) -> dict:
@@ -55,9 +42,9 @@ def test_the_vocabulary_is_served_with_local_terms(client):
     assert body["items"][2]["label"] == "Отказ в возбуждении уголовного дела"
 
 
-def test_create_and_edit_through_the_api(client, api, facility):
+def test_create_and_edit_through_the_api(client, bearer, facility):
     """Responses come back in order with ids; an id sent back keeps the row, a missing one removes it."""
-    headers = api("contributor")
+    headers = bearer("contributor")
     created = client.post("/api/v1/incidents", json=incident_data(facility, responses=[INQUIRY, COMPLAINT]),
                           headers=headers)
     assert created.status_code == 201, created.get_json()
@@ -93,9 +80,9 @@ def test_create_and_edit_through_the_api(client, api, facility):
     ([["complaint"]], "responses"),
     ([{"kind": "other"}] * 201, "responses"),
 ])
-def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(client, api, facility, responses, field):
+def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(client, bearer, facility, responses, field):
     response = client.post("/api/v1/incidents", json=incident_data(facility, responses=responses),
-                           headers=api("contributor"))
+                           headers=bearer("contributor"))
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
     assert not Incident.select().exists() and not Response.select().exists()
@@ -133,7 +120,7 @@ def test_a_form_error_is_shown_on_the_row_it_came_from(as_role, facility):
     assert not Incident.select().exists() and not Response.select().exists()
 
 
-def test_a_confidential_response_never_reaches_the_public(client, as_role, api, users, facility):
+def test_a_confidential_response_never_reaches_the_public(client, as_role, bearer, users, facility):
     incident = make_incident(users["contributor"], facility, persons=[], responses=[INQUIRY, COMPLAINT])
     publish(incident, users["contributor"], users["reviewer"])
     public = {k: v for k, v in INQUIRY.items() if k != "confidential"}
@@ -142,7 +129,7 @@ def test_a_confidential_response_never_reaches_the_public(client, as_role, api, 
     assert client.get("/api/v1/incidents").get_json()["items"][0]["responses"] == [public]
     page = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "What happened after" in page and INQUIRY["body"] in page
-    token = api("researcher")
+    token = bearer("researcher")
     answers = [client.get(path, headers=token).get_data(as_text=True) for path in (
         "/api/v1/export/incidents.csv", "/api/v1/export/incidents.json", f"/api/v1/incidents/{incident.id}")]
     for text in [page, *answers]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.accounts import credentials
 from incidents.models import ROLES
 from incidents.publication.search_keys import passage, query_keys, word_keys
 from tests.factories import MAX_TEXT, attach_file, facility_data, make_facility, make_incident, move, publish
+from tests.helpers import bearer_headers
 
 
 @pytest.mark.parametrize("spellings", [
@@ -117,7 +117,7 @@ def test_paging_newest_first_returns_every_match_once(client, users):
 
 
 def test_staff_search_drafts_with_the_same_power(client, users, published):
-    headers = {"Authorization": "Bearer " + credentials.issue_api_token(users["lawyer"])}
+    headers = bearer_headers(users["lawyer"])
     for q in ("zyxwvut", "Секретный", "черновика"):
         body = client.get("/api/v1/incidents", query_string={"q": q, "status": "draft"}, headers=headers).get_json()
         assert [item["id"] for item in body["items"]] == [published["draft"].id], q

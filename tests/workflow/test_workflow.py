@@ -11,12 +11,7 @@ from incidents.evidence.store import EvidenceStore
 from incidents.models import CustodyEvent, EvidenceItem, Incident, PublishedIncident, ReviewEvent, Revision, StoredFile
 from incidents.records import service
 from incidents.revisions import diff, get_revision, latest_number, snapshot
-from tests.factories import JPEG, MAX_TEXT, attach_file, edit, make_facility, make_incident, move, publish
-
-
-@pytest.fixture
-def facility(users):
-    return make_facility(users["contributor"])
+from tests.factories import JPEG, MAX_TEXT, attach_file, edit, make_incident, move, publish
 
 
 def test_full_cycle_publishes_and_logs_every_step(users, facility):
