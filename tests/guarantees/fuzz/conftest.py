@@ -11,7 +11,7 @@ from tests.helpers import PASSWORD, Browser, bearer_headers
 
 
 @pytest.fixture
-def world(app, users):
+def world(app, users, as_role):
     """A facility, an incident in draft by the contributor with a file attached, API tokens, and
     signed-in browsers on demand."""
     assert app.config["SETTINGS"].MAX_TEXT_LENGTH == MAX_TEXT
@@ -23,8 +23,7 @@ def world(app, users):
     def browser(role):
         """A browser signed in as ``role`` and a CSRF token for its session, once per test."""
         if role not in signed_in:
-            new = Browser(app)
-            assert new.login(users[role]).status_code == 302
+            new = as_role(role)
             signed_in[role] = (new, new.csrf_token("/"))
         return signed_in[role]
 
