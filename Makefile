@@ -1,5 +1,5 @@
 # `make run` and `make test` set everything up on a fresh machine: the virtualenv, the pinned
-# requirements, the compiled translations and (for run) a migrated SQLite database.
+# requirements (the app's for run; the tests' too for test), the compiled translations and (for run) a migrated SQLite database.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,6 +17,11 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# The tests and checks need more than the app: installed by `make test`, never by `make run`.
+$(BIN)/.dev-installed: requirements-dev.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
 setup: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
@@ -32,15 +37,15 @@ run: init-db
 demo: init-db
 	$(BIN)/flask --app app demo
 
-# Static checks first (ruff.toml: pyflakes, and the security rules on the application), then the
-# pinned requirements against known vulnerabilities, then the suite.
-test: setup lint audit-dependencies
+# Static checks first (ruff.toml: pyflakes, import order, bugbear, pyupgrade, and the security rules
+# on the application), then the pinned requirements against known vulnerabilities, then the suite.
+test: $(BIN)/.dev-installed setup lint audit-dependencies
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 
-audit-dependencies: $(BIN)/.installed
+audit-dependencies: $(BIN)/.dev-installed
 	$(BIN)/python .ci/audit_dependencies.py
 
 # Re-extract the interface strings after changing them, then merge them into each catalog.

@@ -22,8 +22,9 @@ UNREACHABLE = ("ConnectionError", "NameResolutionError", "Max retries exceeded",
 
 
 def main() -> int:
-    command = [os.path.join(os.path.dirname(sys.executable), "pip-audit"), "--requirement",
-               os.path.join(ROOT, "requirements.txt"), "--no-deps", "--disable-pip", "--format", "json",
+    command = [os.path.join(os.path.dirname(sys.executable), "pip-audit"),
+               "--requirement", os.path.join(ROOT, "requirements.txt"),
+               "--requirement", os.path.join(ROOT, "requirements-dev.txt"), "--no-deps", "--disable-pip", "--format", "json",
                "--progress-spinner", "off"]
     for vulnerability in JUSTIFIED:
         command += ["--ignore-vuln", vulnerability]

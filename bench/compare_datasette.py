@@ -164,8 +164,8 @@ def captured_sql(app, path: str) -> list[tuple[str, tuple]]:
     log): what SQLite alone needs on this schema, without the in-memory facet counts."""
     import logging
 
-    from incidents.search import service
-    in_memory_from, service.IN_MEMORY_FROM = service.IN_MEMORY_FROM, 10**12
+    from incidents.search import facets
+    in_memory_from, facets.IN_MEMORY_FROM = facets.IN_MEMORY_FROM, 10**12
     statements: list[tuple[str, tuple]] = []
 
     class Capture(logging.Handler):
@@ -181,7 +181,7 @@ def captured_sql(app, path: str) -> list[tuple[str, tuple]]:
         assert app.test_client().get(path).status_code == 200
     finally:
         logger.removeHandler(handler)
-        service.IN_MEMORY_FROM = in_memory_from
+        facets.IN_MEMORY_FROM = in_memory_from
     return [(sql, parameters) for sql, parameters in statements if sql.lstrip().upper().startswith("SELECT")]
 
 

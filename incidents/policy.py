@@ -1,6 +1,6 @@
 """The one place that answers "may this user do this to this record?".
 
-It implements the access table of DESIGN.md. Every page and API endpoint asks here; none
+It implements the access table of docs/access.md. Every page and API endpoint asks here; none
 decides on its own. ``user`` is a ``User`` or ``None``/an anonymous user for the public.
 """
 from __future__ import annotations
@@ -182,7 +182,7 @@ def can_edit_facility(user) -> bool:
     return role_of(user) in REVIEWERS
 
 
-# Who may build a dossier of each redaction (DESIGN.md's access table). A confidential dossier
+# Who may build a dossier of each redaction (the access table of docs/access.md). A confidential dossier
 # also needs, per incident, the right to read its confidential fields.
 DOSSIER_BUILDERS = {
     "public": {"researcher", "lawyer", "reviewer", "admin"},

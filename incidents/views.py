@@ -1,4 +1,5 @@
-"""What every view, page or API, shares: the acting user, the settings, a form for buttons."""
+"""What every view, page or API, shares: the acting user, the settings, a form for buttons, and
+where a form may send the reader back to."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -29,7 +29,7 @@ _hashers: dict[bool, PasswordHasher] = {}
 
 
 def _hasher(testing: bool) -> PasswordHasher:
-    # Tests may lower the cost (API.md: TESTING); nothing else about the check changes.
+    # Tests may lower the cost (TESTING); nothing else about the check changes.
     if testing not in _hashers:
         _hashers[testing] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) \
             if testing else PasswordHasher()

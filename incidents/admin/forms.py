@@ -1,3 +1,4 @@
+"""Forms of the administration pages: a person's e-mail, name and role."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField

@@ -1,4 +1,4 @@
-"""JSON endpoints of API.md. Every rule is the services' and the policy's, as for the pages."""
+"""JSON endpoints of docs/api.md. Every rule is the services' and the policy's, as for the pages."""
 from __future__ import annotations
 
 from flask import Response, jsonify, request, stream_with_context, url_for
@@ -13,7 +13,9 @@ from incidents.exports import open_data
 from incidents.models import STATUSES, Facility, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
-from incidents.search import service as search
+from incidents.search.facilities import matching_facilities, visible_facilities
+from incidents.search.filters import parse_filters
+from incidents.search.queries import filter_working_copies, search_published
 from incidents.views import actor, settings
 
 WRITABLE_FIELDS = ("facility", "date_start", "date_end", "date_precision", "original_language",
@@ -37,7 +39,7 @@ def _json_body() -> dict:
 def facility_json(facility: Facility, language: str) -> dict:
     return {
         "id": facility.id,
-        "name": search.facility_name(facility, language),
+        "name": facility.name_in(language),
         "names": facility.names,
         "aliases": facility.aliases,
         "type": facility.type,
@@ -53,12 +55,12 @@ def facility_json(facility: Facility, language: str) -> dict:
 
 def incident_json(incident_id: int, data: dict, *, status: str, version, language: str,
                   facility: Facility | None = None, url_prefix: str | None = None) -> dict:
-    """One incident as API.md reads it; lists pass ``facility`` when it is loaded already and
+    """One incident as docs/api.md reads it; lists pass ``facility`` when it is loaded already and
     ``url_prefix`` (see ``_incident_url_prefix``)."""
     facility = facility or Facility.get_by_id(data["facility"])
     body = {"id": incident_id, "status": status, "version": version}
     body.update({k: v for k, v in data.items() if k != "facility"})
-    body["facility"] = {"id": facility.id, "name": search.facility_name(facility, language)}
+    body["facility"] = {"id": facility.id, "name": facility.name_in(language)}
     body["url"] = f"{url_prefix or _incident_url_prefix()}{incident_id}"
     return body
 
@@ -87,12 +89,12 @@ LIST_COLUMNS = (PublishedIncident.incident, PublishedIncident.facility, Publishe
 def incident_list():
     """Published incidents with filters and facets; staff may list working copies by ``status``."""
     language = _language()
-    filters = search.parse_filters(request.args)
+    filters = parse_filters(request.args)
     status = request.args.get("status")
     # Staff filtering by verification see working copies; everyone else, the published ones.
     if status or (filters.verification and policy.can_list_working_copies(actor())):
         return _working_copy_list(status, filters, language)
-    page = search.search_published(filters, language, actor(), columns=LIST_COLUMNS)
+    page = search_published(filters, language, actor(), columns=LIST_COLUMNS)
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_({row.facility_id for row in page.items}))}
     prefix = _incident_url_prefix()
@@ -110,7 +112,7 @@ def _working_copy_list(status: str, filters, language: str):
         raise Forbidden(_l("Only staff may filter by review status."))
     if status and status not in STATUSES:
         raise ValidationFailed(_l("Unknown status."), {"status": [_l("Unknown status.")]})
-    query = search.filter_working_copies(service.working_copies(actor(), status), filters)
+    query = filter_working_copies(service.working_copies(actor(), status), filters)
     total = query.count()
     items, shown = [], []
     for incident in query.paginate(filters.page, filters.per_page):
@@ -132,7 +134,7 @@ def _working_copy_list(status: str, filters, language: str):
 @bp.route("/export/incidents.<any(csv, json):fmt>", methods=["GET"])
 def export_incidents(fmt):
     """Published incidents under the list's filters, streamed; ``hxl=1`` adds HXL hashtags (CSV)."""
-    filters = search.parse_filters(request.args)
+    filters = parse_filters(request.args)
     language = _language()
 
     url_prefix = _incident_url_prefix()
@@ -188,7 +190,7 @@ def incident_transition(incident_id):
     action, comment = body.get("action"), body.get("comment") or ""
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
-    # No default: an approval names the version the reviewer read (API.md), or it is refused.
+    # No default: an approval names the version the reviewer read (docs/api.md), or it is refused.
     workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 
@@ -196,13 +198,13 @@ def incident_transition(incident_id):
 @bp.route("/facilities", methods=["GET"])
 def facility_list():
     language = _language()
-    items = list(search.matching_facilities(actor(), request.args.get("q", "")).order_by(Facility.id).limit(200))
+    items = list(matching_facilities(actor(), request.args.get("q", "")).order_by(Facility.id).limit(200))
     return jsonify({"items": [facility_json(f, language) for f in items], "total": len(items)})
 
 
 @bp.route("/facilities/<int:facility_id>", methods=["GET"])
 def facility_detail(facility_id):
-    facility = search.visible_facilities(actor()).where(Facility.id == facility_id).first()
+    facility = visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         raise NotFound(_l("No such facility."))
     return jsonify(facility_json(facility, _language()))

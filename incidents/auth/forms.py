@@ -1,3 +1,4 @@
+"""Forms of the sign-in pages: the password, a new password, a code from the authenticator."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField

@@ -1,4 +1,4 @@
-"""Rotating the data key, and counting which key encrypts how many values (see encryption.py).
+"""Rotating the data key, and counting which key encrypts how many values (see keys/encryption.py).
 
 A rotation makes a new key current, re-encrypts every value in batches, each batch in its own
 transaction, and only then drops the old key. A rotation killed half-way leaves every value

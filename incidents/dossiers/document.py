@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from incidents import geo, i18n, vocab
+from incidents.models import name_in
 from incidents.text import shown_name
 
 
@@ -84,14 +85,9 @@ def text_in(texts: dict, original: str, language: str) -> tuple[str, str]:
                    language=i18n.language_name(original))
 
 
-def facility_name(facility: dict, language: str) -> str:
-    names = facility["names"]
-    return names.get(language) or names.get("en") or next(iter(names.values()), "")
-
-
 def place(facility: dict, language: str, *, named: bool = True) -> str:
     """Facility, locality, region, country: where an incident happened, in one line."""
-    parts = [facility_name(facility, language) if named else "", facility["locality"],
+    parts = [name_in(facility["names"], language) if named else "", facility["locality"],
              geo.region_name(facility["region"], language), geo.country_name(facility["country"], language)]
     return ", ".join(p for p in parts if p)
 

@@ -26,12 +26,12 @@ from incidents.dossiers.document import (
     Document,
     custody_summary,
     evidence_block,
-    facility_name,
     person_rows,
     place,
     text_in,
     when,
 )
+from incidents.models import name_in
 
 # The last day the Russian Federation was a party to the European Convention on Human Rights.
 ECHR_LAST_DAY_RUSSIA = datetime.date(2022, 9, 16)
@@ -123,7 +123,7 @@ def full_dossier(data: dict) -> Document:
         document.fields([
             (_("Reference"), incident["reference"]),
             (_("Review status"), str(vocab.STATUS_LABELS[incident["status"]])),
-            (_("Facility"), facility_name(facility, language)),
+            (_("Facility"), name_in(facility["names"], language)),
             (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
             (_("Place"), place(facility, language, named=False)),
             (_("Operating authority"), facility["authority"]),
@@ -262,7 +262,7 @@ def echr_statement(data: dict) -> Document:
     if after:
         document.heading(_("Incidents after 16 September 2022 (not in the statement)"))
         document.table((_("Reference"), _("Date"), _("Facility")),
-                       [(i["reference"], when(i), facility_name(i["facility"], language)) for i in after])
+                       [(i["reference"], when(i), name_in(i["facility"]["names"], language)) for i in after])
     return document
 
 
@@ -282,7 +282,7 @@ def cpt_note(data: dict) -> Document:
         by_facility.setdefault(incident["facility"]["id"], []).append(incident)
     for incidents in by_facility.values():
         facility = incidents[0]["facility"]
-        document.heading(facility_name(facility, language))
+        document.heading(name_in(facility["names"], language))
         document.fields([(_("Facility type"), vocab.label("facility_types", facility["type"], language)),
                          (_("Place"), place(facility, language)),
                          (_("Operating authority"), facility["authority"]),

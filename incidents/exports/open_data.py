@@ -11,15 +11,15 @@ import json
 
 from incidents import geo
 from incidents.db import database
-from incidents.models import Facility, PublishedIncident, PublishedRow
+from incidents.models import Facility, PublishedIncident, PublishedRow, name_in
 from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
-from incidents.search import service as search
+from incidents.search.queries import ordered
 
 CHUNK = 64 * 1024
 
 
 def _facilities(language: str) -> dict[int, tuple[str, str]]:
-    return {key: (search.name_in(names, language), kind) for key, names, kind in
+    return {key: (name_in(names, language), kind) for key, names, kind in
             Facility.select(Facility.id, Facility.names, Facility.type).tuples()}
 
 
@@ -31,7 +31,7 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     facilities = {key: csv_text(cells) for key, cells in _facilities(language).items()}
     regions: dict = {}
     size = 0
-    query = (search.ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
+    query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
         PublishedRow.sort_key == PublishedIncident.sort_key)).select(
         PublishedIncident.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
     # Raw tuples: a model per row would cost more than the rest of the row's work.
@@ -52,7 +52,7 @@ def json_chunks(filters, url_prefix: str, language: str):
     regions: dict = {}
     pieces, size, separator = ["["], 1, "\n"
     selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]
-    for incident_id, public, *values in database.execute(search.ordered(filters).select(*selected)):
+    for incident_id, public, *values in database.execute(ordered(filters).select(*selected)):
         values = dict(zip(VALUES, values, strict=True))
         region = values["region"]
         if region not in regions:

@@ -113,7 +113,7 @@ def _refused(errors: str) -> None:
     with open(errors, "rb") as handle:
         said = handle.read(300).decode("utf-8", "replace").strip()
     log.error("media: nothing decoded: the decoder sandbox cannot be raised on this host (%r). Allow "
-              "unprivileged user namespaces and mounts in them (README, Configuration), or set %s=limits-only "
+              "unprivileged user namespaces and mounts in them (docs/deployment.md, the decoder sandbox), or set %s=limits-only "
               "to decode with limits alone (weaker: a decoder taken over can then read whatever the app's "
               "user can, keys included).", said, CONFINEMENT_VARIABLE)
 

@@ -6,7 +6,17 @@ from flask import Blueprint, Response, abort, render_template, request
 from incidents import i18n
 from incidents.errors import ValidationFailed
 from incidents.models import Facility
-from incidents.search import service
+from incidents.search.facets import DIMENSIONS
+from incidents.search.facets import statistics as statistics_of
+from incidents.search.facilities import (
+    facility_directory,
+    latest_published,
+    published_at,
+    published_counts,
+    visible_facilities,
+)
+from incidents.search.filters import Filters, parse_filters
+from incidents.search.queries import passages, search_published
 from incidents.text import safe_cell
 from incidents.views import actor
 
@@ -17,17 +27,17 @@ LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse", "verific
 
 @bp.route("/")
 def home():
-    total, facilities = service.published_counts()
-    return render_template("public/home.html", latest=service.latest_published(), total=total,
+    total, facilities = published_counts()
+    return render_template("public/home.html", latest=latest_published(), total=total,
                            facilities=facilities)
 
 
-def _filters_or_errors() -> tuple[service.Filters, dict]:
+def _filters_or_errors() -> tuple[Filters, dict]:
     """The query string's filters; when some are not understood, none, and what was wrong."""
     try:
-        return service.parse_filters(request.args), {}
+        return parse_filters(request.args), {}
     except ValidationFailed as exc:
-        return service.Filters(), {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        return Filters(), {k: [str(m) for m in v] for k, v in exc.fields.items()}
 
 
 @bp.route("/incidents")
@@ -36,14 +46,14 @@ def incident_list():
     filters, errors = _filters_or_errors()
     language = i18n.language()
     filters.facets = LIST_FACETS
-    page = service.search_published(filters, language, actor())
+    page = search_published(filters, language, actor())
     facilities = {f.id: f for f in Facility.select().where(
         Facility.id.in_([row.facility_id for row in page.items]))}
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
                      key=lambda pair: pair[1].casefold())
     return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
                            facilities=facilities, all_facilities=options,
-                           passages=service.passages(page.items, filters.q, language)), \
+                           passages=passages(page.items, filters.q, language)), \
         400 if errors else 200
 
 
@@ -52,12 +62,12 @@ def statistics():
     """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
     filters, errors = _filters_or_errors()
     language = i18n.language()
-    page = service.search_published(
-        service.Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language, actor())
+    page = search_published(
+        Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language, actor())
     # The CSV links carry the page's query, less what url_for would take for its own arguments
     # ("endpoint", "_external", ...) or the link sets itself ("dimension"): those were a 500.
     csv_args = {k: v for k, v in request.args.lists() if k not in ("dimension", "endpoint") and not k.startswith("_")}
-    return render_template("public/statistics.html", stats=service.statistics(filters, language, actor()),
+    return render_template("public/statistics.html", stats=statistics_of(filters, language, actor()),
                            filters=filters, errors=errors, page=page, csv_args=csv_args,
                            all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
                                                  key=lambda pair: pair[1].casefold())), 400 if errors else 200
@@ -67,10 +77,10 @@ def statistics():
 def statistics_csv():
     """One dimension's counts as CSV (``dimension`` = year, region, facility or abuse)."""
     dimension = request.args.get("dimension", "year")
-    if dimension not in service.DIMENSIONS:
+    if dimension not in DIMENSIONS:
         abort(400)
-    filters = service.parse_filters(request.args)
-    rows = service.statistics(filters, i18n.language(), actor())[dimension]
+    filters = parse_filters(request.args)
+    rows = statistics_of(filters, i18n.language(), actor())[dimension]
     lines = ["\ufeffvalue,label,count\r\n"] + [
         ",".join(_csv_cell(cell) for cell in row) + "\r\n" for row in rows]
     response = Response("".join(lines), mimetype="text/csv")
@@ -88,7 +98,7 @@ def facility_list():
     """Facilities with their number of published incidents; ``q`` matches names in any script."""
     q = (request.args.get("q") or "").strip()[:200]
     return render_template("public/facilities.html", q=q,
-                           facilities=service.facility_directory(actor(), q, i18n.language()))
+                           facilities=facility_directory(actor(), q, i18n.language()))
 
 
 @bp.route("/facilities/<int:facility_id>")
@@ -97,9 +107,9 @@ def facility_detail(facility_id):
 
     :raise 404: no such facility, or one the reader may not know of yet.
     """
-    facility = service.visible_facilities(actor()).where(Facility.id == facility_id).first()
+    facility = visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    stats = service.statistics(service.Filters(facility=[facility.id]), i18n.language(), actor())
+    stats = statistics_of(Filters(facility=[facility.id]), i18n.language(), actor())
     return render_template("public/facility.html", facility=facility, stats=stats,
-                           incidents=service.published_at(facility))
+                           incidents=published_at(facility))

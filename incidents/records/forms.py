@@ -19,7 +19,7 @@ from wtforms import (
 from incidents import geo, vocab
 from incidents.config import LANGUAGES
 from incidents.models import CONSENTS, DATE_PRECISIONS, PERSON_ROLES, SEXES
-from incidents.search.service import facility_name, visible_facilities
+from incidents.search.facilities import visible_facilities
 
 BLANK_ROWS = 1
 
@@ -121,9 +121,9 @@ def fill_facility_choices(fields, language: str) -> None:
 
 
 def fill_incident_choices(form: IncidentForm, language: str, user) -> None:
-    facilities = sorted(visible_facilities(user), key=lambda f: facility_name(f, language).casefold())
+    facilities = sorted(visible_facilities(user), key=lambda f: f.name_in(language).casefold())
     form.facility.choices = [("", _l("— choose a facility —")), ("new", _l("+ A facility not in the list"))] + \
-        [(str(f.id), facility_name(f, language)) for f in facilities]
+        [(str(f.id), f.name_in(language)) for f in facilities]
     fill_facility_choices(form.new_facility.form, language)
     form.date_precision.choices = [(p, vocab.DATE_PRECISION_LABELS[p]) for p in DATE_PRECISIONS]
     form.original_language.choices = _language_choices()

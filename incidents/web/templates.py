@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from incidents import geo, i18n, policy, vocab, workflow
 from incidents.config import LANGUAGES
-from incidents.search import service as search
+from incidents.models import Facility
 
 
 def _plain_lazy_strings(value):
@@ -36,10 +36,18 @@ def init_templates(app) -> None:
             "format_incident_date": i18n.format_incident_date,
             "review_queue_count": _review_queue_count,
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
-            "facility_name": lambda facility: search.facility_name(facility, i18n.language()),
-            "facility_name_by_id": lambda facility_id: search.facility_name_by_id(facility_id, i18n.language()),
+            "facility_name": lambda facility: facility.name_in(i18n.language()),
+            "facility_name_by_id": _facility_name_by_id,
         }
 
 
 def _review_queue_count() -> int:
     return workflow.queue_count() if policy.can_see_review_queue(current_user) else 0
+
+
+def _facility_name_by_id(facility_id) -> str:
+    """The name of the facility with this id (as a revision keeps it), or "" when there is none.
+
+    Only staff pages show revisions, and staff see every facility."""
+    facility = Facility.get_or_none(Facility.id == facility_id) if isinstance(facility_id, int) else None
+    return facility.name_in(i18n.language()) if facility else ""

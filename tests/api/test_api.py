@@ -1,4 +1,4 @@
-"""The JSON API of API.md: the same rules as the pages, answered as JSON."""
+"""The JSON API of docs/api.md: the same rules as the pages, answered as JSON."""
 from __future__ import annotations
 
 import pytest

@@ -29,7 +29,7 @@ def test_every_api_route_is_described(app):
 
 
 def test_the_description_says_every_transition_names_its_version():
-    """API.md: ``version`` is required on a transition, as on PATCH; a client built from the
+    """docs/api.md: ``version`` is required on a transition, as on PATCH; a client built from the
     description must send it."""
     body = SPEC["paths"]["/api/v1/incidents/{incident_id}/transitions"]["post"]["requestBody"]
     assert set(body["content"]["application/json"]["schema"]["required"]) == {"action", "version"}

@@ -1,4 +1,4 @@
-"""Imports run downward only, floor by floor, as DESIGN.md draws them (a bigger number is lower)."""
+"""Imports run downward only, floor by floor, as docs/architecture.md draws them (a bigger number is lower)."""
 from __future__ import annotations
 
 import ast

@@ -127,8 +127,8 @@ def test_staff_search_drafts_with_the_same_power(client, users, published):
 
 
 def test_facets_list_the_most_frequent_values_and_always_the_chosen_one(client, users, monkeypatch):
-    from incidents.search import service
-    monkeypatch.setattr(service, "FACET_LIMIT", 2)
+    from incidents.search import facets
+    monkeypatch.setattr(facets, "FACET_LIMIT", 2)
     places = [make_facility(users["contributor"], names={"en": f"Colony {i}"}) for i in range(4)]
     for index, place in enumerate(places):
         for _ in range(index + 1):
@@ -185,7 +185,7 @@ def test_counts_in_memory_equal_counts_in_sql_under_every_filter(client, users, 
     """Large installations count facets in memory (facet_index.py), small ones in SQL: the
     answers must be the same for any combination of filters."""
     from incidents.publication import facet_index
-    from incidents.search import service
+    from incidents.search import facets
     author, reviewer = users["contributor"], users["reviewer"]
     places = [make_facility(author, names={"en": f"Colony {i}"}, region=region)
               for i, region in enumerate(("RU-SAR", "RU-MOW", "RU-SAR"))]
@@ -209,10 +209,10 @@ def test_counts_in_memory_equal_counts_in_sql_under_every_filter(client, users, 
             [researcher.get(f"/statistics.csv?dimension={dimension}&{q}").data
              for q in queries for dimension in ("year", "region", "facility", "abuse")]
 
-    monkeypatch.setattr(service, "IN_MEMORY_FROM", 10**9)
+    monkeypatch.setattr(facets, "IN_MEMORY_FROM", 10**9)
     in_sql = answers()
     monkeypatch.setitem(facet_index._built, "generation", None)
-    monkeypatch.setattr(service, "IN_MEMORY_FROM", 1)
+    monkeypatch.setattr(facets, "IN_MEMORY_FROM", 1)
     assert answers() == in_sql
     assert facet_index._built["generation"] is not None  # counted in memory
     assert {e["value"]: e["count"] for e in in_sql[1][1]["region"]} == {"RU-SAR": 6, "RU-MOW": 3}

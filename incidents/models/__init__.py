@@ -1,0 +1,63 @@
+"""The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
+text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
+``published`` (the public projection) and ``audit``. Every name is importable from here.
+
+Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
+state changes in ``workflow.py``.
+"""
+from __future__ import annotations
+
+from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
+from incidents.models.audit import AuditEvent
+from incidents.models.evidence import (
+    ACQUISITIONS,
+    ASSESSMENT_OUTCOMES,
+    ASSESSMENT_PARTS,
+    CUSTODY_ACTIONS,
+    ORIGINALITY,
+    VERIFICATION_STATUSES,
+    Assessment,
+    CustodyEvent,
+    EvidenceItem,
+    IngestBatch,
+    IngestEntry,
+    StoredFile,
+)
+from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
+from incidents.models.published import PublishedCount, PublishedIncident, PublishedRow, PublishedTerm
+from incidents.models.records import (
+    CONSENTS,
+    DATE_PRECISIONS,
+    PERSON_ROLES,
+    SEXES,
+    STATUSES,
+    Facility,
+    Incident,
+    IncidentTerm,
+    Person,
+    Response,
+    ReviewEvent,
+    Revision,
+    name_in,
+)
+
+ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
+              Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
+              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]
+
+
+def sealed_fields() -> list:
+    """Every encrypted column: (model, field). What a key rotation and the migration walk."""
+    return [(model, field) for model in ALL_MODELS for field in model._meta.sorted_fields
+            if isinstance(field, SealedTextField)]
+
+
+__all__ = [
+    "ACQUISITIONS", "ALL_MODELS", "ASSESSMENT_OUTCOMES", "ASSESSMENT_PARTS", "ApiToken", "Assessment",
+    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "EvidenceItem",
+    "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
+    "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
+    "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
+    "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "User", "VERIFICATION_STATUSES",
+    "folded", "name_in", "sealed_fields", "utcnow",
+]

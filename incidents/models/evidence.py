@@ -1,0 +1,128 @@
+"""Evidence: stored files, items, archive batches, assessments and the chain of custody."""
+from __future__ import annotations
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from incidents.db import BaseModel
+from incidents.models.accounts import User
+from incidents.models.fields import SealedJSONField, SealedTextField, utcnow
+from incidents.models.records import Incident, Revision
+
+
+class StoredFile(BaseModel):
+    """One original in the evidence store, however many evidence items point at it."""
+
+    sha256 = CharField(primary_key=True, max_length=64)
+    size = BigIntegerField()
+    media_type = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+ACQUISITIONS = ("leak_handover", "direct_upload", "capture_app", "platform_download", "other")
+ORIGINALITY = ("original", "copy", "unknown")
+CUSTODY_ACTIONS = ("received", "hashed", "viewed", "downloaded", "exported", "verified")
+
+
+class IngestBatch(BaseModel):
+    """One ingest of a folder: the single provenance record of every file it preserved."""
+
+    root = SealedTextField()  # the folder handed over may be named after its giver
+    incident = ForeignKeyField(Incident, null=True, backref="+")
+    source = SealedTextField(default="")  # confidential
+    acquisition = CharField(default="leak_handover")
+    received_on = DateField(null=True)
+    note = SealedTextField(default="")
+    actor = ForeignKeyField(User, backref="+")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+class EvidenceItem(BaseModel):
+    """A link or a preserved file, with where it came from. File items are never deleted.
+
+    An item ingested from an archive may belong to no incident yet.
+    """
+
+    incident = ForeignKeyField(Incident, null=True, backref="evidence", on_delete="CASCADE")
+    batch = ForeignKeyField(IngestBatch, null=True, backref="items")
+    position = IntegerField(default=0)
+    kind = CharField()
+    # The texts of an item are encrypted at rest: an item may be marked confidential at any time.
+    url = SealedTextField(default="")
+    description = SealedTextField(default="")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    stored_file = ForeignKeyField(StoredFile, null=True, backref="items", on_delete="RESTRICT")
+    original_filename = SealedTextField(default="")  # metadata only: never part of a path
+    graphic = BooleanField(default=False)
+    # Confidential items never appear to the public, whatever the incident's state.
+    confidential = BooleanField(default=False)
+    source = SealedTextField(default="")  # who it came from: confidential
+    acquisition = CharField(default="")
+    received_on = DateField(null=True)
+    original_location = SealedTextField(default="")
+    captured_on = DateField(null=True)  # as claimed
+    captured_place = SealedTextField(default="")  # as claimed
+    originality = CharField(default="unknown")
+    # Follows from the assessments (see evidence/verification.py); kept here to filter on. Staff
+    # only: the public sees ``confirmed_verification``, set when a second reviewer (neither an
+    # assessor of the item nor its uploader) confirms a working status.
+    verification = CharField(default="unassessed", index=True)
+    confirmed_verification = CharField(default="unassessed")
+    confirmed_by = ForeignKeyField(User, null=True, backref="+")
+    confirmed_at = DateTimeField(null=True)
+    # A file or link brought by an edit that a reviewer rejected is detached from the incident
+    # and keeps here the revision it came with (see workflow.py).
+    rejected_revision = ForeignKeyField(Revision, null=True, backref="+", on_delete="RESTRICT")
+
+
+ASSESSMENT_PARTS = ("source", "technical", "content")  # the Berkeley Protocol's three parts
+ASSESSMENT_OUTCOMES = ("consistent", "inconclusive", "inconsistent", "not_verifiable")
+VERIFICATION_STATUSES = ("unassessed", "in_progress", "verified", "unverifiable", "disputed")
+
+
+class Assessment(BaseModel):
+    """One verification step on an item, by a reviewer: never edited, later ones add to it."""
+
+    item = ForeignKeyField(EvidenceItem, backref="assessments", on_delete="RESTRICT")
+    part = CharField()
+    method = TextField()
+    outcome = CharField()
+    note = TextField(default="")
+    assessor = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class IngestEntry(BaseModel):
+    """A file an ingest has preserved, by its place under the batch's root: what a resumed run
+    skips without reading it again."""
+
+    batch = ForeignKeyField(IngestBatch, backref="entries", on_delete="CASCADE")
+    path = SealedTextField()  # a file's name may name the person filmed or who filmed
+    size = BigIntegerField()
+    mtime_ns = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    item = ForeignKeyField(EvidenceItem, null=True, backref="+")
+
+    class Meta:
+        indexes = ((("batch", "sha256"), False),)
+
+
+class CustodyEvent(BaseModel):
+    """One link of an item's chain of custody; rows are only ever added."""
+
+    item = ForeignKeyField(EvidenceItem, backref="custody", on_delete="RESTRICT")
+    action = CharField()
+    actor = ForeignKeyField(User, null=True, backref="+")
+    sha256 = CharField(default="")
+    detail = SealedJSONField(default=dict)  # names files and links, which may be confidential
+    created_at = DateTimeField(default=utcnow)

@@ -1,0 +1,154 @@
+"""Facilities and incidents, with their terms, people, responses, revisions and review events."""
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from incidents.db import BaseModel
+from incidents.models.accounts import User
+from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
+
+STATUSES = ("draft", "in_review", "published", "rejected", "retracted")
+DATE_PRECISIONS = ("day", "month", "year", "circa")
+PERSON_ROLES = ("victim", "witness", "perpetrator", "informant")
+SEXES = ("male", "female", "other", "unknown")
+CONSENTS = ("none", "anonymised", "named")
+
+
+class Facility(BaseModel):
+    names = JSONTextField()  # {"en": "...", "ru": "..."}
+    aliases = JSONTextField(default=list)  # any script: ["Саратов", "Saratov"]
+    type = CharField()
+    country = CharField(max_length=2, index=True)
+    region = CharField(null=True, index=True)
+    # 300: what validation.MAX_SHORT allows (more than VARCHAR's default 255).
+    locality = CharField(max_length=300, default="")
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    authority = CharField(max_length=300, default="")
+    notes = TextField(default="")
+    # Case-folded names, aliases and locality, so a name in any script finds the facility.
+    search_text = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    def save(self, *args, **kwargs):
+        self.search_text = folded(*self.names.values(), *self.aliases, self.locality)
+        return super().save(*args, **kwargs)
+
+    def name_in(self, language: str) -> str:
+        return name_in(self.names, language)
+
+
+def name_in(names: dict, language: str) -> str:
+    """A facility's name in ``language``, else in English, else in whatever language it has: for a
+    facility as a row, as a revision keeps it, or as a dossier carries it."""
+    return names.get(language) or names.get("en") or next(iter(names.values()), "")
+
+
+class Incident(BaseModel):
+    """The working copy of an incident: what staff edit and review.
+
+    The public never reads this table; it reads ``PublishedIncident``, written on approval.
+    """
+
+    reference = CharField(unique=True, null=True)
+    status = CharField(default="draft", index=True)
+    version = IntegerField(default=1)
+    facility = ForeignKeyField(Facility, backref="incidents")
+    date_start = DateField()
+    date_end = DateField(null=True)
+    date_precision = CharField(default="day")
+    original_language = CharField(default="en")
+    title = JSONTextField()
+    narrative = JSONTextField()
+    victims_count = IntegerField(null=True)
+    violation_status = CharField(null=True)
+    graphic = BooleanField(default=False)
+    created_by = ForeignKeyField(User, backref="incidents")
+    created_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, backref="+")
+    updated_at = DateTimeField(default=utcnow)
+    submitted_by = ForeignKeyField(User, null=True, backref="+")
+    # Number of the revision the public sees; None while never published or after retraction.
+    published_revision = IntegerField(null=True)
+    # The last review comment the author must read (request changes, reject, retract).
+    review_comment = TextField(default="")
+    # Follows from its evidence's verification; kept here to filter on.
+    verification = CharField(default="unassessed", index=True)
+    # Search keys of the working copy's texts (see search_keys.py), so staff search drafts as
+    # the public searches what is published.
+    search_keys = TextField(default="")
+
+
+class IncidentTerm(BaseModel):
+    """One vocabulary term on an incident's working copy: abuse types and perpetrator types."""
+
+    incident = ForeignKeyField(Incident, backref="terms", on_delete="CASCADE")
+    vocabulary = CharField()
+    code = CharField()
+
+    class Meta:
+        indexes = ((("incident", "vocabulary", "code"), True), (("vocabulary", "code"), False))
+
+
+class Person(BaseModel):
+    incident = ForeignKeyField(Incident, backref="persons", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    role = CharField()
+    pseudonym = CharField(max_length=300)  # validation.MAX_SHORT
+    # Confidential: never on a public page, export or public API response; encrypted at rest.
+    legal_name = SealedTextField(default="")
+    contact = SealedTextField(default="")
+    citizenship = SealedTextField(default="")
+    sex = CharField(default="unknown")
+    age = IntegerField(null=True)
+    consent = CharField(default="none")
+
+
+class Response(BaseModel):
+    """What happened after an incident (ESF Intervention): a complaint, an inquiry, a dismissal, a ruling."""
+
+    incident = ForeignKeyField(Incident, backref="responses", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    kind = CharField()  # a code of the "responses" vocabulary
+    date = DateField(null=True)
+    # Who acted, e.g. "Investigative Committee, Saratov region"; the schema allows 300 (> VARCHAR(255)).
+    body = SealedTextField(default="")
+    description = SealedTextField(default="")
+    # A victim's own complaint can identify them: such a response never reaches the public. Its
+    # texts are encrypted at rest whether marked confidential or not, since the mark can change.
+    confidential = BooleanField(default=False)
+
+
+class Revision(BaseModel):
+    """A full snapshot of an incident at one save; never changed once written."""
+
+    incident = ForeignKeyField(Incident, backref="revisions", on_delete="CASCADE")
+    number = IntegerField()
+    snapshot = SealedJSONField()  # every field, identities included
+    author = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("incident", "number"), True),)
+
+
+class ReviewEvent(BaseModel):
+    incident = ForeignKeyField(Incident, backref="review_events", on_delete="CASCADE")
+    action = CharField()
+    from_status = CharField()
+    to_status = CharField()
+    actor = ForeignKeyField(User, backref="+")
+    comment = TextField(default="")
+    revision = IntegerField()
+    created_at = DateTimeField(default=utcnow)

@@ -1,0 +1,159 @@
+"""Facet counts and statistics under filters: kept counts when nothing narrows, SQL while there
+are few incidents, this process's arrays (``publication/facet_index.py``) when there are many."""
+from __future__ import annotations
+
+from functools import cache
+
+from peewee import fn
+
+from incidents import geo, vocab
+from incidents.db import database
+from incidents.models import Facility, PublishedIncident, PublishedTerm, name_in
+from incidents.publication import facet_counts, facet_index, fulltext
+from incidents.publication.search_keys import query_keys
+from incidents.search.facilities import visible_facilities
+from incidents.search.filters import Filters, filtered, narrows, text_contains
+
+# From this many published incidents on, facets are counted in memory (facet_index.py); below
+# it SQL counts them as fast, and nothing is held in memory.
+IN_MEMORY_FROM = 50_000
+
+
+class _SqlCounter:
+    """Counts under filters with one SQL query per facet: quick while there are few incidents."""
+
+    def __init__(self, filters: Filters) -> None:
+        self.filters = filters
+
+    def counts(self, name: str, skip: str) -> list[tuple]:
+        base = filtered(self.filters, skip)
+        if name in ("abuse", "perpetrators"):
+            term = PublishedTerm.alias("counted")
+            column = term.code
+            base = base.join_from(PublishedIncident, term, on=(
+                (term.incident == PublishedIncident.incident) & (term.vocabulary == name)))
+        else:
+            column = getattr(PublishedIncident, name)
+            base = base.where(column.is_null(False))
+        count = fn.COUNT(PublishedIncident.incident)
+        return list(base.select(column, count).group_by(column).order_by(count.desc(), column).tuples())
+
+    def total(self) -> int:
+        return filtered(self.filters).count()
+
+
+class _MemoryCounter:
+    """The same counts from this process's arrays: one mask per filter, combined per facet."""
+
+    def __init__(self, filters: Filters) -> None:
+        arrays = self.arrays = facet_index.current()
+        masks = {}
+        if filters.facility:
+            masks["facility"] = arrays.equal_to("facility", filters.facility)
+        for name in ("country", "region", "verification"):
+            if getattr(filters, name):
+                masks[name] = arrays.equal_to(name, [getattr(filters, name)])
+        if filters.date_from:
+            masks["date_from"] = arrays.last_day_from(filters.date_from.toordinal())
+        if filters.date_to:
+            masks["date_to"] = arrays.keys_below(PublishedIncident.date_bound(filters.date_to))
+        for name in ("abuse", "perpetrators"):
+            for code in getattr(filters, name):
+                masks[name] = masks.get(name, arrays.everything()) & arrays.having(name, code)
+        if filters.q:
+            words = query_keys(filters.q)
+            masks["q"] = arrays.among(fulltext.all_keys(words) if words else database.execute(
+                PublishedIncident.select(PublishedIncident.sort_key).where(text_contains(filters.q))))
+        self.masks = masks
+
+    def counts(self, name: str, skip: str) -> list[tuple]:
+        return self.arrays.counts(name, [mask for key, mask in self.masks.items() if key != skip])
+
+    def total(self) -> int:
+        return self.arrays.total(self.masks.values())
+
+
+def counter_for(filters: Filters):
+    return _MemoryCounter(filters) if facet_counts.total() >= IN_MEMORY_FROM else _SqlCounter(filters)
+
+
+def counted(counter, filters: Filters, name: str, skip: str, limit: int | None = None, chosen=()) -> list[tuple]:
+    """(value, count) of a column or vocabulary over the incidents under every filter but
+    ``skip``: the ``limit`` most frequent values, then each chosen one beyond them (0 when
+    none matches). With nothing left to filter, the counts kept with each publication answer."""
+    if not narrows(filters, skip):
+        typed = int if name in ("facility", "year") else str
+        counts = [(typed(value), n) for value, n in facet_counts.read(name)]
+    else:
+        counts = counter().counts(name, skip)
+    listed = counts[:limit]
+    shown = {value for value, _n in listed}
+    found = dict(counts)
+    return listed + [(value, found.get(value, 0)) for value in dict.fromkeys(chosen)
+                     if value not in shown and value not in ("", None)]
+
+
+TOP = 15
+
+
+DIMENSIONS = ("year", "region", "facility", "abuse")
+
+
+def statistics(filters: Filters, language: str, reader) -> dict:
+    """Counts of published incidents under every filter, per year, region, facility (top
+    ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
+    counter = cache(lambda: counter_for(filters))
+    years = sorted(counted(counter, filters, "year", skip=""))
+    regions = counted(counter, filters, "region", skip="", limit=TOP)
+    facility_counts = counted(counter, filters, "facility", skip="", limit=TOP)
+    names = _facility_names([v for v, _n in facility_counts], language, reader)
+    abuse = counted(counter, filters, "abuse", skip="", limit=TOP)
+    return {"year": [(v, str(v), n) for v, n in years],
+            "region": [(v, geo.region_name(v, language), n) for v, n in regions],
+            "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
+            "abuse": [(v, vocab.label("abuse", v, language), n) for v, n in abuse],
+            "total": counter().total() if narrows(filters) else facet_counts.total()}
+
+
+def _facility_names(ids, language: str, reader) -> dict[int, str]:
+    """The names of those of ``ids`` that ``reader`` may know of (``visible_facilities``)."""
+    return {key: name_in(names, language) for key, names in
+            visible_facilities(reader, Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
+
+
+# Values listed per facet, the most frequent first; a chosen value is always among them.
+FACET_LIMIT = 100
+
+
+def facets(filters: Filters, language: str, reader, counter=None) -> dict:
+    """Counts per facility, country, region, abuse type, perpetrator type, verification status and
+    year, each under the other filters; each lists at most ``FACET_LIMIT`` values, the most
+    frequent first. Only the facets named in ``filters.facets`` are counted.
+
+    A chosen facility ``reader`` may not know of is left out, as one that does not exist is: its
+    name (or even its count of 0 beside its id) would tell that somebody documents something there.
+    """
+    counter = counter or cache(lambda: counter_for(filters))
+    found = {}
+    if "facility" in filters.facets:
+        counts = counted(counter, filters, "facility", "facility", FACET_LIMIT, filters.facility)
+        names = _facility_names([value for value, _n in counts], language, reader)
+        found["facility"] = [{"value": v, "label": names[v], "count": n} for v, n in counts if v in names]
+    if "region" in filters.facets:
+        found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in
+                           counted(counter, filters, "region", "region", FACET_LIMIT, [filters.region])]
+    for facet, name in (("abuse", "abuse"), ("perpetrator", "perpetrators")):
+        if facet in filters.facets:
+            found[facet] = [{"value": v, "label": vocab.label(name, v, language), "count": n} for v, n in
+                            counted(counter, filters, name, name, FACET_LIMIT, getattr(filters, name))]
+    if "country" in filters.facets:
+        found["country"] = [{"value": v, "label": geo.country_name(v, language), "count": n} for v, n in
+                            counted(counter, filters, "country", "country", FACET_LIMIT, [filters.country])]
+    if "verification" in filters.facets:
+        found["verification"] = [{"value": v, "label": str(vocab.VERIFICATION_LABELS.get(v, v)), "count": n} for v, n in
+                                 counted(counter, filters, "verification", "verification", FACET_LIMIT,
+                                          [filters.verification])]
+    if "year" in filters.facets:
+        found["year"] = [{"value": v, "label": str(v), "count": n}
+                         for v, n in sorted(counted(counter, filters, "year", ""), reverse=True)]
+    return found
