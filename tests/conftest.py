@@ -4,8 +4,6 @@ CSRF protection stays on: page tests post forms the way a browser does, token in
 """
 from __future__ import annotations
 
-import os
-import re
 import threading
 
 import pyotp
@@ -16,15 +14,8 @@ from incidents import create_app
 from incidents.accounts import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
-
-PASSWORD = "correct horse battery staple"
-# A data key (64 hex digits) that subprocesses started by tests share with the test's app.
-TEST_DATA_KEY = "0123456789abcdef" * 4
-
-
-# The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
-# emptying that database's public schema before every test.
-TEST_DATABASE_URL = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
+from tests.factories import make_facility, make_incident
+from tests.helpers import PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
 
 
 @pytest.fixture
@@ -66,49 +57,27 @@ def users(app):
     return people
 
 
-def current_code(user) -> str:
-    """A valid code for ``user`` now. Codes are single-use per time step, so the step last used is
-    forgotten first: tests sign the same person in many times within 30 seconds."""
-    User.update(totp_last_step=0).where(User.id == user.id).execute()
-    return pyotp.TOTP(user.totp_secret).now()
+@pytest.fixture
+def facility(users):
+    """A facility entered by the contributor."""
+    return make_facility(users["contributor"])
+
+
+@pytest.fixture
+def incident(users, facility):
+    """A draft incident by the contributor, in ``facility``."""
+    return make_incident(users["contributor"], facility)
+
+
+@pytest.fixture
+def bearer(users):
+    """``bearer("reviewer")`` -> headers carrying a new API token of that role's user."""
+    return lambda role: bearer_headers(users[role])
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-class Browser:
-    """A test client that signs in and posts forms with their CSRF token, as a browser would."""
-
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-
-    def csrf_token(self, path: str = "/") -> str:
-        html = self.client.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
-
-    def login(self, user, password: str = PASSWORD):
-        """Sign in as a browser would: the password, then the code when the account has one."""
-        token = self.csrf_token("/login")
-        response = self.client.post("/login", data={"email": user.email, "password": password,
-                                                    "csrf_token": token})
-        if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
-            response = self.client.post("/login/code", data={"code": current_code(user),
-                                                             "csrf_token": self.csrf_token("/login/code")})
-        return response
-
-    def post(self, path: str, data=None, **kwargs):
-        data = dict(data or {})
-        if "csrf_token" not in data:  # not setdefault: fetching a token is a request of its own
-            data["csrf_token"] = self.csrf_token()
-        return self.client.post(path, data=data, **kwargs)
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, **kwargs)
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""Nonsense, hostile and oversized input: a clear 4xx every time, never a 500, nothing half-saved."""
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import Facility, Incident
+from tests.factories import incident_data, make_incident
+
+
+@pytest.fixture
+def token(bearer):
+    return bearer("contributor")
+
+
+@pytest.mark.parametrize("overrides", [
+    {"facility": 10**30}, {"facility": -1}, {"facility": "1; DROP TABLE incident"}, {"facility": [1]},
+    {"date_start": 20200101}, {"date_start": "2020-02-30"}, {"date_start": "9" * 10_000},
+    {"date_precision": ["day"]}, {"title": ["x"]}, {"title": {"xx": "text"}}, {"title": {"ru": 5}},
+    {"narrative": {"ru": "\x00"}}, {"abuse": "030502000000"}, {"abuse": [{"code": 1}]},
+    {"abuse": [None]}, {"victims_count": 10**40}, {"victims_count": 1.5}, {"victims_count": True},
+    {"violation_status": 5}, {"graphic": "yes"}, {"persons": {"role": "victim"}},
+    {"persons": [{"role": "victim"}]}, {"persons": [{"pseudonym": "P", "age": float("nan")}]},
+    {"persons": [{"pseudonym": "P", "id": 10**30, "citizenship": "Narnia"}]},
+    {"evidence": [{"kind": "220904051501", "url": "http://[::1"}]},
+    {"evidence": [{"kind": "220904051501", "url": "https://" + "a" * 3000 + ".org"}]},
+    {"evidence": [{"kind": "220904051501", "url": "data:text/html,<script>alert(1)</script>"}]},
+    {"persons": [{"pseudonym": "P"}] * 201},
+])
+def test_bad_incident_json_is_refused_cleanly(client, token, facility, overrides):
+    response = client.post("/api/v1/incidents", json=incident_data(facility, **overrides), headers=token)
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["message"]
+    assert not Incident.select().exists()
+
+
+@pytest.mark.parametrize("body", [
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "latitude": 10**400, "longitude": 1},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "latitude": "NaN", "longitude": "1"},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "latitude": 91, "longitude": 0},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "latitude": 10},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "region": "UA-65"},
+    {"names": "X", "type": "penal_colony", "country": "RU"},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": ["RU"]},
+    {"names": {"en": "X"}, "type": "penal_colony", "country": "RU", "aliases": ["a"] * 51},
+    {"names": {"en": "X\u202e"}, "type": "penal_colony", "country": "RU"},
+])
+def test_bad_facility_json_is_refused_cleanly(client, token, body):
+    response = client.post("/api/v1/facilities", json=body, headers=token)
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert not Facility.select().exists()
+
+
+def test_lowercase_codes_are_understood(client, token):
+    response = client.post("/api/v1/facilities", headers=token, json={
+        "names": {"en": "IK-1"}, "type": "penal_colony", "country": "ru", "region": "ru-sar"})
+    assert response.status_code == 201
+    assert (Facility.get().country, Facility.get().region) == ("RU", "RU-SAR")
+
+
+@pytest.mark.parametrize("version", ["abc", [1], {}, 1e309, 10**30, True, 1.5, -1])
+def test_bad_versions_are_refused(client, users, token, facility, version):
+    incident = make_incident(users["contributor"], facility)
+    patched = client.patch(f"/api/v1/incidents/{incident.id}", json={"version": version, "victims_count": 9},
+                           headers=token)
+    moved = client.post(f"/api/v1/incidents/{incident.id}/transitions",
+                        json={"action": "submit", "version": version}, headers=token)
+    assert patched.status_code in (409, 422) and moved.status_code in (409, 422)
+    assert Incident.get_by_id(incident.id).victims_count == 1 and Incident.get_by_id(incident.id).status == "draft"
+
+
+@pytest.mark.parametrize("path", ["/incidents/99999999999999999999", "/api/v1/incidents/99999999999",
+                                  "/facilities/4294967296", "/api/v1/facilities/99999999999999"])
+def test_huge_ids_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=" + "я" * 10_000, "q=%00%01", "facility=1e5", "abuse=../../etc",
+                                   "date_from=2020-01-01xyz", "page=0", "page=99999999999", "sort=;drop",
+                                   "region=RU-SAR%27--", "per_page=-5"])
+def test_hostile_query_strings(client, query):
+    page = client.get("/incidents?" + query)
+    api = client.get("/api/v1/incidents?" + query)
+    assert page.status_code in (200, 400) and api.status_code in (200, 422)
+    for path in ("/facilities?", "/api/v1/facilities?"):
+        assert client.get(path + query).status_code == 200
+
+
+def test_oversized_json_is_413(client, token, facility):
+    body = incident_data(facility, narrative={"ru": "я" * 3_000_000})
+    response = client.post("/api/v1/incidents", json=body, headers=token)
+    assert response.status_code == 413 and response.get_json()["error"]["code"]

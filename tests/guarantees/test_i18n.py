@@ -1,0 +1,133 @@
+"""English, Russian and Ukrainian: complete catalogs, the reader's language, dates in their locale."""
+from __future__ import annotations
+
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from babel.messages.pofile import read_po
+
+from incidents import i18n, vocab
+from tests.factories import make_facility, make_incident, publish
+from tests.helpers import ROOT
+
+CATALOGS = sorted(glob.glob(os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "messages.po")))
+
+
+def _messages(path):
+    with open(path, "rb") as handle:
+        return [m for m in read_po(handle) if m.id]
+
+
+def test_every_language_has_a_catalog():
+    assert {p.split(os.sep)[-3] for p in CATALOGS} == {"en", "ru", "uk"}
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.split(os.sep)[-3])
+def test_catalog_is_complete_and_nothing_is_fuzzy(path):
+    missing = [m.id for m in _messages(path)
+               if not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    fuzzy = [m.id for m in _messages(path) if m.fuzzy]
+    assert missing == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.split(os.sep)[-3])
+def test_catalog_matches_the_template(path):
+    """Every catalog translates exactly the strings of messages.pot (run `make update-translations`)."""
+    template = {m.id for m in _messages(os.path.join(ROOT, "translations", "messages.pot"))}
+    assert {m.id for m in _messages(path)} == template
+
+
+def test_reextracting_strings_changes_nothing(tmp_path):
+    """messages.pot is up to date with the code and templates (run `make extract` after changing strings)."""
+    output = tmp_path / "messages.pot"
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), "pybabel"), "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output", "--omit-header",
+                    "-o", str(output), "."], cwd=ROOT, check=True, capture_output=True)
+    with open(os.path.join(ROOT, "translations", "messages.pot"), encoding="utf-8") as handle:
+        committed = handle.read()
+    assert output.read_text(encoding="utf-8") == committed
+
+
+@pytest.mark.parametrize("name", vocab.VOCABULARIES)
+def test_every_vocabulary_term_is_labelled_in_every_language(name):
+    for term in vocab.all_terms(name):
+        assert all(term.labels.get(lang, "").strip() for lang in ("en", "ru", "uk")), term.code
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("ru-RU,ru;q=0.9,en;q=0.5", "ru"), ("uk,en;q=0.8", "uk"), ("de-DE,de", "en"), ("", "en")])
+def test_language_from_the_browser(client, header, expected):
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{expected}">' in html
+
+
+def test_query_switcher_and_user_setting(client, browser, users):
+    assert '<html lang="uk">' in client.get("/?lang=uk", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    browser.post("/language", data={"lang": "uk", "next": "/incidents"})
+    assert '<html lang="uk">' in browser.get("/").get_data(as_text=True)
+    browser.login(users["researcher"])
+    browser.post("/language", data={"lang": "ru", "next": "/"})
+    users["researcher"] = type(users["researcher"]).get_by_id(users["researcher"].id)
+    assert users["researcher"].locale == "ru"
+    assert '<html lang="ru">' in browser.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_language_switch_refuses_strangers(browser):
+    assert browser.post("/language", data={"lang": "xx"}).status_code == 400
+    assert browser.client.post("/language", data={"lang": "ru"}).status_code == 400  # no CSRF token
+    response = browser.post("/language", data={"lang": "ru", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("lang, day, month, year, circa", [
+    ("en", "March 15, 2020", "March 2020", "2020", "c. 2020"),
+    ("ru", "15 марта 2020 г.", "март 2020 г.", "2020", "около 2020"),
+    ("uk", "15 березня 2020 р.", "березень 2020 р.", "2020", "близько 2020"),
+])
+def test_incident_dates_in_the_readers_locale(app, lang, day, month, year, circa):
+    start = datetime.date(2020, 3, 15)
+
+    def shown(*args) -> str:
+        # CLDR puts narrow no-break spaces before "г." and "р."; a reader sees a space.
+        return str(i18n.format_incident_date(*args)).replace("\u202f", " ").replace("\xa0", " ")
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert shown(start, start, "day") == day
+        assert shown(datetime.date(2020, 3, 1), datetime.date(2020, 3, 31), "month").lower() == month.lower()
+        assert shown(datetime.date(2020, 1, 1), datetime.date(2020, 12, 31), "year") == year
+        assert shown(datetime.date(2020, 1, 1), datetime.date(2020, 12, 31), "circa") == circa
+        assert shown(datetime.date(2020, 1, 1), datetime.date(2022, 12, 31), "year") == "2020 – 2022"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_pages_are_translated(client, users, lang):
+    facility = make_facility(users["contributor"])
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    pages = [client.get(f"{path}?lang={lang}").get_data(as_text=True)
+             for path in ("/", "/incidents", f"/facilities/{facility.id}", "/incidents/1", "/login")]
+    english_only = ["Published incidents", "Sign in", "What happened", "Apply filters"]
+    for phrase in english_only:
+        assert any(phrase in page for page in pages) == (lang == "en"), (lang, phrase)
+    assert all(f'<html lang="{lang}">' in page for page in pages)
+
+
+def test_regions_are_named_in_the_readers_language(client, users):
+    facility = make_facility(users["contributor"])
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    expected = {"en": "Saratov Oblast", "ru": "Саратовская область", "uk": "Саратовська область"}
+    for lang, name in expected.items():
+        assert name in client.get(f"/facilities/{facility.id}?lang={lang}").get_data(as_text=True)
+
+
+def test_region_name_file_covers_the_countries_it_names():
+    with open(os.path.join(ROOT, "incidents", "vocabularies", "regions.json"), encoding="utf-8") as handle:
+        names = json.load(handle)
+    import pycountry
+    for code in ("RU", "BY", "KZ"):
+        for region in pycountry.subdivisions.get(country_code=code):
+            assert names[region.code]["en"] and names[region.code]["ru"], region.code

@@ -1,0 +1,75 @@
+"""Helpers shared by the tests that are not fixtures: the test password and keys, where the
+repository is, a browser that signs in and posts forms with their CSRF token, bearer headers.
+Fixtures live in conftest.py files; test modules import these from here, never from a conftest."""
+from __future__ import annotations
+
+import os
+import re
+
+import pyotp
+
+from incidents.accounts import credentials
+from incidents.models import User
+
+# The repository's root, for subprocesses (their cwd and PYTHONPATH) and files read from it.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PASSWORD = "correct horse battery staple"
+# A data key (64 hex digits) that subprocesses started by tests share with the test's app.
+TEST_DATA_KEY = "0123456789abcdef" * 4
+
+
+# The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
+# emptying that database's public schema before every test.
+TEST_DATABASE_URL = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
+
+
+def current_code(user) -> str:
+    """A valid code for ``user`` now. Codes are single-use per time step, so the step last used is
+    forgotten first: tests sign the same person in many times within 30 seconds."""
+    User.update(totp_last_step=0).where(User.id == user.id).execute()
+    return pyotp.TOTP(user.totp_secret).now()
+
+
+class Browser:
+    """A test client that signs in and posts forms with their CSRF token, as a browser would."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def csrf_token(self, path: str = "/") -> str:
+        html = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, user, password: str = PASSWORD):
+        """Sign in as a browser would: the password, then the code when the account has one."""
+        token = self.csrf_token("/login")
+        response = self.client.post("/login", data={"email": user.email, "password": password,
+                                                    "csrf_token": token})
+        if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+            response = self.client.post("/login/code", data={"code": current_code(user),
+                                                             "csrf_token": self.csrf_token("/login/code")})
+        return response
+
+    def post(self, path: str, data=None, **kwargs):
+        data = dict(data or {})
+        if "csrf_token" not in data:  # not setdefault: fetching a token is a request of its own
+            data["csrf_token"] = self.csrf_token()
+        return self.client.post(path, data=data, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+
+def bearer_headers(user) -> dict:
+    """Headers that carry a new API token of ``user``."""
+    return {"Authorization": "Bearer " + credentials.issue_api_token(user)}
+
+
+def password_attempt(browser: Browser, email: str, password: str):
+    """One try at the password step of signing in, posted as the sign-in page posts it."""
+    return browser.post("/login", data={"email": email, "password": password,
+                                        "csrf_token": browser.csrf_token("/login")})

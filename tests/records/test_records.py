@@ -1,0 +1,181 @@
+"""Entering and editing incidents through the pages: what a contributor types, and bad input."""
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from incidents.models import Facility, Incident, Person, Revision
+from incidents.revisions import snapshot
+from tests.factories import make_facility, make_incident
+
+
+def form_for(chosen, **overrides) -> dict:
+    data = {
+        "facility": str(chosen.id),
+        "date_precision": "year",
+        "date_start": "2020",
+        "date_end": "",
+        "original_language": "ru",
+        "title_ru": "Изнасилование в ОТБ-1",
+        "narrative_ru": "Заключённого привязали к кровати.\nЛицо закрыли.",
+        "abuse": ["030502000000", "031701000000"],
+        "perpetrators": ["010105000000"],
+        "victims_count": "1",
+        "violation_status": "040000000000",
+        "graphic": "y",
+        "persons-0-role": "victim",
+        "persons-0-pseudonym": "Заключённый С.",
+        "persons-0-legal_name": "Петров Пётр",
+        "persons-0-sex": "male",
+        "persons-0-age": "",
+        "persons-0-consent": "anonymised",
+        "persons-0-citizenship": "RU",
+        "evidence-0-kind": "220904051501",
+        "evidence-0-url": "https://example.org/v.mp4",
+        "evidence-0-description": "Видео из архива",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_contributor_enters_an_incident(as_role, facility):
+    response = as_role("contributor").post("/incidents/new", data=form_for(facility))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    incident = Incident.get()
+    assert incident.status == "draft" and incident.reference == f"INC-{incident.id:06d}"
+    assert incident.date_start == datetime.date(2020, 1, 1) and incident.date_end == datetime.date(2020, 12, 31)
+    assert incident.narrative["ru"].splitlines() == ["Заключённого привязали к кровати.", "Лицо закрыли."]
+    assert Person.get().legal_name == "Петров Пётр"
+    assert Revision.select().count() == 1
+
+
+def test_facility_created_on_the_way(as_role, facility):
+    data = form_for(facility, facility="new", **{
+        "new_facility-name": "СИЗО-1", "new_facility-name_language": "ru",
+        "new_facility-type": "pretrial_detention", "new_facility-country": "RU",
+        "new_facility-region": "RU-MOW", "new_facility-aliases": "SIZO-1\nБутырка"})
+    response = as_role("contributor").post("/incidents/new", data=data)
+    assert response.status_code == 302
+    created = Facility.get(Facility.type == "pretrial_detention")
+    assert created.aliases == ["SIZO-1", "Бутырка"] and Incident.get().facility_id == created.id
+
+
+def test_a_bad_new_facility_saves_nothing(as_role, facility):
+    data = form_for(facility, facility="new", **{"new_facility-name": "", "new_facility-country": "XX"})
+    response = as_role("contributor").post("/incidents/new", data=data)
+    assert response.status_code == 422
+    assert Facility.select().count() == 1 and not Incident.select().exists()
+
+
+TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("overrides, field_text", [
+    ({"date_start": "2021-02-30", "date_precision": "day"}, "does not exist"),
+    ({"date_start": "yesterday"}, "2020-03-15"),
+    ({"date_start": TOMORROW, "date_precision": "day"}, "in the future"),
+    ({"date_start": "2020-05-01", "date_end": "2020-04-01", "date_precision": "day"}, "before the start"),
+    ({"date_start": "2020", "date_precision": "day"}, "full date"),
+    ({"abuse": ["999999999999"]}, "Unknown value"),
+    ({"abuse": ["030000000000"]}, "Unknown value"),  # a heading, not a term
+    ({"abuse": []}, "at least one"),
+    ({"evidence-0-url": "javascript:alert(1)"}, "http and https"),
+    ({"evidence-0-url": "file:///etc/passwd"}, "http and https"),
+    ({"title_ru": "x" * 301}, "Too long"),
+    ({"narrative_ru": "x" * 20_001}, "Too long"),
+    ({"title_ru": "bad\x07bell"}, "control characters"),
+    ({"title_ru": "spoof\u202eevil"}, "control characters"),
+    ({"title_ru": ""}, "original language is required"),
+    ({"victims_count": "-3"}, "between"),
+    ({"victims_count": "many"}, "whole number"),
+    ({"persons-0-pseudonym": ""}, "required"),
+    ({"persons-0-age": "300"}, "between"),
+    ({"facility": "999"}, "Choose a facility"),
+])
+def test_bad_input_is_refused_on_the_field_and_nothing_is_saved(as_role, facility, overrides, field_text):
+    response = as_role("contributor").post("/incidents/new", data=form_for(facility, **overrides))
+    assert response.status_code == 422
+    assert field_text in response.get_data(as_text=True)
+    assert not Incident.select().exists() and not Person.select().exists()
+
+
+def test_errors_speak_the_users_language(app, as_role, facility):
+    page = as_role("contributor").post("/incidents/new?lang=ru",
+                                       data=form_for(facility, date_start="2021-02-30",
+                                                     date_precision="day")).get_data(as_text=True)
+    with app.test_request_context(), force_locale("ru"):
+        expected = gettext("This date does not exist.")
+    assert expected != "This date does not exist." and expected in page
+
+
+def test_the_longest_short_texts_validation_allows_are_stored(users):
+    """300 characters pass validation (MAX_SHORT); on PostgreSQL a VARCHAR(255) refused them with a 500."""
+    longest = "Ж" * 300
+    facility = make_facility(users["contributor"], locality=longest, authority=longest)
+    incident = make_incident(users["contributor"], facility,
+                             persons=[{"role": "victim", "pseudonym": longest, "consent": "anonymised"}])
+    assert Facility.get_by_id(facility.id).authority == longest
+    assert Person.get(Person.incident == incident.id).pseudonym == longest
+
+
+def test_oversized_request_is_refused(as_role, facility):
+    response = as_role("contributor").post("/incidents/new",
+                                           data=form_for(facility, narrative_ru="я" * 3_000_000))
+    assert response.status_code == 413
+    assert not Incident.select().exists()
+
+
+def test_edit_from_a_stale_page_is_refused(as_role, users, facility):
+    incident = make_incident(users["contributor"], facility)
+    contributor = as_role("contributor")
+    stale_version = incident.version
+    first = contributor.post(f"/incidents/{incident.id}/edit",
+                             data=form_for(facility, version=str(stale_version), title_ru="Первая правка"))
+    assert first.status_code == 302
+    second = contributor.post(f"/incidents/{incident.id}/edit",
+                              data=form_for(facility, version=str(stale_version), title_ru="Вторая правка"))
+    assert second.status_code == 409
+    assert "reload the page" in second.get_data(as_text=True)
+    assert Incident.get_by_id(incident.id).title["ru"] == "Первая правка"
+
+
+def test_contributor_cannot_edit_someone_elses_incident(as_role, users, facility):
+    incident = make_incident(users["reviewer"], facility)
+    response = as_role("contributor").post(f"/incidents/{incident.id}/edit",
+                                           data=form_for(facility, version=str(incident.version)))
+    assert response.status_code == 404
+    assert Incident.get_by_id(incident.id).version == incident.version
+
+
+def test_hostile_text_is_stored_and_shown_escaped(as_role, users, facility):
+    script = '<script>alert("x")</script>'
+    response = as_role("contributor").post("/incidents/new", data=form_for(facility, title_ru=script))
+    assert response.status_code == 302
+    page = as_role("contributor").get(response.headers["Location"]).get_data(as_text=True)
+    assert script not in page and "&lt;script&gt;" in page
+
+
+def test_edit_form_round_trips_without_loss(as_role, users, facility):
+    """Opening the edit form and saving it unchanged changes nothing but the version."""
+    incident = make_incident(users["contributor"], facility)
+    contributor = as_role("contributor")
+    page = contributor.get(f"/incidents/{incident.id}/edit")
+    assert page.status_code == 200
+    before = snapshot(Incident.get_by_id(incident.id))
+    html = page.get_data(as_text=True)
+    fields = dict(re.findall(r'name="([\w-]+)" type="(?:text|hidden)" value="([^"]*)"', html))
+    assert fields["version"] == str(incident.version)
+    assert fields["persons-0-pseudonym"] == "Prisoner S."
+    assert before["persons"][0]["legal_name"] in html
+
+
+def test_an_approximate_date_keeps_what_was_typed(as_role, facility):
+    response = as_role("contributor").post("/incidents/new?lang=en",
+                                           data=form_for(facility, date_precision="circa", date_start="03.2020"))
+    assert response.status_code == 302
+    incident = Incident.get()
+    assert (incident.date_start, incident.date_end) == (datetime.date(2020, 3, 1), datetime.date(2020, 3, 31))
+    assert "c. March 2020" in as_role("contributor").get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)

@@ -1,0 +1,48 @@
+"""Statistics: counts under any filter, as SVG with a table beside it, and as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.factories import make_facility, make_incident, publish
+
+
+@pytest.fixture
+def counted(users):
+    saratov = make_facility(users["contributor"])
+    moscow = make_facility(users["contributor"], names={"en": "=SIZO-1"}, aliases=[], region="RU-MOW")
+    for place, start, abuse in ((saratov, "2019", ["030101000000"]), (saratov, "2020", ["030101000000"]),
+                                (moscow, "2020", ["030502000000"])):
+        publish(make_incident(users["contributor"], place, date_start=start, abuse=abuse),
+                users["contributor"], users["reviewer"])
+    make_incident(users["contributor"], moscow, date_start="2021")  # a draft: never counted
+    return {"saratov": saratov, "moscow": moscow}
+
+
+def test_statistics_page_counts_under_filters(as_role, counted):
+    researcher = as_role("researcher")
+    page = researcher.get("/statistics?lang=en").get_data(as_text=True)
+    assert "3 published incidents under these filters." in page and "<svg" in page
+    assert page.count("<script") == 1  # only the app's own script file, nothing inline
+    filtered = researcher.get(f"/statistics?lang=en&facility={counted['saratov'].id}").get_data(as_text=True)
+    assert "2 published incidents under these filters." in filtered
+
+
+def test_statistics_download_as_csv(as_role, counted):
+    researcher = as_role("researcher")
+    rows = list(csv.reader(io.StringIO(researcher.get("/statistics.csv?dimension=year&lang=en")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows == [["value", "label", "count"], ["2019", "2019", "1"], ["2020", "2020", "2"]]
+    facilities = researcher.get("/statistics.csv?dimension=facility&lang=en").get_data(as_text=True)
+    assert "'=SIZO-1" in facilities  # no formula reaches a spreadsheet
+    regions = researcher.get("/statistics.csv?dimension=region&abuse=030502000000").get_data(as_text=True)
+    assert "RU-MOW" in regions and "RU-SAR" not in regions
+    assert researcher.get("/statistics.csv?dimension=secrets").status_code == 400
+
+
+def test_statistics_need_signing_in_but_facility_pages_show_their_timeline(client, counted):
+    assert client.get("/statistics").status_code == 302
+    page = client.get(f"/facilities/{counted['saratov'].id}?lang=en").get_data(as_text=True)
+    assert "Incidents per year" in page and "Most frequent abuse types" in page and "<svg" in page
