@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+from html.parser import HTMLParser
 
 import pyotp
+from werkzeug.datastructures import MultiDict
 
 from incidents.accounts import credentials
 from incidents.models import User
@@ -55,7 +57,8 @@ class Browser:
         return response
 
     def post(self, path: str, data=None, **kwargs):
-        data = dict(data or {})
+        # A MultiDict keeps a field sent several times (ticked checkboxes); a dict may hold a file.
+        data = data.copy() if isinstance(data, MultiDict) else dict(data or {})
         if "csrf_token" not in data:  # not setdefault: fetching a token is a request of its own
             data["csrf_token"] = self.csrf_token()
         return self.client.post(path, data=data, **kwargs)
@@ -73,3 +76,50 @@ def password_attempt(browser: Browser, email: str, password: str):
     """One try at the password step of signing in, posted as the sign-in page posts it."""
     return browser.post("/login", data={"email": email, "password": password,
                                         "csrf_token": browser.csrf_token("/login")})
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would send for the POST forms of a page, as (name, value) pairs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[list[tuple[str, str]]] = []
+        self._select: str | None = None
+        self._textarea = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.forms.append([])
+        elif not self.forms or "disabled" in attrs:
+            return
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.forms[-1].append((self._select, attrs.get("value", "")))
+        elif "name" not in attrs:
+            return
+        elif tag == "input" and attrs.get("type", "text") not in ("submit", "button", "file", "reset"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.forms[-1].append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select":
+            self._select = attrs["name"]
+        elif tag == "textarea":
+            self._textarea = True
+            self.forms[-1].append((attrs["name"], ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.forms[-1][-1]
+            self.forms[-1][-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = False
+
+
+def post_forms(html: str) -> list[list[tuple[str, str]]]:
+    """Each POST form of a page as the (name, value) pairs a browser submits unchanged."""
+    reader = _FormReader()
+    reader.feed(html)
+    return reader.forms

@@ -67,10 +67,15 @@ def set_password(secret):
         return render_template("errors/error.html", code=404, message=exc.message), 404
     first_admin = link.user_id is None
     form = SetPasswordForm()
+    if not first_admin:
+        # Only the first administrator gives an e-mail and a name here; a person's own link must
+        # not be refused for fields its page does not show them.
+        del form.email, form.name
     if form.validate_on_submit():
         try:
-            user = credentials.use_password_link(secret, form.password.data, email=form.email.data,
-                                                 name=form.name.data, testing=settings().TESTING)
+            user = credentials.use_password_link(
+                secret, form.password.data, email=form.email.data if first_admin else "",
+                name=form.name.data if first_admin else "", testing=settings().TESTING)
         except ValidationFailed as exc:
             for field, messages in exc.fields.items():
                 getattr(form, field, form.password).errors = [str(m) for m in messages]

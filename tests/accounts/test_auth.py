@@ -14,6 +14,7 @@ from tests.helpers import PASSWORD, Browser, current_code
 
 
 def test_login_without_csrf_token_is_400(client, users):
+    """Can a sign-in be posted without a CSRF token, for instance from another site?"""
     response = client.post("/login", data={"email": users["admin"].email, "password": PASSWORD})
     assert response.status_code == 400
     assert "incidents_session" not in response.headers.get("Set-Cookie", "") or \
@@ -21,6 +22,7 @@ def test_login_without_csrf_token_is_400(client, users):
 
 
 def test_wrong_password_unknown_user_and_deactivated_get_one_message(browser, users):
+    """Can a stranger tell from the sign-in answer whether an account exists or was deactivated?"""
     message = "Wrong e-mail or password, or the account is deactivated."
     wrong = browser.login(users["admin"], "not the password at all")
     unknown = browser.post("/login", data={"email": "nobody@example.org", "password": PASSWORD})
@@ -32,6 +34,7 @@ def test_wrong_password_unknown_user_and_deactivated_get_one_message(browser, us
 
 
 def test_logout_is_a_post(as_role):
+    """Can a plain link sign someone out, or only a posted form?"""
     browser = as_role("researcher")
     assert browser.get("/logout").status_code == 405
     assert browser.get("/account").status_code == 200
@@ -47,7 +50,9 @@ def test_logout_is_a_post(as_role):
     ("javascript:alert(1)", "/"),
 ])
 def test_next_redirect_stays_on_this_site(browser, users, target, expected):
-    """Also through the second step of signing in."""
+    """Can the address to return to after signing in send the user to another site?
+
+    Also through the second step of signing in."""
     token = browser.csrf_token("/login")
     response = browser.client.post("/login", data={"email": users["reviewer"].email, "password": PASSWORD,
                                                    "next": target, "csrf_token": token})
@@ -58,6 +63,8 @@ def test_next_redirect_stays_on_this_site(browser, users, target, expected):
 
 
 def test_first_administrator_through_the_one_time_link(app):
+    """Does the one-time link create the first administrator, with a strong password and a second
+    factor before anything else, and work only once?"""
     with app.app_context():
         link = first_admin_link()
     path = link.split("5000", 1)[1]
@@ -85,6 +92,7 @@ def test_first_administrator_through_the_one_time_link(app):
 
 
 def test_secrets_are_stored_only_as_hashes(app, users):
+    """Are API tokens, password links and passwords stored only as hashes?"""
     token = credentials.issue_api_token(users["researcher"])
     secret = credentials.issue_password_link(users["lawyer"], 60)
     assert not ApiToken.select().where(ApiToken.token_hash == token).exists()
@@ -94,6 +102,8 @@ def test_secrets_are_stored_only_as_hashes(app, users):
 
 
 def test_admin_creates_a_user_who_sets_a_password(as_role, app):
+    """Can an administrator add a person who then sets their own password through a link, and is a
+    second account for the same address refused?"""
     admin = as_role("admin")
     page = admin.post("/admin/users", data={"email": "New.Person@Example.org", "name": "New",
                                             "role": "contributor"}).get_data(as_text=True)
@@ -111,6 +121,8 @@ def test_admin_creates_a_user_who_sets_a_password(as_role, app):
 
 
 def test_admin_changes_roles_and_deactivates_but_keeps_one_admin(as_role, users):
+    """Can an administrator change roles and deactivate accounts, without ever leaving the system
+    without an administrator?"""
     admin = as_role("admin")
     admin.post(f"/admin/users/{users['researcher'].id}", data={"action": "role", "role": "lawyer"})
     assert User.get_by_id(users["researcher"].id).role == "lawyer"
@@ -121,6 +133,7 @@ def test_admin_changes_roles_and_deactivates_but_keeps_one_admin(as_role, users)
 
 
 def test_deactivated_user_is_signed_out_at_the_next_request(as_role, users):
+    """Is a deactivated person signed out at their very next request?"""
     browser = as_role("contributor")
     assert browser.get("/workspace").status_code == 200
     users["contributor"].active = False
@@ -129,6 +142,8 @@ def test_deactivated_user_is_signed_out_at_the_next_request(as_role, users):
 
 
 def test_cli_creates_users_and_tokens(app):
+    """Can an operator create users with a strong password and issue API tokens from the command line,
+    and is a weak password or an unknown user refused?"""
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "cli@example.org", "--role", "lawyer", "--password-stdin"],
                            input=PASSWORD + "\n")
@@ -142,6 +157,7 @@ def test_cli_creates_users_and_tokens(app):
 
 
 def test_a_password_link_works_once(app, users):
+    """Can a password link be used more than once?"""
     secret = credentials.issue_password_link(users["lawyer"], 60)
     credentials.use_password_link(secret, PASSWORD + "1", testing=True)
     with pytest.raises(NotFound):
@@ -149,8 +165,27 @@ def test_a_password_link_works_once(app, users):
     assert credentials.authenticate(users["lawyer"].email, PASSWORD + "1", testing=True)
 
 
+def test_a_password_link_page_judges_only_the_fields_it_shows(app, users):
+    """Can a person's own password link be refused for a field its page never shows them?
+
+    Only the first administrator's link asks for an e-mail and a name; anything sent in those
+    fields with another person's link is ignored, never a refusal the person cannot see or mend
+    (found by the fuzz tests: a long e-mail made the page answer 400 with no message)."""
+    secret = credentials.issue_password_link(users["lawyer"], 60)
+    browser = Browser(app)
+    path = f"/set-password/{secret}"
+    response = browser.post(path, data={"email": "x" * 300 + "@example.org", "name": "y" * 300,
+                                         "password": PASSWORD + "1", "confirm": PASSWORD + "1",
+                                         "csrf_token": browser.csrf_token(path)})
+    assert response.status_code == 302
+    assert credentials.authenticate(users["lawyer"].email, PASSWORD + "1", testing=True)
+    assert User.get_by_id(users["lawyer"].id).name == users["lawyer"].name
+
+
 def test_reactivating_a_user_does_not_revive_their_old_tokens(as_role, users, client):
-    """Deactivation revokes every token for good: an administrator who lets the person back in has
+    """Does reactivating a person bring back the API tokens they had before being deactivated?
+
+    Deactivation revokes every token for good: an administrator who lets the person back in has
     not given them back the keys a thief may have copied meanwhile."""
     token = credentials.issue_api_token(users["researcher"])
     bearer = {"Authorization": f"Bearer {token}"}
@@ -166,7 +201,9 @@ def test_reactivating_a_user_does_not_revive_their_old_tokens(as_role, users, cl
 
 
 def test_reactivating_a_user_does_not_revive_an_old_password_link(as_role, users):
-    """A set-password link issued before the deactivation is void after it, reactivated or not."""
+    """Does reactivating a person bring back a password link issued before they were deactivated?
+
+    A set-password link issued before the deactivation is void after it, reactivated or not."""
     secret = credentials.issue_password_link(users["lawyer"], 60)
     admin = as_role("admin")
     admin.post(f"/admin/users/{users['lawyer'].id}", data={"action": "deactivate"})
@@ -176,7 +213,10 @@ def test_reactivating_a_user_does_not_revive_an_old_password_link(as_role, users
 
 
 def test_upgrading_revokes_the_tokens_of_users_deactivated_before(app, users):
-    """Before migration 0018, deactivating kept a person's tokens; on an upgraded database a
+    """After upgrading, can a person deactivated under the old code get their old API tokens back by
+    being reactivated?
+
+    Before migration 0018, deactivating kept a person's tokens; on an upgraded database a
     reactivation must not bring those back either."""
     from incidents.db import database, migrate
     kept = credentials.issue_api_token(users["researcher"])

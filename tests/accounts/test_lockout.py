@@ -39,6 +39,8 @@ def with_cookie(app, value: str) -> Browser:
 
 
 def test_the_owners_browser_signs_in_after_a_stranger_used_up_the_accounts_limit(app, users):
+    """Can a stranger's wrong guesses lock the owner out of signing in from their own browser, and does the
+    owner's sign-in give the stranger fresh guesses?"""
     owner = owners_browser(app, users["researcher"])
     use_up_the_accounts_limit(app, users["researcher"].email)
     assert password_attempt(Browser(app), users["researcher"].email, PASSWORD).status_code == 429  # the stranger
@@ -48,7 +50,9 @@ def test_the_owners_browser_signs_in_after_a_stranger_used_up_the_accounts_limit
 
 
 def test_with_two_factors_the_code_step_cannot_lock_the_owner_out_either(app, users):
-    """Someone who has the password but not the authenticator guesses codes."""
+    """Can someone who has the password but not the authenticator lock the owner out by guessing codes?
+
+    Someone who has the password but not the authenticator guesses codes."""
     lawyer = users["lawyer"]
     owner = owners_browser(app, lawyer)
     stranger = Browser(app)
@@ -62,6 +66,8 @@ def test_with_two_factors_the_code_step_cannot_lock_the_owner_out_either(app, us
 
 
 def test_the_cookie_is_given_at_a_complete_sign_in_only_and_kept_private(app, settings, users):
+    """Is the device cookie given only after a complete sign-in, hidden from scripts and cross-site
+    requests, secure when configured, and free of anything that identifies the account?"""
     from incidents import create_app
     lawyer = users["lawyer"]
     browser = Browser(app)
@@ -82,6 +88,7 @@ def test_the_cookie_is_given_at_a_complete_sign_in_only_and_kept_private(app, se
 
 
 def test_an_altered_forged_or_foreign_cookie_gives_nothing(app, users):
+    """Can an altered, forged or another account's device cookie get past the lock on an account?"""
     email = users["researcher"].email
     genuine = owners_browser(app, users["researcher"]).client.get_cookie(devices.COOKIE).value
     foreign = owners_browser(app, users["contributor"]).client.get_cookie(devices.COOKIE).value
@@ -95,7 +102,9 @@ def test_an_altered_forged_or_foreign_cookie_gives_nothing(app, users):
 
 
 def test_a_device_has_a_limit_of_its_own(app, users):
-    """A stolen device cookie buys no more than the limit of guesses; its failures are its own."""
+    """Does a stolen device cookie buy more guesses than the limit, or lock others out of the account?
+
+    A stolen device cookie buys no more than the limit of guesses; its failures are its own."""
     email = users["researcher"].email
     cookie = owners_browser(app, users["researcher"]).client.get_cookie(devices.COOKIE).value
     for index in range(throttle.ACCOUNT_LIMIT):
@@ -105,7 +114,9 @@ def test_a_device_has_a_limit_of_its_own(app, users):
 
 
 def test_a_new_password_voids_the_accounts_device_cookies(app, users):
-    """A lost laptop or a shared browser: changing the password takes its head start away."""
+    """Does changing the password void the account's device cookies?
+
+    A lost laptop or a shared browser: changing the password takes its head start away."""
     researcher = users["researcher"]
     cookie = owners_browser(app, researcher).client.get_cookie(devices.COOKIE).value
     use_up_the_accounts_limit(app, researcher.email)
@@ -114,6 +125,7 @@ def test_a_new_password_voids_the_accounts_device_cookies(app, users):
 
 
 def test_a_deactivated_accounts_device_cookie_buys_no_guesses(app, users):
+    """Can the device cookie of a deactivated account get past the lock on it?"""
     researcher = users["researcher"]
     cookie = owners_browser(app, researcher).client.get_cookie(devices.COOKIE).value
     use_up_the_accounts_limit(app, researcher.email)
@@ -126,7 +138,10 @@ def test_a_deactivated_accounts_device_cookie_buys_no_guesses(app, users):
     (throttle.ADDRESS_LIMIT, lambda index: f"person{index}@example.org"),
 ], ids=["one account", "one address"])
 def test_simultaneous_guesses_get_no_more_checks_than_the_limit(live_server, users, monkeypatch, limit, emails):
-    """Real requests on their own connections, released together; each password check is slow,
+    """Can a burst of simultaneous guesses, at one account or from one address, get more password checks
+    than the limit?
+
+    Real requests on their own connections, released together; each password check is slow,
     so that every request reaches the throttle while the others are still being checked."""
     checks, lock = [], threading.Lock()
     check_password = credentials.authenticate

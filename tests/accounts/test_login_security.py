@@ -12,6 +12,8 @@ from tests.helpers import PASSWORD, Browser, password_attempt
 
 
 def test_an_account_is_locked_for_a_while_after_failures_whatever_the_address(app, users):
+    """After too many failed sign-ins to one account from any address, is even the right password refused
+    for a while, while other accounts can still sign in?"""
     email = users["lawyer"].email
     for index in range(throttle.ACCOUNT_LIMIT):
         response = password_attempt(Browser(app), email, f"wrong guess number {index}")
@@ -22,7 +24,9 @@ def test_an_account_is_locked_for_a_while_after_failures_whatever_the_address(ap
 
 
 def test_unknown_and_known_accounts_are_throttled_alike(app, users):
-    """The answer never tells whether an account exists."""
+    """Can a stranger tell whether an account exists from the way failed sign-ins are throttled?
+
+    The answer never tells whether an account exists."""
     answers = {}
     for email in ("nobody@example.org", users["lawyer"].email):
         for _ in range(throttle.ACCOUNT_LIMIT):
@@ -33,6 +37,7 @@ def test_unknown_and_known_accounts_are_throttled_alike(app, users):
 
 
 def test_one_address_guessing_many_accounts_is_stopped(app, users):
+    """Is one address that guesses at many accounts stopped?"""
     browser = Browser(app)
     for index in range(throttle.ADDRESS_LIMIT):
         password_attempt(browser, f"person{index}@example.org", "a guess that is wrong")
@@ -40,6 +45,7 @@ def test_one_address_guessing_many_accounts_is_stopped(app, users):
 
 
 def test_failures_are_forgotten_after_the_window(app, users):
+    """Are failed sign-ins forgotten once the throttling window has passed?"""
     email = users["lawyer"].email
     for _ in range(throttle.ACCOUNT_LIMIT):
         password_attempt(Browser(app), email, "wrong again and again")
@@ -48,6 +54,7 @@ def test_failures_are_forgotten_after_the_window(app, users):
 
 
 def test_a_successful_sign_in_clears_the_accounts_count(app, users):
+    """Does a successful sign-in clear the account's count of failed attempts?"""
     email = users["lawyer"].email
     for _ in range(throttle.ACCOUNT_LIMIT - 1):
         password_attempt(Browser(app), email, "almost locked out")
@@ -60,6 +67,7 @@ def test_a_successful_sign_in_clears_the_accounts_count(app, users):
     "lawyer@example.org1",
 ])
 def test_guessable_passwords_are_refused(users, password):
+    """Are easily guessed passwords, including one made from the user's own address, refused?"""
     with pytest.raises(ValidationFailed) as refused:
         credentials.set_password(users["lawyer"], password, testing=True)
     assert "password" in refused.value.fields
@@ -67,12 +75,16 @@ def test_guessable_passwords_are_refused(users, password):
 
 @pytest.mark.parametrize("password", [PASSWORD, "зимний вечер у окна", "Tre kroner og en sykkel"])
 def test_passphrases_are_accepted_without_composition_rules(users, password):
+    """Are long passphrases in any language accepted without rules on digits, capitals or symbols?"""
     credentials.set_password(users["lawyer"], password, testing=True)
     assert credentials.authenticate(users["lawyer"].email, password, testing=True) == users["lawyer"]
 
 
 def test_behind_a_trusted_proxy_the_limit_is_per_visitor(settings, users):
-    """With the proxy declared, one visitor's failures do not stop the others behind the same proxy."""
+    """Behind a trusted proxy, does one visitor's guessing lock out only that visitor and not others behind
+    the same proxy?
+
+    With the proxy declared, one visitor's failures do not stop the others behind the same proxy."""
     from incidents import create_app
     app = create_app(dict(settings, TRUSTED_PROXIES=1))
     browser = Browser(app)
@@ -92,5 +104,6 @@ def test_behind_a_trusted_proxy_the_limit_is_per_visitor(settings, users):
 
 
 def test_an_ipv6_subscriber_counts_as_one_address():
+    """Do addresses within the same IPv6 /64 network count as one address for sign-in throttling?"""
     assert throttle._address_key("2001:db8:1:2::1") == throttle._address_key("2001:db8:1:2:ffff::9")
     assert throttle._address_key("2001:db8:1:3::1") != throttle._address_key("2001:db8:1:2::1")

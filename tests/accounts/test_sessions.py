@@ -24,6 +24,7 @@ def is_signed_out(browser: Browser) -> bool:
 
 
 def test_logout_ends_the_session_on_every_device(app, users):
+    """Does signing out on one device end the session on every device?"""
     laptop, phone = signed_in(app, users["lawyer"]), signed_in(app, users["lawyer"])
     laptop.post("/logout")
     assert is_signed_out(laptop) and is_signed_out(phone)
@@ -35,18 +36,21 @@ def test_logout_ends_the_session_on_every_device(app, users):
     lambda users: admin.set_active(users["admin"], users["lawyer"], False),
 ])
 def test_a_new_password_role_or_deactivation_ends_every_session(app, users, change):
+    """Does a new password, a new role or deactivation end every session of that user?"""
     phone = signed_in(app, users["lawyer"])
     change(users)
     assert is_signed_out(phone)
 
 
 def test_other_users_sessions_go_on(app, users):
+    """Does one user's new password sign anyone else out?"""
     other = signed_in(app, users["reviewer"])
     credentials.set_password(users["lawyer"], "another long passphrase", testing=True)
     assert not is_signed_out(other)
 
 
 def test_an_idle_session_ends(app, users, monkeypatch):
+    """Does an idle session end, while each request made in time restarts the idle clock?"""
     browser = signed_in(app, users["reviewer"])
     idle = app.config["SETTINGS"].SESSION_IDLE_MINUTES * 60
     start = time.time()
@@ -59,6 +63,7 @@ def test_an_idle_session_ends(app, users, monkeypatch):
 
 
 def test_a_busy_session_still_ends_at_its_maximum_age(app, users, monkeypatch):
+    """Does a session in constant use still end at its maximum age?"""
     browser = signed_in(app, users["reviewer"])
     settings = app.config["SETTINGS"]
     start, step = time.time(), settings.SESSION_IDLE_MINUTES * 60 - 120
@@ -72,7 +77,9 @@ def test_a_busy_session_still_ends_at_its_maximum_age(app, users, monkeypatch):
 
 
 def test_signing_in_starts_a_new_session(app, users):
-    """Whatever the cookie held before sign-in (a planted session, say) is gone after it."""
+    """Does signing in start a fresh session, dropping whatever was planted in the cookie before?
+
+    Whatever the cookie held before sign-in (a planted session, say) is gone after it."""
     browser = Browser(app)
     with browser.client.session_transaction() as planted:
         planted["planted"] = "by someone else"

@@ -23,6 +23,7 @@ def code_step(browser: Browser, code: str):
 
 
 def test_the_password_alone_signs_nobody_in(app, users):
+    """Does the right password alone, without the code, sign anyone in?"""
     browser = Browser(app)
     password_step(browser, users["lawyer"])
     response = browser.get("/account")
@@ -30,6 +31,7 @@ def test_the_password_alone_signs_nobody_in(app, users):
 
 
 def test_a_code_works_once(app, users):
+    """Can a sign-in code that was already used, say one seen over a shoulder, be used again?"""
     code = current_code(users["lawyer"])
     first = Browser(app)
     password_step(first, users["lawyer"])
@@ -41,6 +43,7 @@ def test_a_code_works_once(app, users):
 
 @pytest.mark.parametrize("steps_ago, accepted", [(1, True), (2, False), (-1, True), (-2, False)])
 def test_the_window_is_one_step(app, users, monkeypatch, steps_ago, accepted):
+    """Is a code accepted from one time step before or after the current one, but not from two?"""
     user = users["reviewer"]
     User.update(totp_last_step=0).where(User.id == user.id).execute()
     now = time.time()
@@ -52,6 +55,7 @@ def test_the_window_is_one_step(app, users, monkeypatch, steps_ago, accepted):
 
 
 def test_recovery_codes_are_shown_once_kept_as_hashes_and_work_once(app, users):
+    """Are recovery codes shown only once, stored only as hashes, and each usable for a single sign-in?"""
     browser = Browser(app)
     browser.login(users["admin"])
     page = browser.post("/account/two-factor/recovery-codes", data={"code": current_code(users["admin"]),
@@ -69,6 +73,7 @@ def test_recovery_codes_are_shown_once_kept_as_hashes_and_work_once(app, users):
 
 
 def test_guessing_codes_is_throttled(app, users):
+    """Is guessing sign-in codes stopped after a few wrong tries, even if the right code comes next?"""
     browser = Browser(app)
     password_step(browser, users["lawyer"])
     for _ in range(throttle.ACCOUNT_LIMIT):
@@ -77,6 +82,7 @@ def test_guessing_codes_is_throttled(app, users):
 
 
 def test_a_pending_sign_in_expires(app, users, monkeypatch):
+    """Does a sign-in left halfway, after the password but before the code, expire?"""
     browser = Browser(app)
     password_step(browser, users["lawyer"])
     token = browser.csrf_token("/login/code")
@@ -87,6 +93,8 @@ def test_a_pending_sign_in_expires(app, users, monkeypatch):
 
 
 def test_roles_that_read_identities_must_enrol_first(app, users):
+    """Must a person whose role can read identities set up a second factor before reaching any page,
+    the API included?"""
     User.update(totp_secret=None).where(User.id == users["lawyer"].id).execute()
     browser = Browser(app)
     assert browser.login(users["lawyer"]).status_code == 302
@@ -102,6 +110,7 @@ def test_roles_that_read_identities_must_enrol_first(app, users):
 
 
 def test_others_may_choose_it(app, users):
+    """Can a person whose role does not require a second factor still choose to set one up?"""
     browser = Browser(app)
     browser.login(users["researcher"])
     assert browser.get("/incidents").status_code == 200
@@ -114,6 +123,8 @@ def test_others_may_choose_it(app, users):
 
 
 def test_a_new_phone_needs_the_old_one_and_the_old_works_until_the_new_is_confirmed(app, users):
+    """Does moving the second factor to a new phone need a code from the old one, and does the old one
+    keep working until the new one is confirmed?"""
     browser = Browser(app)
     browser.login(users["reviewer"])
     old_secret = users["reviewer"].totp_secret
@@ -130,6 +141,8 @@ def test_a_new_phone_needs_the_old_one_and_the_old_works_until_the_new_is_confir
 
 
 def test_wrong_enrolment_codes_change_nothing(app, users):
+    """Do wrong or hostile codes sent while setting up a second factor leave it unset and never echo
+    markup?"""
     browser = Browser(app)
     browser.login(users["contributor"])
     browser.get("/account/two-factor")
@@ -141,7 +154,9 @@ def test_wrong_enrolment_codes_change_nothing(app, users):
 
 
 def test_a_password_link_does_not_skip_the_code(app, users):
-    """A link sets the password; whoever holds it still needs the authenticator to get in."""
+    """Can whoever holds a password link get in without the second-factor code?
+
+    A link sets the password; whoever holds it still needs the authenticator to get in."""
     secret = credentials.issue_password_link(users["reviewer"], 60)
     browser = Browser(app)
     path = f"/set-password/{secret}"
@@ -154,6 +169,7 @@ def test_a_password_link_does_not_skip_the_code(app, users):
 
 
 def test_guessing_codes_on_a_stolen_session_is_throttled(app, users):
+    """Can someone with a stolen session guess codes to move the second factor to their own phone?"""
     browser = Browser(app)
     browser.login(users["reviewer"])
     for _ in range(throttle.ACCOUNT_LIMIT):
@@ -167,6 +183,7 @@ def test_guessing_codes_on_a_stolen_session_is_throttled(app, users):
 
 
 def test_a_new_password_or_role_revokes_api_tokens(app, users):
+    """Does a new password or a new role revoke the person's existing API tokens?"""
     from incidents.admin import service as admin
     client = app.test_client()
     for change in (lambda: credentials.set_password(users["researcher"], "another long passphrase", testing=True),

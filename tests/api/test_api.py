@@ -8,6 +8,8 @@ from tests.factories import incident_data, make_facility, make_incident, publish
 
 
 def test_create_read_update_and_publish(client, bearer, facility):
+    """Can a contributor create, edit and submit an incident through the API, with stale edits and
+    self-approval refused, and once a reviewer approves it does the public read it without legal names?"""
     contributor, reviewer = bearer("contributor"), bearer("reviewer")
     created = client.post("/api/v1/incidents", json=incident_data(facility), headers=contributor)
     assert created.status_code == 201, created.get_json()
@@ -38,6 +40,8 @@ def test_create_read_update_and_publish(client, bearer, facility):
 
 
 def test_list_filters_and_facets(client, users, facility):
+    """Does the API's incident list filter and count published incidents only, with labelled facets, and
+    refuse malformed filters?"""
     publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
     make_incident(users["contributor"], facility)  # a draft: never listed for the public
     body = client.get(f"/api/v1/incidents?facility={facility.id}&abuse=030502000000&lang=ru").get_json()
@@ -55,6 +59,7 @@ def test_list_filters_and_facets(client, users, facility):
 
 
 def test_status_filter_is_for_staff(client, bearer, users, facility):
+    """Can anyone but staff list incidents by status, such as drafts, through the API?"""
     make_incident(users["contributor"], facility)
     assert client.get("/api/v1/incidents?status=draft").status_code == 401
     assert client.get("/api/v1/incidents?status=draft", headers=bearer("researcher")).status_code == 403
@@ -63,7 +68,9 @@ def test_status_filter_is_for_staff(client, bearer, users, facility):
 
 
 def test_writes_need_a_token_not_a_cookie(as_role, facility):
-    """A signed-in browser may read the API, but its cookie never authorises a write (no CSRF)."""
+    """Can a signed-in browser's cookie be used to write through the API, as a cross-site request would?
+
+    A signed-in browser may read the API, but its cookie never authorises a write (no CSRF)."""
     browser = as_role("contributor")
     assert browser.get("/api/v1/incidents").status_code == 200
     response = browser.client.post("/api/v1/incidents", json=incident_data(facility))
@@ -72,6 +79,8 @@ def test_writes_need_a_token_not_a_cookie(as_role, facility):
 
 
 def test_bad_token_and_bad_bodies(client, bearer, facility):
+    """Does the API refuse an unknown token, malformed JSON and invalid or wrongly typed fields, naming the
+    fields and storing nothing?"""
     assert client.get("/api/v1/incidents", headers={"Authorization": "Bearer nope"}).status_code == 401
     headers = bearer("contributor")
     not_json = client.post("/api/v1/incidents", data="{", headers=headers, content_type="application/json")
@@ -89,12 +98,15 @@ def test_bad_token_and_bad_bodies(client, bearer, facility):
 
 
 def test_researcher_cannot_create(client, bearer, facility):
+    """Can a researcher create an incident through the API?"""
     response = client.post("/api/v1/incidents", json=incident_data(facility), headers=bearer("researcher"))
     assert response.status_code == 403
 
 
 def test_facilities_stay_unknown_to_the_public_until_something_is_published(client, bearer, users, facility):
-    """A facility entered with a draft would tell the public that someone documents something there."""
+    """Can the public learn that a facility is in the database before any incident about it is published?
+
+    A facility entered with a draft would tell the public that someone documents something there."""
     assert client.get("/api/v1/facilities?q=otb-1").get_json()["items"] == []
     assert client.get(f"/api/v1/facilities/{facility.id}").status_code == 404
     assert client.get(f"/facilities/{facility.id}").status_code == 404
@@ -106,7 +118,10 @@ def test_facilities_stay_unknown_to_the_public_until_something_is_published(clie
 
 
 def test_facets_never_name_a_facility_the_reader_may_not_know_of(client, bearer, users, facility):
-    """Choosing a draft-only facility in a filter must not make the facets name it (issue 12, 1)."""
+    """Can a visitor learn the name of a facility that only drafts mention by filtering on its id in the
+    API, the incident list or the statistics?
+
+    Choosing a draft-only facility in a filter must not make the facets name it (issue 12, 1)."""
     secret = make_facility(users["contributor"], names={"en": "Secret colony", "ru": "Тайная колония"},
                            aliases=["ИК-99"])
     make_incident(users["contributor"], secret)
@@ -122,6 +137,8 @@ def test_facets_never_name_a_facility_the_reader_may_not_know_of(client, bearer,
 
 
 def test_facilities_and_vocabularies(client, bearer, facility):
+    """Can a contributor add a facility through the API, with invalid ones refused, and does every
+    vocabulary list its terms with their codes, labels, HURIDOCS codes and parents?"""
     created = client.post("/api/v1/facilities", headers=bearer("contributor"), json={
         "names": {"en": "IK-7"}, "type": "penal_colony", "country": "RU", "region": "RU-KR"})
     assert created.status_code == 201
@@ -138,6 +155,8 @@ def test_facilities_and_vocabularies(client, bearer, facility):
 
 
 def test_unpublished_is_404_not_403(client, bearer, users, facility):
+    """Does asking the API for an unpublished incident one may not read answer "not found", so it does not
+    reveal that the incident exists?"""
     draft = make_incident(users["reviewer"], facility)
     assert client.get(f"/api/v1/incidents/{draft.id}", headers=bearer("researcher")).status_code == 404
     assert client.get(f"/api/v1/incidents/{draft.id}", headers=bearer("contributor")).status_code == 404
@@ -145,6 +164,7 @@ def test_unpublished_is_404_not_403(client, bearer, users, facility):
 
 
 def test_staff_lists_are_filtered_and_confidential_reads_audited(client, bearer, users, facility):
+    """Do staff lists in the API honour the filters, and is reading confidential fields in them audited?"""
     from incidents.models import AuditEvent
     make_incident(users["contributor"], facility)
     make_incident(users["contributor"], facility, abuse=["030101000000"], persons=[])
@@ -157,7 +177,9 @@ def test_staff_lists_are_filtered_and_confidential_reads_audited(client, bearer,
 
 @pytest.mark.parametrize("body", [{}, {"version": None}, {"version": ""}])
 def test_a_transition_without_the_version_read_is_refused(client, bearer, users, facility, body):
-    """An approval must name the version the reviewer read, or it would publish whatever the text
+    """Can an incident be submitted or approved through the API without naming the version that was read?
+
+    An approval must name the version the reviewer read, or it would publish whatever the text
     has become since: without one, a 422 naming the field, and nothing changes."""
     incident = make_incident(users["contributor"], facility)
     submitted = client.post(f"/api/v1/incidents/{incident.id}/transitions",
@@ -178,6 +200,7 @@ def test_a_transition_without_the_version_read_is_refused(client, bearer, users,
 
 
 def test_an_edit_without_the_version_read_is_refused(client, bearer, users, facility):
+    """Can an incident be edited through the API without naming the version that was read?"""
     incident = make_incident(users["contributor"], facility)
     for body in ({"victims_count": 7}, {"victims_count": 7, "version": None}):
         response = client.patch(f"/api/v1/incidents/{incident.id}", json=body, headers=bearer("contributor"))

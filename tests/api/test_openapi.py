@@ -12,12 +12,14 @@ from tests.factories import make_facility, make_incident, publish
 
 
 def test_the_description_is_valid_openapi(client):
+    """Is the served API description a valid OpenAPI document?"""
     served = client.get("/api/v1/openapi.json")
     assert served.status_code == 200
     validate(served.get_json())
 
 
 def test_every_api_route_is_described(app):
+    """Does the API description cover every API route?"""
     described = {path.replace("{", "<").replace("}", ">") for path in SPEC["paths"]}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi":
@@ -29,7 +31,10 @@ def test_every_api_route_is_described(app):
 
 
 def test_the_description_says_every_transition_names_its_version():
-    """docs/api.md: ``version`` is required on a transition, as on PATCH; a client built from the
+    """Does the API description require a transition to name the version it was made on, as well as the
+    action?
+
+    docs/api.md: ``version`` is required on a transition, as on PATCH; a client built from the
     description must send it."""
     body = SPEC["paths"]["/api/v1/incidents/{incident_id}/transitions"]["post"]["requestBody"]
     assert set(body["content"]["application/json"]["schema"]["required"]) == {"action", "version"}
@@ -45,7 +50,10 @@ def fuzzed(app, users):
 
 
 def test_fuzzing_the_api_finds_no_server_error(fuzzed):
-    """Every operation, fed schema-shaped and malformed input, answers without a 5xx."""
+    """Can any input, well formed or malformed, anonymous or signed in, make an API operation answer with a
+    server error?
+
+    Every operation, fed schema-shaped and malformed input, answers without a 5xx."""
     schema, token = fuzzed
     failures, calls = [], []
     operations = list(schema.get_all_operations())

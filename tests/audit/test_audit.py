@@ -13,6 +13,7 @@ from tests.factories import make_facility, make_incident, publish
 
 
 def test_writes_are_chained_and_tampering_is_found(users):
+    """Is every write recorded in the audit trail's hash chain, and is an entry edited afterwards found?"""
     facility = make_facility(users["contributor"])
     publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
     actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
@@ -24,13 +25,16 @@ def test_writes_are_chained_and_tampering_is_found(users):
 
 
 def test_the_chain_cannot_fork(users):
+    """Can two audit entries follow the same predecessor, forking the chain?"""
     first = audit.record(users["admin"], "test.one")
     with pytest.raises(IntegrityError), database.atomic():
         AuditEvent.create(action="test.fork", prev_hash=first.prev_hash, hash="f" * 64)
 
 
 def test_audit_verify_names_an_edited_entry(app, users):
-    """`flask audit verify` passes an intact trail and names the entry someone edited."""
+    """Does the audit verify command pass an intact trail and name an entry someone edited?
+
+    `flask audit verify` passes an intact trail and names the entry someone edited."""
     facility = make_facility(users["contributor"])
     make_incident(users["contributor"], facility)
     runner = app.test_cli_runner()
@@ -43,6 +47,7 @@ def test_audit_verify_names_an_edited_entry(app, users):
 
 
 def test_audit_verify_finds_a_deleted_or_inserted_entry(app, users):
+    """Does the audit verify command find an entry deleted from the middle of the trail?"""
     for index in range(3):
         audit.record(users["admin"], f"test.{index}")
     middle = AuditEvent.select().where(AuditEvent.action == "test.1").get()
@@ -53,6 +58,8 @@ def test_audit_verify_finds_a_deleted_or_inserted_entry(app, users):
 
 
 def test_audit_verify_with_a_noted_head_finds_a_cut_off_end(app, users):
+    """Given a head hash noted earlier, does the audit verify command find entries cut off the end of the
+    trail?"""
     audit.record(users["admin"], "test.kept")
     noted = audit.record(users["admin"], "test.noted").hash
     runner = app.test_cli_runner()
@@ -64,6 +71,8 @@ def test_audit_verify_with_a_noted_head_finds_a_cut_off_end(app, users):
 
 
 def test_admins_browse_and_filter_the_trail(app, users, as_role):
+    """Can an administrator browse the audit trail filtered by action, actor and date, nonsense filters
+    ignored, and does the page say whether the chain is whole or where it breaks?"""
     facility = make_facility(users["contributor"])
     make_incident(users["contributor"], facility)
     browser = as_role("admin")
@@ -80,6 +89,8 @@ def test_admins_browse_and_filter_the_trail(app, users, as_role):
 
 def test_the_page_walks_new_events_at_every_view_and_the_whole_chain_when_its_walk_is_old(app, users, as_role,
                                                                                           monkeypatch):
+    """Does the audit trail page catch tampering with new entries at every view, a cut after its last
+    check, and an edit of old entries once it walks the whole chain again?"""
     from incidents.admin import audit_trail
     browser = as_role("admin")
     first = audit.record(users["admin"], "test.old")
@@ -106,6 +117,7 @@ def test_the_page_walks_new_events_at_every_view_and_the_whole_chain_when_its_wa
 
 
 def test_only_admins_see_the_trail(as_role):
+    """Can a reviewer, a lawyer or a researcher see the audit trail?"""
     for role in ("reviewer", "lawyer", "researcher"):
         assert as_role(role).get("/admin/audit").status_code == 403
 
@@ -113,6 +125,8 @@ def test_only_admins_see_the_trail(as_role):
 @pytest.mark.skipif(os.environ.get("INCIDENTS_TEST_DATABASE_URL", "").startswith("postgres"),
                     reason="only SQLite stores text that is not a date in a date column")
 def test_an_event_edited_into_nonsense_is_named_not_a_crash(app, users, as_role):
+    """When an audit entry is edited into nonsense, do the verify command and the trail page name it
+    instead of crashing?"""
     audit.record(users["admin"], "test.one")
     victim = audit.record(users["admin"], "test.two")
     database.execute_sql("UPDATE audit_event SET created_at = 'not a date' WHERE id = ?", (victim.id,))

@@ -109,6 +109,8 @@ def assert_empty(instance) -> None:
 
 @sqlite_only
 def test_a_restored_instance_has_every_row_and_file_and_works(app, filled, tmp_path, fresh_instance):
+    """Does a backup restored into an empty instance bring back every row and every original, recorded in
+    the audit trail, with old sessions revoked, and serve at once?"""
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo"]).exit_code == 0
     source = app.config["SETTINGS"]
@@ -147,6 +149,8 @@ def test_a_restored_instance_has_every_row_and_file_and_works(app, filled, tmp_p
 
 @sqlite_only
 def test_a_raw_read_of_a_backup_finds_nothing_confidential(app, filled, tmp_path):
+    """Can someone who holds a backup file but not the backup key read any name, contact, source, address
+    or file in it?"""
     backup = tmp_path / "b.backup"
     assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
     raw = backup.read_bytes()
@@ -189,6 +193,8 @@ DAMAGE = {
 @sqlite_only
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_backup_is_refused_and_changes_nothing(app, filled, tmp_path, fresh_instance, damage):
+    """Is a backup that was damaged, cut, added to, reordered or is not a backup at all refused, leaving
+    the instance empty and still fit for an intact copy?"""
     change, message = DAMAGE[damage]
     intact = tmp_path / "intact.backup"
     with app.app_context():
@@ -210,6 +216,8 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(app, filled, tmp_path, 
 @pytest.mark.parametrize("key, message", [("BACKUP_KEY", "another backup key"),
                                           ("DATA_KEY", "which this instance does not hold")])
 def test_an_instance_with_other_keys_is_refused(app, filled, tmp_path, fresh_instance, key, message):
+    """Is restoring a backup into an instance that holds another backup key or another data key refused,
+    restoring nothing?"""
     backup = tmp_path / "b.backup"
     assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
     target = fresh_instance(**{key: "0" * 64})
@@ -221,6 +229,7 @@ def test_an_instance_with_other_keys_is_refused(app, filled, tmp_path, fresh_ins
 
 @sqlite_only
 def test_restoring_into_an_instance_that_is_not_empty_is_refused(app, filled, tmp_path, fresh_instance):
+    """Can a backup be restored over an instance that already has data or files in its evidence folder?"""
     backup = tmp_path / "b.backup"
     assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
     count = len(rows(database_path(app))["audit_event"])
@@ -238,7 +247,9 @@ def test_restoring_into_an_instance_that_is_not_empty_is_refused(app, filled, tm
 
 @sqlite_only
 def test_memory_stays_bounded_for_a_large_file(app, users, tmp_path, fresh_instance):
-    """The file goes through in chunks: many of them, and far less memory than its size."""
+    """Do backing up and restoring a large file keep memory use far below the file's size?
+
+    The file goes through in chunks: many of them, and far less memory than its size."""
     size = 16 * CHUNK_SIZE
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
     attach_file(app, incident, users["contributor"], os.urandom(size), "video.bin")
@@ -264,6 +275,7 @@ def test_memory_stays_bounded_for_a_large_file(app, users, tmp_path, fresh_insta
 
 
 def test_postgresql_is_refused_with_advice(tmp_path, fresh_instance):
+    """Is an operator running PostgreSQL told to use pg_dump instead of the backup and restore commands?"""
     app = fresh_instance(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     for command in (["backup", str(tmp_path / "b.backup")], ["restore", __file__]):
         result = app.test_cli_runner().invoke(args=command)
@@ -271,6 +283,8 @@ def test_postgresql_is_refused_with_advice(tmp_path, fresh_instance):
 
 
 def test_the_backup_key_is_generated_apart_and_must_be_32_bytes(tmp_path, fresh_instance, monkeypatch):
+    """Is the backup key generated apart from the other keys, kept private, and refused when it is not 64
+    hexadecimal digits?"""
     monkeypatch.delenv("INCIDENTS_BACKUP_KEY", raising=False)
     settings = load_settings(str(tmp_path))
     assert len(bytes.fromhex(settings.BACKUP_KEY)) == 32
@@ -283,7 +297,10 @@ def test_the_backup_key_is_generated_apart_and_must_be_32_bytes(tmp_path, fresh_
 
 @sqlite_only
 def test_leftovers_of_a_killed_run_are_cleared(app, filled, tmp_path, fresh_instance):
-    """A killed backup leaves a clear-text snapshot, a killed restore its staging: neither stays."""
+    """Are the clear-text snapshot left by a killed backup and the staging left by a killed restore cleared
+    on the next run?
+
+    A killed backup leaves a clear-text snapshot, a killed restore its staging: neither stays."""
     stale = os.path.join(app.instance_path, ".backup-snapshot-killed")
     with open(stale, "w") as handle:
         handle.write("identities in clear")

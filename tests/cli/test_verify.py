@@ -35,6 +35,7 @@ def run(app, *args, env=ENGLISH):
 
 
 def test_an_untouched_instance_verifies(app, published):
+    """Does "flask verify" pass an installation nobody has tampered with, every check passing?"""
     result = run(app, "verify")
     assert result.exit_code == 0, result.output
     assert "Verdict: intact, all 8 checks passed." in result.output
@@ -42,6 +43,7 @@ def test_an_untouched_instance_verifies(app, published):
 
 
 def test_a_clean_instance_after_the_demo_verifies(app):
+    """Does an installation filled with the demo data pass both "verify" and "evidence verify"?"""
     assert run(app, "demo").exit_code == 0
     result = run(app, "verify")
     assert result.exit_code == 0, result.output
@@ -49,6 +51,8 @@ def test_a_clean_instance_after_the_demo_verifies(app):
 
 
 def test_an_item_repointed_to_another_original_is_named(app, published):
+    """If an evidence item is pointed at another original straight in the database, do both "verify"
+    commands name that item, and only it?"""
     first, second = EvidenceItem.select().where(EvidenceItem.stored_file.is_null(False)).order_by(EvidenceItem.id)
     EvidenceItem.update(stored_file=second.stored_file_id).where(EvidenceItem.id == first.id).execute()
     for command in (["evidence", "verify"], ["verify"]):
@@ -59,6 +63,8 @@ def test_an_item_repointed_to_another_original_is_named(app, published):
 
 
 def test_an_edited_published_title_is_named(app, published):
+    """If a published title is edited straight in the database, does "verify" name the incident though
+    the audit chain itself is whole?"""
     row = PublishedIncident.get_by_id(published.id)
     PublishedIncident.update(title=dict(row.title, en="Nothing happened")).where(
         PublishedIncident.incident == published.id).execute()
@@ -69,6 +75,8 @@ def test_an_edited_published_title_is_named(app, published):
 
 
 def test_edited_public_data_a_deleted_and_an_inserted_projection_are_named(app, users, published):
+    """Does "verify" name a published incident whose public data was edited, deleted, or inserted
+    without going through review?"""
     row = PublishedIncident.get_by_id(published.id)
     PublishedIncident.update(public_data=dict(row.public_data, victims_count=0)).where(
         PublishedIncident.incident == published.id).execute()
@@ -82,6 +90,8 @@ def test_edited_public_data_a_deleted_and_an_inserted_projection_are_named(app, 
 
 
 def test_a_review_events_changed_actor_is_named(app, users, published):
+    """If the reviewer recorded on an approval is changed in the database, does "verify" name the
+    event?"""
     approval = ReviewEvent.get((ReviewEvent.incident == published.id) & (ReviewEvent.action == "approve"))
     ReviewEvent.update(actor=users["admin"]).where(ReviewEvent.id == approval.id).execute()
     result = run(app, "verify")
@@ -90,6 +100,8 @@ def test_a_review_events_changed_actor_is_named(app, users, published):
 
 
 def test_a_review_events_changed_revision_or_a_deleted_one_is_named(app, users, published):
+    """Does "verify" name a review event whose revision was changed, and an incident whose review event
+    was deleted?"""
     submission = ReviewEvent.get((ReviewEvent.incident == published.id) & (ReviewEvent.action == "submit"))
     ReviewEvent.update(revision=submission.revision + 5).where(ReviewEvent.id == submission.id).execute()
     assert f"review event {submission.id}: differs" in run(app, "verify").output
@@ -99,7 +111,10 @@ def test_a_review_events_changed_revision_or_a_deleted_one_is_named(app, users, 
 
 
 def test_projections_published_before_the_check_are_vouched_for_once_by_init_db(app, users, monkeypatch):
-    """An approval by the code before this check kept no digest: `verify` says so until init-db records
+    """Are incidents published before this check existed flagged by "verify" until init-db records a
+    baseline once, and checked against it from then on?
+
+    An approval by the code before this check kept no digest: `verify` says so until init-db records
     a baseline, and checks the projection against it from then on."""
     monkeypatch.setattr(workflow, "_projection_written", lambda incident, action: {})
     incident = publish(make_incident(users["contributor"], make_facility(users["contributor"])),
@@ -115,6 +130,7 @@ def test_projections_published_before_the_check_are_vouched_for_once_by_init_db(
 
 
 def test_verify_speaks_the_terminals_language(app, published):
+    """Does "verify" report in the terminal's language, Russian or Ukrainian?"""
     PublishedIncident.update(title={"en": "Nothing happened"}).where(
         PublishedIncident.incident == published.id).execute()
     russian = run(app, "verify", env=dict(ENGLISH, LANG="ru_RU.UTF-8"))
@@ -138,6 +154,8 @@ def confirmed_by_a_second_reviewer(users, item_id):
 
 
 def test_a_second_reviewers_confirmation_leaves_the_instance_intact(app, users, published):
+    """Does a verification status confirmed the proper way, by a second reviewer, leave the
+    installation passing "verify"?"""
     item = published_files(published)[0]
     confirmed_by_a_second_reviewer(users, item.id)
     assert PublishedIncident.get_by_id(published.id).verification == "verified"
@@ -146,7 +164,10 @@ def test_a_second_reviewers_confirmation_leaves_the_instance_intact(app, users, 
 
 
 def test_a_public_verification_status_put_straight_into_the_database_is_named(app, users, published):
-    """"Verified" written into the projection, or into an item with the projection and the counts
+    """If "verified" is written straight into the database, skipping the second reviewer, does "verify"
+    name it, even with the projection and counts made to agree?
+
+    "Verified" written into the projection, or into an item with the projection and the counts
     made to agree, skipped the second reviewer: both are named."""
     assert run(app, "init-db").exit_code == 0
     PublishedIncident.update(verification="verified").where(PublishedIncident.incident == published.id).execute()
@@ -165,6 +186,8 @@ def test_a_public_verification_status_put_straight_into_the_database_is_named(ap
 
 
 def test_a_confirmations_changed_confirmer_or_status_is_named(app, users, published):
+    """If who confirmed a verification status, or the status itself, is changed in the database, does
+    "verify" name the item?"""
     item = published_files(published)[0]
     confirmed_by_a_second_reviewer(users, item.id)
     EvidenceItem.update(confirmed_by=users["reviewer"]).where(EvidenceItem.id == item.id).execute()
@@ -178,6 +201,7 @@ def test_a_confirmations_changed_confirmer_or_status_is_named(app, users, publis
 
 
 def test_edited_counts_and_filter_terms_are_named(app, published):
+    """Does "verify" name published counts and filter terms that were edited in the database?"""
     PublishedCount.update(count=PublishedCount.count + 40).where(PublishedCount.dimension == "total").execute()
     PublishedTerm.create(incident=published.id, vocabulary="abuse", code="rape")
     result = run(app, "verify")
@@ -188,7 +212,10 @@ def test_edited_counts_and_filter_terms_are_named(app, published):
 
 
 def test_statuses_carried_over_by_the_migration_are_vouched_for_once_by_init_db(app, users, published):
-    """Migration 0017 kept the public statuses of before, with no confirmer: `verify` asks for a
+    """Are public verification statuses carried over by migration 0017 flagged until init-db records a
+    baseline once, and is a status set the same way afterwards named?
+
+    Migration 0017 kept the public statuses of before, with no confirmer: `verify` asks for a
     baseline once, init-db records it, and a status put in the same way afterwards is named."""
     first, second = published_files(published)
     EvidenceItem.update(confirmed_verification="unverifiable").where(EvidenceItem.id == first.id).execute()
@@ -209,7 +236,10 @@ def test_statuses_carried_over_by_the_migration_are_vouched_for_once_by_init_db(
 
 
 def test_verify_with_a_noted_head_names_events_deleted_from_the_end(app, users, published):
-    """An event no other record leans on (a lawyer's reading), deleted from the end of the trail."""
+    """Given the head of the audit chain noted earlier, does "verify" catch events deleted from the end
+    of the trail?
+
+    An event no other record leans on (a lawyer's reading), deleted from the end of the trail."""
     head = audit.record(users["lawyer"], "incident.read_confidential", published).hash
     assert run(app, "verify", "--head", head).exit_code == 0
     AuditEvent.delete().where(AuditEvent.hash == head).execute()
@@ -219,7 +249,10 @@ def test_verify_with_a_noted_head_names_events_deleted_from_the_end(app, users, 
 
 
 def test_an_assessments_changed_assessor_or_outcome_is_named(app, users, published):
-    """An assessment moved to another reviewer's name would let its real author confirm it."""
+    """Does "verify" name an assessment whose assessor or outcome was changed in the database, or that
+    was deleted?
+
+    An assessment moved to another reviewer's name would let its real author confirm it."""
     item = published_files(published)[0]
     confirmed_by_a_second_reviewer(users, item.id)
     first, second, _third = Assessment.select().where(Assessment.item == item.id).order_by(Assessment.id)

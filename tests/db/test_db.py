@@ -12,6 +12,8 @@ from tests.helpers import TEST_DATABASE_URL
 
 
 def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
+    """Are the secret key and the data key generated once into the instance folder, distinct and readable
+    only by their owner?"""
     monkeypatch.delenv("INCIDENTS_SECRET_KEY", raising=False)
     monkeypatch.delenv("INCIDENTS_DATA_KEY", raising=False)
     first = load_settings(str(tmp_path))
@@ -23,6 +25,8 @@ def test_secrets_are_generated_into_the_instance_folder(tmp_path, monkeypatch):
 
 
 def test_environment_and_mapping_precedence(tmp_path, monkeypatch):
+    """Do settings passed to the application override the environment, and does the environment fill in the
+    rest?"""
     monkeypatch.setenv("INCIDENTS_DATABASE_URL", "sqlite:///from-env.sqlite3")
     monkeypatch.setenv("INCIDENTS_MAX_TEXT_LENGTH", "500")
     settings = load_settings(str(tmp_path), {"DATABASE_URL": "sqlite:///from-mapping.sqlite3"})
@@ -32,6 +36,7 @@ def test_environment_and_mapping_precedence(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="SQLite pragmas")
 def test_sqlite_runs_in_wal_with_foreign_keys(app):
+    """Does SQLite run with write-ahead logging, foreign keys enforced and deleted data overwritten?"""
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
@@ -39,11 +44,13 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
 
 @pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="SQLite file")
 def test_database_file_is_private(app, settings):
+    """Is the SQLite database file readable only by its owner?"""
     path = settings["DATABASE_URL"].split(":///", 1)[1]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
 def test_migrations_are_recorded_and_safe_to_run_twice(app):
+    """Are all migrations recorded in order as applied, and does running them again do nothing?"""
     assert migrate() == []
     applied = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration ORDER BY id")]
     files = sorted(name[:-3] for name in os.listdir(MIGRATIONS_DIR) if name[:4].isdigit())
@@ -51,7 +58,9 @@ def test_migrations_are_recorded_and_safe_to_run_twice(app):
 
 
 def test_a_later_migration_adds_its_columns_to_an_older_database(app):
-    """0002 on a database made before it: the evidence columns appear, existing rows stay."""
+    """Does upgrading an older database add the evidence file columns and tables?
+
+    0002 on a database made before it: the evidence columns appear, existing rows stay."""
     from playhouse.migrate import SchemaMigrator
 
     from incidents.models import StoredFile
@@ -67,6 +76,8 @@ def test_a_later_migration_adds_its_columns_to_an_older_database(app):
 
 
 def test_init_db_command_twice(app):
+    """Can the init-db command run twice, and does it give a fresh one-time link while there are still no
+    users?"""
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     second = runner.invoke(args=["init-db"])
@@ -75,7 +86,10 @@ def test_init_db_command_twice(app):
 
 
 def test_sort_key_migration_on_an_older_database(app, client, users):
-    """0008 on a database made before it: keys computed in SQL equal ``key_of``, search and
+    """Does upgrading an older database compute the sort keys of already published incidents, so that
+    search, ordering and counts work on them?
+
+    0008 on a database made before it: keys computed in SQL equal ``key_of``, search and
     counts work on the rows that were published already."""
     from incidents.models import PublishedCount, PublishedIncident
     from tests.factories import make_facility, make_incident, publish

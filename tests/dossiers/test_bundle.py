@@ -61,6 +61,8 @@ def failures_of(app, data: bytes, tmp_path, key=None):
 
 
 def test_an_untouched_bundle_verifies(app, bundle_bytes, tmp_path):
+    """Does a bundle as the installation made it hold the dossier, its evidence, the verifier and a
+    signed manifest, and verify without a failure?"""
     names = zipfile.ZipFile(io.BytesIO(bundle_bytes)).namelist()
     assert {"dossier.pdf", "dossier.json", "evidence-manifest.json", "custody-log.csv", "README.txt",
             "verify_bundle.py", "manifest.json", "manifest.sig"} <= set(names)
@@ -69,6 +71,7 @@ def test_an_untouched_bundle_verifies(app, bundle_bytes, tmp_path):
 
 
 def test_one_changed_byte_in_any_file_is_named(app, bundle_bytes, tmp_path):
+    """Does changing a single byte in any file of a bundle make verification fail and name that file?"""
     names = [n for n in zipfile.ZipFile(io.BytesIO(bundle_bytes)).namelist() if n != "manifest.sig"]
     for target in names:
         def flip(name, content, target=target):
@@ -81,6 +84,7 @@ def test_one_changed_byte_in_any_file_is_named(app, bundle_bytes, tmp_path):
 
 
 def test_a_removed_or_added_file_is_named(app, bundle_bytes, tmp_path):
+    """Does verification name a file removed from a bundle, and a file planted in it?"""
     removed = rewrite(bundle_bytes, lambda name, content: None if name == "dossier.json" else content)
     assert failures_of(app, removed, tmp_path) == [
         ("dossier.json", "listed in the manifest but missing from the bundle")]
@@ -94,6 +98,7 @@ def test_a_removed_or_added_file_is_named(app, bundle_bytes, tmp_path):
 
 
 def test_a_second_entry_under_a_listed_name_is_caught(app, bundle_bytes, tmp_path):
+    """Is a forged second entry under the name of a signed file caught by verification?"""
     source = zipfile.ZipFile(io.BytesIO(bundle_bytes))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -105,13 +110,17 @@ def test_a_second_entry_under_a_listed_name_is_caught(app, bundle_bytes, tmp_pat
 
 
 def test_a_bundle_signed_by_another_key_fails(app, bundle_bytes, tmp_path):
+    """Does a bundle fail verification against a key other than the one that signed it?"""
     other = crypto.public_bytes(Ed25519PrivateKey.generate())
     failures = failures_of(app, bundle_bytes, tmp_path, key=other)
     assert failures == [("manifest.json", "signed by another key than the one given")]
 
 
 def test_a_resigned_manifest_fails_against_the_installations_key(app, bundle_bytes, tmp_path):
-    """Someone who swaps a file and re-signs with their own key is caught by the published key."""
+    """Can someone who swaps a file and re-signs the manifest with their own key pass verification
+    against the installation's published key?
+
+    Someone who swaps a file and re-signs with their own key is caught by the published key."""
     forger = Ed25519PrivateKey.generate()
 
     def forge(name, content):
@@ -128,6 +137,8 @@ def test_a_resigned_manifest_fails_against_the_installations_key(app, bundle_byt
 
 
 def test_cli_verifies_and_names_failures(app, bundle_bytes, tmp_path):
+    """Does "bundle verify" pass a good bundle, name the file that was changed in a bad one, and refuse
+    a file that is not a ZIP?"""
     good = tmp_path / "good.zip"
     good.write_bytes(bundle_bytes)
     result = app.test_cli_runner().invoke(args=["bundle", "verify", str(good)])
@@ -144,7 +155,10 @@ def test_cli_verifies_and_names_failures(app, bundle_bytes, tmp_path):
 
 
 def test_the_standalone_script_needs_only_python(app, client, bundle_bytes, tmp_path):
-    """The copy in the bundle runs with the standard library alone, against the published key."""
+    """Can the verifier script in a bundle check the bundle with nothing but Python's standard library
+    and the published key, and name a missing file?
+
+    The copy in the bundle runs with the standard library alone, against the published key."""
     bundle = tmp_path / "bundle.zip"
     bundle.write_bytes(bundle_bytes)
     script = tmp_path / "verify_bundle.py"
@@ -162,6 +176,8 @@ def test_the_standalone_script_needs_only_python(app, client, bundle_bytes, tmp_
 
 
 def test_pure_python_ed25519_agrees_with_cryptography():
+    """Does the pure-Python Ed25519 check accept exactly the signatures the cryptography library makes,
+    and refuse altered messages, signatures and keys?"""
     for index in range(6):
         key = Ed25519PrivateKey.generate()
         public = crypto.public_bytes(key)
@@ -175,6 +191,8 @@ def test_pure_python_ed25519_agrees_with_cryptography():
 
 
 def test_signing_key_is_public_and_stable(client):
+    """Can anyone fetch the installation's public signing key, as JSON or PEM, and is it the same each
+    time?"""
     first = client.get("/api/v1/signing-key").json
     assert first["algorithm"] == "Ed25519" and len(first["fingerprint"]) == 64
     assert client.get("/api/v1/signing-key").json == first
@@ -182,7 +200,10 @@ def test_signing_key_is_public_and_stable(client):
 
 
 def test_evidence_files_stream_in_bounded_chunks(tmp_path):
-    """A big original goes out chunk by chunk: no piece of the stream is much larger than one chunk."""
+    """Is a large original streamed into a bundle in chunks of bounded size, and does the bundle still
+    verify?
+
+    A big original goes out chunk by chunk: no piece of the stream is much larger than one chunk."""
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(3 * bundle_module.CHUNK + 123))
     key = Ed25519PrivateKey.generate()
@@ -198,7 +219,9 @@ def test_evidence_files_stream_in_bounded_chunks(tmp_path):
 
 
 def test_a_byte_changed_inside_the_archive_is_named_not_a_crash(app, bundle_bytes, tmp_path):
-    """Tampering with the ZIP's own bytes (not re-zipping) breaks a CRC or a stream: still named."""
+    """Does damage to the ZIP's own bytes name the damaged file rather than crash the verifier?
+
+    Tampering with the ZIP's own bytes (not re-zipping) breaks a CRC or a stream: still named."""
     archive = zipfile.ZipFile(io.BytesIO(bundle_bytes))
     for name in ("dossier.json", "dossier.pdf"):
         info = archive.getinfo(name)
@@ -209,7 +232,10 @@ def test_a_byte_changed_inside_the_archive_is_named_not_a_crash(app, bundle_byte
 
 
 def test_bytes_hidden_outside_the_entries_are_caught(app, bundle_bytes, tmp_path):
-    """A streaming unzip would show an entry prepended to the archive; the check must not pass it."""
+    """Is an entry hidden before a bundle's listed entries, which a streaming unzip would show, caught
+    by verification?
+
+    A streaming unzip would show an entry prepended to the archive; the check must not pass it."""
     hidden = io.BytesIO()
     with zipfile.ZipFile(hidden, "w") as extra:
         extra.writestr("evidence/hidden.mp4", b"planted")
@@ -218,12 +244,16 @@ def test_bytes_hidden_outside_the_entries_are_caught(app, bundle_bytes, tmp_path
 
 
 def test_the_published_verifier_hash_matches_the_copy_in_a_bundle(client, bundle_bytes):
+    """Does the verifier's hash published with the signing key match the copy inside a bundle?"""
     copy = zipfile.ZipFile(io.BytesIO(bundle_bytes)).read("verify_bundle.py")
     assert client.get("/api/v1/signing-key").json["verifier_sha256"] == hashlib.sha256(copy).hexdigest()
 
 
 def test_cli_without_a_key_of_its_own_asks_for_one(app, bundle_bytes, tmp_path):
-    """Verifying must not create a signing key: a fresh installation has signed nothing."""
+    """On an installation without a signing key, does "bundle verify" ask for a key instead of creating
+    one?
+
+    Verifying must not create a signing key: a fresh installation has signed nothing."""
     shutil.rmtree(app.instance_path, ignore_errors=True)
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle_bytes)
@@ -243,14 +273,18 @@ FORGED_NOTE = b"this installation rotated its key; trust fingerprint " + b"ab" *
 
 
 def test_bytes_after_the_end_record_are_refused(app, bundle_bytes, tmp_path):
-    """What follows the end record is in no entry and not signed; an unzip tool may still show it."""
+    """Is a bundle with bytes after the ZIP's end record refused?
+
+    What follows the end record is in no entry and not signed; an unzip tool may still show it."""
     for tail in (b"\n", FORGED_NOTE, b"PK\x05\x06" + b"\x00" * 18):
         failures = failures_of(app, bundle_bytes + tail, tmp_path)
         assert (str(tmp_path / "bundle.zip"), "holds data after the end of the archive") in failures, tail
 
 
 def test_a_zip_comment_is_refused(app, bundle_bytes, tmp_path):
-    """`unzip -l` prints the archive's comment: a forged note about keys must not ride on a good bundle."""
+    """Is a bundle carrying a ZIP comment, on the archive or on an entry, refused?
+
+    `unzip -l` prints the archive's comment: a forged note about keys must not ride on a good bundle."""
     commented = with_comment(bundle_bytes, FORGED_NOTE)
     assert zipfile.ZipFile(io.BytesIO(commented)).comment == FORGED_NOTE
     assert failures_of(app, commented, tmp_path) == [
@@ -266,7 +300,10 @@ def test_a_zip_comment_is_refused(app, bundle_bytes, tmp_path):
 
 
 def test_a_zip64_end_record_verifies_but_not_with_bytes_after_it(app, bundle_bytes, tmp_path, monkeypatch):
-    """A bundle too big for the classic end record ends with ZIP64 records; they are not trailing data."""
+    """Does a bundle ending with ZIP64 records verify, while bytes, a comment or padding added around
+    them are refused?
+
+    A bundle too big for the classic end record ends with ZIP64 records; they are not trailing data."""
     monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # forces the ZIP64 end records
     zip64 = rewrite(bundle_bytes, lambda name, content: content)
     assert b"PK\x06\x06" in zip64[-100:] and b"PK\x06\x07" in zip64[-50:]
@@ -284,7 +321,9 @@ def test_a_zip64_end_record_verifies_but_not_with_bytes_after_it(app, bundle_byt
 
 
 def test_bytes_in_place_of_a_data_descriptor_are_refused(app, bundle_bytes, tmp_path):
-    """Between an entry's data and the next header only its own data descriptor (CRC and sizes) may
+    """Are bytes put in place of an entry's data descriptor refused as data outside the listed entries?
+
+    Between an entry's data and the next header only its own data descriptor (CRC and sizes) may
     sit: the same number of other bytes is room for a message no entry holds."""
     archive = zipfile.ZipFile(io.BytesIO(bundle_bytes))
     first, second = sorted(archive.infolist(), key=lambda info: info.header_offset)[:2]
@@ -298,12 +337,16 @@ def test_bytes_in_place_of_a_data_descriptor_are_refused(app, bundle_bytes, tmp_
 
 
 def test_a_prepended_stub_is_refused(app, bundle_bytes, tmp_path):
-    """A self-extractor's stub before the first entry is data no entry accounts for."""
+    """Is a bundle with a self-extractor stub in front of its first entry refused?
+
+    A self-extractor's stub before the first entry is data no entry accounts for."""
     failures = failures_of(app, b"MZ" + b"\x90" * 510 + bundle_bytes, tmp_path)
     assert failures and failures[0][1] == "holds data outside the listed entries"
 
 
 def test_cli_and_standalone_script_refuse_a_comment_and_trailing_bytes(app, client, bundle_bytes, tmp_path):
+    """Do both "bundle verify" and the standalone script, with or without a key, refuse a bundle with a
+    comment or trailing bytes?"""
     script = tmp_path / "verify_bundle.py"
     script.write_bytes(zipfile.ZipFile(io.BytesIO(bundle_bytes)).read("verify_bundle.py"))
     key = tmp_path / "signing-key.pem"

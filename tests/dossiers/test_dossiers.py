@@ -100,7 +100,10 @@ def test_public_dossier_never_shows_identities_or_sources(client, users, case, l
 
 
 def test_confidential_dossier_names_only_who_consented(client, users, case):
-    """A confidential dossier shows sources and a named person's legal name, never an anonymised one's."""
+    """Does a confidential dossier show sources, confidential items and drafts, yet give a legal name
+    only for a person who consented to be named, and no contact details?
+
+    A confidential dossier shows sources and a named person's legal name, never an anonymised one's."""
     response = build(client, users["lawyer"], incident_ids=[case["incident"].id, case["draft"].id],
                      redaction="confidential", format="pdf")
     assert response.status_code == 200
@@ -111,6 +114,7 @@ def test_confidential_dossier_names_only_who_consented(client, users, case):
 
 
 def test_every_export_is_audited_and_in_each_items_custody(client, users, case):
+    """Does every export leave a trace in the audit trail and in each exported item's chain of custody?"""
     before = CustodyEvent.select().where(CustodyEvent.action == "exported").count()
     response = build(client, users["lawyer"], incident_ids=[case["incident"].id], redaction="confidential",
                      format="docx")
@@ -135,11 +139,13 @@ def test_every_export_is_audited_and_in_each_items_custody(client, users, case):
     ("reviewer", "confidential", 200), ("admin", "public", 200),
 ])
 def test_who_may_build_which_dossier(client, users, case, role, redaction, status):
+    """Which roles may build a public dossier, and which a confidential one?"""
     response = build(client, users[role], incident_ids=[case["incident"].id], redaction=redaction, format="pdf")
     assert response.status_code == status
 
 
 def test_the_public_cannot_build_and_nothing_is_recorded(client, case):
+    """Can someone who is not signed in build or download a dossier?"""
     response = client.post("/api/v1/dossiers", json={"incident_ids": [case["incident"].id]})
     assert response.status_code == 401
     assert client.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf").status_code == 401
@@ -147,6 +153,7 @@ def test_the_public_cannot_build_and_nothing_is_recorded(client, case):
 
 
 def test_a_public_dossier_holds_published_incidents_only(client, users, case):
+    """Can an unpublished incident be put in a public dossier?"""
     response = build(client, users["lawyer"], incident_ids=[case["incident"].id, case["draft"].id],
                      redaction="public", format="pdf")
     assert response.status_code == 422
@@ -162,6 +169,8 @@ def test_a_public_dossier_holds_published_incidents_only(client, users, case):
     {"incident_ids": [999999]},
 ])
 def test_bad_requests_are_refused_and_nothing_recorded(client, users, case, body):
+    """Is a dossier request with malformed ids or unknown options refused with the field named, leaving
+    no trace in the audit trail or custody logs?"""
     response = client.post("/api/v1/dossiers", json=body, headers=bearer_headers(users["lawyer"]))
     assert response.status_code == 422, body
     assert response.json["error"]["fields"]
@@ -170,12 +179,16 @@ def test_bad_requests_are_refused_and_nothing_recorded(client, users, case, body
 
 
 def test_not_json_is_a_400(client, users):
+    """Is a dossier request that is not JSON refused as a bad request?"""
     response = client.post("/api/v1/dossiers", data="incident_ids=1", headers=bearer_headers(users["lawyer"]))
     assert response.status_code == 400
 
 
 def test_labels_follow_the_dossiers_language_and_translations_say_so(client, users, case):
-    """Russian labels in a Russian dossier; an English one shows the translation and names the original."""
+    """Are a dossier's labels in the language asked for, and does it say when a text is a translation
+    or the original because no translation exists?
+
+    Russian labels in a Russian dossier; an English one shows the translation and names the original."""
     incident = case["incident"].id
     headers = bearer_headers(users["lawyer"])
     russian = normalised(pdf_text(client.get(f"/api/v1/incidents/{incident}/dossier.pdf?lang=ru",
@@ -193,6 +206,7 @@ def test_labels_follow_the_dossiers_language_and_translations_say_so(client, use
 
 
 def test_the_pdf_embeds_the_projects_font(client, users, case):
+    """Does a PDF dossier embed the project's font, so that Cyrillic text shows on any reader?"""
     data = client.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?lang=ru",
                       headers=bearer_headers(users["lawyer"])).data
     fonts = set()
@@ -205,6 +219,8 @@ def test_the_pdf_embeds_the_projects_font(client, users, case):
 
 
 def test_pdf_has_cover_contents_and_page_numbers(client, users, case):
+    """Does a PDF dossier have a cover, a table of contents, page numbers and every section, with
+    HURIDOCS codes and evidence hashes?"""
     data = client.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?lang=en",
                       headers=bearer_headers(users["lawyer"])).data
     pages = [normalised(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
@@ -220,6 +236,7 @@ def test_pdf_has_cover_contents_and_page_numbers(client, users, case):
 
 
 def test_un_layout_asks_the_rapporteurs_questions(client, users, case):
+    """Does the UN layout answer the questions the Special Rapporteur on torture asks?"""
     data = build(client, users["lawyer"], incident_ids=[case["incident"].id], layout="un_srt", format="pdf",
                  lang="en").data
     text = normalised(pdf_text(data))
@@ -230,6 +247,8 @@ def test_un_layout_asks_the_rapporteurs_questions(client, users, case):
 
 
 def test_echr_layout_leaves_out_facts_after_russia_left_the_convention(client, users, case):
+    """Does the ECHR layout leave out facts after 16 September 2022, list later incidents apart and
+    flag those that continued past it?"""
     later = make_incident(users["contributor"], case["facility"], date_start="2023-05-01", date_precision="day",
                           title={"ru": "После выхода", "en": "After the withdrawal"},
                           narrative={"ru": "Событие 2023 года.", "en": "Something in 2023."})
@@ -249,6 +268,7 @@ def test_echr_layout_leaves_out_facts_after_russia_left_the_convention(client, u
 
 
 def test_cpt_note_groups_by_facility(client, users, case):
+    """Does the CPT layout group the treatment reported by facility?"""
     data = build(client, users["lawyer"], incident_ids=[case["incident"].id], layout="cpt", format="docx",
                  lang="en").data
     text = docx_text(data)
@@ -256,6 +276,8 @@ def test_cpt_note_groups_by_facility(client, users, case):
 
 
 def test_a_bundles_data_and_manifest_describe_the_evidence(client, users, case):
+    """Do a bundle's data and manifest describe each piece of evidence, with its hash, custody and a
+    file identical to the original?"""
     bundle = build(client, users["lawyer"], incident_ids=[case["incident"].id], redaction="confidential",
                    include_files=True)
     archive = zipfile.ZipFile(io.BytesIO(bundle.data))
@@ -273,7 +295,9 @@ def test_a_bundles_data_and_manifest_describe_the_evidence(client, users, case):
 
 
 def test_a_public_dossier_names_no_member_of_staff(client, users, case):
-    """The compiler, assessors and custodians are staff: a public dossier names the installation."""
+    """Can a public dossier reveal which staff compiled it, assessed its evidence or handled it?
+
+    The compiler, assessors and custodians are staff: a public dossier names the installation."""
     bundle = build(client, users["lawyer"], incident_ids=[case["incident"].id], redaction="public", layout="un_srt")
     archive = zipfile.ZipFile(io.BytesIO(bundle.data))
     texts = [normalised(pdf_text(archive.read("dossier.pdf")))] + \
@@ -288,7 +312,10 @@ def test_a_public_dossier_names_no_member_of_staff(client, users, case):
 
 
 def test_a_public_bundle_carries_derivatives_and_never_an_original(app, client, users, case):
-    """A public bundle carries the public's copy of each picture, named as a derivative of its
+    """Does a public bundle carry only derivative copies and never an original byte, while a
+    confidential bundle carries every original?
+
+    A public bundle carries the public's copy of each picture, named as a derivative of its
     original, and no original byte; a document has no derivative and goes in by hash only. A
     confidential bundle carries every original."""
     document = attach_file(app, case["incident"], users["reviewer"], content=b"Notes from the visit.\n" * 10,
@@ -317,6 +344,7 @@ def test_a_public_bundle_carries_derivatives_and_never_an_original(app, client, 
 
 
 def test_a_missing_original_stops_the_bundle_before_anything_is_recorded(app, client, users, case):
+    """If an original file is missing, is the bundle refused before anything is recorded as exported?"""
     store_path = app.config["SETTINGS"].EVIDENCE_DIR
     sha256 = case["public_file"].stored_file_id
     path = os.path.join(store_path, "originals", sha256[:2], sha256[2:4], sha256)
@@ -330,7 +358,9 @@ def test_a_missing_original_stops_the_bundle_before_anything_is_recorded(app, cl
 
 
 def test_a_dossier_get_needs_a_token_not_just_a_session(as_role, case):
-    """A link on another site must not make a signed-in lawyer's browser export a dossier."""
+    """Can a link on another site make a signed-in lawyer's browser export a dossier?
+
+    A link on another site must not make a signed-in lawyer's browser export a dossier."""
     browser = as_role("lawyer")
     response = browser.get(f"/api/v1/incidents/{case['incident'].id}/dossier.pdf?redaction=confidential")
     assert response.status_code == 401
@@ -343,6 +373,8 @@ def test_a_dossier_get_needs_a_token_not_just_a_session(as_role, case):
     ("2022-09-10", "day", ""),
 ])
 def test_echr_flags_dates_that_may_reach_past_the_cutoff(client, users, case, date_start, precision, flag):
+    """Does the ECHR layout flag an incident whose approximate date may reach past the cut-off, and
+    only such an incident?"""
     incident = make_incident(users["contributor"], case["facility"], date_start=date_start, date_precision=precision)
     publish(incident, users["contributor"], users["reviewer"])
     text = normalised(pdf_text(build(client, users["lawyer"], incident_ids=[incident.id], layout="echr",
@@ -355,7 +387,9 @@ def test_echr_flags_dates_that_may_reach_past_the_cutoff(client, users, case, da
 
 
 def test_a_file_name_with_a_bidi_override_cannot_spoof_its_extension_in_a_dossier(app, client, users, case):
-    """"photo\u202egpj.exe" reads as "photoexe.jpg" wherever the override is honoured (a DOCX in Word)."""
+    """Can a file name with a bidirectional override disguise its extension in a dossier?
+
+    "photo‮gpj.exe" reads as "photoexe.jpg" wherever the override is honoured (a DOCX in Word)."""
     item = attach_file(app, case["incident"], users["reviewer"], JPEG, "photo.jpg")
     # An upload's name loses such characters; an ingested one keeps the name it had in the archive.
     EvidenceItem.update(original_filename="photo\u202egpj.exe").where(EvidenceItem.id == item.id).execute()

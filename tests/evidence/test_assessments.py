@@ -7,6 +7,8 @@ from tests.factories import attach_file, publish
 
 
 def test_verification_follows_the_berkeley_assessments(client, bearer, users, incident):
+    """Does a file's verification status follow the Berkeley Protocol assessments reviewers record, and
+    may only reviewers record them, with a method?"""
     item = attach_file(client.application, incident, users["contributor"])
     reviewer = bearer("reviewer")
 
@@ -38,6 +40,7 @@ def test_verification_follows_the_berkeley_assessments(client, bearer, users, in
 
 
 def test_could_not_be_verified_is_shown_to_the_public(client, users, incident):
+    """Once a second reviewer confirms that a file could not be verified, does the public page say so?"""
     item = attach_file(client.application, incident, users["contributor"])
     from incidents.evidence import verification
     verification.record_assessment(users["reviewer"], item.id, {
@@ -49,6 +52,8 @@ def test_could_not_be_verified_is_shown_to_the_public(client, users, incident):
 
 
 def test_reviewers_assess_from_the_item_page(as_role, users, incident):
+    """Can a reviewer record an assessment from a file's page while a lawyer can neither see the form
+    nor post it?"""
     item = attach_file(as_role("reviewer").app, incident, users["contributor"])
     reviewer = as_role("reviewer")
     assert "Record an assessment" in reviewer.get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
@@ -63,6 +68,8 @@ def test_reviewers_assess_from_the_item_page(as_role, users, incident):
 
 
 def test_the_public_counts_and_filters_published_incidents_by_verification(client, bearer, users, incident):
+    """Can the public count and filter published incidents by confirmed verification status, with
+    counts that a rebuild reproduces?"""
     from incidents.models import PublishedCount
     from incidents.publication import facet_counts
     from tests.factories import publish

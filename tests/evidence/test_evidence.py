@@ -34,6 +34,8 @@ def files_under(folder):
 
 
 def test_upload_is_hashed_stored_once_read_only_and_logged(client, bearer, incident, evidence_dir):
+    """Is an uploaded file hashed, stored once however often it is sent, kept read-only with nothing
+    left in the spool, and logged in its chain of custody?"""
     content = os.urandom(300_000)
     first = upload(client, incident, bearer("contributor"), content, "video.mp4")
     assert first.status_code == 201, first.get_json()
@@ -54,6 +56,8 @@ def test_upload_is_hashed_stored_once_read_only_and_logged(client, bearer, incid
 
 
 def test_the_media_type_comes_from_the_bytes(client, bearer, users, incident):
+    """Is a file's type read from its content rather than its name, and is a hostile HTML file only
+    ever given as a download, never shown in the browser?"""
     html = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
     body = upload(client, incident, bearer("contributor"), html, "holiday.jpg").get_json()
     assert body["media_type"] == "text/html"
@@ -76,6 +80,8 @@ def test_the_media_type_comes_from_the_bytes(client, bearer, users, incident):
     ("nul\x00byte.jpg", "nulbyte.jpg"), ("x" * 5000 + ".mp4", "x" * 251 + ".mp4"), ("..", ""),
 ])
 def test_hostile_names_stay_metadata(client, bearer, incident, evidence_dir, tmp_path, name, shown):
+    """Does a hostile file name, such as a path, a NUL or an overlong name, stay a cleaned-up label,
+    with nothing written outside the evidence store?"""
     response = upload(client, incident, bearer("contributor"), JPEG + name.encode("utf-8", "replace"), name)
     assert response.status_code == 201
     assert file_items().get().original_filename == shown
@@ -85,6 +91,8 @@ def test_hostile_names_stay_metadata(client, bearer, incident, evidence_dir, tmp
 
 
 def test_empty_files_are_refused_and_archives_are_never_unpacked(client, bearer, incident, evidence_dir):
+    """Is an empty file refused, and is an archive such as a zip bomb stored as it came, never
+    unpacked?"""
     empty = upload(client, incident, bearer("contributor"), b"", "empty.mp4")
     assert empty.status_code == 422 and "empty" in empty.get_json()["error"]["fields"]["file"][0]
     import zipfile
@@ -98,6 +106,7 @@ def test_empty_files_are_refused_and_archives_are_never_unpacked(client, bearer,
 
 
 def test_size_limit_is_a_setting(settings, users, facility):
+    """Is a file larger than the configured size limit refused, with nothing stored?"""
     from incidents import create_app
     from incidents.db import migrate
     app = create_app(dict(settings, EVIDENCE_MAX_SIZE=1000))
@@ -110,7 +119,10 @@ def test_size_limit_is_a_setting(settings, users, facility):
 
 
 def test_range_requests_let_a_player_seek(client, users, incident, as_role):
-    """Staff seek in the original; the public seeks in a derivative and never gets an original byte."""
+    """Can a video player seek in a file, staff in the original with one custody entry per viewing, the
+    public only in a derivative without an original byte?
+
+    Staff seek in the original; the public seeks in a derivative and never gets an original byte."""
     content = MP4 + os.urandom(50_000)
     item = attach_file(client.application, incident, users["contributor"], content, "v.mp4")
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
@@ -133,6 +145,8 @@ def test_range_requests_let_a_player_seek(client, users, incident, as_role):
 
 
 def test_who_sees_what(client, bearer, users, incident, facility):
+    """Who can see a file, its source and its chain of custody: the public, a researcher, a lawyer,
+    before and after publication, and a confidential file?"""
     secret = attach_file(client.application, incident, users["contributor"], JPEG + b"secret", "secret.jpg",
                          confidential=True, source="Informant A, Saratov")
     shown = attach_file(client.application, incident, users["contributor"], JPEG + b"shown", "shown.jpg")
@@ -154,6 +168,8 @@ def test_who_sees_what(client, bearer, users, incident, facility):
 
 
 def test_staff_reads_of_where_an_item_came_from_are_audited(client, bearer, users, incident, as_role):
+    """Is every time a staff member reads where a file came from recorded in the audit trail, while
+    public reads of the published file are not?"""
     item = attach_file(client.application, incident, users["contributor"], source="Informant A, Saratov")
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
 
@@ -174,6 +190,7 @@ def test_staff_reads_of_where_an_item_came_from_are_audited(client, bearer, user
 
 
 def test_reading_an_incident_with_a_confidential_link_is_audited(client, bearer, users, facility, as_role):
+    """Does reading an incident that has a confidential link leave an entry in the audit trail?"""
     incident = make_incident(users["contributor"], facility, persons=[])
 
     def reads():
@@ -189,6 +206,7 @@ def test_reading_an_incident_with_a_confidential_link_is_audited(client, bearer,
 
 
 def test_a_links_address_stays_out_of_the_audit_trail(client, bearer, incident):
+    """Is a confidential link's address kept out of the audit trail, while its custody log keeps it?"""
     url = "https://t.me/+private_chat_of_the_informant"
     answer = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                          json={"kind": "220904051501", "url": url, "confidential": True})
@@ -200,7 +218,10 @@ def test_a_links_address_stays_out_of_the_audit_trail(client, bearer, incident):
 
 
 def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_lost(client, bearer, incident):
-    """Its chain of custody may not be deleted: the edit used to fail with a 500 (a foreign key)."""
+    """When an edit leaves out a link that was attached as evidence, is the link detached with its
+    custody kept, rather than deleted or the edit failing?
+
+    Its chain of custody may not be deleted: the edit used to fail with a 500 (a foreign key)."""
     headers = bearer("contributor")
     link = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=headers,
                        json={"kind": "220904051501", "url": "https://example.org/wrong"}).get_json()
@@ -216,6 +237,8 @@ def test_a_link_attached_as_evidence_and_left_out_of_an_edit_is_detached_not_los
 
 
 def test_new_evidence_on_a_published_incident_waits_for_review(client, users, incident):
+    """Does a file added to a published incident stay hidden from the public until the change is
+    reviewed?"""
     publish(incident, users["contributor"], users["reviewer"])
     item = attach_file(client.application, Incident.get_by_id(incident.id), users["contributor"])
     assert Incident.get_by_id(incident.id).status == "draft"
@@ -223,6 +246,8 @@ def test_new_evidence_on_a_published_incident_waits_for_review(client, users, in
 
 
 def test_links_are_evidence_too(client, bearer, incident):
+    """Can a link be attached as evidence, only over http or https, and only by someone allowed to edit
+    the incident?"""
     bad = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=bearer("contributor"),
                       json={"kind": "220904051501", "url": "ftp://example.org/x"})
     assert bad.status_code == 422
@@ -234,6 +259,8 @@ def test_links_are_evidence_too(client, bearer, incident):
 
 
 def test_attach_from_the_page_needs_csrf(as_role, incident, evidence_dir):
+    """Is attaching a file from the incident's page refused without a CSRF token, storing nothing, and
+    does it work with one?"""
     contributor = as_role("contributor")
     data = {"kind": "160815201501", "file": (io.BytesIO(JPEG), "photo.jpg")}
     refused = contributor.client.post(f"/incidents/{incident.id}/evidence", data=dict(data),
@@ -248,6 +275,8 @@ def test_attach_from_the_page_needs_csrf(as_role, incident, evidence_dir):
 
 
 def test_verify_finds_changed_and_missing_files(app, users, incident, evidence_dir):
+    """Does "evidence verify" find files that were altered or removed, fail for them and record each
+    check in the custody log?"""
     first = attach_file(app, incident, users["contributor"], JPEG + b"1", "one.jpg")
     second = attach_file(app, incident, users["contributor"], JPEG + b"2", "two.jpg")
     runner = app.test_cli_runner()
@@ -269,6 +298,7 @@ def test_verify_finds_changed_and_missing_files(app, users, incident, evidence_d
 
 
 def test_names_with_backslashes_keep_no_folders(client, bearer, incident):
+    """Does a file name written with Windows folders keep only the file's own name?"""
     response = upload(client, incident, bearer("contributor"), JPEG, "C:\\Windows\\evil.exe")
     name = file_items().get().original_filename
     assert response.status_code == 201 and name.endswith("evil.exe") and "/" not in name and "\\" not in name
@@ -286,6 +316,8 @@ def _png_bomb() -> bytes:
 
 
 def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, users, incident, evidence_dir):
+    """Are previews made from working copies, graphic ones blurred, decompression bombs and SVG
+    refused, and the originals left untouched?"""
     photo = attach_file(client.application, incident, users["contributor"], JPEG, "photo.jpg", graphic=True)
     video = attach_file(client.application, incident, users["contributor"], MP4, "clip.mp4")
     bomb = attach_file(client.application, incident, users["contributor"], _png_bomb(), "bomb.png")
@@ -312,7 +344,10 @@ def test_previews_come_from_working_copies_and_graphic_ones_are_blurred(client, 
 
 
 def test_media_of_a_type_browsers_do_not_show_is_refused_without_a_custody_entry(app, users, as_role):
-    """/media of a text file is a 404, and nothing claims the file was viewed."""
+    """When a file of a type browsers do not show is asked for as media, is it refused, with no custody
+    entry claiming it was viewed?
+
+    /media of a text file is a 404, and nothing claims the file was viewed."""
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility)
     item = attach_file(app, incident, users["contributor"], content=b"Notes from the visit.\n" * 10,

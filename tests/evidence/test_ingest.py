@@ -30,6 +30,8 @@ def archive(tmp_path):
 
 
 def test_ingest_preserves_every_file_once_and_says_what_it_refused(app, users, archive):
+    """Does ingesting an archive keep every distinct file once, hashed and with its source, say which files
+    it refused and why, and add nothing when run again?"""
     folder, files = archive
     result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email,
                                                "--source", "Former prisoner with IT access",
@@ -50,11 +52,13 @@ def test_ingest_preserves_every_file_once_and_says_what_it_refused(app, users, a
 
 
 def test_ingest_is_for_reviewers(app, users, archive):
+    """Can a contributor ingest an archive?"""
     result = app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["contributor"].email])
     assert result.exit_code != 0 and not StoredFile.select().exists()
 
 
 def test_unattached_ingested_items_are_for_staff_only(app, users, archive, as_role):
+    """Can the public or a contributor see an ingested item that is not yet tied to an incident?"""
     app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email])
     item = EvidenceItem.select().first()
     assert app.test_client().get(f"/evidence/{item.id}").status_code == 404
@@ -63,6 +67,8 @@ def test_unattached_ingested_items_are_for_staff_only(app, users, archive, as_ro
 
 
 def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings, users, tmp_path):
+    """If an ingest is killed half-way, does running it again finish the job without duplicating files or
+    leaving partial files in the spool?"""
     folder = tmp_path / "big"
     folder.mkdir()
     for index in range(120):
@@ -93,6 +99,8 @@ def test_a_killed_ingest_resumes_without_rereading_or_duplicating(app, settings,
 
 
 def test_archive_items_are_browsed_and_tied_to_incidents(app, users, archive, as_role):
+    """Can a reviewer browse an ingested archive (the read of its source audited) and tie its items to an
+    incident, once each, without the file path leaking into the public description?"""
     from tests.factories import item_where, make_facility, make_incident
     app.test_cli_runner().invoke(args=["ingest", str(archive[0]), "--user", users["reviewer"].email,
                                        "--source", "Former prisoner"])
@@ -134,6 +142,8 @@ def _bytes_folder(tmp_path, names: dict[bytes, bytes]):
 
 
 def test_names_that_are_not_utf8_are_kept_byte_for_byte_shown_decoded_and_a_rerun_goes_on(app, users, tmp_path):
+    """Are file names that are not UTF-8 kept byte for byte in the chain of custody, shown decoded, and
+    resumed or recognised on a rerun?"""
     import base64
     names = {b"bad\xff\xfename.txt": b"cp1251", "Допрос.avi".encode("cp866"): b"cp866", b"x\xb0\xb1.bin": b"neither"}
     folder = _bytes_folder(tmp_path, names)
@@ -159,7 +169,10 @@ def test_names_that_are_not_utf8_are_kept_byte_for_byte_shown_decoded_and_a_reru
 
 
 def test_a_source_typed_in_a_terminal_that_does_not_speak_utf8_is_read_not_a_crash(app, users, tmp_path):
-    """A CP1251 terminal's bytes reach the command as lone surrogates, which no column can store."""
+    """Does a source or note typed in a terminal that is not UTF-8 get stored readably, without its control
+    characters, instead of crashing the ingest?
+
+    A CP1251 terminal's bytes reach the command as lone surrogates, which no column can store."""
     folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept"})
     typed = os.fsdecode("Бывший заключённый".encode("cp1251"))
     result = app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email,
@@ -172,6 +185,8 @@ def test_a_source_typed_in_a_terminal_that_does_not_speak_utf8_is_read_not_a_cra
 
 def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spoof_extensions(app, users, tmp_path,
                                                                                               as_role):
+    """Can a file name with a line break or a right-to-left control break a download or disguise its
+    extension on a page?"""
     from tests.factories import make_facility, make_incident
     folder = _bytes_folder(tmp_path, {b"report\n2020.txt": b"a line break",
                                       "photo\u202egpj.exe".encode(): b"MZ an executable"})
@@ -196,7 +211,10 @@ def test_names_with_line_breaks_or_bidi_controls_neither_break_downloads_nor_spo
 
 
 def test_a_download_or_viewing_of_an_original_missing_from_the_store_records_nothing(app, users, as_role):
-    """An original gone from the store (a failing disk, an edit outside the app) is a 404, and the
+    """When an original is missing from the store, is a download or viewing refused without being recorded
+    in its chain of custody?
+
+    An original gone from the store (a failing disk, an edit outside the app) is a 404, and the
     custody log does not claim it was downloaded or viewed."""
     from tests.factories import JPEG, attach_file, make_facility, make_incident
     item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
@@ -211,6 +229,8 @@ def test_a_download_or_viewing_of_an_original_missing_from_the_store_records_not
 
 
 def test_a_file_swapped_for_a_symbolic_link_after_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
+    """Can someone make the ingest read a file outside the folder by swapping a file for a symbolic link
+    while it runs?"""
     from incidents.evidence import ingest
     from incidents.evidence.store import EvidenceStore
     secret = tmp_path / "outside" / "secret.txt"
@@ -236,6 +256,8 @@ def test_a_file_swapped_for_a_symbolic_link_after_the_walk_is_not_followed(app, 
 
 
 def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_users_language(app, users, tmp_path):
+    """Are hard links, symbolic links and special files skipped, with the reason given in the user's
+    language?"""
     outside = tmp_path / "elsewhere.txt"
     outside.write_bytes(b"a file outside the folder")
     folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept"})
@@ -257,6 +279,8 @@ def test_links_and_special_files_are_skipped_and_the_summary_says_why_in_the_use
 
 
 def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followed(app, users, tmp_path, monkeypatch):
+    """Can someone make the ingest read files outside the folder by swapping a subfolder for a symbolic
+    link while it runs?"""
     from incidents.evidence import ingest
     from incidents.evidence.store import EvidenceStore
     outside = tmp_path / "outside"
@@ -282,7 +306,10 @@ def test_a_folder_swapped_for_a_link_to_elsewhere_during_the_walk_is_not_followe
 
 
 def test_files_and_folders_that_cannot_be_read_are_skipped_and_named_as_unreadable(app, users, tmp_path, monkeypatch):
-    """The tests run as root, who reads a mode-000 file, so the refusals are the system's, faked."""
+    """Are files and folders that cannot be read skipped and named as unreadable, without stopping the
+    ingest?
+
+    The tests run as root, who reads a mode-000 file, so the refusals are the system's, faked."""
     folder = _bytes_folder(tmp_path, {b"kept.txt": b"kept", b"locked.txt": b"no permission"})
     (folder / "closed").mkdir()
     (folder / "closed" / "inside.txt").write_bytes(b"never listed")

@@ -45,6 +45,8 @@ def _seen_by_uploader(app, browser, headers, incident, content: bytes) -> list[s
 
 
 def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(app, users):
+    """Can a contributor tell, from anything they are shown about their upload, that the organisation
+    already held the same file?"""
     leaked = JPEG + os.urandom(64)  # a file the organisation received long ago, in A's draft
     first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                         users["contributor"], leaked, "from-source.jpg")
@@ -67,6 +69,7 @@ def test_a_contributor_cannot_tell_whether_the_store_held_their_upload_already(a
 
 
 def test_the_migration_removes_what_older_custody_logs_said_about_the_store(app, users):
+    """Does upgrading remove the note older custody logs kept that a file was already in the store?"""
     from incidents.db import database, migrate
     item = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                        users["contributor"], JPEG, "old.jpg")
@@ -91,7 +94,10 @@ def _verified_first(app, headers, first_id: int, second_id: int) -> bool:
 
 
 def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_the_store_first_held_them(app, users):
-    """An adversary uploads fresh bytes, then the leaked file, and waits for the nightly
+    """Can an uploader learn from the order of the nightly verification that the store held one of their
+    files long before they uploaded it?
+
+    An adversary uploads fresh bytes, then the leaked file, and waits for the nightly
     ``evidence verify``: the verified times in their own custody logs must not show the leaked
     file as the older of the two in the store."""
     from incidents.evidence.service import verify_store
@@ -123,7 +129,10 @@ def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_t
 
 def test_an_uploaders_first_preview_and_metadata_of_known_bytes_cost_a_decoder_run_as_fresh_ones_do(app, users,
                                                                                                    monkeypatch):
-    """Previews and metadata are kept by the bytes' hash: served from what another item's viewing
+    """Can an uploader learn from how their first preview and metadata are made that the store already held
+    the file?
+
+    Previews and metadata are kept by the bytes' hash: served from what another item's viewing
     left, a known file's first preview answered without a decoder run (faster, or, after a failure
     there, not at all) and told its uploader the store held it."""
     from incidents.evidence import previews

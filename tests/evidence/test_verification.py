@@ -41,6 +41,7 @@ def public_state(client, item):
 
 
 def test_a_reviewers_own_three_assessments_do_not_change_the_public_status(client, bearer, published_item):
+    """Can one reviewer's own assessments change the verification status the public sees?"""
     before = public_state(client, published_item)
     assess(client, bearer("reviewer"), published_item)
     assert EvidenceItem.get_by_id(published_item.id).verification == "verified"  # the working status
@@ -49,6 +50,8 @@ def test_a_reviewers_own_three_assessments_do_not_change_the_public_status(clien
 
 
 def test_a_second_reviewers_confirmation_makes_the_status_public(client, bearer, users, published_item):
+    """Does a second reviewer's confirmation make the verification status public, recorded with who
+    confirmed it in the audit trail and the item's chain of custody?"""
     assess(client, bearer("reviewer"), published_item)
     response = client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm",
                            headers=bearer("admin"), json={"status": "verified"})
@@ -66,7 +69,9 @@ def test_a_second_reviewers_confirmation_makes_the_status_public(client, bearer,
 
 @pytest.mark.parametrize("uploader, who", [("contributor", "reviewer"), ("admin", "admin")])
 def test_the_uploader_or_an_assessor_cannot_confirm(app, client, bearer, users, uploader, who):
-    """The reviewer who assessed it, or the admin who uploaded it: refused, nothing changes."""
+    """Can the person who uploaded an item or assessed it confirm its verification status through the API?
+
+    The reviewer who assessed it, or the admin who uploaded it: refused, nothing changes."""
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
     item = attach_file(app, incident, users[uploader])
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
@@ -82,6 +87,7 @@ def test_the_uploader_or_an_assessor_cannot_confirm(app, client, bearer, users, 
 
 
 def test_the_uploader_or_an_assessor_is_refused_on_the_page_too(as_role, users, published_item):
+    """Can the assessor confirm an item's verification status from its page, and can a lawyer?"""
     verification.record_assessment(users["reviewer"], published_item.id,
                                    {"part": "source", "outcome": "consistent", "method": "Asked the sender."})
     assessor = as_role("reviewer")
@@ -98,6 +104,7 @@ def test_the_uploader_or_an_assessor_is_refused_on_the_page_too(as_role, users, 
 
 
 def test_a_lone_disputed_does_not_reach_the_public_until_confirmed(client, bearer, as_role, published_item):
+    """Does a single reviewer's dispute reach the public before another reviewer confirms it?"""
     assess(client, bearer("reviewer"), published_item)
     client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm", headers=bearer("admin"),
                 json={"status": "verified"})
@@ -118,6 +125,8 @@ def test_a_lone_disputed_does_not_reach_the_public_until_confirmed(client, beare
 
 
 def test_a_confirmation_of_a_status_that_changed_since_is_refused(client, bearer, as_role, published_item):
+    """Can a reviewer confirm a verification status that changed since they read it, or one that does not
+    exist?"""
     assess(client, bearer("reviewer"), published_item, outcomes=("consistent", "consistent"))
     admin = as_role("admin")
     form_status = "in_progress"  # what the page showed the admin
@@ -137,6 +146,7 @@ def test_a_confirmation_of_a_status_that_changed_since_is_refused(client, bearer
 
 
 def test_a_confirmed_status_awaits_nothing_until_the_next_change(client, bearer, published_item):
+    """Can a status that is already confirmed be confirmed a second time?"""
     assess(client, bearer("reviewer"), published_item)
     confirm = lambda: client.post(f"/api/v1/evidence/{published_item.id}/verification/confirm",  # noqa: E731
                                   headers=bearer("admin"), json={"status": "verified"})
@@ -146,7 +156,10 @@ def test_a_confirmed_status_awaits_nothing_until_the_next_change(client, bearer,
 
 
 def test_the_migration_carries_over_only_what_was_public(app, users, client, bearer):
-    """0017 on a database made before it: a published item keeps the status the public saw (no
+    """When an older database is upgraded, does a published item keep the status the public saw while an
+    unpublished one starts unconfirmed, and can the step run twice?
+
+    0017 on a database made before it: a published item keeps the status the public saw (no
     confirmer on record, so it awaits a confirmation); an unpublished one starts unconfirmed."""
     facility = make_facility(users["contributor"])
     shown = make_incident(users["contributor"], facility)
@@ -182,7 +195,9 @@ def test_the_migration_carries_over_only_what_was_public(app, users, client, bea
 
 @pytest.mark.parametrize("redaction", ["public", "confidential"])
 def test_a_dossier_carries_only_confirmed_statuses(app, users, published_item, redaction):
-    """A dossier leaves the house: an assessment nobody confirmed shows in neither redaction."""
+    """Does a dossier, public or confidential, show only confirmed verification statuses?
+
+    A dossier leaves the house: an assessment nobody confirmed shows in neither redaction."""
     from incidents.dossiers.assemble import DossierRequest, gather
     verification.record_assessment(users["reviewer"], published_item.id,
                                    {"part": "content", "outcome": "inconsistent", "method": "Another room."})

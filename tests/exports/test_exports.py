@@ -27,6 +27,8 @@ def data(users):
 
 
 def test_csv_is_utf8_with_codes_hxl_and_no_formulas(client, token, data):
+    """Is the CSV export a UTF-8 download of published incidents only, with HXL tags and HURIDOCS codes, no
+    legal name, and no cell a spreadsheet would run as a formula?"""
     response = client.get("/api/v1/export/incidents.csv?hxl=1", headers=token)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment")
@@ -46,6 +48,7 @@ def test_csv_is_utf8_with_codes_hxl_and_no_formulas(client, token, data):
 
 
 def test_json_export_follows_the_filters(client, token, data):
+    """Does the JSON export follow the search filters and refuse nonsense ones?"""
     everything = client.get("/api/v1/export/incidents.json", headers=token).get_json()
     assert len(everything) == 2 and all("narrative_ru" in item for item in everything)
     only = client.get("/api/v1/export/incidents.json?q=beating", headers=token).get_json()
@@ -54,11 +57,14 @@ def test_json_export_follows_the_filters(client, token, data):
 
 
 def test_exports_are_for_signed_in_users(client, data):
+    """Can an anonymous visitor download the open data exports?"""
     assert client.get("/api/v1/export/incidents.csv").status_code == 401
     assert client.get("/api/v1/export/incidents.xml").status_code in (401, 404)
 
 
 def test_csv_cells_keep_quotes_commas_and_line_breaks_and_follow_the_facility(client, token, users):
+    """Do exported cells keep quotes, commas and line breaks intact, and do exports show a facility's
+    current name and region after it is edited?"""
     from incidents.records import service
     from tests.factories import facility_data
     facility = make_facility(users["contributor"])

@@ -38,7 +38,10 @@ def _build(app, rule, args):
 
 
 def test_anonymous_reaches_only_public_endpoints(app, world, client):
-    """Which endpoints answer an anonymous visitor? Exactly the listed public ones."""
+    """Can an anonymous visitor open any page or make any write that is not on the public list, rather than
+    being sent to sign in?
+
+    Which endpoints answer an anonymous visitor? Exactly the listed public ones."""
     reached = set()
     for method in ("GET", "POST", "PATCH"):
         for endpoint, url in _urls(app, world, method):
@@ -55,7 +58,9 @@ def test_anonymous_reaches_only_public_endpoints(app, world, client):
 
 
 def test_every_endpoint_is_classified(app):
-    """A new endpoint must be either in the public list or behind the login gate on purpose."""
+    """Does the list of public endpoints name only endpoints the application really has?
+
+    A new endpoint must be either in the public list or behind the login gate on purpose."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert policy.PUBLIC_ENDPOINTS <= endpoints
 
@@ -77,7 +82,9 @@ ROLE_ONLY_PAGES = {
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_pages(app, world, as_role, role):
-    """Each role sees the staff pages the access table gives it, and a 403 for the others."""
+    """Does each role get exactly the staff pages the access table gives it, and a refusal for the others?
+
+    Each role sees the staff pages the access table gives it, and a 403 for the others."""
     browser = as_role(role)
     for endpoint, allowed in ROLE_ONLY_PAGES.items():
         url = _build(app, app.url_map._rules_by_endpoint[endpoint][0], world)
@@ -93,7 +100,10 @@ WRITE_ROLES = {
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_buttons(app, world, as_role, role):
-    """Each role may press the staff buttons the access table gives it, and gets a 403 for the others."""
+    """Can each role press exactly the staff buttons the access table gives it, and is it refused the
+    others?
+
+    Each role may press the staff buttons the access table gives it, and gets a 403 for the others."""
     browser = as_role(role)
     for endpoint, allowed in WRITE_ROLES.items():
         url = _build(app, app.url_map._rules_by_endpoint[endpoint][0], world)
@@ -103,7 +113,10 @@ def test_role_buttons(app, world, as_role, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_get_page_answers_every_role_without_error(app, world, as_role, role):
-    """No GET endpoint crashes for any role; someone else's draft is a 404 for those who may not see it."""
+    """Does any page crash for any role, and can anyone but a lawyer, a reviewer or an administrator open
+    someone else's draft?
+
+    No GET endpoint crashes for any role; someone else's draft is a 404 for those who may not see it."""
     browser = as_role(role)
     for _endpoint, url in _urls(app, world, "GET"):
         status = browser.get(url).status_code
@@ -114,6 +127,8 @@ def test_every_get_page_answers_every_role_without_error(app, world, as_role, ro
 
 
 def test_security_headers(client, app):
+    """Do pages carry a strict content security policy without inline script, forbid framing, and send no
+    referrer or content sniffing?"""
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -123,6 +138,7 @@ def test_security_headers(client, app):
 
 
 def test_pages_have_no_inline_script_or_third_party_resource(as_role, app, world):
+    """Does a page carry any inline script or load anything from another site?"""
     html = as_role("reviewer").get(f"/incidents/{world['incident_id']}").get_data(as_text=True)
     assert "<script>" not in html and "onclick" not in html
     assert "//" not in html.split("<script src=\"")[1].split("\"")[0][:2]
@@ -130,13 +146,17 @@ def test_pages_have_no_inline_script_or_third_party_resource(as_role, app, world
 
 
 def test_session_cookie_is_httponly_and_samesite(browser, users):
+    """Is the session cookie hidden from scripts and kept from cross-site requests?"""
     response = browser.login(users["researcher"])
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_error_pages_hide_stack_traces(app, client):
-    """An unexpected error shows a plain page: no traceback, no internal detail."""
+    """Does an unexpected error show a visitor a traceback or internal detail, and does an unknown API path
+    answer in JSON?
+
+    An unexpected error shows a plain page: no traceback, no internal detail."""
     def boom():
         raise RuntimeError("secret internal detail")
 

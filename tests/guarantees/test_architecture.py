@@ -40,7 +40,9 @@ def floor_of(module: str) -> tuple[str, float]:
 def modules():
     for folder, _dirs, files in os.walk(os.path.join(ROOT, "incidents")):
         for file in files:
-            if file.endswith(".py") and "migrations" not in folder:
+            # Migrations are frozen: they stand outside the floors (a checkout's own path may
+            # contain the word, so only the folder inside the repository counts).
+            if file.endswith(".py") and os.path.relpath(folder, ROOT).split(os.sep)[:2] != ["incidents", "migrations"]:
                 path = os.path.join(folder, file)
                 name = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".").removesuffix(".__init__")
                 yield name, path
@@ -64,6 +66,7 @@ def imports(name: str, path: str):
 
 @pytest.mark.parametrize("name, path", sorted(modules()))
 def test_imports_run_downward(name, path):
+    """Does any module import from a floor above its own?"""
     area, floor = floor_of(name)
     for target in imports(name, path):
         if not target.startswith("incidents"):
@@ -78,7 +81,9 @@ def test_imports_run_downward(name, path):
 
 
 def test_every_test_the_threat_model_cites_exists():
-    """SECURITY.md points each mitigation at the test that holds it: a renamed or removed test
+    """Does every test that SECURITY.md cites for a mitigation still exist?
+
+    SECURITY.md points each mitigation at the test that holds it: a renamed or removed test
     must not leave the threat model claiming a guarantee nothing checks."""
     with open(os.path.join(ROOT, "SECURITY.md"), encoding="utf-8") as handle:
         cited = set(re.findall(r"((?:\w+/)*test_\w+\.py)::(test_\w+)", handle.read()))
@@ -93,6 +98,60 @@ def test_every_test_the_threat_model_cites_exists():
             if not re.search(rf"^def {name}\(", handle.read(), re.MULTILINE):
                 missing.append(f"{file}::{name}")
     assert not missing, missing
+
+
+# The verifier as it ships inside each bundle, named by its file name alone.
+STANDALONE = {"verify_bundle.py"}
+
+
+def test_every_module_the_threat_model_cites_exists():
+    """Does every module the threat model names as holding a mitigation still exist where it says?
+
+    A module moved or renamed must not leave SECURITY.md pointing a reader at nothing."""
+    with open(os.path.join(ROOT, "SECURITY.md"), encoding="utf-8") as handle:
+        rows = [line for line in handle if re.match(r"^\| [A-Z]+\d+ \|", line)]
+    assert len(rows) > 50
+    missing = set()
+    for row in rows:
+        code = row.strip().strip("|").split("|")[-2]  # the column naming the code that holds it
+        for path in re.findall(r"`([\w/]+\.py)`", code):
+            if path not in STANDALONE and not any(os.path.isfile(os.path.join(ROOT, *base, path))
+                                                  for base in ((), ("incidents",))):
+                missing.add(path)
+    assert not missing, sorted(missing)
+
+
+# Folders the application makes at run time (inside the evidence store), not files of the repository.
+MADE_AT_RUN_TIME = {"previews/"}
+
+
+def test_every_file_the_documentation_names_exists():
+    """Does every module and folder that the README and docs/ name still exist?
+
+    A name is read from the top of the repository, from ``incidents/`` (as the architecture
+    names modules) or from ``tests/``."""
+    names = set()
+    for document in ["README.md"] + [os.path.join("docs", name) for name in os.listdir(os.path.join(ROOT, "docs"))]:
+        with open(os.path.join(ROOT, document), encoding="utf-8") as handle:
+            names |= set(re.findall(r"`([\w./-]+\.py|[\w-]+(?:/[\w-]+)*/)`", handle.read()))
+    assert len(names) > 50
+    missing = [name for name in sorted(names - STANDALONE - MADE_AT_RUN_TIME)
+               if not any(os.path.exists(os.path.join(ROOT, base, name)) for base in ("", "incidents", "tests"))]
+    assert not missing, missing
+
+
+def test_the_architecture_document_draws_the_floors_the_code_keeps():
+    """Does docs/architecture.md put every package and root module on the floor this test holds it to,
+    and leave none out?"""
+    with open(os.path.join(ROOT, "docs", "architecture.md"), encoding="utf-8") as handle:
+        rows = re.findall(r"^\| ([\d.]+) \| [^|]+ \| (.+) \|$", handle.read(), re.MULTILINE)
+    drawn = {}
+    for floor, where in rows:
+        for name in re.findall(r"`([\w/]+?)(?:/|\.py)?`", where):
+            if name not in ("incidents/__init__", "app", "create_app", "app.py", "flask", "migrations"):
+                drawn["incidents." + name.replace("/", ".")] = float(floor)
+    drawn["incidents"] = float(rows[0][0])  # the factory: the package itself
+    assert drawn == {name: float(floor) for name, floor in FLOORS.items()}
 
 
 def _module_graph() -> dict[str, set[str]]:
@@ -112,7 +171,9 @@ def _module_graph() -> dict[str, set[str]]:
 
 
 def test_no_import_circle_between_modules():
-    """Floors allow anything inside one package; a circle there still makes a module that cannot
+    """Do any of the application's modules import each other in a circle?
+
+    Floors allow anything inside one package; a circle there still makes a module that cannot
     be read, tested or imported on its own (as the sign-in pages once were)."""
     graph = _module_graph()
     visiting, done, circles = [], set(), []

@@ -61,6 +61,8 @@ def sign_in(page, base, user):
 
 
 def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, chromium):
+    """In a real browser with the Russian interface, can a contributor enter a case with a new facility and
+    submit it, a reviewer approve it, and a visitor find it by its facility, with no script error?"""
     os.makedirs(ARTIFACTS, exist_ok=True)
     errors = []
     contributor = new_page(chromium, errors)
@@ -144,7 +146,10 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
 
 
 def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server, chromium, tmp_path):
-    """Attach a video to the Saratov case, see it blurred, reveal it, record a verification."""
+    """In a real browser, is a graphic video attached to a case shown blurred and not loaded until a
+    reviewer reveals it, and can the reviewer record an assessment of it?
+
+    Attach a video to the Saratov case, see it blurred, reveal it, record a verification."""
     from tests.factories import MP4, make_facility, make_incident
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility, title={"ru": "Саратов, ОТБ-1", "en": "Saratov, OTB-1"})
@@ -190,7 +195,10 @@ def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server
 
 
 def test_lawyer_builds_a_russian_dossier_of_the_saratov_facility(app, users, live_server, chromium):
-    """A lawyer finds the Saratov hospital's incidents, collects them, downloads a Russian PDF."""
+    """In a real browser, can a lawyer find a facility's incidents, collect them and download a Russian PDF
+    dossier of them?
+
+    A lawyer finds the Saratov hospital's incidents, collects them, downloads a Russian PDF."""
     import io
 
     import pypdf

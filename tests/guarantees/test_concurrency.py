@@ -21,7 +21,10 @@ from tests.helpers import ROOT
 
 
 def test_two_people_saving_at_once_one_wins_the_other_is_told(live_server, users):
-    """Real requests on two connections, released together, many times over."""
+    """When two people save the same incident at the same moment, does exactly one save win, with its
+    revision, and is the other told to reload?
+
+    Real requests on two connections, released together, many times over."""
     facility = make_facility(users["contributor"])
     incident = make_incident(users["contributor"], facility)
     people = {"reviewer": users["reviewer"], "reviewer2": users["reviewer2"]}
@@ -83,6 +86,8 @@ with app.app_context():
 @pytest.mark.skipif(os.environ.get("INCIDENTS_TEST_DATABASE_URL", "").startswith("postgres"),
                     reason="kills a process writing to the SQLite file")
 def test_a_process_killed_in_the_middle_of_transitions_leaves_the_database_whole(app, settings, users):
+    """If a process is killed in the middle of edits and transitions, is each save whole, the audit chain
+    intact, and the public projection, search index and counts in agreement?"""
     facility = make_facility(users["contributor"])
     for _ in range(4):
         make_incident(users["contributor"], facility)

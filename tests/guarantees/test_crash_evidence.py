@@ -206,6 +206,8 @@ def multipart(incident_id: int, port: int, token: str, content: bytes) -> tuple[
 @pytest.mark.parametrize("point", UPLOAD_POINTS)
 def test_an_upload_killed_anywhere_leaves_nothing_half_written_and_a_retry_stores_it_once(
         app, settings, users, tmp_path, point):
+    """If the server is killed at any point of an upload, are the database and the evidence store left
+    whole, with no partial file taken for an original, and does a retry store the file once?"""
     incident = make_incident(users["contributor"], make_facility(users["contributor"]))
     token = credentials.issue_api_token(users["contributor"])
     version = incident.version
@@ -294,6 +296,8 @@ def assert_batch_agrees(files: dict[str, bytes]) -> list[IngestEntry]:
 @pytest.mark.parametrize("point", INGEST_POINTS)
 def test_an_ingest_killed_midway_leaves_nothing_half_written_and_resumes_to_every_file_once(
         app, settings, users, tmp_path, folder, point):
+    """If an ingest is killed while copying, recording or finishing, are the database and the evidence
+    store left whole, and does the next run finish with every file stored once?"""
     store = EvidenceStore.from_settings(app.config["SETTINGS"])
     command = [str(tmp_path / "archive"), "--user", users["reviewer"].email]
     log = tmp_path / "ingest.log"

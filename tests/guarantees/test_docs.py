@@ -59,6 +59,7 @@ def described(client):
 
 
 def test_every_api_operation_has_a_heading_and_every_heading_an_operation(described):
+    """Does the API reference document every operation of the OpenAPI document, and only those?"""
     documented = set(_sections(_read("api.md")))
     missing = set(described) - documented
     extra = documented - set(described) - UNDESCRIBED
@@ -67,13 +68,16 @@ def test_every_api_operation_has_a_heading_and_every_heading_an_operation(descri
 
 
 def test_the_query_parameters_documented_are_those_described(described):
+    """Does the API reference list exactly the query parameters the OpenAPI document gives each operation?"""
     sections = _sections(_read("api.md"))
     for operation, names in described.items():
         assert _documented_query(sections[operation]) == names, operation
 
 
 def test_the_undescribed_operations_exist(app):
-    """What docs/api.md documents beyond the OpenAPI document is in the URL map."""
+    """Do the operations the API reference documents beyond the OpenAPI document exist?
+
+    What docs/api.md documents beyond the OpenAPI document is in the URL map."""
     routes = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods}
     assert UNDESCRIBED <= routes
 
@@ -91,6 +95,7 @@ def _table(text: str, first_header: str) -> tuple[list[str], list[list[str]]]:
 
 
 def test_the_access_table_has_a_column_for_the_public_and_every_role():
+    """Does the access table have a column for the visitor and for every role, and describe every role?"""
     headers, rows = _table(_read("access.md"), "action")
     assert headers[1] == "visitor" and sorted(headers[2:]) == sorted(ROLES), headers
     assert all(len(row) == len(headers) for row in rows)
@@ -119,7 +124,9 @@ def _paths(text: str) -> set[str]:
 
 
 def test_every_route_is_documented_and_every_documented_page_exists(app):
-    """Each route of the URL map is in docs/access.md (pages) or docs/api.md (the API); each page
+    """Is every route written down in the documentation, and does every page the access table names exist?
+
+    Each route of the URL map is in docs/access.md (pages) or docs/api.md (the API); each page
     docs/access.md names is a route."""
     pages, api = _paths(_read("access.md")), _paths(_read("api.md"))
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
@@ -133,7 +140,9 @@ def test_every_route_is_documented_and_every_documented_page_exists(app):
 
 
 def test_the_pages_open_to_anyone_are_the_public_endpoints(app):
-    """A page docs/access.md says "anyone" may open is public in the policy, and no other is."""
+    """Are the pages the access table opens to anyone exactly the ones the access policy makes public?
+
+    A page docs/access.md says "anyone" may open is public in the policy, and no other is."""
     from incidents import policy
     _headers, rows = _table(_read("access.md"), "page")
     for row in rows:

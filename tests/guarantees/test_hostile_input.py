@@ -27,6 +27,8 @@ def token(bearer):
     {"persons": [{"pseudonym": "P"}] * 201},
 ])
 def test_bad_incident_json_is_refused_cleanly(client, token, facility, overrides):
+    """Is every kind of nonsense, hostile or oversized incident sent to the API refused with a clear
+    message rather than a server error, saving nothing?"""
     response = client.post("/api/v1/incidents", json=incident_data(facility, **overrides), headers=token)
     assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
     assert response.get_json()["error"]["message"]
@@ -45,12 +47,15 @@ def test_bad_incident_json_is_refused_cleanly(client, token, facility, overrides
     {"names": {"en": "X\u202e"}, "type": "penal_colony", "country": "RU"},
 ])
 def test_bad_facility_json_is_refused_cleanly(client, token, body):
+    """Is a facility with impossible coordinates, a region of another country, wrong types, too many
+    aliases or a direction control character refused, saving nothing?"""
     response = client.post("/api/v1/facilities", json=body, headers=token)
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert not Facility.select().exists()
 
 
 def test_lowercase_codes_are_understood(client, token):
+    """Are country and region codes written in lower case understood and stored in upper case?"""
     response = client.post("/api/v1/facilities", headers=token, json={
         "names": {"en": "IK-1"}, "type": "penal_colony", "country": "ru", "region": "ru-sar"})
     assert response.status_code == 201
@@ -59,6 +64,7 @@ def test_lowercase_codes_are_understood(client, token):
 
 @pytest.mark.parametrize("version", ["abc", [1], {}, 1e309, 10**30, True, 1.5, -1])
 def test_bad_versions_are_refused(client, users, token, facility, version):
+    """Can a nonsense version number slip an edit or a transition through the API?"""
     incident = make_incident(users["contributor"], facility)
     patched = client.patch(f"/api/v1/incidents/{incident.id}", json={"version": version, "victims_count": 9},
                            headers=token)
@@ -71,6 +77,7 @@ def test_bad_versions_are_refused(client, users, token, facility, version):
 @pytest.mark.parametrize("path", ["/incidents/99999999999999999999", "/api/v1/incidents/99999999999",
                                   "/facilities/4294967296", "/api/v1/facilities/99999999999999"])
 def test_huge_ids_are_404(client, path):
+    """Does a huge id in an address answer "not found" rather than a server error?"""
     assert client.get(path).status_code == 404
 
 
@@ -78,6 +85,8 @@ def test_huge_ids_are_404(client, path):
                                    "date_from=2020-01-01xyz", "page=0", "page=99999999999", "sort=;drop",
                                    "region=RU-SAR%27--", "per_page=-5"])
 def test_hostile_query_strings(client, query):
+    """Do hostile or nonsense query strings get a clear answer from the incident and facility lists, on the
+    pages and in the API, rather than a server error?"""
     page = client.get("/incidents?" + query)
     api = client.get("/api/v1/incidents?" + query)
     assert page.status_code in (200, 400) and api.status_code in (200, 422)
@@ -86,6 +95,7 @@ def test_hostile_query_strings(client, query):
 
 
 def test_oversized_json_is_413(client, token, facility):
+    """Is an oversized JSON body refused as too large, with an error code?"""
     body = incident_data(facility, narrative={"ru": "я" * 3_000_000})
     response = client.post("/api/v1/incidents", json=body, headers=token)
     assert response.status_code == 413 and response.get_json()["error"]["code"]

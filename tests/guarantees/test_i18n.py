@@ -24,11 +24,13 @@ def _messages(path):
 
 
 def test_every_language_has_a_catalog():
+    """Is there a translation catalog for exactly English, Russian and Ukrainian?"""
     assert {p.split(os.sep)[-3] for p in CATALOGS} == {"en", "ru", "uk"}
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.split(os.sep)[-3])
 def test_catalog_is_complete_and_nothing_is_fuzzy(path):
+    """Is every message translated in each catalog, with no fuzzy translation left?"""
     missing = [m.id for m in _messages(path)
                if not (all(m.string) if isinstance(m.string, tuple) else m.string)]
     fuzzy = [m.id for m in _messages(path) if m.fuzzy]
@@ -37,13 +39,17 @@ def test_catalog_is_complete_and_nothing_is_fuzzy(path):
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.split(os.sep)[-3])
 def test_catalog_matches_the_template(path):
-    """Every catalog translates exactly the strings of messages.pot (run `make update-translations`)."""
+    """Does each catalog translate exactly the strings of the message template?
+
+    Every catalog translates exactly the strings of messages.pot (run `make update-translations`)."""
     template = {m.id for m in _messages(os.path.join(ROOT, "translations", "messages.pot"))}
     assert {m.id for m in _messages(path)} == template
 
 
 def test_reextracting_strings_changes_nothing(tmp_path):
-    """messages.pot is up to date with the code and templates (run `make extract` after changing strings)."""
+    """Is the committed message template up to date with the strings in the code and templates?
+
+    messages.pot is up to date with the code and templates (run `make extract` after changing strings)."""
     output = tmp_path / "messages.pot"
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "pybabel"), "extract", "-F", "babel.cfg",
                     "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output", "--omit-header",
@@ -55,6 +61,7 @@ def test_reextracting_strings_changes_nothing(tmp_path):
 
 @pytest.mark.parametrize("name", vocab.VOCABULARIES)
 def test_every_vocabulary_term_is_labelled_in_every_language(name):
+    """Does every vocabulary term have a label in English, Russian and Ukrainian?"""
     for term in vocab.all_terms(name):
         assert all(term.labels.get(lang, "").strip() for lang in ("en", "ru", "uk")), term.code
 
@@ -62,11 +69,15 @@ def test_every_vocabulary_term_is_labelled_in_every_language(name):
 @pytest.mark.parametrize("header, expected", [
     ("ru-RU,ru;q=0.9,en;q=0.5", "ru"), ("uk,en;q=0.8", "uk"), ("de-DE,de", "en"), ("", "en")])
 def test_language_from_the_browser(client, header, expected):
+    """Is a visitor served in the language their browser asks for, and in English when it asks for one the
+    site does not have?"""
     html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
     assert f'<html lang="{expected}">' in html
 
 
 def test_query_switcher_and_user_setting(client, browser, users):
+    """Can a reader switch the language through the address or the switcher, and does a signed-in user's
+    choice stay with their account?"""
     assert '<html lang="uk">' in client.get("/?lang=uk", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     browser.post("/language", data={"lang": "uk", "next": "/incidents"})
     assert '<html lang="uk">' in browser.get("/").get_data(as_text=True)
@@ -78,6 +89,8 @@ def test_query_switcher_and_user_setting(client, browser, users):
 
 
 def test_language_switch_refuses_strangers(browser):
+    """Does the language switch refuse an unknown language, a request without a CSRF token, and a redirect
+    to another site?"""
     assert browser.post("/language", data={"lang": "xx"}).status_code == 400
     assert browser.client.post("/language", data={"lang": "ru"}).status_code == 400  # no CSRF token
     response = browser.post("/language", data={"lang": "ru", "next": "https://evil.example/"})
@@ -90,6 +103,8 @@ def test_language_switch_refuses_strangers(browser):
     ("uk", "15 березня 2020 р.", "березень 2020 р.", "2020", "близько 2020"),
 ])
 def test_incident_dates_in_the_readers_locale(app, lang, day, month, year, circa):
+    """Are incident dates (a day, a month, a year, an approximate date, a span of years) written as a
+    reader of each language expects?"""
     start = datetime.date(2020, 3, 15)
 
     def shown(*args) -> str:
@@ -106,6 +121,8 @@ def test_incident_dates_in_the_readers_locale(app, lang, day, month, year, circa
 
 @pytest.mark.parametrize("lang", ["en", "ru", "uk"])
 def test_pages_are_translated(client, users, lang):
+    """Are the public pages and the sign-in page fully translated into each language, with no English left
+    in the Russian or Ukrainian ones?"""
     facility = make_facility(users["contributor"])
     publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
     pages = [client.get(f"{path}?lang={lang}").get_data(as_text=True)
@@ -117,6 +134,7 @@ def test_pages_are_translated(client, users, lang):
 
 
 def test_regions_are_named_in_the_readers_language(client, users):
+    """Are regions named in the reader's language?"""
     facility = make_facility(users["contributor"])
     publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
     expected = {"en": "Saratov Oblast", "ru": "Саратовская область", "uk": "Саратовська область"}
@@ -125,6 +143,8 @@ def test_regions_are_named_in_the_readers_language(client, users):
 
 
 def test_region_name_file_covers_the_countries_it_names():
+    """Does the region name file give an English and a Russian name for every region of Russia, Belarus and
+    Kazakhstan?"""
     with open(os.path.join(ROOT, "incidents", "vocabularies", "regions.json"), encoding="utf-8") as handle:
         names = json.load(handle)
     import pycountry

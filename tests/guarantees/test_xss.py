@@ -13,6 +13,8 @@ def hostile(label: str) -> str:
 
 
 def test_every_page_escapes_script_in_every_field(app, users, as_role):
+    """Does any page, public or staff, run script or markup typed into any text field, rather than show it
+    as text?"""
     facility = service.create_facility({
         "names": {"en": hostile("Facility"), "ru": hostile("Учреждение")}, "aliases": [hostile("alias")],
         "type": "prison_hospital", "country": "RU", "region": "RU-SAR", "locality": hostile("town"),

@@ -60,6 +60,8 @@ def confidential_values() -> set[str]:
 
 
 def test_every_value_of_an_encrypted_column_is_ciphertext_and_reads_back(app, demo):
+    """Is every value of every encrypted column stored as ciphertext under the current data key, and does
+    it read back through the models?"""
     values = confidential_values()
     assert SOURCE in values and "Допрос Сидорова.txt" in values
     assert sum(1 for value in values if any("а" <= ch <= "я" for ch in value)) >= 5, "the demo's Russian names"
@@ -76,6 +78,8 @@ def test_every_value_of_an_encrypted_column_is_ciphertext_and_reads_back(app, de
 
 @sqlite_only
 def test_a_raw_read_of_the_database_file_and_of_a_backup_finds_no_confidential_value(app, demo, tmp_path):
+    """Can someone who copies the database file or a backup, even with the backup key, read any identity in
+    it, and does the data key still read them all after a restore?"""
     values = confidential_values()
     # Short values (citizenship codes, two-letter words) occur by chance in any file; the test above
     # shows they are ciphertext too.
@@ -107,6 +111,8 @@ def test_a_raw_read_of_the_database_file_and_of_a_backup_finds_no_confidential_v
 
 
 def test_a_value_altered_or_moved_to_another_column_is_refused(app, users):
+    """Is an encrypted value that was altered, moved to another column or written in clear refused when
+    read?"""
     person = Person(legal_name="Иванов Иван", contact="+7 900 000-00-00")
     name, contact = Person.legal_name.db_value(person.legal_name), Person.contact.db_value(person.contact)
     assert Person.legal_name.python_value(name) == "Иванов Иван"
@@ -121,6 +127,8 @@ def test_a_value_altered_or_moved_to_another_column_is_refused(app, users):
 
 
 def test_a_value_under_a_key_not_held_names_that_key(app, users):
+    """When a value is encrypted under a data key the installation does not hold, does the error name that
+    key?"""
     sealed = Person.legal_name.db_value("Петров")
     held = keyring.current_id
     keyring.configure([bytes.fromhex(OTHER_KEY)])
@@ -137,11 +145,15 @@ def test_a_value_under_a_key_not_held_names_that_key(app, users):
     ("   ", "No data key"),
 ])
 def test_a_data_key_that_is_not_32_random_bytes_is_refused_at_start(settings, given, message):
+    """Does the application refuse to start with a data key that is not 64 hexadecimal digits, or with
+    none?"""
     with pytest.raises(DataKeyError, match=message):
         create_app(dict(settings, DATA_KEY=given))
 
 
 def test_a_key_file_named_but_missing_is_refused_not_made_anew(settings, tmp_path):
+    """If the configured data key file is missing, say on an unmounted disk, does the application refuse to
+    start rather than make a new key?"""
     named = tmp_path / "unmounted" / "data_key"
     with pytest.raises(FileNotFoundError, match="does not exist. Mount it"):
         create_app({k: v for k, v in settings.items() if k != "DATA_KEY"} | {"DATA_KEY_FILE": str(named)})
@@ -174,6 +186,8 @@ def everything() -> dict:
 
 
 def test_rotation_reencrypts_everything_under_a_new_key_and_retires_the_old(file_keyed):
+    """Does rotating the data key re-encrypt every value under a new private key, lose nothing, and leave
+    the old key unable to open anything?"""
     app, key_file = file_keyed
     assert not os.path.exists(os.path.join(app.instance_path, "data_key"))  # the key is only where it was put
     old = key_file.read_text().split()
@@ -196,6 +210,8 @@ def test_rotation_reencrypts_everything_under_a_new_key_and_retires_the_old(file
 
 
 def test_a_rotation_cut_short_loses_nothing_and_the_next_run_finishes_it(file_keyed, monkeypatch):
+    """If a data key rotation is cut short, is every value still readable, and does the next run finish it
+    with the same new key?"""
     app, key_file = file_keyed
     before = everything()
     monkeypatch.setattr(data_keys, "BATCH", 7)
@@ -224,6 +240,8 @@ def test_a_rotation_cut_short_loses_nothing_and_the_next_run_finishes_it(file_ke
 
 
 def test_with_keys_in_the_environment_the_operator_puts_the_new_key_first(app, users, settings):
+    """When the data key is given in the environment, is the operator told to put a new key first, and does
+    the rotation then move everything to it without losing any value?"""
     load_demo(echo=lambda *_: None)
     before = everything()
     runner = app.test_cli_runner()
@@ -240,6 +258,8 @@ def test_with_keys_in_the_environment_the_operator_puts_the_new_key_first(app, u
 
 
 def test_the_migration_encrypts_what_earlier_versions_kept_in_clear(app, users):
+    """Does upgrading a database from a version that kept identities in clear encrypt them all without
+    losing any?"""
     load_demo(echo=lambda *_: None)
     before = everything()
     # As an older version left it: every encrypted column in clear text, 0015 not applied.
@@ -258,6 +278,7 @@ def test_the_migration_encrypts_what_earlier_versions_kept_in_clear(app, users):
 
 
 def test_the_key_file_of_a_new_instance_is_private(tmp_path, settings):
+    """Is the data key file made for a new instance readable only by its owner, and is it the key in use?"""
     instance = tmp_path / "fresh"
     create_app({k: v for k, v in settings.items() if k not in ("DATA_KEY", "INSTANCE_PATH")}
                | {"INSTANCE_PATH": str(instance)})
@@ -268,6 +289,8 @@ def test_the_key_file_of_a_new_instance_is_private(tmp_path, settings):
 
 
 def test_enrolling_stores_the_authenticator_secret_encrypted(app, users):
+    """Is an authenticator secret stored encrypted while it is being enrolled, and does it still confirm
+    the enrolment?"""
     user = users["contributor"]
     secret = two_factor.pending_secret(user)
     (raw,) = [v for (v,) in database.execute(User.select(User.totp_pending).where(User.id == user.id))]

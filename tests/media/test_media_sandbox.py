@@ -55,7 +55,10 @@ def png(width: int, height: int, rows: int | None = None) -> bytes:
 
 @pytest.mark.parametrize("confinement", ["namespaces", "limits-only"])
 def test_the_decoder_process_holds_no_key_and_runs_under_limits(app, monkeypatch, tmp_path, confinement):
-    """The child is a new interpreter with a fixed environment, its own process group, no
+    """Does the process that decodes uploaded media start clean, without any key, inherited descriptor or
+    app module, and under every resource limit, whether walled in or not?
+
+    The child is a new interpreter with a fixed environment, its own process group, no
     inherited descriptor, no module of the app, and every limit in force, walled in or not."""
     monkeypatch.setenv(sandbox.CONFINEMENT_VARIABLE, confinement)
     monkeypatch.setenv("INCIDENTS_SECRET_KEY", "a-key-the-child-must-not-see")
@@ -86,7 +89,9 @@ def test_the_decoder_process_holds_no_key_and_runs_under_limits(app, monkeypatch
 
 
 def test_the_decoder_modules_import_nothing_of_the_app():
-    """The child must not load the app (its config reads keys): only Pillow, PyAV and the stdlib."""
+    """Do the modules run in the decoder process import anything of the application?
+
+    The child must not load the app (its config reads keys): only Pillow, PyAV and the stdlib."""
     folder = os.path.dirname(sandbox.__file__)
     for name in ("worker.py", "decoders.py", "walls.py"):
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
@@ -116,7 +121,10 @@ def _probe_in_the_store(app, asked: dict) -> dict:
 
 
 def test_a_decoder_taken_over_finds_no_key_no_other_original_and_no_network(app, users):
-    """What a hostile file that took the decoder over would try: the keys beside the app, the
+    """If a hostile file takes over the decoder, can it reach a key file, the database, another original,
+    the web worker or the network?
+
+    What a hostile file that took the decoder over would try: the keys beside the app, the
     database, the other originals, the web worker (same uid, every key in memory), the network."""
     instance = app.instance_path
     key = os.path.join(instance, "secret_key")
@@ -161,7 +169,10 @@ print(previews.ensure_previews(*sys.argv[1:]))
 
 
 def test_where_the_kernel_refuses_namespaces_nothing_is_decoded_unless_limits_alone_are_allowed(tmp_path):
-    """Run where user namespaces are refused (their number capped at 0, as a sysctl or a container
+    """Where the kernel refuses user namespaces, is media left undecoded and the operator told what to do,
+    unless they chose limits alone?
+
+    Run where user namespaces are refused (their number capped at 0, as a sysctl or a container
     does; here inside a user namespace of the test's own, so the host is untouched and no privilege
     is needed): the preview is marked "no sandbox" and the log says what to do; with limits-only
     chosen, it is made, unwalled."""
@@ -187,6 +198,8 @@ def test_where_the_kernel_refuses_namespaces_nothing_is_decoded_unless_limits_al
 
 
 def test_a_decompression_bomb_is_marked_unreadable_and_the_site_answers(app, client, published):
+    """Does a decompression bomb get marked unreadable without being tried again, while the site goes on
+    answering?"""
     bomb = published(png(30_000, 30_000, rows=10), "bomb.png")
     assert client.get(f"/evidence/{bomb.id}/preview").status_code == 404
     assert marker(app, bomb).startswith("failed")  # the child refused it and exited
@@ -195,6 +208,7 @@ def test_a_decompression_bomb_is_marked_unreadable_and_the_site_answers(app, cli
 
 
 def test_a_truncated_video_is_marked_unreadable_and_the_site_answers(app, client, published):
+    """Does a truncated video get marked unreadable while the site goes on answering?"""
     video = published(MP4[: len(MP4) // 2], "cut.mp4")
     assert client.get(f"/evidence/{video.id}/preview").status_code == 404
     assert marker(app, video).startswith("failed")
@@ -202,7 +216,10 @@ def test_a_truncated_video_is_marked_unreadable_and_the_site_answers(app, client
 
 
 def test_a_file_that_outlasts_the_clock_is_killed_and_marked(app, client, published, monkeypatch):
-    """A real slow input: 49 megapixels, just under the bomb bound, takes the decoder about two
+    """Is a decoder that runs past its time limit killed, the file marked, its working files removed, and
+    the request still answered?
+
+    A real slow input: 49 megapixels, just under the bomb bound, takes the decoder about two
     seconds; with half a second allowed the parent kills it and the request still answers."""
     monkeypatch.setattr(sandbox, "PREVIEW_LIMITS", sandbox.Limits(seconds=0.5))
     slow = published(png(7000, 7000), "slow.png")
@@ -214,6 +231,8 @@ def test_a_file_that_outlasts_the_clock_is_killed_and_marked(app, client, publis
 
 
 def test_a_file_that_exhausts_the_memory_allowed_is_marked(app, client, published, monkeypatch):
+    """Is a file that exhausts the decoder's memory limit marked as failed while the site goes on
+    answering?"""
     monkeypatch.setattr(sandbox, "PREVIEW_LIMITS", sandbox.Limits(memory=400 * 1024 * 1024))
     big = published(png(7000, 7000), "big.png")
     assert client.get(f"/evidence/{big.id}/preview").status_code == 404
@@ -222,7 +241,9 @@ def test_a_file_that_exhausts_the_memory_allowed_is_marked(app, client, publishe
 
 
 def test_a_file_that_outlasts_the_cpu_time_allowed_is_killed_and_marked(app, client, published, monkeypatch):
-    """Walled in, the decoder is pid 1 of its namespace, which ignores SIGXCPU: the kernel kills
+    """Is a decoder that exceeds its CPU time killed and the file marked, even walled in as pid 1?
+
+    Walled in, the decoder is pid 1 of its namespace, which ignores SIGXCPU: the kernel kills
     it at its CPU time all the same, long before the wall clock would (the file takes ~2 s)."""
     monkeypatch.setattr(sandbox, "PREVIEW_LIMITS", sandbox.Limits(cpu=1, seconds=30))
     slow = published(png(7000, 7000), "slow.png")
@@ -232,7 +253,9 @@ def test_a_file_that_outlasts_the_cpu_time_allowed_is_killed_and_marked(app, cli
 
 
 def test_a_pipe_left_as_output_is_refused_without_waiting(tmp_path):
-    """A named pipe in place of a preview would hold the web worker in open() for good."""
+    """Can a named pipe left as the decoder's output make the web worker wait for good?
+
+    A named pipe in place of a preview would hold the web worker in open() for good."""
     out = tmp_path / "sandbox" / "out"
     out.mkdir(parents=True)
     os.mkfifo(out / "preview.jpg")
@@ -247,7 +270,10 @@ def test_a_pipe_left_as_output_is_refused_without_waiting(tmp_path):
 
 
 def test_what_the_child_leaves_is_taken_only_as_a_plain_file(tmp_path):
-    """A fooled child could leave a link to a key file as its output: the parent takes none."""
+    """Can the decoder pass a key file off as its output through a symbolic link, a hard link or a path
+    outside its folder?
+
+    A fooled child could leave a link to a key file as its output: the parent takes none."""
     out = tmp_path / "sandbox" / "out"
     out.mkdir(parents=True)
     key = tmp_path / "secret_key"

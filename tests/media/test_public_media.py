@@ -85,6 +85,8 @@ def published(app, incident, users, content, filename, **fields):
 
 
 def test_the_public_gets_a_photo_without_any_of_its_metadata(app, client, users, incident, as_role, tmp_path):
+    """Does a visitor get a published photo without its camera maker, model, serial number, time, GPS
+    position, thumbnail and XMP author, while staff still get the original bytes?"""
     original = tagged_jpeg()
     assert "SERIAL4471XK" in exiftool(original, tmp_path, "original.jpg")  # the fixture carries it
     item = published(app, incident, users, original, "photo.jpg")
@@ -97,7 +99,10 @@ def test_the_public_gets_a_photo_without_any_of_its_metadata(app, client, users,
 @pytest.mark.parametrize("muxer, codec", [("mov", "libx264"), ("mp4", "mpeg4")])
 def test_the_public_gets_a_video_without_any_of_its_metadata(app, client, users, incident, tmp_path, muxer,
                                                               codec):
-    """H.264 is copied (its SEI, where cameras put their own data, dropped); MPEG-4 part 2 is re-encoded."""
+    """Does a visitor get a published video (H.264 in MOV or MPEG-4 in MP4) without the title, comment,
+    maker, place and time its container and stream carried?
+
+    H.264 is copied (its SEI, where cameras put their own data, dropped); MPEG-4 part 2 is re-encoded."""
     original = tagged_video(muxer, codec)
     assert "TitleSecret" in exiftool(original, tmp_path, f"original.{muxer}")
     item = published(app, incident, users, original, f"clip.{muxer}")
@@ -109,6 +114,8 @@ def test_the_public_gets_a_video_without_any_of_its_metadata(app, client, users,
 
 
 def test_a_document_is_never_served_to_the_public(app, client, users, incident, as_role):
+    """Can a visitor download a published document such as a PDF, or only read its hash, while staff can
+    still download it?"""
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
     item = published(app, incident, users, pdf, "report.pdf")
     assert client.get(f"/evidence/{item.id}/media").status_code == 404
@@ -118,6 +125,8 @@ def test_a_document_is_never_served_to_the_public(app, client, users, incident, 
 
 
 def test_staff_see_the_originals_metadata_escaped_and_the_public_does_not(app, client, users, incident, as_role):
+    """Do staff see the metadata embedded in an original, escaped so it cannot run as script, and is it
+    hidden from the public page?"""
     from PIL import Image
     exif = Image.Exif()
     exif[0x0110] = "<script>alert(1)</script>ModelZ9"
@@ -133,7 +142,10 @@ def test_staff_see_the_originals_metadata_escaped_and_the_public_does_not(app, c
 
 
 def test_public_media_and_previews_carry_no_time(app, client, users, incident):
-    """Last-Modified would give the upload time to the second; the ETag names the content only."""
+    """Can a visitor learn when a file was uploaded from the Last-Modified, ETag or If-Modified-Since
+    answers of its public media and previews?
+
+    Last-Modified would give the upload time to the second; the ETag names the content only."""
     item = published(app, incident, users, JPEG, "photo.jpg")
     for path in (f"/evidence/{item.id}/media", f"/evidence/{item.id}/preview",
                  f"/evidence/{item.id}/preview?clear=1"):
@@ -153,7 +165,9 @@ def viewings(item) -> int:
 
 
 def test_a_range_read_past_the_first_byte_is_a_viewing(app, users, incident, as_role):
-    """``Range: bytes=1-`` is the whole original less one byte: it is recorded as a viewing."""
+    """Does reading an original in byte ranges still count as one viewing in its chain of custody?
+
+    ``Range: bytes=1-`` is the whole original less one byte: it is recorded as a viewing."""
     item = attach_file(app, incident, users["contributor"], JPEG, "photo.jpg")
     lawyer = as_role("lawyer")
     response = lawyer.get(f"/evidence/{item.id}/media", headers={"Range": "bytes=1-"})
@@ -164,6 +178,8 @@ def test_a_range_read_past_the_first_byte_is_a_viewing(app, users, incident, as_
 
 
 def test_a_clear_preview_is_a_viewing(app, users, incident, as_role):
+    """Is looking at the unblurred preview of a graphic file recorded as a viewing, and the blurred one
+    not?"""
     item = attach_file(app, incident, users["contributor"], JPEG, "photo.jpg", graphic=True)
     lawyer = as_role("lawyer")
     assert lawyer.get(f"/evidence/{item.id}/preview").status_code == 200
@@ -174,6 +190,8 @@ def test_a_clear_preview_is_a_viewing(app, users, incident, as_role):
 
 
 def test_a_viewing_is_recorded_once_per_reader_within_the_window(app, users, incident, as_role):
+    """Is a viewing recorded once per reader within a short window, and again for another reader or after
+    the window?"""
     item = attach_file(app, incident, users["contributor"], JPEG, "photo.jpg")
     for _ in range(3):
         as_role("lawyer").get(f"/evidence/{item.id}/media", headers={"Range": "bytes=5-"})
@@ -188,6 +206,7 @@ def test_a_viewing_is_recorded_once_per_reader_within_the_window(app, users, inc
 
 
 def test_a_public_bundles_derivative_carries_no_metadata(app, client, users, incident, tmp_path):
+    """Does a dossier bundle with public redaction carry photo copies stripped of their metadata?"""
     item = published(app, incident, users, tagged_jpeg(), "photo.jpg")
     token = credentials.issue_api_token(users["lawyer"])
     response = client.post("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"},
@@ -198,7 +217,10 @@ def test_a_public_bundles_derivative_carries_no_metadata(app, client, users, inc
 
 
 def test_the_public_is_told_the_image_is_a_copy_and_whose_hash_it_reads(app, client, users, incident, as_role):
-    """The hash shown is the original's; a visitor who hashes the image they got must not be misled."""
+    """Is a visitor told that the image shown is a copy without embedded metadata, and that the hash shown
+    is the original's, while staff are not told so?
+
+    The hash shown is the original's; a visitor who hashes the image they got must not be misled."""
     item = published(app, incident, users, JPEG, "photo.jpg")
     public = client.get(f"/evidence/{item.id}?lang=uk").get_data(as_text=True)
     assert "копію без вбудованих метаданих" in public and item.stored_file_id in public
@@ -270,7 +292,10 @@ def webm_with_vorbis_comments() -> bytes:
                                             (mp3_with_a_tag_between_its_frames, "voice.mp3"),
                                             (webm_with_vorbis_comments, "clip.webm")])
 def test_no_free_text_inside_a_stream_reaches_the_public(app, client, users, incident, make, filename):
-    """What exiftool does not read either: units beside H.264's slices, a tag between MP3 frames,
+    """Can free text hidden inside a media stream, where exiftool does not look, reach a visitor in the
+    public copy?
+
+    What exiftool does not read either: units beside H.264's slices, a tag between MP3 frames,
     Vorbis comments in the codec's private data. Not one byte of the secret may survive."""
     original = make()
     assert original.count(SECRET) >= 1
@@ -281,7 +306,10 @@ def test_no_free_text_inside_a_stream_reaches_the_public(app, client, users, inc
 
 
 def test_a_clear_preview_does_not_stand_for_the_original_read_after_it(app, users, incident, as_role):
-    """Each is a viewing of its own: the custody log must say that the whole original was read."""
+    """When a reader opens the clear preview and then the original, does the chain of custody record both
+    viewings?
+
+    Each is a viewing of its own: the custody log must say that the whole original was read."""
     item = attach_file(app, incident, users["contributor"], JPEG, "photo.jpg", graphic=True)
     lawyer = as_role("lawyer")
     assert lawyer.get(f"/evidence/{item.id}/preview?clear=1").status_code == 200
@@ -291,7 +319,10 @@ def test_a_clear_preview_does_not_stand_for_the_original_read_after_it(app, user
 
 
 def test_a_request_does_not_wait_for_a_derivative_another_one_is_making(app, client, users, incident):
-    """Making a video's copy may take minutes: a crowd of first requests must not hold every worker."""
+    """Does a visitor's request wait while another request is still making the public copy, or is it told
+    to try again later?
+
+    Making a video's copy may take minutes: a crowd of first requests must not hold every worker."""
     import fcntl
     item = published(app, incident, users, JPEG, "photo.jpg")
     lock_path = os.path.join(app.config["SETTINGS"].EVIDENCE_DIR, "previews", item.stored_file_id[:2],

@@ -27,6 +27,8 @@ def titles(client, query: str) -> str:
 
 
 def test_filters_by_facility_region_date_and_abuse(client, cases):
+    """Can a visitor find published incidents by facility, region, date range, kind of abuse and a facility
+    alias in another script?"""
     assert "Torture in the hospital" in titles(client, f"facility={cases['saratov'].id}")
     assert "Beating" not in titles(client, f"facility={cases['saratov'].id}")
     assert "Beating" in titles(client, "region=RU-MOW")
@@ -39,12 +41,15 @@ def test_filters_by_facility_region_date_and_abuse(client, cases):
 
 
 def test_bad_filters_get_a_clear_message_not_an_error(client, cases):
+    """Does a visitor who types nonsense into the incident filters get a clear message rather than a server
+    error?"""
     response = client.get("/incidents?facility=abc&date_from=2020-13-45&abuse=<b>")
     assert response.status_code == 400
     assert "Must be a facility id." in response.get_data(as_text=True)
 
 
 def test_drafts_never_reach_the_public(client, cases):
+    """Can a visitor see a draft incident, on the pages or through the API?"""
     assert client.get(f"/incidents/{cases['draft'].id}").status_code == 404
     assert "Secretdraftword" not in titles(client, "")
     assert "Secretdraftword" not in client.get("/api/v1/incidents").get_data(as_text=True)
@@ -53,6 +58,8 @@ def test_drafts_never_reach_the_public(client, cases):
 
 @pytest.mark.parametrize("role", [None, "researcher"])
 def test_legal_names_never_reach_public_readers(client, as_role, cases, role):
+    """Can a visitor or a researcher find a person's legal name or phone number on any public page or in
+    the API?"""
     reader = as_role(role).client if role else client
     for path in (f"/incidents/{cases['rape'].id}", f"/incidents/{cases['beating'].id}", "/incidents",
                  f"/facilities/{cases['saratov'].id}", "/api/v1/incidents",
@@ -63,6 +70,7 @@ def test_legal_names_never_reach_public_readers(client, as_role, cases, role):
 
 
 def test_staff_see_confidential_fields_and_the_view_is_audited(as_role, cases):
+    """Do staff see the confidential fields of an incident, and is that view audited?"""
     from incidents.models import AuditEvent
     page = as_role("lawyer").get(f"/incidents/{cases['rape'].id}").get_data(as_text=True)
     assert "Иванов Иван Иванович" in page
@@ -70,18 +78,22 @@ def test_staff_see_confidential_fields_and_the_view_is_audited(as_role, cases):
 
 
 def test_facility_page_lists_its_published_incidents(client, cases):
+    """Does a facility's page name it and its region and list only its own published incidents?"""
     page = client.get(f"/facilities/{cases['saratov'].id}?lang=en").get_data(as_text=True)
     assert "Torture in the hospital" in page and "Beating" not in page and "Secretdraftword" not in page
     assert "OTB-1" in page and "Saratov Oblast" in page
 
 
 def test_retracted_incident_disappears(client, users, cases):
+    """Does a retracted incident disappear from its public page and from the public list?"""
     move(cases["beating"].id, users["reviewer"], "retract", comment="Consent withdrawn")
     assert client.get(f"/incidents/{cases['beating'].id}").status_code == 404
     assert "Beating" not in titles(client, "")
 
 
 def test_text_falls_back_to_the_original_and_says_so(client, users, cases):
+    """When an incident has no translation into the reader's language, is the original text shown, and is
+    the reader told so?"""
     only_russian = make_incident(users["contributor"], cases["saratov"], title={"ru": "Только по-русски"},
                                  narrative={"ru": "Текст только на русском."})
     publish(only_russian, users["contributor"], users["reviewer"])
@@ -90,6 +102,7 @@ def test_text_falls_back_to_the_original_and_says_so(client, users, cases):
 
 
 def test_facility_list_finds_names_in_any_script(client, cases):
+    """Can a visitor find a facility in the facility list by a name written in another script?"""
     everything = client.get("/facilities?lang=en").get_data(as_text=True)
     assert "Tuberculosis Hospital No. 1" in everything and "SIZO-1" in everything
     found = client.get("/facilities?q=ОТБ-1&lang=en").get_data(as_text=True)
@@ -97,6 +110,8 @@ def test_facility_list_finds_names_in_any_script(client, cases):
 
 
 def test_people_appear_only_as_far_as_they_consented(client, users, cases):
+    """Does the public see each person only as far as they consented, never a legal name, and never the
+    internal ids of evidence?"""
     people = [
         {"role": "victim", "pseudonym": "No-consent person", "sex": "female", "age": 30, "consent": "none"},
         {"role": "witness", "pseudonym": "Anonymised person", "sex": "male", "age": 41, "consent": "anonymised"},
@@ -115,11 +130,14 @@ def test_people_appear_only_as_far_as_they_consented(client, users, cases):
 
 
 def test_public_pages_revalidate_and_staff_pages_are_not_stored(client, as_role, cases):
+    """Are public pages revalidated by caches while staff pages are never stored?"""
     assert client.get("/incidents").headers["Cache-Control"] == "no-cache"
     assert as_role("lawyer").get(f"/incidents/{cases['rape'].id}").headers["Cache-Control"] == "no-store"
 
 
 def test_editing_a_facility_moves_its_published_incidents(as_role, client, cases):
+    """When a reviewer edits a facility's region or aliases, do its published incidents follow in the
+    public filters and search?"""
     reviewer = as_role("reviewer")
     response = reviewer.post(f"/facilities/{cases['moscow'].id}/edit", data={
         "name_en": "SIZO-1", "name_ru": "СИЗО-1", "aliases": "Matrosskaya Tishina", "type": "pretrial_detention",

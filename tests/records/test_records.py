@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 import pytest
 from flask_babel import force_locale, gettext
+from werkzeug.datastructures import MultiDict
 
 from incidents.models import Facility, Incident, Person, Revision
 from incidents.revisions import snapshot
 from tests.factories import make_facility, make_incident
+from tests.helpers import post_forms
 
 
 def form_for(chosen, **overrides) -> dict:
@@ -42,6 +43,8 @@ def form_for(chosen, **overrides) -> dict:
 
 
 def test_contributor_enters_an_incident(as_role, facility):
+    """Can a contributor enter an incident through the form, and is it stored as a draft with its
+    reference, date range, narrative lines, person and first revision?"""
     response = as_role("contributor").post("/incidents/new", data=form_for(facility))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     incident = Incident.get()
@@ -53,6 +56,7 @@ def test_contributor_enters_an_incident(as_role, facility):
 
 
 def test_facility_created_on_the_way(as_role, facility):
+    """Can a contributor create a new facility, with its aliases, while entering an incident?"""
     data = form_for(facility, facility="new", **{
         "new_facility-name": "СИЗО-1", "new_facility-name_language": "ru",
         "new_facility-type": "pretrial_detention", "new_facility-country": "RU",
@@ -64,6 +68,7 @@ def test_facility_created_on_the_way(as_role, facility):
 
 
 def test_a_bad_new_facility_saves_nothing(as_role, facility):
+    """If the new facility typed with an incident is invalid, is anything saved?"""
     data = form_for(facility, facility="new", **{"new_facility-name": "", "new_facility-country": "XX"})
     response = as_role("contributor").post("/incidents/new", data=data)
     assert response.status_code == 422
@@ -96,6 +101,8 @@ TOMORROW = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
     ({"facility": "999"}, "Choose a facility"),
 ])
 def test_bad_input_is_refused_on_the_field_and_nothing_is_saved(as_role, facility, overrides, field_text):
+    """Is each kind of bad input (impossible or future dates, unknown terms, unsafe links, over-long or
+    control text, bad numbers, missing fields) refused with a message on its field, saving nothing?"""
     response = as_role("contributor").post("/incidents/new", data=form_for(facility, **overrides))
     assert response.status_code == 422
     assert field_text in response.get_data(as_text=True)
@@ -103,6 +110,7 @@ def test_bad_input_is_refused_on_the_field_and_nothing_is_saved(as_role, facilit
 
 
 def test_errors_speak_the_users_language(app, as_role, facility):
+    """Are form errors shown in the user's language?"""
     page = as_role("contributor").post("/incidents/new?lang=ru",
                                        data=form_for(facility, date_start="2021-02-30",
                                                      date_precision="day")).get_data(as_text=True)
@@ -112,7 +120,9 @@ def test_errors_speak_the_users_language(app, as_role, facility):
 
 
 def test_the_longest_short_texts_validation_allows_are_stored(users):
-    """300 characters pass validation (MAX_SHORT); on PostgreSQL a VARCHAR(255) refused them with a 500."""
+    """Can the longest short texts that validation allows actually be stored?
+
+    300 characters pass validation (MAX_SHORT); on PostgreSQL a VARCHAR(255) refused them with a 500."""
     longest = "Ж" * 300
     facility = make_facility(users["contributor"], locality=longest, authority=longest)
     incident = make_incident(users["contributor"], facility,
@@ -122,6 +132,7 @@ def test_the_longest_short_texts_validation_allows_are_stored(users):
 
 
 def test_oversized_request_is_refused(as_role, facility):
+    """Is an oversized form submission refused before anything is saved?"""
     response = as_role("contributor").post("/incidents/new",
                                            data=form_for(facility, narrative_ru="я" * 3_000_000))
     assert response.status_code == 413
@@ -129,6 +140,7 @@ def test_oversized_request_is_refused(as_role, facility):
 
 
 def test_edit_from_a_stale_page_is_refused(as_role, users, facility):
+    """Can an edit made from a stale page overwrite someone's newer edit?"""
     incident = make_incident(users["contributor"], facility)
     contributor = as_role("contributor")
     stale_version = incident.version
@@ -143,6 +155,7 @@ def test_edit_from_a_stale_page_is_refused(as_role, users, facility):
 
 
 def test_contributor_cannot_edit_someone_elses_incident(as_role, users, facility):
+    """Can a contributor edit someone else's incident?"""
     incident = make_incident(users["reviewer"], facility)
     response = as_role("contributor").post(f"/incidents/{incident.id}/edit",
                                            data=form_for(facility, version=str(incident.version)))
@@ -151,6 +164,7 @@ def test_contributor_cannot_edit_someone_elses_incident(as_role, users, facility
 
 
 def test_hostile_text_is_stored_and_shown_escaped(as_role, users, facility):
+    """Is a script typed into an incident's title shown escaped rather than run?"""
     script = '<script>alert("x")</script>'
     response = as_role("contributor").post("/incidents/new", data=form_for(facility, title_ru=script))
     assert response.status_code == 302
@@ -159,20 +173,27 @@ def test_hostile_text_is_stored_and_shown_escaped(as_role, users, facility):
 
 
 def test_edit_form_round_trips_without_loss(as_role, users, facility):
-    """Opening the edit form and saving it unchanged changes nothing but the version."""
+    """Does the edit form open filled with the incident's current values, including its version, pseudonyms
+    and legal names?
+
+    Opening the edit form and saving it unchanged changes nothing but the version."""
     incident = make_incident(users["contributor"], facility)
     contributor = as_role("contributor")
     page = contributor.get(f"/incidents/{incident.id}/edit")
     assert page.status_code == 200
     before = snapshot(Incident.get_by_id(incident.id))
     html = page.get_data(as_text=True)
-    fields = dict(re.findall(r'name="([\w-]+)" type="(?:text|hidden)" value="([^"]*)"', html))
-    assert fields["version"] == str(incident.version)
-    assert fields["persons-0-pseudonym"] == "Prisoner S."
+    form = next(fields for fields in post_forms(html) if ("version", str(incident.version)) in fields)
+    assert ("persons-0-pseudonym", "Prisoner S.") in form
     assert before["persons"][0]["legal_name"] in html
+    saved = contributor.post(f"/incidents/{incident.id}/edit", data=MultiDict(form))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    assert Incident.get_by_id(incident.id).version == incident.version + 1
+    assert snapshot(Incident.get_by_id(incident.id)) == before
 
 
 def test_an_approximate_date_keeps_what_was_typed(as_role, facility):
+    """Is an approximate date such as "circa March 2020" stored as that month and shown as typed?"""
     response = as_role("contributor").post("/incidents/new?lang=en",
                                            data=form_for(facility, date_precision="circa", date_start="03.2020"))
     assert response.status_code == 302

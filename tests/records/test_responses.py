@@ -33,6 +33,8 @@ def form_for(place, **overrides) -> dict:
 
 
 def test_the_vocabulary_is_served_with_local_terms(client):
+    """Does the API serve the vocabulary of responses, in its order, translated, and marked as local terms
+    with no HURIDOCS code?"""
     body = client.get("/api/v1/vocabularies/responses?lang=ru").get_json()
     codes = [item["code"] for item in body["items"]]
     assert codes == ["complaint", "inquiry", "case_refused", "criminal_case", "charges", "court_ruling",
@@ -43,7 +45,10 @@ def test_the_vocabulary_is_served_with_local_terms(client):
 
 
 def test_create_and_edit_through_the_api(client, bearer, facility):
-    """Responses come back in order with ids; an id sent back keeps the row, a missing one removes it."""
+    """Can responses be entered and edited through the API, with a row kept by its id, a row left out
+    removed, and responses kept when an edit leaves them out?
+
+    Responses come back in order with ids; an id sent back keeps the row, a missing one removes it."""
     headers = bearer("contributor")
     created = client.post("/api/v1/incidents", json=incident_data(facility, responses=[INQUIRY, COMPLAINT]),
                           headers=headers)
@@ -81,6 +86,8 @@ def test_create_and_edit_through_the_api(client, bearer, facility):
     ([{"kind": "other"}] * 201, "responses"),
 ])
 def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(client, bearer, facility, responses, field):
+    """Is each kind of bad response sent to the API (unknown kind, bad date, over-long or multi-line text,
+    wrong types, too many rows) refused on its field, saving nothing?"""
     response = client.post("/api/v1/incidents", json=incident_data(facility, responses=responses),
                            headers=bearer("contributor"))
     assert response.status_code == 422
@@ -89,6 +96,7 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(client, bearer, 
 
 
 def test_enter_and_edit_through_the_form(as_role, facility):
+    """Can a contributor enter a response through the incident form and edit it later, the same row kept?"""
     contributor = as_role("contributor")
     created = contributor.post("/incidents/new", data=form_for(facility))
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
@@ -109,7 +117,10 @@ def test_enter_and_edit_through_the_form(as_role, facility):
 
 
 def test_a_form_error_is_shown_on_the_row_it_came_from(as_role, facility):
-    """A blank first row is dropped before checking; the error still lands on the second row."""
+    """Is an error in a response shown on the row it came from, even after a blank row before it is
+    dropped?
+
+    A blank first row is dropped before checking; the error still lands on the second row."""
     data = form_for(facility, **{"responses-0-kind": "", "responses-0-date": "", "responses-0-body": "",
                                  "responses-0-description": "", "responses-1-kind": "court_ruling",
                                  "responses-1-date": TOMORROW})
@@ -121,6 +132,8 @@ def test_a_form_error_is_shown_on_the_row_it_came_from(as_role, facility):
 
 
 def test_a_confidential_response_never_reaches_the_public(client, as_role, bearer, users, facility):
+    """Can a response marked confidential reach the public or a researcher, on a page, in the API or in an
+    export, and do staff who may read it see it marked, their view audited?"""
     incident = make_incident(users["contributor"], facility, persons=[], responses=[INQUIRY, COMPLAINT])
     publish(incident, users["contributor"], users["reviewer"])
     public = {k: v for k, v in INQUIRY.items() if k != "confidential"}
@@ -141,6 +154,8 @@ def test_a_confidential_response_never_reaches_the_public(client, as_role, beare
 
 
 def test_revisions_keep_responses_and_the_review_shows_the_change(as_role, users, facility):
+    """Do revisions keep an incident's responses, does the review show a change to them (and not a mere
+    change of ids), and does rejecting an edit bring them back?"""
     incident = make_incident(users["contributor"], facility, responses=[INQUIRY])
     publish(incident, users["contributor"], users["reviewer"])
     data = snapshot(Incident.get_by_id(incident.id))
@@ -165,6 +180,7 @@ def test_revisions_keep_responses_and_the_review_shows_the_change(as_role, users
 
 
 def test_the_migration_creates_the_table_once(app):
+    """Does the migration that adds responses create their table once, and can it run again harmlessly?"""
     database.execute_sql("DROP TABLE response")
     database.execute_sql("DELETE FROM schema_migration WHERE name = '0011_responses'")
     assert migrate() == ["0011_responses"] and Response.table_exists()
@@ -176,6 +192,8 @@ def test_the_migration_creates_the_table_once(app):
 
 
 def test_the_demo_carries_the_saratov_responses(app):
+    """Does the demo data include the Saratov incident's public responses, and keep its confidential ones
+    out of the public record?"""
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     saratov = PublishedIncident.get(PublishedIncident.region == "RU-SAR")
     assert [r["kind"] for r in saratov.public_data["responses"]] == ["inquiry", "staff_dismissed",

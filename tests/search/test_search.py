@@ -15,6 +15,8 @@ from tests.helpers import bearer_headers
     ("ёлка", "елка"),
 ])
 def test_spellings_and_scripts_share_a_key(spellings):
+    """Do a name's spellings in Latin and Cyrillic, with or without diacritics or ё, share a search
+    key?"""
     keys = [set(word_keys(word)) for word in spellings]
     assert all(keys[0] & other for other in keys[1:]), keys
 
@@ -22,6 +24,7 @@ def test_spellings_and_scripts_share_a_key(spellings):
 @pytest.mark.parametrize("form, other", [("пытка", "пыток"), ("пытка", "пытки"), ("tortured", "torture"),
                                          ("катування", "катуванням"), ("избиение", "избиения")])
 def test_word_forms_share_a_key(form, other):
+    """Do different forms of a Russian, Ukrainian or English word share a search key?"""
     assert set(word_keys(form)) & set(word_keys(other))
 
 
@@ -53,21 +56,27 @@ def found(client, q: str) -> set[int]:
                                "Peskov", "Песков", "пытка", "пыток", "torture", "tortured", "отб-1",
                                "Peskov inquiry", "осечкин пытки"])
 def test_queries_in_any_script_find_the_case(client, published, q):
+    """Does a search in either script, in any spelling or word form, find the published incident?"""
     assert published["case"].id in found(client, q)
 
 
 def test_ukrainian_text_is_found_in_its_own_forms_and_in_latin(client, published):
+    """Is a Ukrainian incident found by its own word forms and by a place name written in Latin,
+    without matching other incidents?"""
     assert published["ukrainian"].id in found(client, "катування")
     assert published["ukrainian"].id in found(client, "Kherson")
     assert published["case"].id not in found(client, "Kherson")
 
 
 def test_every_query_word_must_match(client, published):
+    """Must every word of a search match for an incident to be found?"""
     assert found(client, "Peskov nonexistentword") == set()
 
 
 @pytest.mark.parametrize("role", (None,) + ROLES)
 def test_search_never_shows_unpublished_or_confidential_text(client, as_role, users, published, role):
+    """Can anyone, signed in or not, find a draft, a legal name or a confidential source through the
+    public search?"""
     source = "Qsourcename Hidden"
     item = attach_file(client.application, published["case"], users["contributor"], source=source)
     assert item.source == source
@@ -84,11 +93,15 @@ def test_search_never_shows_unpublished_or_confidential_text(client, as_role, us
                                "\x00\x01", "'; DROP TABLE incident; --", "col:val", "пытк*", "0_0", "a_b c", "_",
                                "١٢_٣"])
 def test_hostile_queries_answer_cleanly(client, published, q):
+    """Do search queries full of operators, markup, SQL or control characters get a normal answer
+    rather than an error?"""
     assert client.get("/api/v1/incidents", query_string={"q": q}).status_code == 200
     assert client.get("/incidents", query_string={"q": q}).status_code == 200
 
 
 def test_matching_passage_is_highlighted(client, published):
+    """Is the word a search matched highlighted in the passage shown, in Latin and Cyrillic, even when
+    the text around it holds markup?"""
     page = client.get("/incidents", query_string={"q": "Osetchkine", "lang": "en"}).get_data(as_text=True)
     assert "<mark>Osechkin</mark>" in page
     hostile = passage("<b>Осечкин</b> said", query_keys("Osechkin"))
@@ -98,6 +111,7 @@ def test_matching_passage_is_highlighted(client, published):
 
 
 def test_paging_newest_first_returns_every_match_once(client, users):
+    """Does paging through search results, newest first, show every match exactly once?"""
     facility = make_facility(users["contributor"])
     ids = set()
     for index in range(23):
@@ -117,6 +131,7 @@ def test_paging_newest_first_returns_every_match_once(client, users):
 
 
 def test_staff_search_drafts_with_the_same_power(client, users, published):
+    """Can staff search drafts with the same spellings and word forms as published incidents?"""
     headers = bearer_headers(users["lawyer"])
     for q in ("zyxwvut", "Секретный", "черновика"):
         body = client.get("/api/v1/incidents", query_string={"q": q, "status": "draft"}, headers=headers).get_json()
@@ -127,6 +142,7 @@ def test_staff_search_drafts_with_the_same_power(client, users, published):
 
 
 def test_facets_list_the_most_frequent_values_and_always_the_chosen_one(client, users, monkeypatch):
+    """Do the filter lists show the most frequent values, and always the one that is chosen?"""
     from incidents.search import facets
     monkeypatch.setattr(facets, "FACET_LIMIT", 2)
     places = [make_facility(users["contributor"], names={"en": f"Colony {i}"}) for i in range(4)]
@@ -146,6 +162,8 @@ def _kept_counts() -> set[tuple[str, str, int]]:
 
 
 def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
+    """Do the counts kept up to date with each publication, edit and retraction equal a count made
+    afresh?"""
     from incidents.models import Incident
     from incidents.publication import facet_counts
     from incidents.records import service
@@ -174,6 +192,7 @@ def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
 
 
 def test_facets_can_be_chosen_or_left_out(client, published):
+    """Can a caller choose which filter counts to receive, or none, and is an unknown one refused?"""
     body = client.get("/api/v1/incidents?facets=facility,abuse").get_json()
     assert set(body["facets"]) == {"facility", "abuse"} and body["total"] == 2
     assert client.get("/api/v1/incidents?facets=").get_json()["facets"] == {}
@@ -182,7 +201,10 @@ def test_facets_can_be_chosen_or_left_out(client, published):
 
 
 def test_counts_in_memory_equal_counts_in_sql_under_every_filter(client, users, as_role, monkeypatch):
-    """Large installations count facets in memory (facet_index.py), small ones in SQL: the
+    """Do counts made in memory on large installations equal counts made in SQL, under every
+    combination of filters, and include what was just published?
+
+    Large installations count facets in memory (facet_index.py), small ones in SQL: the
     answers must be the same for any combination of filters."""
     from incidents.publication import facet_index
     from incidents.search import facets

@@ -22,6 +22,8 @@ def counted(users):
 
 
 def test_statistics_page_counts_under_filters(as_role, counted):
+    """Does the statistics page count the published incidents under the chosen filters, drawn as SVG
+    without inline script?"""
     researcher = as_role("researcher")
     page = researcher.get("/statistics?lang=en").get_data(as_text=True)
     assert "3 published incidents under these filters." in page and "<svg" in page
@@ -31,6 +33,8 @@ def test_statistics_page_counts_under_filters(as_role, counted):
 
 
 def test_statistics_download_as_csv(as_role, counted):
+    """Can a researcher download the counts as CSV by year, facility or region under filters, with no
+    formula reaching a spreadsheet and unknown dimensions refused?"""
     researcher = as_role("researcher")
     rows = list(csv.reader(io.StringIO(researcher.get("/statistics.csv?dimension=year&lang=en")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
@@ -43,6 +47,8 @@ def test_statistics_download_as_csv(as_role, counted):
 
 
 def test_statistics_need_signing_in_but_facility_pages_show_their_timeline(client, counted):
+    """Must a visitor sign in to see the statistics, while a facility's public page shows its incidents per
+    year and most frequent abuse?"""
     assert client.get("/statistics").status_code == 302
     page = client.get(f"/facilities/{counted['saratov'].id}?lang=en").get_data(as_text=True)
     assert "Incidents per year" in page and "Most frequent abuse types" in page and "<svg" in page

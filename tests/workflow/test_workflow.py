@@ -1,21 +1,20 @@
 """The review workflow: four eyes, comments, pending revisions, retraction."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from incidents import audit, workflow
 from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from incidents.evidence.store import EvidenceStore
-from incidents.models import CustodyEvent, EvidenceItem, Incident, PublishedIncident, ReviewEvent, Revision, StoredFile
+from incidents.models import Incident, PublishedIncident, ReviewEvent, Revision
 from incidents.records import service
-from incidents.revisions import diff, get_revision, latest_number, snapshot
-from tests.factories import JPEG, MAX_TEXT, attach_file, edit, make_incident, move, publish
+from tests.factories import edit, make_incident, move, publish
 
 
 def test_full_cycle_publishes_and_logs_every_step(users, facility):
-    """draft -> in_review -> published, each step a review event and an audit entry."""
+    """Does a draft reach the public only through submission and approval, each step leaving a review
+    event and an intact audit chain?
+
+    draft -> in_review -> published, each step a review event and an audit entry."""
     incident = make_incident(users["contributor"], facility)
     assert incident.status == "draft" and not PublishedIncident.select().exists()
     move(incident.id, users["contributor"], "submit")
@@ -29,6 +28,7 @@ def test_full_cycle_publishes_and_logs_every_step(users, facility):
 
 @pytest.mark.parametrize("action", ["approve", "request_changes", "reject"])
 def test_nobody_reviews_what_they_submitted(users, facility, action):
+    """Can a reviewer approve, return or reject an incident they submitted themselves?"""
     incident = make_incident(users["reviewer"], facility)
     move(incident.id, users["reviewer"], "submit")
     with pytest.raises(Forbidden):
@@ -37,7 +37,10 @@ def test_nobody_reviews_what_they_submitted(users, facility, action):
 
 
 def test_a_reviewer_who_edited_cannot_approve(users, facility):
-    """Editing during review makes it the reviewer's work: another reviewer must approve."""
+    """Can a reviewer who edited an incident during its review still approve it, or must another
+    reviewer?
+
+    Editing during review makes it the reviewer's work: another reviewer must approve."""
     incident = make_incident(users["contributor"], facility)
     move(incident.id, users["contributor"], "submit")
     edit(incident.id, users["reviewer"], "title", "en", "Corrected title")
@@ -48,6 +51,7 @@ def test_a_reviewer_who_edited_cannot_approve(users, facility):
 
 
 def test_contributors_and_lawyers_cannot_review(users, facility):
+    """Can a contributor or a lawyer approve an incident that waits for review?"""
     incident = make_incident(users["reviewer"], facility)
     move(incident.id, users["reviewer"], "submit")
     with pytest.raises(NotFound):  # a contributor may not even see someone else's working copy
@@ -57,6 +61,8 @@ def test_contributors_and_lawyers_cannot_review(users, facility):
 
 
 def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_role):
+    """Must a reviewer who returns an incident say why, does the author see it, and does the next
+    reviewer see what changed since?"""
     incident = make_incident(users["contributor"], facility)
     move(incident.id, users["contributor"], "submit")
     with pytest.raises(ValidationFailed):
@@ -74,6 +80,8 @@ def test_request_changes_needs_a_comment_the_author_sees(users, facility, as_rol
 
 
 def test_wrong_state_is_a_conflict(users, facility):
+    """Is approving a draft that was never submitted refused, and is an action that does not exist
+    refused?"""
     incident = make_incident(users["contributor"], facility)
     with pytest.raises(Conflict):
         move(incident.id, users["reviewer"], "approve")
@@ -82,6 +90,8 @@ def test_wrong_state_is_a_conflict(users, facility):
 
 
 def test_stale_version_is_refused(users, facility):
+    """Is an approval refused when the reviewer read an older version of the incident than the current
+    one?"""
     incident = make_incident(users["contributor"], facility)
     move(incident.id, users["contributor"], "submit")
     with pytest.raises(Conflict):
@@ -89,6 +99,8 @@ def test_stale_version_is_refused(users, facility):
 
 
 def test_editing_published_keeps_the_public_version_until_approved(users, facility, client):
+    """When a published incident is edited, does the public keep the approved text until the edit is
+    approved, and does the reviewer see only what changed?"""
     incident = make_incident(users["contributor"], facility)
     publish(incident, users["contributor"], users["reviewer"])
     edit(incident.id, users["contributor"], "narrative", "en", "A new, unreviewed claim.")
@@ -104,6 +116,8 @@ def test_editing_published_keeps_the_public_version_until_approved(users, facili
 
 
 def test_rejecting_a_pending_edit_restores_the_published_version(users, facility):
+    """Does rejecting an edit to a published incident bring back the published text, for staff and
+    public alike?"""
     incident = make_incident(users["contributor"], facility)
     publish(incident, users["contributor"], users["reviewer"])
     edit(incident.id, users["contributor"], "title", "en", "Unfounded change")
@@ -115,6 +129,8 @@ def test_rejecting_a_pending_edit_restores_the_published_version(users, facility
 
 
 def test_reject_and_retract_keep_the_record(users, facility, client):
+    """Do rejected and retracted incidents vanish from the public site while their revisions stay in
+    the database?"""
     rejected = make_incident(users["contributor"], facility)
     move(rejected.id, users["contributor"], "submit")
     move(rejected.id, users["reviewer"], "reject", comment="Duplicate of INC-000001.")
@@ -130,6 +146,8 @@ def test_reject_and_retract_keep_the_record(users, facility, client):
 
 
 def test_transition_from_the_page_needs_csrf_and_shows_the_result(users, facility, as_role):
+    """Can an incident be submitted and approved from its page only with a CSRF token, and does it show
+    in the review queue meanwhile?"""
     incident = make_incident(users["contributor"], facility)
     contributor = as_role("contributor")
     no_token = contributor.client.post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
@@ -148,6 +166,8 @@ def test_transition_from_the_page_needs_csrf_and_shows_the_result(users, facilit
 
 
 def test_own_work_is_marked_in_the_queue(users, facility, as_role):
+    """Is the approve button withheld from the reviewer who submitted an incident, and offered to
+    another reviewer?"""
     incident = make_incident(users["reviewer"], facility)
     move(incident.id, users["reviewer"], "submit")
     page = as_role("reviewer").get(f"/incidents/{incident.id}").get_data(as_text=True)
@@ -160,7 +180,10 @@ VERSION_MISSING = "the version of the incident you read is missing"
 
 @pytest.mark.parametrize("action", ["submit", "approve", "request_changes", "reject", "retract"])
 def test_no_transition_is_taken_without_the_version_read(users, facility, action):
-    """Whoever moves an incident names the version they read: an approval without one would
+    """Is every workflow step refused, with a clear message and nothing changed, when it does not name
+    the version that was read?
+
+    Whoever moves an incident names the version they read: an approval without one would
     publish whatever the text had become since."""
     incident = make_incident(users["contributor"], facility)
     if action != "submit":
@@ -177,6 +200,8 @@ def test_no_transition_is_taken_without_the_version_read(users, facility, action
 
 
 def test_a_page_transition_without_version_is_refused_with_a_clear_message(users, facility, as_role):
+    """Does a submit or approve sent from the page without the version read change nothing and tell the
+    user why?"""
     incident = make_incident(users["contributor"], facility)
     contributor = as_role("contributor")
     response = contributor.post(f"/incidents/{incident.id}/transition", data={"action": "submit"})
@@ -191,6 +216,7 @@ def test_a_page_transition_without_version_is_refused_with_a_clear_message(users
 
 
 def test_an_edit_page_sent_without_its_version_says_so_and_saves_nothing(users, facility, as_role):
+    """Is an edit form sent without the version it was based on refused with a message, saving nothing?"""
     incident = make_incident(users["contributor"], facility)
     response = as_role("contributor").post(f"/incidents/{incident.id}/edit?lang=en",
                                            data={"title_en": "Saved over what nobody read"})
@@ -201,6 +227,8 @@ def test_an_edit_page_sent_without_its_version_says_so_and_saves_nothing(users, 
 
 
 def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
+    """Can a lawyer read an incident's revision history with places named, is each reading audited, and
+    is it hidden from a researcher?"""
     from incidents.models import AuditEvent
     incident = make_incident(users["contributor"], facility)
     edit(incident.id, users["contributor"], "title", "en", "Second title")
@@ -212,161 +240,10 @@ def test_history_shows_every_revision_and_is_audited(users, facility, as_role):
 
 
 def test_reviewers_are_told_what_waits(users, facility, as_role):
+    """Does a reviewer's home page say how many incidents wait for review, while a lawyer's says
+    nothing of it?"""
     incident = make_incident(users["contributor"], facility)
     move(incident.id, users["contributor"], "submit")
     home = as_role("reviewer").get("/?lang=en").get_data(as_text=True)
     assert "1 incident is waiting for review." in home
     assert "waiting for review" not in as_role("lawyer").get("/?lang=en").get_data(as_text=True)
-
-
-def _pending_edit_with_new_evidence(app, users, facility):
-    """A published incident, then a pending edit that adds a file and a link to it, submitted."""
-    from incidents.evidence import service as evidence
-    incident = publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
-    photo = attach_file(app, incident, users["contributor"], content=JPEG + b"rejected", filename="new.jpg")
-    link = evidence.attach_link(incident.id, users["contributor"],
-                                {"kind": "220904051501", "url": "https://example.org/unfounded"})
-    move(incident, users["contributor"], "submit")
-    return Incident.get_by_id(incident.id), photo, link
-
-
-def test_rejecting_a_pending_edit_detaches_the_evidence_attached_during_it(app, users, facility, client, as_role):
-    """A rejected revision leaves nothing of itself on the incident: the file and link it brought
-    are detached, marked with the rejected revision and kept, custody and all; the working copy
-    equals the published one, and the next edit does not propose them again."""
-    incident, photo, link = _pending_edit_with_new_evidence(app, users, facility)
-    rejected_number = latest_number(incident)
-    move(incident, users["reviewer2"], "reject", comment="The file shows another place.")
-    incident = Incident.get_by_id(incident.id)
-    published = get_revision(incident, incident.published_revision)
-    assert incident.status == "published" and diff(published.snapshot, snapshot(incident)) == []
-    for item in (photo, link):
-        item = EvidenceItem.get_by_id(item.id)
-        assert item.incident_id is None and item.rejected_revision.number == rejected_number
-        assert item.rejected_revision.incident_id == incident.id
-        last = item.custody.order_by(CustodyEvent.id.desc()).first()
-        assert (last.action, last.detail["reason"]) == ("detached", "revision rejected")
-        assert (last.detail["incident"], last.detail["revision"]) == (incident.id, rejected_number)
-        assert last.actor_id == users["reviewer2"].id
-        assert [e.action for e in item.custody.order_by(CustodyEvent.id)][0] == "received"  # kept whole
-    store = EvidenceStore.from_settings(app.config["SETTINGS"])
-    assert StoredFile.get_by_id(photo.stored_file_id) and os.path.exists(store.path_for(photo.stored_file_id))
-    edit(incident.id, users["contributor"], "title", "en", "A later, honest edit")
-    _base, changes = service.changes_for_review(Incident.get_by_id(incident.id))
-    assert [field for field, _old, _new in changes] == ["title"]
-    assert client.get(f"/evidence/{photo.id}").status_code == 404
-    assert as_role("contributor").get(f"/evidence/{photo.id}").status_code == 404  # no longer on their incident
-    page = as_role("reviewer").get(f"/evidence/{photo.id}?lang=en")  # staff who keep the archive still may
-    assert page.status_code == 200 and "Detached: the edit that brought it was rejected" in page.get_data(as_text=True)
-
-
-def test_a_returned_pending_edit_keeps_its_evidence_with_its_author(app, users, facility, as_role):
-    """Requesting changes is not rejecting: the edit, files included, goes back to its author."""
-    incident, photo, link = _pending_edit_with_new_evidence(app, users, facility)
-    move(incident, users["reviewer2"], "request_changes", comment="Say where the photo was taken.")
-    assert Incident.get_by_id(incident.id).status == "draft"
-    assert {EvidenceItem.get_by_id(item.id).incident_id for item in (photo, link)} == {incident.id}
-    assert as_role("contributor").get(f"/evidence/{photo.id}").status_code == 200
-
-
-def test_an_assessment_of_a_rejected_file_no_longer_speaks_for_the_incident(app, users, facility):
-    from incidents.evidence import verification
-    incident, photo, _link = _pending_edit_with_new_evidence(app, users, facility)
-    verification.record_assessment(users["reviewer"], photo.id, {
-        "part": "technical", "outcome": "inconsistent", "method": "Error level analysis shows a pasted region."})
-    assert Incident.get_by_id(incident.id).verification != "unassessed"
-    move(incident, users["reviewer2"], "reject", comment="The photo is edited.")
-    assert Incident.get_by_id(incident.id).verification == "unassessed"
-
-
-def test_after_a_rejection_staff_still_see_the_working_status_of_what_stays(app, users, facility):
-    """The working status comes from the items' working statuses, not from what the public was shown."""
-    from incidents.evidence import verification
-    incident = publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
-    kept = attach_file(app, incident, users["contributor"], content=JPEG + b"kept", filename="kept.jpg")
-    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
-    verification.record_assessment(users["reviewer"], kept.id, {
-        "part": "content", "outcome": "inconsistent", "method": "The yard does not match the colony's."})
-    attach_file(app, incident, users["contributor"], content=JPEG + b"new", filename="new.jpg")
-    move(incident, users["contributor"], "submit")
-    move(incident, users["reviewer2"], "reject", comment="Not this incident.")
-    assert Incident.get_by_id(incident.id).verification == "disputed"  # unconfirmed: the public sees none
-
-
-def test_rejecting_a_pending_edit_returns_archive_items_to_the_archive(app, users, facility, tmp_path):
-    """An item tied from the ingest archive during a rejected round goes back there, unassigned and
-    unmarked (it may belong to another incident), with the rejection in its custody log."""
-    from incidents.evidence import service as evidence
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    (folder / "otb1.mp4").write_bytes(os.urandom(5000))
-    app.test_cli_runner().invoke(args=["ingest", str(folder), "--user", users["reviewer"].email])
-    archived = EvidenceItem.get(EvidenceItem.batch.is_null(False))
-    incident = publish(make_incident(users["contributor"], facility, evidence=[]), users["contributor"],
-                       users["reviewer2"])
-    evidence.assign_to_incident(users["reviewer"], archived.id, incident.id)
-    move(incident, users["contributor"], "submit")
-    rejected_number = latest_number(incident)
-    move(incident, users["reviewer2"], "reject", comment="Not this incident.")
-    item = EvidenceItem.get_by_id(archived.id)
-    assert item.incident_id is None and item.batch_id == archived.batch_id and item.rejected_revision is None
-    last = item.custody.order_by(CustodyEvent.id.desc()).first()
-    assert last.action == "detached" and last.detail["revision"] == rejected_number
-    assert last.detail["returned_to"] == "archive"
-    assert [batch.unassigned for batch in evidence.archive_batches(users["reviewer"])] == [1]
-    incident = Incident.get_by_id(incident.id)
-    assert diff(get_revision(incident, incident.published_revision).snapshot, snapshot(incident)) == []
-
-
-def test_rejecting_a_pending_edit_restores_people_and_responses(users, facility):
-    """People renamed, added or removed and responses added in the rejected round are as published again."""
-    incident = publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
-    current = Incident.get_by_id(incident.id)
-    data = snapshot(current)
-    data["persons"] = [{"role": "witness", "pseudonym": "Guard K.", "consent": "none"}]
-    data["responses"] = [{"kind": "criminal_case", "date": "2021-03-01", "body": "Prosecutor"}]
-    service.update_incident(incident.id, data, users["contributor"], version=current.version, max_text=MAX_TEXT)
-    move(incident, users["contributor"], "submit")
-    move(incident, users["reviewer"], "reject", comment="No source for the witness.")
-    incident = Incident.get_by_id(incident.id)
-    assert diff(get_revision(incident, incident.published_revision).snapshot, snapshot(incident)) == []
-    assert [p.pseudonym for p in incident.persons] == ["Prisoner S."] and not incident.responses.exists()
-
-
-def test_a_failed_rejection_changes_nothing(app, users, facility, monkeypatch):
-    """The rejection and its detaching are one transaction: a failure midway leaves all as it was."""
-    incident, photo, _link = _pending_edit_with_new_evidence(app, users, facility)
-    custody = CustodyEvent.select().count()
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("the disk is full")
-    monkeypatch.setattr(audit, "record", broken)
-    with pytest.raises(RuntimeError):
-        move(incident, users["reviewer2"], "reject", comment="Not supported.")
-    assert Incident.get_by_id(incident.id).status == "in_review"
-    assert EvidenceItem.get_by_id(photo.id).incident_id == incident.id and CustodyEvent.select().count() == custody
-
-
-def test_the_rejected_revision_column_is_added_to_an_older_database(app, users, facility):
-    """Migration 0018 on a database made before it: the column is the foreign key's own
-    (``rejected_revision_id``), existing items stay, and a rejection can use it at once."""
-    from playhouse.migrate import SchemaMigrator, SqliteMigrator
-
-    from incidents.db import database, migrate
-    incident, photo, link = _pending_edit_with_new_evidence(app, users, facility)
-    migrator = SchemaMigrator.from_database(database.obj)
-    sqlite = isinstance(migrator, SqliteMigrator)
-    if sqlite:  # its DROP COLUMN refuses a foreign key: the table is rebuilt, with checks off meanwhile
-        database.execute_sql("PRAGMA foreign_keys = OFF")
-    with database.atomic():
-        migrator.migrate(migrator.drop_column("evidence_item", "rejected_revision_id",
-                                              **({"legacy": True} if sqlite else {})))
-        database.execute_sql("DELETE FROM schema_migration WHERE name = '0018_rejected_revisions'")
-    if sqlite:
-        database.execute_sql("PRAGMA foreign_keys = ON")
-    assert "rejected_revision_id" not in {c.name for c in database.get_columns("evidence_item")}
-    assert migrate() == ["0018_rejected_revisions"]
-    assert "rejected_revision_id" in {c.name for c in database.get_columns("evidence_item")}
-    assert EvidenceItem.rejected_revision.column_name == "rejected_revision_id"
-    move(incident, users["reviewer2"], "reject", comment="Not supported.")
-    assert EvidenceItem.get_by_id(photo.id).rejected_revision.number == latest_number(incident) - 1

@@ -169,6 +169,16 @@ def page_errors(response) -> str:
     return "\n".join(html.unescape(part) for parts in found for part in parts if part)
 
 
+def page_refused(response, expected: dict, before) -> bool:
+    """When ``expected`` names problems: the page refused with them beside their fields and the
+    database is as it was ``before`` (True); otherwise False, and the caller checks the success."""
+    if not expected:
+        return False
+    page_refusal(response, expected)
+    assert_unchanged(before)
+    return True
+
+
 def page_refusal(response, expected: dict | None = None) -> None:
     """A clear refusal on a page: 4xx, each expected field's error shown beside it (the form's
     macro gives it the id "<key>-error") with one of the expected messages."""

@@ -49,7 +49,10 @@ def files_in(folder: str) -> list[str]:
        outcome=choice(ASSESSMENT_OUTCOMES),
        method=st.one_of(st.just("Geolocated"), text_for(Text((), "", "", 2000, True), surrogates=True)))
 def test_api_evidence(world, changes, link, filename, upload, part, outcome, method):
-    """A link with hostile provenance, a file under a hostile name, and a verification assessment
+    """Are a link, an uploaded file and an assessment sent through the API with hostile values refused
+    with each field named and nothing kept, not even the file, or stored as normalised?
+
+    A link with hostile provenance, a file under a hostile name, and a verification assessment
     with hostile text: refused with each field named and nothing kept, not even the file; or
     stored as normalised, with the incident's new version and revision."""
     client, contributor = world.client, world.tokens["contributor"]
@@ -115,7 +118,10 @@ def test_api_evidence(world, changes, link, filename, upload, part, outcome, met
 @given(status=choice(VERIFICATION_STATUSES))
 @example(status="in_progress")
 def test_api_verification_confirmation(world, status):
-    """A second reviewer confirms a verification status with hostile values: an unknown status is
+    """Does confirming a file's verification status through the API refuse an unknown status, or one
+    other than the working one, with nothing changed, and otherwise make the working status public?
+
+    A second reviewer confirms a verification status with hostile values: an unknown status is
     refused with the field named, another than the working one (or one already public) as a
     conflict, nothing changed either way; the working status is made public."""
     item = assessed_item(world)

@@ -48,7 +48,10 @@ from tests.guarantees.fuzz.strategies import (
 @example(changes=[("persons-0-pseudonym", "Prisoner\rS.")])  # a carriage return in a one-line field was stored
 @example(changes=[("title_en", "Torture\nin the hospital")])  # titles took line breaks: their form field cannot
 def test_api_incident_texts(world, changes):
-    """Creating and editing an incident through the API, with hostile texts in any field; the
+    """Whatever text is sent to any incident field through the API, is it either refused with the field
+    named and nothing stored, or stored exactly as the documented normalisation makes it?
+
+    Creating and editing an incident through the API, with hostile texts in any field; the
     answers' bodies are the records as read back from the database after the save."""
     client, headers = world.client, world.tokens["contributor"]
     expected = problems_of(changes, INCIDENT_TEXTS)
@@ -152,7 +155,10 @@ def content(data: dict) -> dict:
 @example(wrong=(("facility",), "9" * 5000), extra={})  # more digits than int() reads: was a 500
 @example(wrong=(("graphic",), "yes"), extra={"\ud800": 1})  # the answer quoted a lone surrogate: was a 500
 def test_api_wrong_types_and_unknown_fields(world, wrong, extra):
-    """Numbers, lists, objects and null where something else belongs are refused with the field
+    """Does the API refuse, with the field named and nothing stored, a value of the wrong type in an
+    incident, and ignore unknown fields on creation but refuse them in an edit?
+
+    Numbers, lists, objects and null where something else belongs are refused with the field
     named; unknown fields are ignored on creation and refused, named, in an edit."""
     client, headers = world.client, world.tokens["contributor"]
     path, value = wrong
@@ -185,7 +191,10 @@ DATE_FIELDS = {"date_start": ("date_start",), "date_end": ("date_end",), "respon
 @example(case=("date_start", (None, "2020-13-45")))
 @example(case=("responses-0-date", (None, "2020-03-15T10:00:00+03:00")))
 def test_api_dates(world, case):
-    """Malformed, impossible, future and time-zoned dates are refused; real ones, written in the
+    """Does the API refuse malformed, impossible, future and time-zoned dates, and store a real date
+    written in any accepted form as that day?
+
+    Malformed, impossible, future and time-zoned dates are refused; real ones, written in the
     forms the field accepts, are stored as that day."""
     key, (day, text) = case
     body = incident_data(world.facility, date_precision="day", date_start="1900-01-01",
@@ -209,7 +218,10 @@ def test_api_dates(world, case):
 @example(changes=[("name_en", "IK-1\tSaratov")], aliases=[], latitude=None, longitude=None,
          region="RU-SAR")  # names took line breaks and tabs, which their form field cannot hold
 def test_api_facility(world, changes, aliases, latitude, longitude, region):
-    """A facility with hostile names, aliases, coordinates and region: refused with each field
+    """Is a facility sent through the API with hostile names, aliases, coordinates or region refused
+    with each field named, or stored as normalised?
+
+    A facility with hostile names, aliases, coordinates and region: refused with each field
     named, or stored as normalised."""
     client, headers = world.client, world.tokens["contributor"]
     body = {"names": {"en": "IK-1"}, "type": "penal_colony", "country": "RU", "region": region,

@@ -47,7 +47,10 @@ wrong_versions = st.one_of(st.booleans(), st.floats(), any_list, any_object, st.
 @example(comment="", version="²")  # a digit that int() cannot read: was a 500
 @example(comment="", version="9" * 5000)  # more digits than int() reads: was a 500
 def test_api_transition_comments_and_versions(world, comment, version):
-    """Submitting with a hostile, missing or null version or a hostile comment, then returning it
+    """Is a workflow step sent through the API with a hostile, missing or null version or a hostile
+    comment refused with nothing changed, or recorded with the comment stripped?
+
+    Submitting with a hostile, missing or null version or a hostile comment, then returning it
     with the same comment: refused with the field named and nothing changed, or recorded with the
     comment stripped."""
     client = world.client
@@ -107,7 +110,10 @@ def chosen_or_default(value, allowed) -> bool:
 @example(ids=["published"], redaction="public", layout="echr", file_format="docx", lang="uk", include_files=False)
 @example(ids=["²"], redaction=None, layout=None, file_format=None, lang=None, include_files=None)  # was a 500
 def test_api_dossier_requests(world, ids, redaction, layout, file_format, lang, include_files):
-    """A dossier asked for with hostile ids and options: refused with a message and nothing
+    """Is a dossier asked for through the API with hostile ids or options refused with nothing
+    recorded, or built and recorded in the audit trail?
+
+    A dossier asked for with hostile ids and options: refused with a message and nothing
     recorded, or built and recorded in the audit trail."""
     published = make_incident(world.users["contributor"], world.facility) if not world.published else None
     if published is not None:
@@ -151,7 +157,10 @@ def request_bodies():
 
 
 def test_json_nested_past_the_parsers_stack_is_a_400(world):
-    """Python's JSON parser gives up on deep nesting with a RecursionError: that was a 500."""
+    """Is a JSON body nested deeper than the parser can read refused with a clear 400 rather than a
+    crash?
+
+    Python's JSON parser gives up on deep nesting with a RecursionError: that was a 500."""
     response = world.client.post("/api/v1/incidents", data=deeply_nested(100_000, "list"),
                                  content_type="application/json", headers=world.tokens["contributor"])
     assert response.status_code == 400 and response.get_json()["error"]["message"]
@@ -161,7 +170,10 @@ def test_json_nested_past_the_parsers_stack_is_a_400(world):
 @given(data=st.data(), body=request_bodies(),
        role=st.sampled_from(["contributor", "reviewer", "lawyer", "admin", None, "bogus"]))
 def test_every_api_write_survives_any_body(world, data, body, role):
-    """Every writing API route, found in the app's URL map, answers any body without a 5xx: a
+    """Can any body, sent by anyone to any writing API route, cause a server error or a change behind a
+    refusal?
+
+    Every writing API route, found in the app's URL map, answers any body without a 5xx: a
     refusal is a JSON error that changed nothing."""
     rules = sorted((r for r in writing_rules(world.app) if r.rule.startswith("/api/")), key=lambda r: r.rule)
     rule = data.draw(st.sampled_from(rules), label="rule")

@@ -63,6 +63,8 @@ def fuzz_tests() -> set[str]:
 
 
 def test_every_writing_endpoint_is_fuzzed_or_exempt(app):
+    """Is every endpoint that writes fed hostile input by a test here, or listed with the reason it
+    needs none?"""
     endpoints = {rule.endpoint for rule in writing_rules(app)}
     assert not set(FUZZED) & set(EXEMPT)
     assert endpoints - set(FUZZED) - set(EXEMPT) == set(), "a new writing endpoint: fuzz it, or say why not"

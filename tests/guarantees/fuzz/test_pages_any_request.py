@@ -14,7 +14,10 @@ from tests.guarantees.fuzz.strategies import fuzz, hostile_text, malformed_dates
        fields=st.dictionaries(hostile_text().filter(lambda k: k != "csrf_token"),
                               st.one_of(hostile_text(), st.lists(hostile_text(), max_size=3)), max_size=5))
 def test_every_page_refuses_forged_posts(world, data, token_kind, fields):
-    """Every writing page route, found in the app's URL map, posted random fields by a signed-in
+    """Is every page that writes refused without the session's own CSRF token, and does it survive any
+    fields posted with the token, changing nothing when it refuses?
+
+    Every writing page route, found in the app's URL map, posted random fields by a signed-in
     administrator: without the session's CSRF token a 400 that changed nothing; with it, never a
     5xx, and a refusal that changed nothing."""
     rules = sorted((r for r in writing_rules(world.app) if not r.rule.startswith("/api/")), key=lambda r: r.rule)
@@ -65,7 +68,10 @@ query_values = st.one_of(hostile_text(), malformed_dates, st.sampled_from(["²",
 @example(case=("/archive/1", {"page": "²"}))  # was a 500
 @example(case=("/statistics", {"dimension": "year"}))  # clashed with the CSV links' own: was a 500
 def test_filter_forms_survive_hostile_queries(world, case):
-    """The list, search, statistics, workspace and audit-trail filters with hostile values: an
+    """Can hostile values in the list, search, statistics, workspace or audit filters cause a server
+    error or write anything but the audit of what was read?
+
+    The list, search, statistics, workspace and audit-trail filters with hostile values: an
     answer or a clear 400/422, never a 5xx, and nothing written but the audit of what was read."""
     path, query = case
     browser, _token = world.browser("admin")
