@@ -43,11 +43,17 @@ def _app(folder: str):
 
 
 def _people():
-    from incidents.accounts import credentials
+    import pyotp
+
+    from incidents.accounts import credentials, two_factor
+    from incidents.models import User
     made = {}
     for role in ("contributor", "reviewer", "lawyer"):
         user = credentials.create_user(f"{role}@bench.example", role, None, f"Bench {role}")
         credentials.set_password(user, "a long enough bench password", testing=True)
+        if two_factor.is_required(user):  # its token works only once a second factor is enrolled
+            user.totp_secret = pyotp.random_base32()
+            user.save(only=[User.totp_secret])
         made[role] = user
     made["token"] = credentials.issue_api_token(made["lawyer"])
     return made
