@@ -2,6 +2,11 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
+  // On a narrow screen the results come first: a panel that may fold (the filters) starts folded.
+  if (window.matchMedia("(max-width: 50rem)").matches) {
+    document.querySelectorAll("details[data-collapse-narrow]").forEach(function (panel) { panel.open = false; });
+  }
+
   // The "new facility" fields matter only when "a facility not in the list" is chosen.
   document.querySelectorAll("[data-show-when]").forEach(function (block) {
     var rule = block.getAttribute("data-show-when").split("=");

@@ -1,0 +1,50 @@
+"""On a phone (390 px wide, Debian's chromium), in Ukrainian: the results come before the filters,
+and an incident's tables fit the screen."""
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_facility, make_incident, publish
+from tests.guarantees.test_browser import CHROMIUM, sign_in
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone():
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser.new_page(viewport=PHONE, locale="uk-UA")
+        browser.close()
+
+
+def test_on_a_phone_the_first_result_shows_before_the_filters(live_server, users, phone):
+    """On a phone, does the first published incident show on the first screen, with the filters folded
+    away until the reader opens them?"""
+    facility = make_facility(users["contributor"])
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    phone.goto(f"{live_server}/incidents?lang=uk")
+    first = phone.locator(".results li").first
+    assert first.bounding_box()["y"] + 40 < PHONE["height"]
+    assert not phone.is_visible("form.filters")
+    phone.click(".filter-panel > summary")
+    assert phone.is_visible("form.filters input[name=q]")
+
+
+def test_on_a_phone_an_incidents_tables_fit_the_screen(live_server, users, phone):
+    """On a phone, do the people and responses of an incident (with every confidential column a lawyer
+    sees, and long words) fit the screen instead of widening the page?"""
+    facility = make_facility(users["contributor"])
+    incident = make_incident(users["contributor"], facility, persons=[
+        {"role": "victim", "pseudonym": "Заключённый С.", "legal_name": "Сергей Иванович Петров-Водкин",
+         "contact": "очень-длинный-адрес-электронной-почты-без-пробелов@example.org", "sex": "male",
+         "age": 34, "citizenship": "RU", "consent": "anonymised"}])
+    sign_in(phone, live_server, users["lawyer"])
+    phone.goto(f"{live_server}/incidents/{incident.id}?lang=uk")
+    assert phone.is_visible("table.people")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
