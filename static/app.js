@@ -2,6 +2,17 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
+  // A form sent back with errors: the first one gets the focus, so a keyboard or screen reader user
+  // lands on what to mend (a message that belongs to no single field is focused itself).
+  var firstError = document.querySelector("form .has-error, form p.error[id$='-error']");
+  if (firstError) {
+    var fields = Array.prototype.filter.call(firstError.querySelectorAll("input, select, textarea"),
+      function (field) { return field.offsetParent !== null; });
+    var target = fields[0] || firstError;
+    if (target === firstError) { target.tabIndex = -1; }
+    target.focus();
+  }
+
   // On a narrow screen the results come first: a panel that may fold (the filters) starts folded.
   if (window.matchMedia("(max-width: 50rem)").matches) {
     document.querySelectorAll("details[data-collapse-narrow]").forEach(function (panel) { panel.open = false; });
