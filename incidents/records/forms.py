@@ -22,6 +22,7 @@ from wtforms import (
 from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.search.facilities import visible_facilities
+from incidents.validation import Errors, clean_text
 
 BLANK_ROWS = 1
 
@@ -211,6 +212,29 @@ def map_errors(fields: dict, renames: dict) -> dict:
                 break
         mapped[key] = [str(m) for m in messages]
     return mapped
+
+
+def place_text_errors(errors: dict, data: dict, max_text: int) -> dict:
+    """Errors of a text kept per language ("title", "narrative") moved beside the field of the
+    language they concern: each language's text is judged again, as the schema judged it, to learn
+    which one failed; what concerns none (the original language left empty) goes beside the
+    original language's field. The API keeps one key per text, as its clients read it."""
+    for field in shape.INCIDENT:
+        if field.kind != shape.TEXTS or field.name not in errors:
+            continue
+        messages = errors.pop(field.name)
+        placed = set()
+        for language, text in (data.get(field.name) or {}).items():
+            found = Errors()
+            clean_text(text, field.name, found, max_length=field.max_length or max_text, multiline=field.multiline)
+            if found and language in LANGUAGES:
+                errors[f"{field.name}_{language}"] = [str(message) for message in found[field.name]]
+                placed.update(errors[f"{field.name}_{language}"])
+        rest = [message for message in messages if message not in placed]
+        if rest:
+            original = data.get("original_language") if data.get("original_language") in LANGUAGES else LANGUAGES[0]
+            errors.setdefault(f"{field.name}_{original}", []).extend(rest)
+    return errors
 
 
 def _to_form(field: shape.Field, value):

@@ -66,7 +66,8 @@ def new_incident():
         incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH,
                                            new_facility=new_facility)
     except ValidationFailed as exc:
-        return _render_form(form, errors=forms.map_errors(exc.fields, renames), status=422)
+        errors = forms.place_text_errors(forms.map_errors(exc.fields, renames), data, settings().MAX_TEXT_LENGTH)
+        return _render_form(form, errors=errors, status=422)
     flash(_("Saved as a draft. Submit it for review when it is complete."), "info")
     return redirect(url_for("records.incident_detail", incident_id=incident.id))
 
@@ -88,7 +89,7 @@ def edit_incident(incident_id):
         service.update_incident(incident_id, data, actor(), version=form.version.data,
                                 max_text=settings().MAX_TEXT_LENGTH)
     except ValidationFailed as exc:
-        errors = forms.map_errors(exc.fields, renames)
+        errors = forms.place_text_errors(forms.map_errors(exc.fields, renames), data, settings().MAX_TEXT_LENGTH)
         if "version" in errors:  # a hidden field: its absence is said above the form
             errors["form"] = [str(exc.message)]
         return _render_form(form, incident=view.incident, errors=errors, status=422)

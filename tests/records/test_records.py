@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -200,3 +201,15 @@ def test_an_approximate_date_keeps_what_was_typed(as_role, facility):
     incident = Incident.get()
     assert (incident.date_start, incident.date_end) == (datetime.date(2020, 3, 1), datetime.date(2020, 3, 31))
     assert "c. March 2020" in as_role("contributor").get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
+
+
+def test_a_text_refused_in_one_language_is_marked_beside_that_languages_field(as_role, facility):
+    """When a title or narrative is refused, is the reason shown beside the field of the language it
+    was typed in (and a missing original beside the original's field), not above every language?"""
+    response = as_role("contributor").post("/incidents/new?lang=en", data=form_for(
+        facility, title_ru="Заголовок", title_uk="я" * 6000, narrative_ru=""))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'<p class="error" id="title_uk-error">Too long: at most \d+ characters.</p>', html)
+    assert re.search(r'<p class="error" id="narrative_ru-error">[^<]+</p>', html)
+    assert 'id="title-error"' not in html and 'id="narrative-error"' not in html

@@ -181,12 +181,13 @@ def page_refused(response, expected: dict, before) -> bool:
 
 def page_refusal(response, expected: dict | None = None) -> None:
     """A clear refusal on a page: 4xx, each expected field's error shown beside it (the form's
-    macro gives it the id "<key>-error") with one of the expected messages."""
+    macro gives it the id "<key>-error"; a text kept per language, beside one language's field:
+    "<key>_<language>-error") with one of the expected messages."""
     assert 400 <= response.status_code < 500, (response.status_code, page_errors(response))
     shown, page = page_errors(response), response.get_data(as_text=True)
     assert shown, page[:2000]
     for key, messages in (expected or {}).items():
-        assert f'id="{key}-error"' in page, (key, shown)
+        assert re.search(rf'id="{re.escape(key)}(_[a-z]{{2}})?-error"', page), (key, shown)
         assert any(m in shown for m in messages), (key, messages, shown)
 
 
