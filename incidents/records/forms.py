@@ -62,7 +62,11 @@ def _form_field(field: shape.Field):
     label, kind = field.prompt or field.label, field.kind
     if kind == shape.ID:
         return HiddenField()
-    if kind in (shape.CHOICE, shape.CODE, shape.COUNTRY, shape.FACILITY):
+    if kind == shape.CHOICE:
+        # A new form starts at the declared default ("unknown", "none"), never at whatever is
+        # listed first: a select with nothing chosen shows its first option as if it were said.
+        return _select(label, default=field.default)
+    if kind in (shape.CODE, shape.COUNTRY, shape.FACILITY):
         return _select(label)
     if kind == shape.CODES:
         return SelectMultipleField(label, validate_choice=False)
