@@ -1,12 +1,16 @@
 """No harmful defaults: what a witness did not say starts as unknown, never as a claim."""
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 
 from incidents import shape
+from incidents.models import Incident
+from tests.factories import make_incident
 from tests.helpers import selected
+from tests.records.test_records import form_for
 
 
 def test_a_new_persons_sex_starts_unknown_and_comes_first(as_role):
@@ -31,3 +35,23 @@ def test_every_declared_choice_of_a_row_starts_at_its_declared_default(as_role, 
     html = as_role("contributor").get("/incidents/new").get_data(as_text=True)
     row = next(name for name, fields in shape.ROW_SHAPES.items() if field in fields)
     assert selected(html, f"{row}-0-{field.name}") == [field.default]
+
+
+def test_a_new_forms_date_precision_follows_what_is_typed(as_role, facility):
+    """Does a new form claim no precision of its own, so that "2020-03" left as it is means March
+    2020, not a refused or invented day?"""
+    contributor = as_role("contributor")
+    assert selected(contributor.get("/incidents/new").get_data(as_text=True), "date_precision") == [""]
+    response = contributor.post("/incidents/new", data=form_for(facility, date_precision="", date_start="2020-03"))
+    assert response.status_code == 302
+    incident = Incident.get()
+    assert (incident.date_precision, incident.date_start, incident.date_end) == \
+        ("month", datetime.date(2020, 3, 1), datetime.date(2020, 3, 31))
+
+
+@pytest.mark.parametrize("typed, precision", [("2019", "year"), ("2019-07", "month"), ("15.07.2019", "day")])
+def test_an_api_incident_without_a_precision_takes_the_typed_one(users, facility, typed, precision):
+    """Is an incident sent without ``date_precision`` as precise as its start date was written,
+    neither more nor less?"""
+    incident = make_incident(users["contributor"], facility, date_start=typed, date_precision=None)
+    assert Incident.get_by_id(incident.id).date_precision == precision
