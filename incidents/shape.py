@@ -119,8 +119,9 @@ def _confidential_flag() -> Field:
 
 PERSON = (
     _id(),
-    Field("role", CHOICE, _l("Role"), choices=PERSON_ROLES, labels="PERSON_ROLE_LABELS", default="victim",
-          consent="anonymised"),
+    # Asked, not assumed: a default of "victim" recorded a witness as tortured when nobody chose.
+    Field("role", CHOICE, _l("Role"), choices=PERSON_ROLES, labels="PERSON_ROLE_LABELS", required=True,
+          unstated=_l("— choose a role —"), consent="anonymised"),
     Field("pseudonym", TEXT, _l("Public pseudonym"), required=True, consent="anonymised"),
     Field("legal_name", TEXT, _l("Legal name (confidential)"), public=False, confidential=True, named_only=True),
     Field("contact", TEXT, _l("Contact (confidential)"), public=False, confidential=True, named_only=True,

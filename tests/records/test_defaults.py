@@ -8,7 +8,7 @@ import pytest
 
 from incidents import shape
 from incidents.models import Incident
-from tests.factories import make_incident
+from tests.factories import incident_data, make_incident
 from tests.helpers import selected
 from tests.records.test_records import form_for
 
@@ -55,3 +55,16 @@ def test_an_api_incident_without_a_precision_takes_the_typed_one(users, facility
     neither more nor less?"""
     incident = make_incident(users["contributor"], facility, date_start=typed, date_precision=None)
     assert Incident.get_by_id(incident.id).date_precision == precision
+
+
+def test_a_persons_role_is_asked_not_assumed(as_role, facility, client, bearer):
+    """Does a new person row start with no role chosen, and is a person entered without one refused
+    on the form and in the API, rather than recorded as a victim nobody said they were?"""
+    contributor = as_role("contributor")
+    assert selected(contributor.get("/incidents/new").get_data(as_text=True), "persons-0-role") == [""]
+    response = contributor.post("/incidents/new", data=form_for(facility, **{"persons-0-role": ""}))
+    assert response.status_code == 422 and not Incident.select().exists()
+    assert re.search(r'persons-0-role[^>]*aria-invalid="true"|persons-0-role-error', response.get_data(as_text=True))
+    sent = client.post("/api/v1/incidents", headers=bearer("contributor"),
+                       json={**incident_data(facility), "persons": [{"pseudonym": "Свидетель Б."}]})
+    assert sent.status_code == 422 and "persons-0-role" in sent.get_json()["error"]["fields"]
