@@ -15,6 +15,9 @@ from typing import Any
 
 ENV_PREFIX = "INCIDENTS_"
 LANGUAGES = ("en", "ru", "uk")
+# The session key of the language chosen in this browser: i18n reads it, accounts/sessions.py keeps
+# it across sign-in and sign-out, the switcher (auth/routes.py) sets it.
+CHOSEN_LANGUAGE = "lang"
 
 
 @dataclass(frozen=True)

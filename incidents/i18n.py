@@ -11,19 +11,28 @@ from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from incidents.config import LANGUAGES
+from incidents.config import CHOSEN_LANGUAGE, LANGUAGES
 from incidents.validation import as_date
 
 
 def select_locale() -> str:
-    """``?lang=`` on this request, then the user's setting, then the switcher, then the browser."""
+    """The language of this answer, the first of:
+
+    1. ``?lang=`` on this request (a link to one page in a language; it changes no choice);
+    2. the choice made in this browser most recently, before or after signing in (kept in the
+       session, which carries it across sign-in, sign-out and an ended session: see
+       ``accounts/sessions.py``); signing in stores it on the account, so a choice on the sign-in
+       page wins over an older one the account kept;
+    3. the account's stored language, chosen on another device or in an earlier session;
+    4. the browser's Accept-Language, and English when it names none of ours.
+    """
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
+    if session.get(CHOSEN_LANGUAGE) in LANGUAGES:
+        return session[CHOSEN_LANGUAGE]
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
-    if session.get("lang") in LANGUAGES:
-        return session["lang"]
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 

@@ -80,6 +80,9 @@ class Field:
     choices: tuple = ()
     labels: str = ""  # the ``vocab`` mapping that labels ``choices``
     default: object = None
+    # CHOICE without a default: the form's first, empty choice, meaning "not said; decide from the
+    # rest" (the cleaning says how), so the form claims nothing on a witness's behalf.
+    unstated: object = None
     vocabulary: str = ""
     max_length: int | None = MAX_SHORT  # None: ``MAX_TEXT_LENGTH`` of the settings
     multiline: bool = False
@@ -116,8 +119,9 @@ def _confidential_flag() -> Field:
 
 PERSON = (
     _id(),
-    Field("role", CHOICE, _l("Role"), choices=PERSON_ROLES, labels="PERSON_ROLE_LABELS", default="victim",
-          consent="anonymised"),
+    # Asked, not assumed: a default of "victim" recorded a witness as tortured when nobody chose.
+    Field("role", CHOICE, _l("Role"), choices=PERSON_ROLES, labels="PERSON_ROLE_LABELS", required=True,
+          unstated=_l("— choose a role —"), consent="anonymised"),
     Field("pseudonym", TEXT, _l("Public pseudonym"), required=True, consent="anonymised"),
     Field("legal_name", TEXT, _l("Legal name (confidential)"), public=False, confidential=True, named_only=True),
     Field("contact", TEXT, _l("Contact (confidential)"), public=False, confidential=True, named_only=True,
@@ -166,7 +170,9 @@ INCIDENT = (
     Field("date_start", PARTIAL_DATE, _l("Start"), required=True, published_column=True),
     Field("date_end", PARTIAL_DATE, _l("End"), prompt=_l("End (optional)"), published_column=True),
     Field("date_precision", CHOICE, _l("Date precision"), prompt=_l("How precise is the date?"),
-          choices=DATE_PRECISIONS, labels="DATE_PRECISION_LABELS", default="day", published_column=True),
+          choices=DATE_PRECISIONS, labels="DATE_PRECISION_LABELS", published_column=True,
+          # A default of "day" claimed a precise day nobody gave: the date as typed says how precise it is.
+          unstated=_l("As the date is written")),
     Field("original_language", CHOICE, _l("Original language"),
           prompt=_l("Language the account was first written in"), choices=LANGUAGES, labels="LANGUAGE_NAMES",
           default="en", published_column=True),

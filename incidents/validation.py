@@ -144,6 +144,9 @@ def clean_field(field: shape.Field, value, key: str, errors: Errors, today: date
         return clean_text(value, key, errors, required=field.required, max_length=field.max_length,
                           multiline=field.multiline)
     if kind == shape.CHOICE:
+        if field.required and value in (None, ""):
+            errors.add(key, _l("This field is required."))
+            return None
         return clean_choice(value, field.choices, key, errors, default=field.default)
     if kind == shape.CODE:
         return clean_code(field.vocabulary, value, key, errors, required=field.required)

@@ -159,6 +159,7 @@ EVIDENCE_FIELD_LABELS = {
     "originality": _l("Original or copy"),
 }
 ACQUISITION_LABELS = {
+    "not_stated": _l("Not stated"),
     "leak_handover": _l("Handed over from a leak"),
     "direct_upload": _l("Uploaded directly"),
     "capture_app": _l("Recorded with a capture app"),

@@ -123,3 +123,12 @@ def post_forms(html: str) -> list[list[tuple[str, str]]]:
     reader = _FormReader()
     reader.feed(html)
     return reader.forms
+
+
+def selected(html: str, name: str) -> list[str]:
+    """The values of the options a select named ``name`` shows as chosen."""
+    select = re.search(rf'<select[^>]* name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, f"no select {name}"
+    options = re.findall(r"<option([^>]*)>", select.group(1))
+    return [re.search(r'value="([^"]*)"', option).group(1) for option in options
+            if re.search(r"\bselected\b", option)]

@@ -1,6 +1,10 @@
 """Signed-in sessions: begun fresh at sign-in, and over after idleness, after a maximum age, or
 as soon as the user's session epoch moves (logout, new password, new role, deactivation), on every
-device at once. The session is Flask's signed cookie; what is checked lives in it."""
+device at once. The session is Flask's signed cookie; what is checked lives in it.
+
+Only the reader's language crosses a sign-in, a sign-out or an ended session (``clear``): it is
+the one thing a visitor chooses before signing in, and nothing about who they are.
+"""
 from __future__ import annotations
 
 import secrets
@@ -10,15 +14,36 @@ from flask import session
 from flask_login import login_user, logout_user
 
 from incidents.accounts import credentials
+from incidents.config import CHOSEN_LANGUAGE as LANGUAGE
+from incidents.config import LANGUAGES
 from incidents.models import User
 
 # "seen" is rewritten at most this often, so that every request does not send a new cookie.
 SEEN_RESOLUTION = 60
 
 
-def begin(user) -> None:
-    """Sign in with a session that shares nothing with whatever cookie came before."""
+def clear() -> None:
+    """Empty the session but for the language chosen in this browser, if it is one we speak."""
+    chosen = session.get(LANGUAGE)
     session.clear()
+    if chosen in LANGUAGES:
+        session[LANGUAGE] = chosen
+
+
+def begin(user) -> None:
+    """Sign in with a session that shares nothing with whatever cookie came before but its language.
+
+    A language chosen in this browser (on the sign-in page, say) is the newest word on it, so it is
+    stored on the account; with none chosen, the account's own is this browser's from now on, and
+    stays after signing out.
+    """
+    clear()
+    chosen = session.get(LANGUAGE)
+    if chosen and chosen != user.locale:
+        user.locale = chosen
+        User.update(locale=chosen).where(User.id == user.id).execute()
+    elif not chosen and user.locale in LANGUAGES:
+        session[LANGUAGE] = user.locale
     login_user(user)
     now = int(time.time())
     session.update(epoch=user.session_epoch, started=now, seen=now, nonce=secrets.token_urlsafe(16))
@@ -42,7 +67,7 @@ def end_everywhere(user) -> None:
     """Sign out here and on every other device."""
     credentials.end_sessions(user)
     logout_user()
-    session.clear()
+    clear()
 
 
 # Minutes between a correct password and the second factor before the password is asked again.
@@ -51,7 +76,7 @@ PENDING_MINUTES = 5
 
 def await_second_factor(user, next_url: str) -> None:
     """The password was right; nothing is signed in until the code is, too."""
-    session.clear()
+    clear()
     session["pending"] = {"user": user.id, "epoch": user.session_epoch, "at": int(time.time()),
                           "next": next_url or ""}
 

@@ -9,7 +9,7 @@ from incidents import audit, policy
 from incidents.accounts import credentials, devices, sessions, throttle, two_factor
 from incidents.auth.blueprint import bp
 from incidents.auth.forms import LoginForm, SetPasswordForm
-from incidents.config import LANGUAGES
+from incidents.config import CHOSEN_LANGUAGE, LANGUAGES
 from incidents.db import database
 from incidents.errors import NotFound, ValidationFailed
 from incidents.models import User
@@ -116,7 +116,7 @@ def set_language():
     lang = request.form.get("lang")
     if not form.validate_on_submit() or lang not in LANGUAGES:
         abort(400)
-    session["lang"] = lang
+    session[CHOSEN_LANGUAGE] = lang
     if current_user.is_authenticated:
         with database.atomic():
             current_user.locale = lang

@@ -15,7 +15,7 @@ from incidents.cli.common import in_terminal_language
 from incidents.cli.common import size as _size
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
-from incidents.models import User
+from incidents.models import ACQUISITIONS, User
 from incidents.text import shown_name
 from incidents.views import settings
 
@@ -52,8 +52,8 @@ def evidence_verify():
 @click.option("--user", "email", required=True, help="The reviewer or administrator doing it.")
 @click.option("--incident", "incident_id", type=int, help="Attach every file to this incident.")
 @click.option("--source", default="", help="Who the archive came from (confidential).")
-@click.option("--acquisition", default="leak_handover",
-              type=click.Choice(["leak_handover", "direct_upload", "capture_app", "platform_download", "other"]))
+@click.option("--acquisition", default="not_stated", type=click.Choice(ACQUISITIONS),
+              help="How the archive was obtained; not stated unless given.")
 @click.option("--received-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was received.")
 @click.option("--note", default="", help="Anything else about the archive.")
 @with_appcontext

@@ -27,7 +27,16 @@ from incidents import audit, policy
 from incidents.db import database
 from incidents.errors import Forbidden, NotFound, ValidationFailed
 from incidents.evidence.store import Copier, EvidenceStore
-from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, IngestEntry, StoredFile, utcnow
+from incidents.models import (
+    ACQUISITIONS,
+    CustodyEvent,
+    EvidenceItem,
+    Incident,
+    IngestBatch,
+    IngestEntry,
+    StoredFile,
+    utcnow,
+)
 from incidents.text import without_control
 
 # Files are flushed to disk in groups this large rather than one by one (see store.commit).
@@ -192,8 +201,7 @@ def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = 
         # column can store): read as a file's name is, and without control characters, as a form's.
         if isinstance(provenance.get(key), str):
             provenance[key] = without_control(decoded_name(provenance[key])[0])
-    if provenance.get("acquisition", "leak_handover") not in ("leak_handover", "direct_upload", "capture_app",
-                                                                "platform_download", "other"):
+    if provenance.setdefault("acquisition", "not_stated") not in ACQUISITIONS:
         raise ValidationFailed(_l("Unknown value: %(value)s.", value=provenance["acquisition"]))
     report = IngestReport()
     started = time.monotonic()

@@ -27,7 +27,7 @@ def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = N
         "graphic": clean_bool(data.get("graphic"), "graphic", errors),
         "confidential": clean_bool(data.get("confidential"), "confidential", errors),
         "source": clean_text(data.get("source"), "source", errors, max_length=2000, multiline=True),
-        "acquisition": clean_choice(data.get("acquisition") or "other", ACQUISITIONS, "acquisition",
+        "acquisition": clean_choice(data.get("acquisition") or "not_stated", ACQUISITIONS, "acquisition",
                                     errors),
         "received_on": clean_iso_date(data.get("received_on"), "received_on", errors, today),
         "original_location": clean_text(data.get("original_location"), "original_location", errors,

@@ -27,7 +27,8 @@ class StoredFile(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-ACQUISITIONS = ("leak_handover", "direct_upload", "capture_app", "platform_download", "other")
+# "not_stated" until someone says how a file was obtained: a default must not claim a leak.
+ACQUISITIONS = ("not_stated", "leak_handover", "direct_upload", "capture_app", "platform_download", "other")
 ORIGINALITY = ("original", "copy", "unknown")
 CUSTODY_ACTIONS = ("received", "hashed", "viewed", "downloaded", "exported", "verified")
 
@@ -38,7 +39,7 @@ class IngestBatch(BaseModel):
     root = SealedTextField()  # the folder handed over may be named after its giver
     incident = ForeignKeyField(Incident, null=True, backref="+")
     source = SealedTextField(default="")  # confidential
-    acquisition = CharField(default="leak_handover")
+    acquisition = CharField(default="not_stated")
     received_on = DateField(null=True)
     note = SealedTextField(default="")
     actor = ForeignKeyField(User, backref="+")
@@ -67,7 +68,7 @@ class EvidenceItem(BaseModel):
     # Confidential items never appear to the public, whatever the incident's state.
     confidential = BooleanField(default=False)
     source = SealedTextField(default="")  # who it came from: confidential
-    acquisition = CharField(default="")
+    acquisition = CharField(default="not_stated")  # rows from before "not_stated" may hold ""
     received_on = DateField(null=True)
     original_location = SealedTextField(default="")
     captured_on = DateField(null=True)  # as claimed

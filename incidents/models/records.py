@@ -19,7 +19,8 @@ from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextFi
 STATUSES = ("draft", "in_review", "published", "rejected", "retracted")
 DATE_PRECISIONS = ("day", "month", "year", "circa")
 PERSON_ROLES = ("victim", "witness", "perpetrator", "informant")
-SEXES = ("male", "female", "other", "unknown")
+# "unknown" first: a form lists these in this order, and nobody is taken for a man until someone says so.
+SEXES = ("unknown", "male", "female", "other")
 CONSENTS = ("none", "anonymised", "named")
 
 

@@ -63,7 +63,11 @@ def _form_field(field: shape.Field):
     label, kind = field.prompt or field.label, field.kind
     if kind == shape.ID:
         return HiddenField()
-    if kind in (shape.CHOICE, shape.CODE, shape.COUNTRY, shape.FACILITY):
+    if kind == shape.CHOICE:
+        # A new form starts at the declared default ("unknown", "none"), never at whatever is
+        # listed first: a select with nothing chosen shows its first option as if it were said.
+        return _select(label, default="" if field.unstated else field.default)
+    if kind in (shape.CODE, shape.COUNTRY, shape.FACILITY):
         return _select(label)
     if kind == shape.CODES:
         return SelectMultipleField(label, validate_choice=False)
@@ -126,7 +130,7 @@ def fill_incident_choices(form: IncidentForm, language: str, user) -> None:
 def _choices(field: shape.Field, language: str) -> list:
     if field.kind == shape.CHOICE:
         labels = getattr(vocab, field.labels)
-        return [(value, labels[value]) for value in field.choices]
+        return ([("", field.unstated)] if field.unstated else []) + [(value, labels[value]) for value in field.choices]
     if field.kind == shape.CODES:
         return vocab.choices(field.vocabulary, language)
     if field.kind == shape.CODE:

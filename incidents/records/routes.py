@@ -55,7 +55,6 @@ def new_incident():
     form = forms.IncidentForm()
     if request.method == "GET":
         form.original_language.data = i18n.language()
-        form.date_precision.data = "day"
         return _render_form(form)
     if not form.validate_on_submit():
         return _render_form(form, errors={"form": [_("The form expired. Please send it again.")]},

@@ -57,9 +57,14 @@ _PRECISION_RANK = {"year": 1, "month": 2, "day": 3, "circa": 0}
 
 
 def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
-    """Start and end with a precision. A start of '2020' with precision 'year' spans all of 2020."""
-    precision = clean_choice(data.get("date_precision"), DATE_PRECISIONS, "date_precision", errors,
-                             default="day")
+    """Start and end with a precision. A start of '2020' with precision 'year' spans all of 2020.
+
+    Without a precision, the start as written gives it ('2020': a year; '2020-03': a month; a full
+    date: a day): nothing more precise than what was said.
+    """
+    stated = data.get("date_precision") not in (None, "")
+    precision = clean_choice(data.get("date_precision"), DATE_PRECISIONS, "date_precision", errors) \
+        if stated else None
     spans = {}
     for field in ("date_start", "date_end"):
         raw = data.get(field)
@@ -88,6 +93,7 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
     if errors.get("date_start") or "date_start" not in spans:
         return {"date_start": None, "date_end": None, "date_precision": precision}
     start, start_end, given = spans["date_start"]
+    precision = precision if stated else given
     if _PRECISION_RANK[given] < _PRECISION_RANK.get(precision, 0):
         errors.add("date_start", _l("Give the full date, or choose a broader precision."))
     # A month or a year precision covers the whole month or year unless an end is given; an

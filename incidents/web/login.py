@@ -1,7 +1,7 @@
 """Who is asking: a session cookie (for pages, and for API reads) or a bearer token (for the API)."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -22,7 +22,7 @@ def init_login(app) -> None:
     def load_user(user_id):
         user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
         if user is None or not user.active or not sessions.is_current(user, app.config["SETTINGS"]):
-            session.clear()  # ended: idle, too old, or revoked from another device
+            sessions.clear()  # ended: idle, too old, or revoked from another device
             return None
         return user
 

@@ -98,6 +98,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     contributor.fill("input[name=victims_count]", "1")
     contributor.select_option("select[name=violation_status]", "040000000000")
     contributor.check("input[name=graphic]")
+    contributor.select_option("select[name='persons-0-role']", "victim")  # asked, never assumed
     contributor.fill("input[name='persons-0-pseudonym']", "Заключённый С.")
     contributor.select_option("select[name='persons-0-consent']", "anonymised")
     contributor.click("button[data-add-row=persons]")
