@@ -336,8 +336,11 @@ def readable_id(value) -> int | None:
 def email_problem(email: str) -> str | None:
     """An address, lower-cased and stripped: an @, no blank and no control character inside, at
     most 254 characters, and nobody's yet."""
-    email = email.strip().lower()
-    if not email or "@" not in email or len(email) > 254 or any(c.isspace() or c in FORBIDDEN for c in email):
+    # Control characters count as typed: str.strip() would remove some of them (\x1c-\x1f, \x85)
+    # before they were seen, and the app refuses them wherever they stand.
+    typed, email = email, email.strip().lower()
+    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email) \
+            or any(c in FORBIDDEN for c in typed):
         return "Enter a valid e-mail address."
     if User.select().where(User.email == email).exists():
         return "A user with this e-mail address exists already."

@@ -29,6 +29,7 @@ from tests.helpers import Browser
        action=st.one_of(st.sampled_from(["role", "activate", "password_link"]), hostile_text()))
 @example(email="a\x00b@example.org", name="Test", role="researcher", action="role")  # a NUL was stored
 @example(email="reviewer@example.org", name="Mallory\u202e", role="researcher", action="role")  # so was an override
+@example(email="reviewer@example.org\x1c", name="Test", role="researcher", action="role")  # strip() eats \x1c
 def test_page_admin_forms(world, email, name, role, action):
     """When an administrator adds or changes a user with hostile addresses, names, roles or actions, is
     it refused with nothing saved, or saved as normalised?
