@@ -5,6 +5,9 @@ The incident form, its rows and their round trip to a snapshot are made from ``s
 each field goes on the page is the template's (``records/incident_form.html``)."""
 from __future__ import annotations
 
+import calendar
+import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -252,8 +255,43 @@ def _to_form(field: shape.Field, value):
     return value
 
 
-def form_from_snapshot(data: dict, version: int):
-    """A form filled from a snapshot, with one blank row more for people, responses and links."""
+# How finely a start may be written under each precision (a coarser start would claim less).
+_START_FORMS = {"year": ("year",), "month": ("month",), "day": ("day",), "circa": ("year", "month", "day")}
+
+
+def _period(day: datetime.date, form: str) -> tuple[datetime.date, datetime.date]:
+    if form == "year":
+        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+    if form == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day, day
+
+
+def _written(day: datetime.date, form: str, language: str) -> str:
+    """A year as "2020"; a month as "03.2020" and a day as "15.03.2020" (year first, as ISO, in English)."""
+    if form == "year":
+        return str(day.year)
+    if language == "en":
+        return f"{day.year}-{day.month:02}" if form == "month" else day.isoformat()
+    return f"{day.month:02}.{day.year}" if form == "month" else f"{day.day:02}.{day.month:02}.{day.year}"
+
+
+def _as_typed(start: datetime.date, end: datetime.date, precision: str, language: str) -> tuple[str, str]:
+    """A stored span as a person types it, so that sending it back stores the same span and precision:
+    the start in the coarsest form its precision allows that begins on it and ends within the span;
+    the end only where the start's period does not already end there, in the coarsest form that ends
+    on it ("2020" for all of 2020, not 2020-01-01 to 2020-12-31)."""
+    start_form = next((form for form in _START_FORMS.get(precision, ("day",))
+                       if _period(start, form)[0] == start and _period(start, form)[1] <= end), "day")
+    if _period(start, start_form)[1] == end:
+        return _written(start, start_form, language), ""
+    end_form = next(form for form in ("year", "month", "day") if _period(end, form)[1] == end)
+    return _written(start, start_form, language), _written(end, end_form, language)
+
+
+def form_from_snapshot(data: dict, version: int, language: str):
+    """A form filled from a snapshot, with one blank row more for people, responses and links; its
+    dates as they were typed, in the order of ``language``."""
     values = {"version": version}
     for field in shape.INCIDENT:
         if not field.writable:
@@ -268,4 +306,9 @@ def form_from_snapshot(data: dict, version: int):
                 for row in data[field.name] if not row.get("sha256")] + [{}] * BLANK_ROWS
         else:
             values[field.name] = _to_form(field, data[field.name])
+    if data.get("date_start"):
+        start = datetime.date.fromisoformat(data["date_start"])
+        end = datetime.date.fromisoformat(data["date_end"]) if data.get("date_end") else start
+        values["date_start"], values["date_end"] = _as_typed(start, end, data.get("date_precision") or "day",
+                                                             language)
     return IncidentForm(data=values)

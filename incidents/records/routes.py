@@ -77,7 +77,7 @@ def edit_incident(incident_id):
     if view.incident is None or not policy.can_edit_incident(actor(), view.incident):
         abort(403 if view.incident is not None else 404)
     if request.method == "GET":
-        form = forms.form_from_snapshot(view.data, view.incident.version)
+        form = forms.form_from_snapshot(view.data, view.incident.version, i18n.language())
         return _render_form(form, incident=view.incident)
     form = forms.IncidentForm()
     if not form.validate_on_submit():

@@ -213,3 +213,34 @@ def test_a_text_refused_in_one_language_is_marked_beside_that_languages_field(as
     assert re.search(r'<p class="error" id="title_uk-error">Too long: at most \d+ characters.</p>', html)
     assert re.search(r'<p class="error" id="narrative_ru-error">[^<]+</p>', html)
     assert 'id="title-error"' not in html and 'id="narrative-error"' not in html
+
+
+@pytest.mark.parametrize("precision, start, end, lang, shown", [
+    ("year", "2020", "", "ru", ("2020", "")),
+    ("year", "2019", "2020", "uk", ("2019", "2020")),
+    ("month", "03.2020", "", "ru", ("03.2020", "")),
+    ("month", "2020-03", "", "en", ("2020-03", "")),
+    ("day", "15.03.2020", "", "uk", ("15.03.2020", "")),
+    ("day", "2020-03-15", "2020-04-02", "en", ("2020-03-15", "2020-04-02")),
+    ("circa", "2020", "", "ru", ("2020", "")),
+    ("circa", "01.01.2020", "", "ru", ("01.01.2020", "")),
+    ("day", "01.03.2020", "30.04.2020", "uk", ("01.03.2020", "04.2020")),
+    ("year", "2019", "15.06.2020", "en", ("2019", "2020-06-15")),
+])
+def test_the_edit_form_gives_dates_back_as_they_were_typed(as_role, facility, precision, start, end, lang, shown):
+    """Does "2020" come back to the edit form as "2020", not as 2020-01-01 to 2020-12-31, and a day in
+    the order of the reader's language, so that saving it again keeps its precision?"""
+    contributor = as_role("contributor")
+    created = contributor.post(f"/incidents/new?lang={lang}", data=form_for(
+        facility, date_precision=precision, date_start=start, date_end=end))
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    incident = Incident.get()
+    html = contributor.get(f"/incidents/{incident.id}/edit?lang={lang}").get_data(as_text=True)
+    values = dict(re.findall(r'name="(date_start|date_end)" type="text" value="([^"]*)"', html))
+    assert (values["date_start"], values["date_end"]) == shown
+    form = next(fields for fields in post_forms(html) if ("version", str(incident.version)) in fields)
+    before = snapshot(Incident.get_by_id(incident.id))
+    assert contributor.post(f"/incidents/{incident.id}/edit?lang={lang}", data=MultiDict(form)).status_code == 302
+    after = snapshot(Incident.get_by_id(incident.id))
+    assert [after[k] for k in ("date_start", "date_end", "date_precision")] == \
+        [before[k] for k in ("date_start", "date_end", "date_precision")]
