@@ -5,7 +5,9 @@ the clean value, so that a caller can report every field's problems at once.
 """
 from __future__ import annotations
 
+import calendar
 import datetime
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -198,3 +200,33 @@ def row_id(row: dict):
     """The id of an existing person or link being edited; anything else means a new row."""
     value = row.get("id")
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ID else None
+
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("d", "m", "y")),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), ("y", "m")),
+    (re.compile(r"^(\d{1,2})\.(\d{4})$"), ("m", "y")),
+    (re.compile(r"^(\d{4})$"), ("y",)),
+)
+
+
+def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | None:
+    """'2020' / '2020-03' / '03.2020' / '2020-03-15' / '15.03.2020' -> (first day, last day, precision).
+
+    :raise ValueError: the text looks like a date but is impossible (31 February).
+    """
+    for pattern, parts in _DATE_FORMS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        values = dict(zip(parts, map(int, match.groups()), strict=True))
+        year, month, day = values["y"], values.get("m"), values.get("d")
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
+        if day is None:
+            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+            return datetime.date(year, month, 1), datetime.date(year, month, last), "month"
+        day_date = datetime.date(year, month, day)
+        return day_date, day_date, "day"
+    return None

@@ -18,39 +18,18 @@ from incidents.config import LANGUAGES
 from incidents.errors import BadRequest
 from incidents.models import DATE_PRECISIONS, Facility
 from incidents.shape import MAX_SHORT
-from incidents.validation import MAX_ID, Errors, clean_choice, clean_code, clean_field, clean_fields, clean_text
-
-MAX_ALIASES = 50
-
-
-_DATE_FORMS = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("d", "m", "y")),
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), ("y", "m")),
-    (re.compile(r"^(\d{1,2})\.(\d{4})$"), ("m", "y")),
-    (re.compile(r"^(\d{4})$"), ("y",)),
+from incidents.validation import (
+    MAX_ID,
+    Errors,
+    clean_choice,
+    clean_code,
+    clean_field,
+    clean_fields,
+    clean_text,
+    parse_partial_date,
 )
 
-
-def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | None:
-    """'2020' / '2020-03' / '03.2020' / '2020-03-15' / '15.03.2020' -> (first day, last day, precision).
-
-    :raise ValueError: the text looks like a date but is impossible (31 February).
-    """
-    for pattern, parts in _DATE_FORMS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        values = dict(zip(parts, map(int, match.groups()), strict=True))
-        year, month, day = values["y"], values.get("m"), values.get("d")
-        if month is None:
-            return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
-        if day is None:
-            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-            return datetime.date(year, month, 1), datetime.date(year, month, last), "month"
-        day_date = datetime.date(year, month, day)
-        return day_date, day_date, "day"
-    return None
+MAX_ALIASES = 50
 
 
 _PRECISION_RANK = {"year": 1, "month": 2, "day": 3, "circa": 0}

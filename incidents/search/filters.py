@@ -14,6 +14,7 @@ from incidents.models import VERIFICATION_STATUSES, PublishedIncident, Published
 from incidents.publication import fulltext
 from incidents.publication.search_keys import query_keys
 from incidents.text import without_control
+from incidents.validation import parse_partial_date
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
@@ -75,11 +76,18 @@ def _codes(vocabulary: str):
 
 
 def _date(args, name: str):
+    """A date as people write it: "2020", "03.2020" or "15.03.2020" (or ISO); a period starts on its
+    first day and, for ``date_to``, ends on its last ("to 2020" takes in all of 2020)."""
     raw = (args.get(name) or "").strip()
+    if not raw:
+        return None, []
     try:
-        return (datetime.date.fromisoformat(raw) if raw else None), []
+        span = parse_partial_date(raw)
     except ValueError:
-        return None, [_l("Must be a date such as 2020-03-15.")]
+        span = None
+    if span is None:
+        return None, [_l("Must be a date such as 2020-03-15, 2020-03 or 2020.")]
+    return span[1] if name == "date_to" else span[0], []
 
 
 def _words(args, name: str):

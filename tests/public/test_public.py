@@ -40,6 +40,17 @@ def test_filters_by_facility_region_date_and_abuse(client, cases):
     assert "Torture in the hospital" in titles(client, "q=отб-1")  # an alias, in another script
 
 
+def test_the_period_filter_takes_dates_as_people_write_them(client, cases):
+    """Can a visitor filter by "2018", "03.2018" or "10.03.2018" as well as by an ISO date, with "to
+    2018" taking in the whole of 2018, and without a date picker that forces a month-first order?"""
+    for query in ("date_from=2018&date_to=2018", "date_from=03.2018&date_to=03.2018",
+                  "date_from=10.03.2018&date_to=20.03.2018", "date_to=2018"):
+        assert "Beating" in titles(client, query), query
+    assert "Beating" not in titles(client, "date_from=2019")
+    page = client.get("/incidents?lang=uk&date_from=2018").get_data(as_text=True)
+    assert 'name="date_from" value="2018"' in page and 'type="date"' not in page
+
+
 def test_bad_filters_get_a_clear_message_not_an_error(client, cases):
     """Does a visitor who types nonsense into the incident filters get a clear message rather than a server
     error?"""
