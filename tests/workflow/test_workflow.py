@@ -107,8 +107,8 @@ def test_editing_published_keeps_the_public_version_until_approved(users, facili
     assert Incident.get_by_id(incident.id).status == "draft"
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
     assert "A new, unreviewed claim." not in public and "A prisoner was tied to a bed." in public
-    base, changes = service.changes_for_review(Incident.get_by_id(incident.id))
-    assert base == "published" and [field for field, _old, _new in changes] == ["narrative"]
+    base, changes = service.changes_for_review(Incident.get_by_id(incident.id), users["reviewer"])
+    assert base == "published" and [change.name for change in changes] == ["narrative"]
     move(incident.id, users["contributor"], "submit")
     move(incident.id, users["reviewer"], "approve")
     public = client.get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
