@@ -123,6 +123,8 @@ def words(old: str | None, new: str | None) -> tuple[tuple[str, str], ...]:
     in ``old`` and "ins" for words only in ``new``: a reader sees which words changed, not two paragraphs."""
     a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
     runs: list[list[str]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
 
     def add(mark: str, tokens: list[str]) -> None:
         if not tokens:
@@ -132,12 +134,23 @@ def words(old: str | None, new: str | None) -> tuple[tuple[str, str], ...]:
         else:
             runs.append([mark, "".join(tokens)])
 
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
+    def flush() -> None:
+        add("del", deleted)
+        add("ins", inserted)
+        deleted.clear()
+        inserted.clear()
+
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for number, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        # A space kept between two changed words would cut one change into many: it joins them.
+        between = 0 < number < len(opcodes) - 1 and all(token.isspace() for token in a[i1:i2])
+        if op == "equal" and not between:
+            flush()
             add("", a[i1:i2])
         else:
-            add("del", a[i1:i2])
-            add("ins", b[j1:j2])
+            deleted.extend(a[i1:i2])
+            inserted.extend(b[j1:j2])
+    flush()
     return tuple((mark, text) for mark, text in runs)
 
 
