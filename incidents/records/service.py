@@ -103,6 +103,11 @@ def changes_for_review(incident: Incident, user) -> tuple[str, list] | None:
     before, after = base.snapshot, snapshot(incident)
     if not policy.can_read_confidential(user, incident):
         before, after = policy.redact_incident(before), policy.redact_incident(after)
+    elif has_confidential(before) and not has_confidential(after):
+        # Reading the working copy is audited when it shows identities (``read_incident``); an
+        # identity that only the earlier revision holds, removed since, is read here.
+        with database.atomic():
+            audit.record(user, "incident.view_confidential", incident)
     changes = diff(before, after)
     return (kind, changes) if changes else None
 

@@ -104,3 +104,14 @@ def test_a_confidential_change_is_hidden_from_a_reader_who_may_not_see_it(users,
     assert [change.name for change in redacted] == ["title"]  # the person's row shows nothing that changed
     shown = repr(redacted)
     assert "Петров" not in shown and "Иванов" not in shown and "secret@" not in shown and "+7 900" not in shown
+
+
+def test_an_identity_only_the_earlier_revision_holds_is_a_read_on_record(users, facility, as_role):
+    """When an edit removed a person's legal name, is the reviewer who reads it among the changes
+    recorded in the audit trail, as any read of an identity is?"""
+    from incidents.models import AuditEvent
+    incident = _published_with(users, facility, lambda data: data["persons"][0].update(legal_name="", contact="", citizenship=None))
+    reads = AuditEvent.select().where(AuditEvent.action == "incident.view_confidential")
+    before = reads.count()
+    page = as_role("reviewer").get(f"/incidents/{incident.id}?lang=en").get_data(as_text=True)
+    assert "Иванов Иван Иванович" in page and reads.count() == before + 1
