@@ -1,6 +1,10 @@
 """Snapshots of incidents: what every save keeps, and what changed between two of them."""
 from __future__ import annotations
 
+import difflib
+import re
+from dataclasses import dataclass
+
 from peewee import JOIN
 
 from incidents import audit, shape
@@ -69,21 +73,156 @@ def get_revision(incident: Incident, number: int | None) -> Revision | None:
     return Revision.get_or_none((Revision.incident == incident) & (Revision.number == number))
 
 
-def _without_ids(items: list[dict]) -> list[dict]:
-    return [{k: v for k, v in item.items() if k != "id"} for item in items]
+@dataclass(frozen=True)
+class Change:
+    """One field that differs between two snapshots, in enough detail to show what changed.
+
+    ``texts``: for a text per language, (language, old, new, words) for each language that changed;
+    ``words``: for a long text, its words marked as kept, deleted or inserted (see ``words``);
+    ``items``: for a list of codes, each code kept, deleted or inserted;
+    ``rows``: for people, responses and evidence, each row added, removed or changed.
+    """
+
+    field: shape.Field
+    old: object
+    new: object
+    texts: tuple = ()
+    words: tuple = ()
+    items: tuple = ()
+    rows: tuple = ()
+
+    @property
+    def name(self) -> str:
+        return self.field.name
 
 
-def diff(before: dict | None, after: dict) -> list[tuple[str, object, object]]:
-    """(field, old, new) for every top-level field that differs; ``before`` None means all new."""
-    before = before or {}
+@dataclass(frozen=True)
+class RowChange:
+    """A person, response or evidence entry added, removed or changed, attribute by attribute."""
+
+    action: str  # "added", "removed" or "changed"
+    before: dict | None
+    after: dict | None
+    attributes: tuple[Change, ...]
+
+    @property
+    def row(self) -> dict:
+        return self.after if self.after is not None else self.before
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.row.get("sha256"))
+
+
+# A word, a run of spaces or one other character: what the highlighting marks as kept or changed.
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+def words(old: str | None, new: str | None) -> tuple[tuple[str, str], ...]:
+    """``old`` and ``new`` as one run of (mark, text), mark "" for kept words, "del" for words only
+    in ``old`` and "ins" for words only in ``new``: a reader sees which words changed, not two paragraphs."""
+    a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    runs: list[list[str]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def add(mark: str, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        if runs and runs[-1][0] == mark:
+            runs[-1][1] += "".join(tokens)
+        else:
+            runs.append([mark, "".join(tokens)])
+
+    def flush() -> None:
+        add("del", deleted)
+        add("ins", inserted)
+        deleted.clear()
+        inserted.clear()
+
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for number, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        # A space kept between two changed words would cut one change into many: it joins them.
+        between = 0 < number < len(opcodes) - 1 and all(token.isspace() for token in a[i1:i2])
+        if op == "equal" and not between:
+            flush()
+            add("", a[i1:i2])
+        else:
+            deleted.extend(a[i1:i2])
+            inserted.extend(b[j1:j2])
+    flush()
+    return tuple((mark, text) for mark, text in runs)
+
+
+def _is_long(field: shape.Field) -> bool:
+    return field.kind == shape.TEXTS or (field.kind == shape.TEXT and field.multiline)
+
+
+def _change(field: shape.Field, old, new) -> Change | None:
+    if field.kind == shape.ROWS:
+        rows = _row_changes(field.name, old or [], new or [])
+        return Change(field, old, new, rows=rows) if rows else None
+    if old == new or (old in (None, "", [], {}) and new in (None, "", [], {})):
+        return None
+    if field.kind == shape.TEXTS:
+        old, new = old or {}, new or {}
+        texts = tuple((language, old.get(language), new.get(language), words(old.get(language), new.get(language)))
+                      for language in sorted(set(old) | set(new)) if old.get(language) != new.get(language))
+        return Change(field, old, new, texts=texts)
+    if _is_long(field):
+        return Change(field, old, new, words=words(old, new))
+    if field.kind == shape.CODES:
+        old, new = old or [], new or []
+        items = tuple(("" if code in new else "del", code) for code in old) + \
+            tuple(("ins", code) for code in new if code not in old)
+        return Change(field, old, new, items=items)
+    return Change(field, old, new)
+
+
+def _fields_of(fields, row: dict) -> tuple[shape.Field, ...]:
+    """What a row shows: a preserved file has the fields of a file; ids are never a change."""
+    return tuple(field for field in (shape.FILE if row.get("sha256") else fields) if field.kind != shape.ID)
+
+
+def _compare(fields, before: dict, after: dict) -> tuple[Change, ...]:
+    return tuple(change for field in fields
+                 if (change := _change(field, before.get(field.name), after.get(field.name))) is not None)
+
+
+def _without_id(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "id"}
+
+
+def _row_changes(name: str, old: list[dict], new: list[dict]) -> tuple[RowChange, ...]:
+    """Rows are the same row when they keep their id; a row restored under another id (a rejected
+    edit rebuilds them) is the same when nothing else differs. The rest were added or removed."""
+    fields = shape.ROW_SHAPES[name]
+    left = list(old)
+    pairs: list[tuple[dict | None, dict]] = []
+    for row in new:
+        match = next((o for o in left if row.get("id") is not None and o.get("id") == row.get("id")), None) or \
+            next((o for o in left if _without_id(o) == _without_id(row)), None)
+        if match is not None:
+            left.remove(match)
+        pairs.append((match, row))
     changes = []
-    for key, new in after.items():
-        old = before.get(key)
-        if key in ("persons", "responses", "evidence"):
-            old, new = _without_ids(old or []), _without_ids(new)
-        if old != new:
-            changes.append((key, old, new))
-    return changes
+    for before, after in pairs:
+        attributes = _compare(_fields_of(fields, before or after), before or {}, after)
+        if attributes:
+            changes.append(RowChange("changed" if before else "added", before, after, attributes))
+    for before in left:
+        changes.append(RowChange("removed", before, None, _compare(_fields_of(fields, before), before, {})))
+    return tuple(changes)
+
+
+def diff(before: dict | None, after: dict) -> list[Change]:
+    """Every field of the incident (``shape.INCIDENT``) that differs; ``before`` None means all new.
+
+    Changing only the ids of rows is no change."""
+    before = before or {}
+    return [change for field in shape.INCIDENT
+            if field.name in after
+            and (change := _change(field, before.get(field.name), after.get(field.name))) is not None]
 
 
 def _sync_children(model, incident: Incident, rows: list[dict], defaults: dict, scope=True) -> None:

@@ -157,8 +157,8 @@ LINK = (
 # through it. Its original name, where it came from and who gave it are never public.
 FILE = tuple(replace(field, public=True) if field.kind == ID else
              replace(field, public=False) if field.kind == URL else field for field in LINK) + (
-    Field("sha256", REFERENCE), Field("size", INT), Field("media_type", TEXT),
-    Field("filename", TEXT, public=False), Field("graphic", BOOL),
+    Field("sha256", REFERENCE, _l("SHA-256")), Field("size", INT, _l("Size")), Field("media_type", TEXT, _l("File type")),
+    Field("filename", TEXT, _l("File name"), public=False), Field("graphic", BOOL, _l("Graphic content")),
 )
 
 ROW_SHAPES = {"persons": PERSON, "responses": RESPONSE, "evidence": LINK}

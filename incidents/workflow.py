@@ -42,6 +42,29 @@ def available_actions(user, incident: Incident) -> list[str]:
             if _state_allows(incident, action) and policy.may_transition(user, incident, action)]
 
 
+# The actions a page asks to confirm first: each is hard to undo, or undone only by someone else.
+CONFIRMED = ("approve", "request_changes", "reject", "retract")
+
+
+def confirmation(incident_id: int, user, action: str) -> tuple[Incident, dict | None]:
+    """What a confirmation page shows before ``action``: the incident and, for an approval, the
+    revision it would publish as the public would read it (``policy.redact_incident``).
+
+    :raise NotFound: an action that asks no confirmation, or an incident the user may not see.
+    :raise Forbidden: the user may not take the action. :raise Conflict: not in a state for it.
+    """
+    incident = Incident.get_or_none(Incident.id == incident_id)
+    if action not in CONFIRMED or incident is None or not policy.can_read_working_copy(user, incident):
+        raise NotFound(_l("No such incident."))
+    if not policy.may_transition(user, incident, action):
+        raise Forbidden(_l("You may not do this."))
+    if not _state_allows(incident, action):
+        raise Conflict(_l("This incident is not in a state where that is possible."))
+    if action != "approve":
+        return incident, None
+    return incident, policy.redact_incident(get_revision(incident, latest_number(incident)).snapshot)
+
+
 def _state_allows(incident: Incident, action: str) -> bool:
     if incident.status not in SOURCES[action]:
         return False

@@ -30,7 +30,7 @@ def incident_detail(incident_id):
         context["actions"] = workflow.available_actions(actor(), view.incident)
         context["events"] = list(view.incident.review_events.order_by(ReviewEvent.id.desc()))
         if view.incident.status in ("draft", "in_review"):
-            context["changes"] = service.changes_for_review(view.incident)
+            context["changes"] = service.changes_for_review(view.incident, actor())
         context["can_edit"] = policy.can_edit_incident(actor(), view.incident)
     return render_template("records/incident.html", **context)
 

@@ -84,10 +84,13 @@ def revision_history(user, incident_id: int) -> tuple[Incident, list]:
     return incident, entries
 
 
-def changes_for_review(incident: Incident) -> tuple[str, list] | None:
+def changes_for_review(incident: Incident, user) -> tuple[str, list] | None:
     """What a reviewer compares the working copy with, and the changes: ("published", [...]) for a
     pending edit of a published incident, ("returned", [...]) for a draft returned with comments
-    and changed since; None when there is nothing to compare with."""
+    and changed since; None when there is nothing to compare with.
+
+    A reader who may not see confidential fields compares the two as the public would read them,
+    so that no change tells them what those fields hold."""
     if incident.published_revision is not None:
         base, kind = get_revision(incident, incident.published_revision), "published"
     else:
@@ -97,7 +100,15 @@ def changes_for_review(incident: Incident) -> tuple[str, list] | None:
         base, kind = get_revision(incident, returned), "returned"
     if base is None:
         return None
-    changes = diff(base.snapshot, snapshot(incident))
+    before, after = base.snapshot, snapshot(incident)
+    if not policy.can_read_confidential(user, incident):
+        before, after = policy.redact_incident(before), policy.redact_incident(after)
+    elif has_confidential(before) and not has_confidential(after):
+        # Reading the working copy is audited when it shows identities (``read_incident``); an
+        # identity that only the earlier revision holds, removed since, is read here.
+        with database.atomic():
+            audit.record(user, "incident.view_confidential", incident)
+    changes = diff(before, after)
     return (kind, changes) if changes else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import policy, workflow
+from incidents import policy, shape, workflow
 from incidents.errors import ServiceError
 from incidents.views import PostForm, actor
 
@@ -28,6 +28,26 @@ def queue():
     if not policy.can_see_review_queue(actor()):
         abort(403)
     return render_template("review/queue.html", rows=workflow.review_queue(actor()))
+
+
+@bp.route("/incidents/<int:incident_id>/confirm")
+def confirm(incident_id):
+    """A page between a review button and its action: what will happen, for an approval what will
+    become public, and the form that does it from the version shown here.
+
+    :raise 422: a version that is not a number. :raise 404: an incident the user may not see, or
+    an action that asks no confirmation. :raise 403: the user may not take it. :raise 409: its state forbids it.
+    """
+    action = request.args.get("action", "")
+    try:
+        read = workflow.parse_version(request.args.get("version"))
+        incident, public = workflow.confirmation(incident_id, actor(), action)
+    except ServiceError as exc:
+        abort(exc.status)
+    # The incident changed after the page the reviewer read: they decide on what they have not seen.
+    stale = read is not None and read != incident.version
+    return render_template("review/confirm.html", incident=incident, action=action, public=public,
+                           stale=stale, shape=shape)
 
 
 @bp.route("/incidents/<int:incident_id>/transition", methods=["POST"])

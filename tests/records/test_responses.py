@@ -165,7 +165,7 @@ def test_revisions_keep_responses_and_the_review_shows_the_change(as_role, users
                             version=Incident.get_by_id(incident.id).version, max_text=MAX_TEXT)
     first, second = (Revision.get(Revision.number == n).snapshot for n in (1, 2))
     assert first["responses"][0]["body"] == INQUIRY["body"] and len(second["responses"]) == 2
-    assert [field for field, _old, _new in diff(first, second)] == ["responses"]
+    assert [change.name for change in diff(first, second)] == ["responses"]
     same = dict(second, responses=[dict(r, id=r["id"] + 100) for r in second["responses"]])
     assert diff(second, same) == []  # ids are not a change
     before_responses = {k: v for k, v in first.items() if k != "responses"}  # saved before they existed

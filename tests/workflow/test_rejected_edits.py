@@ -49,8 +49,8 @@ def test_rejecting_a_pending_edit_detaches_the_evidence_attached_during_it(app, 
     store = EvidenceStore.from_settings(app.config["SETTINGS"])
     assert StoredFile.get_by_id(photo.stored_file_id) and os.path.exists(store.path_for(photo.stored_file_id))
     edit(incident.id, users["contributor"], "title", "en", "A later, honest edit")
-    _base, changes = service.changes_for_review(Incident.get_by_id(incident.id))
-    assert [field for field, _old, _new in changes] == ["title"]
+    _base, changes = service.changes_for_review(Incident.get_by_id(incident.id), users["reviewer"])
+    assert [change.name for change in changes] == ["title"]
     assert client.get(f"/evidence/{photo.id}").status_code == 404
     assert as_role("contributor").get(f"/evidence/{photo.id}").status_code == 404  # no longer on their incident
     page = as_role("reviewer").get(f"/evidence/{photo.id}?lang=en")  # staff who keep the archive still may
