@@ -133,6 +133,7 @@
       clearTimeout(timer);
       timer = setTimeout(suggest, 200);
     });
+    input.addEventListener("click", function () { if (list.hidden) { suggest(); } });
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
