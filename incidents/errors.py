@@ -47,6 +47,16 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class PossibleDuplicate(Conflict):
+    """A new record may well be one already kept: ``matches`` are those, to be offered instead."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, message: str, matches: list):
+        super().__init__(message)
+        self.matches = matches
+
+
 class NotReady(ServiceError):
     """Slow work for this request is under way elsewhere; asking again later will do."""
 

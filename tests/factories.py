@@ -24,7 +24,9 @@ def facility_data(**overrides) -> dict:
 
 
 def make_facility(user, **overrides):
-    return service.create_facility(facility_data(**overrides), user)
+    """A facility the test wants, however like another one it is (tests/search/test_facility_picker.py
+    holds the warning about likely duplicates)."""
+    return service.create_facility(facility_data(**overrides), user, confirm_new=True)
 
 
 def incident_data(place, **overrides) -> dict:

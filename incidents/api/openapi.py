@@ -104,6 +104,14 @@ def _file(media_type: str, *errors: str) -> dict:
     return answers
 
 
+# A likely duplicate facility: the error, and the facilities it may be.
+POSSIBLE_DUPLICATE = {"description": "possible_duplicate: a facility has a name or alias like it", "content": {
+    "application/json": {"schema": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "matches"],
+        "properties": {"code": {"type": "string", "enum": ["possible_duplicate"]}, "message": {"type": "string"},
+                       "fields": {"type": "object"},
+                       "matches": {"type": "array", "items": {"$ref": "#/components/schemas/Facility"}}}}}}}}}
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 SPEC = {
@@ -141,14 +149,19 @@ SPEC = {
                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                         "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
                                         "type": {"type": "string"}, "country": {"type": "string"},
-                                        "region": {"type": "string", "nullable": True}}},
+                                        "region": {"type": "string", "nullable": True},
+                                        "region_name": {"type": "string", "nullable": True},
+                                        "country_name": {"type": "string"}}},
             "FacilityInput": {"type": "object", "required": ["names", "type", "country"],
                               "properties": {"names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
                                              "type": {"type": "string"}, "country": {"type": "string"},
                                              "region": {"type": "string", "nullable": True},
                                              "locality": {"type": "string"},
                                              "latitude": {"type": "number", "nullable": True},
-                                             "longitude": {"type": "number", "nullable": True}}},
+                                             "longitude": {"type": "number", "nullable": True},
+                                             "confirm_new": {"type": "boolean", "default": False,
+                                                             "description": "Create it even if a facility "
+                                                                            "has a name or alias like it"}}},
             "Facet": {"type": "object", "properties": {"value": {}, "label": {"type": "string"},
                                                        "count": {"type": "integer"}}},
             "EvidenceItem": {"type": "object", "required": ["id", "kind"],
@@ -250,7 +263,8 @@ SPEC["paths"] = {
                     "type": "array", "items": {"$ref": "#/components/schemas/Facility"}}}}, "200")},
         "post": {"summary": "Create a facility", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/FacilityInput"}}}},
-                 "responses": _answers({"$ref": "#/components/schemas/Facility"}, "201", "400", "401", "403", "422")}},
+                 "responses": {**_answers({"$ref": "#/components/schemas/Facility"}, "201", "400", "401", "403", "422"),
+                               "409": POSSIBLE_DUPLICATE}}},
     "/api/v1/facilities/{facility_id}": {
         "parameters": [_path_id("facility_id")],
         "get": {"summary": "One facility", "responses": _answers({"$ref": "#/components/schemas/Facility"}, "200", "404")}},

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import i18n, policy, vocab, workflow
+from incidents import geo, i18n, policy, vocab, workflow
 from incidents.api.blueprint import bp
 from incidents.config import LANGUAGES
-from incidents.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from incidents.errors import BadRequest, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
 from incidents.exports import open_data
 from incidents.models import Facility, PublishedIncident
 from incidents.records import service
@@ -40,6 +40,8 @@ def facility_json(facility: Facility, language: str) -> dict:
         "type": facility.type,
         "country": facility.country,
         "region": facility.region,
+        "region_name": geo.region_name(facility.region, language) or None,
+        "country_name": geo.country_name(facility.country, language),
         "locality": facility.locality,
         "latitude": facility.latitude,
         "longitude": facility.longitude,
@@ -175,7 +177,7 @@ def incident_transition(incident_id):
 @bp.route("/facilities", methods=["GET"])
 def facility_list():
     language = _language()
-    items = list(matching_facilities(actor(), request.args.get("q", "")).order_by(Facility.id).limit(200))
+    items = matching_facilities(actor(), request.args.get("q", ""))[:200]
     return jsonify({"items": [facility_json(f, language) for f in items], "total": len(items)})
 
 
@@ -189,7 +191,14 @@ def facility_detail(facility_id):
 
 @bp.route("/facilities", methods=["POST"])
 def facility_create():
-    facility = service.create_facility(_json_body(), actor())
+    body = _json_body()
+    try:
+        facility = service.create_facility(body, actor(), confirm_new=body.get("confirm_new") is True)
+    except PossibleDuplicate as exc:
+        # The matches go with the refusal, so that the caller can use one instead.
+        language = _language()
+        return jsonify({"error": {"code": exc.code, "message": str(exc.message), "fields": {},
+                                  "matches": [facility_json(f, language) for f in exc.matches]}}), exc.status
     return jsonify(facility_json(facility, _language())), 201
 
 

@@ -57,7 +57,8 @@ def _load(data: dict, echo) -> None:
     facilities = {}
     for raw in data["facilities"]:
         fields = {k: v for k, v in raw.items() if k != "key"}
-        facilities[raw["key"]] = service.create_facility(fields, people["contributor"])
+        # Distinct places by design, though two in one town may share a word of their names.
+        facilities[raw["key"]] = service.create_facility(fields, people["contributor"], confirm_new=True)
     for raw in data["incidents"]:
         _load_incident(raw, facilities, people)
     echo(f"Loaded {len(facilities)} facilities and {len(data['incidents'])} incidents.")

@@ -46,6 +46,8 @@ class FacilityPlace(Form):
     longitude = StringField(_l("Longitude"))
     authority = StringField(_l("Operating authority"))
     notes = TextAreaField(_l("Notes"))
+    # Shown only when the facility may already be kept (service.PossibleDuplicate).
+    confirm_new = BooleanField(_l("This is another facility: create it anyway"))
 
 
 class FacilityFields(FacilityPlace):
@@ -119,10 +121,16 @@ def fill_facility_choices(fields, language: str) -> None:
         fields.name_language.choices = _language_choices()
 
 
+def facility_label(facility, language: str) -> str:
+    """A facility as a choice: its name and where it is, as two of one name differ by their place."""
+    place = geo.region_name(facility.region, language) or geo.country_name(facility.country, language)
+    return f"{facility.name_in(language)} — {place}"
+
+
 def fill_incident_choices(form: IncidentForm, language: str, user) -> None:
     facilities = sorted(visible_facilities(user), key=lambda f: f.name_in(language).casefold())
     form.facility.choices = [("", _l("— choose a facility —")), ("new", _l("+ A facility not in the list"))] + \
-        [(str(f.id), f.name_in(language)) for f in facilities]
+        [(str(f.id), facility_label(f, language)) for f in facilities]
     fill_facility_choices(form.new_facility.form, language)
     _fill_choices([form], shape.INCIDENT, language)
     for field in shape.INCIDENT:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 
 from incidents import geo, i18n, policy, workflow
-from incidents.errors import Conflict, ValidationFailed
+from incidents.errors import Conflict, PossibleDuplicate, ValidationFailed
 from incidents.models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
 from incidents.records import forms, service
 from incidents.views import actor, settings
@@ -42,10 +42,10 @@ def history(incident_id):
     return render_template("records/history.html", incident=incident, entries=entries)
 
 
-def _render_form(form, *, incident=None, errors=None, status=200):
+def _render_form(form, *, incident=None, errors=None, duplicates=(), status=200):
     forms.fill_incident_choices(form, i18n.language(), actor())
     return render_template("records/incident_form.html", form=form, incident=incident,
-                           errors=errors or {}, languages=forms.LANGUAGES), status
+                           errors=errors or {}, duplicates=duplicates, languages=forms.LANGUAGES), status
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -59,14 +59,20 @@ def new_incident():
     if not form.validate_on_submit():
         return _render_form(form, errors={"form": [_("The form expired. Please send it again.")]},
                             status=400)
+    if request.form.get("use_facility", "").isdecimal():  # a likely duplicate offered, and taken
+        form.facility.data = request.form["use_facility"]
     data, renames = forms.incident_form_data(form)
     new_facility = forms.new_facility_data(form.new_facility.form) if form.facility.data == "new" else None
     try:
         incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH,
-                                           new_facility=new_facility)
+                                           new_facility=new_facility,
+                                           confirm_new=form.new_facility.form.confirm_new.data)
     except ValidationFailed as exc:
         errors = forms.place_text_errors(forms.map_errors(exc.fields, renames), data, settings().MAX_TEXT_LENGTH)
         return _render_form(form, errors=errors, status=422)
+    except PossibleDuplicate as exc:
+        return _render_form(form, errors={"new_facility-names": [str(exc.message)]},
+                            duplicates=exc.matches, status=exc.status)
     flash(_("Saved as a draft. Submit it for review when it is complete."), "info")
     return redirect(url_for("records.incident_detail", incident_id=incident.id))
 
@@ -147,7 +153,7 @@ def _facility_form(facility):
             "longitude": "" if facility.longitude is None else facility.longitude})
     else:
         form = forms.FacilityForm()
-    errors, status = {}, 200
+    errors, status, duplicates = {}, 200, ()
     if request.method == "POST":
         if not form.validate_on_submit():
             errors, status = {"form": [_("The form expired. Please send it again.")]}, 400
@@ -155,15 +161,17 @@ def _facility_form(facility):
             data = forms.facility_form_data(form)
             try:
                 saved = service.update_facility(facility.id, data, actor()) if facility else \
-                    service.create_facility(data, actor())
+                    service.create_facility(data, actor(), confirm_new=form.confirm_new.data)
             except ValidationFailed as exc:
                 errors, status = forms.map_errors(exc.fields, {}), 422
+            except PossibleDuplicate as exc:
+                errors, status, duplicates = {"names": [str(exc.message)]}, exc.status, exc.matches
             else:
                 flash(_("Facility saved."), "info")
                 return redirect(url_for("public.facility_detail", facility_id=saved.id))
     forms.fill_facility_choices(form, i18n.language())
     return render_template("records/facility_form.html", form=form, facility=facility,
-                           errors=errors), status
+                           errors=errors, duplicates=duplicates), status
 
 
 @bp.route("/regions")

@@ -7,11 +7,19 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import audit, policy, shape, workflow
 from incidents.db import database
-from incidents.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from incidents.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PossibleDuplicate,
+    Unauthenticated,
+    ValidationFailed,
+)
 from incidents.models import STATUSES, Facility, Incident, PublishedIncident, ReviewEvent, Revision, utcnow
 from incidents.publication import projection
 from incidents.records import schema
 from incidents.revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
+from incidents.search.facilities import possible_duplicates
 from incidents.search.queries import filter_working_copies
 from incidents.verification_status import published_item_ids, status_of_items
 
@@ -112,17 +120,28 @@ def changes_for_review(incident: Incident, user) -> tuple[str, list] | None:
     return (kind, changes) if changes else None
 
 
+def _refuse_duplicate(clean: dict, user) -> None:
+    """:raise PossibleDuplicate: a facility the user may know of has one of these names or aliases,
+    in any script; a second one would split its incidents and count the events twice."""
+    matches = possible_duplicates(user, [*clean["names"].values(), *clean["aliases"]])
+    if matches:
+        raise PossibleDuplicate(_l("This facility may already be in the register under another "
+                                   "name. Choose it, or confirm that this is another facility."), matches)
+
+
 def _create_facility_row(clean: dict, user) -> Facility:
     facility = Facility.create(created_by=user, **clean)
     audit.record(user, "facility.create", facility)
     return facility
 
 
-def create_incident(data: dict, user, *, max_text: int, new_facility: dict | None = None) -> Incident:
+def create_incident(data: dict, user, *, max_text: int, new_facility: dict | None = None,
+                    confirm_new: bool = False) -> Incident:
     """Create a draft, optionally with a new facility entered on the way.
 
     :raise Forbidden: the user may not create incidents (or facilities, when one is new).
     :raise ValidationFailed: with every field's messages; nothing is saved.
+    :raise PossibleDuplicate: the new facility may be one already kept, and ``confirm_new`` is false.
     """
     if not policy.can_create_incident(user):
         raise Forbidden(_l("You may not create incidents."))
@@ -141,6 +160,8 @@ def create_incident(data: dict, user, *, max_text: int, new_facility: dict | Non
         errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_l("Please correct the marked fields."), errors)
+    if facility_clean is not None and not confirm_new:
+        _refuse_duplicate(facility_clean, user)
     with database.atomic():
         if facility_clean is not None:
             clean["facility"] = _create_facility_row(facility_clean, user).id
@@ -186,11 +207,14 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
     return incident
 
 
-def create_facility(data: dict, user) -> Facility:
-    """:raise Forbidden: not allowed. :raise ValidationFailed: bad fields."""
+def create_facility(data: dict, user, *, confirm_new: bool = False) -> Facility:
+    """:raise Forbidden: not allowed. :raise ValidationFailed: bad fields.
+    :raise PossibleDuplicate: it may be one already kept, and ``confirm_new`` is false."""
     if not policy.can_create_facility(user):
         raise Forbidden(_l("You may not create facilities."))
     clean = schema.clean_facility(data)
+    if not confirm_new:
+        _refuse_duplicate(clean, user)
     with database.atomic():
         return _create_facility_row(clean, user)
 

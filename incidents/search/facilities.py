@@ -5,6 +5,7 @@ from __future__ import annotations
 from incidents import policy
 from incidents.models import Facility, PublishedIncident
 from incidents.publication import facet_counts
+from incidents.publication.search_keys import query_keys, text_keys
 from incidents.text import without_control
 
 
@@ -18,17 +19,61 @@ def visible_facilities(user, *columns):
     return query
 
 
-def matching_facilities(user, q: str):
-    """Facilities this reader may know of whose names, aliases or locality contain ``q``."""
-    query = visible_facilities(user)
-    q = without_control(q or "").strip().casefold()[:200]
-    return query.where(Facility.search_text.contains(q)) if q else query
+def _names(facility: Facility) -> list[str]:
+    return [*facility.names.values(), *facility.aliases]
+
+
+def _keys(*texts: str) -> set[str]:
+    return set(text_keys(*texts).split())
+
+
+def _typed(words: list[tuple[str, ...]], keys: set[str]) -> bool:
+    """Every word typed begins a key: the last one may be half typed (Сара finds Саратов)."""
+    return bool(words) and all(any(key.startswith(k) for k in word for key in keys) for word in words)
+
+
+def matching_facilities(user, q: str) -> list[Facility]:
+    """Facilities this reader may know of that ``q`` names, by id.
+
+    A facility matches when ``q`` is part of its names, aliases or locality as written, or when each
+    word of ``q`` begins a word of them in any script or spelling (the search keys: OTB-1 finds
+    ОТБ-1, Saratov finds Саратов)."""
+    facilities = visible_facilities(user).order_by(Facility.id)
+    q = without_control(q or "").strip()[:200]
+    if not q:
+        return list(facilities)
+    folded, words = q.casefold(), query_keys(q)
+    return [f for f in facilities
+            if folded in f.search_text or _typed(words, _keys(*_names(f), f.locality))]
+
+
+def _within(shorter: str, keys: set[str]) -> bool:
+    """Every word of ``shorter`` shares a key with ``keys``: «ОТБ-1» is within «ОТБ-1 Саратов»."""
+    words = query_keys(shorter)
+    return bool(words) and all(set(word) & keys for word in words)
+
+
+def _same_names(names: list[str], facility: Facility) -> bool:
+    """One of ``names`` and one of the facility's names or aliases hold the other, word for word
+    in any script (search keys)."""
+    for name in names:
+        for theirs in _names(facility):
+            if _within(theirs, _keys(name)) or _within(name, _keys(theirs)):
+                return True
+    return False
+
+
+def possible_duplicates(user, names: list[str]) -> list[Facility]:
+    """Facilities this reader may know of that a facility called ``names`` (its names and
+    aliases) may well be: creating it again would count its incidents twice."""
+    return [f for f in visible_facilities(user).order_by(Facility.id)
+            if _same_names(names, f)]
 
 
 def facility_directory(user, q: str, language: str) -> list[Facility]:
     """Facilities matching ``q``, each with ``published`` (a count), the busiest first."""
     published = {int(value): n for value, n in facet_counts.read("facility")}
-    found = list(matching_facilities(user, q))
+    found = matching_facilities(user, q)
     for facility in found:
         facility.published = published.get(facility.id, 0)
     return sorted(found, key=lambda f: (-f.published, f.name_in(language).casefold()))

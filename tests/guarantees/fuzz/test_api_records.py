@@ -224,8 +224,9 @@ def test_api_facility(world, changes, aliases, latitude, longitude, region):
     A facility with hostile names, aliases, coordinates and region: refused with each field
     named, or stored as normalised."""
     client, headers = world.client, world.tokens["contributor"]
+    # The same IK-1 again and again: the likely-duplicate warning has its own tests.
     body = {"names": {"en": "IK-1"}, "type": "penal_colony", "country": "RU", "region": region,
-            "aliases": aliases, "latitude": latitude, "longitude": longitude}
+            "aliases": aliases, "latitude": latitude, "longitude": longitude, "confirm_new": True}
     for name, value in changes:
         set_path(body, FACILITY_TEXTS[name].path, value)
     expected = problems_of(changes, FACILITY_TEXTS)

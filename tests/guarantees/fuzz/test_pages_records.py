@@ -199,7 +199,9 @@ def test_page_facility_form(world, texts, refusals, aliases, latitude, longitude
     country and region: a 4xx page showing each error beside its field, or saved as normalised."""
     browser, token = world.browser("reviewer")
     form = {"name_en": "IK-1", "type": "penal_colony", "country": "RU", "region": "RU-SAR",
-            "aliases": aliases, "latitude": latitude, "longitude": longitude, "csrf_token": token}
+            "aliases": aliases, "latitude": latitude, "longitude": longitude, "csrf_token": token,
+            # The same IK-1 again and again: the likely-duplicate warning has its own tests.
+            "confirm_new": "y"}
     for name, value in texts:
         form[FACILITY_TEXTS[name].form] = value
     form.update(refusals)

@@ -1,0 +1,64 @@
+"""The facility picker in a real browser, in the Ukrainian interface: typed in Latin, picked by
+keyboard, saved."""
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import Incident
+from tests.factories import make_facility
+
+# The browser and the sign-in of the main path (skipped there, and so here, without chromium).
+from tests.guarantees.test_browser import chromium, sign_in  # noqa: F401  (chromium: a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_contributor_types_picks_by_keyboard_and_saves_in_ukrainian(app, users, live_server, chromium):  # noqa: F811
+    """In the Ukrainian interface, does typing a Latin spelling of a facility's Russian alias suggest
+    it with its region, can the arrow keys and Enter pick it (Escape closing the list), and does the
+    incident save with that facility, with no script error?"""
+    hospital = make_facility(users["contributor"], names={"ru": "Областная туберкулёзная больница № 1"},
+                             aliases=["ОТБ-1"], locality="Саратов", region="RU-SAR")
+    make_facility(users["contributor"], names={"ru": "СИЗО-2"}, aliases=[], locality="Москва", region="RU-MOW")
+    errors: list = []
+    page = chromium.new_page(locale="uk-UA")
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(live_server + "/")
+    page.click("form.languages button[value=uk]")
+    sign_in(page, live_server, users["contributor"])
+    page.goto(live_server + "/incidents/new")
+
+    box = page.locator("#facility-search")
+    assert box.get_attribute("role") == "combobox" and page.is_hidden("select[name=facility]")
+    box.focus()
+    page.keyboard.type("otb", delay=30)
+    option = page.locator("#facility-options [role=option]").first
+    option.wait_for(timeout=10_000)
+    assert "Областная туберкулёзная больница № 1" in option.inner_text()
+    assert "Саратовська область" in option.inner_text()
+    assert "СИЗО-2" not in page.inner_text("#facility-options")
+    page.keyboard.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("ArrowDown")  # opens the list again
+    option.wait_for(timeout=10_000)
+    page.keyboard.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    assert option.get_attribute("aria-selected") == "true"
+    page.keyboard.press("Enter")
+    assert page.eval_on_selector("select[name=facility]", "s => s.value") == str(hospital.id)
+    assert box.get_attribute("aria-expanded") == "false"
+    assert box.input_value().startswith("Областная туберкулёзная больница № 1")
+    assert page.is_hidden("#new-facility")
+
+    page.select_option("select[name=date_precision]", "year")
+    page.fill("input[name=date_start]", "2020")
+    page.select_option("select[name=original_language]", "uk")
+    page.fill("input[name=title_uk]", "Катування в туберкульозній лікарні")
+    page.fill("textarea[name=narrative_uk]", "В'язня прив'язали до ліжка.")
+    page.check("input[name=abuse][value='030502000000']")
+    page.click("form.record button[type=submit]")
+    page.wait_for_load_state()
+    assert Incident.select().exists(), page.inner_text("main")[:2000]
+    assert Incident.get().facility_id == hospital.id
+    assert errors == []
