@@ -34,7 +34,12 @@ def hidden_under_the_bar(page, selector: str) -> bool:
 def test_the_first_error_of_a_refused_form_has_the_focus_and_is_not_under_the_bar(facility, page):
     """When the incident form comes back refused, does the keyboard's focus land on the first field to
     mend, in sight rather than under the bar of actions?"""
-    page.select_option("select[name=facility]", str(facility.id))
+    page.locator("#facility-search").focus()  # the picker stands for the facility select
+    page.keyboard.type(facility.names["en"][:6], delay=30)
+    page.locator("#facility-options [role=option]").first.wait_for(timeout=10_000)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.eval_on_selector("select[name=facility]", "s => s.value") == str(facility.id)
     page.select_option("select[name=date_precision]", "year")
     page.fill("input[name=date_start]", "2020")
     page.fill("input[name=title_ru]", "Избиение в ИК-1")
