@@ -4,6 +4,7 @@ CSRF protection stays on: page tests post forms the way a browser does, token in
 """
 from __future__ import annotations
 
+import os
 import threading
 
 import pyotp
@@ -15,7 +16,7 @@ from incidents.accounts import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
 from tests.factories import make_facility, make_incident
-from tests.helpers import PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
 
 
 @pytest.fixture
@@ -107,3 +108,18 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium():
+    """Debian's chromium through Playwright; the browser tests are skipped where it is missing,
+    except in CI, which installs it."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pyotp
+from flask_babel import force_locale, gettext
 from werkzeug.datastructures import MultiDict
 
 from incidents.accounts import credentials
@@ -132,3 +133,36 @@ def selected(html: str, name: str) -> list[str]:
     options = re.findall(r"<option([^>]*)>", select.group(1))
     return [re.search(r'value="([^"]*)"', option).group(1) for option in options
             if re.search(r"\bselected\b", option)]
+
+
+# Debian's chromium (Playwright's own browser downloads do not work here), and how it is started.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def translated(app, message: str, language: str = "ru") -> str:
+    """``message`` as a page in ``language`` shows it."""
+    with app.test_request_context(), force_locale(language):
+        return gettext(message)
+
+
+def new_page(chromium, errors: list):
+    """A Russian-speaking browser tab that collects every script error and failed load."""
+    page = chromium.new_page(locale="ru-RU")
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
+def sign_in(page, base, user):
+    """The password, then (for roles that must have one) the code from the authenticator."""
+    page.goto(base + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.fill("input[name=code]", current_code(user))
+        page.click("form[action='/login/code'] button[type=submit]")
+        page.wait_for_load_state()

@@ -6,19 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from flask_babel import force_locale, gettext
 
 from incidents.accounts import sessions
 from incidents.models import User
-from tests.guarantees import test_browser as kit
+from tests.helpers import sign_in, translated
 
 pytestmark = pytest.mark.browser
-chromium = kit.chromium  # the suite's browser, launched as test_browser.py launches it
-
-
-def ukrainian(app, message: str) -> str:
-    with app.test_request_context(), force_locale("uk"):
-        return gettext(message)
 
 
 def test_ukrainian_chosen_before_signing_in_sticks_in_a_real_browser(app, users, live_server, chromium,
@@ -34,7 +27,7 @@ def test_ukrainian_chosen_before_signing_in_sticks_in_a_real_browser(app, users,
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == "uk"
 
-    kit.sign_in(page, live_server, users["reviewer"])  # the password, then the code
+    sign_in(page, live_server, users["reviewer"])  # the password, then the code
     assert page.get_attribute("html", "lang") == "uk" and not page.url.endswith("/login/code")
     assert User.get_by_id(users["reviewer"].id).locale == "uk"
 
@@ -42,7 +35,7 @@ def test_ukrainian_chosen_before_signing_in_sticks_in_a_real_browser(app, users,
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == "uk"
 
-    kit.sign_in(page, live_server, users["contributor"])
+    sign_in(page, live_server, users["contributor"])
     page.goto(live_server + "/incidents/new")
     assert page.get_attribute("html", "lang") == "uk"
     # Nothing said yet, nothing claimed: no sex, role, precision or way of obtaining is chosen for them.
@@ -56,5 +49,5 @@ def test_ukrainian_chosen_before_signing_in_sticks_in_a_real_browser(app, users,
     page.goto(live_server + "/incidents/new")
     assert "/login" in page.url
     assert page.get_attribute("html", "lang") == "uk"
-    assert page.inner_text("h1") == ukrainian(app, "Sign in")
+    assert page.inner_text("h1") == translated(app, "Sign in", "uk")
     assert errors == []

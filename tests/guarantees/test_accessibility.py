@@ -6,11 +6,10 @@ import pytest
 
 from incidents.accounts import credentials
 from tests.factories import attach_file, make_facility, make_incident, move, publish
-from tests.guarantees.test_browser import CHROMIUM, sign_in
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 LANGUAGES = ("en", "ru", "uk")
 # The impacts axe calls serious or critical: a person using a screen reader or a keyboard is stopped.
@@ -58,24 +57,19 @@ def violations(page, path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_page_has_a_serious_accessibility_violation(live_server, users, pages, lang):
+def test_no_page_has_a_serious_accessibility_violation(live_server, users, pages, lang, chromium):
     """Can a person who uses a screen reader or only a keyboard use every page, in each language,
     without meeting a barrier axe-core rates serious or critical?"""
     public, staff = pages
     found = []
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        visitor = browser.new_page()
-        for path in public:
-            visitor.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
-            found += violations(visitor, path)
-        admin = browser.new_page()
-        sign_in(admin, live_server, users["admin"])
-        for path in staff:
-            admin.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
-            assert admin.url.split("?")[0].endswith(path.split("?")[0]), admin.url  # reached, not sent elsewhere
-            found += violations(admin, path)
-        browser.close()
+    visitor = chromium.new_page()
+    for path in public:
+        visitor.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+        found += violations(visitor, path)
+    admin = chromium.new_page()
+    sign_in(admin, live_server, users["admin"])
+    for path in staff:
+        admin.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+        assert admin.url.split("?")[0].endswith(path.split("?")[0]), admin.url  # reached, not sent elsewhere
+        found += violations(admin, path)
     assert not found, "\n".join(found)

@@ -5,59 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from flask_babel import force_locale, gettext
 
 from incidents.models import Facility, Incident
-from tests.helpers import PASSWORD, ROOT, current_code
+from tests.helpers import ROOT, new_page, sign_in, translated
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 pytestmark = pytest.mark.browser
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI"):
-        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-
-@pytest.fixture
-def chromium():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
-def russian(app, message: str) -> str:
-    with app.test_request_context(), force_locale("ru"):
-        return gettext(message)
-
-
-def new_page(chromium, errors: list):
-    """A Russian-speaking browser tab that collects every script error and failed load."""
-    page = chromium.new_page(locale="ru-RU")
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return page
-
-
-def sign_in(page, base, user):
-    """The password, then (for roles that must have one) the code from the authenticator."""
-    page.goto(base + "/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
-    if page.url.endswith("/login/code"):
-        page.fill("input[name=code]", current_code(user))
-        page.click("form[action='/login/code'] button[type=submit]")
-        page.wait_for_load_state()
 
 
 def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, chromium):
@@ -72,7 +26,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     contributor.click("form.languages button[value=ru]")
     assert contributor.get_attribute("html", "lang") == "ru"
     sign_in(contributor, live_server, users["contributor"])
-    contributor.click(f"nav >> text={russian(app, 'New incident')}")
+    contributor.click(f"nav >> text={translated(app, 'New incident')}")
     # The page's script hides the new-facility fields once it has run: wait for it, not a race.
     contributor.wait_for_selector("#new-facility", state="hidden", timeout=10_000)
     # The facility picker (static/picker.js) stands for the select: its list ends with "a new one".
@@ -111,10 +65,10 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     contributor.screenshot(path=os.path.join(ARTIFACTS, "incident-form-ru.png"), full_page=True)
     contributor.click("form.record button[type=submit]")
     contributor.wait_for_load_state()
-    assert russian(app, "Draft") in contributor.inner_text(".staff-panel")
+    assert translated(app, "Draft") in contributor.inner_text(".staff-panel")
     contributor.click("button[value=submit]")
     contributor.wait_for_load_state()
-    assert russian(app, "In review") in contributor.inner_text(".staff-panel")
+    assert translated(app, "In review") in contributor.inner_text(".staff-panel")
     incident = Incident.get()
     assert [p.pseudonym for p in incident.persons] == ["Заключённый С.", "Информатор А."]
 
@@ -129,7 +83,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     reviewer.fill("textarea[name=comment]", "Проверено по материалам архива.")
     reviewer.click("button[value=approve]")
     reviewer.wait_for_load_state()
-    assert russian(app, "Published") in reviewer.inner_text(".staff-panel")
+    assert translated(app, "Published") in reviewer.inner_text(".staff-panel")
 
     # A visitor, not signed in, filters the public list on the facility and finds the case.
     visitor = new_page(chromium, errors)
@@ -144,7 +98,7 @@ def test_saratov_case_from_entry_to_public_in_russian(app, users, live_server, c
     visitor.wait_for_load_state()
     body = visitor.inner_text("main")
     assert "Заключённый С." in body and "Саратовская область" in body
-    assert russian(app, "Content warning: this record describes graphic violence.") in body
+    assert translated(app, "Content warning: this record describes graphic violence.") in body
     visitor.screenshot(path=os.path.join(ARTIFACTS, "incident-public-ru.png"), full_page=True)
     assert errors == []
 
@@ -193,7 +147,7 @@ def test_video_evidence_is_blurred_revealed_and_verified(app, users, live_server
     reviewer.fill("textarea[name=method]", "Запросили подтверждение у двух редакций; подтвердить не удалось.")
     reviewer.click("form[action$='/assessments'] button[type=submit]")
     reviewer.wait_for_load_state()
-    assert russian(app, "Could not be verified") in reviewer.inner_text("#verification")
+    assert translated(app, "Could not be verified") in reviewer.inner_text("#verification")
     reviewer.screenshot(path=os.path.join(ARTIFACTS, "evidence-verified-ru.png"), full_page=True)
     assert errors == []
 
@@ -235,5 +189,5 @@ def test_lawyer_builds_a_russian_dossier_of_the_saratov_facility(app, users, liv
     with open(download.path(), "rb") as handle:
         text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(handle.read())).pages)
     assert facility.names["ru"] in " ".join(text.split())
-    assert russian(app, "What happened") in text
+    assert translated(app, "What happened") in text
     assert errors == []

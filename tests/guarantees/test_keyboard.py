@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.guarantees.test_browser import CHROMIUM, sign_in
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 SCREEN = {"width": 1280, "height": 720}
 
 
 @pytest.fixture
-def page(live_server, users):
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        tab = browser.new_page(viewport=SCREEN, locale="ru-RU")
-        sign_in(tab, live_server, users["contributor"])
-        tab.goto(f"{live_server}/incidents/new?lang=ru")
-        yield tab
-        browser.close()
+def page(live_server, users, chromium):
+    tab = chromium.new_page(viewport=SCREEN, locale="ru-RU")
+    sign_in(tab, live_server, users["contributor"])
+    tab.goto(f"{live_server}/incidents/new?lang=ru")
+    return tab
 
 
 def hidden_under_the_bar(page, selector: str) -> bool:

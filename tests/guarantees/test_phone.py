@@ -5,22 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_facility, make_incident, publish
-from tests.guarantees.test_browser import CHROMIUM, sign_in
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser.new_page(viewport=PHONE, locale="uk-UA")
-        browser.close()
+def phone(chromium):
+    return chromium.new_page(viewport=PHONE, locale="uk-UA")
 
 
 def test_on_a_phone_the_first_result_shows_before_the_filters(live_server, users, phone):

@@ -6,14 +6,12 @@ import pytest
 
 from incidents.models import Incident
 from tests.factories import make_facility
-
-# The browser and the sign-in of the main path (skipped there, and so here, without chromium).
-from tests.guarantees.test_browser import chromium, sign_in  # noqa: F401  (chromium: a fixture)
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_contributor_types_picks_by_keyboard_and_saves_in_ukrainian(app, users, live_server, chromium):  # noqa: F811
+def test_a_contributor_types_picks_by_keyboard_and_saves_in_ukrainian(app, users, live_server, chromium):
     """In the Ukrainian interface, does typing a Latin spelling of a facility's Russian alias suggest
     it with its region, can the arrow keys and Enter pick it (Escape closing the list), and does the
     incident save with that facility, with no script error?"""

@@ -8,13 +8,13 @@ from incidents.models import Incident, PublishedIncident
 from incidents.records import service
 from incidents.revisions import snapshot
 from tests.factories import MAX_TEXT, make_incident, move, publish
-from tests.guarantees.test_browser import chromium, new_page, russian, sign_in  # noqa: F401 (a fixture)
+from tests.helpers import new_page, sign_in, translated
 
 pytestmark = pytest.mark.browser
 
 
 def test_reviewer_sees_the_changes_and_confirms_the_approval_in_russian(app, users, facility, live_server,
-                                                                         chromium):  # noqa: F811
+                                                                         chromium):
     """In Russian, does a reviewer find a pending edit in the queue, see the victim's sex change on one row
     and the changed words of the narrative marked, and publish only after confirming, with no script error?"""
     incident = make_incident(users["contributor"], facility)
@@ -33,13 +33,13 @@ def test_reviewer_sees_the_changes_and_confirms_the_approval_in_russian(app, use
     reviewer.click("table.list a.button")
     reviewer.wait_for_load_state()
     rows = [" ".join(text.split()) for text in reviewer.locator("table.diff tr").all_inner_texts()]
-    assert " ".join([russian(app, "Sex"), russian(app, "Male"), russian(app, "Unknown")]) in rows
+    assert " ".join([translated(app, "Sex"), translated(app, "Male"), translated(app, "Unknown")]) in rows
     assert reviewer.locator("table.diff ins").all_inner_texts() == [" ремнями"]
     assert reviewer.locator("table.diff del").count() == 0
 
     reviewer.click("a[href*='action=approve']")
     reviewer.wait_for_load_state()
-    assert reviewer.locator("h1").inner_text().startswith(russian(app, "Approve and publish").split()[0])
+    assert reviewer.locator("h1").inner_text().startswith(translated(app, "Approve and publish").split()[0])
     summary = reviewer.inner_text(".public-summary")
     assert "ремнями" in summary and "Иванов" not in summary and "+7 900" not in summary
     # The safe way back has the focus order and the look of the main button.
@@ -48,6 +48,6 @@ def test_reviewer_sees_the_changes_and_confirms_the_approval_in_russian(app, use
     reviewer.fill("textarea[name=comment]", "Проверено.")
     reviewer.click("button[value=approve]")
     reviewer.wait_for_load_state()
-    assert russian(app, "Published") in reviewer.inner_text(".staff-panel")
+    assert translated(app, "Published") in reviewer.inner_text(".staff-panel")
     assert PublishedIncident.get_by_id(incident.id).narrative["ru"] == "Заключённого привязали к кровати ремнями."
     assert errors == []
