@@ -16,7 +16,7 @@ The helpers below build those declarations; they describe tables by name, never 
 """
 from __future__ import annotations
 
-from peewee import AutoField, CharField, CompositeKey, Field, ForeignKeyField, IntegerField, Model
+from peewee import SQL, AutoField, CharField, CompositeKey, Field, ForeignKeyField, IntegerField, Model, Table, fn
 from playhouse.migrate import make_index_name
 
 
@@ -90,10 +90,11 @@ def count_published(db, columns: dict[str, str]) -> None:
     per value of each facet column (``columns``: dimension -> column of ``published_incident``)
     and per vocabulary term; and count one more change (dimension "generation")."""
     counts = {("total", ""): db.execute_sql("SELECT COUNT(*) FROM published_incident").fetchone()[0]}
+    published = Table("published_incident").bind(db)
     for dimension, column in columns.items():
-        cursor = db.execute_sql(f'SELECT "{column}", COUNT(*) FROM published_incident '  # noqa: S608 (names from the steps)
-                                f'WHERE "{column}" IS NOT NULL GROUP BY "{column}"')
-        counts.update({(dimension, str(value)): number for value, number in cursor})
+        value = getattr(published.c, column)  # quoted as an identifier by peewee
+        query = published.select(value, fn.COUNT(SQL("*"))).where(value.is_null(False)).group_by(value)
+        counts.update({(dimension, str(found)): number for found, number in query.tuples()})
     cursor = db.execute_sql("SELECT vocabulary, code, COUNT(*) FROM published_term GROUP BY vocabulary, code")
     counts.update({(vocabulary, code): number for vocabulary, code, number in cursor})
     with db.bind_ctx([_Count]):
