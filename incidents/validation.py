@@ -211,6 +211,15 @@ _DATE_FORMS = (
 )
 
 
+def period_of(day: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
+    """(first day, last day) of the year or the month ``day`` falls in; for any other precision, the day."""
+    if precision == "year":
+        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+    if precision == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day, day
+
+
 def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | None:
     """'2020' / '2020-03' / '03.2020' / '2020-03-15' / '15.03.2020' -> (first day, last day, precision).
 
@@ -221,12 +230,6 @@ def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | 
         if not match:
             continue
         values = dict(zip(parts, map(int, match.groups()), strict=True))
-        year, month, day = values["y"], values.get("m"), values.get("d")
-        if month is None:
-            return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
-        if day is None:
-            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-            return datetime.date(year, month, 1), datetime.date(year, month, last), "month"
-        day_date = datetime.date(year, month, day)
-        return day_date, day_date, "day"
+        precision = "day" if "d" in values else "month" if "m" in values else "year"
+        return (*period_of(datetime.date(values["y"], values.get("m", 1), values.get("d", 1)), precision), precision)
     return None

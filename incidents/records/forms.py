@@ -5,7 +5,6 @@ The incident form, its rows and their round trip to a snapshot are made from ``s
 each field goes on the page is the template's (``records/incident_form.html``)."""
 from __future__ import annotations
 
-import calendar
 import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +24,7 @@ from wtforms import (
 from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.search.facilities import visible_facilities
-from incidents.validation import Errors, clean_text
+from incidents.validation import Errors, clean_text, period_of
 
 BLANK_ROWS = 1
 
@@ -267,14 +266,6 @@ def _to_form(field: shape.Field, value):
 _START_FORMS = {"year": ("year",), "month": ("month",), "day": ("day",), "circa": ("year", "month", "day")}
 
 
-def _period(day: datetime.date, form: str) -> tuple[datetime.date, datetime.date]:
-    if form == "year":
-        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
-    if form == "month":
-        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    return day, day
-
-
 def _written(day: datetime.date, form: str, language: str) -> str:
     """A year as "2020"; a month as "03.2020" and a day as "15.03.2020" (year first, as ISO, in English)."""
     if form == "year":
@@ -290,10 +281,10 @@ def _as_typed(start: datetime.date, end: datetime.date, precision: str, language
     the end only where the start's period does not already end there, in the coarsest form that ends
     on it ("2020" for all of 2020, not 2020-01-01 to 2020-12-31)."""
     start_form = next((form for form in _START_FORMS.get(precision, ("day",))
-                       if _period(start, form)[0] == start and _period(start, form)[1] <= end), "day")
-    if _period(start, start_form)[1] == end:
+                       if period_of(start, form)[0] == start and period_of(start, form)[1] <= end), "day")
+    if period_of(start, start_form)[1] == end:
         return _written(start, start_form, language), ""
-    end_form = next(form for form in ("year", "month", "day") if _period(end, form)[1] == end)
+    end_form = next(form for form in ("year", "month", "day") if period_of(end, form)[1] == end)
     return _written(start, start_form, language), _written(end, end_form, language)
 
 

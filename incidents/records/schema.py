@@ -6,7 +6,6 @@ messages at once, so nothing is saved unless everything is right.
 """
 from __future__ import annotations
 
-import calendar
 import datetime
 import math
 import re
@@ -27,6 +26,7 @@ from incidents.validation import (
     clean_fields,
     clean_text,
     parse_partial_date,
+    period_of,
 )
 
 MAX_ALIASES = 50
@@ -77,11 +77,8 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
         errors.add("date_start", _l("Give the full date, or choose a broader precision."))
     # A month or a year precision covers the whole month or year unless an end is given; an
     # approximate date covers what was typed ("circa 2020" is all of 2020).
-    if precision == "year":
-        start, start_end = datetime.date(start.year, 1, 1), datetime.date(start.year, 12, 31)
-    elif precision == "month":
-        start = start.replace(day=1)
-        start_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    if precision in ("year", "month"):
+        start, start_end = period_of(start, precision)
     end = spans["date_end"][1] if "date_end" in spans else (
         start_end if precision in ("month", "year", "circa") and start_end != start else None)
     if end is not None and end < start:
