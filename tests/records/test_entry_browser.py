@@ -1,0 +1,47 @@
+"""Entering a case in a real browser, in Russian: nothing is said for the witness (point 9 of issue 14),
+and a year comes back as a year (point 8)."""
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import Incident
+from tests.helpers import new_page, sign_in, translated
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app, users, facility, live_server,
+                                                                            chromium):
+    """In Russian, does a new person row start with the sex unknown, does a file start with how it was
+    obtained "not stated", and does a case dated "2020" come back in the edit form as "2020" with
+    the year as its precision, not as 01.01.2020-31.12.2020?"""
+    errors: list = []
+    page = new_page(chromium, errors)
+    sign_in(page, live_server, users["contributor"])
+    page.goto(f"{live_server}/incidents/new?lang=ru")
+
+    sex = page.locator("select[name='persons-0-sex']")
+    assert sex.input_value() == "unknown"
+    assert sex.locator("option:checked").text_content() == translated(app, "Unknown")
+    assert page.locator("select[name='persons-0-role']").input_value() == ""
+
+    page.select_option("select[name=facility]", str(facility.id), force=True)
+    page.fill("input[name=date_start]", "2020")
+    page.fill("input[name=title_ru]", "Пытки в ОТБ-1")
+    page.fill("textarea[name=narrative_ru]", "Заключённого избили в больнице.")
+    page.check("input[name=abuse][value='030502000000']")
+    page.click("form.record button[type=submit]")
+    page.wait_for_load_state()
+    assert Incident.select().exists(), page.inner_text("main")[:3000]
+    incident = Incident.get()
+    assert incident.date_precision == "year", page.inner_text("main")[:2000]
+
+    acquisition = page.locator("#ev-acquisition")
+    assert acquisition.input_value() == "not_stated"
+    assert acquisition.locator("option:checked").text_content() == translated(app, "Not stated")
+
+    page.goto(f"{live_server}/incidents/{incident.id}/edit")
+    assert page.input_value("input[name=date_start]") == "2020"
+    assert page.input_value("input[name=date_end]") == ""
+    assert page.locator("select[name=date_precision]").input_value() == "year"
+    assert errors == []
