@@ -1,12 +1,12 @@
 """The facility picker in a real browser, in the Ukrainian interface: typed in Latin, picked by
-keyboard, saved."""
+keyboard, saved; and a new facility that is an existing one's alias caught before it is created."""
 from __future__ import annotations
 
 import pytest
 
-from incidents.models import Incident
+from incidents.models import Facility, Incident
 from tests.factories import make_facility
-from tests.helpers import sign_in
+from tests.helpers import sign_in, translated
 
 pytestmark = pytest.mark.browser
 
@@ -59,4 +59,41 @@ def test_a_contributor_types_picks_by_keyboard_and_saves_in_ukrainian(app, users
     page.wait_for_load_state()
     assert Incident.select().exists(), page.inner_text("main")[:2000]
     assert Incident.get().facility_id == hospital.id
+    assert errors == []
+
+
+def test_a_new_facility_that_is_an_alias_is_caught_in_ukrainian(app, users, live_server, chromium):
+    """In Ukrainian, when a contributor adds «ОТБ-1 Саратов» as a new facility with the case, does the
+    form come back naming the facility already kept under the alias ОТБ-1, with everything typed still
+    there, and does "use this facility" save the case there without a second facility?"""
+    hospital = make_facility(users["contributor"], names={"ru": "Областная туберкулёзная больница № 1"},
+                             aliases=["ОТБ-1"], locality="Саратов", region="RU-SAR")
+    errors: list = []
+    page = chromium.new_page(locale="uk-UA")
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, users["contributor"])
+    page.goto(live_server + "/incidents/new?lang=uk")
+    page.click("#facility-search")
+    page.click("#facility-options [role=option]:last-child")
+    page.fill("input[name='new_facility-name']", "ОТБ-1 Саратов")
+    page.select_option("select[name='new_facility-name_language']", "ru")
+    page.select_option("select[name='new_facility-type']", "prison_hospital")
+    page.select_option("select[name='new_facility-country']", "RU")
+    page.fill("input[name=date_start]", "03.2020")
+    page.fill("input[name=title_uk]", "Катування в лікарні")
+    page.fill("textarea[name=narrative_uk]", "В'язня прив'язали до ліжка.")
+    page.check("input[name=abuse][value='030502000000']")
+    page.click("form.record button[type=submit]")
+    page.wait_for_load_state()
+
+    warning = page.locator(".duplicates")
+    assert warning.is_visible() and "ОТБ-1" in warning.inner_text()
+    assert translated(app, "Use this facility", "uk") in warning.inner_text()
+    assert Facility.select().count() == 1 and not Incident.select().exists()
+    assert page.input_value("input[name=title_uk]") == "Катування в лікарні"
+    assert page.input_value("input[name=date_start]") == "03.2020"
+    page.click(f"button[name=use_facility][value='{hospital.id}']")
+    page.wait_for_load_state()
+    assert Facility.select().count() == 1
+    assert Incident.get().facility_id == hospital.id and Incident.get().date_precision == "month"
     assert errors == []
