@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from incidents.config import CHOSEN_LANGUAGE, LANGUAGES
-from incidents.validation import as_date
+from incidents.validation import as_date, known_date_start
 
 
 def select_locale() -> str:
@@ -83,6 +83,14 @@ def _grain(start: datetime.date, end: datetime.date | None) -> str:
     if start.day == 1 and end == _month_end(end):
         return "month"
     return "day"
+
+
+def format_known_date(value: str | None) -> str:
+    """'2020', 'March 2020' or '15 March 2020' in the reader's locale, for a date known that precisely
+    (ISO 8601 text of that precision: '2020', '2020-03', '2020-03-15')."""
+    if not value:
+        return ""
+    return _format_one(*known_date_start(value))
 
 
 def format_incident_date(start, end, precision: str) -> str:

@@ -13,7 +13,8 @@ from incidents.models import EvidenceItem, Incident, IncidentTerm, Person, Respo
 from incidents.publication.search_keys import text_keys
 from incidents.validation import as_date
 
-DATES = (shape.PARTIAL_DATE, shape.DATE)
+# Kept in the model as dates; a shape.DATE is ISO text of its own precision in the model too.
+DATES = (shape.PARTIAL_DATE,)
 
 
 def _value(field: shape.Field, row):

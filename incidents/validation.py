@@ -130,15 +130,6 @@ def clean_country(value, field: str, errors: Errors) -> str:
     return value.strip().upper()
 
 
-def clean_past_date(value, field: str, errors: Errors, today: datetime.date):
-    """An ISO date from 1900 until ``today``, or None."""
-    day = clean_iso_date(value, field, errors, today)
-    if day is not None and day.year < 1900:
-        errors.add(field, _l("Dates before 1900 are not accepted."))
-        day = None
-    return day
-
-
 def clean_field(field: shape.Field, value, key: str, errors: Errors, today: datetime.date):
     """One value of a declared field (``shape.py``) of a kind that needs no other field to judge it."""
     kind = field.kind
@@ -163,7 +154,7 @@ def clean_field(field: shape.Field, value, key: str, errors: Errors, today: date
     if kind == shape.URL:
         return clean_url(value, key, errors)
     if kind == shape.DATE:
-        return clean_past_date(value, key, errors, today)
+        return clean_known_date(value, key, errors, today)
     raise TypeError(f"{field.name}: a {kind} is cleaned by its caller")
 
 
@@ -180,20 +171,39 @@ def as_date(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def clean_iso_date(value, field: str, errors: Errors, today: datetime.date):
-    """An ISO date (2020-03-15) that is not in the future, or None."""
+def clean_known_date(value, field: str, errors: Errors, today: datetime.date) -> str | None:
+    """A date as precisely as it is known, typed as 2020, 03.2020, 2020-03, 15.03.2020 or 2020-03-15,
+    from 1900 until ``today``: ISO 8601 text of that precision ('2020', '2020-03', '2020-03-15'), or None.
+
+    A year or a month is kept as such: stored as its first day, a receipt "in March 2020" would read
+    as received on 1 March."""
     if value in (None, ""):
         return None
     try:
-        day = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+        span = parse_partial_date(value.strip()) if isinstance(value, str) and len(value) <= 20 else None
     except ValueError:
-        day = None
-    if day is None:
-        errors.add(field, _l("Must be a date such as 2020-03-15."))
-    elif day > today:
+        span = None
+    if span is None:
+        errors.add(field, _l("Must be a date such as 2020-03-15, 2020-03 or 2020."))
+        return None
+    first, _last, precision = span
+    if first > today:
         errors.add(field, _l("This date is in the future."))
-        day = None
-    return day
+        return None
+    if first.year < 1900:
+        errors.add(field, _l("Dates before 1900 are not accepted."))
+        return None
+    return known_date(first, precision)
+
+
+def known_date(day: datetime.date, precision: str) -> str:
+    """``day`` written in ISO 8601 only as precisely as ``precision``: '2020', '2020-03' or '2020-03-15'."""
+    return day.isoformat()[:{"year": 4, "month": 7}.get(precision, 10)]
+
+
+def known_date_start(text: str) -> tuple[datetime.date, str]:
+    """('2020-03', for example) -> (its first day, its precision)."""
+    return datetime.date.fromisoformat((text + "-01-01")[:10]), {4: "year", 7: "month"}.get(len(text), "day")
 
 
 def row_id(row: dict):

@@ -5,10 +5,12 @@ import datetime
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from incidents import audit
 from incidents.models import AuditEvent, utcnow
 from incidents.text import without_control
+from incidents.validation import parse_partial_date
 
 PER_PAGE = 100
 # A whole walk of the chain takes about 5 s per 100,000 events, too long for every view: the page
@@ -24,18 +26,22 @@ class TrailPage:
     more: bool
     check: audit.ChainCheck
     walked_at: datetime.datetime  # when the whole chain was last walked
+    problems: list  # filters that were not understood, and so not applied
 
 
-def _day(value: str) -> datetime.date | None:
+def _period(value) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of a date as people write it ("2020", "03.2020", "15.03.2020"), or None."""
     try:
-        return datetime.date.fromisoformat(value) if value else None
+        span = parse_partial_date(value.strip()) if isinstance(value, str) and len(value) <= 20 else None
     except ValueError:
-        return None
+        span = None
+    return span[:2] if span else None
 
 
 def read(args) -> TrailPage:
-    """Events matching ``args`` (action prefix, actor e-mail, object type and id, from/to days);
-    values that are not understood are left out rather than refused, as on the public list."""
+    """Events matching ``args`` (action prefix, actor e-mail, object type and id, from/to dates as
+    people write them: "from 2020" starts on 1 January, "to 03.2020" ends on 31 March); a date that is
+    not understood is named in ``problems`` and left out, the other filters still applied."""
     query = AuditEvent.select()
 
     def given(name: str, longest: int) -> str:
@@ -52,16 +58,22 @@ def read(args) -> TrailPage:
         value = given(name, 100)
         if value:
             query = query.where(getattr(AuditEvent, name) == value)
-    start, end = _day(args.get("date_from", "")), _day(args.get("date_to", ""))
-    if start:
-        query = query.where(AuditEvent.created_at >= datetime.datetime.combine(start, datetime.time()))
-    if end:
-        query = query.where(AuditEvent.created_at < datetime.datetime.combine(end + datetime.timedelta(days=1),
-                                                                              datetime.time()))
+    problems = []
+    for name, label, side in (("date_from", _l("From"), 0), ("date_to", _l("To"), 1)):
+        if not (args.get(name) or "").strip():
+            continue
+        period = _period(args.get(name))
+        if period is None:
+            problems.append(_l("%(field)s: must be a date such as 2020-03-15, 2020-03 or 2020.", field=label))
+        elif side == 0:
+            query = query.where(AuditEvent.created_at >= datetime.datetime.combine(period[0], datetime.time()))
+        else:
+            query = query.where(AuditEvent.created_at < datetime.datetime.combine(
+                period[1] + datetime.timedelta(days=1), datetime.time()))
     raw = str(args.get("page", ""))
     page = int(raw) if raw.isdecimal() and len(raw) < 7 and 0 < int(raw) < 10**6 else 1
     rows = list(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
-    return TrailPage(rows[:PER_PAGE], page, len(rows) > PER_PAGE, *chain_state())
+    return TrailPage(rows[:PER_PAGE], page, len(rows) > PER_PAGE, *chain_state(), problems)
 
 
 def chain_state() -> tuple[audit.ChainCheck, datetime.datetime]:

@@ -36,9 +36,9 @@ def item_json(view: service.ItemView) -> dict:
         body.update(
             filename=item.original_filename, confidential=item.confidential, source=item.source,
             acquisition=item.acquisition, originality=item.originality,
-            received_on=item.received_on.isoformat() if item.received_on else None,
+            received_on=item.received_on,
             original_location=item.original_location, captured_place=item.captured_place,
-            captured_on=item.captured_on.isoformat() if item.captured_on else None,
+            captured_on=item.captured_on,
             created_at=item.created_at.isoformat() + "Z",
             confirmed_verification=item.confirmed_verification,
             confirmed_by=item.confirmed_by.email if item.confirmed_by_id else None,

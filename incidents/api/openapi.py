@@ -15,6 +15,7 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"}}
 # As the document has always said it: a language in what is read, one of the list in what is sent.
 READ_AS_TEXT = {"original_language"}
+KNOWN_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"  # 2020, 2020-03 or 2020-03-15
 
 
 def _property(field: shape.Field, writing: bool) -> dict:
@@ -30,9 +31,12 @@ def _property(field: shape.Field, writing: bool) -> dict:
     if kind == shape.ROWS:
         return {"type": "array", "items": ROW_SCHEMAS.get(field.name, {"type": "object"})}
     schema = {"type": {shape.INT: "integer", shape.ID: "integer", shape.BOOL: "boolean"}.get(kind, "string")}
-    # A partial date is sent as typed (2020, 2020-03) and answered as the ISO date it begins with.
-    if kind == shape.DATE or (kind == shape.PARTIAL_DATE and not writing):
+    # A partial date is sent as typed (2020, 2020-03) and answered as the ISO date it begins with; a
+    # date of a response is ISO 8601 as precisely as it is known, both ways ("2020", "2020-03").
+    if kind == shape.PARTIAL_DATE and not writing:
         schema["format"] = "date"
+    if kind == shape.DATE:
+        schema["pattern"] = KNOWN_DATE
     if kind == shape.CHOICE and (writing or field.name not in READ_AS_TEXT):
         schema["enum"] = list(field.choices)
     if kind == shape.TEXT:

@@ -75,7 +75,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
         if user is None or not user.active:
             raise click.ClickException(f"No active user {email}.")
         provenance = {"source": source, "acquisition": acquisition, "note": note,
-                      "received_on": received_on.date() if received_on else None}
+                      "received_on": received_on.date().isoformat() if received_on else None}
         # Everything it prints, the progress bar too, in the language of who runs it.
         with force_locale(user.locale or "en"):
             click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)

@@ -197,9 +197,9 @@ def _evidence(entries: list[dict], records, confidential: bool, users: dict[int,
                 custody=_custody(custody.get(item.id, []), users),
                 confidential=item.confidential, filename=item.original_filename,
                 source=item.source, acquisition=item.acquisition,
-                received_on=item.received_on.isoformat() if item.received_on else None,
+                received_on=item.received_on,
                 original_location=item.original_location,
-                captured_on=item.captured_on.isoformat() if item.captured_on else None,
+                captured_on=item.captured_on,
                 captured_place=item.captured_place, originality=item.originality)
         out.append(row)
     return out

@@ -151,8 +151,8 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
         rows += [(_("Original file name"), shown_name(item.get("filename", ""))),
                  (_("Source (confidential)"), item.get("source", "")),
                  (_("How it was obtained"), str(vocab.ACQUISITION_LABELS.get(item.get("acquisition"), ""))),
-                 (_("Received on"), item.get("received_on") or ""),
-                 (_("Claimed date of capture"), item.get("captured_on") or ""),
+                 (_("Received on"), i18n.format_known_date(item.get("received_on"))),
+                 (_("Claimed date of capture"), i18n.format_known_date(item.get("captured_on"))),
                  (_("Claimed place of capture"), item.get("captured_place", ""))]
     if item.get("sha256"):
         rows.append((_("Custody"), custody_summary(item) if confidential

@@ -90,7 +90,7 @@ def _terms_table(document: Document, terms: list[dict]) -> None:
 
 
 def _responses(document: Document, responses: list[dict], language: str) -> None:
-    rows = [(i18n.format_incident_date(r["date"], None, "day") if r.get("date") else "",
+    rows = [(i18n.format_known_date(r.get("date")),
              vocab.label("responses", r["kind"], language), r.get("body", ""), r.get("description", ""))
             for r in responses]
     document.table((_("Date"), _("Response"), _("By whom"), _("Details")), rows, widths=(2, 3, 3, 5))

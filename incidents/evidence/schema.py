@@ -7,7 +7,15 @@ import os
 from incidents import shape
 from incidents.models import ACQUISITIONS, ORIGINALITY
 from incidents.text import NAME_CONTROL
-from incidents.validation import Errors, clean_bool, clean_choice, clean_code, clean_fields, clean_iso_date, clean_text
+from incidents.validation import (
+    Errors,
+    clean_bool,
+    clean_choice,
+    clean_code,
+    clean_fields,
+    clean_known_date,
+    clean_text,
+)
 
 MAX_FILENAME = 255
 
@@ -29,10 +37,10 @@ def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = N
         "source": clean_text(data.get("source"), "source", errors, max_length=2000, multiline=True),
         "acquisition": clean_choice(data.get("acquisition") or "not_stated", ACQUISITIONS, "acquisition",
                                     errors),
-        "received_on": clean_iso_date(data.get("received_on"), "received_on", errors, today),
+        "received_on": clean_known_date(data.get("received_on"), "received_on", errors, today),
         "original_location": clean_text(data.get("original_location"), "original_location", errors,
                                         max_length=2000),
-        "captured_on": clean_iso_date(data.get("captured_on"), "captured_on", errors, today),
+        "captured_on": clean_known_date(data.get("captured_on"), "captured_on", errors, today),
         "captured_place": clean_text(data.get("captured_place"), "captured_place", errors),
         "originality": clean_choice(data.get("originality") or "unknown", ORIGINALITY, "originality",
                                     errors),

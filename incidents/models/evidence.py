@@ -5,7 +5,6 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
-    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -40,7 +39,7 @@ class IngestBatch(BaseModel):
     incident = ForeignKeyField(Incident, null=True, backref="+")
     source = SealedTextField(default="")  # confidential
     acquisition = CharField(default="not_stated")
-    received_on = DateField(null=True)
+    received_on = CharField(max_length=10, null=True)  # ISO 8601 as precisely as known: 2020, 2020-03
     note = SealedTextField(default="")
     actor = ForeignKeyField(User, backref="+")
     started_at = DateTimeField(default=utcnow)
@@ -69,9 +68,10 @@ class EvidenceItem(BaseModel):
     confidential = BooleanField(default=False)
     source = SealedTextField(default="")  # who it came from: confidential
     acquisition = CharField(default="not_stated")  # rows from before "not_stated" may hold ""
-    received_on = DateField(null=True)
+    # ISO 8601 as precisely as known ("2020", "2020-03", "2020-03-15"): a month is not its first day.
+    received_on = CharField(max_length=10, null=True)
     original_location = SealedTextField(default="")
-    captured_on = DateField(null=True)  # as claimed
+    captured_on = CharField(max_length=10, null=True)  # as claimed, as precisely as known
     captured_place = SealedTextField(default="")  # as claimed
     originality = CharField(default="unknown")
     # Follows from the assessments (see evidence/verification.py); kept here to filter on. Staff

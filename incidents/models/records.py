@@ -122,7 +122,7 @@ class Response(BaseModel):
     incident = ForeignKeyField(Incident, backref="responses", on_delete="CASCADE")
     position = IntegerField(default=0)
     kind = CharField()  # a code of the "responses" vocabulary
-    date = DateField(null=True)
+    date = CharField(max_length=10, null=True)  # ISO 8601 as precisely as known: 2020, 2020-03, 2020-03-15
     # Who acted, e.g. "Investigative Committee, Saratov region"; the schema allows 300 (> VARCHAR(255)).
     body = SealedTextField(default="")
     description = SealedTextField(default="")

@@ -24,7 +24,7 @@ from wtforms import (
 from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.search.facilities import visible_facilities
-from incidents.validation import Errors, clean_text, period_of
+from incidents.validation import Errors, clean_text, known_date_start, period_of
 
 BLANK_ROWS = 1
 
@@ -78,7 +78,8 @@ def _form_field(field: shape.Field):
     if kind == shape.BOOL:
         return BooleanField(label)
     if kind == shape.DATE:
-        return StringField(label, render_kw={"type": "date"})
+        # Text, not a browser date picker: that takes only whole days, in the browser's own order.
+        return StringField(label)
     return (TextAreaField if field.text_area else StringField)(label)
 
 
@@ -251,8 +252,10 @@ def place_text_errors(errors: dict, data: dict, max_text: int) -> dict:
     return errors
 
 
-def _to_form(field: shape.Field, value):
-    """A snapshot's value as its form field shows it: text, "" for none."""
+def _to_form(field: shape.Field, value, language: str):
+    """A snapshot's value as its form field shows it: text, "" for none; a date as it was typed."""
+    if field.kind == shape.DATE and value:
+        return _written(*known_date_start(value), language)
     if field.kind in (shape.FACILITY, shape.ID):
         return str(value)
     if field.kind == shape.INT:
@@ -300,11 +303,11 @@ def form_from_snapshot(data: dict, version: int, language: str):
         elif field.kind == shape.ROWS:
             # Preserved files are described on their own pages, not in this form.
             values[field.name] = [
-                dict(row, **{part.name: _to_form(part, row[part.name])
+                dict(row, **{part.name: _to_form(part, row[part.name], language)
                              for part in shape.ROW_SHAPES[field.name] if part.name in row})
                 for row in data[field.name] if not row.get("sha256")] + [{}] * BLANK_ROWS
         else:
-            values[field.name] = _to_form(field, data[field.name])
+            values[field.name] = _to_form(field, data[field.name], language)
     if data.get("date_start"):
         start = datetime.date.fromisoformat(data["date_start"])
         end = datetime.date.fromisoformat(data["date_end"]) if data.get("date_end") else start

@@ -1,6 +1,7 @@
 """The audit trail: every write is recorded, and an edited entry breaks the chain where it was edited."""
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
@@ -85,6 +86,25 @@ def test_admins_browse_and_filter_the_trail(app, users, as_role):
     AuditEvent.update(actor_email="forged@example.org").where(AuditEvent.id == victim.id).execute()
     app.extensions.pop("audit_chain")  # as when the last whole walk is old
     assert f"broken at event #{victim.id}" in browser.get("/admin/audit").get_data(as_text=True)
+
+
+def test_the_trails_dates_are_typed_as_people_know_them(app, users, as_role):
+    """Does the audit page take its dates as text ("2019", "03.2020", "15.03.2020"; a year to its
+    last day), with no browser date picker, and say so in Russian when a date is not understood
+    instead of silently showing everything?"""
+    facility = make_facility(users["contributor"])
+    AuditEvent.update(created_at=datetime.datetime(2019, 6, 1, 12)).execute()
+    make_incident(users["contributor"], facility)  # today's events
+    browser = as_role("admin")
+    page = browser.get("/admin/audit?lang=ru").get_data(as_text=True)
+    assert 'type="date"' not in page and "Например: 15.03.2020, 2020-03 или 2020." in page
+    in_2019 = browser.get("/admin/audit?date_from=2019&date_to=2019").get_data(as_text=True)
+    assert "facility.create" in in_2019 and "incident.create" not in in_2019
+    assert "facility.create" not in browser.get("/admin/audit?date_from=07.2019").get_data(as_text=True)
+    assert "facility.create" in browser.get("/admin/audit?date_to=01.06.2019").get_data(as_text=True)
+    refused = browser.get("/admin/audit?lang=ru&date_from=31.02.2019&action=incident.").get_data(as_text=True)
+    assert "«С»: ожидается дата, например 2020-03-15, 2020-03 или 2020." in refused
+    assert "incident.create" in refused and "facility.create" not in refused
 
 
 def test_the_page_walks_new_events_at_every_view_and_the_whole_chain_when_its_walk_is_old(app, users, as_role,

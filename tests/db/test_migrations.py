@@ -11,7 +11,7 @@ from playhouse.migrations import Runner
 
 from incidents.db import MIGRATIONS_DIR, database, init_database, migrate
 
-# Declared types SQLite does not enforce, which 0015 and 0016 change on PostgreSQL only: a SQLite
+# Declared types SQLite does not enforce, which 0015, 0016 and 0025 change on PostgreSQL only: a SQLite
 # database keeps them as 0001, 0002, 0011 and 0014 declared them, whether upgraded or migrated afresh.
 SQLITE_DECLARED = {
     ("user", "totp_secret"): "VARCHAR(255)", ("user", "totp_pending"): "VARCHAR(255)",
@@ -19,6 +19,8 @@ SQLITE_DECLARED = {
     ("person", "pseudonym"): "VARCHAR(255)", ("response", "body"): "VARCHAR(300)",
     ("evidence_item", "original_filename"): "VARCHAR(255)", ("evidence_item", "captured_place"): "VARCHAR(255)",
     ("facility", "locality"): "VARCHAR(255)", ("facility", "authority"): "VARCHAR(255)",
+    ("response", "date"): "DATE", ("evidence_item", "received_on"): "DATE", ("evidence_item", "captured_on"): "DATE",
+    ("ingest_batch", "received_on"): "DATE",
 }
 
 

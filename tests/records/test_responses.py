@@ -73,7 +73,11 @@ def test_create_and_edit_through_the_api(client, bearer, facility):
     ([{"date": "2021-01-01"}], "responses-0-kind"),
     ([{"kind": "other", "date": TOMORROW}], "responses-0-date"),
     ([{"kind": "other", "date": "1899-12-31"}], "responses-0-date"),
-    ([{"kind": "other", "date": "06.10.2021"}], "responses-0-date"),
+    ([{"kind": "other", "date": "31.02.2021"}], "responses-0-date"),
+    ([{"kind": "other", "date": "2021-13"}], "responses-0-date"),
+    ([{"kind": "other", "date": "<b>2021</b>"}], "responses-0-date"),
+    ([{"kind": "other", "date": "2021-10-06T00:00"}], "responses-0-date"),
+    ([{"kind": "other", "date": "2" * 5000}], "responses-0-date"),
     ([{"kind": "other", "date": 20211006}], "responses-0-date"),
     ([{"kind": "other", "body": "x" * 301}], "responses-0-body"),
     ([{"kind": "other", "body": "two\nlines"}], "responses-0-body"),
@@ -102,7 +106,7 @@ def test_enter_and_edit_through_the_form(as_role, facility):
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     row = Response.get()
     assert (row.kind, row.date, row.body, row.confidential) == (
-        "criminal_case", datetime.date(2021, 10, 7), "Следственный комитет", True)
+        "criminal_case", "2021-10-07", "Следственный комитет", True)
     incident = Incident.get()
     page = contributor.get(f"/incidents/{incident.id}/edit").get_data(as_text=True)
     assert f'name="responses-0-id" type="hidden" value="{row.id}"' in page
