@@ -1,10 +1,10 @@
 """Entering a case in a real browser, in Russian: nothing is said for the witness (point 9 of issue 14),
-and a year comes back as a year (point 8)."""
+and a year or a month comes back as such (point 8)."""
 from __future__ import annotations
 
 import pytest
 
-from incidents.models import Incident
+from incidents.models import EvidenceItem, Incident
 from tests.helpers import new_page, sign_in, translated
 
 pytestmark = pytest.mark.browser
@@ -14,7 +14,8 @@ def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app,
                                                                             chromium):
     """In Russian, does a new person row start with the sex unknown, does a file start with how it was
     obtained "not stated", and does a case dated "2020" come back in the edit form as "2020" with
-    the year as its precision, not as 01.01.2020-31.12.2020?"""
+    the year as its precision, not as 01.01.2020-31.12.2020; a response dated "2020" as "2020"; and a
+    file claimed to be filmed "03.2020" shown as March 2020?"""
     errors: list = []
     page = new_page(chromium, errors)
     sign_in(page, live_server, users["contributor"])
@@ -30,6 +31,8 @@ def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app,
     page.fill("input[name=title_ru]", "Пытки в ОТБ-1")
     page.fill("textarea[name=narrative_ru]", "Заключённого избили в больнице.")
     page.check("input[name=abuse][value='030502000000']")
+    page.select_option("select[name='responses-0-kind']", "criminal_case")
+    page.fill("input[name='responses-0-date']", "2020")
     page.click("form.record button[type=submit]")
     page.wait_for_load_state()
     assert Incident.select().exists(), page.inner_text("main")[:3000]
@@ -39,9 +42,20 @@ def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app,
     acquisition = page.locator("#ev-acquisition")
     assert acquisition.input_value() == "not_stated"
     assert acquisition.locator("option:checked").text_content() == translated(app, "Not stated")
+    page.click("#attach summary")
+    page.fill("#ev-url", "https://example.org/video")
+    page.select_option("#ev-kind", "220904051501")
+    page.fill("#ev-captured", "03.2020")
+    page.click("#attach button[type=submit]")
+    page.wait_for_load_state()
+    link = EvidenceItem.get(EvidenceItem.captured_on.is_null(False))
+    assert link.captured_on == "2020-03"
+    page.goto(f"{live_server}/evidence/{link.id}")
+    assert "март 2020\u202fг." in page.inner_text("main")
 
     page.goto(f"{live_server}/incidents/{incident.id}/edit")
     assert page.input_value("input[name=date_start]") == "2020"
     assert page.input_value("input[name=date_end]") == ""
     assert page.locator("select[name=date_precision]").input_value() == "year"
+    assert page.input_value("input[name='responses-0-date']") == "2020"
     assert errors == []
