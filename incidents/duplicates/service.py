@@ -196,8 +196,13 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def _other_readable(user, other_id) -> Incident:
-    """The other incident of a pair, if ``user`` may read it (working copy or published)."""
-    other = Incident.get_or_none(Incident.id == other_id) if str(other_id).isdecimal() else None
+    """The other incident of a pair, by id or reference, if ``user`` may read it (working copy or
+    published)."""
+    typed = str(other_id or "").strip().upper()
+    if typed.isdecimal():
+        other = Incident.get_or_none(Incident.id == int(typed))
+    else:  # a reference as people write it: INC-000001
+        other = Incident.get_or_none(Incident.reference == typed) if typed.startswith("INC-") else None
     if other is None or not _readable(user, [other]):
         raise ValidationFailed(_l("No such incident."), {"other": [_l("No such incident.")]})
     return other
