@@ -146,14 +146,19 @@ def _day(text) -> datetime.date | None:
     return parsed[0] if parsed else None
 
 
+def _id(value) -> int | None:
+    """A record's id as a form sends it; None for anything no record can have."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdecimal() and 0 < int(text) < 2**31 else None
+
+
 def likely_for_fields(user, fields: dict) -> list[Match]:
     """Likely duplicates of an incident being entered and not yet saved (or being edited), from its
     fields as typed: ``facility`` (an id) or ``facility_name`` (a new one), ``date_start``,
     ``date_end`` and ``date_precision`` as typed, ``title`` and ``narrative`` ({language: text}),
     ``pseudonyms`` and, once saved, ``incident`` (its id, left out of the answer)."""
-    facility = int(fields["facility"]) if str(fields.get("facility") or "").isdecimal() else None
+    facility, own = _id(fields.get("facility")), _id(fields.get("incident"))
     start, end = _day(fields.get("date_start")), _day(fields.get("date_end"))
-    own = int(fields["incident"]) if str(fields.get("incident") or "").isdecimal() else None
     entry = Entry.of(facility=facility, start=start, end=end, precision=fields.get("date_precision") or "day",
                      title=fields.get("title") or {}, narrative=fields.get("narrative") or {},
                      pseudonyms=fields.get("pseudonyms") or (), id=own)
@@ -199,8 +204,8 @@ def _other_readable(user, other_id) -> Incident:
     """The other incident of a pair, by id or reference, if ``user`` may read it (working copy or
     published)."""
     typed = str(other_id or "").strip().upper()
-    if typed.isdecimal():
-        other = Incident.get_or_none(Incident.id == int(typed))
+    if _id(typed) is not None:
+        other = Incident.get_or_none(Incident.id == _id(typed))
     else:  # a reference as people write it: INC-000001
         other = Incident.get_or_none(Incident.reference == typed) if typed.startswith("INC-") else None
     if other is None or not _readable(user, [other]):
@@ -234,7 +239,8 @@ def mark(user, incident_id: int, other_id, verdict: str) -> DuplicateMark:
 def unmark(user, incident_id: int, other_id) -> None:
     """Undo a mark on the pair; audited.
 
-    :raise NotFound: the incident is not ``user``'s to read, or no such mark. :raise Forbidden: not theirs to mark.
+    :raise NotFound: the incident is not ``user``'s to read. :raise Forbidden: not theirs to mark.
+    :raise ValidationFailed: no such mark, or another incident they may not read.
     """
     incident = _readable_incident(user, incident_id)
     if not policy.can_mark_duplicates(user, incident):
@@ -244,7 +250,7 @@ def unmark(user, incident_id: int, other_id) -> None:
     with database.atomic():
         row = DuplicateMark.get_or_none((DuplicateMark.first == first) & (DuplicateMark.second == second))
         if row is None:
-            raise NotFound(_l("No such mark."))
+            raise ValidationFailed(_l("No such mark."), {"other": [_l("No such mark.")]})
         row.delete_instance()
         audit.record(user, "duplicate.unmark", incident, other=other.id, verdict=row.verdict)
 
