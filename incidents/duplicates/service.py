@@ -1,9 +1,10 @@
 """Likely duplicates of an incident among those a reader may read, and the marks people leave on
 a pair: "same event" (a link both records show) and "not a duplicate" (never offered again).
 
-Scale: candidates come from two indexed queries, incidents at the same or a like-named facility
-and incidents whose start falls in a window around the dates (``incident(date_start, date_end)``),
-each capped; only those are scored in Python. See bench/README.md for the figures.
+Scale: candidates come from indexed queries, incidents at the same or a like-named facility
+(``incident.facility_id``) and incidents whose start falls in a window around the dates
+(``incident(date_start, date_end)``), each capped at ``CANDIDATES``; only those are scored in
+Python. See bench/README.md for the figures.
 """
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import datetime
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from incidents import audit, policy
 from incidents.db import database
-from incidents.duplicates.likeness import CIRCA, NEAR, REASONS, THRESHOLD, Entry, score
+from incidents.duplicates.likeness import CIRCA, NEAR, REASONS, THRESHOLD, Entry, Rarity, score
 from incidents.errors import Forbidden, NotFound, ValidationFailed
 from incidents.models import DUPLICATE_VERDICTS, DuplicateMark, Facility, Incident, Person, PublishedIncident
 from incidents.search.facilities import possible_duplicates
@@ -24,8 +26,7 @@ from incidents.validation import parse_partial_date
 # How many incidents of each candidate query are scored at most: enough for a busy facility's
 # years, few enough that a keystroke's question is answered at once.
 CANDIDATES = 500
-# How far before the window a candidate may start and still reach into it (a range of dates).
-LONGEST = datetime.timedelta(days=2 * 366)
+YEAR = datetime.timedelta(days=366)
 
 
 @dataclass
@@ -52,25 +53,47 @@ def _facility_names(facility_id: int | None) -> list[str]:
     return [*facility.names.values(), *facility.aliases] if facility else []
 
 
-def _alike_facilities(user, facility_id: int | None, names: list[str]) -> set[int]:
-    """Facilities ``user`` may know of that are likely the same place as this one (or as a new one
-    called ``names``): a facility entered twice holds the same events under two ids."""
+def _alike_facilities(user, facility_id: int | None, names: list[str], among: set[int]) -> set[int]:
+    """Those of the facilities ``among`` that are likely the same place as this one (or as a new
+    one called ``names``): a facility entered twice holds the same events under two ids. Only the
+    candidates' facilities are asked, not every facility kept."""
     names = names or _facility_names(facility_id)
-    return {f.id for f in possible_duplicates(user, names) if f.id != facility_id} if names else set()
+    among = among - {facility_id}
+    if not names or not among:
+        return set()
+    return {f.id for f in possible_duplicates(user, names, among=among)}
+
+
+def _window(entry: Entry):
+    """Incidents whose dates may overlap ``entry``'s or come near them: a range of ``date_start``
+    (the index), as each precision allows. A year starts at most a year before any of its days;
+    "circa" reaches a year further either way; a range longer than a year that starts earlier is
+    found through its facility only."""
+    period = entry.period()
+    if period is None:
+        return None
+    first, last = period[0] - NEAR, period[1] + NEAR
+    plain = (Incident.date_start.between(first - YEAR, last)
+             & (fn.COALESCE(Incident.date_end, Incident.date_start) >= first))
+    circa = (Incident.date_precision == "circa") & Incident.date_start.between(first - YEAR - CIRCA, last + CIRCA)
+    return plain | circa
 
 
 def _candidates(entry: Entry, facility_ids: set[int]) -> list[Incident]:
-    """Incidents at those facilities, and incidents whose dates come near, each by an index."""
-    found: dict[int, Incident] = {}
-    alive = Incident.status != "rejected"
+    """Incidents at those facilities (those whose dates come near first, then the newest), and
+    incidents anywhere whose dates come near, each query by an index and capped."""
+    alive, window = Incident.status != "rejected", _window(entry)
+    queries = []
     if facility_ids:
-        query = Incident.select().where(alive & Incident.facility.in_(sorted(facility_ids)))
-        found.update((i.id, i) for i in query.order_by(Incident.id.desc()).limit(CANDIDATES))
-    period = entry.period()
-    if period:
-        first, last = period[0] - NEAR - CIRCA, period[1] + NEAR + CIRCA
-        query = Incident.select().where(alive & Incident.date_start.between(first - LONGEST, last))
-        found.update((i.id, i) for i in query.order_by(Incident.date_start.desc()).limit(CANDIDATES))
+        there = alive & Incident.facility.in_(sorted(facility_ids))
+        if window is not None:
+            queries.append(Incident.select().where(there & window))
+        queries.append(Incident.select().where(there).order_by(Incident.id.desc()))
+    if window is not None:
+        queries.append(Incident.select().where(alive & window).order_by(Incident.date_start.desc()))
+    found: dict[int, Incident] = {}
+    for query in queries:
+        found.update((i.id, i) for i in query.limit(CANDIDATES) if i.id not in found)
     found.pop(entry.id, None)
     return list(found.values())
 
@@ -84,13 +107,15 @@ def _pseudonyms(incident_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _entry(incident: Incident, pseudonyms: list[str]) -> Entry:
+    """A working copy as likeness reads it: its texts' keys as the staff search keeps them."""
     return Entry.of(facility=incident.facility_id, start=incident.date_start, end=incident.date_end,
-                    precision=incident.date_precision, title=incident.title, narrative=incident.narrative,
+                    precision=incident.date_precision, title=incident.title, keys=incident.search_keys,
                     pseudonyms=pseudonyms, id=incident.id)
 
 
 def _published_entry(row: PublishedIncident) -> Entry:
-    """What the public reads of an incident: for a reader who may read no more of it."""
+    """What the public reads of an incident: for a reader who may read no more of it. (Its stored
+    keys hold its facility's names too, so its texts are read instead.)"""
     pseudonyms = [p.get("pseudonym", "") for p in row.public_data.get("persons", [])]
     return Entry.of(facility=row.facility_id, start=row.date_start, end=row.date_end, precision=row.date_precision,
                     title=row.title, narrative=row.narrative, pseudonyms=pseudonyms, id=row.incident_id)
@@ -123,14 +148,14 @@ def _marked(incident_id: int | None) -> set[int]:
 
 def likely(user, entry: Entry, *, facility_names: list[str] = (), limit: int = 10) -> list[Match]:
     """Likely duplicates of ``entry`` among the incidents ``user`` may read, best first."""
-    alike = _alike_facilities(user, entry.facility, list(facility_names))
-    facility_ids = alike | ({entry.facility} if entry.facility else set())
+    facility_ids = {entry.facility} if entry.facility else set()
     skip = _marked(entry.id)
+    readable = [found for found in _readable(user, _candidates(entry, facility_ids)) if found[0].id not in skip]
+    alike = _alike_facilities(user, entry.facility, list(facility_names), {other.facility for _i, other, _t, _l in readable})
+    rarity = Rarity([entry] + [other for _i, other, _t, _l in readable])
     matches = []
-    for incident, other, title, language in _readable(user, _candidates(entry, facility_ids)):
-        if incident.id in skip:
-            continue
-        value, reasons = score(entry, other, facility_alike=other.facility in alike)
+    for incident, other, title, language in readable:
+        value, reasons = score(entry, other, facility_alike=other.facility in alike, rarity=rarity)
         if value >= THRESHOLD:
             matches.append(Match(incident, incident.reference or "", title, language, value, reasons))
     matches.sort(key=lambda m: (-m.score, -m.incident.id))
