@@ -58,6 +58,10 @@ def speed(n_incidents: int, questions: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = open_instance(folder)
         generate(n_incidents)
+        # generate.py writes the public projection's keys only; the working copies get them too,
+        # so that every candidate's texts are compared as in a real instance.
+        database.execute_sql("UPDATE incident SET search_keys = (SELECT p.search_keys FROM published_incident p "
+                             "WHERE p.incident_id = incident.id)")
         user = User.get(User.email == "generator@example.org")
         rng = random.Random(3)
         top = Incident.select(Incident.id).order_by(Incident.id.desc()).scalar()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from incidents.duplicates.likeness import THRESHOLD
 from incidents.records import service
 
 POSITIVE = ("reworded", "transliterated", "ru_en", "shifted", "alias")
@@ -155,7 +156,7 @@ def measure(user, pairs, ids, likely) -> dict:
             key = frozenset((incident_id, other))
             found[key] = max(found.get(key, 0.0), value)
     results = {}
-    for threshold in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
+    for threshold in sorted({0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, THRESHOLD}):
         kept = {key for key, value in found.items() if value >= threshold}
         true = len(kept & duplicate)
         results[threshold] = {"precision": true / len(kept) if kept else 1.0, "recall": true / len(duplicate),

@@ -102,9 +102,13 @@ class Rarity:
         self.count = Counter(key for entry in entries
                              for key in entry.title | entry.text | frozenset().union(*sum(entry.people, ())))
         self.total = max(1, len(entries))
+        self.weights: dict[str, float] = {}
 
     def __call__(self, key: str) -> float:
-        return math.log(1 + (self.total + 1) / (self.count.get(key, 0) + 1))
+        weight = self.weights.get(key)
+        if weight is None:
+            weight = self.weights[key] = math.log(1 + (self.total + 1) / (self.count.get(key, 0) + 1))
+        return weight
 
 
 def _alike(a: frozenset[str], b: frozenset[str], weight) -> float:

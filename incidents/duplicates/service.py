@@ -27,6 +27,10 @@ from incidents.validation import parse_partial_date
 # years, few enough that a keystroke's question is answered at once.
 CANDIDATES = 500
 YEAR = datetime.timedelta(days=366)
+# What a candidate is read for (its narrative is in its search keys already).
+READ = (Incident.id, Incident.reference, Incident.status, Incident.facility, Incident.date_start, Incident.date_end,
+        Incident.date_precision, Incident.original_language, Incident.title, Incident.search_keys,
+        Incident.created_by, Incident.published_revision)
 
 
 @dataclass
@@ -87,10 +91,10 @@ def _candidates(entry: Entry, facility_ids: set[int]) -> list[Incident]:
     if facility_ids:
         there = alive & Incident.facility.in_(sorted(facility_ids))
         if window is not None:
-            queries.append(Incident.select().where(there & window))
-        queries.append(Incident.select().where(there).order_by(Incident.id.desc()))
+            queries.append(Incident.select(*READ).where(there & window))
+        queries.append(Incident.select(*READ).where(there).order_by(Incident.id.desc()))
     if window is not None:
-        queries.append(Incident.select().where(alive & window).order_by(Incident.date_start.desc()))
+        queries.append(Incident.select(*READ).where(alive & window).order_by(Incident.date_start.desc()))
     found: dict[int, Incident] = {}
     for query in queries:
         found.update((i.id, i) for i in query.limit(CANDIDATES) if i.id not in found)
@@ -128,7 +132,8 @@ def _readable(user, incidents: list[Incident]) -> list[tuple[Incident, Entry, di
     working = [i for i in incidents if user is None or policy.can_read_working_copy(user, i)]
     names = _pseudonyms([i.id for i in working])
     readable = [(i, _entry(i, names.get(i.id, [])), i.title, i.original_language) for i in working]
-    others = [i.id for i in incidents if i not in working and i.published_revision is not None]
+    read = {i.id for i in working}
+    others = [i.id for i in incidents if i.id not in read and i.published_revision is not None]
     if others:
         rows = PublishedIncident.select().where(PublishedIncident.incident.in_(others))
         by_id = {i.id: i for i in incidents}
@@ -151,10 +156,14 @@ def likely(user, entry: Entry, *, facility_names: list[str] = (), limit: int = 1
     facility_ids = {entry.facility} if entry.facility else set()
     skip = _marked(entry.id)
     readable = [found for found in _readable(user, _candidates(entry, facility_ids)) if found[0].id not in skip]
-    alike = _alike_facilities(user, entry.facility, list(facility_names), {other.facility for _i, other, _t, _l in readable})
     rarity = Rarity([entry] + [other for _i, other, _t, _l in readable])
+    # Whether two facilities are one place is the slow question: asked only of those candidates
+    # that a yes would bring up to the threshold.
+    hopeful = [found for found in readable
+               if score(entry, found[1], facility_alike=True, rarity=rarity)[0] >= THRESHOLD]
+    alike = _alike_facilities(user, entry.facility, list(facility_names), {other.facility for _i, other, _t, _l in hopeful})
     matches = []
-    for incident, other, title, language in readable:
+    for incident, other, title, language in hopeful:
         value, reasons = score(entry, other, facility_alike=other.facility in alike, rarity=rarity)
         if value >= THRESHOLD:
             matches.append(Match(incident, incident.reference or "", title, language, value, reasons))
