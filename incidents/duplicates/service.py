@@ -171,13 +171,14 @@ def likely(user, entry: Entry, *, facility_names: list[str] = (), limit: int = 1
     return matches[:limit]
 
 
-def _day(text) -> datetime.date | None:
-    """A date as a form holds it while typed: '2020', '03.2020', '15.03.2020' or ISO; None if not yet one."""
+def _day(text, *, last: bool = False) -> datetime.date | None:
+    """A date as a form holds it while typed ('2020', '03.2020', '15.03.2020' or ISO): its first
+    day, or its ``last``; None while it is not one yet."""
     try:
         parsed = parse_partial_date(str(text or "").strip())
     except ValueError:
         return None
-    return parsed[0] if parsed else None
+    return parsed[1 if last else 0] if parsed else None
 
 
 def _id(value) -> int | None:
@@ -192,7 +193,7 @@ def likely_for_fields(user, fields: dict) -> list[Match]:
     ``date_end`` and ``date_precision`` as typed, ``title`` and ``narrative`` ({language: text}),
     ``pseudonyms`` and, once saved, ``incident`` (its id, left out of the answer)."""
     facility, own = _id(fields.get("facility")), _id(fields.get("incident"))
-    start, end = _day(fields.get("date_start")), _day(fields.get("date_end"))
+    start, end = _day(fields.get("date_start")), _day(fields.get("date_end"), last=True)
     entry = Entry.of(facility=facility, start=start, end=end, precision=fields.get("date_precision") or "day",
                      title=fields.get("title") or {}, narrative=fields.get("narrative") or {},
                      pseudonyms=fields.get("pseudonyms") or (), id=own)
