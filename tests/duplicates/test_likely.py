@@ -92,3 +92,15 @@ def test_found_for_gives_every_likely_duplicate_whoever_wrote_it(users, facility
     other = credentials.create_user("other@example.org", "contributor", None, "Other")
     theirs = make_incident(other, facility)
     assert [m.incident.id for m in service.found_for(incident)] == [theirs.id]
+
+
+def test_a_form_being_edited_leaves_itself_out_and_reads_its_end_date_to_the_last_day(users, facility):
+    """When the edit form asks, is the incident itself left out; and does an end typed as a year
+    ("2018" to "2020") reach to its last day, overlapping a 15.06.2020 incident?"""
+    day = make_incident(users["reviewer"], facility, date_start="15.06.2020", date_precision="day")
+    fields = {"facility": str(facility.id), "date_start": "2018", "date_end": "2020", "date_precision": "year",
+              "title": {"ru": "Пытки в больнице"}, "narrative": {}, "pseudonyms": [], "incident": str(day.id)}
+    assert service.likely_for_fields(users["reviewer"], fields) == []
+    fields["incident"] = ""
+    found = service.likely_for_fields(users["reviewer"], fields)
+    assert [m.incident.id for m in found] == [day.id] and "dates_overlap" in found[0].reasons
