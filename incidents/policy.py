@@ -127,6 +127,18 @@ def may_transition(user, incident: Incident, action: str) -> bool:
     return False
 
 
+def can_see_duplicates(user, incident: Incident) -> bool:
+    """An incident's likely duplicates: those who may read its working copy (each match is one
+    they may read, too)."""
+    return can_read_working_copy(user, incident)
+
+
+def can_mark_duplicates(user, incident: Incident) -> bool:
+    """Mark it "same event as" or "not a duplicate of" another one they may read, or undo a mark:
+    editors who may read its working copy (a reviewer any, a contributor their own)."""
+    return role_of(user) in EDITORS and can_read_working_copy(user, incident)
+
+
 def can_attach_evidence(user, incident: Incident) -> bool:
     """Attaching evidence is an edit: the same people, in the same states."""
     return can_edit_incident(user, incident)

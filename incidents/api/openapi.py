@@ -108,6 +108,17 @@ def _file(media_type: str, *errors: str) -> dict:
     return answers
 
 
+# An incident's likely duplicates: each with its score (0 to 1) and why, in reasons a reader may read.
+SIMILAR = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["id", "reference", "score", "reasons"], "properties": {
+        "id": {"type": "integer"}, "reference": {"type": "string"},
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+        "reasons": {"type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {
+            "code": {"type": "string", "enum": ["same_facility", "facility_alike", "dates_overlap", "dates_near",
+                                               "title_alike", "narrative_alike", "people_alike"]},
+            "label": {"type": "string"}}}}}}}}}
+
+
 # A likely duplicate facility: the error, and the facilities it may be.
 POSSIBLE_DUPLICATE = {"description": "possible_duplicate: a facility has a name or alias like it", "content": {
     "application/json": {"schema": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -224,6 +235,11 @@ SPEC["paths"] = {
                 "comment": {"type": "string"},
                 "version": {"type": "integer", "description": "The version last read (409 when stale)"}}}}}},
                  "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "422")}},
+    "/api/v1/incidents/{incident_id}/similar": {
+        "parameters": [_path_id("incident_id")],
+        "get": {"summary": "Likely duplicates among the incidents the caller may read, best first (staff "
+                           "who may read the incident)", "parameters": [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": _answers(SIMILAR, "200", "401", "404")}},
     "/api/v1/incidents/{incident_id}/evidence": {
         "parameters": [_path_id("incident_id")],
         "post": {"summary": "Attach a link (JSON) or a file (multipart field 'file')", "requestBody": {

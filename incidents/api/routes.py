@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request, stream_with_context, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from incidents import geo, i18n, policy, vocab, workflow
 from incidents.api.blueprint import bp
 from incidents.config import LANGUAGES
+from incidents.duplicates import service as duplicates
 from incidents.errors import BadRequest, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
 from incidents.exports import open_data
 from incidents.models import Facility, PublishedIncident
@@ -172,6 +174,14 @@ def incident_transition(incident_id):
     # No default: an approval names the version the reviewer read (docs/api.md), or it is refused.
     workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
+
+
+@bp.route("/incidents/<int:incident_id>/similar", methods=["GET"])
+def incident_similar(incident_id):
+    """Likely duplicates among the incidents the caller may read, best first (404 for anyone who may
+    not read the working copy)."""
+    with force_locale(_language()):
+        return jsonify({"items": [match.as_json() for match in duplicates.similar_to(actor(), incident_id)]})
 
 
 @bp.route("/facilities", methods=["GET"])

@@ -1,6 +1,7 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
-``published`` (the public projection) and ``audit``. Every name is importable from here.
+``published`` (the public projection), ``audit`` and ``duplicates`` (incidents people
+marked as one event, or as not duplicates). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
 from incidents.models.audit import AuditEvent
+from incidents.models.duplicates import DUPLICATE_VERDICTS, DuplicateMark
 from incidents.models.evidence import (
     ACQUISITIONS,
     ASSESSMENT_OUTCOMES,
@@ -43,7 +45,7 @@ from incidents.models.records import (
 
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
-              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]
+              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark]
 
 
 def sealed_fields() -> list:
@@ -59,5 +61,5 @@ __all__ = [
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
     "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "User", "VERIFICATION_STATUSES",
-    "folded", "name_in", "sealed_fields", "utcnow",
+    "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
 ]

@@ -90,6 +90,10 @@ class Incident(BaseModel):
     # the public searches what is published.
     search_keys = TextField(default="")
 
+    class Meta:
+        # Likely duplicates are looked for among incidents whose dates come near (duplicates/).
+        indexes = ((("date_start", "date_end"), False),)
+
 
 class IncidentTerm(BaseModel):
     """One vocabulary term on an incident's working copy: abuse types and perpetrator types."""

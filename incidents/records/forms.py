@@ -24,9 +24,12 @@ from wtforms import (
 from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.search.facilities import visible_facilities
+from incidents.text import without_control
 from incidents.validation import Errors, clean_text, known_date_start, period_of
 
 BLANK_ROWS = 1
+# The most of one typed field a question about likely duplicates reads (config's MAX_TEXT_LENGTH).
+MAX_TYPED = 20_000
 
 
 def _select(label, **kwargs):
@@ -314,3 +317,16 @@ def form_from_snapshot(data: dict, version: int, language: str):
         values["date_start"], values["date_end"] = _as_typed(start, end, data.get("date_precision") or "day",
                                                              language)
     return IncidentForm(data=values)
+
+
+def similar_fields(values) -> dict:
+    """What ``duplicates.likely_for_fields`` reads of the incident form as typed (request.form):
+    only fields that take part in a likeness, texts cut to the longest a field may hold."""
+    def text(name: str) -> str:
+        return without_control(values.get(name, ""))[:MAX_TYPED]
+    pseudonyms = [text(key) for key in values if key.startswith("persons-") and key.endswith("-pseudonym")]
+    return {"facility": values.get("facility", ""), "facility_name": text("new_facility-name"),
+            "date_start": text("date_start"), "date_end": text("date_end"),
+            "date_precision": text("date_precision"), "incident": values.get("incident", ""),
+            "title": {lang: text(f"title_{lang}") for lang in LANGUAGES},
+            "narrative": {lang: text(f"narrative_{lang}") for lang in LANGUAGES}, "pseudonyms": pseudonyms[:50]}

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 
 from incidents import geo, i18n, policy, workflow
-from incidents.errors import Conflict, PossibleDuplicate, ValidationFailed
+from incidents.duplicates import service as duplicates
+from incidents.errors import Conflict, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
 from incidents.models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
 from incidents.records import forms, service
-from incidents.views import actor, settings
+from incidents.views import PostForm, actor, settings
 
 bp = Blueprint("records", __name__)
 
@@ -32,7 +33,56 @@ def incident_detail(incident_id):
         if view.incident.status in ("draft", "in_review"):
             context["changes"] = service.changes_for_review(view.incident, actor())
         context["can_edit"] = policy.can_edit_incident(actor(), view.incident)
+        context.update(_duplicates_of(view.incident))
     return render_template("records/incident.html", **context)
+
+
+def _duplicates_of(incident) -> dict:
+    """The incident page's likely duplicates and marks, for staff who may read its working copy."""
+    if not policy.can_see_duplicates(actor(), incident):
+        return {}
+    return {"similar": duplicates.similar_to(actor(), incident.id), "marks": duplicates.marks_of(actor(), incident),
+            "can_mark": policy.can_mark_duplicates(actor(), incident)}
+
+
+@bp.route("/incidents/similar", methods=["POST"])
+def similar_draft():
+    """Likely duplicates of the incident form as typed, for its panel (static/similar.js).
+
+    :raise 400: no CSRF token. :raise 403: not someone who enters incidents.
+    """
+    if not policy.can_create_incident(actor()):
+        abort(403)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    matches = duplicates.likely_for_fields(actor(), forms.similar_fields(request.form))
+    return jsonify({"items": [{**match.as_json(), "title": i18n.pick_text(match.title, match.original_language)[0],
+                               "url": url_for("records.incident_detail", incident_id=match.incident.id)}
+                              for match in matches]})
+
+
+@bp.route("/incidents/<int:incident_id>/duplicates", methods=["POST"])
+def mark_duplicate(incident_id):
+    """Mark "same event as" or "not a duplicate of" another incident (``other``: its id or
+    reference), or with ``undo`` take a mark back.
+
+    :raise 400: no CSRF token. :raise 404: an incident the user may not read. :raise 403: nor mark.
+    """
+    if not PostForm().validate_on_submit():
+        abort(400)
+    other = request.form.get("other", "")
+    try:
+        if request.form.get("undo"):
+            duplicates.unmark(actor(), incident_id, other)
+            flash(_("The mark was taken back."), "info")
+        else:
+            duplicates.mark(actor(), incident_id, other, request.form.get("verdict", ""))
+            flash(_("Marked."), "info")
+    except (NotFound, Forbidden) as exc:
+        abort(exc.status)
+    except ValidationFailed as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("records.incident_detail", incident_id=incident_id))
 
 
 @bp.route("/incidents/<int:incident_id>/history")

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import lazy_gettext as _l
 
 from incidents import policy, shape, workflow
+from incidents.duplicates import service as duplicates
 from incidents.errors import ServiceError
 from incidents.views import PostForm, actor
 
@@ -21,13 +22,16 @@ DONE_MESSAGES = {
 
 @bp.route("/review")
 def queue():
-    """Incidents waiting for review, oldest first, with the reviewer's own work marked.
+    """Incidents waiting for review, oldest first, with the reviewer's own work marked, and those
+    with a likely duplicate.
 
     :raise 403: not a reviewer or an administrator.
     """
     if not policy.can_see_review_queue(actor()):
         abort(403)
-    return render_template("review/queue.html", rows=workflow.review_queue(actor()))
+    rows = workflow.review_queue(actor())
+    return render_template("review/queue.html", rows=rows,
+                           flagged=duplicates.flagged(actor(), [incident for incident, _r in rows]))
 
 
 @bp.route("/incidents/<int:incident_id>/confirm")

@@ -11,6 +11,7 @@ from incidents.db import database
 from incidents.models import Facility, PublishedIncident, PublishedTerm, name_in
 from incidents.publication import facet_counts, facet_index, fulltext
 from incidents.publication.search_keys import query_keys
+from incidents.search import events
 from incidents.search.facilities import visible_facilities
 from incidents.search.filters import Filters, filtered, narrows, text_contains
 
@@ -101,18 +102,22 @@ DIMENSIONS = ("year", "region", "facility", "abuse")
 
 def statistics(filters: Filters, language: str, reader) -> dict:
     """Counts of published incidents under every filter, per year, region, facility (top
-    ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count)."""
+    ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count). Records people
+    marked as the same event count once (``same_event``: how many were left out)."""
     counter = cache(lambda: counter_for(filters))
-    years = sorted(counted(counter, filters, "year", skip=""))
-    regions = counted(counter, filters, "region", skip="", limit=TOP)
-    facility_counts = counted(counter, filters, "facility", skip="", limit=TOP)
+    repeated = events.repeats(filters)  # records of an event another record counts: counted once
+    minus = events.repeated_by(repeated)
+    years = sorted(events.less(counted(counter, filters, "year", skip=""), minus["year"]))
+    regions = events.less(counted(counter, filters, "region", skip="", limit=TOP), minus["region"], TOP)
+    facility_counts = events.less(counted(counter, filters, "facility", skip="", limit=TOP), minus["facility"], TOP)
     names = _facility_names([v for v, _n in facility_counts], language, reader)
-    abuse = counted(counter, filters, "abuse", skip="", limit=TOP)
+    abuse = events.less(counted(counter, filters, "abuse", skip="", limit=TOP), minus["abuse"], TOP)
+    total = counter().total() if narrows(filters) else facet_counts.total()
     return {"year": [(v, str(v), n) for v, n in years],
             "region": [(v, geo.region_name(v, language), n) for v, n in regions],
             "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
             "abuse": [(v, vocab.label("abuse", v, language), n) for v, n in abuse],
-            "total": counter().total() if narrows(filters) else facet_counts.total()}
+            "total": total - len(repeated), "same_event": len(repeated)}
 
 
 def _facility_names(ids, language: str, reader) -> dict[int, str]:

@@ -63,11 +63,14 @@ def _same_names(names: list[str], facility: Facility) -> bool:
     return False
 
 
-def possible_duplicates(user, names: list[str]) -> list[Facility]:
+def possible_duplicates(user, names: list[str], among: set[int] | None = None) -> list[Facility]:
     """Facilities this reader may know of that a facility called ``names`` (its names and
-    aliases) may well be: creating it again would count its incidents twice."""
-    return [f for f in visible_facilities(user).order_by(Facility.id)
-            if _same_names(names, f)]
+    aliases) may well be: creating it again would count its incidents twice. ``among``: only
+    those of these ids (likely duplicate incidents ask about their candidates' facilities only)."""
+    query = visible_facilities(user).order_by(Facility.id)
+    if among is not None:
+        query = query.where(Facility.id.in_(sorted(among)))
+    return [f for f in query if _same_names(names, f)]
 
 
 def facility_directory(user, q: str, language: str) -> list[Facility]:
