@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -103,7 +103,8 @@ def _ingest_summary(report) -> None:
     from incidents.evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
-                 files=report.files, size=_size(report.bytes), seconds=f"{report.seconds:.1f}", rate=_size(rate)))
+                 files=report.files, size=_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
+                 rate=_size(rate)))
     click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
     click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
     click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))

@@ -186,3 +186,21 @@ def test_errors_raised_outside_a_command_read_in_english(app):
             backup_key(SimpleNamespace(BACKUP_KEY="not-a-key"))
         with pytest.raises(DataKeyError, match="Data key 1 is not 64 hexadecimal digits"):
             parse_keys("not-a-key")
+
+
+def commands(group, path=()):
+    """(name, command) of every command under ``group``, subcommands of groups included."""
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+def test_every_command_speaks_the_terminals_language(app):
+    """Is every `flask --app app` command run in the terminal's language, so that a command added later
+    cannot print English only?"""
+    unspoken = [name for name, command in commands(app.cli)
+                if not getattr(command.callback, "in_terminal_language", False)]
+    assert unspoken == []
+    assert len(list(commands(app.cli))) >= 13  # the walk reaches into the groups
