@@ -6,7 +6,7 @@ import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,7 +25,12 @@ def select_locale() -> str:
        page wins over an older one the account kept;
     3. the account's stored language, chosen on another device or in an earlier session;
     4. the browser's Accept-Language, and English when it names none of ours.
+
+    Outside a request (a command, a message rendered after it) nobody is asking: English, unless the
+    caller chose a language with ``force_locale`` (each command takes the terminal's, cli/common.py).
     """
+    if not has_request_context():
+        return "en"
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked

@@ -26,6 +26,16 @@ TEST_DATA_KEY = "0123456789abcdef" * 4
 # emptying that database's public schema before every test.
 TEST_DATABASE_URL = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
 
+# Terminals in British English, Russian and Ukrainian, whatever the locale of the machine running
+# the tests: a command speaks its terminal's language (incidents/cli/common.py).
+ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
+TERMINALS = {"en": ENGLISH, "ru": dict(ENGLISH, LANG="ru_RU.UTF-8"), "uk": dict(ENGLISH, LANG="uk_UA.UTF-8")}
+
+
+def run_command(app, *args, env=ENGLISH, **kwargs):
+    """``flask --app app ARGS...`` in a terminal whose locale is ``env``."""
+    return app.test_cli_runner().invoke(args=list(args), env=env, **kwargs)
+
 
 def current_code(user) -> str:
     """A valid code for ``user`` now. Codes are single-use per time step, so the step last used is

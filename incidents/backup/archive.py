@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from peewee import SqliteDatabase
 
 from incidents import audit
@@ -45,7 +46,10 @@ ENCRYPTION_MIGRATION = "0015_encrypt_identities"
 
 
 class BackupError(Exception):
-    """A backup or restore that cannot go on; the message says why, for the command line."""
+    """A backup or restore that cannot go on; the message says why, for the command line.
+
+    Its message is translated when it is printed, in the command's language.
+    """
 
 
 @dataclass
@@ -72,18 +76,18 @@ def backup_key(settings) -> bytes:
     except ValueError:
         key = b""
     if len(key) != 32:
-        raise BackupError("INCIDENTS_BACKUP_KEY must be 64 hexadecimal digits (32 random bytes).")
+        raise BackupError(_l("INCIDENTS_BACKUP_KEY must be 64 hexadecimal digits (32 random bytes)."))
     return key
 
 
 def _sqlite_path() -> str:
     """The database file. :raise BackupError: PostgreSQL or an in-memory database."""
     if not isinstance(database.obj, SqliteDatabase):
-        raise BackupError("The database is PostgreSQL: back it up with pg_dump and restore it with "
-                          "pg_restore; copy the evidence folder (INCIDENTS_EVIDENCE_DIR) beside it. "
-                          "This command handles SQLite only.")
+        raise BackupError(_l("The database is PostgreSQL: back it up with pg_dump and restore it with "
+                             "pg_restore; copy the evidence folder (INCIDENTS_EVIDENCE_DIR) beside it. "
+                             "This command handles SQLite only."))
     if database.obj.database in ("", ":memory:"):
-        raise BackupError("An in-memory database cannot be backed up or restored.")
+        raise BackupError(_l("An in-memory database cannot be backed up or restored."))
     return os.path.abspath(database.obj.database)
 
 
@@ -180,7 +184,7 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
     evidence_root = os.path.abspath(settings.EVIDENCE_DIR)
     if os.path.abspath(target).startswith(evidence_root + os.sep):
-        raise BackupError("Write the backup outside the evidence folder: it would copy itself.")
+        raise BackupError(_l("Write the backup outside the evidence folder: it would copy itself."))
     summary = Summary(key_id=key_id(key).hex(),
                       created_at=datetime.now(UTC).isoformat(timespec="seconds"))
     os.makedirs(instance_path, mode=0o700, exist_ok=True)
@@ -192,7 +196,7 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     try:
         summary.rows, summary.migrations = _snapshot(db_path, snapshot)
         if not summary.rows:
-            raise BackupError("The database is empty (run init-db first): there is nothing to back up.")
+            raise BackupError(_l("The database is empty (run init-db first): there is nothing to back up."))
         with os.fdopen(fd, "wb") as out:
             sealed = SealedWriter(out, key, chunk_size)
             with tarfile.open(fileobj=sealed, mode="w|", format=tarfile.PAX_FORMAT,
@@ -217,8 +221,8 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
 
 def _refuse_unless_empty(db_path: str, evidence_root: str) -> None:
     """:raise BackupError: the database holds a table, or the evidence folder a file."""
-    advice = ("Restore only into an empty instance: its own INCIDENTS_INSTANCE_PATH (or DATABASE_URL "
-              "and EVIDENCE_DIR) with the keys of the installation that made the backup.")
+    advice = _l("Restore only into an empty instance: its own INCIDENTS_INSTANCE_PATH (or DATABASE_URL "
+                "and EVIDENCE_DIR) with the keys of the installation that made the backup.")
     if os.path.exists(db_path):
         connection = sqlite3.connect(db_path)
         try:
@@ -228,11 +232,11 @@ def _refuse_unless_empty(db_path: str, evidence_root: str) -> None:
         finally:
             connection.close()
         if used:
-            raise BackupError(f"The database {db_path} is not empty. {advice}")
+            raise BackupError(_l("The database %(path)s is not empty. %(advice)s", path=db_path, advice=advice))
     for folder, _dirs, files in os.walk(evidence_root):
         if files:
-            raise BackupError(f"The evidence folder {evidence_root} is not empty (it holds "
-                              f"{os.path.join(folder, files[0])}). {advice}")
+            raise BackupError(_l("The evidence folder %(path)s is not empty (it holds %(file)s). %(advice)s",
+                                 path=evidence_root, file=os.path.join(folder, files[0]), advice=advice))
 
 
 def _copy_out(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> str:
@@ -251,7 +255,7 @@ def _copy_out(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> str:
 def _evidence_path(staging: str, name: str) -> str:
     parts = name[len(EVIDENCE_PREFIX):].split("/")
     if any(part in ("", ".", "..") for part in parts):
-        raise BackupError(f"The backup names a file outside the evidence folder: {name}.")
+        raise BackupError(_l("The backup names a file outside the evidence folder: %(name)s.", name=name))
     return os.path.join(staging, *parts)
 
 
@@ -269,29 +273,32 @@ def _extract(tar: tarfile.TarFile, staged_db: str, staging: str, summary: Summar
             summary.evidence_files += 1
             summary.evidence_bytes += member.size
         else:
-            raise BackupError(f"The backup holds something unexpected: {member.name}.")
+            raise BackupError(_l("The backup holds something unexpected: %(name)s.", name=member.name))
     return hashes, manifest
 
 
 def _check(manifest: dict, hashes: dict, name: str, settings) -> None:
     """:raise BackupError: a file missing, added or changed, or a newer schema."""
     if not manifest:
-        raise BackupError(f"{name} has no manifest.")
+        raise BackupError(_l("%(name)s has no manifest.", name=name))
     expected = manifest["files"]
     for member in sorted(set(expected) | set(hashes)):
         if expected.get(member) != hashes.get(member):
-            raise BackupError(f"{name} does not match its manifest at {member} (missing, added or changed).")
+            raise BackupError(_l("%(name)s does not match its manifest at %(member)s (missing, added or changed).",
+                                 name=name, member=member))
     # Identities in the backup stay encrypted with the data key of the instance that made it
     # (backups made before migration 0015 hold them in clear, and the restore encrypts them).
     if ENCRYPTION_MIGRATION in manifest["migrations"] and manifest["data_key_id"] not in keyring.ids:
-        raise BackupError(f"{name} holds identities encrypted with data key {manifest['data_key_id']}, which "
-                          "this instance does not hold: give it that key (INCIDENTS_DATA_KEY, or the data_key "
-                          "file of the instance that made the backup) and restore again.")
+        raise BackupError(_l("%(name)s holds identities encrypted with data key %(key)s, which this instance "
+                             "does not hold: give it that key (INCIDENTS_DATA_KEY, or the data_key file of the "
+                             "instance that made the backup) and restore again.",
+                             name=name, key=manifest["data_key_id"]))
     known = {entry[:-3] for entry in os.listdir(MIGRATIONS_DIR) if entry.endswith(".py")}
     unknown = [migration for migration in manifest["migrations"] if migration not in known]
     if unknown:
-        raise BackupError(f"{name} comes from a newer version of the application (its migration "
-                          f"{unknown[0]} is unknown here): upgrade this one first.")
+        raise BackupError(_l("%(name)s comes from a newer version of the application (its migration "
+                             "%(migration)s is unknown here): upgrade this one first.",
+                             name=name, migration=unknown[0]))
 
 
 def _remove_empty_folders(path: str) -> None:
@@ -341,9 +348,9 @@ def restore_backup(settings, source: str) -> Summary:
                     hashes, manifest = _extract(tar, staged_db, staging, summary)
                 reader.drain()
         except Unreadable as exc:
-            raise BackupError(str(exc)) from None
+            raise BackupError(*exc.args) from None
         except (tarfile.TarError, OSError, ValueError) as exc:
-            raise BackupError(f"{name} could not be restored: {exc}.") from None
+            raise BackupError(_l("%(name)s could not be restored: %(reason)s.", name=name, reason=exc)) from None
         _check(manifest, hashes, name, settings)
         _move_into_place(staging, evidence_root, staged_db, db_path)
     finally:

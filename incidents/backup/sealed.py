@@ -20,6 +20,7 @@ import struct
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask_babel import lazy_gettext as _l
 
 MAGIC = b"incidents-backup"
 FORMAT = 1
@@ -31,7 +32,8 @@ TAG_SIZE = 16
 
 
 class Unreadable(Exception):
-    """Not a sealed file, sealed with another key, or altered, cut off or added to."""
+    """Not a sealed file, sealed with another key, or altered, cut off or added to (a message
+    translated when it is printed)."""
 
 
 def key_id(key: bytes) -> bytes:
@@ -100,17 +102,19 @@ class SealedReader:
         self._source, self._name = source, name
         header = source.read(HEADER.size)
         if len(header) < HEADER.size or not header.startswith(MAGIC):
-            raise Unreadable(f"{name} is not a backup made by this application.")
+            raise Unreadable(_l("%(name)s is not a backup made by this application.", name=name))
         _magic, version, file_key_id, self._prefix, chunk_size = HEADER.unpack(header)
         if version != FORMAT:
-            raise Unreadable(f"{name} is in backup format {version}; this version reads format {FORMAT}.")
+            raise Unreadable(_l("%(name)s is in backup format %(version)s; this version reads format %(format)s.",
+                                name=name, version=version, format=FORMAT))
         if file_key_id != key_id(key):
-            raise Unreadable(
-                f"{name} was encrypted with another backup key (key id {file_key_id.hex()}); this "
-                f"instance's backup key has key id {key_id(key).hex()}. Give it the key of the installation "
-                "that made the backup (INCIDENTS_BACKUP_KEY, or that instance's backup_key file).")
+            raise Unreadable(_l(
+                "%(name)s was encrypted with another backup key (key id %(theirs)s); this instance's backup key "
+                "has key id %(ours)s. Give it the key of the installation that made the backup "
+                "(INCIDENTS_BACKUP_KEY, or that instance's backup_key file).",
+                name=name, theirs=file_key_id.hex(), ours=key_id(key).hex()))
         if not 0 < chunk_size <= MAX_CHUNK_SIZE:
-            raise Unreadable(f"{name} is damaged or was altered: its header is not valid.")
+            raise Unreadable(_l("%(name)s is damaged or was altered: its header is not valid.", name=name))
         self.header = header
         self._aead = AESGCM(key)
         self._record_size = chunk_size + TAG_SIZE
@@ -150,11 +154,11 @@ class SealedReader:
         except InvalidTag:
             return None
 
-    def _why(self, record: bytes, index: int, last: bool) -> str:
+    def _why(self, record: bytes, index: int, last: bool):
         """A file that ends at a chunk boundary before its last chunk says so; anything else is 'damaged'."""
         if last and (not record or self._open(record, index, last=False) is not None):
-            return (f"{self._name} is incomplete: it ends after {index} chunk(s), before its last one "
-                    "(cut off while copying?).")
+            return _l("%(name)s is incomplete: it ends after %(n)s chunk(s), before its last one "
+                      "(cut off while copying?).", name=self._name, n=index)
         offset = HEADER.size + index * self._record_size
-        return (f"{self._name} is damaged or was altered (changed, cut short or added to): chunk {index + 1} "
-                f"(from byte {offset}) does not authenticate.")
+        return _l("%(name)s is damaged or was altered (changed, cut short or added to): chunk %(chunk)s "
+                  "(from byte %(offset)s) does not authenticate.", name=self._name, chunk=index + 1, offset=offset)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
+from incidents.cli.common import Refusal, in_terminal_language
 from incidents.cli.common import size as _size
 from incidents.keys.encryption import keyring
 from incidents.views import settings
@@ -12,6 +15,7 @@ from incidents.views import settings
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
+@in_terminal_language
 def backup_command(path):
     """Write one encrypted file at PATH: a consistent copy of the database and the evidence store."""
     from flask import current_app
@@ -20,30 +24,40 @@ def backup_command(path):
     try:
         summary = backup.create_backup(settings(), current_app.instance_path, path)
     except backup.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Backup written to {path}: {_size(summary.size)} in {summary.seconds:.1f} s.")
-    click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
-               f"{len(summary.rows)} tables, {len(summary.migrations)} migration(s) applied")
-    click.echo(f"  evidence: {summary.evidence_files} file(s), {_size(summary.evidence_bytes)}")
-    click.echo(f"  backup key id: {summary.key_id}; SHA-256 of the file: {summary.sha256}")
-    click.echo(f"  identities inside stay encrypted with data key {keyring.current_id}")
-    click.echo("Keep the backup key and the data key apart from the backups: without both, no backup can "
-               "be restored, and whoever holds a backup and both keys reads everything.")
+        raise Refusal(exc) from None
+    click.echo(_("Backup written to %(path)s: %(size)s in %(seconds)s s.", path=path, size=_size(summary.size),
+                 seconds=format_decimal(summary.seconds, "0.0")))
+    click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables, %(migrations)s migration(s) "
+                        "applied", size=_size(summary.database_bytes), rows=sum(summary.rows.values()),
+                        tables=len(summary.rows), migrations=len(summary.migrations)))
+    _evidence_line(summary)
+    click.echo("  " + _("backup key id: %(key)s; SHA-256 of the file: %(sha256)s", key=summary.key_id,
+                        sha256=summary.sha256))
+    click.echo("  " + _("identities inside stay encrypted with data key %(key)s", key=keyring.current_id))
+    click.echo(_("Keep the backup key and the data key apart from the backups: without both, no backup can "
+                 "be restored, and whoever holds a backup and both keys reads everything."))
 
 
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
+@in_terminal_language
 def restore_command(path):
     """Bring the backup at PATH into this instance, which must be empty (no init-db needed)."""
     from incidents.backup import archive as backup
     try:
         summary = backup.restore_backup(settings(), path)
     except backup.BackupError as exc:
-        raise click.ClickException(f"{exc} Nothing was restored.") from None
-    click.echo(f"Restored {path} (made {summary.created_at}): {_size(summary.size)} in {summary.seconds:.1f} s.")
-    click.echo(f"  database: {_size(summary.database_bytes)}, {sum(summary.rows.values())} rows in "
-               f"{len(summary.rows)} tables")
-    click.echo(f"  evidence: {summary.evidence_files} file(s), {_size(summary.evidence_bytes)}")
+        raise Refusal(_("%(reason)s Nothing was restored.", reason=exc)) from None
+    click.echo(_("Restored %(path)s (made %(made)s): %(size)s in %(seconds)s s.", path=path,
+                 made=summary.created_at, size=_size(summary.size), seconds=format_decimal(summary.seconds, "0.0")))
+    click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables", size=_size(summary.database_bytes),
+                        rows=sum(summary.rows.values()), tables=len(summary.rows)))
+    _evidence_line(summary)
     if summary.migrated:
-        click.echo(f"  schema brought up to date: {len(summary.migrated)} migration(s) applied")
+        click.echo("  " + _("schema brought up to date: %(n)s migration(s) applied", n=len(summary.migrated)))
+
+
+def _evidence_line(summary) -> None:
+    click.echo("  " + _("evidence: %(files)s file(s), %(size)s", files=summary.evidence_files,
+                        size=_size(summary.evidence_bytes)))

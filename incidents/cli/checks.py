@@ -5,10 +5,11 @@ import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from incidents.cli import integrity
-from incidents.cli.common import in_terminal_language
+from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database
 from incidents.views import settings
 
@@ -21,10 +22,13 @@ audit_group = AppGroup("audit", help="Check the audit trail.")
 @click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False),
               help="The signer's public key (PEM, base64 or hex). Default: this installation's key.")
 @with_appcontext
+@in_terminal_language
 def bundle_verify(path, key_file):
     """Check every file of a dossier bundle against its signed manifest; needs no database.
 
     Exits non-zero and names each file that was changed, removed or added, or a bad signature.
+    What is wrong with a file is said in English: verify_bundle.py, which says it, runs for courts
+    with nothing but Python, no catalogs.
     """
     from flask import current_app
 
@@ -35,21 +39,23 @@ def bundle_verify(path, key_file):
                    else crypto.public_bytes(crypto.signing_key(current_app.instance_path, create=False)))
         failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
     except FileNotFoundError:
-        raise click.ClickException("This installation has never signed a bundle (it has no signing key): "
-                                   "give the signer's public key with --key.") from None
+        raise Refusal(_("This installation has never signed a bundle (it has no signing key): give the "
+                        "signer's public key with --key.")) from None
     except (ValueError, verify_bundle.Unreadable) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(exc) from None
     for name, problem in failures:
-        click.echo(f"FAILED {name}: {problem}", err=True)
+        click.echo(_("FAILED %(what)s: %(why)s", what=name, why=problem), err=True)
     if failures:
-        click.echo(f"{len(failures)} problem(s) in {path}.", err=True)
+        click.echo(_("%(n)s problem(s) in %(path)s.", n=len(failures), path=path), err=True)
         sys.exit(1)
-    click.echo(f"OK: {len(manifest['files'])} files match the manifest, signed by {crypto.fingerprint(trusted)}.")
+    click.echo(_("OK: %(n)s files match the manifest, signed by %(fingerprint)s.", n=len(manifest["files"]),
+                 fingerprint=crypto.fingerprint(trusted)))
 
 
 @audit_group.command("verify")
 @click.option("--head", "noted_head", help="A head hash noted earlier: fails if it is no longer in the trail.")
 @with_appcontext
+@in_terminal_language
 def audit_verify(noted_head):
     """Check the audit trail's hash chain; exit non-zero naming the first broken event."""
     from incidents import audit
@@ -57,19 +63,20 @@ def audit_verify(noted_head):
         result = audit.check(noted_head)
     if result.broken is not None:
         entry = result.broken
-        what = ("its contents were changed after it was written" if result.reason == "edited"
-                else "it no longer follows the event before it: an event was deleted or inserted before it, "
-                     "or the one before it was rewritten with a new hash")
-        click.echo(f"FAILED: audit event #{entry.id} ({entry.action}, {entry.created_at}): "
-                   f"{what}. {result.count} event(s) before it are intact.", err=True)
+        what = (_("its contents were changed after it was written") if result.reason == "edited"
+                else _("it no longer follows the event before it: an event was deleted or inserted before it, "
+                       "or the one before it was rewritten with a new hash"))
+        click.echo(_("FAILED: audit event #%(id)s (%(action)s, %(when)s): %(what)s. %(n)s event(s) before it "
+                     "are intact.", id=entry.id, action=entry.action, when=entry.created_at, what=what,
+                     n=result.count), err=True)
         sys.exit(1)
     if not result.head_found:
-        click.echo(f"FAILED: the head {noted_head} noted earlier is not in the trail: events were deleted "
-                   f"from its end, or this is another database.", err=True)
+        click.echo(_("FAILED: the head %(head)s noted earlier is not in the trail: events were deleted from its "
+                     "end, or this is another database.", head=noted_head), err=True)
         sys.exit(1)
-    click.echo(f"OK: {result.count} audit event(s), chained. Head: {result.head}")
-    click.echo("Note the head somewhere else; `audit verify --head HEAD` later shows whether any event "
-               "after it was deleted.")
+    click.echo(_("OK: %(n)s audit event(s), chained. Head: %(head)s", n=result.count, head=result.head))
+    click.echo(_("Note the head somewhere else; `audit verify --head HEAD` later shows whether any event "
+                 "after it was deleted."))
 
 
 @click.command("verify")

@@ -1,28 +1,60 @@
-"""What every command shares: speaking the terminal's language, and sizes people read."""
+"""What every command shares: speaking the terminal's language, refusing in it, and sizes people read.
+
+Click's own words (``--help``, a missing argument, "Aborted!") stay English: the help texts are
+read when the commands are defined, before any language is chosen.
+"""
 from __future__ import annotations
 
 import functools
 import os
 
-from flask_babel import force_locale
+import click
+from flask_babel import force_locale, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from incidents.config import LANGUAGES
 
 
+def terminal_language() -> str:
+    """The language of the terminal's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); English if none of ours."""
+    wanted = next((os.environ[name] for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+                   if os.environ.get(name)), "")
+    return next((code for code in LANGUAGES if wanted.startswith(code)), "en")
+
+
 def in_terminal_language(command):
-    """Run ``command`` in the language of the terminal's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."""
+    """Run ``command`` in the terminal's language (see ``terminal_language``)."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        wanted = next((os.environ[name] for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-                       if os.environ.get(name)), "")
-        with force_locale(next((code for code in LANGUAGES if wanted.startswith(code)), "en")):
+        with force_locale(terminal_language()):
             return command(*args, **kwargs)
+    wrapper.in_terminal_language = True  # kept by the decorators over it: a test finds a command without it
     return wrapper
 
 
+class Refusal(click.ClickException):
+    """A command's refusal, "Error:" included, in the language it runs in.
+
+    Click prints a refusal after the command has returned, out of its language, and its own
+    "Error:" is English only: the whole line is therefore rendered here, when it is raised.
+    """
+
+    def __init__(self, message) -> None:
+        super().__init__(_("Error: %(message)s", message=message))
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, file=file, err=file is None)
+
+
+LARGER_UNITS = (_l("%(n)s KB"), _l("%(n)s MB"), _l("%(n)s GB"), _l("%(n)s TB"))
+
+
 def size(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.1f} {unit}" if unit != "B" else f"{int(count)} B"
+    """A size as people read it in the language of the moment: "1.5 MB", "1,5 МБ"."""
+    if count < 1024:
+        return _("%(n)s B", n=int(count))
+    for unit in LARGER_UNITS:
         count /= 1024
-    return str(count)
+        if count < 1024 or unit is LARGER_UNITS[-1]:  # the last unit takes any size
+            return str(unit) % {"n": format_decimal(count, "0.0")}

@@ -5,13 +5,13 @@ import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from incidents.accounts import credentials
 from incidents.cli import integrity
-from incidents.cli.common import in_terminal_language
+from incidents.cli.common import Refusal, in_terminal_language
 from incidents.cli.common import size as _size
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
@@ -20,6 +20,8 @@ from incidents.text import shown_name
 from incidents.views import settings
 
 evidence = AppGroup("evidence", help="Check the evidence store.")
+# What ``verify_store`` found wrong with an original, shouted as the line's first word.
+OUTCOMES = {"changed": _l("CHANGED"), "missing": _l("MISSING")}
 
 
 @evidence.command("verify")
@@ -36,10 +38,13 @@ def evidence_verify():
             checked += 1
             if outcome != "ok":
                 bad.append(sha256)
-                names = ", ".join(f"item {i.id} ({shown_name(i.original_filename) or 'no name'})" for i in items)
-                click.echo(f"{outcome.upper()}: {sha256} — {names}", err=True)
+                names = ", ".join(_("item %(id)s (%(name)s)", id=i.id,
+                                    name=shown_name(i.original_filename) or _("no name")) for i in items)
+                click.echo(_("%(outcome)s: %(sha256)s — %(items)s", outcome=OUTCOMES.get(outcome, outcome),
+                             sha256=sha256, items=names), err=True)
         repointed = list(integrity.custody_failures())
-    click.echo(f"Checked {checked} stored file(s): {checked - len(bad)} intact, {len(bad)} changed or missing.")
+    click.echo(_("Checked %(n)s stored file(s): %(intact)s intact, %(bad)s changed or missing.", n=checked,
+                 intact=checked - len(bad), bad=len(bad)))
     for what, why in repointed:
         click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
     click.echo(_l("Evidence items whose file is not the one their custody log recorded: %(n)s.", n=len(repointed)))
@@ -57,6 +62,7 @@ def evidence_verify():
 @click.option("--received-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was received.")
 @click.option("--note", default="", help="Anything else about the archive.")
 @with_appcontext
+@in_terminal_language  # until the user is known: then in the user's language
 def ingest(folder, email, incident_id, source, acquisition, received_on, note):
     """Preserve every file under FOLDER as evidence; run it again to resume an interrupted run."""
     from incidents.evidence import ingest as archive
@@ -73,7 +79,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
     with database.connection_context():
         user = User.get_or_none(User.email == credentials.normalise_email(email))
         if user is None or not user.active:
-            raise click.ClickException(f"No active user {email}.")
+            raise Refusal(_("No active user %(email)s.", email=email))
         provenance = {"source": source, "acquisition": acquisition, "note": note,
                       "received_on": received_on.date().isoformat() if received_on else None}
         # Everything it prints, the progress bar too, in the language of who runs it.
@@ -89,7 +95,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
                     report = archive.ingest(folder, user, store, incident_id=incident_id,
                                             provenance=provenance, progress=progress)
                 except ServiceError as exc:
-                    raise click.ClickException(str(exc.message)) from None
+                    raise Refusal(exc.message) from None
             _ingest_summary(report)
 
 
@@ -97,7 +103,8 @@ def _ingest_summary(report) -> None:
     from incidents.evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
-                 files=report.files, size=_size(report.bytes), seconds=f"{report.seconds:.1f}", rate=_size(rate)))
+                 files=report.files, size=_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
+                 rate=_size(rate)))
     click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
     click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
     click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))

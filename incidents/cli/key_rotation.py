@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from peewee import Value, fn
 
 from incidents.db import database, truncate_log
@@ -110,15 +111,15 @@ def rotate(settings) -> Rotation:
     else:
         keys = parse_keys(settings.DATA_KEY)
         if len(keys) == 1 and set(counts()) <= {key_id(keys[0])}:
-            raise DataKeyError("Every value is already under the one key in INCIDENTS_DATA_KEY. To rotate, "
-                               "put a new key first and the current one after it, then run this again.")
+            raise DataKeyError(_l("Every value is already under the one key in INCIDENTS_DATA_KEY. To rotate, "
+                                  "put a new key first and the current one after it, then run this again."))
     keyring.configure(keys)
     rotation = Rotation(current=key_id(keys[0]), retired=[key_id(key) for key in keys[1:]])
     rotation.values = reseal()
     left = {name: number for name, number in counts().items() if name != rotation.current}
     if left:  # a worker still running wrote under an old key: keep the old key so nothing is lost
-        raise DataKeyError(f"{sum(left.values())} values are still under other keys ({', '.join(left)}): "
-                           "stop the application and run this again.")
+        raise DataKeyError(_l("%(n)s values are still under other keys (%(keys)s): stop the application and "
+                              "run this again.", n=sum(left.values()), keys=", ".join(left)))
     if settings.DATA_KEY_FILE:
         _write_keys(settings.DATA_KEY_FILE, keys[:1])
         keyring.configure(keys[:1])

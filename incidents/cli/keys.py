@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
+from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database
 from incidents.keys.encryption import DataKeyError, keyring
 from incidents.views import settings
@@ -13,18 +15,21 @@ data_key = AppGroup("data-key", help="Rotate the key that encrypts identities in
 
 @data_key.command("status")
 @with_appcontext
+@in_terminal_language
 def data_key_status():
     """Say which data key encrypts how many values."""
     from incidents.cli import key_rotation as data_keys
     with database.connection_context():
         found = data_keys.counts()
-    click.echo(f"Current data key: {keyring.current_id}; held: {', '.join(keyring.ids)}.")
+    click.echo(_("Current data key: %(key)s; held: %(held)s.", key=keyring.current_id, held=", ".join(keyring.ids)))
     for name, number in sorted(found.items()):
-        click.echo(f"  {name}: {number} value(s)")
+        shown = _("plain text") if name == data_keys.PLAIN else name
+        click.echo("  " + _("%(key)s: %(n)s value(s)", key=shown, n=number))
 
 
 @data_key.command("rotate")
 @with_appcontext
+@in_terminal_language
 def data_key_rotate():
     """Re-encrypt every identity under a new data key and retire the old one.
 
@@ -36,12 +41,12 @@ def data_key_rotate():
         with database.connection_context():
             rotation = data_keys.rotate(settings())
     except DataKeyError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{rotation.values} value(s) re-encrypted under data key {rotation.current}; "
-               f"retired: {', '.join(rotation.retired) or 'none'}.")
+        raise Refusal(exc) from None
+    click.echo(_("%(n)s value(s) re-encrypted under data key %(key)s; retired: %(retired)s.", n=rotation.values,
+                 key=rotation.current, retired=", ".join(rotation.retired) or _("none")))
     if settings().DATA_KEY_FILE:
-        click.echo(f"The new key is in {settings().DATA_KEY_FILE}. Make a new backup now: earlier ones need "
-                   "the retired key.")
+        click.echo(_("The new key is in %(path)s. Make a new backup now: earlier ones need the retired key.",
+                     path=settings().DATA_KEY_FILE))
     else:
-        click.echo("Now remove the old key from INCIDENTS_DATA_KEY, start the application and make a new "
-                   "backup: earlier ones need the retired key.")
+        click.echo(_("Now remove the old key from INCIDENTS_DATA_KEY, start the application and make a new "
+                     "backup: earlier ones need the retired key."))

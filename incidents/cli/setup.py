@@ -5,9 +5,12 @@ import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
+from incidents import vocab
 from incidents.accounts import credentials
 from incidents.cli import integrity
+from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
 from incidents.models import ROLES, User
@@ -27,24 +30,24 @@ def first_admin_link() -> str | None:
 
 @click.command("init-db")
 @with_appcontext
+@in_terminal_language
 def init_db():
     """Create or migrate the schema (safe to run twice); print a first-administrator link if needed."""
     applied = migrate()
-    click.echo(f"Database ready ({len(applied)} migration(s) applied).")
+    click.echo(_("Database ready (%(n)s migration(s) applied).", n=len(applied)))
     with database.connection_context(), database.atomic():
         vouched, carried = integrity.record_baseline()
     if vouched:
-        click.echo(f"Recorded in the audit trail what {vouched} incident(s) published earlier show now, "
-                   "so that `verify` can check them from here on.")
+        click.echo(_("Recorded in the audit trail what %(n)s incident(s) published earlier show now, so that "
+                     "`verify` can check them from here on.", n=vouched))
     if carried:
-        click.echo(f"Recorded in the audit trail the {carried} public verification status(es) carried over "
-                   "from before a second reviewer's confirmation was required.")
+        click.echo(_("Recorded in the audit trail the %(n)s public verification status(es) carried over from "
+                     "before a second reviewer's confirmation was required.", n=carried))
     link = first_admin_link()
     if link:
-        minutes = settings().SETUP_LINK_MINUTES
         click.echo("")
-        click.echo("No users yet. Open this one-time link to create the first administrator "
-                   f"(valid for {minutes} minutes, or until used):")
+        click.echo(_("No users yet. Open this one-time link to create the first administrator (valid for "
+                     "%(minutes)s minutes, or until used):", minutes=settings().SETUP_LINK_MINUTES))
         click.echo(f"    {link}")
         click.echo("")
 
@@ -54,12 +57,13 @@ def init_db():
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@in_terminal_language
 def users_create(email, role, name, password_stdin):
     """Create a user; the password comes from a prompt or standard input."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = _ask_password()
     with database.connection_context():
         try:
             credentials.check_password_rules(password, (email, name))
@@ -68,24 +72,35 @@ def users_create(email, role, name, password_stdin):
                 credentials.set_password(user, password, settings().TESTING, actor=user)
         except ServiceError as exc:
             messages = "; ".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message)
-            raise click.ClickException(messages) from None
-    click.echo(f"Created {user.email} ({role}).")
+            raise Refusal(messages) from None
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=vocab.ROLE_LABELS[role]))
+
+
+def _ask_password() -> str:
+    """Asked twice until both agree (click's own confirmation_prompt complains in English only)."""
+    while True:
+        password = click.prompt(_("Password"), hide_input=True)
+        if click.prompt(_("The same password again"), hide_input=True) == password:
+            return password
+        click.echo(_("The two passwords differ: type them again."), err=True)
 
 
 @users.command("token")
 @click.argument("email")
+@in_terminal_language
 def users_token(email):
     """Print a new API token for the user, alone on the last line."""
     with database.connection_context():
         user = User.get_or_none(User.email == credentials.normalise_email(email))
         if user is None or not user.active:
-            raise click.ClickException(f"No active user {email}.")
+            raise Refusal(_("No active user %(email)s.", email=email))
         token = credentials.issue_api_token(user)
     click.echo(token)
 
 
 @click.command("demo")
 @with_appcontext
+@in_terminal_language
 def demo():
     """Load the demo data set (English and Russian) and print the demo users' passwords."""
     from incidents.demo import load_demo

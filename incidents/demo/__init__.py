@@ -9,7 +9,9 @@ import json
 import os
 import secrets
 
-from incidents import workflow
+from flask_babel import gettext as _
+
+from incidents import vocab, workflow
 from incidents.accounts import credentials
 from incidents.db import database
 from incidents.models import Incident, User
@@ -31,19 +33,19 @@ def _comment(texts: dict | None) -> str:
 
 def _users(echo) -> dict:
     people = {}
-    echo("Demo users (passwords shown once):")
+    echo(_("Demo users (passwords shown once):"))
     for role in DEMO_ROLES:
         password = secrets.token_urlsafe(12)
         user = credentials.create_user(f"{role}@{DEMO_DOMAIN}", role, None, f"Demo {role}")
         credentials.set_password(user, password, actor=user)
         people[role] = user
-        echo(f"    {role:<12} {user.email:<28} {password}")
+        echo(f"    {vocab.ROLE_LABELS[role]!s:<15} {user.email:<28} {password}")
     return people
 
 
 def load_demo(echo=print) -> None:
     if User.select().where(User.email.endswith("@" + DEMO_DOMAIN)).exists():
-        echo("The demo data set is loaded already.")
+        echo(_("The demo data set is loaded already."))
         return
     with open(DATA_FILE, encoding="utf-8") as handle:
         data = json.load(handle)
@@ -61,7 +63,8 @@ def _load(data: dict, echo) -> None:
         facilities[raw["key"]] = service.create_facility(fields, people["contributor"], confirm_new=True)
     for raw in data["incidents"]:
         _load_incident(raw, facilities, people)
-    echo(f"Loaded {len(facilities)} facilities and {len(data['incidents'])} incidents.")
+    echo(_("Loaded %(facilities)s facilities and %(incidents)s incidents.", facilities=len(facilities),
+           incidents=len(data["incidents"])))
 
 
 def _load_incident(raw: dict, facilities: dict, people: dict) -> None:

@@ -22,6 +22,7 @@ import re
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask_babel import lazy_gettext as _l
 
 PREFIX = "aes1:"
 NONCE_BYTES = 12
@@ -31,7 +32,11 @@ HOW_TO_MAKE_ONE = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
 
 
 class DataKeyError(Exception):
-    """A data key is malformed or missing, or a value cannot be decrypted with the keys held."""
+    """A data key is malformed or missing, or a value cannot be decrypted with the keys held.
+
+    Its message is translated when it is printed, in the language of that moment (English outside a
+    request and a command's language: it may be raised before the application exists).
+    """
 
 
 def parse_keys(text: str) -> list[bytes]:
@@ -41,11 +46,12 @@ def parse_keys(text: str) -> list[bytes]:
     """
     words = [word for word in re.split(r"[\s,]+", text or "") if word]
     if not words:
-        raise DataKeyError(f"No data key. Make one with {HOW_TO_MAKE_ONE}")
+        raise DataKeyError(_l("No data key. Make one with %(command)s", command=HOW_TO_MAKE_ONE))
     for number, word in enumerate(words, 1):
         if not HEX_KEY.fullmatch(word):
             # A passphrase would be guessable; only random bytes are accepted.
-            raise DataKeyError(f"Data key {number} is not 64 hexadecimal digits. Make one with {HOW_TO_MAKE_ONE}")
+            raise DataKeyError(_l("Data key %(number)s is not 64 hexadecimal digits. Make one with %(command)s",
+                                  number=number, command=HOW_TO_MAKE_ONE))
     return [bytes.fromhex(word) for word in words]
 
 
@@ -78,7 +84,7 @@ class Keyring:
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         if self.current_id is None:
-            raise DataKeyError("No data key is configured: create_app sets one before the database is used.")
+            raise DataKeyError(_l("No data key is configured: create_app sets one before the database is used."))
         nonce = os.urandom(NONCE_BYTES)  # random 96-bit nonces: safe far beyond 2**32 values per key
         sealed = self._keys[self.current_id].encrypt(nonce, plaintext, context.encode())
         return f"{PREFIX}{self.current_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
@@ -87,16 +93,18 @@ class Keyring:
         """:raise DataKeyError: not an encrypted value, a key not held, or a value altered or moved."""
         wanted = id_of(value)
         if wanted is None:
-            raise DataKeyError(f"{context} holds a value that is not encrypted.")
+            raise DataKeyError(_l("%(column)s holds a value that is not encrypted.", column=context))
         cipher = self._keys.get(wanted)
         if cipher is None:
-            raise DataKeyError(f"{context} was encrypted with data key {wanted}, which this installation does "
-                               f"not hold (it holds {', '.join(self.ids) or 'none'}).")
+            raise DataKeyError(_l("%(column)s was encrypted with data key %(key)s, which this installation does "
+                                  "not hold (it holds %(held)s).", column=context, key=wanted,
+                                  held=", ".join(self.ids) or _l("none")))
         try:
             raw = base64.b64decode(value[len(PREFIX) + KEY_ID_CHARS + 1:], validate=True)
             return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
         except (InvalidTag, ValueError, binascii.Error):
-            raise DataKeyError(f"A value of {context} has been altered, cut or moved from another column.") from None
+            raise DataKeyError(_l("A value of %(column)s has been altered, cut or moved from another column.",
+                                  column=context)) from None
 
 
 keyring = Keyring()  # configured by create_app, as the database proxy is

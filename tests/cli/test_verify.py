@@ -17,8 +17,8 @@ from incidents.models import (
 from incidents.publication import facet_counts, projection
 from incidents.revisions import get_revision
 from tests.factories import JPEG, attach_file, make_facility, make_incident, publish
-
-ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
+from tests.helpers import ENGLISH
+from tests.helpers import run_command as run
 
 
 @pytest.fixture
@@ -28,10 +28,6 @@ def published(app, users):
     attach_file(app, incident, users["contributor"], JPEG + b"1", "one.jpg")
     attach_file(app, incident, users["contributor"], JPEG + b"2", "two.jpg")
     return publish(incident, users["contributor"], users["reviewer"])
-
-
-def run(app, *args, env=ENGLISH):
-    return app.test_cli_runner().invoke(args=list(args), env=env)
 
 
 def test_an_untouched_instance_verifies(app, published):
