@@ -1,6 +1,6 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
-``published`` (the public projection) and ``audit``. Every name is importable from here.
+``published`` (the public projection), ``audit`` and ``drafts`` (unsaved forms). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
 from incidents.models.audit import AuditEvent
+from incidents.models.drafts import Draft
 from incidents.models.evidence import (
     ACQUISITIONS,
     ASSESSMENT_OUTCOMES,
@@ -43,7 +44,7 @@ from incidents.models.records import (
 
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
-              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent]
+              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, Draft]
 
 
 def sealed_fields() -> list:
@@ -54,7 +55,7 @@ def sealed_fields() -> list:
 
 __all__ = [
     "ACQUISITIONS", "ALL_MODELS", "ASSESSMENT_OUTCOMES", "ASSESSMENT_PARTS", "ApiToken", "Assessment",
-    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "EvidenceItem",
+    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "Draft", "EvidenceItem",
     "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
     "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
