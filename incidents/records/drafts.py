@@ -24,6 +24,7 @@ from incidents import policy
 from incidents.db import database
 from incidents.errors import BadRequest, Forbidden, ServiceError
 from incidents.models import Draft, Incident, utcnow
+from incidents.text import LONE_SURROGATE
 
 # Long enough for a case put aside for a few weeks; short enough that an abandoned draft, with
 # the names in it, does not linger. Documented in docs/operations.md.
@@ -65,7 +66,8 @@ def clean_fields(body) -> list[list[str]]:
     kept = []
     for pair in fields:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)) \
-                or not FIELD_NAME.fullmatch(pair[0]) or len(pair[1]) > MAX_VALUE:
+                or not FIELD_NAME.fullmatch(pair[0]) or len(pair[1]) > MAX_VALUE \
+                or LONE_SURROGATE.search(pair[1]):  # a browser's form cannot send one
             raise BadRequest(MALFORMED)
         if pair[0] not in NOT_KEPT:
             kept.append(pair)

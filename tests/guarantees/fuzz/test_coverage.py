@@ -21,6 +21,8 @@ FUZZED = {
     "records.edit_incident": "test_page_incident_form",
     "records.new_facility": "test_page_facility_form",
     "records.edit_facility": "test_page_facility_form",
+    "drafts.new_incident": "test_page_drafts",
+    "drafts.edit_incident": "test_page_drafts",
     "evidence.upload": "test_page_evidence_forms",
     "evidence.assess": "test_page_evidence_forms",
     "evidence.confirm_verification": "test_page_verification_confirmation",
