@@ -44,6 +44,14 @@
 
   function withTime(template, date) { return template.replace("{time}", timeOf(date)); }
 
+  // Send a form whose submission was held back, as its button would have. Not before the held
+  // event has finished: a browser ignores a form sent again while its submit event is firing
+  // (promise callbacks can run within it).
+  function submitAgain(form, submitter) {
+    form.dataset.draftsGo = "1";
+    setTimeout(function () { form.requestSubmit(submitter); }, 0);
+  }
+
   // Waits at most ``limit`` ms: leaving must never hang on a slow network.
   function within(promise, limit, fallback) {
     return Promise.race([promise, new Promise(function (resolve) {
@@ -113,7 +121,7 @@
 
     function readServer() {
       return fetch(url, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) { return response.status === 200 ? response.json() : null; })
         .then(function (body) { return body && { fields: body.fields, at: new Date(body.saved_at) }; })
         .catch(function () { return null; });
     }
@@ -281,7 +289,7 @@
       if (other === form || other.dataset.draftsGo || !next || next.value !== here) { return; }
       event.preventDefault();
       var submitter = event.submitter;
-      leaveKeeping("reload", function () { other.dataset.draftsGo = "1"; other.requestSubmit(submitter); });
+      leaveKeeping("reload", function () { submitAgain(other, submitter); });
     });
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("header a[href]");
@@ -302,9 +310,8 @@
       var submitter = event.submitter;
       within(flush(), FLUSH_LIMIT, "slow").then(function (outcome) {
         if (outcome === "signed-out") { return; }
-        form.dataset.draftsGo = "1";
         leaving = true;
-        form.requestSubmit(submitter);
+        submitAgain(form, submitter);
       });
     });
 
@@ -350,8 +357,7 @@
         var go = function () {
           clearOwnCopies();
           if (drafts) { drafts.leave(); }
-          logout.dataset.draftsGo = "1";
-          logout.requestSubmit(event.submitter);
+          submitAgain(logout, event.submitter);
         };
         within(drafts ? drafts.flush() : Promise.resolve(), FLUSH_LIMIT).then(go, go);
       });

@@ -47,7 +47,7 @@ def _answer(incident):
         return jsonify(drafts.as_json(draft, incident))
     draft = drafts.load(actor(), incident)
     if draft is None:
-        return jsonify({"error": {"code": "not_found", "message": ""}}), 404
+        return "", 204  # none: nothing to offer back (not an error a browser would log)
     return jsonify(drafts.as_json(draft, incident))
 
 

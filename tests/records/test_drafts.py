@@ -56,7 +56,7 @@ def test_nobody_else_reads_or_overwrites_a_draft(as_role, users, incident):
     assert put(author, path, {"fields": fields}).status_code == 200
     for role in ("reviewer", "admin"):
         other = as_role(role)
-        assert other.get(path).status_code == 404  # they have none of their own yet
+        assert other.get(path).status_code == 204  # they have none of their own yet
         assert put(other, path, {"fields": [["title_ru", role]]}).status_code == 200
         assert other.client.delete(path, headers={"X-CSRFToken": other.csrf_token()}).status_code == 204
     for role in ("lawyer", "researcher"):
@@ -107,7 +107,7 @@ def test_saving_the_form_removes_its_draft(as_role, users, facility, incident):
     assert put(contributor, "/incidents/new/draft", {"fields": FIELDS}).status_code == 200
     response = contributor.post("/incidents/new", data=form_for(facility))
     assert response.status_code == 302
-    assert contributor.get("/incidents/new/draft").status_code == 404
+    assert contributor.get("/incidents/new/draft").status_code == 204
     path = f"/incidents/{incident.id}/draft"
     assert put(contributor, path, {"fields": [["version", str(incident.version)]]}).status_code == 200
     reviewer = as_role("reviewer")
@@ -115,7 +115,7 @@ def test_saving_the_form_removes_its_draft(as_role, users, facility, incident):
     saved = contributor.post(f"/incidents/{incident.id}/edit",
                              data=form_for(facility, version=str(incident.version)))
     assert saved.status_code == 302, saved.get_data(as_text=True)[:1000]
-    assert contributor.get(path).status_code == 404
+    assert contributor.get(path).status_code == 204
     assert reviewer.get(path).status_code == 200
 
 
@@ -125,7 +125,7 @@ def test_a_discarded_draft_is_gone(as_role):
     put(contributor, "/incidents/new/draft", {"fields": FIELDS})
     token = contributor.csrf_token()
     assert contributor.client.delete("/incidents/new/draft", headers={"X-CSRFToken": token}).status_code == 204
-    assert contributor.get("/incidents/new/draft").status_code == 404
+    assert contributor.get("/incidents/new/draft").status_code == 204
     assert Draft.select().count() == 0
 
 
