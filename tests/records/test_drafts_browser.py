@@ -2,6 +2,8 @@
 mid-form, a closed tab, leaving with unsaved changes, and a session that ends mid-form."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from incidents.models import Draft, Incident, Person
@@ -57,6 +59,19 @@ def new_tab(context, errors: list, dialogs: list):
     return page
 
 
+@pytest.fixture
+def typed_case(users, live_server, chromium, hospital):
+    """A contributor signed in, in Russian, halfway through typing a case into the new-incident form."""
+    errors, dialogs = [], []
+    context = chromium.new_context(locale="ru-RU")
+    page = new_tab(context, errors, dialogs)
+    sign_in(page, live_server, users["contributor"])
+    page.goto(live_server + "/incidents/new")
+    type_case(page, hospital)
+    yield SimpleNamespace(context=context, page=page, errors=errors, dialogs=dialogs)
+    context.close()
+
+
 def wait_autosaved(page):
     page.wait_for_function("() => document.querySelector('[data-draft-status]').textContent.trim() !== ''",
                            timeout=15_000)
@@ -67,16 +82,12 @@ def browser_copies(page) -> list[str]:
                          ".map(k => localStorage.getItem(k))")
 
 
-def test_a_language_switch_mid_form_keeps_every_field(app, users, live_server, chromium, hospital):
+def test_a_language_switch_mid_form_keeps_every_field(app, users, live_server, hospital, typed_case):
     """Switching the interface from Russian to Ukrainian in the middle of the new-incident form: does
     every field come back in the Ukrainian page, with a word saying so and no leave prompt?"""
-    errors, dialogs = [], []
-    context = chromium.new_context(locale="ru-RU")
-    page = new_tab(context, errors, dialogs)
-    sign_in(page, live_server, users["contributor"])
-    page.goto(live_server + "/incidents/new")
+    tab = typed_case
+    page, errors, dialogs = tab.page, tab.errors, tab.dialogs
     assert page.get_attribute("html", "lang") == "ru"
-    type_case(page, hospital)
     with page.expect_navigation():
         page.click("form.languages button[value=uk]")
     assert page.get_attribute("html", "lang") == "uk"
@@ -89,15 +100,11 @@ def test_a_language_switch_mid_form_keeps_every_field(app, users, live_server, c
     assert dialogs == [] and errors == []
 
 
-def test_a_closed_tab_offers_the_work_back_and_discard_removes_it(app, users, live_server, chromium, hospital):
+def test_a_closed_tab_offers_the_work_back_and_discard_removes_it(app, users, live_server, hospital, typed_case):
     """After the tab with a half-typed case is closed, does opening the form again offer the work back
     (restored whole on one click), and does discarding it leave nothing on the server or in the browser?"""
-    errors, dialogs = [], []
-    context = chromium.new_context(locale="ru-RU")
-    page = new_tab(context, errors, dialogs)
-    sign_in(page, live_server, users["contributor"])
-    page.goto(live_server + "/incidents/new")
-    type_case(page, hospital)
+    tab = typed_case
+    page, context, errors, dialogs = tab.page, tab.context, tab.errors, tab.dialogs
     wait_autosaved(page)
     page.close()
 
@@ -127,15 +134,11 @@ def test_a_closed_tab_offers_the_work_back_and_discard_removes_it(app, users, li
     assert errors == []
 
 
-def test_leaving_with_changes_asks_first_but_not_after_saving(app, users, live_server, chromium, hospital):
+def test_leaving_with_changes_asks_first_but_not_after_saving(app, users, live_server, hospital, typed_case):
     """With unsaved changes, does leaving the form ask first (and staying keep them), and does a
     successful save leave without asking, its draft gone?"""
-    errors, dialogs = [], []
-    context = chromium.new_context(locale="ru-RU")
-    page = new_tab(context, errors, dialogs)
-    sign_in(page, live_server, users["contributor"])
-    page.goto(live_server + "/incidents/new")
-    type_case(page, hospital)
+    tab = typed_case
+    page, errors, dialogs = tab.page, tab.errors, tab.dialogs
     page.click("header a[href='/incidents']")
     page.wait_for_timeout(1000)
     assert dialogs == ["beforeunload"] and page.url.endswith("/incidents/new")
@@ -154,16 +157,12 @@ def test_leaving_with_changes_asks_first_but_not_after_saving(app, users, live_s
 
 
 @pytest.mark.parametrize("how", ["cookie deleted", "signed out in another tab"])
-def test_a_session_ending_mid_form_loses_nothing(app, users, live_server, chromium, hospital, how):
+def test_a_session_ending_mid_form_loses_nothing(app, users, live_server, hospital, typed_case, how):
     """When the session ends mid-form (its cookie gone, or a sign-out in another tab), is the person
     told plainly, is what they typed afterwards kept in the browser only encrypted, and does signing in
     again bring them back to the same form with everything in it, to save?"""
-    errors, dialogs = [], []
-    context = chromium.new_context(locale="ru-RU")
-    page = new_tab(context, errors, dialogs)
-    sign_in(page, live_server, users["contributor"])
-    page.goto(live_server + "/incidents/new")
-    type_case(page, hospital)
+    tab = typed_case
+    page, context, errors, dialogs = tab.page, tab.context, tab.errors, tab.dialogs
     wait_autosaved(page)
     if how == "cookie deleted":
         page.context.clear_cookies()
