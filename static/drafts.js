@@ -53,9 +53,9 @@
   }
 
   // Waits at most ``limit`` ms: leaving must never hang on a slow network.
-  function within(promise, limit, fallback) {
+  function within(promise, limit) {
     return Promise.race([promise, new Promise(function (resolve) {
-      setTimeout(function () { resolve(fallback); }, limit);
+      setTimeout(resolve, limit);
     })]);
   }
 
@@ -121,8 +121,8 @@
 
     function readServer() {
       return fetch(url, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
-        .then(function (response) { return response.status === 200 ? response.json() : null; })
-        .then(function (body) { return body && { fields: body.fields, at: new Date(body.saved_at) }; })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) { return body && body.draft && { fields: body.draft.fields, at: new Date(body.draft.saved_at) }; })
         .catch(function () { return null; });
     }
 
@@ -267,12 +267,16 @@
 
     // Leave for another page of this site while keeping the work: the language switcher, the
     // sign-in link. The work is put back when this form opens again.
-    function leaveKeeping(reason, go) {
+    function remember(reason) {
       var session = storage("sessionStorage");
       if (session) { session.setItem(RESTORE, JSON.stringify({ slot: slot, reason: reason })); }
+    }
+
+    function leaveKeeping(reason, go) {
+      remember(reason);
       leaving = true;
       var done = function () { go(); };
-      within(dirty ? flush() : Promise.resolve(), FLUSH_LIMIT).then(done, done);
+      within(flush(), FLUSH_LIMIT).then(done, done);
     }
 
     section.querySelector("[data-draft-sign-in]").addEventListener("click", function (event) {
@@ -286,14 +290,15 @@
     document.addEventListener("submit", function (event) {
       var other = event.target;
       var next = other.querySelector && other.querySelector("input[name=next]");
-      if (other === form || other.dataset.draftsGo || !next || next.value !== here) { return; }
+      if (!dirty || other === form || other.dataset.draftsGo || !next || next.value !== here) { return; }
       event.preventDefault();
       var submitter = event.submitter;
       leaveKeeping("reload", function () { submitAgain(other, submitter); });
     });
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("header a[href]");
-      if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+      if (!dirty || !link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
+          event.shiftKey) { return; }
       var target = new URL(link.href, window.location.href);
       var comesBack = target.searchParams.get("next") === here || (target.searchParams.has("lang") &&
         target.pathname === window.location.pathname && target.origin === window.location.origin);
@@ -302,17 +307,14 @@
       leaveKeeping("reload", function () { window.location.href = link.href; });
     });
 
-    // Save: the work reaches the server first; if the session has ended, nothing is sent to a
-    // sign-in page that would drop it: the person is told, and the browser keeps it.
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.draftsGo) { return; }
-      event.preventDefault();
-      var submitter = event.submitter;
-      within(flush(), FLUSH_LIMIT, "slow").then(function (outcome) {
-        if (outcome === "signed-out") { return; }
-        leaving = true;
-        submitAgain(form, submitter);
-      });
+    // Save goes at once, without asking. Should the session have ended, the sign-in page it lands
+    // on returns to this form, where the work is put back; saved, the next page drops the
+    // browser's copy (see below). The last keystrokes join that copy on the way.
+    form.addEventListener("submit", function () {
+      leaving = true;
+      clearTimeout(localTimer);
+      remember("signin");
+      saveLocal(serialize());
     });
 
     form.addEventListener("input", changed);
@@ -330,36 +332,49 @@
 
     // Opened: work kept from before is put back (after a language switch or signing in again)
     // or offered back (after a crash or a closed tab). The browser's copy exists only while the
-    // server lacks some of the work, so it comes first.
+    // server lacks some of the work, so it comes first. A form sent back refused shows what was
+    // sent: nothing to put back.
+    var pending = takePending();
+    Promise.all([readLocal(), readServer()]).then(function (copies) {
+      var found = copies[0] || copies[1];
+      if (!found || JSON.stringify(found.fields) === initial) { return; }
+      if (pending && pending.slot === slot) {
+        if (!section.dataset.refused) { restore(found, pending.reason); }
+      } else {
+        offerBack(found);
+      }
+    });
+
+    return {
+      slot: slot,
+      // Signing out: what the server has not seen yet goes now; leaving still asks first.
+      send: function () { if (dirty && JSON.stringify(serialize()) !== lastSent) { sendServer(serialize(), true); } }
+    };
+  }
+
+  function takePending() {
     var session = storage("sessionStorage");
     var pending = null;
     try { pending = JSON.parse(session && session.getItem(RESTORE)); } catch (e) { pending = null; }
     if (session) { session.removeItem(RESTORE); }
-    Promise.all([readLocal(), readServer()]).then(function (copies) {
-      var found = copies[0] || copies[1];
-      if (!found || JSON.stringify(found.fields) === initial) { return; }
-      if (pending && pending.slot === slot) { restore(found, pending.reason); } else { offerBack(found); }
-    });
-
-    return { flush: function () { return dirty ? flush() : Promise.resolve(); },
-             leave: function () { leaving = true; } };
+    return pending;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var section = document.getElementById("drafts");
     var drafts = section && owner ? setUp(section) : null;
-    // Signing out: the work goes to the server (it stays, for its author only), and this
+    if (!drafts) {
+      // Signed in, and not on the form a Save left: it was saved, its browser copy is done with.
+      var pending = takePending();
+      var local = storage("localStorage");
+      if (pending && local && owner && pending.slot.indexOf(PREFIX + owner + ":") === 0) { local.removeItem(pending.slot); }
+    }
+    // Signing out: the work goes to the server (it stays there, for its author only), and this
     // browser's copies of this person's drafts are erased.
     document.querySelectorAll("form[action$='/logout']").forEach(function (logout) {
-      logout.addEventListener("submit", function (event) {
-        if (logout.dataset.draftsGo) { return; }
-        event.preventDefault();
-        var go = function () {
-          clearOwnCopies();
-          if (drafts) { drafts.leave(); }
-          submitAgain(logout, event.submitter);
-        };
-        within(drafts ? drafts.flush() : Promise.resolve(), FLUSH_LIMIT).then(go, go);
+      logout.addEventListener("submit", function () {
+        if (drafts) { drafts.send(); }
+        clearOwnCopies();
       });
     });
   });

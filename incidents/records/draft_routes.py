@@ -44,11 +44,9 @@ def _answer(incident):
             draft = drafts.save(actor(), incident, _body(), request.content_length)
         except ServiceError as exc:
             return jsonify({"error": {"code": exc.code, "message": str(exc.message)}}), exc.status
-        return jsonify(drafts.as_json(draft, incident))
-    draft = drafts.load(actor(), incident)
-    if draft is None:
-        return "", 204  # none: nothing to offer back (not an error a browser would log)
-    return jsonify(drafts.as_json(draft, incident))
+        return jsonify({"draft": drafts.as_json(draft, incident)})
+    draft = drafts.load(actor(), incident)  # none is no error: nothing to offer back
+    return jsonify({"draft": None if draft is None else drafts.as_json(draft, incident)})
 
 
 def _body():

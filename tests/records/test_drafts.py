@@ -31,7 +31,7 @@ def test_a_draft_is_kept_sealed_and_read_back_by_its_author(as_role, users):
     contributor = as_role("contributor")
     response = put(contributor, "/incidents/new/draft", {"fields": FIELDS})
     assert response.status_code == 200, response.get_data(as_text=True)
-    body = contributor.get("/incidents/new/draft").get_json()
+    body = contributor.get("/incidents/new/draft").get_json()["draft"]
     assert body["fields"] == FIELDS and body["version"] is None and body["saved_at"]
     raw = database.execute_sql("SELECT fields FROM draft").fetchone()[0]
     assert NAME not in raw and "legal_name" not in raw
@@ -56,14 +56,14 @@ def test_nobody_else_reads_or_overwrites_a_draft(as_role, users, incident):
     assert put(author, path, {"fields": fields}).status_code == 200
     for role in ("reviewer", "admin"):
         other = as_role(role)
-        assert other.get(path).status_code == 204  # they have none of their own yet
+        assert other.get(path).get_json() == {"draft": None}  # they have none of their own yet
         assert put(other, path, {"fields": [["title_ru", role]]}).status_code == 200
         assert other.client.delete(path, headers={"X-CSRFToken": other.csrf_token()}).status_code == 204
     for role in ("lawyer", "researcher"):
         other = as_role(role)
         assert other.get(path).status_code in (403, 404)
         assert put(other, path, {"fields": [["title_ru", "x"]]}).status_code in (403, 404)
-    assert author.get(path).get_json()["fields"] == fields
+    assert author.get(path).get_json()["draft"]["fields"] == fields
     assert Draft.select().count() == 1
 
 
@@ -107,7 +107,7 @@ def test_saving_the_form_removes_its_draft(as_role, users, facility, incident):
     assert put(contributor, "/incidents/new/draft", {"fields": FIELDS}).status_code == 200
     response = contributor.post("/incidents/new", data=form_for(facility))
     assert response.status_code == 302
-    assert contributor.get("/incidents/new/draft").status_code == 204
+    assert contributor.get("/incidents/new/draft").get_json() == {"draft": None}
     path = f"/incidents/{incident.id}/draft"
     assert put(contributor, path, {"fields": [["version", str(incident.version)]]}).status_code == 200
     reviewer = as_role("reviewer")
@@ -115,8 +115,8 @@ def test_saving_the_form_removes_its_draft(as_role, users, facility, incident):
     saved = contributor.post(f"/incidents/{incident.id}/edit",
                              data=form_for(facility, version=str(incident.version)))
     assert saved.status_code == 302, saved.get_data(as_text=True)[:1000]
-    assert contributor.get(path).status_code == 204
-    assert reviewer.get(path).status_code == 200
+    assert contributor.get(path).get_json() == {"draft": None}
+    assert reviewer.get(path).get_json()["draft"]["fields"] == [["title_ru", "мой"]]
 
 
 def test_a_discarded_draft_is_gone(as_role):
@@ -125,7 +125,7 @@ def test_a_discarded_draft_is_gone(as_role):
     put(contributor, "/incidents/new/draft", {"fields": FIELDS})
     token = contributor.csrf_token()
     assert contributor.client.delete("/incidents/new/draft", headers={"X-CSRFToken": token}).status_code == 204
-    assert contributor.get("/incidents/new/draft").status_code == 204
+    assert contributor.get("/incidents/new/draft").get_json() == {"draft": None}
     assert Draft.select().count() == 0
 
 
@@ -139,11 +139,11 @@ def test_an_edit_draft_keeps_the_version_it_started_from(as_role, users, inciden
     reviewer = as_role("reviewer")
     assert reviewer.post(f"/incidents/{incident.id}/edit",
                          data=form_for(facility, version=str(started))).status_code == 302
-    body = contributor.get(path).get_json()
+    body = contributor.get(path).get_json()["draft"]
     assert body["version"] == started and body["current_version"] == started + 1
     stale = contributor.post(f"/incidents/{incident.id}/edit", data=form_for(facility, version=str(started)))
     assert stale.status_code == 409
-    assert contributor.get(path).status_code == 200  # refused: the draft is still there
+    assert contributor.get(path).get_json()["draft"]  # refused: the draft is still there
 
 
 def test_drafts_expire(app, users):
@@ -177,3 +177,18 @@ def test_the_browser_key_is_the_authors_alone(app, users):
     assert first[1] != drafts.browser_key(users["reviewer"], "secret")[1]
     assert first[1] != drafts.browser_key(users["contributor"], "other")[1]
     assert first[0] != drafts.browser_key(users["reviewer"], "secret")[0]
+
+
+def test_the_form_page_gives_the_key_to_its_author_only_and_is_never_stored(as_role, users, client):
+    """Does the form page carry its reader's own browser key (and no one else's), in a page and
+    answers the browser must not keep on disk beside the encrypted copy?"""
+    contributor = as_role("contributor")
+    response = contributor.get("/incidents/new")
+    name, key = drafts.browser_key(users["contributor"], "test-secret-key-not-for-production")
+    html = response.get_data(as_text=True)
+    assert f'data-key="{key}"' in html and f'content="{name}"' in html
+    assert drafts.browser_key(users["reviewer"], "test-secret-key-not-for-production")[1] not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    put(contributor, "/incidents/new/draft", {"fields": FIELDS})
+    assert contributor.get("/incidents/new/draft").headers["Cache-Control"] == "no-store"
+    assert 'name="draft-storage"' not in client.get("/").get_data(as_text=True)  # the public: none

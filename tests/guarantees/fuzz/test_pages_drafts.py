@@ -35,7 +35,7 @@ def test_page_drafts(world, body, edit):
                                   headers={"X-CSRFToken": token})
     if response.status_code == 200:
         kept = [pair for pair in body["fields"] if pair[0] != "csrf_token"]
-        assert browser.client.get(path).get_json()["fields"] == kept
+        assert browser.client.get(path).get_json()["draft"]["fields"] == kept
     else:
         assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:500]
         assert response.get_json()["error"]["code"] in ("bad_request", "too_large")
