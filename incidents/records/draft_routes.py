@@ -40,7 +40,6 @@ def _answer(incident):
         return "", 204
     if request.method == "PUT":
         try:
-            # The size first: an oversized body is refused unread.
             draft = drafts.save(actor(), incident, _body(), request.content_length)
         except ServiceError as exc:
             return jsonify({"error": {"code": exc.code, "message": str(exc.message)}}), exc.status
@@ -50,6 +49,7 @@ def _answer(incident):
 
 
 def _body():
+    """The JSON sent, but nothing at all of an oversized body: the service refuses it by its size."""
     if request.content_length is None or request.content_length > drafts.MAX_BYTES:
         return None
     return request.get_json(silent=True)
