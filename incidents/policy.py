@@ -91,6 +91,12 @@ def can_edit_incident(user, incident: Incident) -> bool:
     return role == "contributor" and _is_author(user, incident) and incident.status in ("draft", "published")
 
 
+def can_keep_draft(user, incident: Incident | None) -> bool:
+    """A draft of the new-incident form, or of an incident's edit form: whoever may fill that form.
+    Each keeps their own; nobody, not even an admin, reads another's (records/drafts.py)."""
+    return can_create_incident(user) if incident is None else can_edit_incident(user, incident)
+
+
 def can_submit(user, incident: Incident) -> bool:
     role = role_of(user)
     return role in REVIEWERS or (role == "contributor" and _is_author(user, incident))

@@ -9,6 +9,11 @@ import re
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+# A lone surrogate alone: JSON can escape one, but UTF-8 cannot carry it (an answer quoting it,
+# a sealed text holding it).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def without_control(text: str) -> str:
     return CONTROL.sub("", text)
 

@@ -171,9 +171,10 @@ def as_date(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def clean_known_date(value, field: str, errors: Errors, today: datetime.date) -> str | None:
+def clean_known_date(value, field: str, errors: Errors, today: datetime.date, since_1900: bool = True) -> str | None:
     """A date as precisely as it is known, typed as 2020, 03.2020, 2020-03, 15.03.2020 or 2020-03-15,
-    from 1900 until ``today``: ISO 8601 text of that precision ('2020', '2020-03', '2020-03-15'), or None.
+    until ``today`` (and from 1900 ``since_1900``; a file may be a scan of an older photograph): ISO
+    8601 text of that precision ('2020', '2020-03', '2020-03-15'), or None.
 
     A year or a month is kept as such: stored as its first day, a receipt "in March 2020" would read
     as received on 1 March."""
@@ -190,7 +191,7 @@ def clean_known_date(value, field: str, errors: Errors, today: datetime.date) ->
     if first > today:
         errors.add(field, _l("This date is in the future."))
         return None
-    if first.year < 1900:
+    if since_1900 and first.year < 1900:
         errors.add(field, _l("Dates before 1900 are not accepted."))
         return None
     return known_date(first, precision)

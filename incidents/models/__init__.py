@@ -1,7 +1,7 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
-``published`` (the public projection), ``audit`` and ``duplicates`` (incidents people
-marked as one event, or as not duplicates). Every name is importable from here.
+``published`` (the public projection), ``audit``, ``duplicates`` (incidents people marked as one
+event, or as not duplicates) and ``drafts`` (unsaved forms). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
 from incidents.models.audit import AuditEvent
+from incidents.models.drafts import Draft
 from incidents.models.duplicates import DUPLICATE_VERDICTS, DuplicateMark
 from incidents.models.evidence import (
     ACQUISITIONS,
@@ -45,7 +46,8 @@ from incidents.models.records import (
 
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
-              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark]
+              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark,
+              Draft]
 
 
 def sealed_fields() -> list:
@@ -56,7 +58,7 @@ def sealed_fields() -> list:
 
 __all__ = [
     "ACQUISITIONS", "ALL_MODELS", "ASSESSMENT_OUTCOMES", "ASSESSMENT_PARTS", "ApiToken", "Assessment",
-    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "EvidenceItem",
+    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "Draft", "EvidenceItem",
     "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
     "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",

@@ -8,7 +8,7 @@ from incidents import geo, i18n, policy, workflow
 from incidents.duplicates import service as duplicates
 from incidents.errors import Conflict, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
 from incidents.models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
-from incidents.records import forms, service
+from incidents.records import drafts, forms, service
 from incidents.views import PostForm, actor, settings
 
 bp = Blueprint("records", __name__)
@@ -123,6 +123,7 @@ def new_incident():
     except PossibleDuplicate as exc:
         return _render_form(form, errors={"new_facility-names": [str(exc.message)]},
                             duplicates=exc.matches, status=exc.status)
+    drafts.discard(actor(), None)  # saved: the form's draft is gone
     flash(_("Saved as a draft. Submit it for review when it is complete."), "info")
     return redirect(url_for("records.incident_detail", incident_id=incident.id))
 
@@ -151,6 +152,7 @@ def edit_incident(incident_id):
     except Conflict as exc:
         return _render_form(form, incident=view.incident, errors={"form": [str(exc.message)]},
                             status=409)
+    drafts.discard(actor(), view.incident)
     if view.incident.status == "published":
         flash(_("Saved as a pending revision. The public keeps seeing the published version "
                 "until a reviewer approves the change."), "info")

@@ -34,11 +34,13 @@ def register_blueprints(app) -> None:
     from incidents.dossiers.routes import bp as dossiers_bp
     from incidents.evidence.routes import bp as evidence_bp
     from incidents.public.routes import bp as public_bp
+    from incidents.records.draft_routes import bp as drafts_bp
     from incidents.records.routes import bp as records_bp
     from incidents.review.routes import bp as review_bp
 
     # The API authenticates by bearer token, not by cookie, so a forged cross-site request
     # carries no credentials: CSRF tokens are for the cookie-authenticated pages.
     csrf.exempt(api_bp)
-    for blueprint in (public_bp, auth_bp, records_bp, review_bp, evidence_bp, dossiers_bp, admin_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, records_bp, drafts_bp, review_bp, evidence_bp, dossiers_bp, admin_bp,
+                      api_bp):
         app.register_blueprint(blueprint)

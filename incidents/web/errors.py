@@ -1,8 +1,6 @@
 """Errors as people read them: a page for a browser, ``{"error": {...}}`` for the API, never a trace."""
 from __future__ import annotations
 
-import re
-
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -10,18 +8,15 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from incidents.errors import ServiceError
 from incidents.evidence.store import TooLarge
+from incidents.text import LONE_SURROGATE
 
 
 def is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-# A lone surrogate: JSON input can escape one ("\ud800"), and a message may quote the input, but
-# UTF-8 cannot carry it, so an answer holding one would fail as a whole.
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _sendable(text) -> str:
+    """A message may quote the input, and an answer holding a lone surrogate would fail as a whole."""
     return LONE_SURROGATE.sub("\ufffd", str(text))
 
 

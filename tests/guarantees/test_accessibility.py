@@ -45,7 +45,7 @@ def test_the_check_visits_every_page(app, pages):
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     reached = {adapter.match(path)[0] for path in visited}
     files = {"evidence.download", "evidence.media", "evidence.preview", "public.statistics_csv", "records.regions",
-             "static"}
+             "static", "drafts.new_incident", "drafts.edit_incident"}
     assert routes - reached - files == {"auth.login_code", "evidence.batch"} | {
         endpoint for endpoint in routes if endpoint.startswith("api.")}
 

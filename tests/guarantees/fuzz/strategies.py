@@ -98,7 +98,7 @@ any_object = st.dictionaries(st.text(max_size=5), json_values, max_size=3)
 
 
 def written_forms(day: datetime.date) -> list[str]:
-    """The ways an incident's date may be written for a day (a response's date: the first only)."""
+    """The ways a day may be written in any date field (an incident's, a response's, a file's)."""
     return [day.isoformat(), f"{day.year}-{day.month}-{day.day}", f"{day:%d.%m.%Y}", f"{day.day}.{day.month}.{day.year}"]
 
 
@@ -115,13 +115,13 @@ malformed_dates = st.one_of(
 )
 
 
-def date_cases(iso_only: bool, before_1900: bool = False):
+def date_cases(before_1900: bool = False):
     """(the day, as written) for a real past day, or (None, text) for text that is no such day.
 
     An incident's dates start in 1900; an evidence item's may be older (a scan of an old photo).
     """
     written = past_days.flatmap(lambda day: st.tuples(
-        st.just(day), st.sampled_from(written_forms(day)[:1 if iso_only else None])))
+        st.just(day), st.sampled_from(written_forms(day))))
     early = st.tuples(st.none(), st.sampled_from(["1899-12-31", "0001-01-01"]))
     return st.one_of(written, st.tuples(st.none(), malformed_dates), *([] if before_1900 else [early]))
 
@@ -160,9 +160,10 @@ def link_fields(draw, as_json: bool):
         if url_problem(fields["url"]):
             expected["link-url"] = {url_problem(fields["url"])}
     elif field in ("received_on", "captured_on"):
-        stored[field], fields[field] = draw(date_cases(iso_only=True, before_1900=True))
-        if stored[field] is None:
-            expected[field] = {"Must be a date such as 2020-03-15.", "This date is in the future."}
+        day, fields[field] = draw(date_cases(before_1900=True))
+        stored[field] = day.isoformat() if day else None  # a day, kept as ISO text like a month or a year
+        if day is None:
+            expected[field] = {"Must be a date such as 2020-03-15, 2020-03 or 2020.", "This date is in the future."}
     elif field is not None:
         allowed = ACQUISITIONS if field == "acquisition" else ORIGINALITY
         fields[field] = draw(choice(allowed) if as_json else st.one_of(st.sampled_from(allowed), hostile_text()))

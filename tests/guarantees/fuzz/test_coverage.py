@@ -23,6 +23,8 @@ FUZZED = {
     "records.edit_facility": "test_page_facility_form",
     "records.similar_draft": "test_page_similar_question",
     "records.mark_duplicate": "test_page_duplicate_marks",
+    "drafts.new_incident": "test_page_drafts",
+    "drafts.edit_incident": "test_page_drafts",
     "evidence.upload": "test_page_evidence_forms",
     "evidence.assess": "test_page_evidence_forms",
     "evidence.confirm_verification": "test_page_verification_confirmation",
