@@ -180,6 +180,7 @@ CUSTODY_LABELS = {
     "verified": _l("Verified"),
     "detached": _l("Detached: the edit that brought it was rejected"),
     "left_out": _l("Detached: left out of an edit of the incident"),
+    "withdrawn": _l("Withdrawn from the incident"),
     "verification_confirmed": _l("Verification confirmed"),
 }
 ASSESSMENT_PART_LABELS = {

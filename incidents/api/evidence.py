@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from incidents import vocab
 from incidents.api.blueprint import bp
 from incidents.errors import BadRequest
-from incidents.evidence import service, verification
+from incidents.evidence import service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
@@ -95,6 +95,17 @@ def evidence_confirm_verification(item_id):
         raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
     verification.confirm(actor(), item_id, body)
     return jsonify(item_json(service.read_item(actor(), item_id)))
+
+
+@bp.route("/evidence/<int:item_id>/withdraw", methods=["POST"])
+def evidence_withdraw(item_id):
+    """Take an item attached by mistake off its incident, before publication: ``reason`` required."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
+    item = withdrawal.withdraw(actor(), item_id, body.get("reason"))
+    # As the withdrawer read it a moment ago: off the incident, only archive handlers read it now.
+    return jsonify(item_json(service.ItemView(item, None, staff=True)))
 
 
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])

@@ -275,6 +275,14 @@ SPEC["paths"] = {
                 "status": {"type": "string", "enum": list(VERIFICATION_STATUSES),
                            "description": "The working status the reviewer read; 409 if it changed"}}}}}},
                  "responses": _answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
+    "/api/v1/evidence/{item_id}/withdraw": {
+        "parameters": [_path_id("item_id")],
+        "post": {"summary": "Withdraw an item attached by mistake from its incident, before publication (those "
+                            "who may edit the incident)", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "maxLength": 2000,
+                           "description": "Why: kept in the item's chain of custody"}}}}}},
+                 "responses": _answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
     "/api/v1/facilities": {
         "get": {"summary": "Facilities (names in any script with q)",
                 "parameters": [_query("q", {"type": "string", "maxLength": 200}),

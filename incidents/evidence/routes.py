@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from incidents import policy, vocab
 from incidents.errors import ServiceError, ValidationFailed
-from incidents.evidence import service, verification
+from incidents.evidence import service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
@@ -67,7 +67,42 @@ def item(item_id):
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
                            assessments=assessments, inline=service.shows_inline(view),
                            awaits_confirmation=view.staff and awaits_confirmation(view.item),
+                           withdrawable=withdrawal.withdrawable(actor(), view),
                            metadata=service.original_metadata(view, _store()) if view.staff else None)
+
+
+@bp.route("/evidence/<int:item_id>/withdraw", methods=["GET", "POST"])
+def withdraw(item_id):
+    """Ask, with a summary and a reason, before taking an item attached by mistake off its incident.
+
+    :raise 404: not visible. :raise 403: may not edit the incident now. :raise 409 (said on the
+        page): the item is public with the incident.
+    """
+    view = service.read_provenance(actor(), item_id)
+    if view.incident is None or not view.staff:
+        abort(404)
+    form, status, errors = PostForm(), 200, {}
+    published = item_id in service.published_ids(view.incident.id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            withdrawal.withdraw(actor(), item_id, request.form.get("reason"))
+        except ValidationFailed as exc:
+            errors, status = {field: [str(m) for m in messages] for field, messages in exc.fields.items()}, 422
+        except ServiceError as exc:
+            if exc.status != 409:
+                abort(exc.status)
+            flash(str(exc.message), "error")
+            status = 409
+        else:
+            flash(_("The item was withdrawn from the incident. Its original stays preserved, and its "
+                    "chain of custody records why."), "info")
+            return redirect(url_for("records.incident_detail", incident_id=view.incident.id) + "#evidence")
+    elif not policy.can_attach_evidence(actor(), view.incident):
+        abort(403)
+    return render_template("evidence/withdraw.html", view=view, item=view.item, published=published,
+                           errors=errors, reason=request.form.get("reason", "")), status
 
 
 @bp.route("/evidence/<int:item_id>/assessments", methods=["POST"])

@@ -51,7 +51,7 @@ def _editable_incident(user, incident_id: int) -> Incident:
     return incident
 
 
-def _touch(incident: Incident, user) -> None:
+def touch(incident: Incident, user) -> None:
     """Attaching is an edit: a new version and revision, and a published incident goes to review."""
     Incident.update(version=Incident.version + 1, updated_by=user, updated_at=utcnow(),
                     status="draft" if incident.status == "published" else incident.status) \
@@ -89,7 +89,7 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
         # items that hold them, and the answer would tell a leaked file's holder that it arrived.
         record_custody(item, "received", user, filename=item.original_filename, size=preserved.size)
         record_custody(item, "hashed", user, algorithm="sha256")
-        _touch(incident, user)
+        touch(incident, user)
         audit.record(user, "evidence.attach", item, sha256=preserved.sha256)
     return item
 
@@ -109,7 +109,7 @@ def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
         item = EvidenceItem.create(incident=incident, position=_next_position(incident), created_by=user,
                                    **clean)
         record_custody(item, "received", user, url=item.url)
-        _touch(incident, user)
+        touch(incident, user)
         # The link goes to the item's custody, which is encrypted; the audit trail is not.
         audit.record(user, "evidence.attach", item, kind="link")
     return item
@@ -133,7 +133,7 @@ def assign_to_incident(user, item_id: int, incident_id) -> EvidenceItem:
                    .where((EvidenceItem.id == view.item.id) & EvidenceItem.incident.is_null()).execute())
         if not claimed:
             raise Conflict(_l("This item belongs to an incident already."))
-        _touch(incident, user)
+        touch(incident, user)
         audit.record(user, "evidence.assign", view.item, incident=incident.id)
     return EvidenceItem.get_by_id(view.item.id)
 
@@ -170,7 +170,7 @@ def batch_items(user, batch_id: int, page: int, per_page: int = 100):
     return batch, list(query.paginate(page, per_page)), query.count()
 
 
-def _published_ids(incident_id: int) -> set[int]:
+def published_ids(incident_id: int) -> set[int]:
     row = PublishedIncident.get_or_none(PublishedIncident.incident == incident_id)
     return {item["id"] for item in row.public_data.get("evidence", []) if "id" in item} if row else set()
 
@@ -194,7 +194,7 @@ def read_item(user, item_id: int) -> ItemView:
     incident = Incident.get_by_id(item.incident_id)
     if policy.can_handle_originals(user, incident):
         return ItemView(item, incident, staff=True)
-    if item.confidential or item.id not in _published_ids(incident.id):
+    if item.confidential or item.id not in published_ids(incident.id):
         raise NotFound(_l("No such evidence item."))
     return ItemView(item, incident, staff=False)
 

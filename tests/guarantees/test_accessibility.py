@@ -30,7 +30,8 @@ def pages(app, users):
     public = ["/", "/incidents", f"/incidents/{published.id}", "/facilities", f"/facilities/{facility.id}", "/login",
               f"/set-password/{link}"]
     staff = ["/workspace", "/incidents/new", f"/incidents/{draft.id}", f"/incidents/{draft.id}/edit",
-             f"/incidents/{draft.id}/history", f"/evidence/{item.id}", "/facilities/new",
+             f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
+             "/facilities/new",
              f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users",
              "/admin/audit", "/account", "/account/two-factor"]
     return public, staff
