@@ -79,3 +79,18 @@ def test_returning_rejecting_and_retracting_ask_first_with_a_comment(users, faci
     assert as_role("lawyer").get(f"/incidents/{incident.id}/confirm?action=approve").status_code == 403
     assert as_role("researcher").get(f"/incidents/{incident.id}/confirm?action=approve").status_code == 404
     assert reviewer.get(f"/incidents/{incident.id}/confirm?action=approve&version=x").status_code == 422
+
+
+def test_the_reviewers_request_is_on_the_edit_form_where_the_author_works(as_role, users, incident):
+    """When a reviewer returns an incident for changes, does its author find the reviewer's comment on
+    the edit form itself (in Ukrainian), not only on the incident's page, and is it gone from the
+    form once the incident is approved?"""
+    from tests.factories import move, publish
+    move(incident, users["contributor"], "submit")
+    move(incident, users["reviewer"], "request_changes", comment="Уточніть дату: у відео видно 2020 рік.")
+    form = as_role("contributor").get(f"/incidents/{incident.id}/edit?lang=uk").get_data(as_text=True)
+    assert "Уточніть дату: у відео видно 2020 рік." in form
+    assert form.index("Уточніть дату") < form.index('<form class="record"')
+    assert "Коментар рецензента" in form
+    publish(incident, users["contributor"], users["reviewer"])
+    assert "Уточніть дату" not in as_role("admin").get(f"/incidents/{incident.id}/edit").get_data(as_text=True)
