@@ -180,10 +180,7 @@ def clean_known_date(value, field: str, errors: Errors, today: datetime.date, si
     as received on 1 March."""
     if value in (None, ""):
         return None
-    try:
-        span = parse_partial_date(value.strip()) if isinstance(value, str) and len(value) <= 20 else None
-    except ValueError:
-        span = None
+    span = read_partial_date(value)
     if span is None:
         errors.add(field, _l("Must be a date such as 2020-03-15, 2020-03 or 2020."))
         return None
@@ -244,3 +241,14 @@ def parse_partial_date(text: str) -> tuple[datetime.date, datetime.date, str] | 
         precision = "day" if "d" in values else "month" if "m" in values else "year"
         return (*period_of(datetime.date(values["y"], values.get("m", 1), values.get("d", 1)), precision), precision)
     return None
+
+
+def read_partial_date(value) -> tuple[datetime.date, datetime.date, str] | None:
+    """``parse_partial_date`` of what a person typed (spaces around it allowed), or None for anything
+    that is no real date: not text, unreadable, or impossible (31.02.2020)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_partial_date(value.strip())
+    except ValueError:
+        return None

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from incidents import audit
 from incidents.models import AuditEvent, utcnow
 from incidents.text import without_control
-from incidents.validation import parse_partial_date
+from incidents.validation import read_partial_date
 
 PER_PAGE = 100
 # A whole walk of the chain takes about 5 s per 100,000 events, too long for every view: the page
@@ -27,15 +27,6 @@ class TrailPage:
     check: audit.ChainCheck
     walked_at: datetime.datetime  # when the whole chain was last walked
     problems: list  # filters that were not understood, and so not applied
-
-
-def _period(value) -> tuple[datetime.date, datetime.date] | None:
-    """The first and last day of a date as people write it ("2020", "03.2020", "15.03.2020"), or None."""
-    try:
-        span = parse_partial_date(value.strip()) if isinstance(value, str) and len(value) <= 20 else None
-    except ValueError:
-        span = None
-    return span[:2] if span else None
 
 
 def read(args) -> TrailPage:
@@ -62,7 +53,7 @@ def read(args) -> TrailPage:
     for name, label, side in (("date_from", _l("From"), 0), ("date_to", _l("To"), 1)):
         if not (args.get(name) or "").strip():
             continue
-        period = _period(args.get(name))
+        period = read_partial_date(args.get(name))
         if period is None:
             problems.append(_l("%(field)s: must be a date such as 2020-03-15, 2020-03 or 2020.", field=label))
         elif side == 0:

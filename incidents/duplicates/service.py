@@ -19,9 +19,9 @@ from incidents import audit, policy
 from incidents.db import database
 from incidents.duplicates.likeness import CIRCA, NEAR, REASONS, THRESHOLD, Entry, Rarity, score
 from incidents.errors import Forbidden, NotFound, ValidationFailed
-from incidents.models import DUPLICATE_VERDICTS, DuplicateMark, Facility, Incident, Person, PublishedIncident
+from incidents.models import DUPLICATE_VERDICTS, DuplicateMark, Facility, Incident, Person, PublishedIncident, User
 from incidents.search.facilities import possible_duplicates
-from incidents.validation import parse_partial_date
+from incidents.validation import read_partial_date
 
 # How many incidents of each candidate query are scored at most: enough for a busy facility's
 # years, few enough that a keystroke's question is answered at once.
@@ -117,6 +117,13 @@ def _entry(incident: Incident, pseudonyms: list[str]) -> Entry:
                     pseudonyms=pseudonyms, id=incident.id)
 
 
+def _own_entry(incident: Incident, names: dict[int, list[str]] | None = None) -> Entry:
+    """``incident``'s working copy as likeness reads it; ``names``: its pseudonyms, when a caller has
+    read those of many incidents at once."""
+    names = _pseudonyms([incident.id]) if names is None else names
+    return _entry(incident, names.get(incident.id, []))
+
+
 def _published_entry(row: PublishedIncident) -> Entry:
     """What the public reads of an incident: for a reader who may read no more of it. (Its stored
     keys hold its facility's names too, so its texts are read instead.)"""
@@ -174,10 +181,7 @@ def likely(user, entry: Entry, *, facility_names: list[str] = (), limit: int = 1
 def _day(text, *, last: bool = False) -> datetime.date | None:
     """A date as a form holds it while typed ('2020', '03.2020', '15.03.2020' or ISO): its first
     day, or its ``last``; None while it is not one yet."""
-    try:
-        parsed = parse_partial_date(str(text or "").strip())
-    except ValueError:
-        return None
+    parsed = read_partial_date(str(text or ""))
     return parsed[1 if last else 0] if parsed else None
 
 
@@ -216,19 +220,19 @@ def similar_to(user, incident_id: int) -> list[Match]:
 
     :raise NotFound: no such incident, or the reader may not read its working copy.
     """
-    incident = _readable_incident(user, incident_id)
-    return likely(user, _entry(incident, _pseudonyms([incident.id]).get(incident.id, [])))
+    return likely(user, _own_entry(_readable_incident(user, incident_id)))
 
 
 def found_for(incident: Incident) -> list[Match]:
     """The hook for "a possible duplicate of yours": every likely duplicate of ``incident``, whoever
     wrote it. The caller tells each match's author only what that author may read."""
-    return likely(None, _entry(incident, _pseudonyms([incident.id]).get(incident.id, [])))
+    return likely(None, _own_entry(incident))
 
 
 def flagged(user, incidents: list[Incident]) -> set[int]:
     """Those of ``incidents`` (a review queue's) that have a likely duplicate ``user`` may read."""
-    return {i.id for i in incidents if likely(user, _entry(i, _pseudonyms([i.id]).get(i.id, [])), limit=1)}
+    names = _pseudonyms([i.id for i in incidents])
+    return {i.id for i in incidents if likely(user, _own_entry(i, names), limit=1)}
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -305,8 +309,8 @@ class Marked:
 
 def marks_of(user, incident: Incident) -> list[Marked]:
     """The marks on ``incident``'s pairs whose other incident ``user`` may read, newest first."""
-    rows = list(DuplicateMark.select().where((DuplicateMark.first == incident.id)
-                                            | (DuplicateMark.second == incident.id))
+    rows = list(DuplicateMark.select(DuplicateMark, User).join(User)  # who marked: read with the marks
+                .where((DuplicateMark.first == incident.id) | (DuplicateMark.second == incident.id))
                 .order_by(DuplicateMark.marked_at.desc()))
     others = {row.first_id if row.second_id == incident.id else row.second_id for row in rows}
     readable = {i.id: (i, title, language) for i, _e, title, language in

@@ -14,7 +14,7 @@ from incidents.models import VERIFICATION_STATUSES, PublishedIncident, Published
 from incidents.publication import fulltext
 from incidents.publication.search_keys import query_keys
 from incidents.text import without_control
-from incidents.validation import parse_partial_date
+from incidents.validation import read_partial_date
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
@@ -81,10 +81,7 @@ def _date(args, name: str):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None, []
-    try:
-        span = parse_partial_date(raw)
-    except ValueError:
-        span = None
+    span = read_partial_date(raw)
     if span is None:
         return None, [_l("Must be a date such as 2020-03-15, 2020-03 or 2020.")]
     return span[1] if name == "date_to" else span[0], []
