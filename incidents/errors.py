@@ -62,3 +62,17 @@ class NotReady(ServiceError):
 
     status = 503
     code = "not_ready"
+
+
+class Busy(ServiceError):
+    """Another request is writing the same thing right now (an upload's next part)."""
+
+    status = 423
+    code = "locked"
+
+
+class TooMany(ServiceError):
+    """The caller holds as many of these as one person may (unfinished uploads)."""
+
+    status = 429
+    code = "too_many"

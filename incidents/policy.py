@@ -34,6 +34,11 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.signing_key",
 })
 
+# API endpoints the site's own pages write to with the session cookie, each request carrying the
+# page's CSRF token in ``X-CSRFToken`` (web/login.py checks it): the incident form sends its files
+# through the resumable uploads. Every other API write needs a bearer token.
+SESSION_API_WRITES = frozenset({"api.upload_create", "api.upload_append", "api.upload_cancel"})
+
 # What a signed-in user who must use a second factor but has not enrolled one may still reach.
 SECOND_FACTOR_ENROLMENT = frozenset({
     "static", "auth.two_factor_page", "auth.two_factor_confirm", "auth.logout", "auth.set_language",
@@ -68,6 +73,12 @@ def can_hold_api_token(user) -> bool:
 
 def can_create_incident(user) -> bool:
     return role_of(user) in EDITORS
+
+
+def can_upload(user) -> bool:
+    """Send files ahead of attaching them (resumable uploads): whoever enters incidents. Each
+    person reaches only their own uploads (``uploads/service.py``)."""
+    return can_create_incident(user)
 
 
 def can_read_working_copy(user, incident: Incident) -> bool:

@@ -4,5 +4,6 @@ from incidents.api import (
     evidence,  # noqa: F401
     openapi,  # noqa: F401
     routes,  # noqa: F401
+    uploads,  # noqa: F401
 )
 from incidents.api.blueprint import bp  # noqa: F401

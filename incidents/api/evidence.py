@@ -6,11 +6,13 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import vocab
 from incidents.api.blueprint import bp
+from incidents.api.uploads import token_of
 from incidents.errors import BadRequest
 from incidents.evidence import service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
+from incidents.uploads import service as uploads
 from incidents.verification_status import awaits_confirmation
 from incidents.views import actor, settings
 
@@ -52,7 +54,8 @@ def item_json(view: service.ItemView) -> dict:
 
 @bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
 def evidence_create(incident_id):
-    """A link as JSON, or a file as multipart (field ``file``) with ``kind`` and more beside it.
+    """A link as JSON, a finished resumable upload as JSON ``{"upload": URL}``, or a file as
+    multipart (field ``file``), each with ``kind`` and more beside it.
 
     Answers 201 with the item and its ``sha256``, also when the same bytes were stored before.
     """
@@ -67,7 +70,11 @@ def evidence_create(incident_id):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
-        item = service.attach_link(incident_id, actor(), body)
+        if "upload" in body:  # a finished resumable upload, by the URL its creation gave
+            item = uploads.attach(actor(), EvidenceStore.from_settings(settings()), token_of(body["upload"]),
+                                  incident_id, body)
+        else:
+            item = service.attach_link(incident_id, actor(), body)
     return jsonify(item_json(service.read_item(actor(), item.id))), 201
 
 

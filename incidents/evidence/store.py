@@ -69,6 +69,18 @@ class HashingSpool:
         self.size = 0
         self.max_size = max_size
 
+    @classmethod
+    def adopt(cls, path: str, max_size: int | None = None) -> HashingSpool:
+        """A spool over a file already written (a finished resumable upload), hashed now in one
+        pass: its upload may have come in over several requests and processes, so no running
+        hash survives from them. Committing it moves the file into the store, as any spool."""
+        spool = cls.__new__(cls)
+        spool.path, spool._hash, spool._head, spool.size, spool.max_size = path, hashlib.sha256(), b"", 0, max_size
+        spool._file = open(path, "r+b")  # closed by commit() or close(), as any spool
+        while chunk := spool._file.read(CHUNK):
+            spool.account(chunk)
+        return spool
+
     def write(self, data) -> int:
         """Take bytes or a memoryview (no copy is made of a large chunk)."""
         self.account(data)
@@ -117,6 +129,12 @@ class HashingSpool:
             self._file.close()
         if os.path.exists(self.path):
             os.unlink(self.path)
+
+    def release(self) -> None:
+        """Close without deleting: an adopted upload that could not be attached stays, to be
+        attached again. After ``commit`` there is nothing left to close."""
+        if not self._file.closed:
+            self._file.close()
 
     @property
     def sha256(self) -> str:
@@ -184,6 +202,9 @@ class EvidenceStore:
         self.root = os.path.abspath(root)
         self.max_size = max_size
         self.spool_dir = os.path.join(self.root, "spool")
+        # Unfinished resumable uploads: kept apart from the spools, which are removed after a
+        # day, because an upload may rightly pause for longer (its own expiry is in the database).
+        self.uploads_dir = os.path.join(self.root, "uploads")
         self.originals = os.path.join(self.root, "originals")
 
     def spool(self) -> HashingSpool:

@@ -1,7 +1,7 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
 ``published`` (the public projection), ``audit``, ``duplicates`` (incidents people marked as one
-event, or as not duplicates) and ``drafts`` (unsaved forms). Every name is importable from here.
+event, or as not duplicates) ``drafts`` (unsaved forms) and ``uploads`` (files on their way in). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -43,11 +43,12 @@ from incidents.models.records import (
     Revision,
     name_in,
 )
+from incidents.models.uploads import Upload
 
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark,
-              Draft]
+              Draft, Upload]
 
 
 def sealed_fields() -> list:
@@ -62,6 +63,6 @@ __all__ = [
     "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
     "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
-    "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "User", "VERIFICATION_STATUSES",
+    "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
 ]

@@ -5,7 +5,10 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
+from incidents import policy
 from incidents.accounts import credentials, sessions, two_factor
 from incidents.models import User
 from incidents.web.errors import api_error, is_api
@@ -49,7 +52,19 @@ def init_login(app) -> None:
                 return api_error(401, "second_factor_required", SECOND_FACTOR_FIRST)
             g._login_user = user  # Flask-Login's per-request user, without touching the session
             g.signed_in_by_token = True
-        elif request.method not in ("GET", "HEAD", "OPTIONS"):
+        elif request.method not in ("GET", "HEAD", "OPTIONS") and not _page_write(request):
             # A cookie alone must never authorise a write: that is what CSRF would exploit.
             g._login_user = login_manager.anonymous_user()
         return None
+
+
+def _page_write(request) -> bool:
+    """A write the site's own script sends with the cookie: only where the policy lists it, and
+    only with the page's CSRF token, which a forged cross-site request cannot carry."""
+    if request.endpoint not in policy.SESSION_API_WRITES:
+        return False
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError:
+        return False
+    return True

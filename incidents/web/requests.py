@@ -52,5 +52,5 @@ def init_upload_limit(app) -> None:
     @app.before_request
     def evidence_upload_limit():
         """Evidence uploads may be as large as the setting allows; every other body stays small."""
-        if request.endpoint in UPLOAD_ENDPOINTS:
+        if request.endpoint in UPLOAD_ENDPOINTS or request.endpoint == "api.upload_append":
             request.max_content_length = app.config["SETTINGS"].EVIDENCE_MAX_SIZE + 1024 * 1024

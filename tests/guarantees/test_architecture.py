@@ -13,7 +13,7 @@ FLOORS = {
     "incidents": 1, "incidents.web": 1.5,
     "incidents.api": 2, "incidents.cli": 2, "incidents.demo": 2.5, "incidents.backup": 2.5,
     "incidents.records": 3, "incidents.review": 3, "incidents.exports": 3, "incidents.dossiers": 3,
-    "incidents.public": 3, "incidents.duplicates": 3.5,
+    "incidents.public": 3, "incidents.duplicates": 3.5, "incidents.uploads": 3.8,
     "incidents.search": 4, "incidents.evidence": 4, "incidents.auth": 4, "incidents.admin": 4,
     "incidents.workflow": 4,
     "incidents.accounts": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
