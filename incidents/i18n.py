@@ -6,6 +6,7 @@ import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
+from babel.units import format_unit
 from flask import has_request_context, request, session
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
@@ -108,3 +109,16 @@ def format_incident_date(start, end, precision: str) -> str:
     last = _format_one(end, grain) if end else first
     text = first if last == first else f"{first} – {last}"
     return str(_l("c. %(date)s", date=text)) if precision == "circa" else text
+
+
+SIZE_UNITS = (("digital-gigabyte", 1000**3), ("digital-megabyte", 1000**2), ("digital-kilobyte", 1000))
+
+
+def format_size(size: int) -> str:
+    """A file's size in the reader's language and units ("314,6 МБ"): a number and a unit, both
+    theirs, rather than "314.6 MB" in every interface."""
+    locale = str(get_locale() or "en")
+    for unit, factor in SIZE_UNITS:
+        if size >= factor:
+            return format_unit(round(size / factor, 1), unit, length="short", locale=locale)
+    return format_unit(size, "digital-byte", length="short", locale=locale)

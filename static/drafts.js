@@ -204,7 +204,9 @@
       var values = {}, used = {};
       pairs.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
       Array.prototype.forEach.call(form.elements, function (field) {
-        if (!field.name || field.name === "csrf_token" || /^(submit|button|file|reset)$/.test(field.type)) { return; }
+        // A file sent ahead is listed by the server, which knows what arrived: a draft never unlists it.
+        if (!field.name || field.name === "csrf_token" || field.hasAttribute("data-draft-keep")
+            || /^(submit|button|file|reset)$/.test(field.type)) { return; }
         var found = values[field.name] || [];
         if (field.type === "checkbox" || field.type === "radio") {
           field.checked = found.indexOf(field.value) !== -1;

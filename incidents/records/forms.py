@@ -23,6 +23,7 @@ from wtforms import (
 
 from incidents import geo, shape, vocab
 from incidents.config import LANGUAGES
+from incidents.evidence.schema import form_flags
 from incidents.search.facilities import visible_facilities
 from incidents.text import without_control
 from incidents.validation import Errors, clean_text, known_date_start, period_of
@@ -330,3 +331,26 @@ def similar_fields(values) -> dict:
             "date_precision": text("date_precision"), "incident": values.get("incident", ""),
             "title": {lang: text(f"title_{lang}") for lang in LANGUAGES},
             "narrative": {lang: text(f"narrative_{lang}") for lang in LANGUAGES}, "pseudonyms": pseudonyms[:50]}
+
+
+# The fields the incident form asks of each file it sends ahead; the rest of an item's provenance
+# is given on the item's page, as for a file attached there.
+FILE_FIELDS = ("kind", "description", "graphic", "confidential")
+MAX_FILES = 100  # more names than one form sends are nonsense, not files
+
+
+def file_entries(values) -> list[tuple[str, dict]]:
+    """The uploads the form lists (``uploads``, each a token) with what it says of each, as
+    ``upload-<token>-<field>``: in order, each once."""
+    tokens = list(dict.fromkeys(values.getlist("uploads")))[:MAX_FILES]
+    return [(token, form_flags({name: values.get(f"upload-{token}-{name}", "") for name in FILE_FIELDS}))
+            for token in tokens]
+
+
+def place_file_errors(errors: dict, shown: set[str]) -> dict:
+    """Errors of a file the form does not show (someone else's upload, an expired one) said above
+    the form, where they can be read: beside a row that is not there, they would be lost."""
+    for key in [key for key in errors if key.startswith("upload-")]:
+        if not any(key.startswith(f"upload-{token}-") for token in shown):
+            errors.setdefault("form", []).extend(errors.pop(key))
+    return errors

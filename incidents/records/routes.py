@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from incidents import geo, i18n, policy, workflow
 from incidents.duplicates import service as duplicates
 from incidents.errors import Conflict, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
+from incidents.evidence.store import EvidenceStore
 from incidents.models import STATUSES, VERIFICATION_STATUSES, Facility, Incident, ReviewEvent
 from incidents.records import drafts, forms, service
+from incidents.uploads import service as uploads
 from incidents.views import PostForm, actor, settings
 
 bp = Blueprint("records", __name__)
@@ -92,10 +94,27 @@ def history(incident_id):
     return render_template("records/history.html", incident=incident, entries=entries)
 
 
+def _store() -> EvidenceStore:
+    return EvidenceStore.from_settings(settings())
+
+
+def _form_key(incident) -> str:
+    return str(incident.id) if incident is not None else "new"
+
+
 def _render_form(form, *, incident=None, errors=None, duplicates=(), status=200):
+    """The incident form, with the files sent ahead from it and not saved yet: after a reload, a
+    crash, a language switch or a refused save, they are still there."""
     forms.fill_incident_choices(form, i18n.language(), actor())
+    files = uploads.pending(actor(), _store(), _form_key(incident))
+    errors = forms.place_file_errors(errors or {}, {status.upload.token for status in files})
     return render_template("records/incident_form.html", form=form, incident=incident,
-                           errors=errors or {}, duplicates=duplicates, languages=forms.LANGUAGES), status
+                           errors=errors, duplicates=duplicates, languages=forms.LANGUAGES,
+                           files=files, form_key=_form_key(incident)), status
+
+
+def _files() -> uploads.FormFiles:
+    return uploads.FormFiles(actor(), _store(), forms.file_entries(request.form))
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -116,7 +135,7 @@ def new_incident():
     try:
         incident = service.create_incident(data, actor(), max_text=settings().MAX_TEXT_LENGTH,
                                            new_facility=new_facility,
-                                           confirm_new=form.new_facility.form.confirm_new.data)
+                                           confirm_new=form.new_facility.form.confirm_new.data, files=_files())
     except ValidationFailed as exc:
         errors = forms.place_text_errors(forms.map_errors(exc.fields, renames), data, settings().MAX_TEXT_LENGTH)
         return _render_form(form, errors=errors, status=422)
@@ -143,7 +162,7 @@ def edit_incident(incident_id):
     data, renames = forms.incident_form_data(form)
     try:
         service.update_incident(incident_id, data, actor(), version=form.version.data,
-                                max_text=settings().MAX_TEXT_LENGTH)
+                                max_text=settings().MAX_TEXT_LENGTH, files=_files())
     except ValidationFailed as exc:
         errors = forms.place_text_errors(forms.map_errors(exc.fields, renames), data, settings().MAX_TEXT_LENGTH)
         if "version" in errors:  # a hidden field: its absence is said above the form

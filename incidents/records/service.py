@@ -21,6 +21,7 @@ from incidents.records import schema
 from incidents.revisions import apply_snapshot, diff, get_revision, save_revision, snapshot
 from incidents.search.facilities import possible_duplicates
 from incidents.search.queries import filter_working_copies
+from incidents.uploads.service import FormFiles
 from incidents.verification_status import published_item_ids, status_of_items
 
 
@@ -136,8 +137,8 @@ def _create_facility_row(clean: dict, user) -> Facility:
 
 
 def create_incident(data: dict, user, *, max_text: int, new_facility: dict | None = None,
-                    confirm_new: bool = False) -> Incident:
-    """Create a draft, optionally with a new facility entered on the way.
+                    confirm_new: bool = False, files: FormFiles | None = None) -> Incident:
+    """Create a draft, optionally with a new facility entered on the way and files sent ahead.
 
     :raise Forbidden: the user may not create incidents (or facilities, when one is new).
     :raise ValidationFailed: with every field's messages; nothing is saved.
@@ -158,6 +159,8 @@ def create_incident(data: dict, user, *, max_text: int, new_facility: dict | Non
         clean = schema.clean_incident(data, max_text=max_text, facility_pending=new_facility is not None)
     except ValidationFailed as exc:
         errors.update(exc.fields)
+    if files is not None:
+        errors.update(files.errors())
     if errors:
         raise ValidationFailed(_l("Please correct the marked fields."), errors)
     if facility_clean is not None and not confirm_new:
@@ -173,11 +176,15 @@ def create_incident(data: dict, user, *, max_text: int, new_facility: dict | Non
         incident.save()
         save_revision(incident, user)
         audit.record(user, "incident.create", incident)
-    return incident
+        if files is not None:
+            files.attach_to(incident.id)
+    return Incident.get_by_id(incident.id)
 
 
-def update_incident(incident_id: int, data: dict, user, *, version, max_text: int) -> Incident:
-    """Save an edit. Editing a published incident makes a pending revision (status draft).
+def update_incident(incident_id: int, data: dict, user, *, version, max_text: int,
+                    files: FormFiles | None = None) -> Incident:
+    """Save an edit, with any files sent ahead. Editing a published incident makes a pending
+    revision (status draft).
 
     :raise NotFound: no such incident, or the user may not see its working copy.
     :raise Forbidden: the user may not edit it in its current state.
@@ -190,7 +197,13 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
     if not policy.can_edit_incident(user, incident):
         raise Forbidden(_l("This incident cannot be edited by you in its current state."))
     version = workflow.required_version(version)
-    clean = schema.clean_incident(data, max_text=max_text)
+    errors = files.errors() if files is not None else {}
+    try:
+        clean = schema.clean_incident(data, max_text=max_text)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {**exc.fields, **errors}) from None
+    if errors:
+        raise ValidationFailed(_l("Please correct the marked fields."), errors)
     with database.atomic():
         # Compare-and-set on the version: of two saves from the same page, exactly one wins.
         claimed = (Incident.update(version=version + 1, updated_by=user, updated_at=utcnow())
@@ -204,7 +217,9 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
         apply_snapshot(incident, clean, user)
         save_revision(incident, user)
         audit.record(user, "incident.update", incident, version=incident.version)
-    return incident
+        if files is not None:
+            files.attach_to(incident.id)
+    return Incident.get_by_id(incident.id)
 
 
 def create_facility(data: dict, user, *, confirm_new: bool = False) -> Facility:

@@ -88,7 +88,7 @@ def begin(user, store: EvidenceStore, length, filename: str = "", form: str = ""
         raise ValidationFailed(_l("Unknown form."), {"form": [_l("Unknown form.")]})
     remove_expired(store)
     if Upload.select().where((Upload.owner == user) & Upload.item.is_null()).count() >= MAX_OPEN:
-        raise TooMany(_l("You have %(count)d unfinished uploads. Finish or cancel some first.", count=MAX_OPEN))
+        raise TooMany(_l("At most %(count)d unfinished uploads at a time. Finish or cancel some first.", count=MAX_OPEN))
     os.makedirs(store.uploads_dir, mode=0o700, exist_ok=True)
     token = secrets.token_urlsafe(32)
     os.close(os.open(os.path.join(store.uploads_dir, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -190,9 +190,27 @@ def attach(user, store: EvidenceStore, token: str, incident_id: int, data: dict)
     return item
 
 
+@dataclass(frozen=True)
+class FormFiles:
+    """The files an incident form is saved with, by their uploads' tokens, each with what the form
+    says of it (kind, description, flags): checked before the save, attached inside its transaction,
+    so that saving attaches every file or, refused, none."""
+
+    user: object
+    store: EvidenceStore
+    entries: list[tuple[str, dict]]
+
+    def errors(self) -> Errors:
+        return check_form_files(self.user, self.store, self.entries)
+
+    def attach_to(self, incident_id: int) -> None:
+        for token, data in self.entries:
+            attach(self.user, self.store, token, incident_id, data)
+
+
 def check_form_files(user, store: EvidenceStore, entries: list[tuple[str, dict]]) -> Errors:
-    """Before an incident form is saved: each listed upload is the caller's, has arrived whole and
-    is described well enough to attach, so that saving attaches every file or, refused, none."""
+    """Each listed upload is the caller's, has arrived whole and is described well enough to attach;
+    errors are keyed ``upload-<token>-<field>``, as the form names the fields."""
     errors = Errors()
     for token, data in entries:
         prefix = f"upload-{token}-"

@@ -35,6 +35,7 @@ def init_templates(app) -> None:
             "language_name": i18n.language_name,
             "format_incident_date": i18n.format_incident_date,
             "format_known_date": i18n.format_known_date,
+            "format_size": i18n.format_size,
             "review_queue_count": _review_queue_count,
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
             "facility_name": lambda facility: facility.name_in(i18n.language()),

@@ -1,0 +1,237 @@
+// Files sent ahead from the incident form, over the resumable uploads API (tus 1.0): several at once,
+// each with its progress, in parts; after a cut connection each goes on from the bytes that arrived,
+// and an upload stopped by a closed page goes on when the same file is chosen again. Saving the form
+// attaches them (templates/records/_files.html lists them as "uploads").
+(function () {
+  "use strict";
+  var PART = 8 * 1024 * 1024;
+  var WAITS = [1, 2, 4, 8, 15, 30];  // seconds before each try after a failure, then every 30 s
+
+  var box = document.querySelector("[data-uploads]");
+  if (!box || !window.XMLHttpRequest || !window.File || !Blob.prototype.slice) { return; }
+  var form = box.closest("form");
+  var csrf = form.querySelector("input[name=csrf_token]").value;
+  var list = box.querySelector("[data-upload-list]");
+  var template = box.querySelector("[data-upload-template]");
+  var wait = box.querySelector("[data-upload-wait]");
+  var maxSize = Number(box.dataset.maxSize) || Infinity;
+  var lang = document.documentElement.lang || "en";
+  var KINDS = { image: "160815201501", video: "220904051501", audio: "012104091501" };
+
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  }
+
+  function sizeText(bytes) {
+    var units = [["gigabyte", 1e9], ["megabyte", 1e6], ["kilobyte", 1e3]];
+    for (var i = 0; i < units.length; i++) {
+      if (bytes >= units[i][1]) {
+        return new Intl.NumberFormat(lang, { style: "unit", unit: units[i][0], maximumFractionDigits: 1 })
+          .format(bytes / units[i][1]);
+      }
+    }
+    return new Intl.NumberFormat(lang, { style: "unit", unit: "byte" }).format(bytes);
+  }
+
+  function encode(text) {
+    var bytes = new TextEncoder().encode(text), binary = "";
+    bytes.forEach(function (b) { binary += String.fromCharCode(b); });
+    return btoa(binary);
+  }
+
+  // One request of the protocol; resolves with the XMLHttpRequest, rejects only when nothing came back.
+  function request(method, url, headers, body, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+      xhr.setRequestHeader("X-CSRFToken", csrf);
+      Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+      if (onProgress) { xhr.upload.onprogress = function (event) { onProgress(event.loaded); }; }
+      xhr.onload = function () { resolve(xhr); };
+      xhr.onerror = xhr.ontimeout = xhr.onabort = function () { reject(xhr); };
+      xhr.send(body || null);
+    });
+  }
+
+  function Row(element) {
+    this.el = element;
+    this.token = element.dataset.upload;
+    this.url = box.dataset.uploads + "/" + this.token;
+    this.length = Number(element.dataset.length);
+    this.offset = Number(element.dataset.offset);
+    this.state = this.offset === this.length ? "done" : "stopped";
+    this.file = null;
+    this.tries = 0;
+    var row = this;
+    element.querySelector("[data-upload-remove]").addEventListener("click", function () { row.remove(); });
+  }
+
+  Row.prototype.show = function (text, done) {
+    var percent = Math.floor(100 * this.offset / this.length);
+    this.el.querySelector("progress").value = done ? 100 : percent;
+    this.el.querySelector("[data-upload-state]").textContent = text;
+  };
+
+  Row.prototype.sending = function () { return this.state === "sending" || this.state === "waiting"; };
+
+  Row.prototype.send = function () {
+    var row = this;
+    if (row.removed) { return; }
+    if (row.offset >= row.length) { row.finish(); return; }
+    row.state = "sending";
+    var end = Math.min(row.offset + PART, row.length);
+    var start = row.offset;
+    row.show(say(box.dataset.textSending, { percent: Math.floor(100 * start / row.length) }));
+    request("PATCH", row.url, { "Upload-Offset": String(start), "Content-Type": "application/offset+octet-stream" },
+            row.file.slice(start, end), function (loaded) {
+              row.show(say(box.dataset.textSending, { percent: Math.floor(100 * (start + loaded) / row.length) }));
+            })
+      .then(function (xhr) {
+        if (xhr.status === 204) {
+          row.offset = Number(xhr.getResponseHeader("Upload-Offset"));
+          row.tries = 0;
+          row.send();
+        } else { row.refused(xhr); }
+      }, function () { row.retry(); });
+  };
+
+  // Asks the server how much arrived, then goes on from there.
+  Row.prototype.resume = function () {
+    var row = this;
+    if (row.removed) { return; }
+    request("HEAD", row.url, {}).then(function (xhr) {
+      if (xhr.status === 200) {
+        row.offset = Number(xhr.getResponseHeader("Upload-Offset"));
+        row.send();
+      } else { row.refused(xhr); }
+    }, function () { row.retry(); });
+  };
+
+  Row.prototype.retry = function () {
+    var row = this;
+    if (row.removed) { return; }
+    row.state = "waiting";
+    if (!navigator.onLine) {
+      row.show(box.dataset.textOffline);
+      window.addEventListener("online", function () { row.resume(); }, { once: true });
+      return;
+    }
+    var seconds = WAITS[Math.min(row.tries, WAITS.length - 1)];
+    row.tries += 1;
+    row.show(say(box.dataset.textRetry, { seconds: seconds }));
+    setTimeout(function () { row.resume(); }, seconds * 1000);
+  };
+
+  Row.prototype.refused = function (xhr) {
+    if (xhr.status === 409 || xhr.status === 423 || xhr.status >= 500) { this.retry(); return; }
+    this.state = "failed";
+    if (xhr.status === 404) { this.show(box.dataset.textGone); return; }
+    if (xhr.status === 401 || xhr.status === 403) { this.show(box.dataset.textSignedOut); return; }
+    var reason = "";
+    try { reason = JSON.parse(xhr.responseText).error.message; } catch (e) { reason = String(xhr.status); }
+    this.show(say(box.dataset.textFailed, { reason: reason }));
+  };
+
+  Row.prototype.finish = function () {
+    this.state = "done";
+    this.show(box.dataset.textDone, true);
+    if (!sendingAny()) { wait.hidden = true; }
+  };
+
+  Row.prototype.remove = function () {
+    this.removed = true;
+    request("DELETE", this.url, {}).catch(function () { /* it expires on its own */ });
+    this.el.remove();
+    rows.splice(rows.indexOf(this), 1);
+    if (!sendingAny()) { wait.hidden = true; }
+  };
+
+  var rows = [];
+  Array.prototype.forEach.call(list.querySelectorAll("[data-upload]"), function (element) {
+    rows.push(new Row(element));
+  });
+
+  function sendingAny() { return rows.some(function (row) { return row.sending(); }); }
+
+  function newRow(file, token) {
+    var holder = document.createElement("ul");
+    // The placeholder is in ids, names and "for": one replacement sets them all (the token is the
+    // server's, letters, digits, "-" and "_" only).
+    holder.innerHTML = template.innerHTML.split("__TOKEN__").join(token);
+    var element = holder.firstElementChild;
+    element.dataset.name = file.name;
+    element.dataset.length = String(file.size);
+    element.dataset.offset = "0";
+    element.querySelector("[data-upload-name]").textContent = file.name;
+    element.querySelector("[data-upload-size]").textContent = sizeText(file.size);
+    var kind = KINDS[(file.type || "").split("/")[0]];
+    if (kind) { element.querySelector("[data-upload-kind]").value = kind; }
+    list.appendChild(element);
+    var row = new Row(element);
+    rows.push(row);
+    return row;
+  }
+
+  function begin(file) {
+    var metadata = "filename " + encode(file.name) + ",form " + encode(box.dataset.formKey);
+    return request("POST", box.dataset.uploads, { "Upload-Length": String(file.size), "Upload-Metadata": metadata })
+      .then(function (xhr) {
+        if (xhr.status !== 201) { return Promise.reject(xhr); }
+        var token = xhr.getResponseHeader("Location").split("/").pop();
+        var row = newRow(file, token);
+        row.file = file;
+        row.send();
+      });
+  }
+
+  function notSent(file, xhr) {
+    var element = document.createElement("li");
+    element.className = "flash error";
+    var reason = "";
+    try { reason = JSON.parse(xhr.responseText).error.message; } catch (e) { reason = xhr.status ? String(xhr.status) : ""; }
+    element.textContent = file.name + ": " + say(box.dataset.textFailed, { reason: reason });
+    list.appendChild(element);
+  }
+
+  function choose(files) {
+    Array.prototype.forEach.call(files, function (file) {
+      // The same file as an upload stopped earlier (a closed page, a crash): go on from where it stopped.
+      var earlier = rows.filter(function (row) {
+        return row.state === "stopped" && !row.file && row.el.dataset.name === file.name && row.length === file.size;
+      })[0];
+      if (earlier) {
+        earlier.file = file;
+        earlier.show(say(box.dataset.textResumed, { percent: Math.floor(100 * earlier.offset / earlier.length) }));
+        earlier.resume();
+      } else if (file.size > maxSize) {
+        var element = document.createElement("li");
+        element.className = "flash error";
+        element.textContent = file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) });
+        list.appendChild(element);
+      } else {
+        begin(file).catch(function (xhr) { notSent(file, xhr); });
+      }
+    });
+  }
+
+  var picker = box.querySelector("[data-upload-picker]");
+  var input = picker.querySelector("input[type=file]");
+  picker.hidden = false;
+  input.addEventListener("change", function () {
+    choose(input.files);
+    input.value = "";  // choosing the same file again, after a cut, must fire again
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (!sendingAny()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    wait.hidden = false;
+    wait.focus();
+  }, true);
+
+  window.addEventListener("beforeunload", function (event) {
+    if (sendingAny()) { event.preventDefault(); event.returnValue = ""; }
+  });
+}());
