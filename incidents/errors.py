@@ -76,3 +76,17 @@ class TooMany(ServiceError):
 
     status = 429
     code = "too_many"
+
+
+class WrongProtocol(ServiceError):
+    """The request speaks another version of the protocol than this server (tus)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class WrongType(ServiceError):
+    """The body is not of the type this endpoint reads."""
+
+    status = 415
+    code = "unsupported_media_type"

@@ -12,7 +12,7 @@
   var form = box.closest("form");
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var list = box.querySelector("[data-upload-list]");
-  var template = box.querySelector("[data-upload-template]");
+  var template = document.querySelector("[data-upload-template]");
   var wait = box.querySelector("[data-upload-wait]");
   var maxSize = Number(box.dataset.maxSize) || Infinity;
   var lang = document.documentElement.lang || "en";

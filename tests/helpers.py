@@ -97,12 +97,17 @@ class _FormReader(HTMLParser):
         self.forms: list[list[tuple[str, str]]] = []
         self._select: str | None = None
         self._textarea = False
+        self._in_form = False
+        self._templates = 0  # a <template>'s content is inert: a browser never sends it
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "template":
+            self._templates += 1
         if tag == "form" and (attrs.get("method") or "").lower() == "post":
             self.forms.append([])
-        elif not self.forms or "disabled" in attrs:
+            self._in_form = True
+        elif not self._in_form or self._templates or "disabled" in attrs:
             return
         elif tag == "option" and self._select and "selected" in attrs:
             self.forms[-1].append((self._select, attrs.get("value", "")))
@@ -123,7 +128,11 @@ class _FormReader(HTMLParser):
             self.forms[-1][-1] = (name, value + data)
 
     def handle_endtag(self, tag):
-        if tag == "select":
+        if tag == "form":
+            self._in_form = False
+        elif tag == "template":
+            self._templates -= 1
+        elif tag == "select":
             self._select = None
         elif tag == "textarea":
             self._textarea = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from incidents import shape
+from incidents.api import uploads
 from incidents.api.blueprint import bp
 from incidents.models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
 from incidents.vocab import VOCABULARIES
@@ -242,15 +243,19 @@ SPEC["paths"] = {
                 "responses": _answers(SIMILAR, "200", "401", "404")}},
     "/api/v1/incidents/{incident_id}/evidence": {
         "parameters": [_path_id("incident_id")],
-        "post": {"summary": "Attach a link (JSON) or a file (multipart field 'file')", "requestBody": {
+        "post": {"summary": "Attach a link or a finished resumable upload (JSON: url or upload), or a file "
+                            "(multipart field 'file')", "requestBody": {
             "required": True, "content": {
-                "application/json": {"schema": {"type": "object", "required": ["kind", "url"], "properties": {
-                    "kind": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+                "application/json": {"schema": {"type": "object", "required": ["kind"], "properties": {
+                    "kind": {"type": "string"}, "url": {"type": "string", "description": "A link"},
+                    "upload": {"type": "string", "description": "A finished upload's URL, as Location gave it"},
+                    "description": {"type": "string"},
                     "acquisition": {"type": "string", "enum": list(ACQUISITIONS)}}}},
                 "multipart/form-data": {"schema": {"type": "object", "required": ["file", "kind"], "properties": {
                     "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"},
                     "description": {"type": "string"}}}}}},
-                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "413", "422")}},
+                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "409", "413", "422")}},
+    **uploads.openapi_paths(ERROR),
     "/api/v1/evidence/{item_id}": {
         "parameters": [_path_id("item_id")],
         "get": {"summary": "One evidence item", "responses": _answers(ITEM, "200", "404")}},

@@ -8,7 +8,6 @@ attached with ``POST /api/v1/incidents/ID/evidence`` and ``{"upload": "<its URL>
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime
 from email.utils import format_datetime
 
@@ -16,11 +15,10 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 
 from incidents.api.blueprint import bp
-from incidents.errors import BadRequest
+from incidents.errors import BadRequest, WrongProtocol, WrongType
 from incidents.evidence.store import EvidenceStore
 from incidents.uploads import service
 from incidents.views import actor, settings
-from incidents.web.errors import api_error
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,expiration,termination"
@@ -37,11 +35,7 @@ def tus_version():
     """Every tus request but OPTIONS names the protocol version; another one is refused (412)."""
     if request.endpoint in ENDPOINTS and request.method != "OPTIONS" \
             and request.headers.get("Tus-Resumable") != VERSION:
-        response = api_error(412, "tus_version", _("Send Tus-Resumable: %(version)s.", version=VERSION))[0]
-        response.status_code = 412
-        response.headers["Tus-Version"] = VERSION
-        return response
-    return None
+        raise WrongProtocol(_("Send Tus-Resumable: %(version)s.", version=VERSION))
 
 
 @bp.after_request
@@ -49,6 +43,8 @@ def tus_headers(response: Response) -> Response:
     if request.endpoint in ENDPOINTS:
         response.headers["Tus-Resumable"] = VERSION
         response.headers["Cache-Control"] = "no-store"  # an offset read from a cache would be wrong
+        if response.status_code == 412:
+            response.headers["Tus-Version"] = VERSION  # what the server speaks instead
     return response
 
 
@@ -77,7 +73,7 @@ def _metadata() -> dict[str, str]:
             continue
         try:
             pairs[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 (UnicodeDecodeError)
             raise BadRequest(_("Upload-Metadata: the value of %(key)s is not base64 of UTF-8 text.",
                                key=key[:40])) from None
     return pairs
@@ -124,7 +120,7 @@ def upload_append(token):
     """The next part, as ``application/offset+octet-stream``, at ``Upload-Offset``; 204 with the new
     offset. 409 when the offset is not what arrived, 413 past the declared length."""
     if request.mimetype != OFFSET_TYPE:
-        return api_error(415, "unsupported_media_type", _("Send the part as %(type)s.", type=OFFSET_TYPE))
+        raise WrongType(_("Send the part as %(type)s.", type=OFFSET_TYPE))
     offset = _number("Upload-Offset")
     if offset is None:
         raise BadRequest(_("Send Upload-Offset: where this part starts."))
@@ -148,3 +144,54 @@ def token_of(url) -> str:
     prefix = url_for("api.upload_create")
     head, _sep, token = path.rpartition("/")
     return token if head.endswith(prefix) else ""
+
+
+def _header(name: str, schema: dict, description: str, required: bool = True) -> dict:
+    return {"name": name, "in": "header", "required": required, "description": description, "schema": schema}
+
+
+VERSION_HEADER = _header("Tus-Resumable", {"type": "string", "enum": [VERSION]}, "The protocol's version (412 otherwise)")
+TOKEN_PARAMETER = {"name": "token", "in": "path", "required": True,
+                   "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}}
+
+
+def _plain(description: str) -> dict:
+    return {"description": description, "headers": {"Tus-Resumable": {"schema": {"type": "string"}}}}
+
+
+def openapi_paths(refused) -> dict:
+    """This protocol's operations in the OpenAPI document (``refused``: the error answer's schema)."""
+    def refusals(*codes: str) -> dict:
+        return {code: {"description": "Refused", "content": {"application/json": {"schema": refused}}} for code in codes}
+
+    return {
+        "/api/v1/uploads": {
+            "options": {"summary": "What this tus server speaks: Tus-Version, Tus-Extension, Tus-Max-Size",
+                        "responses": {"204": _plain("The protocol's headers"), **refusals("401")}},
+            "post": {"summary": "Begin a resumable upload (tus 1.0 creation): Upload-Length bytes; the "
+                                "upload's URL in Location (those who enter incidents)",
+                     "parameters": [VERSION_HEADER,
+                                    _header("Upload-Length", {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                            "The whole file's size in bytes"),
+                                    _header("Upload-Metadata", {"type": "string"},
+                                            "Comma-separated 'key base64value' pairs: filename", required=False)],
+                     "responses": {"201": _plain("Begun: Location, Upload-Expires"),
+                                   **refusals("400", "401", "403", "412", "413", "422", "429")}}},
+        "/api/v1/uploads/{token}": {
+            "parameters": [TOKEN_PARAMETER],
+            "head": {"summary": "How much of the upload arrived: Upload-Offset of Upload-Length (its owner)",
+                     "parameters": [VERSION_HEADER],
+                     "responses": {"200": _plain("Upload-Offset, Upload-Length, Upload-Expires"),
+                                   "404": _plain("No such upload of the caller's")}},
+            "patch": {"summary": "The next part at Upload-Offset; what arrives before a cut is kept",
+                      "parameters": [VERSION_HEADER,
+                                     _header("Upload-Offset", {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                                             "Where this part starts: the offset HEAD gave")],
+                      "requestBody": {"required": True, "content": {
+                          OFFSET_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+                      "responses": {"204": _plain("Written: the new Upload-Offset"),
+                                    **refusals("400", "401", "404", "409", "412", "413", "415", "423")}},
+            "delete": {"summary": "Cancel an unfinished upload; its bytes are deleted (tus termination)",
+                       "parameters": [VERSION_HEADER],
+                       "responses": {"204": _plain("Cancelled"), **refusals("401", "404", "412")}}},
+    }

@@ -12,9 +12,9 @@ from incidents.models import ROLES
 from tests.helpers import ROOT
 
 DOCS = os.path.join(ROOT, "docs")
-METHODS = ("get", "post", "put", "patch", "delete")
+METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
 # An operation heading of docs/api.md: "### GET /api/v1/incidents/{incident_id}".
-OPERATION = re.compile(r"^### (GET|POST|PUT|PATCH|DELETE) (/\S+)$", re.M)
+OPERATION = re.compile(r"^### (GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE) (/\S+)$", re.M)
 # The description does not describe itself; the reference does.
 UNDESCRIBED = {("GET", "/api/v1/openapi.json")}
 

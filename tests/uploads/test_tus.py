@@ -218,7 +218,7 @@ def test_attaching_needs_the_whole_file_and_a_good_description(app, users, clien
         assert answer.status_code == 404, nonsense
 
 
-@pytest.mark.parametrize("metadata", ["filename !!!", "filename " + base64.b64encode(b"\xff\xfe").decode()])
+@pytest.mark.parametrize("metadata", ["filename !!!", "filename caf\u00e9", "filename " + base64.b64encode(b"\xff\xfe").decode()])
 def test_unreadable_metadata_is_refused(users, client, bearer, metadata):
     """Is Upload-Metadata whose value is not base64 of UTF-8 text refused, with nothing begun?"""
     response = client.post("/api/v1/uploads", headers={**bearer("contributor"), **TUS, "Upload-Length": "3",
