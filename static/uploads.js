@@ -154,6 +154,13 @@
 
   function sendingAny() { return rows.some(function (row) { return row.sending(); }); }
 
+  // A kind the file's type makes plain, unless one was chosen already; the person may change it.
+  function guessKind(element, file) {
+    var select = element.querySelector("[data-upload-kind]");
+    var kind = KINDS[(file.type || "").split("/")[0]];
+    if (kind && !select.value) { select.value = kind; }
+  }
+
   function newRow(file, token) {
     var holder = document.createElement("ul");
     // The placeholder is in ids, names and "for": one replacement sets them all (the token is the
@@ -165,8 +172,7 @@
     element.dataset.offset = "0";
     element.querySelector("[data-upload-name]").textContent = file.name;
     element.querySelector("[data-upload-size]").textContent = sizeText(file.size);
-    var kind = KINDS[(file.type || "").split("/")[0]];
-    if (kind) { element.querySelector("[data-upload-kind]").value = kind; }
+    guessKind(element, file);
     list.appendChild(element);
     var row = new Row(element);
     rows.push(row);
@@ -202,6 +208,7 @@
       })[0];
       if (earlier) {
         earlier.file = file;
+        guessKind(earlier.el, file);
         earlier.show(say(box.dataset.textResumed, { percent: Math.floor(100 * earlier.offset / earlier.length) }));
         earlier.resume();
       } else if (file.size > maxSize) {

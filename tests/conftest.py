@@ -65,6 +65,13 @@ def facility(users):
 
 
 @pytest.fixture
+def hospital(users):
+    """The Saratov prison TB hospital, known only by its Russian name and alias, in a draft so far."""
+    return make_facility(users["contributor"], names={"ru": "Областная туберкулёзная больница № 1"},
+                         aliases=["ОТБ-1"], locality="Саратов", region="RU-SAR")
+
+
+@pytest.fixture
 def incident(users, facility):
     """A draft incident by the contributor, in ``facility``."""
     return make_incident(users["contributor"], facility)

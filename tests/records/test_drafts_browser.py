@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pytest
 
 from incidents.models import Draft, Incident, Person
-from tests.factories import make_facility
 from tests.helpers import PASSWORD, sign_in, translated
 
 pytestmark = pytest.mark.browser
@@ -17,12 +16,6 @@ TYPED = {"input[name=title_ru]": "Избиение в ОТБ-1 Саратов",
          "textarea[name=narrative_ru]": "Заключённого избили в палате.\nВрач видел следы.",
          "input[name='persons-0-pseudonym']": "Заключённый П.",
          "input[name='persons-0-legal_name']": LEGAL_NAME}
-
-
-@pytest.fixture
-def hospital(users):
-    return make_facility(users["contributor"], names={"ru": "Областная туберкулёзная больница № 1"},
-                         aliases=["ОТБ-1"], locality="Саратов", region="RU-SAR")
 
 
 def type_case(page, facility):

@@ -7,15 +7,6 @@ import pytest
 from tests.factories import make_facility, make_incident, publish
 from tests.helpers import bearer_headers
 
-RUSSIAN_ONLY = {"names": {"ru": "Областная туберкулёзная больница № 1"}, "aliases": ["ОТБ-1"],
-                "locality": "Саратов", "region": "RU-SAR"}
-
-
-@pytest.fixture
-def hospital(users):
-    """A facility known only by Russian names, in a draft so far."""
-    return make_facility(users["contributor"], **RUSSIAN_ONLY)
-
 
 def _suggested(browser_or_client, q: str, **kwargs) -> list[int]:
     response = browser_or_client.get("/api/v1/facilities", query_string={"q": q, "lang": "uk"}, **kwargs)
