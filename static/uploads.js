@@ -16,7 +16,7 @@
   var wait = box.querySelector("[data-upload-wait]");
   var maxSize = Number(box.dataset.maxSize) || Infinity;
   var lang = document.documentElement.lang || "en";
-  var KINDS = { image: "160815201501", video: "220904051501", audio: "012104091501" };
+  var KINDS = JSON.parse(box.dataset.kinds);  // what a file's type makes plain (uploads/service.py)
 
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });

@@ -110,7 +110,7 @@ def _render_form(form, *, incident=None, errors=None, duplicates=(), status=200)
     errors = forms.place_file_errors(errors or {}, {status.upload.token for status in files})
     return render_template("records/incident_form.html", form=form, incident=incident,
                            errors=errors, duplicates=duplicates, languages=forms.LANGUAGES,
-                           files=files, form_key=_form_key(incident)), status
+                           files=files, form_key=_form_key(incident), kind_by_type=uploads.KIND_BY_TYPE), status
 
 
 def _files() -> uploads.FormFiles:

@@ -23,7 +23,7 @@ from incidents.db import database
 from incidents.errors import Busy, Conflict, Forbidden, NotFound, TooMany, ValidationFailed
 from incidents.evidence import schema
 from incidents.evidence import service as evidence
-from incidents.evidence.store import CHUNK, EvidenceStore, HashingSpool, TooLarge
+from incidents.evidence.store import CHUNK, SNIFF_BYTES, EvidenceStore, HashingSpool, TooLarge, sniff_media_type
 from incidents.models import EvidenceItem, Upload, utcnow
 from incidents.validation import Errors
 
@@ -32,6 +32,8 @@ from incidents.validation import Errors
 LIFETIME = datetime.timedelta(days=3)
 # Unfinished uploads one person may hold at once: enough for a case's files, not a disk filled.
 MAX_OPEN = 50
+# The evidence kind a file's media type makes plain, offered until the person chooses another.
+KIND_BY_TYPE = {"image": "160815201501", "video": "220904051501", "audio": "012104091501"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 FORMS = re.compile(r"^(new|[1-9][0-9]{0,9})?$")
 NOT_FOUND = _l("No such upload, or it expired.")
@@ -41,6 +43,7 @@ NOT_FOUND = _l("No such upload, or it expired.")
 class Status:
     upload: Upload
     offset: int
+    guessed_kind: str = ""  # from the bytes that arrived (``pending``), for the form to offer
 
     @property
     def complete(self) -> bool:
@@ -167,7 +170,17 @@ def pending(user, store: EvidenceStore, form: str) -> list[Status]:
     form offers back after a reload, a crash or a language switch."""
     uploads = Upload.select().where((Upload.owner == user) & (Upload.form == form) & Upload.item.is_null()
                                     & (Upload.expires_at >= utcnow())).order_by(Upload.id)
-    return [Status(upload, _received(store, upload)) for upload in uploads]
+    return [Status(upload, _received(store, upload), _guess_kind(store, upload)) for upload in uploads]
+
+
+def _guess_kind(store: EvidenceStore, upload: Upload) -> str:
+    """The kind the first bytes that arrived make plain (see ``KIND_BY_TYPE``), or ""."""
+    try:
+        with open(_path(store, upload), "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        return ""
+    return KIND_BY_TYPE.get(sniff_media_type(head).split("/")[0], "") if head else ""
 
 
 def attach(user, store: EvidenceStore, token: str, incident_id: int, data: dict) -> EvidenceItem:

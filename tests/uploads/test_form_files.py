@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from incidents.models import EvidenceItem, Incident, Upload
 from tests.factories import JPEG, item_where
-from tests.helpers import post_forms
+from tests.helpers import post_forms, selected
 from tests.records.test_responses import form_for
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -45,6 +45,7 @@ def test_files_sent_before_the_first_save_are_attached_by_it(as_role, facility):
     second = send(contributor, JPEG + b"2", "палата 3.jpg")
     page = contributor.get("/incidents/new?lang=ru").get_data(as_text=True)
     assert "коридор.jpg" in page and "палата 3.jpg" in page and "Получен целиком." in page
+    assert selected(page, f"upload-{first}-kind") == [PHOTO]  # offered back with the kind its bytes show
     response = contributor.post("/incidents/new", data=with_files(
         form_for(facility),
         (first, {"kind": PHOTO, "description": "Коридор ОТБ-1", "graphic": "true"}),
