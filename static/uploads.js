@@ -191,13 +191,18 @@
       });
   }
 
-  function notSent(file, xhr) {
+  function note(text) {
     var element = document.createElement("li");
     element.className = "flash error";
+    element.setAttribute("role", "alert");
+    element.textContent = text;
+    list.appendChild(element);
+  }
+
+  function notSent(file, xhr) {
     var reason = "";
     try { reason = JSON.parse(xhr.responseText).error.message; } catch (e) { reason = xhr.status ? String(xhr.status) : ""; }
-    element.textContent = file.name + ": " + say(box.dataset.textFailed, { reason: reason });
-    list.appendChild(element);
+    note(file.name + ": " + say(box.dataset.textFailed, { reason: reason }));
   }
 
   function choose(files) {
@@ -206,16 +211,19 @@
       var earlier = rows.filter(function (row) {
         return row.state === "stopped" && !row.file && row.el.dataset.name === file.name && row.length === file.size;
       })[0];
-      if (earlier) {
+      var listed = rows.filter(function (row) {
+        return row.state !== "stopped" && row.el.dataset.name === file.name && row.length === file.size;
+      })[0];
+      if (listed) {  // the same file twice would be two items of one file: say so instead
+        note(file.name + ": " + box.dataset.textListed);
+        listed.el.querySelector("[data-upload-name]").scrollIntoView({ block: "center" });
+      } else if (earlier) {
         earlier.file = file;
         guessKind(earlier.el, file);
         earlier.show(say(box.dataset.textResumed, { percent: Math.floor(100 * earlier.offset / earlier.length) }));
         earlier.resume();
       } else if (file.size > maxSize) {
-        var element = document.createElement("li");
-        element.className = "flash error";
-        element.textContent = file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) });
-        list.appendChild(element);
+        note(file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) }));
       } else {
         begin(file).catch(function (xhr) { notSent(file, xhr); });
       }

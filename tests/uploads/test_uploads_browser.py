@@ -40,7 +40,8 @@ def test_two_files_go_through_a_dropped_connection_before_the_first_save(app, us
                                                                           hospital, video, tmp_path):
     """In Russian, when a contributor picks a video and a photo on the new-incident form before ever
     saving it, and the connection drops during the video's second part, does each file show its
-    progress, the video go on by itself from what arrived, and saving attach both, byte for byte?"""
+    progress, the video go on by itself from what arrived, a file chosen twice get said rather than
+    sent twice, and saving attach both, byte for byte?"""
     photo = tmp_path / "палата.jpg"
     photo.write_bytes(JPEG)
     errors, dialogs = [], []
@@ -66,6 +67,10 @@ def test_two_files_go_through_a_dropped_connection_before_the_first_save(app, us
                            ".some((e) => e.textContent === text)", arg=retrying.replace("{seconds}", "1"))
     arrived(app, page, 2)
     assert page.locator("[data-upload-name]").all_inner_texts() == ["коридор-ночь.mp4", "палата.jpg"]
+    page.set_input_files("#upload-files", str(photo))  # chosen twice by mistake: said, not sent again
+    assert page.locator("[role=alert]").last.inner_text() == "палата.jpg: " + translated(
+        app, "this file is already in the list.")
+    assert page.locator("[data-upload-name]").count() == 2 and Upload.select().count() == 2
     page.click("form.record button[type=submit]")
     page.wait_for_url("**/incidents/*")
     incident = Incident.select().order_by(Incident.id.desc()).get()
