@@ -53,6 +53,16 @@ def sniff_media_type(head: bytes) -> str:
     return "text/plain" if head else "application/x-empty"
 
 
+class _Known:
+    """A hash computed earlier, where a spool keeps a running one."""
+
+    def __init__(self, hexdigest: str):
+        self._hexdigest = hexdigest
+
+    def hexdigest(self) -> str:
+        return self._hexdigest
+
+
 class HashingSpool:
     """A writable, readable temporary file in the store that hashes what is written to it.
 
@@ -70,15 +80,16 @@ class HashingSpool:
         self.max_size = max_size
 
     @classmethod
-    def adopt(cls, path: str, max_size: int | None = None) -> HashingSpool:
-        """A spool over a file already written (a finished resumable upload), hashed now in one
-        pass: its upload may have come in over several requests and processes, so no running
-        hash survives from them. Committing it moves the file into the store, as any spool."""
+    def adopt(cls, path: str, sha256: str) -> HashingSpool:
+        """A spool over a file already written and hashed as it arrived (a finished resumable upload,
+        whose parts may have come over many requests and servers): its hash is the one kept then,
+        and only its first bytes are read again, to tell its type. Committing it moves the file into
+        the store, as any spool."""
         spool = cls.__new__(cls)
-        spool.path, spool._hash, spool._head, spool.size, spool.max_size = path, hashlib.sha256(), b"", 0, max_size
-        spool._file = open(path, "r+b")  # closed by commit() or close(), as any spool
-        while chunk := spool._file.read(CHUNK):
-            spool.account(chunk)
+        spool.path, spool.max_size, spool._hash = path, None, _Known(sha256)
+        spool._file = open(path, "rb")  # closed by commit() or release(), as any spool's
+        spool._head = spool._file.read(SNIFF_BYTES)
+        spool.size = os.fstat(spool._file.fileno()).st_size
         return spool
 
     def write(self, data) -> int:

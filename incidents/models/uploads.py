@@ -25,6 +25,8 @@ class Upload(BaseModel):
     # "new" for the new-incident form, an incident's id for its edit form, "" from the API: the
     # form offers back only its own unattached uploads after a reload or a crash.
     form = CharField(max_length=20, default="")
+    # Hashed as the parts arrive: known once the last byte is in (see uploads/service.py).
+    sha256 = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField(index=True)
     item = ForeignKeyField(EvidenceItem, null=True, backref="+", on_delete="SET NULL")

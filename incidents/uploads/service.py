@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import hashlib
 import os
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +40,34 @@ KIND_BY_TYPE = {"image": "160815201501", "video": "220904051501", "audio": "0121
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 FORMS = re.compile(r"^(new|[1-9][0-9]{0,9})?$")
 NOT_FOUND = _l("No such upload, or it expired.")
+
+
+# Each process's running hashes of the uploads it receives, by token: (bytes hashed, the hash). The
+# next part, when it comes to this process, goes on hashing where the last one stopped; when it
+# comes to another server, or after a restart, the bytes on disk are hashed again first, in chunks.
+_RUNNING: OrderedDict[str, tuple[int, object]] = OrderedDict()
+RUNNING_KEPT = 256  # uploads under way at once, per process, beyond which the oldest is re-hashed
+_RUNNING_LOCK = threading.Lock()
+
+
+def _hash_so_far(target, token: str, start: int):
+    """The running hash of the first ``start`` bytes of the upload open as ``target``."""
+    with _RUNNING_LOCK:
+        kept = _RUNNING.pop(token, None)
+    if kept is not None and kept[0] == start:
+        return kept[1]
+    digest = hashlib.sha256()
+    target.seek(0)
+    while target.tell() < start and (chunk := target.read(min(CHUNK, start - target.tell()))):
+        digest.update(chunk)
+    return digest
+
+
+def _keep_hash(token: str, hashed: int, digest) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING[token] = (hashed, digest)
+        while len(_RUNNING) > RUNNING_KEPT:
+            _RUNNING.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -131,24 +162,30 @@ def append(user, store: EvidenceStore, token: str, offset, stream, length: int |
         room = upload.length - start
         if length is not None and length > room:
             raise TooLarge(start + length)
+        digest = _hash_so_far(target, upload.token, start)
         target.seek(start)
-        written = _copy(stream, target, room)
+        written = _copy(stream, target, room, digest)
         if written > room:
             target.truncate(start)  # longer than declared: this part is refused whole
             raise TooLarge(start + written)
         target.flush()
         os.fsync(target.fileno())
-    Upload.update(expires_at=utcnow() + LIFETIME).where(Upload.id == upload.id).execute()
-    return start + written
+    end = start + written
+    finished = {"sha256": digest.hexdigest()} if end == upload.length else {}
+    if not finished:
+        _keep_hash(upload.token, end, digest)
+    Upload.update(expires_at=utcnow() + LIFETIME, **finished).where(Upload.id == upload.id).execute()
+    return end
 
 
-def _copy(stream, target, room: int) -> int:
-    """Copy until the stream ends or the sender is cut off; at most one byte past ``room``, which
-    is enough to know the part is too long."""
+def _copy(stream, target, room: int, digest) -> int:
+    """Copy and hash until the stream ends or the sender is cut off; at most one byte past ``room``,
+    which is enough to know the part is too long."""
     written = 0
     try:
         while written <= room and (chunk := stream.read(min(CHUNK, room - written + 1))):
             target.write(chunk)
+            digest.update(chunk)
             written += len(chunk)
     except (ClientDisconnected, ConnectionError, TimeoutError):
         pass  # the bytes written so far stay: that is what makes the upload resumable
@@ -193,7 +230,7 @@ def attach(user, store: EvidenceStore, token: str, incident_id: int, data: dict)
     if not status.complete:
         raise Conflict(_l("The file has not arrived whole yet: %(received)d of %(length)d bytes.",
                           received=status.offset, length=status.upload.length))
-    spool = HashingSpool.adopt(_path(store, status.upload), store.max_size)
+    spool = HashingSpool.adopt(_path(store, status.upload), status.upload.sha256)
     try:
         with database.atomic():
             item = evidence.attach_file(incident_id, user, store, spool, status.upload.filename, data)

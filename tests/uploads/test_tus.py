@@ -224,3 +224,21 @@ def test_unreadable_metadata_is_refused(users, client, bearer, metadata):
     response = client.post("/api/v1/uploads", headers={**bearer("contributor"), **TUS, "Upload-Length": "3",
                                                        "Upload-Metadata": metadata})
     assert response.status_code == 400 and Upload.select().count() == 0
+
+
+def test_parts_are_hashed_as_they_arrive_on_whichever_server_takes_them(app, users, incident, client, bearer):
+    """Is an upload hashed as its parts arrive, also when a part goes to a server that did not see the
+    ones before (the bytes on disk hashed first), so that the hash is known when the last byte is in
+    and the attached item carries the file's true SHA-256?"""
+    headers = bearer("contributor")
+    path = begin(client, headers, len(VIDEO))
+    third = len(VIDEO) // 3
+    patch(client, headers, path, 0, VIDEO[:third])
+    assert Upload.get().sha256 == ""
+    service._RUNNING.clear()  # the next part reaches another server, or this one restarted
+    patch(client, headers, path, third, VIDEO[third:2 * third])
+    patch(client, headers, path, 2 * third, VIDEO[2 * third:])
+    assert Upload.get().sha256 == hashlib.sha256(VIDEO).hexdigest()
+    attached = client.post(f"/api/v1/incidents/{incident.id}/evidence", headers=headers,
+                           json={"upload": path, "kind": "160815201501"})
+    assert attached.json["sha256"] == hashlib.sha256(VIDEO).hexdigest() and attached.json["size"] == len(VIDEO)
