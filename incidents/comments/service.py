@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
 from incidents import audit, policy
 from incidents.db import database
@@ -70,7 +71,7 @@ def conversation(user, incident_id: int) -> Conversation:
     """:raise NotFound: no such incident, or not one whose conversation this user takes part in."""
     incident = _readable_incident(user, incident_id)
     rows = (Comment.select(Comment, User, ReviewEvent).join(User, on=(Comment.author == User.id))
-            .switch(Comment).join(ReviewEvent, join_type="LEFT OUTER", on=(Comment.review_event == ReviewEvent.id))
+            .switch(Comment).join(ReviewEvent, join_type=JOIN.LEFT_OUTER, on=(Comment.review_event == ReviewEvent.id))
             .where(Comment.incident == incident).order_by(Comment.id))
     threads: dict[int, Thread] = {}
     root_of: dict[int, int] = {}
