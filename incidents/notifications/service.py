@@ -64,8 +64,10 @@ def possible_duplicate(incident: Incident, of_incident: Incident) -> list[Notifi
     """``incident`` may be a duplicate of ``of_incident``: its author is told, if they may read
     both (else the notice itself would reveal an incident to them), once while unread. Writes
     in its own transaction and e-mails after it: call it outside any transaction of yours."""
-    author = of_incident.created_by
     with database.atomic():
+        # As they are now, whatever the caller's copies say (ids are taken too).
+        incident, of_incident = (Incident.get_by_id(getattr(i, "id", i)) for i in (incident, of_incident))
+        author = of_incident.created_by
         pending = Notification.select().where(
             (Notification.recipient == author) & (Notification.kind == "duplicate")
             & (Notification.incident == of_incident) & (Notification.other == incident)
