@@ -17,7 +17,7 @@ from incidents.errors import NotFound, ValidationFailed
 from incidents.models import Comment, Incident, ReviewEvent, User
 from incidents.notifications import mail
 from incidents.notifications import service as notifications
-from incidents.text import CONTROL
+from incidents.validation import Errors, clean_text
 
 MAX_LENGTH = 5000
 
@@ -94,18 +94,15 @@ def conversation_or_none(user, incident: Incident | None) -> Conversation | None
 
 
 def clean_body(body) -> str:
-    """:raise ValidationFailed: not text, empty, too long, or with control characters."""
-    if not isinstance(body, str):
-        raise ValidationFailed(_l("Write a comment."), {"body": [_l("Write a comment.")]})
-    body = body.replace("\r\n", "\n").strip()
-    if not body:
-        raise ValidationFailed(_l("Write a comment."), {"body": [_l("Write a comment.")]})
-    if len(body) > MAX_LENGTH:
-        message = _l("The comment is too long: at most %(limit)s characters.", limit=MAX_LENGTH)
-        raise ValidationFailed(message, {"body": [message]})
-    if CONTROL.search(body):
-        message = _l("Contains control characters; please remove them.")
-        raise ValidationFailed(message, {"body": [message]})
+    """The body as every text is cleaned (``validation.clean_text``), required and multiline.
+
+    :raise ValidationFailed: not text, empty, too long, or with control characters; its message
+    is the body's first problem, for a page to show as it is.
+    """
+    errors = Errors()
+    body = clean_text(body, "body", errors, required=True, max_length=MAX_LENGTH, multiline=True)
+    if errors:
+        raise ValidationFailed(errors["body"][0], dict(errors))
     return body
 
 

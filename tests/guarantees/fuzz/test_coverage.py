@@ -18,6 +18,9 @@ FUZZED = {
     "api.evidence_confirm_verification": "test_api_verification_confirmation",
     "api.evidence_withdraw": "test_api_withdrawal",
     "api.dossier_create": "test_api_dossier_requests",
+    "api.comment_create": "test_api_comments",
+    "comments.post": "test_page_comments",
+    "notifications.email_setting": "test_page_email_setting",
     "records.new_incident": "test_page_incident_form",
     "records.edit_incident": "test_page_incident_form",
     "records.new_facility": "test_page_facility_form",
@@ -55,6 +58,11 @@ EXEMPT = {
     "auth.new_token": "button without fields",
     # A button: its only field is the CSRF token; it empties the selection kept in the session.
     "dossiers.clear": "button without fields",
+    # Buttons: marking notifications read takes nothing but the caller's own notification's id.
+    "notifications.mark_read": "button without fields",
+    "notifications.mark_all_read": "button without fields",
+    "api.notification_read": "button without fields",
+    "api.notification_read_all": "button without fields",
 }
 
 
