@@ -18,7 +18,7 @@ bp = Blueprint("comments", __name__)
 
 @bp.route("/incidents/<int:incident_id>/comments", methods=["POST"])
 def post(incident_id):
-    """A comment, or an answer (``parent``), with ``body``; ``next`` is the page to go back to.
+    """A comment, or an answer (``parent``), with ``body``; ``back`` is the page to go back to.
 
     :raise 400: no CSRF token. :raise 404: an incident whose conversation the user takes no part in.
     """
@@ -41,5 +41,5 @@ def post(incident_id):
 
 
 def _back(incident_id: int) -> str:
-    return safe_next(request.form.get("next"), url_for("records.incident_detail", incident_id=incident_id)) \
+    return safe_next(request.form.get("back"), url_for("records.incident_detail", incident_id=incident_id)) \
         + "#conversation"

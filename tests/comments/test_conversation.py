@@ -115,7 +115,7 @@ def test_pages_show_the_request_and_take_an_answer_on_its_own(users, as_role, re
     version = Incident.get_by_id(returned.id).version
     asked = comments.conversation(users["contributor"], returned.id).request.root
     response = author.post(f"/incidents/{returned.id}/comments",
-                           {"body": "Исправила.", "parent": asked.id, "next": f"/incidents/{returned.id}/edit"})
+                           {"body": "Исправила.", "parent": asked.id, "back": f"/incidents/{returned.id}/edit"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/incidents/{returned.id}/edit#conversation")
     assert Incident.get_by_id(returned.id).version == version  # the incident itself untouched
     assert "Исправила." in as_role("reviewer").get(f"/incidents/{returned.id}").get_data(as_text=True)
