@@ -50,5 +50,5 @@ def test_reviewer_returns_author_answers_on_the_edit_form_in_russian(app, users,
 
     reviewer.goto(f"{live_server}/incidents/{incident.id}")
     assert reviewer.inner_text(".notifications-link .count") == "2"  # submitted to them, then the answer
-    assert "Камера № 3, исправлю в описании." in reviewer.inner_text("#conversation")
+    assert "Камера № 3, исправлю в описании." in reviewer.inner_text("#review-request .thread")
     assert errors == []
