@@ -53,6 +53,16 @@ class Settings:
     DATA_KEY_FILE: str = ""
     # Where people reach the app; used in links printed on the command line.
     PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # E-mail about notifications (notifications/mail.py): none unless SMTP_HOST is set. SMTP_TLS is
+    # "starttls" (the default), "ssl" (implicit TLS, port 465 usually) or "none" (a local relay only).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = ""
+    SMTP_TLS: str = "starttls"
+    # Seconds to wait for the mail server: the person who acted waits for it.
+    SMTP_TIMEOUT: int = 10
 
 
 def _as_bool(value: Any) -> bool:

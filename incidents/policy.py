@@ -156,6 +156,21 @@ def can_mark_duplicates(user, incident: Incident) -> bool:
     return role_of(user) in EDITORS and can_read_working_copy(user, incident)
 
 
+def can_converse(user, incident: Incident) -> bool:
+    """Read and write the conversation on an incident (comments, never public): its author and
+    those who may review or edit any incident (reviewers, admins), in every state, for a rejected
+    author must still read why. Lawyers and researchers take no part; a contributor never reads
+    the conversation on another's incident."""
+    role = role_of(user)
+    return role in REVIEWERS or (role == "contributor" and _is_author(user, incident))
+
+
+def may_read_incident(user, incident: Incident) -> bool:
+    """Something of this incident: its working copy, or its published revision. A notification
+    about an incident goes only to someone who may read it."""
+    return incident.published_revision is not None or can_read_working_copy(user, incident)
+
+
 def can_attach_evidence(user, incident: Incident) -> bool:
     """Attaching evidence is an edit: the same people, in the same states."""
     return can_edit_incident(user, incident)

@@ -13,10 +13,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from incidents import audit, policy
+from incidents.comments import service as comments
 from incidents.custody import has_custody, record_custody
 from incidents.db import database
 from incidents.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from incidents.models import EvidenceItem, Facility, Incident, PublishedIncident, ReviewEvent, Revision
+from incidents.notifications import mail
+from incidents.notifications import service as notifications
 from incidents.publication import projection
 from incidents.revisions import apply_snapshot, get_revision, latest_number, save_revision
 from incidents.text import CONTROL
@@ -157,6 +160,8 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
         event = ReviewEvent.create(incident=incident, action=action, from_status=before,
                                    to_status=incident.status, actor=user, comment=comment,
                                    revision=latest_number(incident))
+        comments.from_review(event)  # the author answers it in the incident's conversation
+        told = notifications.for_transition(incident, action, user)
         incident.review_comment = comment if action in COMMENT_REQUIRED else ""
         incident.version += 1
         incident.save()
@@ -164,6 +169,7 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
         audit.record(user, "incident." + action, incident, from_status=before,
                      to_status=incident.status, review_event=event.id, revision=event.revision,
                      **_projection_written(incident, action))
+    mail.send(told)  # committed: nothing e-mailed speaks of a change rolled back
     return incident
 
 

@@ -6,7 +6,14 @@ from flask import jsonify
 from incidents import shape
 from incidents.api import uploads
 from incidents.api.blueprint import bp
-from incidents.models import ACQUISITIONS, ASSESSMENT_OUTCOMES, ASSESSMENT_PARTS, STATUSES, VERIFICATION_STATUSES
+from incidents.models import (
+    ACQUISITIONS,
+    ASSESSMENT_OUTCOMES,
+    ASSESSMENT_PARTS,
+    NOTIFICATION_KINDS,
+    STATUSES,
+    VERIFICATION_STATUSES,
+)
 from incidents.vocab import VOCABULARIES
 
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
@@ -207,6 +214,20 @@ LIST = {"type": "object", "required": ["items", "total"],
 INCIDENT = {"$ref": "#/components/schemas/Incident"}
 ITEM = {"$ref": "#/components/schemas/EvidenceItem"}
 
+COMMENT = {"type": "object", "required": ["id", "body"], "properties": {
+    "id": {"type": "integer"}, "parent": {"type": "integer", "nullable": True}, "author": {"type": "string"},
+    "author_id": {"type": "integer"}, "body": {"type": "string"},
+    "review_action": {"type": "string", "nullable": True, "enum": ["submit", "approve", "request_changes", "reject",
+                                                                   "retract", None]},
+    "created_at": {"type": "string", "format": "date-time"}}}
+REFERENCE = {"type": "object", "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}}}
+NOTIFICATION = {"type": "object", "required": ["id", "kind", "incident", "read"], "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
+    "text": {"type": "string"}, "incident": REFERENCE, "other": {**REFERENCE, "nullable": True},
+    "read": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+    "url": {"type": "string"}}}
+UNREAD = {"type": "object", "required": ["unread"], "properties": {"unread": {"type": "integer"}}}
+
 SPEC["paths"] = {
     "/api/v1/incidents": {
         "get": {"summary": "Published incidents (staff: working copies with status)",
@@ -241,6 +262,25 @@ SPEC["paths"] = {
         "get": {"summary": "Likely duplicates among the incidents the caller may read, best first (staff "
                            "who may read the incident)", "parameters": [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
                 "responses": _answers(SIMILAR, "200", "401", "404")}},
+    "/api/v1/incidents/{incident_id}/comments": {
+        "parameters": [_path_id("incident_id")],
+        "get": {"summary": "The conversation on an incident, oldest first (its author, reviewers and admins)",
+                "responses": _answers({"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": COMMENT}}}, "200", "401", "404")},
+        "post": {"summary": "A comment, or an answer to one (parent)", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
+                "body": {"type": "string", "maxLength": 5000}, "parent": {"type": "integer", "nullable": True}}}}}},
+                 "responses": _answers(COMMENT, "201", "400", "401", "404", "413", "422")}},
+    "/api/v1/notifications": {
+        "get": {"summary": "The caller's notifications, newest first, and how many are unread",
+                "responses": _answers({"type": "object", "required": ["items", "unread"], "properties": {
+                    "items": {"type": "array", "items": NOTIFICATION}, "unread": {"type": "integer"}}},
+                    "200", "401")}},
+    "/api/v1/notifications/{notification_id}/read": {
+        "parameters": [_path_id("notification_id")],
+        "post": {"summary": "Mark one notification read", "responses": _answers(UNREAD, "200", "401", "404")}},
+    "/api/v1/notifications/read": {
+        "post": {"summary": "Mark every notification of the caller read", "responses": _answers(UNREAD, "200", "401")}},
     "/api/v1/incidents/{incident_id}/evidence": {
         "parameters": [_path_id("incident_id")],
         "post": {"summary": "Attach a link or a finished resumable upload (JSON: url or upload), or a file "

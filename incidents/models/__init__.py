@@ -1,7 +1,8 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
 ``published`` (the public projection), ``audit``, ``duplicates`` (incidents people marked as one
-event, or as not duplicates) ``drafts`` (unsaved forms) and ``uploads`` (files on their way in). Every name is importable from here.
+event, or as not duplicates), ``drafts`` (unsaved forms), ``uploads`` (files on their way in) and
+``conversation`` (comments on an incident, notifications). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
 from incidents.models.audit import AuditEvent
+from incidents.models.conversation import NOTIFICATION_KINDS, Comment, Notification
 from incidents.models.drafts import Draft
 from incidents.models.duplicates import DUPLICATE_VERDICTS, DuplicateMark
 from incidents.models.evidence import (
@@ -48,7 +50,7 @@ from incidents.models.uploads import Upload
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark,
-              Draft, Upload]
+              Draft, Upload, Comment, Notification]
 
 
 def sealed_fields() -> list:
@@ -65,4 +67,5 @@ __all__ = [
     "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
+    "Comment", "Notification", "NOTIFICATION_KINDS",
 ]

@@ -24,6 +24,8 @@ class User(BaseModel):
     totp_secret = SealedTextField(null=True)
     totp_pending = SealedTextField(null=True)
     totp_last_step = BigIntegerField(default=0)
+    # E-mails about their notifications, when the installation can send mail (notifications/mail.py).
+    email_notifications = BooleanField(default=True)
 
     # Flask-Login reads these three attributes.
     @property

@@ -31,8 +31,10 @@ def register_blueprints(app) -> None:
     from incidents.admin.routes import bp as admin_bp
     from incidents.api import bp as api_bp
     from incidents.auth import bp as auth_bp
+    from incidents.comments.routes import bp as comments_bp
     from incidents.dossiers.routes import bp as dossiers_bp
     from incidents.evidence.routes import bp as evidence_bp
+    from incidents.notifications.routes import bp as notifications_bp
     from incidents.public.routes import bp as public_bp
     from incidents.records.draft_routes import bp as drafts_bp
     from incidents.records.routes import bp as records_bp
@@ -42,5 +44,5 @@ def register_blueprints(app) -> None:
     # carries no credentials: CSRF tokens are for the cookie-authenticated pages.
     csrf.exempt(api_bp)
     for blueprint in (public_bp, auth_bp, records_bp, drafts_bp, review_bp, evidence_bp, dossiers_bp, admin_bp,
-                      api_bp):
+                      comments_bp, notifications_bp, api_bp):
         app.register_blueprint(blueprint)

@@ -6,8 +6,10 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from incidents import geo, i18n, policy, vocab, workflow
+from incidents.comments import service as comments
 from incidents.config import LANGUAGES
 from incidents.models import Facility
+from incidents.notifications import service as notifications
 
 
 def _plain_lazy_strings(value):
@@ -37,6 +39,8 @@ def init_templates(app) -> None:
             "format_known_date": i18n.format_known_date,
             "format_size": i18n.format_size,
             "review_queue_count": _review_queue_count,
+            "unread_notifications": lambda: notifications.unread_count(current_user),
+            "conversation_of": lambda incident: comments.conversation_or_none(current_user, incident),
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
             "facility_name": lambda facility: facility.name_in(i18n.language()),
             "facility_name_by_id": _facility_name_by_id,

@@ -33,7 +33,7 @@ def pages(app, users):
              f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
              "/facilities/new",
              f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users",
-             "/admin/audit", "/account", "/account/two-factor"]
+             "/admin/audit", "/account", "/account/two-factor", "/notifications"]
     return public, staff
 
 

@@ -175,7 +175,8 @@ def link_fields(draw, as_json: bool):
 def url_arguments(world) -> dict:
     """Values for every argument a writing route takes; a route with a new one fails here first."""
     return {"incident_id": world.incident.id, "item_id": world.item.id, "facility_id": world.facility.id,
-            "user_id": world.users["researcher"].id, "secret": "no-such-link", "token": "A" * 43}
+            "user_id": world.users["researcher"].id, "secret": "no-such-link", "token": "A" * 43,
+            "notification_id": 1}
 
 
 def not_in(allowed, blank_allowed: bool = True):

@@ -21,6 +21,9 @@ FUZZED = {
     "api.upload_create": "test_api_upload_begin",
     "api.upload_append": "test_api_upload_parts",
     "api.upload_cancel": "test_api_upload_cancel",
+    "api.comment_create": "test_api_comments",
+    "comments.post": "test_page_comments",
+    "notifications.email_setting": "test_page_email_setting",
     "records.new_incident": "test_page_incident_form",
     "records.edit_incident": "test_page_incident_form",
     "records.new_facility": "test_page_facility_form",
@@ -58,6 +61,11 @@ EXEMPT = {
     "auth.new_token": "button without fields",
     # A button: its only field is the CSRF token; it empties the selection kept in the session.
     "dossiers.clear": "button without fields",
+    # Buttons: marking notifications read takes nothing but the caller's own notification's id.
+    "notifications.mark_read": "button without fields",
+    "notifications.mark_all_read": "button without fields",
+    "api.notification_read": "button without fields",
+    "api.notification_read_all": "button without fields",
 }
 
 
