@@ -172,7 +172,8 @@ def incident_transition(incident_id):
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ValidationFailed(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     # No default: an approval names the version the reviewer read (docs/api.md), or it is refused.
-    workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
+    moved = workflow.transition(incident_id, actor(), action, comment=comment, version=body.get("version"))
+    duplicates.after_transition(moved)
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 
 

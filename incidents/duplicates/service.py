@@ -20,6 +20,7 @@ from incidents.db import database
 from incidents.duplicates.likeness import CIRCA, NEAR, REASONS, THRESHOLD, Entry, Rarity, score
 from incidents.errors import Forbidden, NotFound, ValidationFailed
 from incidents.models import DUPLICATE_VERDICTS, DuplicateMark, Facility, Incident, Person, PublishedIncident, User
+from incidents.notifications import service as notifications
 from incidents.search.facilities import possible_duplicates
 from incidents.validation import read_partial_date
 
@@ -227,6 +228,21 @@ def found_for(incident: Incident) -> list[Match]:
     """The hook for "a possible duplicate of yours": every likely duplicate of ``incident``, whoever
     wrote it. The caller tells each match's author only what that author may read."""
     return likely(None, _own_entry(incident))
+
+
+def tell_authors(incident: Incident) -> None:
+    """After ``incident`` was saved or published: the author of each of its likely duplicates is
+    told, in the app and by e-mail, if they may read both (notifications.possible_duplicate checks,
+    so that the notice never reveals an incident). Call it outside any transaction."""
+    for match in found_for(incident):
+        notifications.possible_duplicate(incident, match.incident)
+
+
+def after_transition(incident: Incident) -> None:
+    """A publication makes an incident readable to everyone: now the authors of its likely
+    duplicates who could not read it before may be told. Other transitions tell nobody."""
+    if incident.status == "published":
+        tell_authors(incident)
 
 
 def flagged(user, incidents: list[Incident]) -> set[int]:

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import audit, policy, shape, workflow
 from incidents.db import database
+from incidents.duplicates import service as duplicates
 from incidents.errors import (
     Conflict,
     Forbidden,
@@ -178,6 +179,7 @@ def create_incident(data: dict, user, *, max_text: int, new_facility: dict | Non
         audit.record(user, "incident.create", incident)
         if files is not None:
             files.attach_to(incident.id)
+    duplicates.tell_authors(incident)
     return Incident.get_by_id(incident.id)
 
 
@@ -219,6 +221,7 @@ def update_incident(incident_id: int, data: dict, user, *, version, max_text: in
         audit.record(user, "incident.update", incident, version=incident.version)
         if files is not None:
             files.attach_to(incident.id)
+    duplicates.tell_authors(incident)
     return Incident.get_by_id(incident.id)
 
 

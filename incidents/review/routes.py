@@ -66,12 +66,13 @@ def transition(incident_id):
     action = request.form.get("action", "")
     try:
         # The page always sends the version it showed: a reviewer approves what they read.
-        workflow.transition(incident_id, actor(), action, comment=request.form.get("comment", ""),
-                            version=request.form.get("version"))
+        moved = workflow.transition(incident_id, actor(), action, comment=request.form.get("comment", ""),
+                                    version=request.form.get("version"))
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(str(exc.message), "error")
     else:
         flash(str(DONE_MESSAGES[action]), "info")
+        duplicates.after_transition(moved)
     return redirect(url_for("records.incident_detail", incident_id=incident_id))
