@@ -161,7 +161,9 @@
     if (kind && !select.value) { select.value = kind; }
   }
 
-  function newRow(file, token) {
+  // A file's row takes the place kept for it when it was chosen: rows stay in the order chosen,
+  // whichever upload the server begins first.
+  function newRow(file, token, slot) {
     var holder = document.createElement("ul");
     // The placeholder is in ids, names and "for": one replacement sets them all (the token is the
     // server's, letters, digits, "-" and "_" only).
@@ -173,36 +175,35 @@
     element.querySelector("[data-upload-name]").textContent = file.name;
     element.querySelector("[data-upload-size]").textContent = sizeText(file.size);
     guessKind(element, file);
-    list.appendChild(element);
+    slot.replaceWith(element);
     var row = new Row(element);
     rows.push(row);
     return row;
   }
 
-  function begin(file) {
+  function begin(file, slot) {
     var metadata = "filename " + encode(file.name) + ",form " + encode(box.dataset.formKey);
     return request("POST", box.dataset.uploads, { "Upload-Length": String(file.size), "Upload-Metadata": metadata })
       .then(function (xhr) {
         if (xhr.status !== 201) { return Promise.reject(xhr); }
         var token = xhr.getResponseHeader("Location").split("/").pop();
-        var row = newRow(file, token);
+        var row = newRow(file, token, slot);
         row.file = file;
         row.send();
       });
   }
 
-  function note(text) {
-    var element = document.createElement("li");
+  function note(text, slot) {
+    var element = slot || list.appendChild(document.createElement("li"));
     element.className = "flash error";
     element.setAttribute("role", "alert");
     element.textContent = text;
-    list.appendChild(element);
   }
 
-  function notSent(file, xhr) {
+  function notSent(file, xhr, slot) {
     var reason = "";
     try { reason = JSON.parse(xhr.responseText).error.message; } catch (e) { reason = xhr.status ? String(xhr.status) : ""; }
-    note(file.name + ": " + say(box.dataset.textFailed, { reason: reason }));
+    note(file.name + ": " + say(box.dataset.textFailed, { reason: reason }), slot);
   }
 
   function choose(files) {
@@ -225,7 +226,8 @@
       } else if (file.size > maxSize) {
         note(file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) }));
       } else {
-        begin(file).catch(function (xhr) { notSent(file, xhr); });
+        var slot = list.appendChild(document.createElement("li"));
+        begin(file, slot).catch(function (xhr) { notSent(file, xhr, slot); });
       }
     });
   }
