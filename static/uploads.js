@@ -244,6 +244,7 @@
     if (!sendingAny()) { return; }
     event.preventDefault();
     event.stopImmediatePropagation();
+    wait.className = "flash error";  // only now: hidden, it is no error of the page
     wait.hidden = false;
     wait.focus();
   }, true);

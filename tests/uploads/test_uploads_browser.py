@@ -40,8 +40,9 @@ def test_two_files_go_through_a_dropped_connection_before_the_first_save(app, us
                                                                           hospital, video, tmp_path):
     """In Russian, when a contributor picks a video and a photo on the new-incident form before ever
     saving it, and the connection drops during the video's second part, does each file show its
-    progress, the video go on by itself from what arrived, a file chosen twice get said rather than
-    sent twice, and saving attach both, byte for byte?"""
+    progress, the video go on by itself from what arrived, a save while it is under way get held
+    back with the reason, a file chosen twice get said rather than sent twice, and saving attach
+    both, byte for byte?"""
     photo = tmp_path / "палата.jpg"
     photo.write_bytes(JPEG)
     errors, dialogs = [], []
@@ -65,6 +66,9 @@ def test_two_files_go_through_a_dropped_connection_before_the_first_save(app, us
     retrying = translated(app, "The connection was lost. Trying again in {seconds} s; nothing that arrived is lost.")
     page.wait_for_function("(text) => Array.from(document.querySelectorAll('[data-upload-state]'))"
                            ".some((e) => e.textContent === text)", arg=retrying.replace("{seconds}", "1"))
+    incidents = Incident.select().count()
+    page.click("form.record button[type=submit]")  # saved too soon: held back, and said why
+    assert page.locator("[data-upload-wait]").is_visible() and Incident.select().count() == incidents
     arrived(app, page, 2)
     assert page.locator("[data-upload-name]").all_inner_texts() == ["коридор-ночь.mp4", "палата.jpg"]
     page.set_input_files("#upload-files", str(photo))  # chosen twice by mistake: said, not sent again
