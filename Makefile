@@ -10,7 +10,7 @@ PORT ?= 5000
 export INCIDENTS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint audit-dependencies setup translations init-db demo extract update-translations clean-venv
+.PHONY: run test test-postgres lint audit-dependencies setup translations init-db demo extract update-translations clean-venv
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ demo: init-db
 # on the application), then the pinned requirements against known vulnerabilities, then the suite.
 test: $(BIN)/.dev-installed setup lint audit-dependencies
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL, in a throwaway cluster started and removed around it (.ci/with-postgres).
+test-postgres: $(BIN)/.dev-installed setup
+	.ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
