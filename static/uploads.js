@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var PART = 8 * 1024 * 1024;
+  var HEAD = 64 * 1024;  // a stopped upload goes on only with a file whose first bytes are the same
   var WAITS = [1, 2, 4, 8, 15, 30];  // seconds before each try after a failure, then every 30 s
 
   var box = document.querySelector("[data-uploads]");
@@ -31,6 +32,17 @@
       }
     }
     return new Intl.NumberFormat(lang, { style: "unit", unit: "byte" }).format(bytes);
+  }
+
+  // The SHA-256 of a file's first 64 KiB, in hexadecimal; "" where the browser has no WebCrypto
+  // (a page not served over HTTPS), and then a stopped upload is never taken up again by guess.
+  function headOf(file) {
+    if (!window.crypto || !window.crypto.subtle) { return Promise.resolve(""); }
+    return file.slice(0, HEAD).arrayBuffer().then(function (bytes) {
+      return window.crypto.subtle.digest("SHA-256", bytes);
+    }).then(function (digest) {
+      return Array.from(new Uint8Array(digest), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    }).catch(function () { return ""; });
   }
 
   function encode(text) {
@@ -181,8 +193,8 @@
     return row;
   }
 
-  function begin(file, slot) {
-    var metadata = "filename " + encode(file.name) + ",form " + encode(box.dataset.formKey);
+  function begin(file, slot, head) {
+    var metadata = "filename " + encode(file.name) + ",form " + encode(box.dataset.formKey) + ",head " + encode(head);
     return request("POST", box.dataset.uploads, { "Upload-Length": String(file.size), "Upload-Metadata": metadata })
       .then(function (xhr) {
         if (xhr.status !== 201) { return Promise.reject(xhr); }
@@ -208,27 +220,35 @@
 
   function choose(files) {
     Array.prototype.forEach.call(files, function (file) {
-      // The same file as an upload stopped earlier (a closed page, a crash): go on from where it stopped.
-      var earlier = rows.filter(function (row) {
-        return row.state === "stopped" && !row.file && row.el.dataset.name === file.name && row.length === file.size;
-      })[0];
       var listed = rows.filter(function (row) {
         return row.state !== "stopped" && row.el.dataset.name === file.name && row.length === file.size;
       })[0];
       if (listed) {  // the same file twice would be two items of one file: say so instead
         note(file.name + ": " + box.dataset.textListed);
         listed.el.querySelector("[data-upload-name]").scrollIntoView({ block: "center" });
-      } else if (earlier) {
-        earlier.file = file;
-        guessKind(earlier.el, file);
-        earlier.show(say(box.dataset.textResumed, { percent: Math.floor(100 * earlier.offset / earlier.length) }));
-        earlier.resume();
-      } else if (file.size > maxSize) {
-        note(file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) }));
-      } else {
-        var slot = list.appendChild(document.createElement("li"));
-        begin(file, slot).catch(function (xhr) { notSent(file, xhr, slot); });
+        return;
       }
+      if (file.size > maxSize) {
+        note(file.name + ": " + say(box.dataset.textTooLarge, { size: sizeText(maxSize) }));
+        return;
+      }
+      var slot = list.appendChild(document.createElement("li"));
+      headOf(file).then(function (head) {
+        // The same file as an upload stopped earlier (a closed page, a crash): go on from where it
+        // stopped. Same name and size are not enough: the first bytes must be the same too.
+        var earlier = head && rows.filter(function (row) {
+          return row.state === "stopped" && !row.file && row.el.dataset.head === head && row.length === file.size;
+        })[0];
+        if (earlier) {
+          slot.remove();
+          earlier.file = file;
+          guessKind(earlier.el, file);
+          earlier.show(say(box.dataset.textResumed, { percent: Math.floor(100 * earlier.offset / earlier.length) }));
+          earlier.resume();
+        } else {
+          begin(file, slot, head).catch(function (xhr) { notSent(file, xhr, slot); });
+        }
+      });
     });
   }
 

@@ -97,7 +97,8 @@ def upload_create():
         raise BadRequest(_("Send Upload-Length: this server needs the size at the start."))
     length = _number("Upload-Length")
     metadata = _metadata()
-    upload = service.begin(actor(), _store(), length, metadata.get("filename", ""), metadata.get("form", ""))
+    upload = service.begin(actor(), _store(), length, metadata.get("filename", ""), metadata.get("form", ""),
+                           metadata.get("head", ""))
     response = Response(status=201)
     response.headers["Location"] = url_for("api.upload_status", token=upload.token, _external=True)
     response.headers["Upload-Expires"] = _expires(upload)

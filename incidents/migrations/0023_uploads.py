@@ -10,6 +10,7 @@ class _Upload(Frozen):
     length = BigIntegerField()
     filename = TextField()
     form = CharField(max_length=20)
+    head = CharField(max_length=64)
     sha256 = CharField(max_length=64)
     created_at = DateTimeField()
     expires_at = DateTimeField(index=True)

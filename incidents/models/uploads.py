@@ -25,6 +25,9 @@ class Upload(BaseModel):
     # "new" for the new-incident form, an incident's id for its edit form, "" from the API: the
     # form offers back only its own unattached uploads after a reload or a crash.
     form = CharField(max_length=20, default="")
+    # The SHA-256 of the file's first 64 KiB, as the form's script sent it: a stopped upload goes on
+    # only with the very file it began with, never another of the same name and size.
+    head = CharField(max_length=64, default="")
     # Hashed as the parts arrive: known once the last byte is in (see uploads/service.py).
     sha256 = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)

@@ -39,6 +39,7 @@ MAX_OPEN = 50
 KIND_BY_TYPE = {"image": "160815201501", "video": "220904051501", "audio": "012104091501"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 FORMS = re.compile(r"^(new|[1-9][0-9]{0,9})?$")
+HEAD = re.compile(r"^([0-9a-f]{64})?$")
 NOT_FOUND = _l("No such upload, or it expired.")
 
 
@@ -105,7 +106,7 @@ def remove_expired(store: EvidenceStore) -> int:
     return len(expired)
 
 
-def begin(user, store: EvidenceStore, length, filename: str = "", form: str = "") -> Upload:
+def begin(user, store: EvidenceStore, length, filename: str = "", form: str = "", head: str = "") -> Upload:
     """A new, empty upload of ``length`` bytes.
 
     :raise Forbidden: may not send files. :raise ValidationFailed: no usable length or form.
@@ -120,6 +121,8 @@ def begin(user, store: EvidenceStore, length, filename: str = "", form: str = ""
         raise TooLarge(length)
     if not FORMS.match(form or ""):
         raise ValidationFailed(_l("Unknown form."), {"form": [_l("Unknown form.")]})
+    if not HEAD.match(head or ""):
+        raise ValidationFailed(_l("head must be a SHA-256 in hexadecimal."), {"head": [_l("head must be a SHA-256 in hexadecimal.")]})
     remove_expired(store)
     if Upload.select().where((Upload.owner == user) & Upload.item.is_null()).count() >= MAX_OPEN:
         raise TooMany(_l("At most %(count)d unfinished uploads at a time. Finish or cancel some first.", count=MAX_OPEN))
@@ -127,7 +130,7 @@ def begin(user, store: EvidenceStore, length, filename: str = "", form: str = ""
     token = secrets.token_urlsafe(32)
     os.close(os.open(os.path.join(store.uploads_dir, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     return Upload.create(token=token, owner=user, length=length, filename=schema.safe_filename(filename),
-                         form=form or "", expires_at=utcnow() + LIFETIME)
+                         form=form or "", head=head or "", expires_at=utcnow() + LIFETIME)
 
 
 def find(user, store: EvidenceStore, token: str) -> Status:

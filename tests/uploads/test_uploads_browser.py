@@ -90,7 +90,8 @@ def test_two_files_go_through_a_dropped_connection_before_the_first_save(app, us
 def test_a_closed_page_goes_on_from_where_it_stopped_when_the_file_is_chosen_again(app, users, live_server,
                                                                                     chromium, hospital, video):
     """In Russian, when the page is closed while a video is being sent, does the form opened again list
-    it as stopped with how far it got, and does choosing the same file again send only the rest,
+    it as stopped with how far it got; is another file of the same name and size sent as a file of
+    its own rather than continuing it; and does choosing the same file again send only the rest,
     so that saving attaches it whole?"""
     errors, dialogs = [], []
     context = chromium.new_context(locale="ru-RU")
@@ -105,6 +106,14 @@ def test_a_closed_page_goes_on_from_where_it_stopped_when_the_file_is_chosen_aga
     again.goto(live_server + "/incidents/new")
     state = again.locator("[data-upload-state]").inner_text()
     assert state.startswith("Остановлено на ") and "Выберите тот же файл ещё раз" in state
+    impostor = video.with_name("other") / video.name  # another file of the same name and size
+    impostor.parent.mkdir()
+    impostor.write_bytes(os.urandom(video.stat().st_size))
+    again.set_input_files("#upload-files", str(impostor))
+    arrived(app, again, 1)  # sent as a new file: the stopped one is not continued with other bytes
+    assert again.locator("[data-upload-state]").first.inner_text() == state and Upload.select().count() == 2
+    again.locator("[data-upload-remove]").nth(1).click()
+    again.wait_for_function("() => document.querySelectorAll('[data-upload]').length === 1")
     offsets = []
     again.on("request", lambda request: offsets.append(request.headers.get("upload-offset"))
              if request.method == "PATCH" else None)

@@ -9,6 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from incidents.models import Upload
+from incidents.uploads import service
 from tests.guarantees.fuzz.expectations import api_refusal, assert_unchanged, db_state, tally
 from tests.guarantees.fuzz.strategies import fuzz
 
@@ -18,21 +19,23 @@ OFFSET_TYPE = "application/offset+octet-stream"
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40)
 lengths = st.one_of(header_text, st.integers(-5, 2**70).map(str))
 metadata = st.one_of(header_text, st.lists(st.tuples(
-    st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10),
+    st.one_of(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10), st.sampled_from(["form", "head"])),
     st.one_of(st.text(max_size=30).map(lambda value: base64.b64encode(value.encode("utf-8", "surrogatepass")).decode()),
               header_text.filter(lambda value: "," not in value))), max_size=3).map(
     lambda pairs: ",".join(f"{key} {value}" for key, value in pairs)))
 
 
 def readable(value: str) -> bool:
+    """Metadata the server takes: base64 of text, and a ``form`` or ``head`` it knows the shape of."""
     try:
+        pairs = {}
         for part in value.split(","):
             key, _sep, encoded = part.strip().partition(" ")
             if key:
-                base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+                pairs[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return False
-    return True
+    return bool(service.FORMS.match(pairs.get("form", ""))) and bool(service.HEAD.match(pairs.get("head", "")))
 
 
 @fuzz(40)
