@@ -2,10 +2,14 @@
 English, Russian and Ukrainian: no serious or critical violation."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from incidents.accounts import credentials
-from tests.factories import attach_file, make_facility, make_incident, move, publish
+from incidents.evidence.store import EvidenceStore
+from incidents.uploads import service as uploads
+from tests.factories import JPEG, attach_file, make_facility, make_incident, move, publish
 from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
@@ -18,7 +22,8 @@ BLOCKING = {"serious", "critical"}
 
 @pytest.fixture
 def pages(app, users):
-    """One of every kind of page, with a published incident, a draft and a file to show."""
+    """One of every kind of page, with a published incident, a draft, a file to show, and files sent
+    ahead from the new-incident form."""
     facility = make_facility(users["contributor"])
     published = make_incident(users["contributor"], facility)
     publish(published, users["contributor"], users["reviewer"])
@@ -26,6 +31,10 @@ def pages(app, users):
     item = attach_file(app, draft, users["contributor"])
     waiting = make_incident(users["contributor"], facility)
     move(waiting, users["contributor"], "submit")
+    store = EvidenceStore.from_settings(app.config["SETTINGS"])
+    for extra in (b"", b"rest"):  # the new-incident form lists one file arrived whole, one stopped
+        upload = uploads.begin(users["admin"], store, len(JPEG + extra), "палата.jpg", "new")
+        uploads.append(users["admin"], store, upload.token, 0, io.BytesIO(JPEG), None)
     link = credentials.issue_password_link(users["lawyer"], 60)
     public = ["/", "/incidents", f"/incidents/{published.id}", "/facilities", f"/facilities/{facility.id}", "/login",
               f"/set-password/{link}"]
