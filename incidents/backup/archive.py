@@ -1,7 +1,8 @@
 """Backups: one encrypted file holding a consistent copy of the database and the evidence store.
 
 The file is sealed (``sealed.py``: a header in clear, then AES-256-GCM chunks) with the backup key.
-Its content is a tar stream: ``database.sqlite3`` (a snapshot by SQLite's online backup API), then
+Its content is a tar stream: the database (``engines.py``: ``database.sqlite3``, a snapshot by SQLite's
+online backup API, or ``database.pgdump``, PostgreSQL's ``pg_dump`` of one snapshot), then
 ``evidence/...`` (every file of the evidence store except previews and temporary files), then
 ``manifest.json`` (when, the migrations applied, row counts, the SHA-256 of every file, the id of
 the data key). Both ways
@@ -17,7 +18,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import stat
 import tarfile
 import tempfile
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from peewee import SqliteDatabase
 
 from incidents import audit
+from incidents.backup import engines
 from incidents.backup.sealed import CHUNK_SIZE, SealedReader, SealedWriter, Unreadable, key_id
 from incidents.db import MIGRATIONS_DIR, database, migrate
 from incidents.keys.encryption import keyring
@@ -36,7 +36,7 @@ from incidents.models import User
 
 # tarfile copies and buffers in pieces of this size (its 10 KiB default is slow for videos).
 STREAM_BUFFER = 256 * 1024
-DATABASE_MEMBER = "database.sqlite3"
+DATABASE_MEMBERS = (engines.Sqlite.member, engines.Postgres.member)
 EVIDENCE_PREFIX = "evidence/"
 MANIFEST_MEMBER = "manifest.json"
 # Previews are made again from the originals on first view; spools and working copies are
@@ -80,35 +80,12 @@ def backup_key(settings) -> bytes:
     return key
 
 
-def _sqlite_path() -> str:
-    """The database file. :raise BackupError: PostgreSQL or an in-memory database."""
-    if not isinstance(database.obj, SqliteDatabase):
-        raise BackupError(_l("The database is PostgreSQL: back it up with pg_dump and restore it with "
-                             "pg_restore; copy the evidence folder (INCIDENTS_EVIDENCE_DIR) beside it. "
-                             "This command handles SQLite only."))
-    if database.obj.database in ("", ":memory:"):
-        raise BackupError(_l("An in-memory database cannot be backed up or restored."))
-    return os.path.abspath(database.obj.database)
-
-
-def _snapshot(db_path: str, path: str) -> tuple[dict, list]:
-    """Copy the database as of one instant into ``path``; (rows per table, migrations applied)."""
-    source, copy = sqlite3.connect(db_path), sqlite3.connect(path)
+def _engine(settings):
+    """The database's engine (engines.py). :raise BackupError: it cannot be backed up."""
     try:
-        # In one step (pages=-1), so the copy is consistent even while the app goes on writing.
-        source.backup(copy)
-        tables = [name for (name,) in copy.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        # A table name cannot be a bound parameter: it is quoted as an SQL identifier instead.
-        rows = {name: copy.execute('SELECT count(*) FROM "{}"'.format(name.replace('"', '""')))  # noqa: S608
-                .fetchone()[0] for name in tables}
-        # schema_migration is where peewee's migration Runner records what it applied.
-        migrations = ([name for (name,) in copy.execute("SELECT name FROM schema_migration ORDER BY id")]
-                      if "schema_migration" in rows else [])
-    finally:
-        copy.close()
-        source.close()
-    return rows, migrations
+        return engines.current(settings.DATABASE_URL)
+    except engines.EngineError as exc:
+        raise BackupError(*exc.args) from None
 
 
 def _evidence_files(root: str):
@@ -144,10 +121,10 @@ def _add_file(tar: tarfile.TarFile, name: str, path: str) -> tuple[str, int]:
     return reader.digest.hexdigest(), info.size
 
 
-def _write_content(tar: tarfile.TarFile, snapshot: str, evidence_root: str, summary: Summary,
+def _write_content(tar: tarfile.TarFile, member: str, snapshot: str, evidence_root: str, summary: Summary,
                    data_key_id: str) -> None:
     hashes = {}
-    hashes[DATABASE_MEMBER], summary.database_bytes = _add_file(tar, DATABASE_MEMBER, snapshot)
+    hashes[member], summary.database_bytes = _add_file(tar, member, snapshot)
     for name, path in _evidence_files(evidence_root):
         hashes[name], size = _add_file(tar, name, path)
         summary.evidence_files += 1
@@ -179,9 +156,9 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
 
     The database is copied first and the evidence after: originals are never changed or removed,
     so every file the copy refers to is in the backup.
-    :raise BackupError: PostgreSQL, a bad key, or an empty database.
+    :raise BackupError: a bad key, an empty database, or the engine's copy failed.
     """
-    key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
+    key, engine, started = backup_key(settings), _engine(settings), time.monotonic()
     evidence_root = os.path.abspath(settings.EVIDENCE_DIR)
     if os.path.abspath(target).startswith(evidence_root + os.sep):
         raise BackupError(_l("Write the backup outside the evidence folder: it would copy itself."))
@@ -194,14 +171,17 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     os.close(snapshot_fd)
     fd, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(target)), prefix=".backup-")
     try:
-        summary.rows, summary.migrations = _snapshot(db_path, snapshot)
+        try:
+            summary.rows, summary.migrations = engine.snapshot(snapshot)
+        except engines.EngineError as exc:
+            raise BackupError(*exc.args) from None
         if not summary.rows:
             raise BackupError(_l("The database is empty (run init-db first): there is nothing to back up."))
         with os.fdopen(fd, "wb") as out:
             sealed = SealedWriter(out, key, chunk_size)
             with tarfile.open(fileobj=sealed, mode="w|", format=tarfile.PAX_FORMAT,
                               bufsize=STREAM_BUFFER, copybufsize=STREAM_BUFFER) as tar:
-                _write_content(tar, snapshot, evidence_root, summary, keyring.current_id)
+                _write_content(tar, engine.member, snapshot, evidence_root, summary, keyring.current_id)
             sealed.finish()
             out.flush()
             os.fsync(out.fileno())
@@ -219,20 +199,16 @@ def create_backup(settings, instance_path: str, target: str, chunk_size: int = C
     return summary
 
 
-def _refuse_unless_empty(db_path: str, evidence_root: str) -> None:
+def _refuse_unless_empty(engine, evidence_root: str) -> None:
     """:raise BackupError: the database holds a table, or the evidence folder a file."""
     advice = _l("Restore only into an empty instance: its own INCIDENTS_INSTANCE_PATH (or DATABASE_URL "
                 "and EVIDENCE_DIR) with the keys of the installation that made the backup.")
-    if os.path.exists(db_path):
-        connection = sqlite3.connect(db_path)
-        try:
-            used = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError:
-            used = True  # not even a database: certainly not an empty one
-        finally:
-            connection.close()
-        if used:
-            raise BackupError(_l("The database %(path)s is not empty. %(advice)s", path=db_path, advice=advice))
+    try:
+        empty = engine.is_empty()
+    except engines.EngineError as exc:
+        raise BackupError(*exc.args) from None
+    if not empty:
+        raise BackupError(_l("The database %(path)s is not empty. %(advice)s", path=engine.where(), advice=advice))
     for folder, _dirs, files in os.walk(evidence_root):
         if files:
             raise BackupError(_l("The evidence folder %(path)s is not empty (it holds %(file)s). %(advice)s",
@@ -259,15 +235,18 @@ def _evidence_path(staging: str, name: str) -> str:
     return os.path.join(staging, *parts)
 
 
-def _extract(tar: tarfile.TarFile, staged_db: str, staging: str, summary: Summary) -> tuple[dict, dict]:
+def _extract(tar: tarfile.TarFile, engine, staged_db: str, staging: str, summary: Summary) -> tuple[dict, dict]:
     """Unpack into the staging folders; (SHA-256 of each file written, the manifest)."""
     hashes, manifest = {}, {}
     for member in tar:
         if member.isreg() and member.name == MANIFEST_MEMBER:
             manifest = json.load(tar.extractfile(member))
-        elif member.isreg() and member.name == DATABASE_MEMBER:
+        elif member.isreg() and member.name == engine.member:
             hashes[member.name] = _copy_out(tar, member, staged_db)
             summary.database_bytes = member.size
+        elif member.isreg() and member.name in DATABASE_MEMBERS:
+            raise BackupError(_l("The backup is of another database engine (it holds %(member)s): restore it "
+                                 "into an instance on that engine.", member=member.name))
         elif member.isreg() and member.name.startswith(EVIDENCE_PREFIX):
             hashes[member.name] = _copy_out(tar, member, _evidence_path(staging, member.name))
             summary.evidence_files += 1
@@ -306,18 +285,17 @@ def _remove_empty_folders(path: str) -> None:
         os.rmdir(folder)  # fails, and removes nothing more, should a file have appeared
 
 
-def _move_into_place(staging: str, evidence_root: str, staged_db: str, db_path: str) -> None:
+def _move_into_place(staging: str, evidence_root: str, staged_db: str, engine) -> None:
     os.sync()  # every restored byte is on disk before the instance points at it
     for entry in os.listdir(staging):
         destination = os.path.join(evidence_root, entry)
         if os.path.isdir(destination):
             _remove_empty_folders(destination)
         os.replace(os.path.join(staging, entry), destination)
-    for leftover in (db_path + "-wal", db_path + "-shm"):
-        # The empty database's log must never be replayed into the restored one.
-        if os.path.exists(leftover):
-            os.unlink(leftover)
-    os.replace(staged_db, db_path)  # last: the instance holds data only once all of it is in place
+    try:
+        engine.put_in_place(staged_db)  # last: the instance holds data only once all of it is in place
+    except engines.EngineError as exc:
+        raise BackupError(*exc.args) from None
 
 
 def restore_backup(settings, source: str) -> Summary:
@@ -326,18 +304,21 @@ def restore_backup(settings, source: str) -> Summary:
     Every chunk is authenticated and every file checked against the manifest in staging folders
     beside the database and inside the evidence folder; only then is anything moved into place
     (by renames), so a damaged, cut-off or altered backup, or a wrong key, changes nothing.
-    :raise BackupError: PostgreSQL, an instance that is not empty, another key, a failed check.
+    :raise BackupError: an instance that is not empty, another key or engine, a failed check.
     """
-    key, db_path, started = backup_key(settings), _sqlite_path(), time.monotonic()
+    key, engine, started = backup_key(settings), _engine(settings), time.monotonic()
     evidence_root, name = os.path.abspath(settings.EVIDENCE_DIR), os.path.basename(source)
-    for folder in (os.path.dirname(db_path), evidence_root):
+    # A SQLite file is staged beside the database, to be renamed into place; a dump in the evidence
+    # folder's hidden staging area, which no backup copies.
+    db_folder = engine.folder or evidence_root
+    for folder in (db_folder, evidence_root):
         _remove_leftovers(folder, ".restore-")
-    _refuse_unless_empty(db_path, evidence_root)
-    for folder in (os.path.dirname(db_path), evidence_root):
+    _refuse_unless_empty(engine, evidence_root)
+    for folder in (db_folder, evidence_root):
         os.makedirs(folder, mode=0o700, exist_ok=True)
-    db_staging = tempfile.mkdtemp(dir=os.path.dirname(db_path), prefix=".restore-")
+    db_staging = tempfile.mkdtemp(dir=db_folder, prefix=".restore-")
     staging = tempfile.mkdtemp(dir=evidence_root, prefix=".restore-")
-    staged_db = os.path.join(db_staging, DATABASE_MEMBER)
+    staged_db = os.path.join(db_staging, engine.member)
     summary = Summary(key_id=key_id(key).hex(), size=os.path.getsize(source))
     try:
         try:
@@ -345,14 +326,14 @@ def restore_backup(settings, source: str) -> Summary:
                 whole_file = _HashingReader(handle)
                 reader = SealedReader(whole_file, key, name)
                 with tarfile.open(fileobj=reader, mode="r|", bufsize=STREAM_BUFFER) as tar:
-                    hashes, manifest = _extract(tar, staged_db, staging, summary)
+                    hashes, manifest = _extract(tar, engine, staged_db, staging, summary)
                 reader.drain()
         except Unreadable as exc:
             raise BackupError(*exc.args) from None
         except (tarfile.TarError, OSError, ValueError) as exc:
             raise BackupError(_l("%(name)s could not be restored: %(reason)s.", name=name, reason=exc)) from None
         _check(manifest, hashes, name, settings)
-        _move_into_place(staging, evidence_root, staged_db, db_path)
+        _move_into_place(staging, evidence_root, staged_db, engine)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(db_staging, ignore_errors=True)

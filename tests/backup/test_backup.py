@@ -14,45 +14,12 @@ from incidents import create_app
 from incidents.backup.archive import create_backup, restore_backup
 from incidents.backup.sealed import CHUNK_SIZE, HEADER, TAG_SIZE, SealedReader
 from incidents.config import load_settings
-from incidents.evidence.previews import ensure_previews
-from tests.factories import JPEG, attach_file, make_facility, make_incident, move, publish
+from tests.backup.conftest import BACKUP_KEY, CONTACT, FILE_BYTES, LEGAL_NAME, SOURCE
+from tests.factories import JPEG, attach_file, make_facility, make_incident
 from tests.helpers import TEST_DATABASE_URL
 
-BACKUP_KEY = "5eed" * 16
-LEGAL_NAME = "Осечкин Владимир Валерьевич"
-CONTACT = "Telegram @nightjar_contact_7731"
-SOURCE = "Insider in the FSIN IT department, codename NIGHTJAR"
-FILE_BYTES = os.urandom(4096)
-
-sqlite_only = pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"),
-                                 reason="backup and restore handle SQLite; PostgreSQL has pg_dump")
-
-
-@pytest.fixture
-def settings(settings):
-    return {**settings, "BACKUP_KEY": BACKUP_KEY}
-
-
-@pytest.fixture
-def filled(app, users):
-    """Incidents in several states with confidential persons, files with a confidential source."""
-    author, reviewer = users["contributor"], users["reviewer"]
-    place = make_facility(author)
-    person = {"role": "informant", "pseudonym": "N.", "legal_name": LEGAL_NAME, "contact": CONTACT,
-              "consent": "none"}
-    draft = make_incident(author, place, persons=[person])
-    published = make_incident(author, place)
-    publish(published, author, reviewer)
-    rejected = make_incident(author, place)
-    move(rejected.id, author, "submit")
-    move(rejected.id, reviewer, "reject", comment="Not enough to go on.")
-    photo = attach_file(app, draft, author, JPEG, "photo.jpg", source=SOURCE)
-    attach_file(app, published, author, FILE_BYTES, "leak.bin", source=SOURCE, confidential=True)
-    root = app.config["SETTINGS"].EVIDENCE_DIR
-    sha256 = photo.stored_file.sha256
-    assert ensure_previews(root, os.path.join(root, "originals", sha256[:2], sha256[2:4], sha256), sha256,
-                           "image/jpeg")
-    return {"published": published}
+# The database is compared file to file; PostgreSQL's round trip is test_postgres_backup.py's.
+sqlite_only = pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="compares SQLite files")
 
 
 @pytest.fixture
@@ -274,12 +241,15 @@ def test_memory_stays_bounded_for_a_large_file(app, users, tmp_path, fresh_insta
     assert written_peak < 6 * CHUNK_SIZE and restored_peak < 6 * CHUNK_SIZE, (written_peak, restored_peak)
 
 
-def test_postgresql_is_refused_with_advice(tmp_path, fresh_instance):
-    """Is an operator running PostgreSQL told to use pg_dump instead of the backup and restore commands?"""
-    app = fresh_instance(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+def test_an_unreachable_postgresql_is_said_and_nothing_is_written(tmp_path, fresh_instance):
+    """When the PostgreSQL server cannot be reached, do backup and restore say so, fail, and leave no
+    file behind?"""
+    app = fresh_instance(DATABASE_URL="postgresql://nobody:secret@127.0.0.1:1/none")
     for command in (["backup", str(tmp_path / "b.backup")], ["restore", __file__]):
         result = app.test_cli_runner().invoke(args=command)
-        assert result.exit_code != 0 and "pg_dump" in result.output
+        assert result.exit_code != 0 and "cannot be reached" in result.output and "secret" not in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "b.backup").exists()
 
 
 def test_the_backup_key_is_generated_apart_and_must_be_32_bytes(tmp_path, fresh_instance, monkeypatch):
