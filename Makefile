@@ -31,7 +31,11 @@ translations: $(BIN)/.installed
 init-db: setup
 	$(BIN)/flask --app app init-db
 
+# The job worker (previews, public copies, signed bundles, e-mail) runs beside the server and stops
+# with it: Ctrl+C stops both; a job it was doing is taken up again at the next start.
 run: init-db
+	$(BIN)/flask --app app worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 demo: init-db

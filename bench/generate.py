@@ -141,7 +141,9 @@ def generate(n: int, seed: int = 7) -> None:
 
 
 def open_instance(folder: str):
-    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": f"sqlite:///{folder}/incidents.sqlite3"})
+    """The instance in ``folder``: its SQLite file, or the PostgreSQL database INCIDENTS_DATABASE_URL names."""
+    url = os.environ.get("INCIDENTS_DATABASE_URL") or f"sqlite:///{folder}/incidents.sqlite3"
+    app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": url})
     migrate()
     database.connect(reuse_if_open=True)
     return app

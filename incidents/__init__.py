@@ -1,4 +1,4 @@
-"""The application factory: config, database, blueprints, babel, login and security headers."""
+"""The application factory: config, database, blueprints, babel, login, security headers, and jobs."""
 from __future__ import annotations
 
 import os
@@ -54,6 +54,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from incidents.web import init_web
     init_web(app)
+
+    # What the worker does (``flask --app app worker``), kind by kind; each kind lives with its concern.
+    from incidents.dossiers.jobs import bundle_job
+    from incidents.evidence.jobs import make_derivative, make_previews
+    from incidents.jobs.queue import init_jobs
+    from incidents.notifications.mail import mail_job
+    init_jobs(app, {"previews": make_previews, "derivative": make_derivative, "dossier": bundle_job,
+                    "mail": mail_job})
 
     from incidents.cli import register_commands
     register_commands(app)

@@ -61,8 +61,14 @@ class Settings:
     SMTP_PASSWORD: str = ""
     SMTP_FROM: str = ""
     SMTP_TLS: str = "starttls"
-    # Seconds to wait for the mail server: the person who acted waits for it.
+    # Seconds to wait for the mail server (the worker sends the e-mail: nobody waits for it).
     SMTP_TIMEOUT: int = 10
+    # The queue of background jobs (jobs/queue.py): empty for a SQLite file in the instance folder,
+    # the default for one machine; "redis://HOST:PORT/DB" when several servers share it. "immediate"
+    # runs each job at once, inside the request that asked for it: for tests only.
+    JOBS_URL: str = ""
+    # Seconds a worker holds a job without a sign of life before another worker takes it over.
+    JOBS_LEASE_SECONDS: int = 60
 
 
 def _as_bool(value: Any) -> bool:

@@ -34,7 +34,7 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def _create_private_file(path: str) -> None:
+def create_private_file(path: str) -> None:
     """Create the database file readable by its owner only: it holds identities.
 
     SQLite gives its -wal and -shm files the same permissions as the database file.
@@ -50,7 +50,7 @@ def init_database(url: str):
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in ("", ":memory:"):
-            _create_private_file(path)
+            create_private_file(path)
         # BEGIN IMMEDIATE: a transaction takes the write lock when it starts. With SQLite's default
         # (deferred), two transactions that both read and then write deadlock, and one fails at once
         # with "database is locked" instead of waiting its turn under busy_timeout.

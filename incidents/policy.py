@@ -243,6 +243,12 @@ def can_build_any_dossier(user) -> bool:
     return can_build_dossier(user, "public")
 
 
+def can_read_job(user, job) -> bool:
+    """A background job's page and what it prepared (a dossier bundle, say) are its owner's alone,
+    while their account is active: not even an administrator reads another's."""
+    return bool(getattr(user, "is_authenticated", False)) and job.owner_id == user.id and user.active
+
+
 def can_manage_users(user) -> bool:
     return role_of(user) == "admin"
 

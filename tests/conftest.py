@@ -27,6 +27,8 @@ def settings(tmp_path):
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATA_KEY": TEST_DATA_KEY,
         "TESTING": True,
+        # Jobs run inside the request that asks for them; tests of the worker choose another queue.
+        "JOBS_URL": "immediate",
     }
 
 

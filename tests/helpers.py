@@ -185,3 +185,21 @@ def sign_in(page, base, user):
         page.fill("input[name=code]", current_code(user))
         page.click("form[action='/login/code'] button[type=submit]")
         page.wait_for_load_state()
+
+
+def hold_jobs(app):
+    """Give ``app`` a queue that keeps its jobs, as a queue does until a worker takes them (the tests'
+    own runs them at once); returns ``drain``, which runs every waiting job as a worker would."""
+    import dataclasses
+
+    from incidents.jobs.queue import init_jobs
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], JOBS_URL="memory")
+    jobs = init_jobs(app, app.extensions["jobs"].handlers)
+
+    def drain() -> int:
+        count = 0
+        while (task := jobs.huey.dequeue()) is not None:
+            jobs.huey.execute(task)
+            count += 1
+        return count
+    return drain

@@ -40,8 +40,9 @@ DATABASE_MEMBERS = (engines.Sqlite.member, engines.Postgres.member)
 EVIDENCE_PREFIX = "evidence/"
 MANIFEST_MEMBER = "manifest.json"
 # Previews are made again from the originals on first view; spools and working copies are
-# uploads in progress and a decoder's scratch files, not evidence.
-SKIPPED_FOLDERS = ("previews", "spool", "work")
+# uploads in progress and a decoder's scratch files, and ``prepared`` holds bundles built for a
+# day's download: none of them is evidence.
+SKIPPED_FOLDERS = ("previews", "spool", "work", "prepared")
 ENCRYPTION_MIGRATION = "0015_encrypt_identities"
 
 

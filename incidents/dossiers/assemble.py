@@ -235,17 +235,25 @@ class Gathered:
     item_ids: list[int]  # every evidence item the dossier includes, for the custody log
 
 
-def gather(user, request: DossierRequest, installation: str) -> Gathered:
-    """The dossier's data. A public dossier names the installation as its compiler, not the
-    member of staff (whose name is itself worth protecting).
+def check(user, request: DossierRequest) -> list:
+    """What ``gather`` refuses, refused before any work: the incidents as ``_choose`` gives them.
 
     :raise Forbidden: the user may not build a dossier of this redaction.
     :raise ValidationFailed: an incident cannot go in (see ``_choose``).
     """
     if not policy.can_build_dossier(user, request.redaction):
         raise Forbidden(_l("You may not build a dossier of this kind."))
+    return _choose(user, request)
+
+
+def gather(user, request: DossierRequest, installation: str) -> Gathered:
+    """The dossier's data. A public dossier names the installation as its compiler, not the
+    member of staff (whose name is itself worth protecting).
+
+    :raise Forbidden, ValidationFailed: see ``check``.
+    """
+    chosen = check(user, request)
     confidential = request.redaction == "confidential"
-    chosen = _choose(user, request)
     datas = {incident_id: (snapshot(incident) if confidential else dict(row.public_data))
              for incident_id, incident, row in chosen}
     file_ids = [e["id"] for data in datas.values() for e in data.get("evidence", []) if e.get("id")]

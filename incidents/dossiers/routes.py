@@ -5,14 +5,17 @@ the reader's scratch list, not a record, and it leaves with the session.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+import os
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from incidents import i18n, policy
-from incidents.dossiers import assemble, service
+from incidents.dossiers import assemble, jobs, service
 from incidents.errors import ValidationFailed
 from incidents.evidence.store import EvidenceStore
+from incidents.jobs.service import find
 from incidents.validation import MAX_ID
 from incidents.views import actor, safe_next, settings
 
@@ -102,9 +105,40 @@ def build():
     try:
         ids = [row["id"] for row in _visible_selection()]
         asked = assemble.parse_request(dict(chosen, incident_ids=ids), i18n.language())
+        if asked.format == "zip":  # many files, perhaps gigabytes: the worker builds it
+            return redirect(url_for("dossiers.prepared", token=jobs.submit_bundle(actor(), asked).token))
         built = service.build(actor(), asked, store=EvidenceStore.from_settings(settings()),
                               instance_path=current_app.instance_path,
                               installation=settings().PUBLIC_URL.rstrip("/"))
     except ValidationFailed as exc:
         return _page(exc.fields, chosen, 422)
     return built.download()
+
+
+def _job(token: str):
+    """:raise 404: no such job, or another person's."""
+    job = find(token)
+    if job is None or job.kind != "dossier" or not policy.can_read_job(actor(), job):
+        abort(404)
+    return job
+
+
+@bp.route("/dossier/prepared/<token>", methods=["GET"])
+def prepared(token):
+    """A bundle the worker builds: being prepared (the page comes back by itself), ready, or failed."""
+    _builder()
+    job = _job(token)
+    return render_template("dossiers/prepared.html", job=job, ready=jobs.bundle_path(job) is not None)
+
+
+@bp.route("/dossier/prepared/<token>/file", methods=["GET"])
+def prepared_file(token):
+    """The finished bundle, for the person who asked for it (its export is already recorded)."""
+    _builder()
+    path = jobs.bundle_path(_job(token))
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=service.MEDIA_TYPES["zip"], as_attachment=True,
+                         download_name=os.path.basename(path), conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import Response
@@ -26,12 +26,13 @@ from incidents.dossiers.bundle import (
     file_chunks,
     stream,
 )
-from incidents.errors import Conflict
-from incidents.evidence.previews import ensure_derivative
+from incidents.errors import Conflict, NotReady
+from incidents.evidence.jobs import ask_derivative
+from incidents.evidence.previews import derivative_path, ensure_derivative
 from incidents.evidence.service import record_custody
 from incidents.evidence.store import EvidenceStore
 from incidents.keys import signing as crypto
-from incidents.models import EvidenceItem
+from incidents.models import EvidenceItem, StoredFile
 
 MEDIA_TYPES = {"pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -43,6 +44,9 @@ class Built:
     filename: str
     media_type: str
     body: bytes | Iterable[bytes]
+    # The export's entry in the audit trail and the custody logs, when ``build`` left it to the
+    # caller (a job records it with its completion, exactly once); None once recorded.
+    record: Callable[[], None] | None = None
 
     def download(self) -> Response:
         return Response(self.body, mimetype=self.media_type,
@@ -92,41 +96,51 @@ def _files(data: dict, request: DossierRequest) -> dict[str, str]:
             for incident in data["incidents"] for item in incident["evidence"] if item.get("sha256")}
 
 
-def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore) -> dict[str, tuple[str, str]]:
+def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore, make: bool) -> dict[str, tuple[str, str]]:
     """Original's hash -> (bundle name, path) of the derivative a public bundle carries instead:
-    the copy the site shows anyone, made in the sandbox if it was not made yet. An item with no
-    derivative (a document, an unreadable file) goes in by its hash and description only.
+    the copy the site shows anyone. An item with no derivative (a document, an unreadable file)
+    goes in by its hash and description only. ``make``: decode here (the worker does); otherwise
+    each missing copy is asked of the worker.
 
-    :raise Conflict: an original is missing from the store. :raise NotReady: a derivative is being
-        made for another request.
+    :raise Conflict: an original is missing from the store. :raise NotReady: copies are being made.
     """
     if not request.include_files or request.redaction != "public" or request.format != "zip":
         return {}  # only a bundle carries files
-    made = {}
+    made, waiting = {}, False
     for item in (i for incident in data["incidents"] for i in incident["evidence"] if i.get("sha256")):
         original = store.path_for(item["sha256"])
         if not os.path.exists(original):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
-        derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "")
+        if make:
+            derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "")
+        else:
+            stored = StoredFile(sha256=item["sha256"], media_type=item["media_type"] or "")
+            ready = ask_derivative(stored, store)
+            waiting = waiting or ready is None
+            derivative = derivative_path(store.root, item["sha256"]) if ready else None
         if derivative is not None:
             made[item["sha256"]] = (derivative_name(item["sha256"], derivative[1]), derivative[0])
+    if waiting:
+        raise NotReady(_l("The copies of the evidence for the public are being prepared. Try again in a few minutes."))
     return made
 
 
 def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path: str,
-          installation: str) -> Built:
-    """The dossier as asked, recorded once everything but the originals' bytes is ready.
+          installation: str, in_worker: bool = False) -> Built:
+    """The dossier as asked, recorded once everything but the originals' bytes is ready; in the
+    worker (``in_worker``), derivatives are made here and the record is left to the job.
 
     :raise Forbidden: the user may not build a dossier of this redaction.
     :raise ValidationFailed: an incident cannot go in.
     :raise Conflict: an original to include is missing from the store; nothing is recorded.
+    :raise NotReady: (not in the worker) copies for a public bundle are being made.
     """
     gathered = assemble.gather(user, request, installation)
     data = gathered.data
     created = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
     stamp = created.strftime("%Y%m%d-%H%M%S")
     files = _files(data, request)
-    derivatives = _derivatives(data, request, store)
+    derivatives = _derivatives(data, request, store, make=in_worker)
     for sha256 in files.values():
         if not os.path.exists(store.path_for(sha256)):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
@@ -138,8 +152,10 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
         readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation,
                          bool(derivatives)) if key else b""
     shipped = {**files, **{name: sha256 for sha256, (name, _path) in derivatives.items()}}
+    def record():
+        _record(user, request, gathered, shipped)
     if request.format != "zip":
-        _record(user, request, gathered, files)
+        record()
         return Built(_filename(request, stamp, request.format), MEDIA_TYPES[request.format], body)
     parts = [Part("dossier.pdf", constant(body)),
              Part("dossier.json", constant(_json(data))),
@@ -151,8 +167,12 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     parts += [Part(name, file_chunks(store.path_for(sha256)), compress=False)
               for name, sha256 in sorted(files.items())]
     parts += [Part(name, file_chunks(path), compress=False) for name, path in sorted(derivatives.values())]
-    _record(user, request, gathered, shipped)
-    return Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
+    built = Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
+    if in_worker:
+        built.record = record
+    else:
+        record()
+    return built
 
 
 def _filename(request: DossierRequest, stamp: str, extension: str) -> str:

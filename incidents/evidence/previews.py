@@ -1,8 +1,8 @@
 """Files made from an original: previews, the public's derivative, and the original's metadata.
 
-Each is made once, on first need (no job queue yet: each function takes paths only, so a job can
-call it as it is), by a decoder in the sandbox (``media.sandbox``) from a throw-away working copy,
-never the original. It is kept under ``previews/`` beside the store (backups leave that folder
+Each is made once, by a job (``evidence/jobs.py``; a web request never runs a decoder, it asks with
+the ``*_state`` functions whether the file is there yet), by a decoder in the sandbox
+(``media.sandbox``) from a throw-away working copy, never the original. It is kept under ``previews/`` beside the store (backups leave that folder
 out: all of it can be made again), keyed by the original's SHA-256. A file the decoder cannot
 read, or that crashes, hangs or exhausts it, gets a marker instead, so it is not tried at every
 view; deleting the marker tries again.
@@ -16,9 +16,6 @@ import os
 import shutil
 import tempfile
 
-from flask_babel import lazy_gettext as _l
-
-from incidents.errors import NotReady
 from incidents.media import sandbox
 
 log = logging.getLogger(__name__)
@@ -26,8 +23,8 @@ log = logging.getLogger(__name__)
 DECODED_KINDS = ("image", "video", "audio")
 # The public's copy of each kind, by the extension the sandbox gives it; the type is ours, not the child's.
 DERIVATIVE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".m4a": "audio/mp4"}
-# Bigger originals get no derivative on a request: a web request must not copy and re-encode
-# gigabytes. Staff still see the original; the public sees the preview and the hash.
+# Bigger originals get no derivative: the sandbox's limits would stop the decoder long before the end
+# of a longer film. Staff still see the original; the public sees the preview and the hash.
 MAX_DERIVATIVE_SOURCE = 2 * 1024 * 1024 * 1024
 MAX_METADATA_ROWS, MAX_TEXT = 300, 500
 
@@ -54,10 +51,45 @@ def derivative_path(root: str, sha256: str) -> tuple[str, str] | None:
     return None
 
 
+def _previewed(media_type: str) -> bool:
+    return media_type.split("/")[0] in ("image", "video") and decodable(media_type)
+
+
+def _stamp(root: str, sha256: str, task: str, item_id: int | None) -> str | None:
+    return None if item_id is None else f"{_base(root, sha256)}.{task}.item-{int(item_id)}"
+
+
+def previews_state(root: str, sha256: str, media_type: str, item_id: int | None = None) -> bool | None:
+    """Whether the item's previews are there (True), cannot be made (False) or are yet to be made (None)."""
+    if not _previewed(media_type):
+        return False
+    return _kept(lambda: os.path.exists(preview_path(root, sha256)), _base(root, sha256) + ".none",
+                 _stamp(root, sha256, "preview", item_id))
+
+
+def derivative_state(root: str, original: str, sha256: str, media_type: str) -> bool | None:
+    """Whether the public's copy is there (True), cannot be made (False) or is yet to be made (None)."""
+    if not decodable(media_type):
+        return False
+    if derivative_path(root, sha256) is not None:
+        return True
+    if not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
+        return False
+    return _kept(lambda: False, _base(root, sha256) + ".public.none", None)
+
+
+def metadata_state(root: str, sha256: str, media_type: str, item_id: int | None = None) -> bool | None:
+    """Whether the original's metadata was read (True), cannot be (False) or is yet to be (None)."""
+    if not decodable(media_type):
+        return False
+    return _kept(lambda: os.path.exists(_base(root, sha256) + ".meta.json"), _base(root, sha256) + ".meta.none",
+                 _stamp(root, sha256, "metadata", item_id))
+
+
 def ensure_previews(root: str, original: str, sha256: str, media_type: str, item_id: int | None = None) -> bool:
-    """Make the previews on first need (uploads and ingests stay fast), and anew on the first need of
-    each item (``item_id``, see ``_made``); True when they exist."""
-    if media_type.split("/")[0] not in ("image", "video") or not decodable(media_type):
+    """Make the previews unless they are there, and anew on the first need of each item (``item_id``,
+    see ``_made``); True when they exist."""
+    if not _previewed(media_type):
         return False
 
     def take(outcome):
@@ -68,13 +100,10 @@ def ensure_previews(root: str, original: str, sha256: str, media_type: str, item
 
 
 def ensure_derivative(root: str, original: str, sha256: str, media_type: str) -> tuple[str, str] | None:
-    """The public's copy of an image, a video or a sound, made on first need: (path, media type),
+    """The public's copy of an image, a video or a sound, made unless it is there: (path, media type),
     or None when there is none (another type, unreadable, or an original above the size cap)."""
-    if not decodable(media_type):
-        return None
-    found = derivative_path(root, sha256)
-    if found is not None or not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
-        return found
+    if derivative_state(root, original, sha256, media_type) is not None:
+        return derivative_path(root, sha256)
 
     def take(outcome):
         name = outcome.result.get("file")
@@ -82,7 +111,7 @@ def ensure_derivative(root: str, original: str, sha256: str, media_type: str) ->
         return extension in DERIVATIVE_TYPES and \
             sandbox.take_output(outcome, name, _base(root, sha256) + ".public" + extension)
     _made(root, original, sha256, media_type, "derivative", ".public.none",
-          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS, wait=False)
+          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS)
     return derivative_path(root, sha256)
 
 
@@ -106,22 +135,25 @@ def read_metadata(root: str, original: str, sha256: str, media_type: str,
     if not _made(root, original, sha256, media_type, "metadata", ".meta.none", lambda: os.path.exists(path),
                  take, sandbox.PREVIEW_LIMITS, item_id):
         return None
-    with open(path, encoding="utf-8") as handle:
+    return kept_metadata(root, sha256)
+
+
+def kept_metadata(root: str, sha256: str) -> list[tuple[str, str, str]]:
+    """The metadata ``read_metadata`` kept (check ``metadata_state`` first)."""
+    with open(_base(root, sha256) + ".meta.json", encoding="utf-8") as handle:
         return [tuple(row) for row in json.load(handle)]
 
 
-def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None,
-          wait=True) -> bool:
+def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None) -> bool:
     """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
 
-    One worker makes it while the others wait for it (a lock per original), so a burst of first
-    requests starts one decoder, not one each; without ``wait``, the others are refused with
-    ``NotReady`` instead. With ``item_id``, the item's first need runs the
+    One job makes it while the others wait for it (a lock per original), so two jobs for one
+    original start one decoder, not one each. With ``item_id``, the item's first need runs the
     decoder whatever is kept: kept from another item's bytes, the product would come faster (or,
     after a failure there, not at all), and tell an uploader that the store held their file before,
     with an item they may not see (a possession oracle). The item's outcome is kept in a stamp.
     """
-    stamp = None if item_id is None else f"{_base(root, sha256)}.{task}.item-{int(item_id)}"
+    stamp = _stamp(root, sha256, task, item_id)
     marker = _base(root, sha256) + marker_suffix
     kept = _kept(exists, marker, stamp)
     if kept is not None:
@@ -130,12 +162,7 @@ def _made(root, original, sha256, media_type, task, marker_suffix, exists, take,
         return False
     os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
     with open(_base(root, sha256) + ".lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            # A derivative may take minutes: a request does not wait for another one's, and a
-            # crowd of them cannot hold every web worker.
-            raise NotReady(_l("This copy is being prepared. Try again in a few minutes.")) from None
+        fcntl.flock(lock, fcntl.LOCK_EX)
         kept = _kept(exists, marker, stamp)
         if kept is not None:
             return kept

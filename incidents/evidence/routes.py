@@ -64,11 +64,14 @@ def item(item_id):
     view = service.read_provenance(actor(), item_id)
     custody = service.custody_log(view) if view.staff else []
     assessments = list(view.item.assessments.order_by(Assessment.id)) if view.staff else []
+    metadata, metadata_pending = service.original_metadata(view, _store()) if view.staff else (None, False)
+    # What the worker still prepares: the page says so, and comes back for it by itself.
+    media = service.page_media(view, _store())
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
-                           assessments=assessments, inline=service.shows_inline(view),
+                           assessments=assessments, inline=media, preparing=media is None or metadata_pending,
                            awaits_confirmation=view.staff and awaits_confirmation(view.item),
                            withdrawable=withdrawal.withdrawable(actor(), view),
-                           metadata=service.original_metadata(view, _store()) if view.staff else None)
+                           metadata=metadata, metadata_pending=metadata_pending)
 
 
 @bp.route("/evidence/<int:item_id>/withdraw", methods=["GET", "POST"])

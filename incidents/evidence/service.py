@@ -11,9 +11,10 @@ from peewee import JOIN, fn
 from incidents import audit, policy
 from incidents.custody import record_custody
 from incidents.db import database, serialize_writers
-from incidents.errors import Conflict, Forbidden, NotFound
+from incidents.errors import Conflict, Forbidden, NotFound, NotReady
 from incidents.evidence import schema
-from incidents.evidence.previews import decodable, ensure_derivative, ensure_previews, preview_path, read_metadata
+from incidents.evidence.jobs import ask_derivative, ask_previews
+from incidents.evidence.previews import decodable, derivative_path, kept_metadata, preview_path
 from incidents.evidence.store import EvidenceStore, HashingSpool
 from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile, utcnow
 from incidents.revisions import save_revision
@@ -203,14 +204,16 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     """The preview of a visible item: blurred for graphic items unless ``clear`` was asked for.
     A clear preview asked for by a signed-in reader is a viewing, and joins the custody log.
 
-    :raise NotFound: not visible, or no preview could be made.
+    :raise NotFound: not visible, or no preview can be made. :raise NotReady: it is being made.
     """
     view = read_item(user, item_id)
     if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
     stored = view.item.stored_file
-    if not ensure_previews(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
-                           item_id=view.item.id):
+    made, _metadata = ask_previews(view.item, store)
+    if made is None:
+        raise NotReady(_l("The preview is being prepared. Try again in a minute."))
+    if not made:
         raise NotFound(_l("No preview."))
     if clear:
         record_viewing(view.item, user, of="preview")
@@ -226,11 +229,26 @@ def shows_inline(view: ItemView) -> bool:
     return media_type in INLINE_MEDIA if view.staff else decodable(media_type)
 
 
+def page_media(view: ItemView, store: EvidenceStore) -> bool | None:
+    """Whether what the item's page shows inline is ready (True), cannot be shown (False) or is
+    being prepared (None): the public's copy, or staff's previews (a video's poster, a graphic
+    image's blurred cover). Asks for whatever is missing."""
+    if not shows_inline(view):
+        return False
+    stored = view.item.stored_file
+    if not view.staff:
+        return ask_derivative(stored, store)
+    if not decodable(stored.media_type):
+        return True
+    return None if ask_previews(view.item, store)[0] is None else True
+
+
 def media_file(user, item_id: int, store: EvidenceStore) -> tuple[ItemView, str, str]:
     """(view, path, media type) of what a reader's player gets: the original for staff, every
     read of it a viewing; for anyone else a derivative without metadata, never an original byte.
 
     :raise NotFound: not visible, a link, not shown inline (staff), or no derivative (the public).
+    :raise NotReady: the public's copy is being made.
     """
     view = read_item(user, item_id)
     if view.item.stored_file_id is None:
@@ -238,24 +256,27 @@ def media_file(user, item_id: int, store: EvidenceStore) -> tuple[ItemView, str,
     stored = view.item.stored_file
     if view.staff:
         return view, _read_original(view, user, "viewed", store), stored.media_type
-    derivative = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
+    made = ask_derivative(stored, store)
+    if made is None:
+        raise NotReady(_l("This copy is being prepared. Try again in a few minutes."))
+    derivative = derivative_path(store.root, stored.sha256) if made else None
     if derivative is None:
         raise NotFound(_l("No such evidence item."))
     return view, *derivative
 
 
-def original_metadata(view: ItemView, store: EvidenceStore) -> list[tuple[str, str, str]] | None:
-    """The original's embedded metadata (EXIF, XMP, container tags), read in the sandbox: for staff.
+def original_metadata(view: ItemView, store: EvidenceStore) -> tuple[list[tuple[str, str, str]] | None, bool]:
+    """(rows, being read) of the original's embedded metadata (EXIF, XMP, container tags), read in
+    the sandbox by a job: for staff. No rows when none could be read, or not yet.
 
     :raise NotFound: the item was not read as staff.
     """
     if not view.staff:
         raise NotFound(_l("No such evidence item."))
-    if view.item.stored_file_id is None:
-        return None
-    stored = view.item.stored_file
-    return read_metadata(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
-                         item_id=view.item.id)
+    if view.item.stored_file_id is None or not decodable(view.item.stored_file.media_type):
+        return None, False
+    read = ask_previews(view.item, store)[1]
+    return (kept_metadata(store.root, view.item.stored_file.sha256) if read else None), read is None
 
 
 def read_provenance(user, item_id: int) -> ItemView:

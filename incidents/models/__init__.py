@@ -1,8 +1,8 @@
 """The peewee models, one module per concern (floor 7): ``fields`` (column types: JSON, sealed
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
 ``published`` (the public projection), ``audit``, ``duplicates`` (incidents people marked as one
-event, or as not duplicates), ``drafts`` (unsaved forms), ``uploads`` (files on their way in) and
-``conversation`` (comments on an incident, notifications). Every name is importable from here.
+event, or as not duplicates), ``drafts`` (unsaved forms), ``uploads`` (files on their way in), ``conversation`` (comments on an
+incident, notifications) and ``jobs`` (background work). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -29,7 +29,14 @@ from incidents.models.evidence import (
     StoredFile,
 )
 from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
-from incidents.models.published import PublishedCount, PublishedIncident, PublishedRow, PublishedTerm
+from incidents.models.jobs import JOB_STATES, Job
+from incidents.models.published import (
+    PublishedChange,
+    PublishedCount,
+    PublishedIncident,
+    PublishedRow,
+    PublishedTerm,
+)
 from incidents.models.records import (
     CONSENTS,
     DATE_PRECISIONS,
@@ -49,8 +56,8 @@ from incidents.models.uploads import Upload
 
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
-              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, AuditEvent, DuplicateMark,
-              Draft, Upload, Comment, Notification]
+              ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, PublishedChange, AuditEvent, DuplicateMark,
+              Draft, Upload, Comment, Notification, Job]
 
 
 def sealed_fields() -> list:
@@ -64,8 +71,8 @@ __all__ = [
     "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "Draft", "EvidenceItem",
     "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
-    "PublishedRow", "PublishedTerm", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
+    "PublishedRow", "PublishedTerm", "PublishedChange", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
-    "Comment", "Notification", "NOTIFICATION_KINDS",
+    "Comment", "Notification", "NOTIFICATION_KINDS", "Job", "JOB_STATES",
 ]

@@ -102,3 +102,16 @@ class PublishedCount(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("dimension", "value")
+
+
+class PublishedChange(BaseModel):
+    """What each change of the counts (``PublishedCount``'s generation) did to which published
+    incident: every process's in-memory facet arrays (facet_index.py) follow these few rows instead
+    of reading every published incident again. Old rows are pruned: a process further behind
+    rebuilds its arrays."""
+
+    generation = BigIntegerField(primary_key=True)
+    # "add" or "remove" one incident, by its sort key; "all" when many changed at once (a facility's
+    # place): the arrays are then built anew.
+    change = CharField(max_length=10)
+    sort_key = BigIntegerField(default=0)

@@ -2,7 +2,8 @@
 
 With no filter, a facet's counts are read from ``PublishedCount`` instead of counted over every
 published incident. ``add`` and ``subtract`` run in the transaction that writes or removes a
-projection row, so the counts never disagree with what is published.
+projection row, so the counts never disagree with what is published; each also logs which
+incident changed (``changes_since``), which the in-memory arrays of ``facet_index.py`` follow.
 """
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from collections import Counter
 
 from peewee import fn
 
-from incidents.models import PublishedCount, PublishedIncident, PublishedTerm
+from incidents.models import PublishedChange, PublishedCount, PublishedIncident, PublishedTerm
 
 TOTAL = "total"
 # Counts every change, so that a copy of the counts kept elsewhere knows when it is stale.
 GENERATION = "generation"
 COLUMNS = ("facility", "country", "region", "year", "verification")
 TERMS = ("abuse", "perpetrators")
+# The log of changes keeps the last LOG_KEPT, pruned every LOG_PRUNED_EVERY changes.
+LOG_KEPT, LOG_PRUNED_EVERY = 20_000, 1_000
 
 
 def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -26,26 +29,40 @@ def _values(row: PublishedIncident, terms: dict[str, list[str]]) -> list[tuple[s
             + [(name, code) for name in TERMS for code in dict.fromkeys(terms.get(name, ()))])
 
 
-def _change(changes: list[tuple[str, str, int]]) -> None:
-    """Add each (dimension, value, by) to its count, and count one more change."""
+def _change(changes: list[tuple[str, str, int]], change: str, sort_key: int = 0) -> None:
+    """Add each (dimension, value, by) to its count, count one more change, and log what it did
+    (``PublishedChange``), all in the caller's transaction: the log's order is the commit order."""
     for dimension, value, by in changes + [(GENERATION, "", 1)]:
         (PublishedCount.insert(dimension=dimension, value=value, count=by)
          .on_conflict(conflict_target=[PublishedCount.dimension, PublishedCount.value],
                       update={PublishedCount.count: PublishedCount.count + by})
          .execute())
+    now = generation()
+    PublishedChange.insert(generation=now, change=change, sort_key=sort_key).execute()
+    if now % LOG_PRUNED_EVERY == 0:
+        PublishedChange.delete().where(PublishedChange.generation <= now - LOG_KEPT).execute()
 
 
 def add(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
-    _change([(dimension, value, 1) for dimension, value in _values(row, terms)])
+    _change([(dimension, value, 1) for dimension, value in _values(row, terms)], "add", row.sort_key)
 
 
 def subtract(row: PublishedIncident, terms: dict[str, list[str]]) -> None:
-    _change([(dimension, value, -1) for dimension, value in _values(row, terms)])
+    _change([(dimension, value, -1) for dimension, value in _values(row, terms)], "remove", row.sort_key)
 
 
 def move(dimension: str, old, new, count: int) -> None:
     """``count`` published incidents change their ``dimension`` from ``old`` to ``new``."""
-    _change([(dimension, str(value), by) for value, by in ((old, -count), (new, count)) if value is not None])
+    _change([(dimension, str(value), by) for value, by in ((old, -count), (new, count)) if value is not None], "all")
+
+
+def changes_since(known: int) -> list[tuple[int, str, int]] | None:
+    """(generation, change, sort key) of every change after generation ``known``, in order; None
+    when the log no longer holds them all (pruned, or counts rebuilt): start afresh then."""
+    rows = list(PublishedChange.select(PublishedChange.generation, PublishedChange.change, PublishedChange.sort_key)
+                .where(PublishedChange.generation > known).order_by(PublishedChange.generation).tuples())
+    numbers = [number for number, _change, _key in rows]
+    return rows if numbers == list(range(known + 1, known + 1 + len(rows))) else None
 
 
 def terms_of(row: PublishedIncident) -> dict[str, list[str]]:

@@ -6,13 +6,19 @@ published incident in sort-key order, its facility, country, region, year, last 
 verification status and terms in numpy arrays (about 40 MB for a million incidents) and counts any combination of filters
 with vectorised operations in milliseconds.
 
-The arrays are built from indexes only (about 4.5 seconds for a million incidents) and rebuilt
-when ``facet_counts.generation()`` shows that what is published changed, on the next count that
-needs them. ``search/filters.py`` decides what each filter means (``mask`` helpers below take
-already-parsed values) and uses these arrays only when there are many incidents to count.
+The arrays are built from indexes only (about 4.5 seconds for a million incidents). When
+``facet_counts.generation()`` shows that what is published changed, the next count that needs them
+follows the log of changes instead (``facet_counts.changes_since``): an incident withdrawn is
+struck out where it stands, one published (or published again, edited) is appended after the
+others. So a publication costs the next request in each process a few milliseconds, not a rebuild;
+the arrays are built afresh only when the log no longer reaches back far enough, after a change to
+many incidents at once (a facility moved), or once the struck-out and appended rows pass
+``REBUILD_SHARE`` of them. ``search/filters.py`` decides what each filter means (``mask`` helpers
+below take already-parsed values) and uses these arrays only when there are many incidents to count.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 from functools import reduce
@@ -27,6 +33,9 @@ from incidents.publication import facet_counts
 TERMS = ("abuse", "perpetrators")
 # date.toordinal() of 1970-01-01: numpy counts days from there.
 EPOCH_ORDINAL = 719163
+# Built afresh once this share of the rows was struck out or appended since the last build, or when
+# more changes than ``MAX_FOLLOWED`` wait: following them would cost more than building.
+REBUILD_SHARE, MAX_FOLLOWED = 0.05, 5_000
 
 
 def _column(query) -> np.ndarray:
@@ -88,6 +97,75 @@ class Arrays:
                 codes.append(np.full(len(found), code, dtype=np.int32))
             self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64),
                                 np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32), labels)
+        # What changed since the build: rows struck out, rows appended (after ``built``, out of key
+        # order, found through ``appended``), and the appended rows' terms.
+        self.alive = np.ones(self.size, dtype=bool)
+        self.built, self.struck = self.size, 0
+        self.appended: dict[int, int] = {}
+        self.extra_terms = {name: (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)) for name in TERMS}
+
+    def stale(self) -> bool:
+        """Whether so much changed since the build that building afresh is the better course."""
+        return self.struck + len(self.appended) > max(REBUILD_SHARE * self.built, 100)
+
+    def followed(self, changes: list[tuple[int, str, int]]) -> Arrays:
+        """A copy holding ``changes`` (``facet_counts.changes_since``; no "all" among them): the
+        readers of this one go on undisturbed."""
+        new = copy.copy(self)
+        new.alive, new.appended = self.alive.copy(), dict(self.appended)
+        new.columns = {name: (codes, list(labels)) for name, (codes, labels) in self.columns.items()}
+        new.terms = {name: (positions, codes, list(labels)) for name, (positions, codes, labels) in self.terms.items()}
+        added: dict[int, None] = {}
+        for _generation, change, key in changes:
+            new._strike(key)  # an incident published again replaces its row
+            added.pop(key, None)
+            if change == "add":
+                added[key] = None
+        new._append(list(added))
+        return new
+
+    def _strike(self, key: int) -> None:
+        position = self.appended.pop(key, None)
+        if position is None and self.built:
+            found = int(np.searchsorted(self.keys[:self.built], key))
+            position = found if found < self.built and self.keys[found] == key and self.alive[found] else None
+        if position is not None:
+            self.alive[position] = False
+            self.struck += 1
+
+    def _append(self, keys: list[int]) -> None:
+        """Append the published incidents with these keys, as they are now (one withdrawn since is
+        left out: its removal follows in the log)."""
+        rows = list(PublishedIncident.select(
+            PublishedIncident.sort_key, PublishedIncident.facility, fn.COALESCE(day_number(PublishedIncident.date_end), 0),
+            PublishedIncident.country, PublishedIncident.region, PublishedIncident.verification)
+            .where(PublishedIncident.sort_key.in_(keys)).tuples()) if keys else []
+        if not rows:
+            return
+        start = self.size
+        new_keys = np.array([row[0] for row in rows], dtype=np.int64)
+        first_days = (new_keys >> 32).astype(np.int32)
+        years = (first_days - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
+        values = {"facility": [row[1] for row in rows], "country": [row[3] for row in rows],
+                  "region": [row[4] for row in rows], "verification": [row[5] for row in rows],
+                  "year": years.tolist()}
+        for name, (codes, labels) in self.columns.items():
+            self.columns[name] = (np.concatenate([codes, np.array(
+                [_code(labels, value) for value in values[name]], dtype=np.int32)]), labels)
+        self.keys = np.concatenate([self.keys, new_keys])
+        self.last_day = np.concatenate([self.last_day, np.maximum(first_days, np.array(
+            [row[2] for row in rows], dtype=np.int32))])
+        self.alive = np.concatenate([self.alive, np.ones(len(rows), dtype=bool)])
+        self.size += len(rows)
+        position_of_id = {int(key) & 0xFFFFFFFF: start + i for i, key in enumerate(new_keys)}
+        self.appended.update((int(key), start + i) for i, key in enumerate(new_keys))
+        for name in TERMS:
+            found = [(position_of_id[incident], _code(self.terms[name][2], code)) for incident, code in
+                     PublishedTerm.select(PublishedTerm.incident, PublishedTerm.code).where(
+                         (PublishedTerm.vocabulary == name) & PublishedTerm.incident.in_(list(position_of_id))).tuples()]
+            positions, codes = self.extra_terms[name]
+            self.extra_terms[name] = (np.concatenate([positions, np.array([p for p, _c in found], dtype=np.int64)]),
+                                      np.concatenate([codes, np.array([c for _p, c in found], dtype=np.int32)]))
 
     def _positions(self, keys: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.keys, keys)
@@ -95,7 +173,7 @@ class Arrays:
     # Masks: one boolean per published incident, True where a condition holds.
 
     def everything(self) -> np.ndarray:
-        return np.ones(self.size, dtype=bool)
+        return self.alive.copy()
 
     def equal_to(self, name: str, values) -> np.ndarray:
         """The column ``name`` holds one of ``values``."""
@@ -108,24 +186,31 @@ class Arrays:
 
     def keys_below(self, bound: int) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
-        mask[:np.searchsorted(self.keys, bound)] = True
+        mask[:np.searchsorted(self.keys[:self.built], bound)] = True
+        mask[self.built:] = self.keys[self.built:] < bound
         return mask
 
     def having(self, name: str, code: str) -> np.ndarray:
-        positions, codes, labels = self.terms[name]
+        _positions, _codes, labels = self.terms[name]
         mask = np.zeros(self.size, dtype=bool)
         if code in labels:
-            mask[positions[codes == labels.index(code)]] = True
+            for positions, codes in (self.terms[name][:2], self.extra_terms[name]):
+                mask[positions[codes == labels.index(code)]] = True
         return mask
 
     def among(self, keys) -> np.ndarray:
         """The incidents whose sort key is in ``keys`` (an iterable of 1-tuples, e.g. a cursor);
-        a key published since the arrays were built is left out."""
+        a key published since the arrays last followed the log is left out."""
         keys = np.fromiter(itertools.chain.from_iterable(keys), dtype=np.int64)
         mask = np.zeros(self.size, dtype=bool)
-        if self.size:
-            positions = np.minimum(self._positions(keys), self.size - 1)
+        if self.built:
+            positions = np.minimum(np.searchsorted(self.keys[:self.built], keys), self.built - 1)
             mask[positions[self.keys[positions] == keys]] = True
+        if self.appended:  # a few rows: each looked up among the keys, sorted once if they are not
+            ordered = keys if np.all(keys[:-1] <= keys[1:]) else np.sort(keys)
+            appended = self.keys[self.built:]
+            found = np.minimum(np.searchsorted(ordered, appended), max(len(ordered) - 1, 0))
+            mask[self.built:] = (ordered[found] == appended) if len(ordered) else False
         return mask
 
     def counts(self, name: str, masks) -> list[tuple[object, int]]:
@@ -137,8 +222,9 @@ class Arrays:
             codes = codes[selected]
             tally = np.bincount(codes[codes >= 0], minlength=len(labels))
         else:
-            positions, codes, labels = self.terms[name]
-            tally = np.bincount(codes[selected[positions]], minlength=len(labels))
+            labels = self.terms[name][2]
+            tally = sum(np.bincount(codes[selected[positions]], minlength=len(labels))
+                        for positions, codes in (self.terms[name][:2], self.extra_terms[name]))
         found = [(labels[i], int(tally[i])) for i in np.flatnonzero(tally)]
         return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
@@ -151,9 +237,24 @@ _built: dict = {"generation": None, "arrays": None}
 
 
 def current() -> Arrays:
-    """This process's arrays, rebuilt first if anything was published or withdrawn since."""
+    """This process's arrays, following what was published or withdrawn since they last looked."""
     generation = facet_counts.generation()
     with _lock:
-        if _built["generation"] != generation:
-            _built["arrays"], _built["generation"] = Arrays(), generation
+        arrays, known = _built["arrays"], _built["generation"]
+        if known != generation:
+            changes = facet_counts.changes_since(known) if arrays is not None and known is not None and \
+                0 < generation - known <= MAX_FOLLOWED else None
+            if not changes or any(change == "all" for _g, change, _k in changes) or arrays.stale():
+                _built["arrays"], _built["generation"] = Arrays(), generation
+            else:
+                _built["arrays"], _built["generation"] = arrays.followed(changes), changes[-1][0]
         return _built["arrays"]
+
+
+def _code(labels: list, value) -> int:
+    """The code of ``value`` among ``labels`` (a value not met yet is added to them); -1 for none."""
+    if value is None:
+        return -1
+    if value not in labels:
+        labels.append(value)
+    return labels.index(value)

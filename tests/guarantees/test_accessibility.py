@@ -7,6 +7,8 @@ import io
 import pytest
 
 from incidents.accounts import credentials
+from incidents.dossiers.assemble import DossierRequest
+from incidents.dossiers.jobs import submit_bundle
 from incidents.evidence.store import EvidenceStore
 from incidents.uploads import service as uploads
 from tests.factories import JPEG, attach_file, make_facility, make_incident, move, publish
@@ -36,13 +38,15 @@ def pages(app, users):
         upload = uploads.begin(users["admin"], store, len(JPEG + extra), "палата.jpg", "new")
         uploads.append(users["admin"], store, upload.token, 0, io.BytesIO(JPEG), None)
     link = credentials.issue_password_link(users["lawyer"], 60)
+    with app.app_context():
+        bundle = submit_bundle(users["admin"], DossierRequest((published.id,), "public", "en", format="zip"))
     public = ["/", "/incidents", f"/incidents/{published.id}", "/facilities", f"/facilities/{facility.id}", "/login",
               f"/set-password/{link}"]
     staff = ["/workspace", "/incidents/new", f"/incidents/{draft.id}", f"/incidents/{draft.id}/edit",
              f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
              "/facilities/new",
              f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users",
-             "/admin/audit", "/account", "/account/two-factor", "/notifications"]
+             "/admin/audit", "/account", "/account/two-factor", "/notifications", f"/dossier/prepared/{bundle.token}"]
     return public, staff
 
 
@@ -55,7 +59,7 @@ def test_the_check_visits_every_page(app, pages):
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     reached = {adapter.match(path)[0] for path in visited}
     files = {"evidence.download", "evidence.media", "evidence.preview", "public.statistics_csv", "records.regions",
-             "static", "drafts.new_incident", "drafts.edit_incident"}
+             "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file"}
     assert routes - reached - files == {"auth.login_code", "evidence.batch"} | {
         endpoint for endpoint in routes if endpoint.startswith("api.")}
 

@@ -7,14 +7,14 @@ import io
 import os
 import struct
 import subprocess  # noqa: S404 - exiftool, the independent reader
-import threading
 import zipfile
 
 import pytest
 
 from incidents.accounts import credentials
-from incidents.models import CustodyEvent, Incident
+from incidents.models import CustodyEvent, Incident, Job
 from tests.factories import JPEG, attach_file, encode_frames, make_mp4, publish
+from tests.helpers import hold_jobs, translated
 
 EXIFTOOL = "/usr/bin/exiftool"
 # What the fixtures embed; none of it may reach the public.
@@ -318,23 +318,20 @@ def test_a_clear_preview_does_not_stand_for_the_original_read_after_it(app, user
     assert sorted(seen) == ["original", "preview"]
 
 
-def test_a_request_does_not_wait_for_a_derivative_another_one_is_making(app, client, users, incident):
-    """Does a visitor's request wait while another request is still making the public copy, or is it told
-    to try again later?
+def test_a_request_never_makes_the_public_copy_itself(app, client, users, incident):
+    """Does a visitor's request decode anything, or is it told at once, in their language, that the copy
+    is being prepared, while one job (however many visitors ask) makes it for the next request?
 
-    Making a video's copy may take minutes: a crowd of first requests must not hold every worker."""
-    import fcntl
+    Making a video's copy may take minutes: a crowd of first requests must not hold every web worker."""
     item = published(app, incident, users, JPEG, "photo.jpg")
-    lock_path = os.path.join(app.config["SETTINGS"].EVIDENCE_DIR, "previews", item.stored_file_id[:2],
-                             item.stored_file_id + ".lock")
-    os.makedirs(os.path.dirname(lock_path), exist_ok=True)
-    with open(lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as the request making it holds it
-        answers = []
-        asking = threading.Thread(target=lambda: answers.append(client.get(f"/evidence/{item.id}/media?lang=ru")),
-                                  daemon=True)
-        asking.start()
-        asking.join(timeout=20)
-        assert answers, "the request waited for the copy another request is making"
-        assert answers[0].status_code == 503 and "Попробуйте" in answers[0].get_data(as_text=True)
+    drain = hold_jobs(app)
+    answers = [client.get(f"/evidence/{item.id}/media?lang=ru") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [503] * 3
+    assert "Попробуйте" in answers[0].get_data(as_text=True)
+    page = client.get(f"/evidence/{item.id}?lang=ru").get_data(as_text=True)
+    assert translated(app, "A copy to show here is being prepared. This page will show it when it is ready.") in page
+    assert 'http-equiv="refresh"' in page
+    assert Job.select().where(Job.kind == "derivative").count() == 1
+    assert drain() == 1
     assert client.get(f"/evidence/{item.id}/media").status_code == 200
+    assert 'http-equiv="refresh"' not in client.get(f"/evidence/{item.id}").get_data(as_text=True)

@@ -112,6 +112,7 @@ def deeply_nested(depth: int, kind: str) -> str:
 #   read of confidential fields is audited, and an edit page shown again with its errors, the page
 #   a refused button leads back to, or the API reading an incident before a PATCH reads them.
 # - LoginFailure: counting wrong passwords and codes is how sign-in is throttled.
+# - Job: a page read asks the worker for what it shows and is not made yet (an item's previews).
 def is_a_read(action: str) -> bool:
     return action.partition(".")[2].startswith("view")
 
@@ -141,6 +142,8 @@ def assert_unchanged(before: dict, *, login_failures: bool = False) -> None:
         assert after[name][:len(rows)] == rows, f"{name}: rows changed or vanished"
         if name == "AuditEvent":
             assert all(is_a_read(row["action"]) for row in added), f"audited: {[r['action'] for r in added]}"
+        elif name == "Job":
+            assert all(row["kind"] in ("previews", "derivative") for row in added), [r["kind"] for r in added]
         else:
             assert name == "LoginFailure" and login_failures, f"{name}: {len(added)} rows added"
 
