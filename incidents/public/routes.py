@@ -15,7 +15,7 @@ from incidents.search.facilities import (
     published_counts,
     visible_facilities,
 )
-from incidents.search.filters import Filters, parse_filters
+from incidents.search.filters import Filters, parse_filters, parse_page
 from incidents.search.queries import passages, search_published
 from incidents.text import safe_cell
 from incidents.views import actor
@@ -95,21 +95,31 @@ def _csv_cell(value) -> str:
 
 @bp.route("/facilities")
 def facility_list():
-    """Facilities with their number of published incidents; ``q`` matches names in any script."""
+    """Facilities with their number of published incidents, a page at a time; ``q`` matches names in
+    any script."""
     q = (request.args.get("q") or "").strip()[:200]
-    return render_template("public/facilities.html", q=q,
-                           facilities=facility_directory(actor(), q, i18n.language()))
+    number, errors = _page_or_errors()
+    return render_template("public/facilities.html", q=q, errors=errors,
+                           page=facility_directory(actor(), q, i18n.language(), number)), 400 if errors else 200
 
 
 @bp.route("/facilities/<int:facility_id>")
 def facility_detail(facility_id):
-    """A facility and its published incidents, newest first.
+    """A facility and its published incidents, newest first, a page at a time.
 
     :raise 404: no such facility, or one the reader may not know of yet.
     """
     facility = visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
+    number, errors = _page_or_errors()
     stats = statistics_of(Filters(facility=[facility.id]), i18n.language(), actor())
-    return render_template("public/facility.html", facility=facility, stats=stats,
-                           incidents=published_at(facility))
+    return render_template("public/facility.html", facility=facility, stats=stats, errors=errors,
+                           page=published_at(facility, number)), 400 if errors else 200
+
+
+def _page_or_errors() -> tuple[int, dict]:
+    try:
+        return parse_page(request.args), {}
+    except ValidationFailed as exc:
+        return 1, {k: [str(m) for m in v] for k, v in exc.fields.items()}

@@ -6,7 +6,11 @@ from incidents import policy
 from incidents.models import Facility, PublishedIncident
 from incidents.publication import facet_counts
 from incidents.publication.search_keys import query_keys, text_keys
+from incidents.search.filters import Page
 from incidents.text import without_control
+
+# Rows per page of the facilities directory and of a facility's own list of incidents.
+DIRECTORY_PAGE, FACILITY_PAGE = 100, 50
 
 
 def visible_facilities(user, *columns):
@@ -73,19 +77,23 @@ def possible_duplicates(user, names: list[str], among: set[int] | None = None) -
     return [f for f in query if _same_names(names, f)]
 
 
-def facility_directory(user, q: str, language: str) -> list[Facility]:
-    """Facilities matching ``q``, each with ``published`` (a count), the busiest first."""
+def facility_directory(user, q: str, language: str, page: int = 1) -> Page:
+    """One page of the facilities matching ``q``, each with ``published`` (a count), the busiest first."""
     published = {int(value): n for value, n in facet_counts.read("facility")}
     found = matching_facilities(user, q)
     for facility in found:
         facility.published = published.get(facility.id, 0)
-    return sorted(found, key=lambda f: (-f.published, f.name_in(language).casefold()))
+    found.sort(key=lambda f: (-f.published, f.name_in(language).casefold()))
+    start = (page - 1) * DIRECTORY_PAGE
+    return Page(found[start:start + DIRECTORY_PAGE], len(found), page, DIRECTORY_PAGE, {})
 
 
-def published_at(facility: Facility) -> list[PublishedIncident]:
-    """A facility's published incidents, newest first."""
-    return list(PublishedIncident.select().where(PublishedIncident.facility == facility)
-                .order_by(PublishedIncident.sort_key.desc()))
+def published_at(facility: Facility, page: int = 1) -> Page:
+    """One page of a facility's published incidents, newest first."""
+    total = dict(facet_counts.read("facility", only=[facility.id])).get(str(facility.id), 0)
+    rows = list(PublishedIncident.select().where(PublishedIncident.facility == facility)
+                .order_by(PublishedIncident.sort_key.desc()).limit(FACILITY_PAGE).offset((page - 1) * FACILITY_PAGE))
+    return Page(rows, total, page, FACILITY_PAGE, {})
 
 
 def latest_published(limit: int = 5) -> list[PublishedIncident]:

@@ -153,6 +153,32 @@ def parse_filters(args) -> Filters:
     return Filters(**values)
 
 
+@dataclass
+class Page:
+    """One page of a list: its rows, how many there are in all, and the facet counts if any."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    facets: dict
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def parse_page(args) -> int:
+    """The ``page`` of a paged list that has no other filter (the facilities, a facility's incidents).
+
+    :raise ValidationFailed: not a page number, with the field named.
+    """
+    value, problems = _number(100_000)(args, "page")
+    if problems:
+        raise ValidationFailed(_l("Please correct the filters."), {"page": problems})
+    return value or 1
+
+
 def narrows(filters: Filters, skip: str = "") -> bool:
     """Whether any filter but ``skip`` leaves some published incidents out."""
     return any(getattr(filters, name) for name in NARROWING if name != skip)

@@ -4,14 +4,13 @@ Only ``PublishedIncident`` rows are ever returned to the public; it holds public
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from incidents.models import Facility, Incident, IncidentTerm, PublishedIncident
 from incidents.publication import facet_counts, fulltext
 from incidents.publication.search_keys import passage, query_keys
 from incidents.search.facets import counter_for, facets
-from incidents.search.filters import Filters, narrowed, narrows, overlapping
+from incidents.search.filters import Filters, Page, narrowed, narrows, overlapping
 
 
 def ordered(filters: Filters):
@@ -42,19 +41,6 @@ def filter_working_copies(query, filters: Filters):
     if filters.verification:
         query = query.where(Incident.verification == filters.verification)
     return query
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    facets: dict
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # What lists show: every column but the long ones kept for searching and exporting.

@@ -156,3 +156,32 @@ def test_editing_a_facility_moves_its_published_incidents(as_role, client, cases
     assert response.status_code == 302
     assert "Beating" in titles(client, "region=RU-MOS") and "Beating" not in titles(client, "region=RU-MOW")
     assert "Beating" in titles(client, "q=matrosskaya")
+
+
+def test_long_lists_come_a_page_at_a_time(client, users, monkeypatch):
+    """Does a facility with many incidents list them a page at a time, newest first, with the whole count
+    and links to the next page, and does the facilities directory page too, in the reader's language?
+    Does a nonsense page number get a clear message instead of an error?"""
+    from incidents.search import facilities as directory
+    monkeypatch.setattr(directory, "FACILITY_PAGE", 2)
+    monkeypatch.setattr(directory, "DIRECTORY_PAGE", 2)
+    places = [make_facility(users["contributor"], names={"en": f"Colony {i}"}) for i in range(3)]
+    for year in range(2015, 2020):
+        publish(make_incident(users["contributor"], places[0], date_start=str(year),
+                              title={"en": f"Beating in {year}"}, original_language="en"),
+                users["contributor"], users["reviewer"])
+    for place in places[1:]:
+        publish(make_incident(users["contributor"], place), users["contributor"], users["reviewer"])
+    first = client.get(f"/facilities/{places[0].id}?lang=en").get_data(as_text=True)
+    assert "5 published incidents" in first and "Page 1 of 3" in first
+    assert "Beating in 2019" in first and "Beating in 2018" in first and "Beating in 2017" not in first
+    second = client.get(f"/facilities/{places[0].id}?lang=ru&page=2").get_data(as_text=True)
+    assert "Beating in 2017" in second and "Beating in 2016" in second and "Beating in 2019" not in second
+    assert "Страница 2 из 3" in second and f"/facilities/{places[0].id}?lang=ru&amp;page=3" in second
+    listed = client.get("/facilities?lang=en").get_data(as_text=True)
+    assert "3 facilities" in listed and "Colony 0" in listed and "Page 1 of 2" in listed
+    assert "Colony 1" in client.get("/facilities?lang=en&page=2").get_data(as_text=True) + listed
+    for path in (f"/facilities/{places[0].id}?lang=en&page=abc", "/facilities?lang=en&page=0",
+                 "/facilities?page=99999999999999999999"):
+        refused = client.get(path)
+        assert refused.status_code == 400 and "Must be between 1 and 100000" in refused.get_data(as_text=True)
