@@ -256,6 +256,23 @@ def main() -> None:
              f"/incidents?q={q(word)}&per_page=50",
              f"/bench/incidents?_search={q(word)}&_sort_desc=date_start&_size=50"),
         ]
+    # (e) Searches as a reader gets them, every facet counted (the API's default, the list page's
+    # six): Datasette with its configured facets, as its page shows them.
+    for label, words in (("a common word", "пытки"), ("a name in another transliteration", "Osetchkine"),
+                         ("two words", "пытки beating")):
+        questions += [
+            (f"(e) {label} ({words}), with its facets", "JSON",
+             f"/api/v1/incidents?q={q(words)}&per_page=50",
+             f"/bench/incidents.json?_search={q(words)}&_sort_desc=date_start&_size=50"),
+            (f"(e) {label} ({words}), with its facets", "page",
+             f"/incidents?q={q(words)}&per_page=50",
+             f"/bench/incidents?_search={q(words)}&_sort_desc=date_start&_size=50"),
+        ]
+    questions += [
+        ("(e) a common word in one region, with its facets", "JSON",
+         f"/api/v1/incidents?q={q('пытки')}&region={region}&per_page=50",
+         f"/bench/incidents.json?_search={q('пытки')}&region={region}&_sort_desc=date_start&_size=50"),
+    ]
     questions = [question for question in questions if only in question[0]]
     app = open_app(instance)
     token = export_token(app)

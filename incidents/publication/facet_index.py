@@ -28,7 +28,7 @@ from peewee import fn
 
 from incidents.db import database, day_number
 from incidents.models import Facility, PublishedIncident, PublishedTerm
-from incidents.publication import facet_counts
+from incidents.publication import facet_counts, fulltext
 
 TERMS = ("abuse", "perpetrators")
 # date.toordinal() of 1970-01-01: numpy counts days from there.
@@ -36,6 +36,10 @@ EPOCH_ORDINAL = 719163
 # Built afresh once this share of the rows was struck out or appended since the last build, or when
 # more changes than ``MAX_FOLLOWED`` wait: following them would cost more than building.
 REBUILD_SHARE, MAX_FOLLOWED = 0.05, 5_000
+# A search token held by at least this share of the incidents keeps its set of incidents here, as
+# bits (125 KB for a million), at most TOKENS_KEPT of them: a common word then costs a lookup, not
+# reading hundreds of thousands of keys from the index at every search.
+TOKEN_KEPT_FROM, TOKENS_KEPT = 0.01, 64
 
 
 def _column(query) -> np.ndarray:
@@ -103,6 +107,12 @@ class Arrays:
         self.built, self.struck = self.size, 0
         self.appended: dict[int, int] = {}
         self.extra_terms = {name: (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)) for name in TERMS}
+        # Common tokens' incidents among the rows built (packed bits), shared by every copy that follows
+        # the log (those rows never change: one changed is struck out and appended); the appended
+        # rows' tokens, per copy.
+        self.token_bits: dict[str, np.ndarray] = {}
+        self.token_lock = threading.Lock()
+        self.appended_tokens: dict[str, list[int]] = {}
 
     def stale(self) -> bool:
         """Whether so much changed since the build that building afresh is the better course."""
@@ -113,6 +123,7 @@ class Arrays:
         readers of this one go on undisturbed."""
         new = copy.copy(self)
         new.alive, new.appended = self.alive.copy(), dict(self.appended)
+        new.appended_tokens = {token: list(positions) for token, positions in self.appended_tokens.items()}
         new.columns = {name: (codes, list(labels)) for name, (codes, labels) in self.columns.items()}
         new.terms = {name: (positions, codes, list(labels)) for name, (positions, codes, labels) in self.terms.items()}
         added: dict[int, None] = {}
@@ -138,8 +149,8 @@ class Arrays:
         left out: its removal follows in the log)."""
         rows = list(PublishedIncident.select(
             PublishedIncident.sort_key, PublishedIncident.facility, fn.COALESCE(day_number(PublishedIncident.date_end), 0),
-            PublishedIncident.country, PublishedIncident.region, PublishedIncident.verification)
-            .where(PublishedIncident.sort_key.in_(keys)).tuples()) if keys else []
+            PublishedIncident.country, PublishedIncident.region, PublishedIncident.verification,
+            PublishedIncident.search_keys).where(PublishedIncident.sort_key.in_(keys)).tuples()) if keys else []
         if not rows:
             return
         start = self.size
@@ -159,6 +170,9 @@ class Arrays:
         self.size += len(rows)
         position_of_id = {int(key) & 0xFFFFFFFF: start + i for i, key in enumerate(new_keys)}
         self.appended.update((int(key), start + i) for i, key in enumerate(new_keys))
+        for i, row in enumerate(rows):
+            for token in set(fulltext.tokens(row[6])):
+                self.appended_tokens.setdefault(token, []).append(start + i)
         for name in TERMS:
             found = [(position_of_id[incident], _code(self.terms[name][2], code)) for incident, code in
                      PublishedTerm.select(PublishedTerm.incident, PublishedTerm.code).where(
@@ -211,6 +225,40 @@ class Arrays:
             appended = self.keys[self.built:]
             found = np.minimum(np.searchsorted(ordered, appended), max(len(ordered) - 1, 0))
             mask[self.built:] = (ordered[found] == appended) if len(ordered) else False
+        return mask
+
+    def matching(self, words: list[tuple[str, ...]]) -> np.ndarray:
+        """The incidents matching every word (any of its keys; every token of a key), as the
+        full-text index answers ``words`` (``fulltext._joined``), from the tokens' sets of incidents."""
+        mask = np.ones(self.size, dtype=bool)
+        for keys in words:
+            either, any_token = np.zeros(self.size, dtype=bool), False
+            for cut in (fulltext.tokens(key) for key in keys):
+                if cut:
+                    any_token = True
+                    either |= reduce(np.logical_and, (self._holding(token) for token in cut))
+            if not any_token:  # a word with nothing the index holds matches nothing
+                return np.zeros(self.size, dtype=bool)
+            mask &= either
+        return mask
+
+    def _holding(self, token: str) -> np.ndarray:
+        """The incidents whose search keys hold ``token`` (struck-out rows too: ``everything`` drops them)."""
+        mask = np.zeros(self.size, dtype=bool)
+        kept = self.token_bits.get(token)
+        if kept is None:
+            keys = fulltext.token_keys(token)
+            if self.built and len(keys):
+                positions = np.minimum(np.searchsorted(self.keys[:self.built], keys), self.built - 1)
+                mask[positions[self.keys[positions] == keys]] = True
+            if np.count_nonzero(mask) >= TOKEN_KEPT_FROM * self.built:
+                with self.token_lock:
+                    if len(self.token_bits) >= TOKENS_KEPT:  # the oldest goes
+                        self.token_bits.pop(next(iter(self.token_bits)))
+                    self.token_bits[token] = np.packbits(mask[:self.built])
+        else:
+            mask[:self.built] = np.unpackbits(kept, count=self.built).view(bool)
+        mask[self.appended_tokens.get(token, [])] = True
         return mask
 
     def counts(self, name: str, masks) -> list[tuple[object, int]]:

@@ -1,7 +1,7 @@
 """The full-text index of published incidents: two backends behind one interface.
 
 Interface: ``create()``, ``rebuild()``, ``add(key, keys)``, ``remove(key)``, ``restrict(query,
-words)``, ``count(words)``, ``page(words, ...)`` and ``all_keys(words)``. An entry is known by its incident's
+words)``, ``count(words)``, ``page(words, ...)``, ``all_keys(words)`` and ``token_keys(token)``. An entry is known by its incident's
 ``PublishedIncident.sort_key``; its ``keys`` come from ``search_keys`` (Latin skeletons and
 stems), so one index serves every script.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from peewee import SQL, Cast, Expression, SqliteDatabase, Table, Value
 
 from incidents.db import database
@@ -136,6 +137,20 @@ def all_keys(words: list[tuple[str, ...]]):
     """A cursor over the sort key of every match, as 1-tuples."""
     condition = _match(words)
     return database.execute(INDEX.select(INDEX.rowid).where(condition)) if condition is not None else iter(())
+
+
+def token_keys(token: str) -> np.ndarray:
+    """The sort keys of every entry holding ``token`` (one token, as ``tokens`` cuts them), in no
+    particular order: gathered into one string by the database, so that hundreds of thousands of
+    keys cross into Python at once rather than row by row."""
+    if _fts():
+        sql = "SELECT group_concat(rowid) FROM published_search WHERE published_search MATCH ?"
+        argument = '"' + token.replace('"', '""') + '"'
+    else:
+        sql = "SELECT string_agg(rowid::text, ',') FROM published_search WHERE keys @@ %s::tsquery"
+        argument = _tsquery([(token,)])
+    joined = database.execute_sql(sql, (argument,)).fetchone()[0]
+    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, dtype=np.int64)
 
 
 def keys_condition(column, words: list[tuple[str, ...]]):

@@ -9,7 +9,7 @@ from peewee import fn
 from incidents import geo, vocab
 from incidents.db import database
 from incidents.models import Facility, PublishedIncident, PublishedTerm, name_in
-from incidents.publication import facet_counts, facet_index, fulltext
+from incidents.publication import facet_counts, facet_index
 from incidents.publication.search_keys import query_keys
 from incidents.search import events
 from incidents.search.facilities import visible_facilities
@@ -63,7 +63,7 @@ class _MemoryCounter:
                 masks[name] = masks.get(name, arrays.everything()) & arrays.having(name, code)
         if filters.q:
             words = query_keys(filters.q)
-            masks["q"] = arrays.among(fulltext.all_keys(words) if words else database.execute(
+            masks["q"] = arrays.matching(words) if words else arrays.among(database.execute(
                 PublishedIncident.select(PublishedIncident.sort_key).where(text_contains(filters.q))))
         self.masks = masks
 
@@ -74,8 +74,13 @@ class _MemoryCounter:
         return self.arrays.total(self.masks.values())
 
 
+def in_memory() -> bool:
+    """Whether counts under filters are made from this process's arrays (many incidents) or in SQL."""
+    return facet_counts.total() >= IN_MEMORY_FROM
+
+
 def counter_for(filters: Filters):
-    return _MemoryCounter(filters) if facet_counts.total() >= IN_MEMORY_FROM else _SqlCounter(filters)
+    return _MemoryCounter(filters) if in_memory() else _SqlCounter(filters)
 
 
 def counted(counter, filters: Filters, name: str, skip: str, limit: int | None = None, chosen=()) -> list[tuple]:

@@ -2,6 +2,8 @@
 built on it."""
 from __future__ import annotations
 
+from peewee import SQL, fn
+
 from incidents import policy
 from incidents.models import Facility, PublishedIncident
 from incidents.publication import facet_counts
@@ -19,7 +21,9 @@ def visible_facilities(user, *columns):
     The one rule for naming a facility to a reader: every list, facet and page goes through it."""
     query = Facility.select(*columns)
     if not policy.can_see_every_facility(user):
-        query = query.where(Facility.id.in_(PublishedIncident.select(PublishedIncident.facility)))
+        # EXISTS, one index probe per facility asked about: "IN (every published incident's facility)"
+        # read the whole projection, 70 ms at a million incidents, for each facet of every search.
+        query = query.where(fn.EXISTS(PublishedIncident.select(SQL("1")).where(PublishedIncident.facility == Facility.id)))
     return query
 
 

@@ -9,7 +9,7 @@ from functools import cache
 from incidents.models import Facility, Incident, IncidentTerm, PublishedIncident
 from incidents.publication import facet_counts, fulltext
 from incidents.publication.search_keys import passage, query_keys
-from incidents.search.facets import counter_for, facets
+from incidents.search.facets import counter_for, facets, in_memory
 from incidents.search.filters import Filters, Page, narrowed, narrows, overlapping
 
 
@@ -56,8 +56,9 @@ def search_published(filters: Filters, language: str, reader, columns=LISTED) ->
     words = query_keys(filters.q) if filters.q else []
     counter = cache(lambda: counter_for(filters))  # built once, and only if something needs it
     if words and not narrows(filters, skip="q"):
-        # Words alone: the full-text index counts and pages by itself, in list order.
-        total = fulltext.count(words)
+        # Words alone: the full-text index pages by itself, in list order; it counts too, unless the
+        # arrays count in memory, where a common word's incidents are kept (facet_index.matching).
+        total = counter().total() if in_memory() else fulltext.count(words)
         keys = fulltext.page(words, descending, filters.per_page, offset)
         rows = {row.sort_key: row for row in
                 PublishedIncident.select(PublishedIncident.sort_key, *columns)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+import numpy as np
+
 from incidents.models import Incident, PublishedIncident
-from incidents.publication import fulltext
+from incidents.publication import facet_index, fulltext
 from incidents.publication.search_keys import query_keys
 from tests.factories import make_facility, make_incident, move, publish
 
@@ -52,6 +54,36 @@ def test_the_index_finds_what_the_reference_finds(published, q):
     assert fulltext.count(words) == len(expected)
     assert fulltext.page(words, True, 3, 0) == sorted(expected, reverse=True)[:3]
     assert fulltext.page(words, False, 10, 1) == sorted(expected)[1:11]
+
+
+def found_in_memory(arrays, words) -> set[int]:
+    return {int(key) for key in arrays.keys[arrays.matching(words) & arrays.everything()]}
+
+
+def test_the_arrays_find_what_the_index_finds(users, published, monkeypatch):
+    """Do the in-memory arrays, which keep common tokens' incidents, find for every query exactly what the
+    index finds: built, asked twice (the second time from what they kept), and after a publication
+    and a retraction they followed from the log?"""
+    monkeypatch.setitem(facet_index._built, "generation", None)
+    monkeypatch.setitem(facet_index._built, "arrays", None)
+    asked = [q for q in QUERIES if query_keys(q)]  # a query with no key is searched for as text instead
+    for q in asked:
+        words = query_keys(q)
+        assert found_in_memory(facet_index.current(), words) == reference(words), q
+        assert found_in_memory(facet_index.current(), words) == reference(words), q
+    assert facet_index.current().token_bits, "no token was kept: the second asking proved nothing"
+    built = facet_index.current()
+    place = make_facility(users["contributor"], names={"en": "Another place"})
+    publish(make_incident(users["contributor"], place, title={"ru": TEXTS[0][:200]}, narrative={"ru": TEXTS[1]}),
+            users["contributor"], users["reviewer"])
+    retracted = Incident.get_by_id(PublishedIncident.select().order_by(PublishedIncident.sort_key).first().incident_id)
+    move(retracted, users["reviewer"], "retract", "Источник отозвал согласие")
+    followed = facet_index.current()
+    assert followed is not built and followed.built == built.built and followed.appended
+    for q in asked:
+        words = query_keys(q)
+        assert found_in_memory(followed, words) == reference(words), q
+    assert np.count_nonzero(followed.everything()) == PublishedIncident.select().count()
 
 
 def test_the_reference_is_not_empty_handed(published):
