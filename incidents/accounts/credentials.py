@@ -12,7 +12,6 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 from incidents import audit
 from incidents.db import database
@@ -58,6 +57,8 @@ def check_password_rules(password: str, known: tuple[str, ...] = ()) -> None:
         raise ValidationFailed(_l("That password is too long."),
                                {"password": [_l("That password is too long.")]})
     # zxcvbn reads at most 72 characters; a guessable start is not saved by a long tail anyway.
+    # Imported when a password is chosen: its word lists would hold 14 MB in every web worker.
+    from zxcvbn import zxcvbn
     if zxcvbn(password[:72], user_inputs=[k for k in known if k])["score"] < MIN_GUESS_SCORE:
         message = _l("This password is too easy to guess: it is a common one, or a simple pattern (a "
                      "repeat, a sequence, a keyboard row, your name). A few unusual words together make "

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import audit
 from incidents.db import database
-from incidents.dossiers import assemble, layouts, pdf, word
+from incidents.dossiers import assemble, layouts
 from incidents.dossiers.assemble import DossierRequest, Gathered
 from incidents.dossiers.bundle import (
     Part,
@@ -144,6 +144,8 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     for sha256 in files.values():
         if not os.path.exists(store.path_for(sha256)):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
+    # Imported on the first dossier: fpdf2 alone would add 60 MB to every web worker from its start.
+    from incidents.dossiers import pdf, word
     with force_locale(request.language):
         document = layouts.build(data)
         body = word.render(document, request.language) if request.format == "docx" \

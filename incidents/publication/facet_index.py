@@ -26,6 +26,7 @@ from functools import reduce
 import numpy as np
 from peewee import fn
 
+from incidents import memory
 from incidents.db import database, day_number
 from incidents.models import Facility, PublishedIncident, PublishedTerm
 from incidents.publication import facet_counts, fulltext
@@ -294,6 +295,7 @@ def current() -> Arrays:
                 0 < generation - known <= MAX_FOLLOWED else None
             if not changes or any(change == "all" for _g, change, _k in changes) or arrays.stale():
                 _built["arrays"], _built["generation"] = Arrays(), generation
+                memory.give_back_freed()  # what the build used and freed
             else:
                 _built["arrays"], _built["generation"] = arrays.followed(changes), changes[-1][0]
         return _built["arrays"]

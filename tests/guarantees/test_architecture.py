@@ -24,7 +24,7 @@ FLOORS = {
     "incidents.models": 7,
     "incidents.db": 8,
     "incidents.media": 8.5,
-    "incidents.config": 9, "incidents.errors": 9, "incidents.text": 9, "incidents.keys": 9,
+    "incidents.config": 9, "incidents.memory": 9, "incidents.errors": 9, "incidents.text": 9, "incidents.keys": 9,
 }
 
 

@@ -4,9 +4,8 @@ chosen to find where two engines part: scripts, long words, digits, underscores,
 quotes of either query language. CI runs the suite on both (`make test`, `make test-postgres`)."""
 from __future__ import annotations
 
-import pytest
-
 import numpy as np
+import pytest
 
 from incidents.models import Incident, PublishedIncident
 from incidents.publication import facet_index, fulltext
