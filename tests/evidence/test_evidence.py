@@ -355,3 +355,14 @@ def test_media_of_a_type_browsers_do_not_show_is_refused_without_a_custody_entry
     before = CustodyEvent.select().where(CustodyEvent.item == item.id).count()
     assert as_role("reviewer").get(f"/evidence/{item.id}/media").status_code == 404
     assert CustodyEvent.select().where(CustodyEvent.item == item.id).count() == before
+
+
+def test_sizes_are_written_in_the_readers_language(app, users, incident, as_role):
+    """Does an item's page, its incident's page and the review's list of changes give a file's size in
+    the reader's language and units, not in English ("677 Bytes", "1.2 MB") on a Russian page?"""
+    item = attach_file(app, incident, users["contributor"], JPEG + b"\0" * (1_300_000 - len(JPEG)), "палата.jpg")
+    contributor = as_role("contributor")
+    for path in (f"/evidence/{item.id}?lang=ru", f"/incidents/{incident.id}?lang=ru"):
+        page = contributor.get(path).get_data(as_text=True)
+        assert "1,3 МБ" in page and "MB" not in page and "Bytes" not in page, path
+    assert "1,3 МБ" not in contributor.get(f"/evidence/{item.id}?lang=en").get_data(as_text=True)
