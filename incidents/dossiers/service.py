@@ -32,7 +32,7 @@ from incidents.evidence.previews import derivative_path, ensure_derivative
 from incidents.evidence.service import record_custody
 from incidents.evidence.store import EvidenceStore
 from incidents.keys import signing as crypto
-from incidents.models import EvidenceItem, StoredFile
+from incidents.models import EvidenceItem
 
 MEDIA_TYPES = {"pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -114,8 +114,7 @@ def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore, make
         if make:
             derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "")
         else:
-            stored = StoredFile(sha256=item["sha256"], media_type=item["media_type"] or "")
-            ready = ask_derivative(stored, store)
+            ready = ask_derivative(item["sha256"], item["media_type"] or "", store)
             waiting = waiting or ready is None
             derivative = derivative_path(store.root, item["sha256"]) if ready else None
         if derivative is not None:

@@ -41,13 +41,14 @@ def _states(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None, bool
             metadata_state(store.root, stored.sha256, stored.media_type, item.id))
 
 
-def ask_derivative(stored: StoredFile, store: EvidenceStore) -> bool | None:
-    """The public's copy: True when made, False when there can be none, None while it is made."""
-    state = derivative_state(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
-    if state is None:
-        submit("derivative", {"sha256": stored.sha256}, once=True)
-        state = derivative_state(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
-    return state
+def ask_derivative(sha256: str, media_type: str, store: EvidenceStore) -> bool | None:
+    """The public's copy of an original: True when made, False when there can be none, None while it is made."""
+    def state():
+        return derivative_state(store.root, store.path_for(sha256), sha256, media_type)
+    if state() is not None:
+        return state()
+    submit("derivative", {"sha256": sha256}, once=True)
+    return state()  # a queue that runs jobs at once has made it by now
 
 
 def make_previews(job) -> Outcome:

@@ -42,6 +42,10 @@ def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
     return _base(root, sha256) + (".blur.jpg" if blurred else ".jpg")
 
 
+def _metadata_path(root: str, sha256: str) -> str:
+    return _base(root, sha256) + ".meta.json"
+
+
 def derivative_path(root: str, sha256: str) -> tuple[str, str] | None:
     """(path, media type) of the public's copy when it has been made."""
     for extension, media_type in DERIVATIVE_TYPES.items():
@@ -55,6 +59,15 @@ def _previewed(media_type: str) -> bool:
     return media_type.split("/")[0] in ("image", "video") and decodable(media_type)
 
 
+def _product(root: str, sha256: str, task: str):
+    """(whether ``task``'s product of this original is there, as a function; its failure marker)."""
+    base = _base(root, sha256)
+    exists = {"preview": lambda: os.path.exists(preview_path(root, sha256)),
+              "metadata": lambda: os.path.exists(_metadata_path(root, sha256)),
+              "derivative": lambda: derivative_path(root, sha256) is not None}[task]
+    return exists, base + {"preview": ".none", "metadata": ".meta.none", "derivative": ".public.none"}[task]
+
+
 def _stamp(root: str, sha256: str, task: str, item_id: int | None) -> str | None:
     return None if item_id is None else f"{_base(root, sha256)}.{task}.item-{int(item_id)}"
 
@@ -63,27 +76,24 @@ def previews_state(root: str, sha256: str, media_type: str, item_id: int | None 
     """Whether the item's previews are there (True), cannot be made (False) or are yet to be made (None)."""
     if not _previewed(media_type):
         return False
-    return _kept(lambda: os.path.exists(preview_path(root, sha256)), _base(root, sha256) + ".none",
-                 _stamp(root, sha256, "preview", item_id))
+    return _kept(*_product(root, sha256, "preview"), _stamp(root, sha256, "preview", item_id))
 
 
 def derivative_state(root: str, original: str, sha256: str, media_type: str) -> bool | None:
     """Whether the public's copy is there (True), cannot be made (False) or is yet to be made (None)."""
     if not decodable(media_type):
         return False
-    if derivative_path(root, sha256) is not None:
-        return True
-    if not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE:
+    kept = _kept(*_product(root, sha256, "derivative"), None)
+    if kept is None and (not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE):
         return False
-    return _kept(lambda: False, _base(root, sha256) + ".public.none", None)
+    return kept
 
 
 def metadata_state(root: str, sha256: str, media_type: str, item_id: int | None = None) -> bool | None:
     """Whether the original's metadata was read (True), cannot be (False) or is yet to be (None)."""
     if not decodable(media_type):
         return False
-    return _kept(lambda: os.path.exists(_base(root, sha256) + ".meta.json"), _base(root, sha256) + ".meta.none",
-                 _stamp(root, sha256, "metadata", item_id))
+    return _kept(*_product(root, sha256, "metadata"), _stamp(root, sha256, "metadata", item_id))
 
 
 def ensure_previews(root: str, original: str, sha256: str, media_type: str, item_id: int | None = None) -> bool:
@@ -95,8 +105,7 @@ def ensure_previews(root: str, original: str, sha256: str, media_type: str, item
     def take(outcome):
         return sandbox.take_output(outcome, "preview.blur.jpg", preview_path(root, sha256, True)) and \
             sandbox.take_output(outcome, "preview.jpg", preview_path(root, sha256))
-    return _made(root, original, sha256, media_type, "preview", ".none",
-                 lambda: os.path.exists(preview_path(root, sha256)), take, sandbox.PREVIEW_LIMITS, item_id)
+    return _made(root, original, sha256, media_type, "preview", take, sandbox.PREVIEW_LIMITS, item_id)
 
 
 def ensure_derivative(root: str, original: str, sha256: str, media_type: str) -> tuple[str, str] | None:
@@ -110,8 +119,7 @@ def ensure_derivative(root: str, original: str, sha256: str, media_type: str) ->
         extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
         return extension in DERIVATIVE_TYPES and \
             sandbox.take_output(outcome, name, _base(root, sha256) + ".public" + extension)
-    _made(root, original, sha256, media_type, "derivative", ".public.none",
-          lambda: derivative_path(root, sha256) is not None, take, sandbox.DERIVATIVE_LIMITS)
+    _made(root, original, sha256, media_type, "derivative", take, sandbox.DERIVATIVE_LIMITS)
     return derivative_path(root, sha256)
 
 
@@ -121,7 +129,6 @@ def read_metadata(root: str, original: str, sha256: str, media_type: str,
     anew on the first need of each item (``item_id``, see ``_made``)."""
     if not decodable(media_type):
         return None
-    path = _base(root, sha256) + ".meta.json"
 
     def take(outcome):
         rows = outcome.result.get("metadata")
@@ -130,21 +137,20 @@ def read_metadata(root: str, original: str, sha256: str, media_type: str,
         # The child's answer is untrusted too: only rows of three short strings are kept.
         clean = [[str(cell)[:MAX_TEXT] for cell in row] for row in rows[:MAX_METADATA_ROWS]
                  if isinstance(row, list) and len(row) == 3 and all(isinstance(cell, str) for cell in row)]
-        _write_json(path, clean)
+        _write_json(_metadata_path(root, sha256), clean)
         return True
-    if not _made(root, original, sha256, media_type, "metadata", ".meta.none", lambda: os.path.exists(path),
-                 take, sandbox.PREVIEW_LIMITS, item_id):
+    if not _made(root, original, sha256, media_type, "metadata", take, sandbox.PREVIEW_LIMITS, item_id):
         return None
     return kept_metadata(root, sha256)
 
 
 def kept_metadata(root: str, sha256: str) -> list[tuple[str, str, str]]:
     """The metadata ``read_metadata`` kept (check ``metadata_state`` first)."""
-    with open(_base(root, sha256) + ".meta.json", encoding="utf-8") as handle:
+    with open(_metadata_path(root, sha256), encoding="utf-8") as handle:
         return [tuple(row) for row in json.load(handle)]
 
 
-def _made(root, original, sha256, media_type, task, marker_suffix, exists, take, limits, item_id=None) -> bool:
+def _made(root, original, sha256, media_type, task, take, limits, item_id=None) -> bool:
     """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
 
     One job makes it while the others wait for it (a lock per original), so two jobs for one
@@ -154,7 +160,7 @@ def _made(root, original, sha256, media_type, task, marker_suffix, exists, take,
     with an item they may not see (a possession oracle). The item's outcome is kept in a stamp.
     """
     stamp = _stamp(root, sha256, task, item_id)
-    marker = _base(root, sha256) + marker_suffix
+    exists, marker = _product(root, sha256, task)
     kept = _kept(exists, marker, stamp)
     if kept is not None:
         return kept

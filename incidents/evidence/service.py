@@ -237,7 +237,7 @@ def page_media(view: ItemView, store: EvidenceStore) -> bool | None:
         return False
     stored = view.item.stored_file
     if not view.staff:
-        return ask_derivative(stored, store)
+        return ask_derivative(stored.sha256, stored.media_type, store)
     if not decodable(stored.media_type):
         return True
     return None if ask_previews(view.item, store)[0] is None else True
@@ -256,7 +256,7 @@ def media_file(user, item_id: int, store: EvidenceStore) -> tuple[ItemView, str,
     stored = view.item.stored_file
     if view.staff:
         return view, _read_original(view, user, "viewed", store), stored.media_type
-    made = ask_derivative(stored, store)
+    made = ask_derivative(stored.sha256, stored.media_type, store)
     if made is None:
         raise NotReady(_l("This copy is being prepared. Try again in a few minutes."))
     derivative = derivative_path(store.root, stored.sha256) if made else None

@@ -12,6 +12,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 
 from incidents.db import create_private_file
+from incidents.jobs import service
 
 NAME = "incidents"
 
@@ -38,7 +39,6 @@ class Jobs:
     huey: Huey
     run_task: object
     handlers: dict
-    lease_seconds: int
 
     def enqueue(self, job_id: int) -> None:
         self.run_task(job_id)
@@ -46,8 +46,6 @@ class Jobs:
 
 def init_jobs(app, handlers: dict) -> Jobs:
     """Build the queue and its tasks for ``app``: each task runs in the app's context."""
-    from incidents.jobs import service
-
     settings = app.config["SETTINGS"]
     huey = make_queue(settings.JOBS_URL, app.instance_path)
 
@@ -65,6 +63,6 @@ def init_jobs(app, handlers: dict) -> Jobs:
             service.sweep()
 
     huey.on_startup(name="sweep_at_start")(sweep.call_local)
-    jobs = Jobs(huey, run_job, dict(handlers), settings.JOBS_LEASE_SECONDS)
+    jobs = Jobs(huey, run_job, dict(handlers))
     app.extensions["jobs"] = jobs
     return jobs

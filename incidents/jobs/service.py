@@ -82,7 +82,7 @@ def run(job_id: int) -> int | None:
     """Claim the job, do it, and mark it done with its effects. Returns the seconds to wait before
     another attempt when it failed and may be tried again; None otherwise."""
     jobs = _jobs()
-    lease = datetime.timedelta(seconds=jobs.lease_seconds)
+    lease = datetime.timedelta(seconds=current_app.config["SETTINGS"].JOBS_LEASE_SECONDS)
     claim, now = secrets.token_hex(16), utcnow()
     with database.atomic():
         claimed = Job.update(state="running", claim=claim, attempts=Job.attempts + 1, lease_until=now + lease) \

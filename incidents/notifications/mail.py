@@ -75,14 +75,12 @@ def mail_job(job) -> Outcome:
     settings = current_app.config["SETTINGS"]
     message = compose(notification, settings) if notification is not None and settings.SMTP_HOST else None
     if message is not None:
-        deliver([message], settings)
+        deliver(message, settings)
     return Outcome({"sent": message is not None})
 
 
-def deliver(messages: list[EmailMessage], settings) -> None:
-    """Hand messages to the SMTP server: the one place mail leaves the app. A short timeout."""
-    if not messages:
-        return
+def deliver(message: EmailMessage, settings) -> None:
+    """Hand one message to the SMTP server: the one place mail leaves the app. A short timeout."""
     secure = settings.SMTP_TLS.lower()
     client = smtplib.SMTP_SSL if secure == "ssl" else smtplib.SMTP
     options = {"context": ssl.create_default_context()} if secure == "ssl" else {}
@@ -91,5 +89,4 @@ def deliver(messages: list[EmailMessage], settings) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if settings.SMTP_USER:
             smtp.login(settings.SMTP_USER, settings.SMTP_PASSWORD)
-        for message in messages:
-            smtp.send_message(message)
+        smtp.send_message(message)

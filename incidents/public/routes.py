@@ -32,18 +32,19 @@ def home():
                            facilities=facilities)
 
 
-def _filters_or_errors() -> tuple[Filters, dict]:
-    """The query string's filters; when some are not understood, none, and what was wrong."""
+def _read_query(parse, fallback):
+    """(what ``parse`` reads from the query string, {}); when it is not understood, (``fallback``,
+    what was wrong)."""
     try:
-        return parse_filters(request.args), {}
+        return parse(request.args), {}
     except ValidationFailed as exc:
-        return Filters(), {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        return fallback, {k: [str(m) for m in v] for k, v in exc.fields.items()}
 
 
 @bp.route("/incidents")
 def incident_list():
     """Published incidents under the filters of the query string, with facet counts."""
-    filters, errors = _filters_or_errors()
+    filters, errors = _read_query(parse_filters, Filters())
     language = i18n.language()
     filters.facets = LIST_FACETS
     page = search_published(filters, language, actor())
@@ -60,7 +61,7 @@ def incident_list():
 @bp.route("/statistics")
 def statistics():
     """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
-    filters, errors = _filters_or_errors()
+    filters, errors = _read_query(parse_filters, Filters())
     language = i18n.language()
     page = search_published(
         Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language, actor())
@@ -98,7 +99,7 @@ def facility_list():
     """Facilities with their number of published incidents, a page at a time; ``q`` matches names in
     any script."""
     q = (request.args.get("q") or "").strip()[:200]
-    number, errors = _page_or_errors()
+    number, errors = _read_query(parse_page, 1)
     return render_template("public/facilities.html", q=q, errors=errors,
                            page=facility_directory(actor(), q, i18n.language(), number)), 400 if errors else 200
 
@@ -112,14 +113,8 @@ def facility_detail(facility_id):
     facility = visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    number, errors = _page_or_errors()
+    number, errors = _read_query(parse_page, 1)
     stats = statistics_of(Filters(facility=[facility.id]), i18n.language(), actor())
     return render_template("public/facility.html", facility=facility, stats=stats, errors=errors,
                            page=published_at(facility, number)), 400 if errors else 200
 
-
-def _page_or_errors() -> tuple[int, dict]:
-    try:
-        return parse_page(request.args), {}
-    except ValidationFailed as exc:
-        return 1, {k: [str(m) for m in v] for k, v in exc.fields.items()}

@@ -185,6 +185,12 @@ class Arrays:
     def _positions(self, keys: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.keys, keys)
 
+    def _mark_built(self, mask: np.ndarray, keys: np.ndarray) -> None:
+        """Set ``mask`` where a row of the build (in key order) has one of ``keys`` (any order)."""
+        if self.built and len(keys):
+            positions = np.minimum(np.searchsorted(self.keys[:self.built], keys), self.built - 1)
+            mask[positions[self.keys[positions] == keys]] = True
+
     # Masks: one boolean per published incident, True where a condition holds.
 
     def everything(self) -> np.ndarray:
@@ -206,7 +212,7 @@ class Arrays:
         return mask
 
     def having(self, name: str, code: str) -> np.ndarray:
-        _positions, _codes, labels = self.terms[name]
+        labels = self.terms[name][2]
         mask = np.zeros(self.size, dtype=bool)
         if code in labels:
             for positions, codes in (self.terms[name][:2], self.extra_terms[name]):
@@ -218,9 +224,7 @@ class Arrays:
         a key published since the arrays last followed the log is left out."""
         keys = np.fromiter(itertools.chain.from_iterable(keys), dtype=np.int64)
         mask = np.zeros(self.size, dtype=bool)
-        if self.built:
-            positions = np.minimum(np.searchsorted(self.keys[:self.built], keys), self.built - 1)
-            mask[positions[self.keys[positions] == keys]] = True
+        self._mark_built(mask, keys)
         if self.appended:  # a few rows: each looked up among the keys, sorted once if they are not
             ordered = keys if np.all(keys[:-1] <= keys[1:]) else np.sort(keys)
             appended = self.keys[self.built:]
@@ -248,10 +252,7 @@ class Arrays:
         mask = np.zeros(self.size, dtype=bool)
         kept = self.token_bits.get(token)
         if kept is None:
-            keys = fulltext.token_keys(token)
-            if self.built and len(keys):
-                positions = np.minimum(np.searchsorted(self.keys[:self.built], keys), self.built - 1)
-                mask[positions[self.keys[positions] == keys]] = True
+            self._mark_built(mask, fulltext.token_keys(token))
             if np.count_nonzero(mask) >= TOKEN_KEPT_FROM * self.built:
                 with self.token_lock:
                     if len(self.token_bits) >= TOKENS_KEPT:  # the oldest goes
