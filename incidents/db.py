@@ -6,6 +6,7 @@ real database named by a URL, so the same models serve SQLite and PostgreSQL.
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qs, urlsplit
 
 from peewee import SQL, Cast, DatabaseProxy, Model, SqliteDatabase, fn
 from playhouse.db_url import connect
@@ -27,6 +28,12 @@ SQLITE_PRAGMAS = {
     "cache_size": -16000,
 }
 
+# PostgreSQL starts a server process for every connection, which costs more than most requests:
+# each app process keeps its connections open in a pool instead (one per thread at most). A
+# connection idle for five minutes is closed; a thread waits up to 30 s for one when all are busy.
+# The URL may say otherwise (postgresql://...?max_connections=40).
+POSTGRES_POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 30}
+
 
 class BaseModel(Model):
     class Meta:
@@ -47,6 +54,8 @@ def create_private_file(path: str) -> None:
 
 def init_database(url: str):
     """Point the proxy at the database named by ``url`` and return it."""
+    if hasattr(database.obj, "close_all"):  # the pool of a database this process used before
+        database.obj.close_all()
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in ("", ":memory:"):
@@ -55,6 +64,10 @@ def init_database(url: str):
         # (deferred), two transactions that both read and then write deadlock, and one fails at once
         # with "database is locked" instead of waiting its turn under busy_timeout.
         db = SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    elif url.startswith(("postgres://", "postgresql://")):
+        given = parse_qs(urlsplit(url).query)
+        db = connect(url.replace("://", "+pool://", 1),
+                     **{name: value for name, value in POSTGRES_POOL.items() if name not in given})
     else:
         db = connect(url)
     database.initialize(db)

@@ -15,9 +15,10 @@ from incidents.search import events
 from incidents.search.facilities import visible_facilities
 from incidents.search.filters import Filters, filtered, narrows, text_contains
 
-# From this many published incidents on, facets are counted in memory (facet_index.py); below
-# it SQL counts them as fast, and nothing is held in memory.
-IN_MEMORY_FROM = 50_000
+# From this many published incidents on, facets are counted in memory (facet_index.py), whose
+# arrays at that size take well under a megabyte. Under a search SQL counts far slower already at
+# 5,000 incidents (44 ms of CPU a page against 13 in memory: bench/README.md, the load test).
+IN_MEMORY_FROM = 1_000
 
 
 class _SqlCounter:
