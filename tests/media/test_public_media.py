@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from incidents.accounts import credentials
-from incidents.models import CustodyEvent, Incident, Job
+from incidents.models import AuditEvent, CustodyEvent, Incident, Job
 from tests.factories import JPEG, attach_file, encode_frames, make_mp4, publish
 from tests.helpers import hold_jobs, translated
 
@@ -335,3 +335,29 @@ def test_a_request_never_makes_the_public_copy_itself(app, client, users, incide
     assert drain() == 1
     assert client.get(f"/evidence/{item.id}/media").status_code == 200
     assert 'http-equiv="refresh"' not in client.get(f"/evidence/{item.id}").get_data(as_text=True)
+
+
+def test_the_api_asks_the_worker_for_a_public_bundles_copies_and_answers_503_meanwhile(app, client, users,
+                                                                                        incident):
+    """Does ``POST /api/v1/dossiers`` for a public bundle whose copies are not made yet answer 503 with
+    "not_ready" (in the reader's language), record no export, and leave the decoding to one job,
+    however often it is asked; and give the bundle once the worker made the copy?"""
+    item = published(app, incident, users, JPEG, "photo.jpg")
+    drain = hold_jobs(app)
+    headers = {"Authorization": f"Bearer {credentials.issue_api_token(users['lawyer'])}", "Accept-Language": "uk"}
+
+    def ask():
+        return client.post("/api/v1/dossiers", headers=headers,
+                           json={"incident_ids": [incident.id], "include_files": True, "redaction": "public"})
+    answers = [ask(), ask()]
+    assert [answer.status_code for answer in answers] == [503, 503]
+    assert answers[0].get_json()["error"]["code"] == "not_ready"
+    assert answers[0].get_json()["error"]["message"] == translated(
+        app, "The copies of the evidence for the public are being prepared. Try again in a few minutes.", "uk")
+    assert AuditEvent.select().where(AuditEvent.action == "dossier.export").count() == 0
+    assert Job.select().where(Job.kind == "derivative").count() == 1
+    assert drain() == 1
+    bundle = ask()
+    assert bundle.status_code == 200
+    assert f"derivatives/{item.stored_file_id}.derivative.jpg" in zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
+    assert AuditEvent.select().where(AuditEvent.action == "dossier.export").count() == 1
