@@ -269,8 +269,9 @@ class Arrays:
         selected = reduce(np.logical_and, masks, self.everything())
         if name in self.columns:
             codes, labels = self.columns[name]
-            codes = codes[selected]
-            tally = np.bincount(codes[codes >= 0], minlength=len(labels))
+            # Unselected rows and rows without a value (-1) fall in bin 0, dropped: twice as quick
+            # as picking the selected codes out first (a new array of most of a million).
+            tally = np.bincount((codes + 1) * selected, minlength=len(labels) + 1)[1:]
         else:
             labels = self.terms[name][2]
             tally = sum(np.bincount(codes[selected[positions]], minlength=len(labels))
