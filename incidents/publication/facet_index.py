@@ -269,9 +269,12 @@ class Arrays:
         selected = reduce(np.logical_and, masks, self.everything())
         if name in self.columns:
             codes, labels = self.columns[name]
-            # Unselected rows and rows without a value (-1) fall in bin 0, dropped: twice as quick
-            # as picking the selected codes out first (a new array of most of a million).
-            tally = np.bincount((codes + 1) * selected, minlength=len(labels) + 1)[1:]
+            if np.count_nonzero(selected) * 4 < len(selected):  # a few: pick them out
+                picked = codes[selected]
+                tally = np.bincount(picked[picked >= 0], minlength=len(labels))
+            else:  # most: unselected rows and rows without a value (-1) fall in bin 0, dropped,
+                # twice as quick as copying most of a million codes out first
+                tally = np.bincount((codes + 1) * selected, minlength=len(labels) + 1)[1:]
         else:
             labels = self.terms[name][2]
             tally = sum(np.bincount(codes[selected[positions]], minlength=len(labels))
