@@ -142,6 +142,18 @@ def sql_floor(database: str, statements: list[tuple[str, tuple]], repeat: int) -
     return samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
+def chosen(source: str) -> tuple[int, int, str]:
+    """(published incidents, a facility of middling size, the commonest abuse type) the questions ask about."""
+    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    total = db.execute("SELECT count(*) FROM published_incident").fetchone()[0]
+    facility = db.execute("SELECT facility_id FROM published_incident GROUP BY facility_id "
+                          "ORDER BY count(*), facility_id LIMIT 1 OFFSET 1000").fetchone()[0]
+    abuse = db.execute("SELECT code FROM published_term WHERE vocabulary = 'abuse' "
+                       "GROUP BY code ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    db.close()
+    return total, facility, abuse
+
+
 def open_app(instance: str):
     sys.path.insert(0, ROOT)
     from incidents import create_app
@@ -229,14 +241,7 @@ def main() -> None:
     with open(metadata, "w") as handle:
         json.dump(METADATA, handle)
 
-    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    total = db.execute("SELECT count(*) FROM published_incident").fetchone()[0]
-    # A facility of middling size, a region, a period and a common abuse type.
-    facility = db.execute("SELECT facility_id FROM published_incident GROUP BY facility_id "
-                          "ORDER BY count(*), facility_id LIMIT 1 OFFSET 1000").fetchone()[0]
-    abuse = db.execute("SELECT code FROM published_term WHERE vocabulary = 'abuse' "
-                       "GROUP BY code ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-    db.close()
+    total, facility, abuse = chosen(source)
     region, period = "RU-SAR", ("2012-01-01", "2018-12-31")
     export_period = ("2013-01-01", "2014-12-31")
     q = urllib.parse.quote

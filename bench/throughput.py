@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_datasette import DATASETTE, ROOT, fetch  # noqa: E402
+from compare_datasette import DATASETTE, ROOT, chosen, fetch  # noqa: E402
 
 WARM_SECONDS = 5
 
@@ -73,13 +73,7 @@ def main() -> None:
     source, copy = os.path.join(instance, "incidents.sqlite3"), os.path.join(instance, "bench.db")
     metadata = os.path.join(instance, "datasette-metadata.json")
     assert os.path.exists(copy) and os.path.exists(metadata), "run compare_datasette.py once first"
-    import sqlite3
-    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    facility = db.execute("SELECT facility_id FROM published_incident GROUP BY facility_id "
-                          "ORDER BY count(*), facility_id LIMIT 1 OFFSET 1000").fetchone()[0]
-    abuse = db.execute("SELECT code FROM published_term WHERE vocabulary = 'abuse' "
-                       "GROUP BY code ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-    db.close()
+    _total, facility, abuse = chosen(source)  # the same facility and abuse type as compare_datasette.py
     word, region, period = urllib.parse.quote("пытки"), "RU-SAR", ("2012-01-01", "2018-12-31")
     questions = [
         ("(a) one facility, newest 50", f"/api/v1/incidents?facility={facility}&per_page=50&facets=",
