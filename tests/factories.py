@@ -136,8 +136,9 @@ def attach_file(app, incident, user, content: bytes = JPEG, filename: str = "pho
     spool = store.spool()
     try:
         spool.write(content)
-        return evidence.attach_file(incident.id, user, store, spool, filename,
-                                    {"kind": "160815201501", **fields})
+        with app.app_context():  # as in a request: the previews' job is queued through the app
+            return evidence.attach_file(incident.id, user, store, spool, filename,
+                                        {"kind": "160815201501", **fields})
     finally:
         spool.close()
 

@@ -194,7 +194,7 @@ def hold_jobs(app):
 
     from incidents.jobs.queue import init_jobs
     app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], JOBS_URL="memory")
-    jobs = init_jobs(app, app.extensions["jobs"].handlers)
+    jobs = init_jobs(app, app.extensions["jobs"].handlers, app.extensions["jobs"].hourly)
 
     def drain() -> int:
         count = 0

@@ -29,7 +29,7 @@ OUTCOMES = {"changed": _l("CHANGED"), "missing": _l("MISSING")}
 def evidence_verify():
     """Re-hash every stored original and hold each item to the hash in its custody log; exit non-zero
     naming any original that changed or went missing and any item whose file is not the one preserved."""
-    from incidents.evidence.service import verify_store
+    from incidents.evidence.fixity import verify_store
     from incidents.evidence.store import EvidenceStore
     store = EvidenceStore.from_settings(settings())
     checked, bad = 0, []

@@ -13,7 +13,7 @@ from collections import defaultdict
 from flask_babel import lazy_gettext as _l
 
 from incidents import audit
-from incidents.evidence.service import verify_store
+from incidents.evidence.fixity import verify_store
 from incidents.models import (
     Assessment,
     AuditEvent,

@@ -2,7 +2,7 @@
 
 A run walks the folder twice (first to count files and bytes for the progress bar, then to
 preserve), holding a small group of entries at a time, so memory does not grow with the
-archive. Previews are not made here but when an item is first looked at. Each
+archive. Previews are not made here: each group's new items are handed to the worker. Each
 preserved file is recorded in the batch as it is done; a run killed half-way and started
 again skips what its batch already recorded, without reading those files again.
 
@@ -26,6 +26,7 @@ from peewee import PostgresqlDatabase
 from incidents import audit, policy
 from incidents.db import database
 from incidents.errors import Forbidden, NotFound, ValidationFailed
+from incidents.evidence.jobs import prepare
 from incidents.evidence.store import Copier, EvidenceStore
 from incidents.models import (
     ACQUISITIONS,
@@ -112,6 +113,8 @@ class IngestReport:
     resumed: int = 0  # recorded by an earlier, interrupted run: not read again
     refused: list[tuple[str, object]] = field(default_factory=list)  # (path, why), skipped
     seconds: float = 0.0
+    # New items of the group being recorded, with their media types, until their previews are queued.
+    fresh: dict[int, str] = field(default_factory=dict)
 
 
 def _walk(root: str):
@@ -252,6 +255,9 @@ def _run(files, store, writer, copier, report, progress) -> None:
                     _preserve_one(store, writer, copier, relative, full, info, report)
                 if progress:
                     progress(info.st_size, 1)
+        # Committed: the worker may make their previews while the ingest goes on.
+        prepare(report.fresh)
+        report.fresh.clear()
         if unsynced >= SYNC_EVERY_BYTES:
             store.sync()
             unsynced = 0
@@ -309,6 +315,7 @@ class _Writer:
         else:
             item_id = self._new_item(relative, preserved)
             report.preserved += 1
+            report.fresh[item_id] = preserved.media_type
         key = stored_name(relative)
         if key in self.done:  # changed since an interrupted run recorded it: the new bytes replace the record
             database.execute_sql(self.sql_forget, (self.done[key][2],))

@@ -2,13 +2,15 @@
 
 A web request never runs a decoder: it asks ``previews.*_state`` whether the file is there, and when
 it is yet to be made, ``ask_*`` submits the job (one per item or original while it waits) and the
-page says the copy is being prepared.
+page says the copy is being prepared. Previews are asked for as soon as an item is preserved
+(``prepare``), so that they are usually ready by the time someone first opens it.
 """
 from __future__ import annotations
 
 from flask import current_app
 
 from incidents.evidence.previews import (
+    decodable,
     derivative_state,
     ensure_derivative,
     ensure_previews,
@@ -33,6 +35,14 @@ def ask_previews(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None,
         submit("previews", {"item": item.id}, once=True)
         states = _states(item, store)  # a queue that runs jobs at once has made them by now
     return states
+
+
+def prepare(media_types: dict[int, str]) -> None:
+    """Queue the previews and metadata of newly preserved items (their ids and media types; a
+    document gets no job); call once they are committed."""
+    for item_id, media_type in media_types.items():
+        if decodable(media_type):
+            submit("previews", {"item": item_id})
 
 
 def _states(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None, bool | None]:
@@ -71,3 +81,4 @@ def make_derivative(job) -> Outcome:
     store = _store()
     made = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
     return Outcome({"made": made is not None})
+

@@ -13,7 +13,7 @@ from incidents.custody import record_custody
 from incidents.db import database, serialize_writers
 from incidents.errors import Conflict, Forbidden, NotFound, NotReady
 from incidents.evidence import schema
-from incidents.evidence.jobs import ask_derivative, ask_previews
+from incidents.evidence.jobs import ask_derivative, ask_previews, prepare
 from incidents.evidence.previews import decodable, derivative_path, kept_metadata, preview_path
 from incidents.evidence.store import EvidenceStore, HashingSpool
 from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile, utcnow
@@ -92,6 +92,7 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
         record_custody(item, "hashed", user, algorithm="sha256")
         touch(incident, user)
         audit.record(user, "evidence.attach", item, sha256=preserved.sha256)
+    prepare({item.id: preserved.media_type})
     return item
 
 
@@ -345,19 +346,4 @@ def record_viewing(item: EvidenceItem, user, **detail) -> None:
         # encrypted, so it is compared here, over the few events of the window).
         if not any(event.detail.get("of") == detail.get("of") for event in recent):
             record_custody(item, "viewed", user, **detail)
-
-
-def verify_store(store: EvidenceStore, actor=None):
-    """Re-hash every stored original; yields (sha256, 'ok' | 'changed' | 'missing', items).
-
-    In the order of their hashes, not of their arrival: the times of the "verified" events in an
-    uploader's custody log would otherwise tell which of their files the store held first.
-    """
-    for stored in StoredFile.select().order_by(StoredFile.sha256):
-        outcome, found = store.check(stored.sha256)
-        items = list(stored.items)
-        with database.atomic():
-            for item in items:
-                record_custody(item, "verified", actor, outcome=outcome, sha256_found=found)
-        yield stored.sha256, outcome, items
 

@@ -39,13 +39,16 @@ class Jobs:
     huey: Huey
     run_task: object
     handlers: dict
+    hourly: tuple
 
     def enqueue(self, job_id: int) -> None:
         self.run_task(job_id)
 
 
-def init_jobs(app, handlers: dict) -> Jobs:
-    """Build the queue and its tasks for ``app``: each task runs in the app's context."""
+def init_jobs(app, handlers: dict, hourly=()) -> Jobs:
+    """Build the queue and its tasks for ``app``: each task runs in the app's context. ``hourly``:
+    functions each worker runs once an hour, to submit the jobs that are due (so that a schedule
+    lives with its concern, and its record of what was done with the database)."""
     settings = app.config["SETTINGS"]
     huey = make_queue(settings.JOBS_URL, app.instance_path)
 
@@ -63,6 +66,15 @@ def init_jobs(app, handlers: dict) -> Jobs:
             service.sweep()
 
     huey.on_startup(name="sweep_at_start")(sweep.call_local)
-    jobs = Jobs(huey, run_job, dict(handlers))
+
+    @huey.periodic_task(crontab(minute="17"), name="hourly")
+    def each_hour():
+        with app.app_context():
+            for due in hourly:
+                due()
+
+    # A worker started now and then (a laptop's `make run`) may never be up at a quarter past.
+    huey.on_startup(name="hourly_at_start")(each_hour.call_local)
+    jobs = Jobs(huey, run_job, dict(handlers), tuple(hourly))
     app.extensions["jobs"] = jobs
     return jobs

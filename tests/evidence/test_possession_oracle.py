@@ -101,7 +101,7 @@ def test_the_order_in_which_evidence_verify_checks_files_tells_nothing_of_when_t
     An adversary uploads fresh bytes, then the leaked file, and waits for the nightly
     ``evidence verify``: the verified times in their own custody logs must not show the leaked
     file as the older of the two in the store."""
-    from incidents.evidence.service import verify_store
+    from incidents.evidence.fixity import verify_store
     from incidents.evidence.store import EvidenceStore
     leaked = JPEG + os.urandom(64)
     first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
@@ -160,16 +160,16 @@ def test_an_uploaders_first_preview_and_metadata_of_known_bytes_cost_a_decoder_r
     incident = make_incident(adversary, make_facility(adversary))
 
     def first_views(content: bytes) -> tuple:
+        runs.clear()  # counted from the upload on: its previews are queued as it is preserved
         item = attach_file(app, incident, adversary, content, "leak.jpg")
-        runs.clear()
         page, preview = browser.get(f"/evidence/{item.id}"), browser.get(f"/evidence/{item.id}/preview")
         again = browser.get(f"/evidence/{item.id}/preview")
         return sorted(runs), page.status_code, preview.status_code, again.status_code
 
-    # Another leaked file, whose decoding failed when its first item was viewed (a timeout under load).
+    # Another leaked file, whose decoding failed when its first item was preserved (a timeout under load).
     other_leak = JPEG + os.urandom(64)
-    failed = attach_file(app, first.incident, users["contributor"], other_leak, "other.jpg")
     overloaded.append(True)
+    failed = attach_file(app, first.incident, users["contributor"], other_leak, "other.jpg")
     assert owner.get(f"/evidence/{failed.id}/preview").status_code == 404
     overloaded.clear()
     fresh = first_views(JPEG + os.urandom(64))

@@ -32,7 +32,8 @@ def queue(app, settings, tmp_path):
     return dict(os.environ, PYTHONPATH=ROOT, INCIDENTS_INSTANCE_PATH=settings["INSTANCE_PATH"],
                 INCIDENTS_DATABASE_URL=app.config["SETTINGS"].DATABASE_URL, INCIDENTS_SECRET_KEY=settings["SECRET_KEY"],
                 INCIDENTS_DATA_KEY=settings["DATA_KEY"], INCIDENTS_JOBS_URL=url,
-                INCIDENTS_JOBS_LEASE_SECONDS=str(LEASE), LANG="en_GB.UTF-8")
+                INCIDENTS_JOBS_LEASE_SECONDS=str(LEASE), LANG="en_GB.UTF-8",
+                INCIDENTS_STORE_CHECK_DAYS="0")  # a test that wants the store checked says so
 
 
 def start_worker(environment) -> subprocess.Popen:
@@ -111,3 +112,17 @@ def test_a_running_worker_builds_what_the_site_asks_for(app, users, facility, qu
     assert done.attempts == 1
     with app.app_context():
         assert verify_bundle.check_bundle(bundle_path(done))[0] == []
+
+
+def test_a_worker_checks_the_store_on_its_own_when_a_check_is_due(app, users, facility, queue):
+    """Does a worker started on an installation whose store was never checked re-hash every original by
+    itself, each check in the item's custody log and the whole in the audit trail?"""
+    item = attach_file(app, make_incident(users["contributor"], facility), users["contributor"], b"a report", "a.pdf")
+    worker = start_worker(dict(queue, INCIDENTS_STORE_CHECK_DAYS="7"))
+    try:
+        event = wait_for(lambda: AuditEvent.get_or_none(AuditEvent.action == "evidence.store_check"), step=0.2)
+    finally:
+        stop(worker)
+    assert (event.actor_id, event.detail) == (None, {"checked": 1, "changed": 0, "missing": 0})
+    assert [e.detail["outcome"] for e in CustodyEvent.select().where(
+        (CustodyEvent.item == item.id) & (CustodyEvent.action == "verified"))] == ["ok"]
