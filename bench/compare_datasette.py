@@ -4,6 +4,10 @@ Usage:
     .venv/bin/python bench/generate.py 1000000 bench-instance        # once, about 15 minutes
     .venv/bin/python bench/compare_datasette.py bench-instance [REQUESTS [ONLY]]
 
+With ``INCIDENTS_DATABASE_URL=postgresql://...`` and ``INCIDENTS_INSTANCE_PATH`` naming the instance
+that ``generate.py`` filled there (the same N: it makes the same data on either engine), this app
+answers from PostgreSQL; Datasette still reads the SQLite instance given, as it reads nothing else.
+
 ONLY (say "(a)", or "(d)" for the export) keeps the questions whose name contains it.
 
 Datasette runs from its own virtualenv (``.venv-bench``, see bench/README.md) so that its
@@ -75,9 +79,8 @@ METADATA = {"databases": {"bench": {"tables": {"incidents": {
     "fts_table": "incidents_fts", "fts_pk": "id", "sort_desc": "date_start", "size": 50}}}}}
 
 
-def start_servers(instance: str, datasette_db: str, metadata: str):
-    environment = {**os.environ, "INCIDENTS_INSTANCE_PATH": instance,
-                   "INCIDENTS_DATABASE_URL": f"sqlite:///{instance}/incidents.sqlite3"}
+def start_servers(instance: str, url: str, datasette_db: str, metadata: str):
+    environment = {**os.environ, "INCIDENTS_INSTANCE_PATH": instance, "INCIDENTS_DATABASE_URL": url}
     app = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "app", "run",
                             "--host", "127.0.0.1", "--port", str(APP_PORT), "--without-threads"],
                            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
@@ -128,16 +131,16 @@ def timed(port: int, path: str, repeat: int) -> tuple[float, float, int]:
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)], len(samples)
 
 
-def sql_floor(database: str, statements: list[tuple[str, tuple]], repeat: int) -> float:
-    """p95 of running ``statements`` (this app's SQL for one answer) straight against SQLite."""
-    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+def sql_floor(app, statements: list[tuple[str, tuple]], repeat: int) -> float:
+    """p95 of running ``statements`` (this app's SQL for one answer) straight against its database."""
+    from incidents.db import database
     samples = []
-    for _ in range(repeat + 1):
-        start = time.perf_counter()
-        for sql, parameters in statements:
-            db.execute(sql, parameters).fetchall()
-        samples.append((time.perf_counter() - start) * 1000)
-    db.close()
+    with app.app_context(), database.connection_context():
+        for _ in range(repeat + 1):
+            start = time.perf_counter()
+            for sql, parameters in statements:
+                database.execute_sql(sql, parameters).fetchall()
+            samples.append((time.perf_counter() - start) * 1000)
     samples = sorted(samples[1:])
     return samples[max(0, int(len(samples) * 0.95) - 1)]
 
@@ -154,10 +157,10 @@ def chosen(source: str) -> tuple[int, int, str]:
     return total, facility, abuse
 
 
-def open_app(instance: str):
+def open_app(instance: str, url: str):
     sys.path.insert(0, ROOT)
     from incidents import create_app
-    return create_app({"INSTANCE_PATH": instance, "DATABASE_URL": f"sqlite:///{instance}/incidents.sqlite3"})
+    return create_app({"INSTANCE_PATH": instance, "DATABASE_URL": url})
 
 
 def export_token(app) -> str:
@@ -206,10 +209,22 @@ def peak_memory_mb(pid: int) -> float:
     return 0.0
 
 
-def forget_cached_pages(path: str) -> None:
-    """Ask the kernel to drop the file's pages from its cache, so that the next read is from disk."""
-    for name in (path, path + "-wal"):
-        if os.path.exists(name):
+def database_files(app, url: str) -> list[str]:
+    """The files that hold the app's data: SQLite's, or every file of the PostgreSQL cluster."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return [path, path + "-wal"]
+    from incidents.db import database
+    with app.app_context(), database.connection_context():
+        folder = database.execute_sql("SHOW data_directory").fetchone()[0]
+    return [os.path.join(where, name) for where, _folders, names in os.walk(folder) for name in names]
+
+
+def forget_cached_pages(names: list[str]) -> None:
+    """Ask the kernel to drop the files' pages from its cache, so that the next read is from disk
+    (PostgreSQL's own shared buffers, 128 MB by default, keep what they hold)."""
+    for name in names:
+        if os.path.isfile(name):
             descriptor = os.open(name, os.O_RDONLY)
             try:
                 os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
@@ -235,6 +250,8 @@ def main() -> None:
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 30
     only = sys.argv[3] if len(sys.argv) > 3 else ""
     source = os.path.join(instance, "incidents.sqlite3")
+    app_instance = os.path.abspath(os.environ.get("INCIDENTS_INSTANCE_PATH", instance))
+    url = os.environ.get("INCIDENTS_DATABASE_URL", f"sqlite:///{source}")
     datasette_db = os.path.join(instance, "bench.db")
     build_datasette_database(source, datasette_db)
     metadata = os.path.join(instance, "datasette-metadata.json")
@@ -290,15 +307,16 @@ def main() -> None:
          f"/bench/incidents.json?_search={q('пытки')}&region={region}&_sort_desc=date_start&_size=50"),
     ]
     questions = [question for question in questions if only in question[0]]
-    app = open_app(instance)
+    app = open_app(app_instance, url)
     token = export_token(app)
     # Pure SQL can take seconds a time here (facets over most of a million rows): five runs do.
-    floors = {question + kind: sql_floor(source, captured_sql(app, ours), min(repeat, 5))
+    floors = {question + kind: sql_floor(app, captured_sql(app, ours), min(repeat, 5))
               for question, kind, ours, _theirs in questions}
 
-    server, datasette = start_servers(instance, datasette_db, metadata)
+    server, datasette = start_servers(app_instance, url, datasette_db, metadata)
     try:
-        print(f"{total:,} published incidents; facility {facility}, abuse type {abuse}; "
+        print(f"This app on {url.split(':')[0]}, Datasette on SQLite. "
+              f"{total:,} published incidents; facility {facility}, abuse type {abuse}; "
               f"{repeat} requests per question and system, one at a time\n")
         for question, kind, ours, theirs in questions:
             if kind == "JSON":
@@ -322,8 +340,7 @@ def main() -> None:
                   "&_sort_desc=date_start&_stream=on&_size=max")
         for cache in ("cold", "warm"):
             if cache == "cold":  # the databases' pages out of the system's cache (clean pages: no root needed)
-                for path in (source, datasette_db):
-                    forget_cached_pages(path)
+                forget_cached_pages(database_files(app, url) + [datasette_db, datasette_db + "-wal"])
             # The peak while exporting, not since the server started (Linux: "5" resets VmHWM).
             lifetime = peak_memory_mb(server.pid)
             for process in (server, datasette):

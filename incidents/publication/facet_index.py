@@ -87,21 +87,19 @@ class Arrays:
             codes[self._positions(_column(PublishedIncident.select(PublishedIncident.sort_key)
                                           .where(PublishedIncident.verification == label)))] = code
         self.columns["verification"] = (codes, labels)
-        # Terms: for each vocabulary, the incidents (as positions) having each code.
+        # Terms: for each vocabulary, the incidents (as positions) having each code, one code's after
+        # another; code i's are positions[offsets[i]:offsets[i + 1]]. Counted segment by segment
+        # (``counts``), four times quicker than a code beside each position to tally.
         ids = (self.keys & 0xFFFFFFFF).astype(np.int64)
         position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int64)
         position_of_id[ids] = np.arange(self.size)
         self.terms: dict[str, tuple[np.ndarray, np.ndarray, list]] = {}
         for name in TERMS:
             labels = sorted(value for value, _n in facet_counts.read(name))
-            positions, codes = [], []
-            for code, label in enumerate(labels):
-                found = position_of_id[_column(PublishedTerm.select(PublishedTerm.incident).where(
-                    (PublishedTerm.vocabulary == name) & (PublishedTerm.code == label)))]
-                positions.append(found)
-                codes.append(np.full(len(found), code, dtype=np.int32))
+            positions = [position_of_id[_column(PublishedTerm.select(PublishedTerm.incident).where(
+                (PublishedTerm.vocabulary == name) & (PublishedTerm.code == label)))] for label in labels]
             self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64),
-                                np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32), labels)
+                                np.cumsum([0] + [len(found) for found in positions], dtype=np.int64), labels)
         # What changed since the build: rows struck out, rows appended (after ``built``, out of key
         # order, found through ``appended``), and the appended rows' terms.
         self.alive = np.ones(self.size, dtype=bool)
@@ -126,7 +124,7 @@ class Arrays:
         new.alive, new.appended = self.alive.copy(), dict(self.appended)
         new.appended_tokens = {token: list(positions) for token, positions in self.appended_tokens.items()}
         new.columns = {name: (codes, list(labels)) for name, (codes, labels) in self.columns.items()}
-        new.terms = {name: (positions, codes, list(labels)) for name, (positions, codes, labels) in self.terms.items()}
+        new.terms = {name: (positions, offsets, list(labels)) for name, (positions, offsets, labels) in self.terms.items()}
         added: dict[int, None] = {}
         for _generation, change, key in changes:
             new._strike(key)  # an incident published again replaces its row
@@ -212,11 +210,14 @@ class Arrays:
         return mask
 
     def having(self, name: str, code: str) -> np.ndarray:
-        labels = self.terms[name][2]
+        positions, offsets, labels = self.terms[name]
         mask = np.zeros(self.size, dtype=bool)
         if code in labels:
-            for positions, codes in (self.terms[name][:2], self.extra_terms[name]):
-                mask[positions[codes == labels.index(code)]] = True
+            index = labels.index(code)
+            if index + 1 < len(offsets):  # a code met only among the appended rows has none here
+                mask[positions[offsets[index]:offsets[index + 1]]] = True
+            appended, codes = self.extra_terms[name]
+            mask[appended[codes == index]] = True
         return mask
 
     def among(self, keys) -> np.ndarray:
@@ -276,9 +277,14 @@ class Arrays:
                 # twice as quick as copying most of a million codes out first
                 tally = np.bincount((codes + 1) * selected, minlength=len(labels) + 1)[1:]
         else:
-            labels = self.terms[name][2]
-            tally = sum(np.bincount(codes[selected[positions]], minlength=len(labels))
-                        for positions, codes in (self.terms[name][:2], self.extra_terms[name]))
+            positions, offsets, labels = self.terms[name]
+            appended, codes = self.extra_terms[name]
+            tally = np.bincount(codes[selected[appended]], minlength=len(labels))
+            # Each code's segment summed; reduceat sums from one start to the next, so the codes
+            # without any incident (empty segments) are left out of the starts, and get nothing.
+            held = np.flatnonzero(np.diff(offsets))
+            if len(held):
+                tally[held] += np.add.reduceat(selected[positions], offsets[held], dtype=np.int64)
         found = [(labels[i], int(tally[i])) for i in np.flatnonzero(tally)]
         return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
