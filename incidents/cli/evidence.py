@@ -61,9 +61,11 @@ def evidence_verify():
               help="How the archive was obtained; not stated unless given.")
 @click.option("--received-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was received.")
 @click.option("--note", default="", help="Anything else about the archive.")
+@click.option("--in-worker", is_flag=True,
+              help="Hand the ingest to the job worker and return at once; the archive page shows when it is finished.")
 @with_appcontext
 @in_terminal_language  # until the user is known: then in the user's language
-def ingest(folder, email, incident_id, source, acquisition, received_on, note):
+def ingest(folder, email, incident_id, source, acquisition, received_on, note, in_worker):
     """Preserve every file under FOLDER as evidence; run it again to resume an interrupted run."""
     from incidents.evidence import ingest as archive
     from incidents.evidence.store import EvidenceStore
@@ -82,6 +84,10 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
             raise Refusal(_("No active user %(email)s.", email=email))
         provenance = {"source": source, "acquisition": acquisition, "note": note,
                       "received_on": received_on.date().isoformat() if received_on else None}
+        if in_worker:
+            with force_locale(user.locale or "en"):
+                _hand_to_worker(folder, user, incident_id, provenance, files, total)
+            return
         # Everything it prints, the progress bar too, in the language of who runs it.
         with force_locale(user.locale or "en"):
             click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
@@ -97,6 +103,17 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note):
                 except ServiceError as exc:
                     raise Refusal(exc.message) from None
             _ingest_summary(report)
+
+
+def _hand_to_worker(folder, user, incident_id, provenance, files, total) -> None:
+    from incidents.evidence.background_ingest import hand_to_worker
+    try:
+        batch, _job = hand_to_worker(folder, user, incident_id=incident_id, provenance=provenance)
+    except ServiceError as exc:
+        raise Refusal(exc.message) from None
+    click.echo(_("Batch %(batch)s: %(files)s files, %(size)s, handed to the job worker. The archive page "
+                 "(/archive) shows when it is finished; a worker stopped half-way leaves the rest to the next.",
+                 batch=batch.id, files=files, size=_size(total)))
 
 
 def _ingest_summary(report) -> None:

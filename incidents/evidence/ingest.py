@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import PostgresqlDatabase
 
 from incidents import audit, policy
-from incidents.db import database
+from incidents.db import database, serialize_writers
 from incidents.errors import Forbidden, NotFound, ValidationFailed
 from incidents.evidence.jobs import prepare
 from incidents.evidence.store import Copier, EvidenceStore
@@ -52,6 +52,7 @@ ITEM_DEFAULTS = {field.column_name: field.default for field in EvidenceItem._met
 SEALED_ITEM_COLUMNS = ("original_filename", "description", "source", "original_location")
 KIND_BY_MEDIA = {"video": "220904051501", "image": "160815201501", "audio": "012104091501"}
 OTHER_KIND = "x-official-document"
+INGEST_LOCK = 0x496E67 << 32
 # Cyrillic code pages that archives from the region use, in the order a tie is settled.
 NAME_GUESSES = ("cp1251", "cp866")
 # Opened as the walk saw it or not at all: no symbolic link followed, and no wait on a pipe
@@ -164,26 +165,8 @@ def measure(root: str) -> tuple[int, int]:
     return files, total
 
 
-def _batch(root: str, actor, incident: Incident | None, provenance: dict) -> IngestBatch:
-    """The unfinished batch of an earlier run over the same folder, or a new one."""
-    same_target = IngestBatch.incident.is_null() if incident is None else IngestBatch.incident == incident
-    unfinished = (IngestBatch.select().where(same_target & IngestBatch.finished_at.is_null())
-                  .order_by(IngestBatch.id.desc()))
-    # Compared here, not in SQL: the folder's path is encrypted (it may name the informant).
-    root = stored_name(root)
-    batch = next((batch for batch in unfinished if batch.root == root), None)
-    if batch is None:
-        with database.atomic():
-            batch = IngestBatch.create(root=root, incident=incident, actor=actor, **provenance)
-            audit.record(actor, "evidence.ingest_start", batch)
-    return batch
-
-
-def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = None,
-           provenance: dict | None = None, progress=None) -> IngestReport:
-    """Preserve every regular file under ``root``.
-
-    ``progress(bytes_done, files_done)`` is called after each file.
+def open_batch(root: str, actor, incident_id: int | None = None, provenance: dict | None = None) -> IngestBatch:
+    """The batch an ingest of ``root`` fills: an unfinished one over the same folder, or a new one.
 
     :raise NotFound: no such folder or incident. :raise Forbidden: the actor may not ingest.
     """
@@ -206,14 +189,32 @@ def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = 
             provenance[key] = without_control(decoded_name(provenance[key])[0])
     if provenance.setdefault("acquisition", "not_stated") not in ACQUISITIONS:
         raise ValidationFailed(_l("Unknown value: %(value)s.", value=provenance["acquisition"]))
+    same_target = IngestBatch.incident.is_null() if incident is None else IngestBatch.incident == incident
+    unfinished = (IngestBatch.select().where(same_target & IngestBatch.finished_at.is_null())
+                  .order_by(IngestBatch.id.desc()))
+    # Compared here, not in SQL: the folder's path is encrypted (it may name the informant).
+    batch = next((batch for batch in unfinished if batch.root == stored_name(root)), None)
+    if batch is None:
+        with database.atomic():
+            batch = IngestBatch.create(root=stored_name(root), incident=incident, actor=actor, **provenance)
+            audit.record(actor, "evidence.ingest_start", batch)
+    return batch
+
+
+def ingest(root: str, actor, store: EvidenceStore, *, incident_id: int | None = None,
+           provenance: dict | None = None, progress=None) -> IngestReport:
+    """Preserve every regular file under ``root`` (``open_batch`` says what is refused).
+
+    ``progress(bytes_done, files_done)`` is called after each file.
+    """
     report = IngestReport()
     started = time.monotonic()
-    store.remove_stale_spools()
-    batch = _batch(root, actor, incident, provenance)
+    batch = open_batch(root, actor, incident_id, provenance)
     report.batch = batch.id
-    writer = _Writer(batch, incident, actor)
+    store.remove_stale_spools()
+    writer = _Writer(batch, batch.incident, actor)
     with Copier() as copier:
-        _run(_walk(root), store, writer, copier, report, progress)
+        _run(_walk(os.path.realpath(root)), store, writer, copier, report, progress)
     store.sync()
     with database.atomic():
         IngestBatch.update(finished_at=utcnow()).where(IngestBatch.id == batch.id).execute()
@@ -242,6 +243,9 @@ def _run(files, store, writer, copier, report, progress) -> None:
     # records, and those files are simply preserved again (the store keeps them once).
     for group in _groups(files):
         with database.atomic():
+            # Two runs over one batch (a worker that lost its job's lease while it still ran) take
+            # turns group by group, each seeing what the other recorded: no file becomes two items.
+            serialize_writers(INGEST_LOCK + writer.batch.id)
             for relative, full, info, reason in group:
                 if info is None:
                     report.refused.append((relative, reason))

@@ -13,6 +13,7 @@ from incidents.custody import record_custody
 from incidents.db import database, serialize_writers
 from incidents.errors import Conflict, Forbidden, NotFound, NotReady
 from incidents.evidence import schema
+from incidents.evidence.background_ingest import batches_in_worker
 from incidents.evidence.jobs import ask_derivative, ask_previews, prepare
 from incidents.evidence.previews import decodable, derivative_path, kept_metadata, preview_path
 from incidents.evidence.store import EvidenceStore, HashingSpool
@@ -141,7 +142,7 @@ def assign_to_incident(user, item_id: int, incident_id) -> EvidenceItem:
 
 
 def archive_batches(user) -> list[IngestBatch]:
-    """Ingest batches, newest first, with ``files`` and ``unassigned`` counts.
+    """Ingest batches, newest first, with ``files`` and ``unassigned`` counts, and ``in_worker``.
 
     :raise NotFound: the user may not see unattached archive items.
     """
@@ -149,10 +150,14 @@ def archive_batches(user) -> list[IngestBatch]:
         raise NotFound(_l("No such page."))
     items = EvidenceItem.alias()
     unassigned = (items.select(fn.COUNT(items.id)).where((items.batch == IngestBatch.id) & items.incident.is_null()))
-    return list(IngestBatch.select(IngestBatch, fn.COUNT(EvidenceItem.id).alias("files"),
-                                   unassigned.alias("unassigned"))
-                .join(EvidenceItem, JOIN.LEFT_OUTER, on=(EvidenceItem.batch == IngestBatch.id))
-                .group_by(IngestBatch.id).order_by(IngestBatch.id.desc()))
+    batches = list(IngestBatch.select(IngestBatch, fn.COUNT(EvidenceItem.id).alias("files"),
+                                      unassigned.alias("unassigned"))
+                   .join(EvidenceItem, JOIN.LEFT_OUTER, on=(EvidenceItem.batch == IngestBatch.id))
+                   .group_by(IngestBatch.id).order_by(IngestBatch.id.desc()))
+    working = batches_in_worker()
+    for batch in batches:
+        batch.in_worker = batch.id in working
+    return batches
 
 
 def batch_items(user, batch_id: int, page: int, per_page: int = 100):
