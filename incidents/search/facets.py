@@ -67,12 +67,21 @@ class _MemoryCounter:
             masks["q"] = arrays.matching(words) if words else arrays.among(database.execute(
                 PublishedIncident.select(PublishedIncident.sort_key).where(text_contains(filters.q))))
         self.masks = masks
+        self.selections: dict = {}
+
+    def _selection(self, skip: str):
+        # Facets whose own filter is not set count over the same incidents: selected once.
+        skipped = skip if skip in self.masks else ""
+        if skipped not in self.selections:
+            self.selections[skipped] = self.arrays.selection(
+                [mask for key, mask in self.masks.items() if key != skipped])
+        return self.selections[skipped]
 
     def counts(self, name: str, skip: str) -> list[tuple]:
-        return self.arrays.counts(name, [mask for key, mask in self.masks.items() if key != skip])
+        return self.arrays.counts(name, self._selection(skip))
 
     def total(self) -> int:
-        return self.arrays.total(self.masks.values())
+        return self._selection("").count
 
 
 def in_memory() -> bool:

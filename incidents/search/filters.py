@@ -201,8 +201,11 @@ def narrowed(filters: Filters, skip: str = ""):
     if filters.verification and skip != "verification":
         query = query.where(PublishedIncident.verification == filters.verification)
     if filters.date_from:
-        query = query.where(fn.COALESCE(PublishedIncident.date_end, PublishedIncident.date_start)
-                            >= filters.date_from)
+        # Its end, or (it has none) its start, on or after the day: as an end is never before its
+        # start, "it ends then, or it starts then", which the index holding the sort key (whose first
+        # bits are the start's day) and the end answers without reading the incident's row.
+        query = query.where((PublishedIncident.date_end >= filters.date_from)
+                            | (PublishedIncident.sort_key >= filters.date_from.toordinal() << 32))
     if filters.date_to:
         # The key starts with the start date, so this bound narrows an index range.
         query = query.where(PublishedIncident.sort_key < PublishedIncident.date_bound(filters.date_to))
