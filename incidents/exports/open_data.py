@@ -11,6 +11,7 @@ import json
 
 from incidents import geo
 from incidents.db import database
+from incidents.exports.readahead import reading_ahead
 from incidents.models import Facility, PublishedIncident, PublishedRow, name_in
 from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
 from incidents.search.queries import ordered
@@ -36,16 +37,18 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
         PublishedRow.sort_key == PublishedIncident.sort_key)).select(
         PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
-    # Raw tuples: a model per row would cost more than the rest of the row's work.
-    for incident_id, facility_id, region, cells in database.execute(query):
-        if region not in regions:
-            regions[region] = csv_text([geo.region_name(region, language)])
-        line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
-        pieces.append(line)
-        size += len(line)
-        if size >= CHUNK:
-            yield "".join(pieces)
-            pieces, size = [], 0
+    with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
+        # Raw tuples: a model per row would cost more than the rest of the row's work.
+        for incident_id, facility_id, region, cells in database.execute(query):
+            if region not in regions:
+                regions[region] = csv_text([geo.region_name(region, language)])
+            line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
+            pieces.append(line)
+            size += len(line)
+            progress.rows += 1
+            if size >= CHUNK:
+                yield "".join(pieces)
+                pieces, size = [], 0
     yield "".join(pieces)
 
 

@@ -1,0 +1,93 @@
+"""Reading ahead of a CSV export (exports/readahead.py): other connections fetch the rows the export is
+about to write, in its order and never far ahead; the file is the same; a download given up half-way
+stops them."""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+
+import pytest
+
+from incidents.exports import open_data, readahead
+from incidents.models import PublishedIncident
+from tests.factories import make_facility, make_incident, publish
+
+
+@pytest.fixture
+def published(users):
+    facility = make_facility(users["contributor"])
+    return [publish(make_incident(users["contributor"], facility, title={"en": f"Beating {n}"}, original_language="en",
+                                  date_start=f"201{n % 10}-0{n % 9 + 1}-1{n % 10}", date_precision="day"),
+                    users["contributor"], users["reviewer"]) for n in range(12)]
+
+
+@pytest.fixture
+def fetched(monkeypatch):
+    """The keys the readers fetched, chunk by chunk, two rows a chunk, at most four rows ahead."""
+    chunks = []
+    real = readahead._fetch
+
+    def spying(keys):
+        chunks.append(list(keys))
+        real(keys)
+    monkeypatch.setattr(readahead, "_fetch", spying)
+    monkeypatch.setattr(readahead, "CHUNK", 2)
+    monkeypatch.setattr(readahead, "AHEAD", 4)
+    monkeypatch.setattr(readahead, "Progress", SlowExport)
+    return chunks
+
+
+class SlowExport(readahead.Progress):
+    """An export that takes its time over each row, as a large one does: the readers get going
+    (twelve rows otherwise take less time than starting a thread)."""
+
+    @property
+    def rows(self):
+        return self.__dict__.get("_rows", 0)
+
+    @rows.setter
+    def rows(self, value):
+        time.sleep(0.02)
+        self.__dict__["_rows"] = value
+
+
+def readers_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("export-read")]
+
+
+def test_the_readers_fetch_the_exports_rows_in_its_order_and_the_file_is_the_same(client, bearer, published,
+                                                                                   fetched, monkeypatch):
+    headers = bearer("researcher")
+    path = "/api/v1/export/incidents.csv?date_from=2012-01-01"
+    text = client.get(path, headers=headers).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    keys = {p.incident_id: p.sort_key for p in PublishedIncident.select()}
+    ahead, order = [key for chunk in fetched for key in chunk], [keys[int(row["id"])] for row in rows]
+    # In the export's order; the last chunk may be called off when the export got there first.
+    assert len(ahead) >= 4 and ahead == order[:len(ahead)]
+    assert len(rows) == 8 and not readers_alive()  # 2 of the 12 ended before 2012
+
+    monkeypatch.setattr(readahead, "READERS", 0)  # an export without them: the same file
+    monkeypatch.setattr(readahead, "reading_ahead", lambda _query: _Without())
+    monkeypatch.setattr(open_data, "reading_ahead", lambda _query: _Without())
+    assert client.get(path, headers=headers).get_data(as_text=True) == text
+
+
+class _Without:
+    def __enter__(self):
+        return readahead.Progress()
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_a_download_given_up_half_way_stops_the_readers(client, bearer, published, fetched, monkeypatch):
+    monkeypatch.setattr(open_data, "CHUNK", 1)  # a piece of the file per row
+    response = client.get("/api/v1/export/incidents.csv", headers=bearer("researcher"), buffered=False)
+    pieces = response.response
+    next(pieces), next(pieces)  # the header and the first row, then the reader goes away
+    response.close()
+    assert not readers_alive()
+    assert sum(len(chunk) for chunk in fetched) <= 2 + readahead.AHEAD + readahead.CHUNK < 12
