@@ -12,19 +12,19 @@ and stop when it ends, however it ends.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from peewee import fn
+from peewee import SqliteDatabase, fn
 
 from incidents.db import database
 from incidents.models import PublishedRow
 
 log = logging.getLogger(__name__)
 
-READERS, CHUNK, AHEAD = 4, 256, 20_000
+READERS, CHUNK, AHEAD = 4, 512, 20_000
 
 
 class Progress:
@@ -50,9 +50,15 @@ def reading_ahead(keys_query):
 
 
 def _lead(keys_query, progress: Progress) -> None:
-    readers = ThreadPoolExecutor(READERS, thread_name_prefix="export-reader")
+    """Hand the export's keys, a chunk at a time, to the readers, keeping within ``AHEAD`` of it."""
+    chunks: queue.Queue = queue.Queue(maxsize=READERS)
+    readers = [threading.Thread(target=_read, args=(chunks, progress), name=f"export-reader-{n}", daemon=True)
+               for n in range(READERS)]
+    for reader in readers:
+        reader.start()
     try:
         with database.connection_context():
+            _small_cache()
             sent, chunk = 0, []
             for (key,) in database.execute(keys_query):
                 chunk.append(key)
@@ -62,18 +68,40 @@ def _lead(keys_query, progress: Progress) -> None:
                     time.sleep(0.002)
                 if progress.ended:
                     return
-                readers.submit(_fetch, chunk)
+                chunks.put(chunk)
                 sent, chunk = sent + len(chunk), []
             if chunk:
-                readers.submit(_fetch, chunk)
+                chunks.put(chunk)
     except Exception:  # only a help: the export reads everything itself anyway
         log.warning("reading ahead of an export stopped", exc_info=True)
     finally:
-        readers.shutdown(wait=True, cancel_futures=True)
+        for _reader in readers:
+            chunks.put(None)
+        for reader in readers:
+            reader.join()
+
+
+def _read(chunks: queue.Queue, progress: Progress) -> None:
+    """One reader: its own connection, for every chunk it takes until the export ends."""
+    with database.connection_context():
+        _small_cache()
+        while (keys := chunks.get()) is not None:
+            if progress.ended:
+                continue  # taken off the queue, so that the leader's last word reaches every reader
+            try:
+                _fetch(keys)
+            except Exception:
+                log.warning("reading ahead of an export stopped", exc_info=True)
+                progress.ended = True
+
+
+def _small_cache() -> None:
+    """The pages read ahead are for the system's cache, not for this process's memory."""
+    if isinstance(database.obj, SqliteDatabase):
+        database.execute_sql("PRAGMA cache_size = -256")
 
 
 def _fetch(keys: list[int]) -> None:
-    with database.connection_context():
-        # A sum, so that the rows are read where they lie but never become Python strings.
-        database.execute(PublishedRow.select(fn.SUM(fn.LENGTH(PublishedRow.cells)))
-                         .where(PublishedRow.sort_key.in_(keys))).fetchall()
+    # A sum, so that the rows are read where they lie but never become Python strings.
+    database.execute(PublishedRow.select(fn.SUM(fn.LENGTH(PublishedRow.cells)))
+                     .where(PublishedRow.sort_key.in_(keys))).fetchall()
