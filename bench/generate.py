@@ -62,7 +62,9 @@ def generate(n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     user = User.get_or_none(User.email == "generator@example.org") or \
         User.create(email="generator@example.org", role="admin", name="Generator")
-    regions = [r.code for r in pycountry.subdivisions.get(country_code="RU")] + ["UA-65", "UA-14"]
+    # Sorted: pycountry gives a set, whose order changes from one run to the next, and with it which
+    # region each facility is in (two instances made with one seed must hold the same data).
+    regions = sorted(r.code for r in pycountry.subdivisions.get(country_code="RU")) + ["UA-65", "UA-14"]
     with database.atomic():
         facilities = []
         for index in range(2000):
