@@ -81,6 +81,27 @@ def day_number(column):
     return Cast(column - SQL("DATE '0001-01-01'") + 1, "BIGINT")
 
 
+def streamed(query, batch: int = 2000):
+    """The rows of a long query as tuples, ``batch`` at a time from the server: PostgreSQL's usual
+    cursor would hold every row in this process before giving the first (SQLite's steps through
+    them anyway). Inside a transaction, so that the rows are one consistent state."""
+    if isinstance(database.obj, SqliteDatabase):
+        yield from database.execute(query)
+        return
+    sql, params = query.sql()
+    with database.atomic():
+        # Named: the rows stay on the server until fetched. "With hold" only because psycopg2
+        # refuses a named cursor on a connection in autocommit, as peewee keeps it between
+        # its own BEGIN and COMMIT; the cursor is closed before the commit, so nothing is held.
+        cursor = database.connection().cursor(name=f"streamed_{id(query):x}", withhold=True)
+        cursor.itersize = batch
+        try:
+            cursor.execute(sql, params)
+            yield from cursor
+        finally:
+            cursor.close()
+
+
 def serialize_writers(key: int) -> None:
     """Make writers that call this with the same ``key`` take turns until their transactions end.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from incidents import geo
-from incidents.db import database
+from incidents.db import streamed
 from incidents.exports.readahead import reading_ahead
 from incidents.models import Facility, PublishedIncident, PublishedRow, name_in
 from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
@@ -39,7 +39,7 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
         PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
     with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
         # Raw tuples: a model per row would cost more than the rest of the row's work.
-        for incident_id, facility_id, region, cells in database.execute(query):
+        for incident_id, facility_id, region, cells in streamed(query):
             if region not in regions:
                 regions[region] = csv_text([geo.region_name(region, language)])
             line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
@@ -57,7 +57,7 @@ def json_chunks(filters, url_prefix: str, language: str):
     regions: dict = {}
     pieces, size, separator = ["["], 1, "\n"
     selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]
-    for incident_id, public, *values in database.execute(ordered(filters).select(*selected)):
+    for incident_id, public, *values in streamed(ordered(filters).select(*selected)):
         values = dict(zip(VALUES, values, strict=True))
         region = values["region"]
         if region not in regions:
