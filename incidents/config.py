@@ -69,7 +69,7 @@ class Settings:
     JOBS_URL: str = ""
     # Seconds a worker holds a job without a sign of life before another worker takes it over.
     JOBS_LEASE_SECONDS: int = 60
-    # Days between the worker's re-hashing of every stored original (evidence/jobs.py); 0: never,
+    # Days between the worker's re-hashing of every stored original (evidence/fixity.py); 0: never,
     # for an installation that runs `flask --app app evidence verify` from its own scheduler.
     STORE_CHECK_DAYS: int = 7
 

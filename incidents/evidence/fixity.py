@@ -16,8 +16,8 @@ from incidents import audit
 from incidents.custody import record_custody
 from incidents.db import database
 from incidents.evidence.store import EvidenceStore
-from incidents.jobs.service import UNFINISHED, Outcome, submit
-from incidents.models import AuditEvent, Job, StoredFile, utcnow
+from incidents.jobs.service import Outcome, submit
+from incidents.models import AuditEvent, StoredFile, utcnow
 
 log = logging.getLogger(__name__)
 STORE_CHECKED = "evidence.store_check"
@@ -40,9 +40,9 @@ def verify_store(store: EvidenceStore, actor=None):
 
 def due_store_check() -> None:
     """Each hour, in the worker: ask for a check of the store when the last one is
-    ``STORE_CHECK_DAYS`` old (or there was none), unless one is already asked for."""
+    ``STORE_CHECK_DAYS`` old (or there was none); one already asked for is not asked again (``once``)."""
     days = current_app.config["SETTINGS"].STORE_CHECK_DAYS
-    if days <= 0 or Job.select().where((Job.kind == "store_check") & Job.state.in_(UNFINISHED)).exists():
+    if days <= 0:
         return
     last = (AuditEvent.select(AuditEvent.created_at).where(AuditEvent.action == STORE_CHECKED)
             .order_by(AuditEvent.id.desc()).first())

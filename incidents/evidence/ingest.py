@@ -193,10 +193,11 @@ def open_batch(root: str, actor, incident_id: int | None = None, provenance: dic
     unfinished = (IngestBatch.select().where(same_target & IngestBatch.finished_at.is_null())
                   .order_by(IngestBatch.id.desc()))
     # Compared here, not in SQL: the folder's path is encrypted (it may name the informant).
-    batch = next((batch for batch in unfinished if batch.root == stored_name(root)), None)
+    root = stored_name(root)
+    batch = next((batch for batch in unfinished if batch.root == root), None)
     if batch is None:
         with database.atomic():
-            batch = IngestBatch.create(root=stored_name(root), incident=incident, actor=actor, **provenance)
+            batch = IngestBatch.create(root=root, incident=incident, actor=actor, **provenance)
             audit.record(actor, "evidence.ingest_start", batch)
     return batch
 

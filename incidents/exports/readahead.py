@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 from peewee import SqliteDatabase, fn
 
-from incidents.db import database
+from incidents.db import database, streamed
 from incidents.models import PublishedRow
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _lead(keys_query, progress: Progress) -> None:
         with database.connection_context():
             _small_cache()
             sent, chunk = 0, []
-            for (key,) in database.execute(keys_query):
+            for (key,) in streamed(keys_query):
                 chunk.append(key)
                 if len(chunk) < CHUNK:
                     continue
