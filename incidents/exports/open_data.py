@@ -11,8 +11,8 @@ import json
 
 from incidents import geo
 from incidents.db import streamed
-from incidents.exports.readahead import reading_ahead
-from incidents.models import Facility, PublishedIncident, PublishedRow, name_in
+from incidents.exports.rows import rows_in_order
+from incidents.models import Facility, PublishedIncident, name_in
 from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
 from incidents.search.queries import ordered
 
@@ -32,23 +32,16 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     facilities = {key: csv_text(cells) for key, cells in _facilities(language).items()}
     regions: dict = {}
     size = 0
-    # Nothing from the incident's own (wide) row: under most filters its index answers, and the rows
-    # read are the narrow ones, in key order. Read cold from disk, that is several times quicker.
-    query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
-        PublishedRow.sort_key == PublishedIncident.sort_key)).select(
-        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
-    with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
-        # Raw tuples: a model per row would cost more than the rest of the row's work.
-        for incident_id, facility_id, region, cells in streamed(query):
-            if region not in regions:
-                regions[region] = csv_text([geo.region_name(region, language)])
-            line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
-            pieces.append(line)
-            size += len(line)
-            progress.rows += 1
-            if size >= CHUNK:
-                yield "".join(pieces)
-                pieces, size = [], 0
+    # Raw tuples: a model per row would cost more than the rest of the row's work.
+    for incident_id, facility_id, region, cells in rows_in_order(filters):
+        if region not in regions:
+            regions[region] = csv_text([geo.region_name(region, language)])
+        line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
+        pieces.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            yield "".join(pieces)
+            pieces, size = [], 0
     yield "".join(pieces)
 
 

@@ -1,4 +1,5 @@
-"""Reading ahead of a long export, so that a cold disk serves several reads at once.
+"""Reading ahead of a long export from SQLite, so that a cold disk serves several reads at once
+(PostgreSQL's export has its own way, rows.py).
 
 A CSV export reads its rows in key order, each one where it was written, so with nothing in the
 system's cache every few rows cost a random read, and one connection waits for each in turn:
@@ -17,7 +18,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from peewee import SqliteDatabase, fn
+from peewee import fn
 
 from incidents.db import database, streamed
 from incidents.models import PublishedRow
@@ -97,8 +98,7 @@ def _read(chunks: queue.Queue, progress: Progress) -> None:
 
 def _small_cache() -> None:
     """The pages read ahead are for the system's cache, not for this process's memory."""
-    if isinstance(database.obj, SqliteDatabase):
-        database.execute_sql("PRAGMA cache_size = -256")
+    database.execute_sql("PRAGMA cache_size = -256")
 
 
 def _fetch(keys: list[int]) -> None:
