@@ -7,19 +7,20 @@ SQLite keeps the narrow rows in key order (the sort key is the rowid), so one jo
 reads them nearly as they lie in the file, and readers ahead (readahead.py) overlap the disk's
 reads when it is cold. PostgreSQL keeps them in a heap in the order they were published, where
 the same join costs a random read per row, one after another: 11,000 rows a second from a cold
-disk, 30,000 from memory (bench/README.md). There the keys come first, in order, from the
-incidents' index; then each chunk of ``CHUNK`` keys has its rows fetched in the heap's own order
-(a bitmap scan, which PostgreSQL prefetches ``PREFETCH`` pages ahead, so the disk serves many
-reads at once) and put back in key order here. Keys and rows are read in one repeatable-read
-transaction: every statement in it sees the same snapshot.
+disk, 30,000 from memory (bench/README.md). There a thread streams the keys in order from the
+incidents' index and hands them out ``CHUNK`` at a time to ``FETCHERS`` threads, which fetch each
+chunk's rows in the heap's own order (a bitmap scan, prefetched ``PREFETCH`` pages ahead, so the
+disk serves many reads at once); the export takes the chunks back in key order. Every thread reads
+in a transaction that took the export's snapshot (``pg_export_snapshot``), so the file is one state
+however long it takes.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-from collections import deque
 from concurrent.futures import Future
+from contextlib import contextmanager
 
 from peewee import SqliteDatabase, Value, fn
 
@@ -30,7 +31,7 @@ from incidents.search.queries import ordered
 
 log = logging.getLogger(__name__)
 
-CHUNK, PREFETCH, FETCHERS = 2000, 64, 2
+CHUNK, PREFETCH, FETCHERS = 1000, 64, 4
 
 
 def rows_in_order(filters):
@@ -54,16 +55,9 @@ def _joined(filters):
 def _by_chunks(filters):
     keys = ordered(filters).select(PublishedIncident.sort_key, PublishedIncident.facility, PublishedIncident.region)
     with database.atomic(isolation_level="REPEATABLE READ"):
-        _tune()
         snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
-        with _Fetchers(snapshot) as fetchers:
-            pending: deque[Future] = deque()
-            for chunk in _chunks(streamed(keys, batch=CHUNK)):
-                pending.append(fetchers.submit(chunk))
-                if len(pending) > FETCHERS:  # as many chunks in hand as there are fetchers
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
+        with _Reading(snapshot, keys) as reading:
+            yield from reading
 
 
 def _tune() -> None:
@@ -83,37 +77,77 @@ def _chunks(rows):
         yield chunk
 
 
-class _Fetchers:
-    """Threads that fetch the cells of the chunks they are given while the export writes the chunk
-    before: each has a connection of its own, in a transaction that took the export's snapshot."""
+class _Reading:
+    """The export's rows, read by threads while it writes: a leader streams the keys and hands them
+    out a chunk at a time, fetchers fetch each chunk's cells, and the export takes the chunks back
+    in order (iterating over this). Each thread has a connection of its own, in a transaction that
+    took the export's snapshot. At most ``FETCHERS + 1`` chunks are read ahead of the export."""
 
-    def __init__(self, snapshot: str) -> None:
-        self.snapshot, self.tasks = snapshot, queue.Queue()
-        self.threads = [threading.Thread(target=self._run, name=f"export-fetcher-{n}", daemon=True)
-                        for n in range(FETCHERS)]
+    def __init__(self, snapshot: str, keys) -> None:
+        self.snapshot, self.keys, self.ended = snapshot, keys, False
+        self.tasks: queue.Queue = queue.Queue()  # (chunk, its future) for the fetchers
+        self.ready: queue.Queue = queue.Queue(maxsize=FETCHERS + 1)  # the futures in order; None after the last
+        self.leader = threading.Thread(target=self._lead, name="export-keys", daemon=True)
+        self.fetchers = [threading.Thread(target=self._fetch, name=f"export-fetcher-{n}", daemon=True)
+                         for n in range(FETCHERS)]
 
     def __enter__(self):
-        for thread in self.threads:
+        for thread in (self.leader, *self.fetchers):
             thread.start()
         return self
 
+    def __iter__(self):
+        while (future := self.ready.get()) is not None:
+            yield from future.result()
+
     def __exit__(self, *exc) -> None:
-        for _thread in self.threads:
+        self.ended = True  # a download given up half-way: the leader stops handing out chunks
+        while self.leader.is_alive():
+            try:
+                self.ready.get(timeout=0.01)
+            except queue.Empty:
+                pass
+        for _fetcher in self.fetchers:
             self.tasks.put(None)
-        for thread in self.threads:
-            thread.join()
+        for fetcher in self.fetchers:
+            fetcher.join()
 
-    def submit(self, chunk: list[tuple]) -> Future:
-        future: Future = Future()
-        self.tasks.put((chunk, future))
-        return future
+    @contextmanager
+    def _in_snapshot(self):
+        with database.connection_context(), database.atomic(isolation_level="REPEATABLE READ"):
+            database.execute_sql("SET TRANSACTION SNAPSHOT %s", (self.snapshot,))
+            _tune()
+            yield
 
-    def _run(self) -> None:
+    def _hand(self, future: Future | None) -> bool:
+        """Put ``future`` in line for the export, unless the export ended first."""
+        while not self.ended:
+            try:
+                self.ready.put(future, timeout=0.01)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _lead(self) -> None:
+        try:
+            with self._in_snapshot():
+                for chunk in _chunks(streamed(self.keys, batch=CHUNK)):
+                    future: Future = Future()
+                    self.tasks.put((chunk, future))
+                    if not self._hand(future):
+                        return
+        except Exception as error:  # the export fails with it, not waits for it
+            log.warning("reading an export's keys failed", exc_info=True)
+            failed: Future = Future()
+            failed.set_exception(error)
+            self._hand(failed)
+        self._hand(None)
+
+    def _fetch(self) -> None:
         working, stopped = None, False
         try:
-            with database.connection_context(), database.atomic(isolation_level="REPEATABLE READ"):
-                database.execute_sql("SET TRANSACTION SNAPSHOT %s", (self.snapshot,))
-                _tune()
+            with self._in_snapshot():
                 while (task := self.tasks.get()) is not None:
                     chunk, working = task
                     working.set_result(_with_cells(chunk))

@@ -1,5 +1,5 @@
 """PostgreSQL's export reads the keys in order, then each chunk's rows in the heap's order, through
-fetcher threads that share its snapshot (exports/rows.py): the rows come in the list's order, a row
+threads that share its snapshot (exports/rows.py): the rows come in the list's order, a row
 removed while the file is being written is still in it as it was, a download given up half-way
 stops the fetchers, and a fetcher's failure fails the export instead of leaving it waiting."""
 from __future__ import annotations
@@ -30,7 +30,7 @@ def published(users, monkeypatch):
 
 
 def fetchers_alive() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("export-fetcher")]
+    return [t.name for t in threading.enumerate() if t.name.startswith(("export-keys", "export-fetcher"))]
 
 
 def cells_of(incident_id: int) -> str:
@@ -52,15 +52,15 @@ def test_a_row_removed_while_exporting_is_still_in_the_file_as_it_was(app, publi
         with database.connection_context():
             PublishedRow.delete().where(PublishedRow.sort_key == oldest_key).execute()
 
-    class RetractedMeanwhile(rows._Fetchers):
-        """The retraction commits after the export took its snapshot, before a fetcher reads anything."""
+    class RetractedMeanwhile(rows._Reading):
+        """The retraction commits after the export took its snapshot, before its threads read anything."""
 
         def __enter__(self):
             remover = threading.Thread(target=retract)
             remover.start()
             remover.join()
             return super().__enter__()
-    monkeypatch.setattr(rows, "_Fetchers", RetractedMeanwhile)
+    monkeypatch.setattr(rows, "_Reading", RetractedMeanwhile)
 
     exported = list(rows.rows_in_order(Filters()))
     assert [row[0] for row in exported] == [incident for incident, _key in published]
