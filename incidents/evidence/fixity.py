@@ -44,10 +44,17 @@ def due_store_check() -> None:
     days = current_app.config["SETTINGS"].STORE_CHECK_DAYS
     if days <= 0:
         return
-    last = (AuditEvent.select(AuditEvent.created_at).where(AuditEvent.action == STORE_CHECKED)
-            .order_by(AuditEvent.id.desc()).first())
-    if last is None or utcnow() - last.created_at >= datetime.timedelta(days=days):
+    last = last_store_check()
+    if last is None or utcnow() - last["at"] >= datetime.timedelta(days=days):
         submit("store_check", {}, once=True)
+
+
+def last_store_check() -> dict | None:
+    """The worker's last check of the whole store: when (``at``) and its counts (``checked``,
+    ``changed``, ``missing``); None before the first."""
+    last = (AuditEvent.select(AuditEvent.created_at, AuditEvent.detail).where(AuditEvent.action == STORE_CHECKED)
+            .order_by(AuditEvent.id.desc()).first())
+    return None if last is None else {**last.detail, "at": last.created_at}
 
 
 def check_store(job) -> Outcome:

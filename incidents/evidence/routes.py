@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from incidents import policy, vocab
 from incidents.errors import ServiceError, ValidationFailed
-from incidents.evidence import service, verification, withdrawal
+from incidents.evidence import fixity, service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
@@ -156,7 +156,9 @@ def archive():
     """
     if not policy.can_handle_archive(actor()):
         abort(403)
-    return render_template("evidence/archive.html", batches=service.archive_batches(actor()))
+    return render_template("evidence/archive.html", batches=service.archive_batches(actor()),
+                           store_check=fixity.last_store_check(),
+                           check_days=settings().STORE_CHECK_DAYS)
 
 
 @bp.route("/archive/<int:batch_id>")
