@@ -41,6 +41,8 @@ REBUILD_SHARE, MAX_FOLLOWED = 0.05, 5_000
 # bits (125 KB for a million), at most TOKENS_KEPT of them: a common word then costs a lookup, not
 # reading hundreds of thousands of keys from the index at every search.
 TOKEN_KEPT_FROM, TOKENS_KEPT = 0.01, 64
+# Vocabulary facets over fewer than one incident in this many are counted incident by incident.
+FEW_TERMS = 16
 
 
 def _column(query) -> np.ndarray:
@@ -89,17 +91,27 @@ class Arrays:
         self.columns["verification"] = (codes, labels)
         # Terms: for each vocabulary, the incidents (as positions) having each code, one code's after
         # another; code i's are positions[offsets[i]:offsets[i + 1]]. Counted segment by segment
-        # (``counts``), four times quicker than a code beside each position to tally.
+        # (``counts``), four times quicker than a code beside each position to tally. And the same
+        # terms incident by incident (``by_row``), for a few incidents selected: picking out their
+        # codes is quicker than going through every position.
         ids = (self.keys & 0xFFFFFFFF).astype(np.int64)
-        position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int64)
-        position_of_id[ids] = np.arange(self.size)
+        position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int32)
+        position_of_id[ids] = np.arange(self.size, dtype=np.int32)
         self.terms: dict[str, tuple[np.ndarray, np.ndarray, list]] = {}
+        self.by_row: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in TERMS:
             labels = sorted(value for value, _n in facet_counts.read(name))
             positions = [position_of_id[_column(PublishedTerm.select(PublishedTerm.incident).where(
                 (PublishedTerm.vocabulary == name) & (PublishedTerm.code == label)))] for label in labels]
-            self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64),
-                                np.cumsum([0] + [len(found) for found in positions], dtype=np.int64), labels)
+            lengths = [len(found) for found in positions]
+            self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int32),
+                                np.cumsum([0] + lengths, dtype=np.int64), labels)
+            order = np.argsort(self.terms[name][0], kind="stable")
+            codes = np.repeat(np.arange(len(labels), dtype=np.int16), lengths)[order]
+            starts = np.zeros(self.size + 1, dtype=np.int32)
+            np.cumsum(np.bincount(self.terms[name][0], minlength=self.size), out=starts[1:])
+            self.by_row[name] = (codes, starts)
+            del order
         # What changed since the build: rows struck out, rows appended (after ``built``, out of key
         # order, found through ``appended``), and the appended rows' terms.
         self.alive = np.ones(self.size, dtype=bool)
@@ -283,7 +295,7 @@ class Arrays:
         if name in self.columns:
             codes, labels = self.columns[name]
             if selection.count * 4 < self.size:  # a few: pick them out
-                picked = codes[selected]
+                picked = codes[selection.rows(self.size)]
                 tally = np.bincount(picked[picked >= 0], minlength=len(labels))
             elif selection.count * 4 > 3 * self.size:  # most: all of them but the few left out
                 left_out = codes[selection.left_out()]
@@ -294,13 +306,28 @@ class Arrays:
             positions, offsets, labels = self.terms[name]
             appended, codes = self.extra_terms[name]
             tally = np.bincount(codes[selected[appended]], minlength=len(labels))
+            if selection.count * FEW_TERMS < self.size:
+                return _tallied(labels, tally + self._few_terms(name, selection.rows(self.built), len(labels)))
             # Each code's segment summed; reduceat sums from one start to the next, so the codes
             # without any incident (empty segments) are left out of the starts, and get nothing.
             held = np.flatnonzero(np.diff(offsets))
             if len(held):
                 tally[held] += np.add.reduceat(selected[positions], offsets[held], dtype=np.int64)
-        found = [(labels[i], int(tally[i])) for i in np.flatnonzero(tally)]
-        return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+        return _tallied(labels, tally)
+
+    def _few_terms(self, name: str, rows: np.ndarray, size: int) -> np.ndarray:
+        """How many of ``rows`` (built ones) have each code of vocabulary ``name``: their codes
+        picked out of ``by_row`` (each row's run of codes, end to end) and tallied."""
+        codes, starts = self.by_row[name]
+        first, lengths = starts[rows], starts[rows + 1] - starts[rows]
+        # The index of each picked code: its row's start, plus how far into the row it is.
+        runs = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        return np.bincount(codes[runs], minlength=size)
+
+
+def _tallied(labels: list, tally: np.ndarray) -> list[tuple[object, int]]:
+    found = [(labels[i], int(tally[i])) for i in np.flatnonzero(tally)]
+    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
 
 
@@ -311,12 +338,18 @@ class Selection:
     def __init__(self, arrays: Arrays, mask: np.ndarray) -> None:
         self.arrays, self.mask = arrays, mask
         self.count = int(np.count_nonzero(mask))
-        self._left_out = None
+        self._left_out = self._rows = None
 
     def left_out(self) -> np.ndarray:
         if self._left_out is None:
             self._left_out = np.flatnonzero(self.arrays.alive & ~self.mask)
         return self._left_out
+
+    def rows(self, below: int) -> np.ndarray:
+        """The positions selected, those before ``below`` only."""
+        if self._rows is None:
+            self._rows = np.flatnonzero(self.mask)
+        return self._rows[:np.searchsorted(self._rows, below)]
 
 
 _lock = threading.Lock()

@@ -68,9 +68,13 @@ def edited(incident_id, user, **changes):
                                    max_text=MAX_TEXT)
 
 
-def test_publishing_retracting_and_editing_are_followed_without_a_rebuild(client, users, world, builds, monkeypatch):
+@pytest.mark.parametrize("few_terms", [10**9, 0], ids=["codes-counted-by-code", "codes-counted-by-incident"])
+def test_publishing_retracting_and_editing_are_followed_without_a_rebuild(client, users, world, builds, monkeypatch,
+                                                                          few_terms):
     """After each publication, retraction and edit of a published incident, do the in-memory counts equal
-    SQL's under every filter, while the arrays were built only once?"""
+    SQL's under every filter, while the arrays were built only once? Whichever way the vocabularies'
+    codes are counted: through each code's incidents (many selected) or each incident's codes (a few)."""
+    monkeypatch.setattr(facet_index, "FEW_TERMS", few_terms)
     places, incidents = world
     author, reviewer = users["contributor"], users["reviewer"]
     elsewhere = make_facility(author, names={"en": "A new colony"}, region="RU-MOW")
