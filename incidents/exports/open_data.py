@@ -19,9 +19,23 @@ from incidents.search.queries import ordered
 CHUNK = 64 * 1024
 
 
-def _facilities(language: str) -> dict[int, tuple[str, str]]:
-    return {key: (name_in(names, language), kind) for key, names, kind in
-            Facility.select(Facility.id, Facility.names, Facility.type).tuples()}
+class _Facilities(dict):
+    """Each facility's ``shown((name in the language, type))`` by id, all read at once. A facility
+    met that was not there then (created, and an incident published in it, just before the rows
+    were read) is read when met."""
+
+    def __init__(self, language: str, shown=tuple) -> None:
+        self.language, self.shown = language, shown
+        super().__init__(self._read(Facility.select(Facility.id, Facility.names, Facility.type)))
+
+    def _read(self, query) -> dict:
+        return {key: self.shown((name_in(names, self.language), kind)) for key, names, kind in query.tuples()}
+
+    def __missing__(self, key: int):
+        self.update(self._read(Facility.select(Facility.id, Facility.names, Facility.type).where(Facility.id == key)))
+        if key not in self:
+            raise KeyError(key)
+        return self.get(key)
 
 
 def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
@@ -29,7 +43,7 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     pieces = ["\ufeff" + csv_text(name for name, _tag in COLUMNS) + "\r\n"]
     if hxl:
         pieces.append(csv_text(tag for _name, tag in COLUMNS) + "\r\n")
-    facilities = {key: csv_text(cells) for key, cells in _facilities(language).items()}
+    facilities = _Facilities(language, csv_text)
     regions: dict = {}
     size = 0
     # Raw tuples: a model per row would cost more than the rest of the row's work.
@@ -46,7 +60,7 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
 
 
 def json_chunks(filters, url_prefix: str, language: str):
-    facilities = _facilities(language)
+    facilities = _Facilities(language)
     regions: dict = {}
     pieces, size, separator = ["["], 1, "\n"
     selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]

@@ -56,14 +56,10 @@ def _by_chunks(filters):
     keys = ordered(filters).select(PublishedIncident.sort_key, PublishedIncident.facility, PublishedIncident.region)
     with database.atomic(isolation_level="REPEATABLE READ"):
         snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
-        with _Reading(snapshot, keys) as reading:
+        # 0 where the server cannot prefetch (no posix_fadvise), and may then be set to nothing else.
+        prefetch = int(database.execute_sql("SHOW effective_io_concurrency").fetchone()[0]) > 0
+        with _Reading(snapshot, keys, prefetch) as reading:
             yield from reading
-
-
-def _tune() -> None:
-    # An export reads every row: compiling its plans (JIT) costs more than it saves.
-    database.execute_sql("SET LOCAL jit = off")
-    database.execute_sql(f"SET LOCAL effective_io_concurrency = {PREFETCH}")
 
 
 def _chunks(rows):
@@ -81,19 +77,25 @@ class _Reading:
     """The export's rows, read by threads while it writes: a leader streams the keys and hands them
     out a chunk at a time, fetchers fetch each chunk's cells, and the export takes the chunks back
     in order (iterating over this). Each thread has a connection of its own, in a transaction that
-    took the export's snapshot. At most ``FETCHERS + 1`` chunks are read ahead of the export."""
+    took the export's snapshot. At most ``FETCHERS + 3`` chunks are in hand at once: the one being
+    written, ``FETCHERS + 1`` in line, one the leader waits to put in line."""
 
-    def __init__(self, snapshot: str, keys) -> None:
-        self.snapshot, self.keys, self.ended = snapshot, keys, False
+    def __init__(self, snapshot: str, keys, prefetch: bool) -> None:
+        self.snapshot, self.keys, self.prefetch, self.ended = snapshot, keys, prefetch, False
         self.tasks: queue.Queue = queue.Queue()  # (chunk, its future) for the fetchers
         self.ready: queue.Queue = queue.Queue(maxsize=FETCHERS + 1)  # the futures in order; None after the last
         self.leader = threading.Thread(target=self._lead, name="export-keys", daemon=True)
         self.fetchers = [threading.Thread(target=self._fetch, name=f"export-fetcher-{n}", daemon=True)
                          for n in range(FETCHERS)]
+        self.fetching, self.lock = FETCHERS, threading.Lock()
 
     def __enter__(self):
-        for thread in (self.leader, *self.fetchers):
-            thread.start()
+        try:
+            for thread in (self.leader, *self.fetchers):
+                thread.start()
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __iter__(self):
@@ -101,7 +103,7 @@ class _Reading:
             yield from future.result()
 
     def __exit__(self, *exc) -> None:
-        self.ended = True  # a download given up half-way: the leader stops handing out chunks
+        self.ended = True  # a download given up half-way: the threads stop taking work
         while self.leader.is_alive():
             try:
                 self.ready.get(timeout=0.01)
@@ -109,14 +111,21 @@ class _Reading:
                 pass
         for _fetcher in self.fetchers:
             self.tasks.put(None)
-        for fetcher in self.fetchers:
-            fetcher.join()
+        for thread in (self.leader, *self.fetchers):
+            if thread.ident is not None:  # started
+                thread.join()
 
     @contextmanager
     def _in_snapshot(self):
         with database.connection_context(), database.atomic(isolation_level="REPEATABLE READ"):
             database.execute_sql("SET TRANSACTION SNAPSHOT %s", (self.snapshot,))
-            _tune()
+            # An export reads every row: compiling its plans (JIT) costs more than it saves. A lock
+            # it waits for (a migration's) fails it rather than leave a wait no deadlock check sees
+            # (another of its threads holds what the migration waits for).
+            database.execute_sql("SET LOCAL jit = off")
+            database.execute_sql("SET LOCAL lock_timeout = '5s'")
+            if self.prefetch:
+                database.execute_sql(f"SET LOCAL effective_io_concurrency = {PREFETCH}")
             yield
 
     def _hand(self, future: Future | None) -> bool:
@@ -149,15 +158,22 @@ class _Reading:
         try:
             with self._in_snapshot():
                 while (task := self.tasks.get()) is not None:
+                    if self.ended:
+                        continue  # given up: nobody waits for it
                     chunk, working = task
                     working.set_result(_with_cells(chunk))
                     working = None
                 stopped = True
-        except Exception as error:  # the export fails with it, not waits for it
+        except Exception as error:
             log.warning("fetching an export's rows failed", exc_info=True)
-            if working is not None:
+            if working is not None:  # the rows it was fetching: the export fails with it
                 working.set_exception(error)
-            while not stopped and (task := self.tasks.get()) is not None:
+            with self.lock:
+                self.fetching -= 1
+                last = self.fetching == 0
+            # A fetcher that found no connection leaves the work to the others; the last one fails
+            # what is left, so that the export fails rather than waits.
+            while last and not stopped and (task := self.tasks.get()) is not None:
                 task[1].set_exception(error)
 
 

@@ -83,3 +83,23 @@ def test_csv_cells_keep_quotes_commas_and_line_breaks_and_follow_the_facility(cl
     assert rows[0]["id"] == str(case.id) and rows[0]["date_start"] == "2020-01-01"
     item = client.get("/api/v1/export/incidents.json", headers=token).get_json()[0]
     assert item["narrative_en"] == text and item["region"] == "RU-TVE" and item["facility"] == "Renamed colony"
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_an_incident_published_in_a_new_facility_as_the_export_began_is_in_it(client, token, users, data,
+                                                                             monkeypatch, kind):
+    """A facility created, and an incident published in it, after the export read the facilities' names
+    and before it read the rows: is the incident in the file with its facility's name, not a broken
+    download?"""
+    from incidents.exports import open_data
+    real = open_data.rows_in_order if kind == "csv" else open_data.streamed
+
+    def meanwhile(*args, **kwargs):
+        newer = make_facility(users["contributor"], names={"en": "Colony opened today"})
+        made = make_incident(users["contributor"], newer, title={"en": "Beating on arrival"}, original_language="en")
+        publish(made, users["contributor"], users["reviewer"])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(open_data, "rows_in_order" if kind == "csv" else "streamed", meanwhile)
+    response = client.get(f"/api/v1/export/incidents.{kind}", headers=token)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Beating on arrival" in text and "Colony opened today" in text

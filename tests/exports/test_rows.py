@@ -1,7 +1,9 @@
 """PostgreSQL's export reads the keys in order, then each chunk's rows in the heap's order, through
-threads that share its snapshot (exports/rows.py): the rows come in the list's order, a row
-removed while the file is being written is still in it as it was, a download given up half-way
-stops the fetchers, and a fetcher's failure fails the export instead of leaving it waiting."""
+threads that share its snapshot (exports/rows.py): the rows come in the list's order; an incident
+retracted while the file is being written is still in it as it was; a download given up half-way
+stops the threads after little more work; a thread that finds no connection leaves the work to the
+others; a failure fails the export instead of leaving it waiting; no session is left in a
+transaction."""
 from __future__ import annotations
 
 import threading
@@ -12,7 +14,7 @@ from incidents.db import database
 from incidents.exports import rows
 from incidents.models import PublishedIncident, PublishedRow
 from incidents.search.filters import Filters
-from tests.factories import make_facility, make_incident, publish
+from tests.factories import make_facility, make_incident, move, publish
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgres"), reason="PostgreSQL's way of reading")
@@ -29,28 +31,51 @@ def published(users, monkeypatch):
     return [(p.incident_id, p.sort_key) for p in PublishedIncident.select().order_by(PublishedIncident.sort_key.desc())]
 
 
-def fetchers_alive() -> list[str]:
+def threads_alive() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith(("export-keys", "export-fetcher"))]
+
+
+def left_in_a_transaction() -> int:
+    """Sessions of this database idle inside a transaction (a thread's connection not given back clean)."""
+    return database.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND state LIKE 'idle in transaction%%'").fetchone()[0]
 
 
 def cells_of(incident_id: int) -> str:
     return PublishedRow.get(PublishedRow.incident == incident_id).cells
 
 
+def exported_within(seconds: float, filters=None) -> list:
+    """The export's rows, or the exception it ended with; fails the test if it hangs."""
+    outcome: list = []
+
+    def run():
+        with database.connection_context():
+            try:
+                outcome.append(list(rows.rows_in_order(filters or Filters())))
+            except Exception as error:
+                outcome.append(error)
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(seconds)
+    assert not runner.is_alive(), "the export hangs"
+    return outcome[0]
+
+
 def test_the_rows_come_in_the_lists_order_with_their_cells(app, published):
     exported = list(rows.rows_in_order(Filters()))
     assert [row[0] for row in exported] == [incident for incident, _key in published]
     assert all(row[3] == cells_of(row[0]) and row[2] for row in exported)
-    assert not fetchers_alive() and not database.in_transaction()
+    assert not threads_alive() and left_in_a_transaction() == 0
 
 
-def test_a_row_removed_while_exporting_is_still_in_the_file_as_it_was(app, published, monkeypatch):
-    oldest, oldest_key = published[-1]
+def test_an_incident_retracted_while_exporting_is_still_in_the_file_as_it_was(app, users, published, monkeypatch):
+    oldest, _key = published[-1]
     before = cells_of(oldest)
 
-    def retract():  # another request, on a connection of its own, commits at once
+    def retract():  # a reviewer's request, on a connection of its own, commits at once
         with database.connection_context():
-            PublishedRow.delete().where(PublishedRow.sort_key == oldest_key).execute()
+            move(oldest, users["reviewer"], "retract", comment="The source withdrew it.")
 
     class RetractedMeanwhile(rows._Reading):
         """The retraction commits after the export took its snapshot, before its threads read anything."""
@@ -65,21 +90,45 @@ def test_a_row_removed_while_exporting_is_still_in_the_file_as_it_was(app, publi
     exported = list(rows.rows_in_order(Filters()))
     assert [row[0] for row in exported] == [incident for incident, _key in published]
     assert exported[-1][3] == before
-    assert not PublishedRow.select().where(PublishedRow.sort_key == oldest_key).exists()  # gone, after the file
+    assert not PublishedIncident.select().where(PublishedIncident.incident == oldest).exists()  # gone, after
 
 
-def test_a_download_given_up_half_way_stops_the_fetchers(app, published):
+def test_a_download_given_up_half_way_stops_the_threads(app, published, monkeypatch):
+    monkeypatch.setattr(rows, "FETCHERS", 1)  # in hand at most: 1 written, 2 in line, 1 the leader holds
+    fetched = []
+    real = rows._with_cells
+    monkeypatch.setattr(rows, "_with_cells", lambda chunk: fetched.append(chunk) or real(chunk))
     exported = rows.rows_in_order(Filters())
     next(exported)
-    assert fetchers_alive()
     exported.close()
-    assert not fetchers_alive() and not database.in_transaction()
+    assert not threads_alive() and left_in_a_transaction() == 0
+    assert len(fetched) <= rows.FETCHERS + 3 < 6
 
 
-def test_a_fetchers_failure_fails_the_export(app, published, monkeypatch):
-    def broken(chunk):
+def test_a_fetcher_without_a_connection_leaves_the_work_to_the_others(app, published, monkeypatch):
+    real = rows._Reading._in_snapshot
+
+    def crowded(self):  # the pool had no connection left for this one
+        if threading.current_thread().name == "export-fetcher-0":
+            raise RuntimeError("no connection left")
+        return real(self)
+    monkeypatch.setattr(rows._Reading, "_in_snapshot", crowded)
+    exported = exported_within(30)
+    assert [row[0] for row in exported] == [incident for incident, _key in published]
+
+
+@pytest.mark.parametrize("broken", ["fetching", "every connection", "the keys"])
+def test_a_failure_fails_the_export_instead_of_leaving_it_waiting(app, published, monkeypatch, broken):
+    def fail(*args, **kwargs):
         raise RuntimeError("the disk is gone")
-    monkeypatch.setattr(rows, "_with_cells", broken)
-    with pytest.raises(RuntimeError, match="the disk is gone"):
-        list(rows.rows_in_order(Filters()))
-    assert not fetchers_alive() and not database.in_transaction()
+    if broken == "fetching":
+        monkeypatch.setattr(rows, "_with_cells", fail)
+    elif broken == "every connection":
+        real = rows._Reading._in_snapshot
+        monkeypatch.setattr(rows._Reading, "_in_snapshot", lambda self: fail() if threading.current_thread().name
+                            .startswith("export-fetcher") else real(self))
+    else:
+        monkeypatch.setattr(rows, "_chunks", fail)
+    outcome = exported_within(30)
+    assert isinstance(outcome, RuntimeError) and "the disk is gone" in str(outcome)
+    assert not threads_alive() and left_in_a_transaction() == 0
