@@ -83,17 +83,21 @@ def _lead(keys_query, progress: Progress) -> None:
 
 
 def _read(chunks: queue.Queue, progress: Progress) -> None:
-    """One reader: its own connection, for every chunk it takes until the export ends."""
-    with database.connection_context():
-        _small_cache()
-        while (keys := chunks.get()) is not None:
-            if progress.ended:
-                continue  # taken off the queue, so that the leader's last word reaches every reader
-            try:
-                _fetch(keys)
-            except Exception:
-                log.warning("reading ahead of an export stopped", exc_info=True)
-                progress.ended = True
+    """One reader: its own connection, for every chunk it takes until the export ends. One that
+    fails goes on taking chunks off the queue, so that the leader never waits on it."""
+    stopped = False
+    try:
+        with database.connection_context():
+            _small_cache()
+            while (keys := chunks.get()) is not None:
+                if not progress.ended:
+                    _fetch(keys)
+            stopped = True
+    except Exception:  # only a help: the export reads everything itself anyway
+        log.warning("reading ahead of an export stopped", exc_info=True)
+        progress.ended = True
+        while not stopped and chunks.get() is not None:
+            pass
 
 
 def _small_cache() -> None:

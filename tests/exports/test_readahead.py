@@ -94,3 +94,26 @@ def test_a_download_given_up_half_way_stops_the_readers(client, bearer, publishe
     response.close()
     assert not readers_alive()
     assert sum(len(chunk) for chunk in fetched) <= 2 + readahead.AHEAD + readahead.CHUNK < 12
+
+
+def test_readers_that_cannot_connect_leave_the_export_whole(client, bearer, published, fetched, monkeypatch):
+    """Readers are a help only: when none of them gets a connection, is the export still whole, and
+    does it end (the leader never waits on a reader that died)?"""
+    path = "/api/v1/export/incidents.csv?date_from=2012-01-01"
+    expected = client.get(path, headers=bearer("researcher")).get_data(as_text=True)
+
+    real = readahead._small_cache
+
+    def no_connection():
+        if threading.current_thread().name.startswith("export-reader"):
+            raise RuntimeError("no connection left")
+        real()
+    monkeypatch.setattr(readahead, "_small_cache", no_connection)
+    monkeypatch.setattr(readahead, "CHUNK", 1)  # more chunks than the queue to the readers holds
+    outcome: list = []
+    runner = threading.Thread(target=lambda: outcome.append(
+        client.get(path, headers=bearer("researcher")).get_data(as_text=True)), daemon=True)
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive(), "the export hangs"
+    assert outcome == [expected] and not readers_alive()
