@@ -95,23 +95,27 @@ class Arrays:
         # terms incident by incident (``by_row``), for a few incidents selected: picking out their
         # codes is quicker than going through every position.
         ids = (self.keys & 0xFFFFFFFF).astype(np.int64)
-        position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.int32)
-        position_of_id[ids] = np.arange(self.size, dtype=np.int32)
+        # Positions as numpy's own index type: indexing with any other converts all of them first.
+        position_of_id = np.full(int(ids.max()) + 1 if self.size else 1, -1, dtype=np.intp)
+        position_of_id[ids] = np.arange(self.size)
         self.terms: dict[str, tuple[np.ndarray, np.ndarray, list]] = {}
         self.by_row: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in TERMS:
             labels = sorted(value for value, _n in facet_counts.read(name))
             positions = [position_of_id[_column(PublishedTerm.select(PublishedTerm.incident).where(
                 (PublishedTerm.vocabulary == name) & (PublishedTerm.code == label)))] for label in labels]
-            lengths = [len(found) for found in positions]
-            self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int32),
-                                np.cumsum([0] + lengths, dtype=np.int64), labels)
-            order = np.argsort(self.terms[name][0], kind="stable")
-            codes = np.repeat(np.arange(len(labels), dtype=np.int16), lengths)[order]
+            self.terms[name] = (np.concatenate(positions) if positions else np.zeros(0, dtype=np.intp),
+                                np.cumsum([0] + [len(found) for found in positions], dtype=np.int64), labels)
+            # Incident by incident: row r's codes are codes[starts[r]:starts[r + 1]], each code put
+            # in its rows' next free places (no sort of every position: less memory while building).
             starts = np.zeros(self.size + 1, dtype=np.int32)
             np.cumsum(np.bincount(self.terms[name][0], minlength=self.size), out=starts[1:])
+            codes, free = np.empty(len(self.terms[name][0]), dtype=np.int16), starts[:-1].copy()
+            for index, rows in enumerate(positions):
+                codes[free[rows]] = index
+                free[rows] += 1
             self.by_row[name] = (codes, starts)
-            del order
+            del free
         # What changed since the build: rows struck out, rows appended (after ``built``, out of key
         # order, found through ``appended``), and the appended rows' terms.
         self.alive = np.ones(self.size, dtype=bool)
