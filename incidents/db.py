@@ -102,6 +102,18 @@ def streamed(query, batch: int = 2000):
             cursor.close()
 
 
+def streamed_chunks(query, size: int):
+    """The rows of a long query (``streamed``) in lists of ``size``, the last one maybe shorter."""
+    chunk = []
+    for row in streamed(query, batch=size):
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def serialize_writers(key: int) -> None:
     """Make writers that call this with the same ``key`` take turns until their transactions end.
 

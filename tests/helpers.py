@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from html.parser import HTMLParser
 
 import pyotp
@@ -12,6 +13,7 @@ from flask_babel import force_locale, gettext
 from werkzeug.datastructures import MultiDict
 
 from incidents.accounts import credentials
+from incidents.db import database
 from incidents.models import User
 
 # The repository's root, for subprocesses (their cwd and PYTHONPATH) and files read from it.
@@ -203,3 +205,21 @@ def hold_jobs(app):
             count += 1
         return count
     return drain
+
+
+def finished_within(seconds: float, call):
+    """What ``call()`` returned, or the exception it raised, run on a thread of its own with a
+    database connection of its own; the test fails if it has not ended after ``seconds`` (a hang)."""
+    outcome: list = []
+
+    def run():
+        with database.connection_context():
+            try:
+                outcome.append(call())
+            except Exception as error:
+                outcome.append(error)
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(seconds)
+    assert not runner.is_alive(), "it hangs"
+    return outcome[0]

@@ -26,16 +26,18 @@ class _Facilities(dict):
 
     def __init__(self, language: str, shown=tuple) -> None:
         self.language, self.shown = language, shown
-        super().__init__(self._read(Facility.select(Facility.id, Facility.names, Facility.type)))
+        super().__init__(self._read())
 
-    def _read(self, query) -> dict:
+    def _read(self, only: int | None = None) -> dict:
+        query = Facility.select(Facility.id, Facility.names, Facility.type)
+        if only is not None:
+            query = query.where(Facility.id == only)
         return {key: self.shown((name_in(names, self.language), kind)) for key, names, kind in query.tuples()}
 
     def __missing__(self, key: int):
-        self.update(self._read(Facility.select(Facility.id, Facility.names, Facility.type).where(Facility.id == key)))
-        if key not in self:
-            raise KeyError(key)
-        return self.get(key)
+        found = self._read(key)
+        self.update(found)
+        return found[key]  # KeyError: no such facility at all
 
 
 def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):

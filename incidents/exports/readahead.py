@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from peewee import fn
 
-from incidents.db import database, streamed
+from incidents.db import database, streamed_chunks
 from incidents.models import PublishedRow
 
 log = logging.getLogger(__name__)
@@ -60,19 +60,14 @@ def _lead(keys_query, progress: Progress) -> None:
     try:
         with database.connection_context():
             _small_cache()
-            sent, chunk = 0, []
-            for (key,) in streamed(keys_query):
-                chunk.append(key)
-                if len(chunk) < CHUNK:
-                    continue
+            sent = 0
+            for rows in streamed_chunks(keys_query, CHUNK):
                 while sent - progress.rows > AHEAD and not progress.ended:
                     time.sleep(0.002)
                 if progress.ended:
                     return
-                chunks.put(chunk)
-                sent, chunk = sent + len(chunk), []
-            if chunk:
-                chunks.put(chunk)
+                chunks.put([key for (key,) in rows])
+                sent += len(rows)
     except Exception:  # only a help: the export reads everything itself anyway
         log.warning("reading ahead of an export stopped", exc_info=True)
     finally:

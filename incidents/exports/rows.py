@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from peewee import SqliteDatabase, Value, fn
 
-from incidents.db import database, streamed
+from incidents.db import database, streamed, streamed_chunks
 from incidents.exports.readahead import reading_ahead
 from incidents.models import PublishedIncident, PublishedRow
 from incidents.search.queries import ordered
@@ -60,17 +60,6 @@ def _by_chunks(filters):
         prefetch = int(database.execute_sql("SHOW effective_io_concurrency").fetchone()[0]) > 0
         with _Reading(snapshot, keys, prefetch) as reading:
             yield from reading
-
-
-def _chunks(rows):
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class _Reading:
@@ -125,7 +114,7 @@ class _Reading:
             database.execute_sql("SET LOCAL jit = off")
             database.execute_sql("SET LOCAL lock_timeout = '5s'")
             if self.prefetch:
-                database.execute_sql(f"SET LOCAL effective_io_concurrency = {PREFETCH}")
+                database.execute_sql("SET LOCAL effective_io_concurrency = %s", (PREFETCH,))
             yield
 
     def _hand(self, future: Future | None) -> bool:
@@ -141,7 +130,7 @@ class _Reading:
     def _lead(self) -> None:
         try:
             with self._in_snapshot():
-                for chunk in _chunks(streamed(self.keys, batch=CHUNK)):
+                for chunk in streamed_chunks(self.keys, CHUNK):
                     future: Future = Future()
                     self.tasks.put((chunk, future))
                     if not self._hand(future):

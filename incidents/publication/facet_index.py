@@ -115,7 +115,6 @@ class Arrays:
                 codes[free[rows]] = index
                 free[rows] += 1
             self.by_row[name] = (codes, starts)
-            del free
         # What changed since the build: rows struck out, rows appended (after ``built``, out of key
         # order, found through ``appended``), and the appended rows' terms.
         self.alive = np.ones(self.size, dtype=bool)

@@ -13,7 +13,7 @@ import pytest
 from incidents.exports import open_data, readahead, rows
 from incidents.models import PublishedIncident
 from tests.factories import make_facility, make_incident, publish
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, finished_within
 
 pytestmark = pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"), reason="SQLite's way of reading")
 
@@ -110,10 +110,5 @@ def test_readers_that_cannot_connect_leave_the_export_whole(client, bearer, publ
         real()
     monkeypatch.setattr(readahead, "_small_cache", no_connection)
     monkeypatch.setattr(readahead, "CHUNK", 1)  # more chunks than the queue to the readers holds
-    outcome: list = []
-    runner = threading.Thread(target=lambda: outcome.append(
-        client.get(path, headers=bearer("researcher")).get_data(as_text=True)), daemon=True)
-    runner.start()
-    runner.join(30)
-    assert not runner.is_alive(), "the export hangs"
-    assert outcome == [expected] and not readers_alive()
+    outcome = finished_within(30, lambda: client.get(path, headers=bearer("researcher")).get_data(as_text=True))
+    assert outcome == expected and not readers_alive()

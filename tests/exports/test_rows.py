@@ -15,7 +15,7 @@ from incidents.exports import rows
 from incidents.models import PublishedIncident, PublishedRow
 from incidents.search.filters import Filters
 from tests.factories import make_facility, make_incident, move, publish
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, finished_within
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgres"), reason="PostgreSQL's way of reading")
 
@@ -45,21 +45,9 @@ def cells_of(incident_id: int) -> str:
     return PublishedRow.get(PublishedRow.incident == incident_id).cells
 
 
-def exported_within(seconds: float, filters=None) -> list:
-    """The export's rows, or the exception it ended with; fails the test if it hangs."""
-    outcome: list = []
-
-    def run():
-        with database.connection_context():
-            try:
-                outcome.append(list(rows.rows_in_order(filters or Filters())))
-            except Exception as error:
-                outcome.append(error)
-    runner = threading.Thread(target=run, daemon=True)
-    runner.start()
-    runner.join(seconds)
-    assert not runner.is_alive(), "the export hangs"
-    return outcome[0]
+def exported_within(seconds: float):
+    """The export's rows, or the exception it ended with; the test fails if it hangs."""
+    return finished_within(seconds, lambda: list(rows.rows_in_order(Filters())))
 
 
 def test_the_rows_come_in_the_lists_order_with_their_cells(app, published):
@@ -128,7 +116,7 @@ def test_a_failure_fails_the_export_instead_of_leaving_it_waiting(app, published
         monkeypatch.setattr(rows._Reading, "_in_snapshot", lambda self: fail() if threading.current_thread().name
                             .startswith("export-fetcher") else real(self))
     else:
-        monkeypatch.setattr(rows, "_chunks", fail)
+        monkeypatch.setattr(rows, "streamed_chunks", fail)
     outcome = exported_within(30)
     assert isinstance(outcome, RuntimeError) and "the disk is gone" in str(outcome)
     assert not threads_alive() and left_in_a_transaction() == 0
