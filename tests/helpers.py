@@ -213,11 +213,15 @@ def finished_within(seconds: float, call):
     outcome: list = []
 
     def run():
-        with database.connection_context():
-            try:
-                outcome.append(call())
-            except Exception as error:
-                outcome.append(error)
+        # Not connection_context(): a request made by ``call`` closes the connection itself.
+        database.connect(reuse_if_open=True)
+        try:
+            outcome.append(call())
+        except Exception as error:
+            outcome.append(error)
+        finally:
+            if not database.is_closed():
+                database.close()
     runner = threading.Thread(target=run, daemon=True)
     runner.start()
     runner.join(seconds)
