@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import PeeweeException as PeeweeError
 from peewee import SqliteDatabase
 
-from incidents.db import database
+from incidents.db import close_connections, database
 
 
 class EngineError(Exception):
@@ -69,6 +69,7 @@ class Sqlite:
         return self.path
 
     def put_in_place(self, staged: str) -> None:
+        close_connections()  # a connection kept open would go on reading the empty database
         for leftover in (self.path + "-wal", self.path + "-shm"):
             # The empty database's log must never be replayed into the restored one.
             if os.path.exists(leftover):

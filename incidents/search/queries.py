@@ -7,9 +7,9 @@ from __future__ import annotations
 from functools import cache
 
 from incidents.models import Facility, Incident, IncidentTerm, PublishedIncident
-from incidents.publication import facet_counts, fulltext
+from incidents.publication import fulltext
 from incidents.publication.search_keys import passage, query_keys
-from incidents.search.facets import counter_for, facets, in_memory
+from incidents.search.facets import counter_for, facets, in_memory, selected_total
 from incidents.search.filters import Filters, Page, narrowed, narrows, overlapping
 
 
@@ -66,7 +66,7 @@ def search_published(filters: Filters, language: str, reader, columns=LISTED) ->
         items = [rows[key] for key in keys if key in rows]
     else:
         query, order = narrowed(filters)
-        total = counter().total() if narrows(filters) else facet_counts.total()
+        total = selected_total(filters, counter)
         items = list(query.select(*columns).order_by(order.desc() if descending else order)
                      .limit(filters.per_page).offset(offset))
     return Page(items, total, filters.page, filters.per_page, facets(filters, language, reader, counter))

@@ -14,6 +14,7 @@ from incidents import create_app
 from incidents.backup.archive import create_backup, restore_backup
 from incidents.backup.sealed import CHUNK_SIZE, HEADER, TAG_SIZE, SealedReader
 from incidents.config import load_settings
+from incidents.db import database
 from tests.backup.conftest import BACKUP_KEY, CONTACT, FILE_BYTES, LEGAL_NAME, SOURCE
 from tests.factories import JPEG, attach_file, make_facility, make_incident
 from tests.helpers import TEST_DATABASE_URL
@@ -111,6 +112,22 @@ def test_a_restored_instance_has_every_row_and_file_and_works(app, filled, tmp_p
     assert target.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
     assert target.test_cli_runner().invoke(args=["evidence", "verify"]).exit_code == 0
     # No init-db: the restored instance serves at once.
+    assert target.test_client().get(f"/incidents/{filled['published'].id}").status_code == 200
+
+
+@sqlite_only
+def test_a_restore_by_a_process_that_read_the_empty_database_goes_into_the_restored_file(
+        app, filled, tmp_path, fresh_instance):
+    """Connections are pooled: one left open on the empty database must not be where the restore's
+    migrations and audit record go, nor what the process reads afterwards."""
+    backup = tmp_path / "nightly.backup"
+    assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
+    target = fresh_instance()
+    with database.connection_context():  # back to the pool afterwards, open on the empty file
+        assert database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    result = target.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert last_action(database_path(target)) == "instance.restore"
     assert target.test_client().get(f"/incidents/{filled['published'].id}").status_code == 200
 
 

@@ -191,6 +191,29 @@ def test_counts_kept_with_each_publication_equal_a_fresh_count(client, users):
     assert {e["value"]: e["count"] for e in body["facets"]["abuse"]}["031800000000"] == 1
 
 
+def test_a_total_under_one_kept_filter_equals_a_count_of_the_incidents(client, users):
+    """Where one facility (or a few), a region or one abuse type narrows alone, the total comes from the
+    counts kept with each publication: does it equal a count of the incidents themselves, with a
+    facility named twice, two abuse types asked for together, and after a retraction?"""
+    from werkzeug.datastructures import MultiDict
+
+    from incidents.search.filters import filtered, parse_filters
+    author, reviewer = users["contributor"], users["reviewer"]
+    colony, prison = make_facility(author, names={"en": "Colony"}), make_facility(author, region="RU-MOW")
+    cases = [publish(make_incident(author, colony if i % 3 else prison, abuse=[["030502000000"],
+                     ["031701000000", "030101000000"]][i % 2]), author, reviewer) for i in range(7)]
+    move(cases[1].id, reviewer, "retract", comment="Duplicate")
+    queries = [f"facility={colony.id}", f"facility={colony.id}&facility={prison.id}",
+               f"facility={colony.id}&facility={colony.id}", "facility=999999", "region=RU-MOW", "country=RU",
+               "abuse=031701000000", "abuse=031701000000&abuse=030101000000", "abuse=030502000000",
+               "verification=unassessed", "region=RU-TVE"]
+    for query in queries:
+        args = MultiDict([pair.split("=") for pair in query.split("&")])
+        expected = filtered(parse_filters(args)).count()
+        assert client.get(f"/api/v1/incidents?{query}&facets=").get_json()["total"] == expected, query
+    assert client.get(f"/api/v1/incidents?facility={colony.id}&facility={colony.id}").get_json()["total"] == 3
+
+
 def test_facets_can_be_chosen_or_left_out(client, published):
     """Can a caller choose which filter counts to receive, or none, and is an unknown one refused?"""
     body = client.get("/api/v1/incidents?facets=facility,abuse").get_json()
