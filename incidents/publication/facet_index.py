@@ -354,6 +354,13 @@ class Selection:
             self._rows = np.flatnonzero(self.mask)
         return self._rows[:np.searchsorted(self._rows, below)]
 
+    def page(self, descending: bool, limit: int, offset: int) -> list[int]:
+        """The sort keys of ``limit`` incidents selected from ``offset`` on, in key order."""
+        keys = self.arrays.keys[self.rows(self.arrays.size)]
+        if self.arrays.appended:  # appended rows follow the built ones, out of key order
+            keys = np.sort(keys)
+        return (keys[::-1] if descending else keys)[offset:offset + limit].tolist()
+
 
 _lock = threading.Lock()
 _built: dict = {"generation": None, "arrays": None}

@@ -13,12 +13,14 @@ from incidents.publication import facet_counts, facet_index
 from incidents.publication.search_keys import query_keys
 from incidents.search import events
 from incidents.search.facilities import visible_facilities
-from incidents.search.filters import NARROWING, Filters, filtered, narrows, text_contains
+from incidents.search.filters import Filters, filtered, narrowing, narrows, text_contains
 
 # From this many published incidents on, facets are counted in memory (facet_index.py), whose
 # arrays at that size take well under a megabyte. Under a search SQL counts far slower already at
 # 5,000 incidents (44 ms of CPU a page against 13 in memory: bench/README.md, the load test).
 IN_MEMORY_FROM = 1_000
+# Under several filters, a page of fewer than this share of the incidents is picked from the arrays.
+PAGED_BELOW = 0.25
 
 
 class _SqlCounter:
@@ -83,6 +85,15 @@ class _MemoryCounter:
     def total(self) -> int:
         return self._selection("").count
 
+    def page(self, descending: bool, limit: int, offset: int) -> list[int] | None:
+        """The sort keys of a page of the incidents selected, when they are few (under a quarter):
+        SQL finds those of filters on several columns by reading incidents one by one in key order
+        until enough match. None when more are selected: SQL meets enough of them soon."""
+        selection = self._selection("")
+        if selection.count >= PAGED_BELOW * self.arrays.size:
+            return None
+        return selection.page(descending, limit, offset)
+
 
 def selected_total(filters: Filters, counter) -> int:
     """How many published incidents ``filters`` select. Where nothing narrows, or one dimension whose
@@ -90,14 +101,13 @@ def selected_total(filters: Filters, counter) -> int:
     type...), the kept counts answer: cheaper than a mask over every incident or a count in SQL."""
     if not narrows(filters):
         return facet_counts.total()
-    alone = [name for name in NARROWING if getattr(filters, name)]
-    kept = set(facet_counts.COLUMNS) | set(facet_counts.TERMS)
-    if len(alone) == 1 and alone[0] in kept:
-        values = getattr(filters, alone[0])
+    alone = narrowing(filters)
+    if len(alone) == 1 and (name := alone.pop()) in facet_counts.COLUMNS + facet_counts.TERMS:
+        values = getattr(filters, name)
         values = set(values) if isinstance(values, list) else {values}
         # An incident has one facility, but a few abuse types: two codes asked for together are not a sum.
-        if alone[0] in facet_counts.COLUMNS or len(values) == 1:
-            return sum(count for _value, count in facet_counts.read(alone[0], only=values))
+        if name in facet_counts.COLUMNS or len(values) == 1:
+            return sum(count for _value, count in facet_counts.read(name, only=values))
     return counter().total()
 
 

@@ -184,6 +184,11 @@ def narrows(filters: Filters, skip: str = "") -> bool:
     return any(getattr(filters, name) for name in NARROWING if name != skip)
 
 
+def narrowing(filters: Filters) -> set[str]:
+    """What narrows the published incidents: the filters set, a period (either end or both) as one."""
+    return {"period" if name.startswith("date_") else name for name in NARROWING if getattr(filters, name)}
+
+
 def filtered(filters: Filters, skip: str = ""):
     """Published incidents under ``filters``; ``skip`` leaves one filter out (for its facet)."""
     return narrowed(filters, skip)[0]

@@ -10,7 +10,7 @@ from incidents.models import Facility, Incident, IncidentTerm, PublishedIncident
 from incidents.publication import fulltext
 from incidents.publication.search_keys import passage, query_keys
 from incidents.search.facets import counter_for, facets, in_memory, selected_total
-from incidents.search.filters import Filters, Page, narrowed, narrows, overlapping
+from incidents.search.filters import Filters, Page, narrowed, narrowing, narrows, overlapping
 
 
 def ordered(filters: Filters):
@@ -59,17 +59,26 @@ def search_published(filters: Filters, language: str, reader, columns=LISTED) ->
         # Words alone: the full-text index pages by itself, in list order; it counts too, unless the
         # arrays count in memory, where a common word's incidents are kept (facet_index.matching).
         total = counter().total() if in_memory() else fulltext.count(words)
-        keys = fulltext.page(words, descending, filters.per_page, offset)
-        rows = {row.sort_key: row for row in
-                PublishedIncident.select(PublishedIncident.sort_key, *columns)
-                .where(PublishedIncident.sort_key.in_(keys))}
-        items = [rows[key] for key in keys if key in rows]
+        items = _in_order(fulltext.page(words, descending, filters.per_page, offset), columns)
     else:
         query, order = narrowed(filters)
         total = selected_total(filters, counter)
-        items = list(query.select(*columns).order_by(order.desc() if descending else order)
-                     .limit(filters.per_page).offset(offset))
+        # One filter (an index of its own) or none: SQL. Several: the arrays, if they count here.
+        keys = counter().page(descending, filters.per_page, offset) \
+            if len(narrowing(filters)) > 1 and in_memory() else None
+        if keys is None:
+            items = list(query.select(*columns).order_by(order.desc() if descending else order)
+                         .limit(filters.per_page).offset(offset))
+        else:
+            items = _in_order(keys, columns)
     return Page(items, total, filters.page, filters.per_page, facets(filters, language, reader, counter))
+
+
+def _in_order(keys: list[int], columns) -> list:
+    """The published incidents with these sort keys, in their order (one withdrawn since is left out)."""
+    rows = {row.sort_key: row for row in PublishedIncident.select(PublishedIncident.sort_key, *columns)
+            .where(PublishedIncident.sort_key.in_(keys))}
+    return [rows[key] for key in keys if key in rows]
 
 
 def passages(rows, q: str, language: str) -> dict:

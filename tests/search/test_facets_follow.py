@@ -15,7 +15,9 @@ from incidents.search import facets
 from tests.factories import MAX_TEXT, make_facility, make_incident, move, publish
 
 QUERIES = ["", "q=beating", "region=RU-SAR", "date_from=2013-01-01&date_to=2016-06-30", "date_to=2012-12-31",
-           "abuse=031701000000", "abuse=030502000000&country=RU", "verification=unassessed", "q=beating&region=RU-MOW"]
+           "abuse=031701000000", "abuse=030502000000&country=RU", "verification=unassessed", "q=beating&region=RU-MOW",
+           # Pages under several filters are picked from the arrays (PAGED_BELOW), in either order.
+           "region=RU-SAR&date_from=2011-01-01&per_page=2&page=2", "abuse=030502000000&region=RU-SAR&sort=date"]
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def world(users):
 
 
 def answers(client):
-    return [(body["total"], body["facets"]) for body in
+    return [(body["total"], body["facets"], [item["id"] for item in body["items"]]) for body in
             (client.get("/api/v1/incidents?" + query).get_json() for query in QUERIES)]
 
 
@@ -50,6 +52,7 @@ def builds(monkeypatch):
     monkeypatch.setitem(facet_index._built, "arrays", None)
     monkeypatch.setattr(facet_index, "REBUILD_SHARE", 1.0)  # a handful of incidents: follow them all
     monkeypatch.setattr(facets, "IN_MEMORY_FROM", 1)
+    monkeypatch.setattr(facets, "PAGED_BELOW", 1.0)  # a handful of incidents: every page from the arrays
     return counted
 
 
