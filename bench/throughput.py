@@ -8,7 +8,8 @@ Usage:
 The app runs as it is deployed, gunicorn with 2 workers of 8 threads; Datasette with its default
 SQL threads. For each question, CLIENTS threads ask it over and over, first for a few seconds
 untimed (so that every worker holds its facet arrays, as after any first search), then for SECONDS;
-the script prints the requests answered per second by each system and the p95 of their times.
+the script prints the requests answered per second by each system and the p95 of their times, then
+the resident memory of each of this app's workers and its peak.
 Questions: (a) one facility's newest 50; (b) a region, a period and an abuse type, with the
 facility and abuse facets; (c) a common word with every facet a reader gets.
 """
@@ -66,6 +67,21 @@ def _load(port: int, path: str, clients: int, seconds: float) -> tuple[float, fl
     return len(times) / elapsed, times[int(len(times) * 0.95) - 1] * 1000 if times else 0.0
 
 
+def _worker_memory(master: int) -> list[str]:
+    """Each gunicorn worker's resident memory and its peak, as every thread's connection is pooled."""
+    found = []
+    for pid in sorted(int(name) for name in os.listdir("/proc") if name.isdigit()):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status)
+        except OSError:
+            continue
+        if int(fields["PPid"]) == master:
+            found.append(f"VmRSS {int(fields['VmRSS'].split()[0]) / 1024:.0f} MB, "
+                         f"VmHWM {int(fields['VmHWM'].split()[0]) / 1024:.0f} MB")
+    return found
+
+
 def main() -> None:
     instance = os.path.abspath(sys.argv[1])
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -109,6 +125,7 @@ def main() -> None:
             other_rate, other_p95 = _load(theirs, other, clients, seconds)
             print(f"| {name} | **{app_rate:.1f}** | {app_p95:.0f} ms | {other_rate:.1f} | {other_p95:.0f} ms |",
                   flush=True)
+        print(f"\nThis app's workers afterwards: {'; '.join(_worker_memory(app.pid))}")
     finally:
         for process in (app, datasette):
             process.terminate()
