@@ -45,6 +45,10 @@ class _SqlCounter:
     def total(self) -> int:
         return filtered(self.filters).count()
 
+    def page(self, descending: bool, limit: int, offset: int) -> None:
+        """None: SQL pages the incidents itself."""
+        return None
+
 
 class _MemoryCounter:
     """The same counts from this process's arrays: one mask per filter, combined per facet."""

@@ -63,9 +63,8 @@ def search_published(filters: Filters, language: str, reader, columns=LISTED) ->
     else:
         query, order = narrowed(filters)
         total = selected_total(filters, counter)
-        # One filter (an index of its own) or none: SQL. Several: the arrays, if they count here.
-        keys = counter().page(descending, filters.per_page, offset) \
-            if len(narrowing(filters)) > 1 and in_memory() else None
+        # One filter (an index of its own) or none: SQL. Several: the counter's page, if it has one.
+        keys = counter().page(descending, filters.per_page, offset) if len(narrowing(filters)) > 1 else None
         if keys is None:
             items = list(query.select(*columns).order_by(order.desc() if descending else order)
                          .limit(filters.per_page).offset(offset))
