@@ -20,8 +20,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 template_folder=os.path.join(root, "templates"),
                 static_folder=os.path.join(root, "static"))
     settings = load_settings(instance_path, config)
-    from incidents.memory import map_large_blocks
-    map_large_blocks()
+    from incidents.memory import tune_heap
+    tune_heap()
     # UTF-8 JSON: Cyrillic stays readable (and searchable) in API answers and exports.
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -216,13 +216,13 @@ class Arrays:
         wanted = [labels.index(value) for value in values if value in labels]
         return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
 
-    def last_day_from(self, ordinal: int) -> np.ndarray:
-        return self.last_day >= ordinal
-
-    def keys_below(self, bound: int) -> np.ndarray:
-        mask = np.zeros(self.size, dtype=bool)
-        mask[:np.searchsorted(self.keys[:self.built], bound)] = True
-        mask[self.built:] = self.keys[self.built:] < bound
+    def in_period(self, first_day: int | None, bound: int | None) -> np.ndarray:
+        """Incidents whose last day is ``first_day`` (an ordinal) or later and whose key is below
+        ``bound`` (their first day is before it): either may be None. One array for both ends."""
+        mask = self.last_day >= first_day if first_day is not None else np.ones(self.size, dtype=bool)
+        if bound is not None:  # the built rows below a key are the first ones
+            mask[np.searchsorted(self.keys[:self.built], bound):self.built] = False
+            mask[self.built:] &= self.keys[self.built:] < bound
         return mask
 
     def having(self, name: str, code: str) -> np.ndarray:
@@ -252,37 +252,44 @@ class Arrays:
     def matching(self, words: list[tuple[str, ...]]) -> np.ndarray:
         """The incidents matching every word (any of its keys; every token of a key), as the
         full-text index answers ``words`` (``fulltext._joined``), from the tokens' sets of incidents."""
-        mask = np.ones(self.size, dtype=bool)
+        mask = None
         for keys in words:
-            either, any_token = np.zeros(self.size, dtype=bool), False
-            for cut in (fulltext.tokens(key) for key in keys):
-                if cut:
-                    any_token = True
-                    either |= reduce(np.logical_and, (self._holding(token) for token in cut))
-            if not any_token:  # a word with nothing the index holds matches nothing
+            either = None
+            for cut in filter(None, (fulltext.tokens(key) for key in keys)):
+                every = reduce(np.logical_and, (self._holding(token) for token in cut[1:]), self._holding(cut[0]))
+                either = every if either is None else np.logical_or(either, every, out=either)
+            if either is None:  # a word with nothing the index holds matches nothing
                 return np.zeros(self.size, dtype=bool)
-            mask &= either
-        return mask
+            # In place where the array is this call's own (every ``_holding`` is a new one).
+            mask = either if mask is None else np.logical_and(mask, either, out=mask)
+        return mask if mask is not None else self.everything()
 
     def _holding(self, token: str) -> np.ndarray:
         """The incidents whose search keys hold ``token`` (struck-out rows too: ``everything`` drops them)."""
-        mask = np.zeros(self.size, dtype=bool)
         kept = self.token_bits.get(token)
         if kept is None:
+            mask = np.zeros(self.size, dtype=bool)
             self._mark_built(mask, fulltext.token_keys(token))
             if np.count_nonzero(mask) >= TOKEN_KEPT_FROM * self.built:
                 with self.token_lock:
                     if len(self.token_bits) >= TOKENS_KEPT:  # the oldest goes
                         self.token_bits.pop(next(iter(self.token_bits)))
                     self.token_bits[token] = np.packbits(mask[:self.built])
-        else:
-            mask[:self.built] = np.unpackbits(kept, count=self.built).view(bool)
+        else:  # unpacked into the answer itself, lengthened only when rows were appended
+            mask = np.unpackbits(kept, count=self.built).view(bool)
+            if self.size > self.built:
+                mask = np.concatenate([mask, np.zeros(self.size - self.built, dtype=bool)])
         mask[self.appended_tokens.get(token, [])] = True
         return mask
 
     def selection(self, masks) -> Selection:
-        """The incidents in every one of ``masks``, to count several facets over."""
-        return Selection(self, reduce(np.logical_and, masks, self.everything()))
+        """The incidents in every one of ``masks`` (left as they are), to count several facets over.
+        Combined in place in one new array: each array of a million rows a request allocates costs
+        it a page fault per 4 KB (large blocks are mapped afresh: ``memory.py``)."""
+        selected = self.everything()
+        for mask in masks:
+            selected &= mask
+        return Selection(self, selected)
 
     def _column_totals(self, name: str) -> np.ndarray:
         """A column's counts over every live incident, made once per copy of the arrays."""
@@ -311,11 +318,12 @@ class Arrays:
             tally = np.bincount(codes[selected[appended]], minlength=len(labels))
             if selection.count * FEW_TERMS < self.size:
                 return _tallied(labels, tally + self._few_terms(name, selection.rows(self.built), len(labels)))
-            # Each code's segment summed; reduceat sums from one start to the next, so the codes
-            # without any incident (empty segments) are left out of the starts, and get nothing.
-            held = np.flatnonzero(np.diff(offsets))
-            if len(held):
-                tally[held] += np.add.reduceat(selected[positions], offsets[held], dtype=np.int64)
+            # Each code's segment counted (a vocabulary has tens of codes): ``np.add.reduceat`` would
+            # first widen the two million selected-or-not to 16 MB of int64, per request.
+            picked, bounds = selected[positions], offsets.tolist()
+            # (codes met since the build have no segment here)
+            tally[:len(bounds) - 1] += np.array([np.count_nonzero(picked[start:end]) for start, end in
+                                                 itertools.pairwise(bounds)], dtype=tally.dtype)
         return _tallied(labels, tally)
 
     def _few_terms(self, name: str, rows: np.ndarray, size: int) -> np.ndarray:
@@ -345,7 +353,7 @@ class Selection:
 
     def left_out(self) -> np.ndarray:
         if self._left_out is None:
-            self._left_out = np.flatnonzero(self.arrays.alive & ~self.mask)
+            self._left_out = np.flatnonzero(self.arrays.alive > self.mask)  # alive and not selected
         return self._left_out
 
     def rows(self, below: int) -> np.ndarray:

@@ -61,13 +61,15 @@ class _MemoryCounter:
         for name in ("country", "region", "verification"):
             if getattr(filters, name):
                 masks[name] = arrays.equal_to(name, [getattr(filters, name)])
-        if filters.date_from:
-            masks["date_from"] = arrays.last_day_from(filters.date_from.toordinal())
-        if filters.date_to:
-            masks["date_to"] = arrays.keys_below(PublishedIncident.date_bound(filters.date_to))
+        if filters.date_from or filters.date_to:
+            masks["period"] = arrays.in_period(filters.date_from and filters.date_from.toordinal(),
+                                               filters.date_to and PublishedIncident.date_bound(filters.date_to))
         for name in ("abuse", "perpetrators"):
             for code in getattr(filters, name):
-                masks[name] = masks.get(name, arrays.everything()) & arrays.having(name, code)
+                if name in masks:
+                    masks[name] &= arrays.having(name, code)  # in place: that array is this loop's own
+                else:
+                    masks[name] = arrays.having(name, code)
         if filters.q:
             words = query_keys(filters.q)
             masks["q"] = arrays.matching(words) if words else arrays.among(database.execute(
