@@ -181,6 +181,12 @@ def can_handle_originals(user, incident: Incident) -> bool:
     return can_read_confidential(user, incident)
 
 
+def can_see_copies(user) -> bool:
+    """Likely copies of an item (perceptual fingerprints), always among the items the user may read:
+    signed-in users. Visitors are not told which public files are one another's copies either."""
+    return is_signed_in(user)
+
+
 def can_assess_evidence(user) -> bool:
     """Verification is a reviewer's judgement, recorded under their name."""
     return role_of(user) in REVIEWERS

@@ -6,12 +6,18 @@ from flask_babel import lazy_gettext as _l
 
 from incidents import vocab
 from incidents.api.blueprint import bp
+from incidents.api.openapi_parts import ITEM, LISTED, answers, path_id
 from incidents.api.uploads import token_of
 from incidents.errors import BadRequest
 from incidents.evidence import service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
-from incidents.models import Assessment
+from incidents.models import (
+    ASSESSMENT_OUTCOMES,
+    ASSESSMENT_PARTS,
+    VERIFICATION_STATUSES,
+    Assessment,
+)
 from incidents.uploads import service as uploads
 from incidents.verification_status import awaits_confirmation
 from incidents.views import actor, settings
@@ -115,6 +121,12 @@ def evidence_withdraw(item_id):
     return jsonify(item_json(service.ItemView(item, None, staff=True)))
 
 
+@bp.route("/evidence/<int:item_id>/similar", methods=["GET"])
+def evidence_similar(item_id):
+    """Likely copies of the item (perceptual fingerprints) among the items the caller may read."""
+    return jsonify({"items": service.similar_items(actor(), item_id)})
+
+
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])
 def evidence_custody(item_id):
     """The item's chain of custody, oldest first (staff who may see the item's provenance)."""
@@ -123,3 +135,43 @@ def evidence_custody(item_id):
         {"action": e.action, "at": e.created_at.isoformat() + "Z", "sha256": e.sha256,
          "actor": e.actor.email if e.actor_id else None, "detail": e.detail}
         for e in events]})
+
+
+def openapi_paths() -> dict:
+    """These endpoints in the OpenAPI document (``openapi.py``)."""
+    return {
+        "/api/v1/evidence/{item_id}": {
+            "parameters": [path_id("item_id")],
+            "get": {"summary": "One evidence item", "responses": answers(ITEM, "200", "404")}},
+        "/api/v1/evidence/{item_id}/custody": {
+            "parameters": [path_id("item_id")],
+            "get": {"summary": "Chain of custody (staff)", "responses": answers(LISTED, "200", "401", "404")}},
+        "/api/v1/evidence/{item_id}/similar": {
+            "parameters": [path_id("item_id")],
+            "get": {"summary": "Likely copies of the item (perceptual fingerprints) among the items the caller "
+                               "may read: items of {id, score, offset_seconds}", "responses": answers(LISTED, "200", "404")}},
+        "/api/v1/evidence/{item_id}/assessments": {
+            "parameters": [path_id("item_id")],
+            "post": {"summary": "Record a verification assessment (reviewers)", "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["part", "outcome", "method"], "properties": {
+                    "part": {"type": "string", "enum": list(ASSESSMENT_PARTS)},
+                    "outcome": {"type": "string", "enum": list(ASSESSMENT_OUTCOMES)},
+                    "method": {"type": "string"}, "note": {"type": "string"}}}}}},
+                     "responses": answers(ITEM, "201", "400", "401", "403", "404", "422")}},
+        "/api/v1/evidence/{item_id}/verification/confirm": {
+            "parameters": [path_id("item_id")],
+            "post": {"summary": "Make the working verification status public (a second reviewer: not the "
+                                "uploader, not an assessor)", "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string", "enum": list(VERIFICATION_STATUSES),
+                               "description": "The working status the reviewer read; 409 if it changed"}}}}}},
+                     "responses": answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
+        "/api/v1/evidence/{item_id}/withdraw": {
+            "parameters": [path_id("item_id")],
+            "post": {"summary": "Withdraw an item attached by mistake from its incident, before publication (those "
+                                "who may edit the incident)", "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+                    "reason": {"type": "string", "maxLength": 2000,
+                               "description": "Why: kept in the item's chain of custody"}}}}}},
+                     "responses": answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
+    }

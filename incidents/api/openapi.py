@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import jsonify
 
 from incidents import shape
-from incidents.api import uploads
+from incidents.api import evidence, uploads
 from incidents.api.blueprint import bp
+from incidents.api.openapi_parts import ERROR, ITEM, answers, path_id, query
 from incidents.models import (
     ACQUISITIONS,
-    ASSESSMENT_OUTCOMES,
-    ASSESSMENT_PARTS,
     NOTIFICATION_KINDS,
     STATUSES,
     VERIFICATION_STATUSES,
@@ -18,7 +17,6 @@ from incidents.vocab import VOCABULARIES
 
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}
-ERROR = {"$ref": "#/components/schemas/Error"}
 # Rows with a schema of their own in the document; the others are described as objects.
 ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"}}
 # As the document has always said it: a language in what is read, one of the list in what is sent.
@@ -66,46 +64,26 @@ def _required(fields) -> list[str]:
     return [field.name for field in fields if field.required and field.writable]
 
 
-def _answers(schema: dict, ok: str = "200", *errors: str) -> dict:
-    answers = {ok: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
-    for code in errors:
-        answers[code] = {"description": "Refused", "content": {"application/json": {"schema": ERROR}}}
-    return answers
-
-
-def _query(name: str, schema: dict, description: str = "", repeat: bool = False) -> dict:
-    parameter = {"name": name, "in": "query", "required": False, "description": description,
-                 "schema": {"type": "array", "items": schema} if repeat else schema}
-    if repeat:
-        parameter.update(style="form", explode=True)
-    return parameter
-
-
-def _path_id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
-
-
 FILTERS = [
-    _query("facility", {"type": "integer", "minimum": 1}, "Facility id", repeat=True),
-    _query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "ISO 3166-1 alpha-2"),
-    _query("region", {"type": "string", "maxLength": 10}, "ISO 3166-2"),
-    _query("abuse", {"type": "string", "maxLength": 40}, "Abuse vocabulary code", repeat=True),
-    _query("perpetrator", {"type": "string", "maxLength": 40}, "Perpetrator vocabulary code", repeat=True),
-    _query("date_from", {"type": "string", "maxLength": 20},
+    query("facility", {"type": "integer", "minimum": 1}, "Facility id", repeat=True),
+    query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "ISO 3166-1 alpha-2"),
+    query("region", {"type": "string", "maxLength": 10}, "ISO 3166-2"),
+    query("abuse", {"type": "string", "maxLength": 40}, "Abuse vocabulary code", repeat=True),
+    query("perpetrator", {"type": "string", "maxLength": 40}, "Perpetrator vocabulary code", repeat=True),
+    query("date_from", {"type": "string", "maxLength": 20},
            "A day, a month or a year (2020-03-15, 15.03.2020, 2020-03, 03.2020, 2020): from its first day."),
-    _query("date_to", {"type": "string", "maxLength": 20},
+    query("date_to", {"type": "string", "maxLength": 20},
            "A day, a month or a year, as date_from: up to its last day (2020 takes in all of 2020)."),
-    _query("q", {"type": "string", "maxLength": 200}, "Words in any script"),
-    _query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
-    _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
-    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}),
-    _query("sort", {"type": "string", "enum": ["date", "-date"]}),
+    query("q", {"type": "string", "maxLength": 200}, "Words in any script"),
+    query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
+    query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}),
+    query("sort", {"type": "string", "enum": ["date", "-date"]}),
 ]
 
-DOSSIER_QUERY = [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
-                 _query("redaction", {"type": "string", "enum": ["public", "confidential"]}),
-                 _query("layout", {"type": "string", "enum": ["dossier", "un_srt", "echr", "cpt"]})]
+DOSSIER_QUERY = [query("lang", {"type": "string", "enum": ["en", "ru", "uk"]}),
+                 query("redaction", {"type": "string", "enum": ["public", "confidential"]}),
+                 query("layout", {"type": "string", "enum": ["dossier", "un_srt", "echr", "cpt"]})]
 
 
 def _file(media_type: str, *errors: str) -> dict:
@@ -212,8 +190,6 @@ LIST = {"type": "object", "required": ["items", "total"],
                        "facets": {"type": "object", "additionalProperties": {
                            "type": "array", "items": {"$ref": "#/components/schemas/Facet"}}}}}
 INCIDENT = {"$ref": "#/components/schemas/Incident"}
-ITEM = {"$ref": "#/components/schemas/EvidenceItem"}
-
 COMMENT = {"type": "object", "required": ["id", "body"], "properties": {
     "id": {"type": "integer"}, "parent": {"type": "integer", "nullable": True}, "author": {"type": "string"},
     "author_id": {"type": "integer"}, "body": {"type": "string"},
@@ -231,58 +207,58 @@ UNREAD = {"type": "object", "required": ["unread"], "properties": {"unread": {"t
 SPEC["paths"] = {
     "/api/v1/incidents": {
         "get": {"summary": "Published incidents (staff: working copies with status)",
-                "parameters": FILTERS + [_query("facets", {"type": "string", "maxLength": 100},
+                "parameters": FILTERS + [query("facets", {"type": "string", "maxLength": 100},
                                                 "Facets to count, comma-separated: facility, region, abuse, "
                                                 "perpetrator, country, year, verification. Empty for none; "
                                                 "all when absent."),
-                                         _query("status", {"type": "string", "enum": list(STATUSES)}),
-                                         _query("verification", {"type": "string",
+                                         query("status", {"type": "string", "enum": list(STATUSES)}),
+                                         query("verification", {"type": "string",
                                                                  "enum": list(VERIFICATION_STATUSES)})],
-                "responses": _answers(LIST, "200", "401", "403", "422")},
+                "responses": answers(LIST, "200", "401", "403", "422")},
         "post": {"summary": "Create a draft", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/IncidentInput"}}}},
-                 "responses": _answers(INCIDENT, "201", "400", "401", "403", "413", "422")}},
+                 "responses": answers(INCIDENT, "201", "400", "401", "403", "413", "422")}},
     "/api/v1/incidents/{incident_id}": {
-        "parameters": [_path_id("incident_id")],
-        "get": {"summary": "One incident", "parameters": [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
-                "responses": _answers(INCIDENT, "200", "404")},
+        "parameters": [path_id("incident_id")],
+        "get": {"summary": "One incident", "parameters": [query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": answers(INCIDENT, "200", "404")},
         "patch": {"summary": "Change fields; send the version last read", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/IncidentInput"}}}},
-                  "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "413", "422")}},
+                  "responses": answers(INCIDENT, "200", "400", "401", "403", "404", "409", "413", "422")}},
     "/api/v1/incidents/{incident_id}/transitions": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "post": {"summary": "Move through the review workflow", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "object", "required": ["action", "version"], "properties": {
                 "action": {"type": "string", "enum": ["submit", "approve", "request_changes", "reject", "retract"]},
                 "comment": {"type": "string"},
                 "version": {"type": "integer", "description": "The version last read (409 when stale)"}}}}}},
-                 "responses": _answers(INCIDENT, "200", "400", "401", "403", "404", "409", "422")}},
+                 "responses": answers(INCIDENT, "200", "400", "401", "403", "404", "409", "422")}},
     "/api/v1/incidents/{incident_id}/similar": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "get": {"summary": "Likely duplicates among the incidents the caller may read, best first (staff "
-                           "who may read the incident)", "parameters": [_query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
-                "responses": _answers(SIMILAR, "200", "401", "404")}},
+                           "who may read the incident)", "parameters": [query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": answers(SIMILAR, "200", "401", "404")}},
     "/api/v1/incidents/{incident_id}/comments": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "get": {"summary": "The conversation on an incident, oldest first (its author, reviewers and admins)",
-                "responses": _answers({"type": "object", "required": ["items"], "properties": {
+                "responses": answers({"type": "object", "required": ["items"], "properties": {
                     "items": {"type": "array", "items": COMMENT}}}, "200", "401", "404")},
         "post": {"summary": "A comment, or an answer to one (parent)", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
                 "body": {"type": "string", "maxLength": 5000}, "parent": {"type": "integer", "nullable": True}}}}}},
-                 "responses": _answers(COMMENT, "201", "400", "401", "404", "413", "422")}},
+                 "responses": answers(COMMENT, "201", "400", "401", "404", "413", "422")}},
     "/api/v1/notifications": {
         "get": {"summary": "The caller's notifications, newest first, and how many are unread",
-                "responses": _answers({"type": "object", "required": ["items", "unread"], "properties": {
+                "responses": answers({"type": "object", "required": ["items", "unread"], "properties": {
                     "items": {"type": "array", "items": NOTIFICATION}, "unread": {"type": "integer"}}},
                     "200", "401")}},
     "/api/v1/notifications/{notification_id}/read": {
-        "parameters": [_path_id("notification_id")],
-        "post": {"summary": "Mark one notification read", "responses": _answers(UNREAD, "200", "401", "404")}},
+        "parameters": [path_id("notification_id")],
+        "post": {"summary": "Mark one notification read", "responses": answers(UNREAD, "200", "401", "404")}},
     "/api/v1/notifications/read": {
-        "post": {"summary": "Mark every notification of the caller read", "responses": _answers(UNREAD, "200", "401")}},
+        "post": {"summary": "Mark every notification of the caller read", "responses": answers(UNREAD, "200", "401")}},
     "/api/v1/incidents/{incident_id}/evidence": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "post": {"summary": "Attach a link or a finished resumable upload (JSON: url or upload), or a file "
                             "(multipart field 'file')", "requestBody": {
             "required": True, "content": {
@@ -294,72 +270,41 @@ SPEC["paths"] = {
                 "multipart/form-data": {"schema": {"type": "object", "required": ["file", "kind"], "properties": {
                     "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"},
                     "description": {"type": "string"}}}}}},
-                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "409", "413", "422")}},
+                 "responses": answers(ITEM, "201", "400", "401", "403", "404", "409", "413", "422")}},
     **uploads.openapi_paths(ERROR),
-    "/api/v1/evidence/{item_id}": {
-        "parameters": [_path_id("item_id")],
-        "get": {"summary": "One evidence item", "responses": _answers(ITEM, "200", "404")}},
-    "/api/v1/evidence/{item_id}/custody": {
-        "parameters": [_path_id("item_id")],
-        "get": {"summary": "Chain of custody (staff)", "responses": _answers(
-            {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
-            "200", "401", "404")}},
-    "/api/v1/evidence/{item_id}/assessments": {
-        "parameters": [_path_id("item_id")],
-        "post": {"summary": "Record a verification assessment (reviewers)", "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "object", "required": ["part", "outcome", "method"], "properties": {
-                "part": {"type": "string", "enum": list(ASSESSMENT_PARTS)},
-                "outcome": {"type": "string", "enum": list(ASSESSMENT_OUTCOMES)},
-                "method": {"type": "string"}, "note": {"type": "string"}}}}}},
-                 "responses": _answers(ITEM, "201", "400", "401", "403", "404", "422")}},
-    "/api/v1/evidence/{item_id}/verification/confirm": {
-        "parameters": [_path_id("item_id")],
-        "post": {"summary": "Make the working verification status public (a second reviewer: not the "
-                            "uploader, not an assessor)", "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "object", "required": ["status"], "properties": {
-                "status": {"type": "string", "enum": list(VERIFICATION_STATUSES),
-                           "description": "The working status the reviewer read; 409 if it changed"}}}}}},
-                 "responses": _answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
-    "/api/v1/evidence/{item_id}/withdraw": {
-        "parameters": [_path_id("item_id")],
-        "post": {"summary": "Withdraw an item attached by mistake from its incident, before publication (those "
-                            "who may edit the incident)", "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
-                "reason": {"type": "string", "maxLength": 2000,
-                           "description": "Why: kept in the item's chain of custody"}}}}}},
-                 "responses": _answers(ITEM, "200", "400", "401", "403", "404", "409", "422")}},
+    **evidence.openapi_paths(),
     "/api/v1/facilities": {
         "get": {"summary": "Facilities (names in any script with q)",
-                "parameters": [_query("q", {"type": "string", "maxLength": 200}),
-                               _query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
-                "responses": _answers({"type": "object", "properties": {"items": {
+                "parameters": [query("q", {"type": "string", "maxLength": 200}),
+                               query("lang", {"type": "string", "enum": ["en", "ru", "uk"]})],
+                "responses": answers({"type": "object", "properties": {"items": {
                     "type": "array", "items": {"$ref": "#/components/schemas/Facility"}}}}, "200")},
         "post": {"summary": "Create a facility", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/FacilityInput"}}}},
-                 "responses": {**_answers({"$ref": "#/components/schemas/Facility"}, "201", "400", "401", "403", "422"),
+                 "responses": {**answers({"$ref": "#/components/schemas/Facility"}, "201", "400", "401", "403", "422"),
                                "409": POSSIBLE_DUPLICATE}}},
     "/api/v1/facilities/{facility_id}": {
-        "parameters": [_path_id("facility_id")],
-        "get": {"summary": "One facility", "responses": _answers({"$ref": "#/components/schemas/Facility"}, "200", "404")}},
+        "parameters": [path_id("facility_id")],
+        "get": {"summary": "One facility", "responses": answers({"$ref": "#/components/schemas/Facility"}, "200", "404")}},
     "/api/v1/vocabularies/{name}": {
         "parameters": [{"name": "name", "in": "path", "required": True,
                         "schema": {"type": "string", "enum": list(VOCABULARIES)}}],
-        "get": {"summary": "Selectable terms of a vocabulary", "responses": _answers({
+        "get": {"summary": "Selectable terms of a vocabulary", "responses": answers({
             "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
                 "code": {"type": "string"}, "label": {"type": "string"}, "huridocs": {"type": "string", "nullable": True},
                 "parent": {"type": "string", "nullable": True}}}}}}, "200", "404")}},
     "/api/v1/export/incidents.csv": {
         "get": {"summary": "Published incidents as CSV (hxl=1 adds HXL hashtags)",
-                "parameters": FILTERS + [_query("hxl", {"type": "string", "enum": ["0", "1"]})],
+                "parameters": FILTERS + [query("hxl", {"type": "string", "enum": ["0", "1"]})],
                 "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
                               "401": {"description": "Sign in", "content": {"application/json": {"schema": ERROR}}},
                               "422": {"description": "Bad filter", "content": {"application/json": {"schema": ERROR}}}}}},
     "/api/v1/incidents/{incident_id}/dossier.pdf": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "get": {"summary": "One incident's dossier as PDF (researchers and staff; public redaction unless asked)",
                 "parameters": DOSSIER_QUERY, "responses": _file("application/pdf", "401", "403", "422")}},
     "/api/v1/incidents/{incident_id}/dossier.docx": {
-        "parameters": [_path_id("incident_id")],
+        "parameters": [path_id("incident_id")],
         "get": {"summary": "One incident's dossier as editable DOCX", "parameters": DOSSIER_QUERY,
                 "responses": _file(DOCX, "401", "403", "422")}},
     "/api/v1/dossiers": {
@@ -381,7 +326,7 @@ SPEC["paths"] = {
                                    DOCX: {"schema": {"type": "string", "format": "binary"}}}}}}},
     "/api/v1/signing-key": {
         "get": {"summary": "The Ed25519 public key that signs dossier bundles (format=pem for a PEM file)",
-                "parameters": [_query("format", {"type": "string", "enum": ["json", "pem"]})],
+                "parameters": [query("format", {"type": "string", "enum": ["json", "pem"]})],
                 "responses": {"200": {"description": "The key", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {
                         "algorithm": {"type": "string"}, "public_key": {"type": "string"},
@@ -389,7 +334,7 @@ SPEC["paths"] = {
                     "application/x-pem-file": {"schema": {"type": "string"}}}}}}},
     "/api/v1/export/incidents.json": {
         "get": {"summary": "Published incidents as a JSON array", "parameters": FILTERS,
-                "responses": _answers({"type": "array", "items": {"type": "object"}}, "200", "401", "422")}},
+                "responses": answers({"type": "array", "items": {"type": "object"}}, "200", "401", "422")}},
 }
 
 

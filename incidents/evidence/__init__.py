@@ -1,1 +1,2 @@
-"""Evidence: preserved files, links, provenance, previews and the chain of custody (floor 4)."""
+"""Evidence: preserved files, links, provenance, previews, copies found by perceptual fingerprints,
+and the chain of custody (floor 4)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from incidents.evidence import copies
 from incidents.evidence.previews import (
     decodable,
     derivative_state,
@@ -39,10 +40,12 @@ def ask_previews(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None,
 
 def prepare(media_types: dict[int, str]) -> None:
     """Queue the previews and metadata of newly preserved items (their ids and media types; a
-    document gets no job); call once they are committed."""
+    document gets no job), and their originals' fingerprints; call once they are committed."""
     for item_id, media_type in media_types.items():
         if decodable(media_type):
             submit("previews", {"item": item_id})
+        if copies.kind_of(media_type):
+            copies.ask(item_id)
 
 
 def _states(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None, bool | None]:

@@ -172,7 +172,7 @@ def _made(root, original, sha256, media_type, task, take, limits, item_id=None) 
         kept = _kept(exists, marker, stamp)
         if kept is not None:
             return kept
-        outcome = _run(root, original, task, media_type.split("/")[0], limits)
+        outcome = run_on_copy(root, original, task, media_type.split("/")[0], limits)
         try:
             made = outcome.ok and take(outcome)
         finally:
@@ -202,7 +202,7 @@ def _kept(exists, marker: str, stamp: str | None) -> bool | None:
     return False if os.path.exists(marker) else None
 
 
-def _run(root: str, original: str, task: str, kind: str, limits: sandbox.Limits) -> sandbox.Outcome:
+def run_on_copy(root: str, original: str, task: str, kind: str, limits: sandbox.Limits) -> sandbox.Outcome:
     """The task on a working copy of the original: decoders never see the stored file itself."""
     work_dir = os.path.join(root, "work")
     os.makedirs(work_dir, mode=0o700, exist_ok=True)

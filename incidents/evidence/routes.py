@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from incidents import policy, vocab
 from incidents.errors import ServiceError, ValidationFailed
-from incidents.evidence import fixity, service, verification, withdrawal
+from incidents.evidence import copies, fixity, service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import Assessment
@@ -67,8 +67,11 @@ def item(item_id):
     metadata, metadata_pending = service.original_metadata(view, _store()) if view.staff else (None, False)
     # What the worker still prepares: the page says so, and comes back for it by itself.
     media = service.page_media(view, _store())
+    compared = copies.compared(view.item) if policy.can_see_copies(actor()) else False
+    similar = service.similar_items(actor(), item_id) if compared else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
-                           assessments=assessments, inline=media, preparing=media is None or metadata_pending,
+                           assessments=assessments, inline=media, compared=compared, similar=similar,
+                           preparing=media is None or metadata_pending or compared is None,
                            awaits_confirmation=view.staff and awaits_confirmation(view.item),
                            withdrawable=withdrawal.withdrawable(actor(), view),
                            metadata=metadata, metadata_pending=metadata_pending)

@@ -12,7 +12,7 @@ from incidents import audit, policy
 from incidents.custody import record_custody
 from incidents.db import database, serialize_writers
 from incidents.errors import Conflict, Forbidden, NotFound, NotReady
-from incidents.evidence import schema
+from incidents.evidence import copies, schema
 from incidents.evidence.background_ingest import batches_in_worker
 from incidents.evidence.jobs import ask_derivative, ask_previews, prepare
 from incidents.evidence.previews import decodable, derivative_path, kept_metadata, preview_path
@@ -204,6 +204,29 @@ def read_item(user, item_id: int) -> ItemView:
     if item.confidential or item.id not in published_ids(incident.id):
         raise NotFound(_l("No such evidence item."))
     return ItemView(item, incident, staff=False)
+
+
+def similar_items(user, item_id: int) -> list[dict]:
+    """Likely copies of an item the user may read, among the items the user may read (no other is
+    ever named, or counted): other items of its original (score 1), then items of originals found
+    alike (``copies.py``), best first, as {"id", "score", "offset_seconds"}.
+
+    :raise NotFound: the user may not read the item.
+    """
+    view = read_item(user, item_id)
+    if view.item.stored_file_id is None or not policy.can_see_copies(user):
+        return []
+    alike = copies.alike(view.item.stored_file_id)
+    found = []
+    for candidate in EvidenceItem.select(EvidenceItem.id, EvidenceItem.stored_file).where(
+            EvidenceItem.stored_file.in_(list(alike)) & (EvidenceItem.id != item_id)).order_by(EvidenceItem.id):
+        try:
+            read_item(user, candidate.id)
+        except NotFound:
+            continue
+        score, offset = alike[candidate.stored_file_id]
+        found.append({"id": candidate.id, "score": score, "offset_seconds": offset})
+    return sorted(found, key=lambda row: (-row["score"], row["id"]))
 
 
 def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple[ItemView, str]:

@@ -8,6 +8,7 @@ import os
 from fractions import Fraction
 
 import av
+import fingerprints
 from PIL import ExifTags, Image, ImageFilter, ImageOps, IptcImagePlugin
 
 PREVIEW_SIZE = (640, 640)
@@ -242,4 +243,22 @@ def _utf8(value: bytes) -> bool:
     return True
 
 
-TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata}
+def fingerprint(kind: str, source: str, out_dir: str) -> dict:
+    """Perceptual hashes of a picture, or of a video's frames, one a second (``fingerprints.py``)."""
+    if kind == "image":
+        return fingerprints.as_result(fingerprints.picture(_pixels(_open_image(source))))
+    if kind != "video":
+        raise ValueError(f"no fingerprint of {kind}")
+    with av.open(source, container_options=DEMUX_OPTIONS) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return fingerprints.as_result(fingerprints.film(_checked(container.decode(stream))))
+
+
+def _checked(frames):
+    for frame in frames:
+        _check_frame(frame)
+        yield frame
+
+
+TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata, "fingerprint": fingerprint}

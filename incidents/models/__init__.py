@@ -24,8 +24,11 @@ from incidents.models.evidence import (
     Assessment,
     CustodyEvent,
     EvidenceItem,
+    Fingerprint,
+    FingerprintBand,
     IngestBatch,
     IngestEntry,
+    Likeness,
     StoredFile,
 )
 from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
@@ -57,7 +60,7 @@ from incidents.models.uploads import Upload
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, PublishedChange, AuditEvent, DuplicateMark,
-              Draft, Upload, Comment, Notification, Job]
+              Draft, Upload, Comment, Notification, Job, Fingerprint, FingerprintBand, Likeness]
 
 
 def sealed_fields() -> list:
@@ -74,5 +77,6 @@ __all__ = [
     "PublishedRow", "PublishedTerm", "PublishedChange", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
-    "Comment", "Notification", "NOTIFICATION_KINDS", "Job", "JOB_STATES",
+    "Comment", "Notification", "NOTIFICATION_KINDS", "Job", "JOB_STATES", "Fingerprint", "FingerprintBand",
+    "Likeness",
 ]

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from peewee import (
     BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -84,6 +86,8 @@ class EvidenceItem(BaseModel):
     # A file or link brought by an edit that a reviewer rejected is detached from the incident
     # and keeps here the revision it came with (see workflow.py).
     rejected_revision = ForeignKeyField(Revision, null=True, backref="+", on_delete="RESTRICT")
+    # When a picture or video was compared with the originals held (``evidence/copies.py``).
+    compared_at = DateTimeField(null=True)
 
 
 ASSESSMENT_PARTS = ("source", "technical", "content")  # the Berkeley Protocol's three parts
@@ -127,3 +131,40 @@ class CustodyEvent(BaseModel):
     sha256 = CharField(default="")
     detail = SealedJSONField(default=dict)  # names files and links, which may be confidential
     created_at = DateTimeField(default=utcnow)
+
+
+class Fingerprint(BaseModel):
+    """Perceptual hashes of one original (``media/fingerprints.py``), made once by a job: one for a
+    picture, one a second for a video, none for frames without a picture. ``hashes``: 8 bytes each,
+    big-endian; ``seconds``: each hash's time in the video, 4-byte floats."""
+
+    stored_file = ForeignKeyField(StoredFile, primary_key=True, backref="+", on_delete="CASCADE")
+    kind = CharField(max_length=10)
+    hashes = BlobField()
+    seconds = BlobField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class FingerprintBand(BaseModel):
+    """Each hash of a video cut into four bands of 16 bits, kept as (band number << 16 | its bits):
+    two hashes within three bits of each other share a band, and a copy's frames share many, so the
+    videos to compare a new one with are found through this index, not by reading every one."""
+
+    band = IntegerField(index=True)
+    stored_file = ForeignKeyField(StoredFile, backref="+", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = False
+
+
+class Likeness(BaseModel):
+    """Two originals found to be copies of one another (``evidence/likeness.py``), kept both ways:
+    the picture at time t of ``stored_file`` is at t + ``offset`` seconds of ``other``."""
+
+    stored_file = ForeignKeyField(StoredFile, backref="+", on_delete="CASCADE")
+    other = ForeignKeyField(StoredFile, backref="+", on_delete="CASCADE")
+    score = FloatField()
+    offset = FloatField(default=0.0)
+
+    class Meta:
+        indexes = ((("stored_file", "other"), True),)

@@ -139,13 +139,13 @@ def test_an_uploaders_first_preview_and_metadata_of_known_bytes_cost_a_decoder_r
     from incidents.evidence import previews
     from incidents.media.sandbox import Outcome
     runs, overloaded = [], []
-    real_run = previews._run
+    real_run = previews.run_on_copy
 
     def counted(root, original, task, kind, limits):
         runs.append(task)
         return Outcome(False, "timeout") if overloaded else real_run(root, original, task, kind, limits)
 
-    monkeypatch.setattr(previews, "_run", counted)
+    monkeypatch.setattr(previews, "run_on_copy", counted)
     leaked = JPEG + os.urandom(64)
     first = attach_file(app, make_incident(users["contributor"], make_facility(users["contributor"])),
                         users["contributor"], leaked, "from-source.jpg")

@@ -32,7 +32,7 @@ def test_an_upload_queues_its_previews_and_the_first_view_finds_them_made(app, c
     # Nobody has opened them: the photo and the clip wait for the worker, the document needs nothing.
     assert previews_jobs() == [photo.id, clip.id]
     assert not previewed(app, photo)
-    assert drain() == 2
+    assert drain() == 4  # the previews, and the fingerprints (evidence/copies.py), of the photo and the clip
     assert previewed(app, photo) and previewed(app, clip)
     page = as_role("contributor").get(f"/evidence/{photo.id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page  # not "being prepared": ready
@@ -50,5 +50,5 @@ def test_an_ingest_queues_the_previews_of_the_items_it_creates(app, users, tmp_p
     assert result.exit_code == 0, result.output
     photo = EvidenceItem.get(EvidenceItem.stored_file == StoredFile.get(StoredFile.media_type == "image/jpeg"))
     assert previews_jobs() == [photo.id]
-    assert drain() == 1
+    assert drain() == 2  # its previews and its fingerprint
     assert previewed(app, photo)

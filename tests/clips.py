@@ -1,0 +1,94 @@
+"""Synthetic films and pictures, and the variants a leaked clip comes back as: re-encoded at another
+bitrate, resized, cropped by a few percent, marked with a channel's logo, trimmed. Shared by the
+tests of fingerprints and ``bench/fingerprints.py``; made with PyAV (FFmpeg's libraries), from a seed.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a copy differs from the film it was made from."""
+
+    width: int = 320
+    height: int = 240
+    crop: float = 0.0  # share of each side cut off
+    logo: bool = False  # a bright box with a mark in a corner, as channels put on what they repost
+    start: float = 0.0  # seconds trimmed off the beginning
+    end: float | None = None  # seconds where it ends (None: the film's end)
+    crf: int = 23  # x264's quality: higher is worse
+    dark: float = 1.0  # brightness kept (a film copied off a dim screen)
+
+
+class Scene:
+    """A room-like background and a few moving figures, all drawn from ``seed``."""
+
+    def __init__(self, seed: int, side: tuple[int, int] = (320, 240), figures: int = 4, still: bool = False):
+        random = np.random.default_rng(seed)
+        self.side = side
+        coarse = random.integers(30, 220, size=(6, 8, 3), dtype=np.uint8)
+        self.background = np.asarray(Image.fromarray(coarse).resize(side, Image.Resampling.BICUBIC), dtype=np.uint8)
+        self.figures = [] if still else [
+            (random.uniform(0.1, 0.9, 2), random.uniform(-0.25, 0.25, 2), random.uniform(0.05, 0.15),
+             tuple(int(c) for c in random.integers(0, 256, 3)), random.uniform(0.3, 1.5))
+            for _ in range(figures)]
+
+    def frame(self, t: float) -> Image.Image:
+        image = Image.fromarray(self.background.copy())
+        draw = ImageDraw.Draw(image)
+        width, height = self.side
+        for start, speed, size, colour, wobble in self.figures:
+            # Bouncing between the walls, with a wobble: something happens every second.
+            x, y = np.abs(((start + speed * t + 0.05 * np.sin(wobble * t)) % 2) - 1)
+            r = size * width * (1 + 0.3 * np.sin(wobble * t * 2))
+            draw.ellipse([x * width - r, y * height - r, x * width + r, y * height + r], fill=colour)
+        return image
+
+
+def film(scene: Scene, seconds: float, variant: Variant = Variant(), fps: int = 10) -> bytes:
+    """An MP4 (H.264) of ``scene`` from 0 to ``seconds``, made as ``variant`` says."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": str(variant.crf), "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = variant.width, variant.height, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, fps)
+        end = seconds if variant.end is None else variant.end
+        for index in range(int(round((end - variant.start) * fps))):
+            picture = _as_copied(scene.frame(variant.start + index / fps), variant)
+            frame = av.VideoFrame.from_image(picture)
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
+def picture(scene: Scene, variant: Variant = Variant(), quality: int = 85) -> bytes:
+    """A JPEG of the scene's first moment, made as ``variant`` says."""
+    out = io.BytesIO()
+    _as_copied(scene.frame(0.0), variant).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _as_copied(image: Image.Image, variant: Variant) -> Image.Image:
+    width, height = image.size
+    if variant.crop:
+        cut_x, cut_y = int(width * variant.crop), int(height * variant.crop)
+        image = image.crop((cut_x, cut_y, width - cut_x, height - cut_y))
+    image = image.resize((variant.width, variant.height), Image.Resampling.BILINEAR)
+    if variant.dark != 1.0:
+        image = image.point(lambda value: int(value * variant.dark))
+    if variant.logo:
+        draw = ImageDraw.Draw(image)
+        w, h = image.size
+        draw.rectangle([w * 0.72, h * 0.04, w * 0.96, h * 0.16], fill=(240, 240, 240))
+        draw.text((w * 0.74, h * 0.06), "CHANNEL", fill=(200, 20, 20))
+    return image
