@@ -124,7 +124,7 @@ def evidence_withdraw(item_id):
 @bp.route("/evidence/<int:item_id>/similar", methods=["GET"])
 def evidence_similar(item_id):
     """Likely copies of the item (perceptual fingerprints) among the items the caller may read."""
-    return jsonify({"items": service.similar_items(actor(), item_id)})
+    return jsonify({"items": service.similar_items(actor(), service.read_item(actor(), item_id))})
 
 
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])

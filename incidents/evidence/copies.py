@@ -18,7 +18,7 @@ from peewee import fn
 
 from incidents.db import database
 from incidents.evidence import likeness
-from incidents.evidence.previews import run_on_copy
+from incidents.evidence.previews import decodable, run_on_copy
 from incidents.evidence.store import EvidenceStore
 from incidents.jobs.service import Outcome, submit
 from incidents.media import sandbox
@@ -33,8 +33,9 @@ CHUNK = 500
 
 
 def kind_of(media_type: str) -> str | None:
+    """"image" or "video" for what has a fingerprint (what the decoders read: no SVG), else None."""
     kind = media_type.split("/")[0]
-    return kind if kind in KINDS and media_type != "image/svg+xml" else None
+    return kind if kind in KINDS and decodable(media_type) else None
 
 
 def ask(item_id: int) -> None:
@@ -71,7 +72,7 @@ def make_fingerprint(job) -> Outcome:
         if pairs is not None and Fingerprint.get_or_none(Fingerprint.stored_file == sha256) is None:
             hashes = np.array([value for _t, value in pairs], dtype=np.uint64)
             seconds = np.array([t for t, _v in pairs], dtype=np.float32)
-            Fingerprint.create(stored_file=sha256, kind=kind, hashes=likeness.as_blob(hashes.tolist()),
+            Fingerprint.create(stored_file=sha256, kind=kind, hashes=likeness.as_blob(hashes),
                                seconds=seconds.tobytes())
             found = _copies(sha256, kind, hashes, seconds)
             for other, (score, offset) in found.items():
@@ -128,12 +129,13 @@ def _copies(sha256: str, kind: str, hashes: np.ndarray, seconds: np.ndarray) -> 
                                     & (FingerprintBand.stored_file != sha256))
                              .group_by(FingerprintBand.stored_file).tuples()):
             shared[other] = shared.get(other, 0) + count
-    for other in (key for key, count in shared.items() if count >= SHARED_BANDS):
-        row = Fingerprint.get_by_id(other)
-        them = (likeness.as_array(bytes(row.hashes)), np.frombuffer(bytes(row.seconds), dtype=np.float32))
-        scored = likeness.film_score((hashes, seconds), them)
-        if scored is not None:
-            found[other] = scored
+    candidates = [key for key, count in shared.items() if count >= SHARED_BANDS]
+    for start in range(0, len(candidates), CHUNK):
+        for row in Fingerprint.select().where(Fingerprint.stored_file.in_(candidates[start:start + CHUNK])):
+            them = (likeness.as_array(bytes(row.hashes)), np.frombuffer(bytes(row.seconds), dtype=np.float32))
+            scored = likeness.film_score((hashes, seconds), them)
+            if scored is not None:
+                found[row.stored_file_id] = scored
     return found
 
 

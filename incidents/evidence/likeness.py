@@ -30,8 +30,8 @@ def as_array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=">u8").astype(np.uint64)
 
 
-def as_blob(hashes: list[int]) -> bytes:
-    return np.array(hashes, dtype=">u8").tobytes()
+def as_blob(hashes: np.ndarray) -> bytes:
+    return hashes.astype(">u8").tobytes()
 
 
 def bands(hashes: np.ndarray) -> list[int]:

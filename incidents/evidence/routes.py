@@ -68,7 +68,7 @@ def item(item_id):
     # What the worker still prepares: the page says so, and comes back for it by itself.
     media = service.page_media(view, _store())
     compared = copies.compared(view.item) if policy.can_see_copies(actor()) else False
-    similar = service.similar_items(actor(), item_id) if compared else []
+    similar = service.similar_items(actor(), view) if compared else []
     return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
                            assessments=assessments, inline=media, compared=compared, similar=similar,
                            preparing=media is None or metadata_pending or compared is None,

@@ -206,14 +206,11 @@ def read_item(user, item_id: int) -> ItemView:
     return ItemView(item, incident, staff=False)
 
 
-def similar_items(user, item_id: int) -> list[dict]:
-    """Likely copies of an item the user may read, among the items the user may read (no other is
-    ever named, or counted): other items of its original (score 1), then items of originals found
-    alike (``copies.py``), best first, as {"id", "score", "offset_seconds"}.
-
-    :raise NotFound: the user may not read the item.
-    """
-    view = read_item(user, item_id)
+def similar_items(user, view: ItemView) -> list[dict]:
+    """Likely copies of an item the user read (``read_item``), among the items the user may read (no
+    other is ever named, or counted): other items of its original (score 1), then items of originals
+    found alike (``copies.py``), best first, as {"id", "score", "offset_seconds"}."""
+    item_id = view.item.id
     if view.item.stored_file_id is None or not policy.can_see_copies(user):
         return []
     alike = copies.alike(view.item.stored_file_id)
