@@ -63,11 +63,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from incidents.evidence.copies import make_fingerprint
     from incidents.evidence.fixity import check_store, due_store_check
     from incidents.evidence.jobs import make_derivative, make_previews
+    from incidents.evidence.redaction import make_proposal
     from incidents.jobs.queue import init_jobs
     from incidents.notifications.mail import mail_job
     init_jobs(app, {"previews": make_previews, "derivative": make_derivative, "dossier": bundle_job,
                     "mail": mail_job, "store_check": check_store, "ingest": ingest_job,
-                    "fingerprint": make_fingerprint}, hourly=[due_store_check])
+                    "fingerprint": make_fingerprint, "faces": make_proposal}, hourly=[due_store_check])
 
     from incidents.cli import register_commands
     register_commands(app)

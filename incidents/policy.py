@@ -187,6 +187,14 @@ def can_see_copies(user) -> bool:
     return is_signed_in(user)
 
 
+def can_decide_redaction(user, item: EvidenceItem, incident: Incident | None) -> bool:
+    """Decide what the public's copy of a picture or video hides: a reviewer who may handle the
+    original, never the person who added the item (four eyes, as for publication)."""
+    if role_of(user) not in REVIEWERS or item.created_by_id == user.id:
+        return False
+    return can_handle_archive(user) if incident is None else can_handle_originals(user, incident)
+
+
 def can_assess_evidence(user) -> bool:
     """Verification is a reviewer's judgement, recorded under their name."""
     return role_of(user) in REVIEWERS

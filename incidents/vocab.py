@@ -182,6 +182,7 @@ CUSTODY_LABELS = {
     "left_out": _l("Detached: left out of an edit of the incident"),
     "withdrawn": _l("Withdrawn from the incident"),
     "verification_confirmed": _l("Verification confirmed"),
+    "redaction_decided": _l("Decided what the public copy hides"),
 }
 ASSESSMENT_PART_LABELS = {
     "source": _l("Source: provenance and credibility"),

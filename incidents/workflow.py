@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit, policy
+from incidents import audit, policy, redactions
 from incidents.comments import service as comments
 from incidents.custody import has_custody, record_custody
 from incidents.db import database
@@ -155,6 +155,8 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
             raise Forbidden(_l("You may not do this."))
         if not _state_allows(incident, action):
             raise Conflict(_l("This incident is not in a state where that is possible."))
+        if action == "approve":
+            _refuse_unredacted(incident)
         before = incident.status
         _apply(incident, user, action, latest_number(incident))
         event = ReviewEvent.create(incident=incident, action=action, from_status=before,
@@ -171,6 +173,20 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
                      **_projection_written(incident, action))
     mail.send(told)  # committed: nothing e-mailed speaks of a change rolled back
     return incident
+
+
+def _refuse_unredacted(incident: Incident) -> None:
+    """No picture or video goes public before a reviewer decided what its public copy hides.
+
+    :raise Conflict: naming the items that wait for a decision.
+    """
+    snapshot = get_revision(incident, latest_number(incident)).snapshot
+    waiting = redactions.undecided(row["id"] for row in snapshot.get("evidence", [])
+                                   if row.get("sha256") and row.get("id") and not row.get("confidential"))
+    if waiting:
+        raise Conflict(_l("Before publishing, a reviewer must decide what the public copies of these pictures and "
+                          "videos hide (open each and choose on its redaction page): items %(items)s.",
+                          items=", ".join(str(item_id) for item_id in waiting)))
 
 
 def _projection_written(incident: Incident, action: str) -> dict:

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,55 @@ def _as_copied(image: Image.Image, variant: Variant) -> Image.Image:
         draw.rectangle([w * 0.72, h * 0.04, w * 0.96, h * 0.16], fill=(240, 240, 240))
         draw.text((w * 0.74, h * 0.06), "CHANNEL", fill=(200, 20, 20))
     return image
+
+
+class FaceScene:
+    """Faces of real people moving over a room, and where each one is at every moment: the labelled
+    pictures and clips the face detector is tested and measured on (issue 16, point 2). The faces
+    are scikit-image's ``lfw_subset`` (photographs of the Labeled Faces in the Wild set, shipped inside
+    the package), scaled up to ``size`` pixels; ``blur`` (a radius), ``dark`` (brightness kept) and
+    ``grow`` (how much a face grows over ten seconds, as someone walks towards the camera) make the
+    harder cases."""
+
+    def __init__(self, seed: int, side: tuple[int, int] = (480, 360), faces: int = 2, size: int = 96,
+                 speed: float = 0.08, blur: float = 0.0, dark: float = 1.0, grow: float = 0.0):
+        from skimage import data
+        random = np.random.default_rng(seed)
+        self.side, self.size, self.blur, self.dark, self.grow = side, size, blur, dark, grow
+        self.room = Scene(seed, side, still=True)
+        photographs = data.lfw_subset()[:100]  # the first hundred are faces, the rest are not
+        self.faces = []
+        for number in random.choice(len(photographs), faces, replace=False):
+            grey = Image.fromarray((photographs[number] * 255).astype(np.uint8)).convert("RGB")
+            self.faces.append((grey, random.uniform(0.15, 0.85, 2), random.uniform(-speed, speed, 2)))
+
+    def boxes(self, t: float) -> list[tuple[int, int, int, int]]:
+        """Where each face is at ``t``: (x, y, w, h) in pixels of the frame."""
+        width, height = self.side
+        side = int(self.size * (1 + self.grow * t / 10))
+        found = []
+        lane = width // len(self.faces)
+        for number, (_face, start, velocity) in enumerate(self.faces):
+            # Bouncing between the walls of its own lane, the whole face always inside the frame: two
+            # faces never cover each other, so each is counted as found or missed on its own.
+            x, y = np.abs(((start + velocity * t) % 2) - 1)
+            found.append((number * lane + int(x * max(0, lane - side)), int(y * (height - side)), side, side))
+        return found
+
+    def frame(self, t: float) -> Image.Image:
+        image = Image.fromarray(self.room.background.copy())
+        for (face, _start, _velocity), (x, y, w, h) in zip(self.faces, self.boxes(t), strict=True):
+            image.paste(face.resize((w, h), Image.Resampling.BICUBIC), (x, y))
+        if self.blur:
+            image = image.filter(ImageFilter.GaussianBlur(self.blur))
+        if self.dark != 1.0:
+            image = image.point(lambda value: int(value * self.dark))
+        return image
+
+
+def astronaut() -> bytes:
+    """scikit-image's portrait of an astronaut as a JPEG: one face, a name tag, a mission patch."""
+    from skimage import data
+    out = io.BytesIO()
+    Image.fromarray(data.astronaut()).save(out, "JPEG", quality=90)
+    return out.getvalue()

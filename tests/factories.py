@@ -66,8 +66,21 @@ def move(incident, user, action: str, comment: str = ""):
 
 
 def publish(incident, author, reviewer):
+    """Submit and approve, the reviewer first deciding to show each picture and video as it is (the
+    redaction decision publication waits for; tests of redaction decide for themselves)."""
     move(incident, author, "submit")
+    decide_unredacted(incident, reviewer)
     return move(incident, reviewer, "approve")
+
+
+def decide_unredacted(incident, reviewer) -> None:
+    """Record "publish unredacted" for the incident's pictures and videos that wait for a decision."""
+    from incidents import redactions
+    from incidents.evidence import redaction
+    from incidents.models import EvidenceItem
+    ids = [item.id for item in EvidenceItem.select(EvidenceItem.id).where(EvidenceItem.incident == incident.id)]
+    for item_id in redactions.undecided(ids):
+        redaction.decide(reviewer, item_id, {"decision": "publish_unredacted", "reason": "Nobody is shown."})
 
 
 def edit(incident_id, user, field: str, language: str, text: str):

@@ -9,12 +9,13 @@ from incidents.api.blueprint import bp
 from incidents.api.openapi_parts import ITEM, LISTED, answers, path_id
 from incidents.api.uploads import token_of
 from incidents.errors import BadRequest
-from incidents.evidence import service, verification, withdrawal
+from incidents.evidence import redaction, service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
 from incidents.models import (
     ASSESSMENT_OUTCOMES,
     ASSESSMENT_PARTS,
+    REDACTION_DECISIONS,
     VERIFICATION_STATUSES,
     Assessment,
 )
@@ -127,6 +128,22 @@ def evidence_similar(item_id):
     return jsonify({"items": service.similar_items(actor(), service.read_item(actor(), item_id))})
 
 
+@bp.route("/evidence/<int:item_id>/redaction", methods=["GET"])
+def evidence_redaction(item_id):
+    """What the public's copy of a picture or video hides: the detector's proposal, the decision (staff)."""
+    return jsonify(redaction.state(service.read_item(actor(), item_id)))
+
+
+@bp.route("/evidence/<int:item_id>/redaction", methods=["POST"])
+def evidence_redaction_decide(item_id):
+    """A reviewer's decision: ``redact`` with boxes, or ``publish_unredacted`` with a reason."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_l("Send a JSON object with Content-Type: application/json."))
+    redaction.decide(actor(), item_id, body)
+    return jsonify(redaction.state(service.read_item(actor(), item_id)))
+
+
 @bp.route("/evidence/<int:item_id>/custody", methods=["GET"])
 def evidence_custody(item_id):
     """The item's chain of custody, oldest first (staff who may see the item's provenance)."""
@@ -135,6 +152,13 @@ def evidence_custody(item_id):
         {"action": e.action, "at": e.created_at.isoformat() + "Z", "sha256": e.sha256,
          "actor": e.actor.email if e.actor_id else None, "detail": e.detail}
         for e in events]})
+
+
+BOX = {"type": "object", "required": ["x", "y", "w", "h"], "properties": {
+    **{key: {"type": "integer", "minimum": 0} for key in ("x", "y", "w", "h")},
+    "start": {"type": "number", "minimum": 0, "description": "Seconds (video only)"},
+    "end": {"type": "number", "minimum": 0, "description": "Seconds (video only)"},
+    "track": {"type": "integer", "description": "The face it follows, as the detector numbered them"}}}
 
 
 def openapi_paths() -> dict:
@@ -150,6 +174,19 @@ def openapi_paths() -> dict:
             "parameters": [path_id("item_id")],
             "get": {"summary": "Likely copies of the item (perceptual fingerprints) among the items the caller "
                                "may read: items of {id, score, offset_seconds}", "responses": answers(LISTED, "200", "404")}},
+        "/api/v1/evidence/{item_id}/redaction": {
+            "parameters": [path_id("item_id")],
+            "get": {"summary": "What the public's copy of a picture or video hides (staff): status (not_needed, "
+                               "detecting, proposed, decided), the detector's proposed boxes and the approved ones, "
+                               "in pixels of the original (seconds in a video)", "responses": answers(ITEM, "200", "401", "404")},
+            "post": {"summary": "Decide what the public's copy hides (a reviewer, not the item's uploader); publication "
+                                "waits for it", "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["decision"], "properties": {
+                    "decision": {"type": "string", "enum": list(REDACTION_DECISIONS)},
+                    "boxes": {"type": "array", "maxItems": redaction.MAX_BOXES, "items": BOX},
+                    "reason": {"type": "string", "maxLength": redaction.MAX_REASON,
+                               "description": "Required to publish unredacted"}}}}}},
+                     "responses": answers(ITEM, "200", "400", "401", "403", "404", "422")}},
         "/api/v1/evidence/{item_id}/assessments": {
             "parameters": [path_id("item_id")],
             "post": {"summary": "Record a verification assessment (reviewers)", "requestBody": {"required": True, "content": {

@@ -77,16 +77,17 @@ def evidence_name(sha256: str, media_type: str | None) -> str:
     return f"evidence/{sha256}{extension}"
 
 
-def derivative_name(sha256: str, media_type: str) -> str:
+def derivative_name(sha256: str, media_type: str, digest: str = "") -> str:
     """A derivative's name inside a public bundle: it says it is not the original, and which
-    original (by hash) it was made from. Outside ``evidence/``: its own hash is another."""
+    original (by hash) it was made from, and which areas were destroyed in it (``digest``, as the
+    site names the copy). Outside ``evidence/``: its own hash is another."""
     extension = mimetypes.guess_extension(media_type) or ""
-    return f"derivatives/{sha256}.derivative{extension}"
+    return f"derivatives/{sha256}{'-' + digest if digest else ''}.derivative{extension}"
 
 
-def evidence_manifest(data: dict, included: set[str], derivatives: dict[str, str] | None = None) -> dict:
+def evidence_manifest(data: dict, included: set[str], derivatives: dict[int, str] | None = None) -> dict:
     """Item, incident, file name in the bundle (when included), size, SHA-256; in a public bundle
-    the derivative that stands in for the original (``derivatives``: original's hash -> name); in a
+    the derivative that stands in for the original (``derivatives``: item id -> name); in a
     confidential bundle also the original name, when it was received and its chain of custody."""
     derivatives = derivatives or {}
     items = []
@@ -98,8 +99,8 @@ def evidence_manifest(data: dict, included: set[str], derivatives: dict[str, str
             entry = {"item": item["id"], "incident": incident["reference"], "kind": item["kind"],
                      "file": name if name in included else None, "size": item["size"],
                      "sha256": item["sha256"], "media_type": item["media_type"]}
-            if item["sha256"] in derivatives:
-                entry["derivative"] = derivatives[item["sha256"]]
+            if item["id"] in derivatives:
+                entry["derivative"] = derivatives[item["id"]]
             if "custody" in item:
                 entry.update(original_filename=item["filename"], received_on=item["received_on"],
                              received=next((e["at"] for e in item["custody"] if e["action"] == "received"), None),

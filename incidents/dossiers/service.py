@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from incidents import audit
+from incidents import audit, redactions
 from incidents.db import database
 from incidents.dossiers import assemble, layouts
 from incidents.dossiers.assemble import DossierRequest, Gathered
@@ -96,11 +96,13 @@ def _files(data: dict, request: DossierRequest) -> dict[str, str]:
             for incident in data["incidents"] for item in incident["evidence"] if item.get("sha256")}
 
 
-def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore, make: bool) -> dict[str, tuple[str, str]]:
-    """Original's hash -> (bundle name, path) of the derivative a public bundle carries instead:
-    the copy the site shows anyone. An item with no derivative (a document, an unreadable file)
-    goes in by its hash and description only. ``make``: decode here (the worker does); otherwise
-    each missing copy is asked of the worker.
+def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore,
+                 make: bool) -> dict[int, tuple[str, str, str]]:
+    """Item id -> (bundle name, path, original's hash) of the derivative a public bundle carries
+    instead of the original: the copy the site shows anyone, with the areas its redaction decision
+    destroys. An item with no derivative (a document, an unreadable file, a picture or a video with
+    no redaction decision) goes in by its hash and description only. ``make``: decode here (the
+    worker does); otherwise each missing copy is asked of the worker.
 
     :raise Conflict: an original is missing from the store. :raise NotReady: copies are being made.
     """
@@ -111,14 +113,20 @@ def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore, make
         original = store.path_for(item["sha256"])
         if not os.path.exists(original):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))
+        copy = redactions.public_copy(item["id"], item["media_type"] or "")
+        if copy is None:
+            continue
+        boxes, digest = copy
         if make:
-            derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "")
+            derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "",
+                                           boxes or None, digest)
         else:
-            ready = ask_derivative(item["sha256"], item["media_type"] or "", store)
+            ready, _digest = ask_derivative(item["id"], item["sha256"], item["media_type"] or "", store)
             waiting = waiting or ready is None
-            derivative = derivative_path(store.root, item["sha256"]) if ready else None
+            derivative = derivative_path(store.root, item["sha256"], digest) if ready else None
         if derivative is not None:
-            made[item["sha256"]] = (derivative_name(item["sha256"], derivative[1]), derivative[0])
+            name = derivative_name(item["sha256"], derivative[1], digest)
+            made[item["id"]] = (name, derivative[0], item["sha256"])
     if waiting:
         raise NotReady(_l("The copies of the evidence for the public are being prepared. Try again in a few minutes."))
     return made
@@ -152,7 +160,7 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
         key = crypto.signing_key(instance_path) if request.format == "zip" else None
         readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation,
                          bool(derivatives)) if key else b""
-    shipped = {**files, **{name: sha256 for sha256, (name, _path) in derivatives.items()}}
+    shipped = {**files, **{name: sha256 for name, _path, sha256 in derivatives.values()}}
     def record():
         _record(user, request, gathered, shipped)
     if request.format != "zip":
@@ -161,13 +169,14 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     parts = [Part("dossier.pdf", constant(body)),
              Part("dossier.json", constant(_json(data))),
              Part("evidence-manifest.json", constant(_json(evidence_manifest(
-                 data, set(files), {sha256: name for sha256, (name, _path) in derivatives.items()}))))]
+                 data, set(files), {item_id: name for item_id, (name, _path, _sha) in derivatives.items()}))))]
     if request.redaction == "confidential":
         parts.append(Part("custody-log.csv", constant(custody_csv(data))))
     parts.append(Part("README.txt", constant(readme)))
     parts += [Part(name, file_chunks(store.path_for(sha256)), compress=False)
               for name, sha256 in sorted(files.items())]
-    parts += [Part(name, file_chunks(path), compress=False) for name, path in sorted(derivatives.values())]
+    copies = {name: path for name, path, _sha in derivatives.values()}  # two items of one file, one copy
+    parts += [Part(name, file_chunks(path), compress=False) for name, path in sorted(copies.items())]
     built = Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
     if in_worker:
         built.record = record

@@ -18,10 +18,11 @@ from peewee import fn
 
 from incidents.db import database
 from incidents.evidence import likeness
-from incidents.evidence.previews import decodable, run_on_copy
+from incidents.evidence.previews import run_on_copy
 from incidents.evidence.store import EvidenceStore
 from incidents.jobs.service import Outcome, submit
 from incidents.media import sandbox
+from incidents.media.kinds import decodable
 from incidents.models import EvidenceItem, Fingerprint, FingerprintBand, Likeness, utcnow
 
 KINDS = {"image": sandbox.PREVIEW_LIMITS, "video": sandbox.DERIVATIVE_LIMITS}

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from flask import current_app
 
+from incidents import redactions
 from incidents.evidence import copies
 from incidents.evidence.previews import (
-    decodable,
     derivative_state,
     ensure_derivative,
     ensure_previews,
     metadata_state,
     previews_state,
+    public_preview_state,
     read_metadata,
 )
 from incidents.evidence.store import EvidenceStore
 from incidents.jobs.service import Outcome, submit
-from incidents.models import EvidenceItem, StoredFile
+from incidents.media.kinds import decodable, shows_people
+from incidents.models import EvidenceItem, RedactionDecision, StoredFile
 
 
 def _store() -> EvidenceStore:
@@ -40,12 +42,20 @@ def ask_previews(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None,
 
 def prepare(media_types: dict[int, str]) -> None:
     """Queue the previews and metadata of newly preserved items (their ids and media types; a
-    document gets no job), and their originals' fingerprints; call once they are committed."""
+    document gets no job), their originals' fingerprints and, in pictures and videos, the search for
+    faces to hide; call once they are committed."""
     for item_id, media_type in media_types.items():
         if decodable(media_type):
             submit("previews", {"item": item_id})
         if copies.kind_of(media_type):
             copies.ask(item_id)
+        if shows_people(media_type):
+            ask_faces(item_id)
+
+
+def ask_faces(item_id: int) -> None:
+    """Queue the face detector on a picture or a video, once (``redaction.make_proposal``)."""
+    submit("faces", {"item": item_id}, once=True)
 
 
 def _states(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None, bool | None]:
@@ -54,14 +64,25 @@ def _states(item: EvidenceItem, store: EvidenceStore) -> tuple[bool | None, bool
             metadata_state(store.root, stored.sha256, stored.media_type, item.id))
 
 
-def ask_derivative(sha256: str, media_type: str, store: EvidenceStore) -> bool | None:
-    """The public's copy of an original: True when made, False when there can be none, None while it is made."""
+def ask_derivative(item_id: int, sha256: str, media_type: str, store: EvidenceStore) -> tuple[bool | None, str]:
+    """(state, digest) of the public's copy of an item's original: True when made (with its preview,
+    for a picture or a video), False when there can be none (a picture or a video waiting for its
+    redaction decision, another type, an unreadable file), None while it is made. ``digest`` names
+    the areas destroyed in it (``previews.derivative_path``)."""
+    copy = redactions.public_copy(item_id, media_type)
+    if copy is None:
+        return False, ""
+    boxes, digest = copy
+
     def state():
-        return derivative_state(store.root, store.path_for(sha256), sha256, media_type)
-    if state() is not None:
-        return state()
-    submit("derivative", {"sha256": sha256}, once=True)
-    return state()  # a queue that runs jobs at once has made it by now
+        made = derivative_state(store.root, store.path_for(sha256), sha256, media_type, digest)
+        if made and public_preview_state(store.root, sha256, media_type, digest) is None:
+            return None
+        return made
+    if state() is None:
+        decision = redactions.standing(item_id) if boxes else None
+        submit("derivative", {"sha256": sha256, "decision": decision.id if decision else None}, once=True)
+    return state(), digest  # a queue that runs jobs at once has made it by now
 
 
 def make_previews(job) -> Outcome:
@@ -77,11 +98,16 @@ def make_previews(job) -> Outcome:
 
 
 def make_derivative(job) -> Outcome:
-    """The job: the public's copy of an original, decoded and encoded again without its metadata."""
+    """The job: the public's copy of an original, decoded and encoded again without its metadata,
+    with the areas of a redaction decision destroyed (``decision``; None: nothing hidden)."""
     stored = StoredFile.get_or_none(StoredFile.sha256 == job.arguments["sha256"])
+    decision = RedactionDecision.get_or_none(RedactionDecision.id == job.arguments.get("decision"))
     if stored is None:
         return Outcome({"made": False})
+    boxes, digest = (decision.boxes, decision.digest) if decision is not None and decision.decision == "redact" \
+        else (None, "")
     store = _store()
-    made = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type)
+    made = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
+                             boxes or None, digest if boxes else "")
     return Outcome({"made": made is not None})
 

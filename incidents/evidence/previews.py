@@ -1,4 +1,5 @@
-"""Files made from an original: previews, the public's derivative, and the original's metadata.
+"""Files made from an original: previews, the public's derivative (with the areas a reviewer chose
+destroyed, and its own preview), the original's metadata and the frames shown with found faces.
 
 Each is made once, by a job (``evidence/jobs.py``; a web request never runs a decoder, it asks with
 the ``*_state`` functions whether the file is there yet), by a decoder in the sandbox
@@ -17,21 +18,16 @@ import shutil
 import tempfile
 
 from incidents.media import sandbox
+from incidents.media.kinds import decodable, shows_people
 
 log = logging.getLogger(__name__)
 
-DECODED_KINDS = ("image", "video", "audio")
 # The public's copy of each kind, by the extension the sandbox gives it; the type is ours, not the child's.
 DERIVATIVE_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4", ".m4a": "audio/mp4"}
 # Bigger originals get no derivative: the sandbox's limits would stop the decoder long before the end
 # of a longer film. Staff still see the original; the public sees the preview and the hash.
 MAX_DERIVATIVE_SOURCE = 2 * 1024 * 1024 * 1024
 MAX_METADATA_ROWS, MAX_TEXT = 300, 500
-
-
-def decodable(media_type: str) -> bool:
-    """Whether a decoder is ever tried on this type. SVG is a program, not a picture: never."""
-    return media_type.split("/")[0] in DECODED_KINDS and media_type != "image/svg+xml"
 
 
 def _base(root: str, sha256: str) -> str:
@@ -42,30 +38,44 @@ def preview_path(root: str, sha256: str, blurred: bool = False) -> str:
     return _base(root, sha256) + (".blur.jpg" if blurred else ".jpg")
 
 
+def face_frame_path(root: str, sha256: str, item_id: int, index: int) -> str:
+    """A frame the face detector showed for an item, for its reviewer (``evidence/redaction.py``)."""
+    return f"{_base(root, sha256)}.faces.item-{int(item_id)}.{int(index):02d}.jpg"
+
+
 def _metadata_path(root: str, sha256: str) -> str:
     return _base(root, sha256) + ".meta.json"
 
 
-def derivative_path(root: str, sha256: str) -> tuple[str, str] | None:
+def _public_base(root: str, sha256: str, digest: str) -> str:
+    """The public's copy of an original, one for each set of areas destroyed in it (``digest``, see
+    ``redactions.py``; "" for a copy that hides nothing)."""
+    return _base(root, sha256) + ".public" + (f"-{digest}" if digest else "")
+
+
+def derivative_path(root: str, sha256: str, digest: str = "") -> tuple[str, str] | None:
     """(path, media type) of the public's copy when it has been made."""
     for extension, media_type in DERIVATIVE_TYPES.items():
-        path = _base(root, sha256) + ".public" + extension
+        path = _public_base(root, sha256, digest) + extension
         if os.path.exists(path):
             return path, media_type
     return None
 
 
-def _previewed(media_type: str) -> bool:
-    return media_type.split("/")[0] in ("image", "video") and decodable(media_type)
+def public_preview_path(root: str, sha256: str, digest: str = "", blurred: bool = False) -> str:
+    """The preview the public sees: made from the public's copy, so it hides what the copy hides."""
+    return _public_base(root, sha256, digest) + (".preview.blur.jpg" if blurred else ".preview.jpg")
 
 
-def _product(root: str, sha256: str, task: str):
+def _product(root: str, sha256: str, task: str, digest: str = ""):
     """(whether ``task``'s product of this original is there, as a function; its failure marker)."""
-    base = _base(root, sha256)
+    base, public = _base(root, sha256), _public_base(root, sha256, digest)
     exists = {"preview": lambda: os.path.exists(preview_path(root, sha256)),
               "metadata": lambda: os.path.exists(_metadata_path(root, sha256)),
-              "derivative": lambda: derivative_path(root, sha256) is not None}[task]
-    return exists, base + {"preview": ".none", "metadata": ".meta.none", "derivative": ".public.none"}[task]
+              "derivative": lambda: derivative_path(root, sha256, digest) is not None,
+              "public_preview": lambda: os.path.exists(public_preview_path(root, sha256, digest))}[task]
+    return exists, {"preview": base + ".none", "metadata": base + ".meta.none", "derivative": public + ".none",
+                    "public_preview": public + ".preview.none"}[task]
 
 
 def _stamp(root: str, sha256: str, task: str, item_id: int | None) -> str | None:
@@ -74,16 +84,16 @@ def _stamp(root: str, sha256: str, task: str, item_id: int | None) -> str | None
 
 def previews_state(root: str, sha256: str, media_type: str, item_id: int | None = None) -> bool | None:
     """Whether the item's previews are there (True), cannot be made (False) or are yet to be made (None)."""
-    if not _previewed(media_type):
+    if not shows_people(media_type):
         return False
     return _kept(*_product(root, sha256, "preview"), _stamp(root, sha256, "preview", item_id))
 
 
-def derivative_state(root: str, original: str, sha256: str, media_type: str) -> bool | None:
+def derivative_state(root: str, original: str, sha256: str, media_type: str, digest: str = "") -> bool | None:
     """Whether the public's copy is there (True), cannot be made (False) or is yet to be made (None)."""
     if not decodable(media_type):
         return False
-    kept = _kept(*_product(root, sha256, "derivative"), None)
+    kept = _kept(*_product(root, sha256, "derivative", digest), None)
     if kept is None and (not os.path.exists(original) or os.path.getsize(original) > MAX_DERIVATIVE_SOURCE):
         return False
     return kept
@@ -99,7 +109,7 @@ def metadata_state(root: str, sha256: str, media_type: str, item_id: int | None 
 def ensure_previews(root: str, original: str, sha256: str, media_type: str, item_id: int | None = None) -> bool:
     """Make the previews unless they are there, and anew on the first need of each item (``item_id``,
     see ``_made``); True when they exist."""
-    if not _previewed(media_type):
+    if not shows_people(media_type):
         return False
 
     def take(outcome):
@@ -108,19 +118,39 @@ def ensure_previews(root: str, original: str, sha256: str, media_type: str, item
     return _made(root, original, sha256, media_type, "preview", take, sandbox.PREVIEW_LIMITS, item_id)
 
 
-def ensure_derivative(root: str, original: str, sha256: str, media_type: str) -> tuple[str, str] | None:
+def ensure_derivative(root: str, original: str, sha256: str, media_type: str, boxes: list | None = None,
+                      digest: str = "") -> tuple[str, str] | None:
     """The public's copy of an image, a video or a sound, made unless it is there: (path, media type),
-    or None when there is none (another type, unreadable, or an original above the size cap)."""
-    if derivative_state(root, original, sha256, media_type) is not None:
-        return derivative_path(root, sha256)
+    or None when there is none (another type, unreadable, or an original above the size cap).
+    ``boxes``: the areas destroyed in it, named by ``digest``. A picture's or a video's copy comes
+    with its preview, made from the copy."""
+    if derivative_state(root, original, sha256, media_type, digest) is None:
+        def take(outcome):
+            name = outcome.result.get("file")
+            extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
+            return extension in DERIVATIVE_TYPES and \
+                sandbox.take_output(outcome, name, _public_base(root, sha256, digest) + extension)
+        _made(root, original, sha256, media_type, "derivative", take, sandbox.DERIVATIVE_LIMITS, digest=digest,
+              arguments={"boxes": boxes} if boxes else None)
+    made = derivative_path(root, sha256, digest)
+    if made is not None and shows_people(made[1]):
+        _ensure_public_preview(root, sha256, made, digest)
+    return made
 
+
+def public_preview_state(root: str, sha256: str, media_type: str, digest: str = "") -> bool | None:
+    """Whether the public's preview is there (True), cannot be made (False) or is yet to be (None)."""
+    if not shows_people(media_type):
+        return False
+    return _kept(*_product(root, sha256, "public_preview", digest), None)
+
+
+def _ensure_public_preview(root: str, sha256: str, copy: tuple[str, str], digest: str) -> None:
     def take(outcome):
-        name = outcome.result.get("file")
-        extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
-        return extension in DERIVATIVE_TYPES and \
-            sandbox.take_output(outcome, name, _base(root, sha256) + ".public" + extension)
-    _made(root, original, sha256, media_type, "derivative", take, sandbox.DERIVATIVE_LIMITS)
-    return derivative_path(root, sha256)
+        return sandbox.take_output(outcome, "preview.blur.jpg", public_preview_path(root, sha256, digest, True)) \
+            and sandbox.take_output(outcome, "preview.jpg", public_preview_path(root, sha256, digest))
+    _made(root, copy[0], sha256, copy[1], "public_preview", take, sandbox.PREVIEW_LIMITS, digest=digest,
+          task="preview")
 
 
 def read_metadata(root: str, original: str, sha256: str, media_type: str,
@@ -150,17 +180,19 @@ def kept_metadata(root: str, sha256: str) -> list[tuple[str, str, str]]:
         return [tuple(row) for row in json.load(handle)]
 
 
-def _made(root, original, sha256, media_type, task, take, limits, item_id=None) -> bool:
+def _made(root, original, sha256, media_type, product, take, limits, item_id=None, digest="", arguments=None,
+          task=None) -> bool:
     """Whether the product exists, making it in the sandbox unless it does or a marker says it cannot.
 
     One job makes it while the others wait for it (a lock per original), so two jobs for one
-    original start one decoder, not one each. With ``item_id``, the item's first need runs the
+    original start one decoder, not one each. ``task``: the worker's task that makes ``product``
+    (the same name unless given), with its ``arguments``. With ``item_id``, the item's first need runs the
     decoder whatever is kept: kept from another item's bytes, the product would come faster (or,
     after a failure there, not at all), and tell an uploader that the store held their file before,
     with an item they may not see (a possession oracle). The item's outcome is kept in a stamp.
     """
-    stamp = _stamp(root, sha256, task, item_id)
-    exists, marker = _product(root, sha256, task)
+    stamp = _stamp(root, sha256, product, item_id)
+    exists, marker = _product(root, sha256, product, digest)
     kept = _kept(exists, marker, stamp)
     if kept is not None:
         return kept
@@ -172,14 +204,14 @@ def _made(root, original, sha256, media_type, task, take, limits, item_id=None) 
         kept = _kept(exists, marker, stamp)
         if kept is not None:
             return kept
-        outcome = run_on_copy(root, original, task, media_type.split("/")[0], limits)
+        outcome = run_on_copy(root, original, task or product, media_type.split("/")[0], limits, arguments)
         try:
             made = outcome.ok and take(outcome)
         finally:
             sandbox.discard(outcome)
         if not made:
             reason = outcome.reason if not outcome.ok else "no safe output"
-            log.warning("media: %s of %s failed: %s", task, sha256, reason)
+            log.warning("media: %s of %s failed: %s", product, sha256, reason)
             with open(marker, "w", encoding="utf-8") as handle:
                 handle.write(reason + "\n")
         if stamp is not None:
@@ -202,7 +234,8 @@ def _kept(exists, marker: str, stamp: str | None) -> bool | None:
     return False if os.path.exists(marker) else None
 
 
-def run_on_copy(root: str, original: str, task: str, kind: str, limits: sandbox.Limits) -> sandbox.Outcome:
+def run_on_copy(root: str, original: str, task: str, kind: str, limits: sandbox.Limits,
+                arguments: dict | None = None) -> sandbox.Outcome:
     """The task on a working copy of the original: decoders never see the stored file itself."""
     work_dir = os.path.join(root, "work")
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
@@ -210,7 +243,7 @@ def run_on_copy(root: str, original: str, task: str, kind: str, limits: sandbox.
     os.close(fd)
     try:
         shutil.copyfile(original, working_copy)
-        return sandbox.run(task, kind, working_copy, work_dir, limits)
+        return sandbox.run(task, kind, working_copy, work_dir, limits, arguments)
     finally:
         os.unlink(working_copy)
 

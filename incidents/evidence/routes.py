@@ -6,12 +6,12 @@ import os
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from incidents import policy, vocab
+from incidents import policy, redactions, vocab
 from incidents.errors import ServiceError, ValidationFailed
-from incidents.evidence import copies, fixity, service, verification, withdrawal
+from incidents.evidence import copies, fixity, redaction, service, verification, withdrawal
 from incidents.evidence.schema import form_flags
 from incidents.evidence.store import EvidenceStore
-from incidents.models import Assessment
+from incidents.models import Assessment, RedactionProposal
 from incidents.text import sendable_name, shown_name
 from incidents.verification_status import awaits_confirmation
 from incidents.views import PostForm, actor, settings
@@ -69,7 +69,8 @@ def item(item_id):
     media = service.page_media(view, _store())
     compared = copies.compared(view.item) if policy.can_see_copies(actor()) else False
     similar = service.similar_items(actor(), view) if compared else []
-    return render_template("evidence/item.html", view=view, item=view.item, custody=custody,
+    hiding = redaction.state(view) if view.staff and redactions.waits_for(view.item) else None
+    return render_template("evidence/item.html", view=view, item=view.item, custody=custody, hiding=hiding,
                            assessments=assessments, inline=media, compared=compared, similar=similar,
                            preparing=media is None or metadata_pending or compared is None,
                            awaits_confirmation=view.staff and awaits_confirmation(view.item),
@@ -109,6 +110,62 @@ def withdraw(item_id):
         abort(403)
     return render_template("evidence/withdraw.html", view=view, item=view.item, published=published,
                            errors=errors, reason=request.form.get("reason", "")), status
+
+
+@bp.route("/evidence/<int:item_id>/redaction", methods=["GET", "POST"])
+def redaction_page(item_id):
+    """What the public's copy of a picture or video hides: the detector's proposal on its frames,
+    for a reviewer to correct and approve, or to publish it unredacted with a reason.
+
+    :raise 404: not staff. :raise 403 (said on the page): the item's uploader, or not a reviewer.
+    """
+    view = service.read_provenance(actor(), item_id)
+    state, errors, status = redaction.state(view), {}, 200
+    video = view.item.stored_file_id is not None and view.item.stored_file.media_type.startswith("video/")
+    if request.method == "POST":
+        if not PostForm().validate_on_submit():
+            abort(400)
+        found = RedactionProposal.get_or_none(RedactionProposal.item == item_id)
+        try:
+            redaction.decide(actor(), item_id, redaction.from_form(request.form, found, video))
+        except ValidationFailed as exc:
+            errors, status = {field: [str(m) for m in messages] for field, messages in exc.fields.items()}, 422
+            if not exc.fields:
+                flash(str(exc.message), "error")
+        except ServiceError as exc:
+            if exc.status != 403:
+                abort(exc.status)
+            flash(str(exc.message), "error")
+            status = 403
+        else:
+            flash(_("Decision recorded. The public copy is made from it; check it below."), "info")
+            return redirect(url_for("evidence.redaction_page", item_id=item_id) + "#public-copy")
+    copy = redaction.copy_state(view, _store()) if state["decision"] else False
+    return render_template("evidence/redaction.html", view=view, item=view.item, state=state, video=video,
+                           decision=redactions.standing(item_id),
+                           may_decide=redaction.may_decide(actor(), view), errors=errors, form=request.form,
+                           kept=set(request.form.getlist("keep")) if request.method == "POST" else None,
+                           added=redaction.added_rows(request.form, video), copy=copy,
+                           preparing=state["status"] == "detecting" or copy is None), status
+
+
+@bp.route("/evidence/<int:item_id>/redaction/frames/<int:index>")
+def redaction_frame(item_id, index):
+    """A frame the detector showed faces on, for staff."""
+    path = redaction.frame_file(actor(), item_id, index, _store())
+    response = _without_time(path, "image/jpeg", f"{item_id}.frame.{index}")
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.route("/evidence/<int:item_id>/public-copy")
+def public_copy(item_id):
+    """The public's copy as the redaction decision made it, for staff to check before publishing."""
+    view, path, media_type = redaction.public_copy_file(actor(), item_id, _store())
+    response = _without_time(path, media_type, os.path.basename(path))
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @bp.route("/evidence/<int:item_id>/assessments", methods=["POST"])

@@ -15,8 +15,9 @@ from incidents.errors import Conflict, Forbidden, NotFound, NotReady
 from incidents.evidence import copies, schema
 from incidents.evidence.background_ingest import batches_in_worker
 from incidents.evidence.jobs import ask_derivative, ask_previews, prepare
-from incidents.evidence.previews import decodable, derivative_path, kept_metadata, preview_path
+from incidents.evidence.previews import derivative_path, kept_metadata, preview_path, public_preview_path
 from incidents.evidence.store import EvidenceStore, HashingSpool
+from incidents.media.kinds import decodable
 from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile, utcnow
 from incidents.revisions import save_revision
 from incidents.validation import Errors
@@ -236,14 +237,23 @@ def preview_file(user, item_id: int, store: EvidenceStore, clear: bool) -> tuple
     if view.item.stored_file_id is None:
         raise NotFound(_l("No such evidence item."))
     stored = view.item.stored_file
-    made, _metadata = ask_previews(view.item, store)
+    if view.staff:
+        made, _metadata = ask_previews(view.item, store)
+    else:  # the public's preview is made from the public's copy: it hides what the copy hides
+        made, digest = ask_derivative(view.item.id, stored.sha256, stored.media_type, store)
     if made is None:
         raise NotReady(_l("The preview is being prepared. Try again in a minute."))
     if not made:
         raise NotFound(_l("No preview."))
+    blurred = view.item.graphic and not clear
+    if not view.staff:
+        path = public_preview_path(store.root, stored.sha256, digest, blurred)
+        if not os.path.exists(path):  # a sound's copy has no picture
+            raise NotFound(_l("No preview."))
+        return view, path
     if clear:
         record_viewing(view.item, user, of="preview")
-    return view, preview_path(store.root, stored.sha256, blurred=view.item.graphic and not clear)
+    return view, preview_path(store.root, stored.sha256, blurred=blurred)
 
 
 def shows_inline(view: ItemView) -> bool:
@@ -263,7 +273,7 @@ def page_media(view: ItemView, store: EvidenceStore) -> bool | None:
         return False
     stored = view.item.stored_file
     if not view.staff:
-        return ask_derivative(stored.sha256, stored.media_type, store)
+        return ask_derivative(view.item.id, stored.sha256, stored.media_type, store)[0]
     if not decodable(stored.media_type):
         return True
     return None if ask_previews(view.item, store)[0] is None else True
@@ -282,13 +292,23 @@ def media_file(user, item_id: int, store: EvidenceStore) -> tuple[ItemView, str,
     stored = view.item.stored_file
     if view.staff:
         return view, _read_original(view, user, "viewed", store), stored.media_type
-    made = ask_derivative(stored.sha256, stored.media_type, store)
+    return view, *public_copy(view, store)
+
+
+def public_copy(view: ItemView, store: EvidenceStore) -> tuple[str, str]:
+    """(path, media type) of the public's copy of a file item, made as its redaction decision says.
+
+    :raise NotReady: it is being made. :raise NotFound: there is none (a picture or a video with no
+        decision yet, a document, an unreadable file).
+    """
+    stored = view.item.stored_file
+    made, digest = ask_derivative(view.item.id, stored.sha256, stored.media_type, store)
     if made is None:
         raise NotReady(_l("This copy is being prepared. Try again in a few minutes."))
-    derivative = derivative_path(store.root, stored.sha256) if made else None
+    derivative = derivative_path(store.root, stored.sha256, digest) if made else None
     if derivative is None:
         raise NotFound(_l("No such evidence item."))
-    return view, *derivative
+    return derivative
 
 
 def original_metadata(view: ItemView, store: EvidenceStore) -> tuple[list[tuple[str, str, str]] | None, bool]:

@@ -1,14 +1,17 @@
-"""What the sandboxed worker does with a working copy: previews, public derivatives, metadata.
+"""What the sandboxed worker does with a working copy: previews, public derivatives, metadata,
+fingerprints, faces.
 
-Imported only inside the worker (see ``worker.py``): Pillow, PyAV and the standard library, no
-module of the app. Each task takes (kind, path of the working copy, output folder) and returns
+Imported only inside the worker (see ``worker.py``): Pillow, PyAV, numpy, OpenCV and the standard
+library, no module of the app. Each task takes (kind, path of the working copy, output folder) and returns
 the JSON-ready result; it raises on anything it cannot read.
 """
 import os
 from fractions import Fraction
 
 import av
+import faces
 import fingerprints
+import numpy as np
 from PIL import ExifTags, Image, ImageFilter, ImageOps, IptcImagePlugin
 
 PREVIEW_SIZE = (640, 640)
@@ -76,20 +79,26 @@ def preview(kind: str, source: str, out_dir: str) -> dict:
     return {"files": ["preview.jpg", "preview.blur.jpg"]}
 
 
-def derivative(kind: str, source: str, out_dir: str) -> dict:
+def derivative(kind: str, source: str, out_dir: str, boxes: list | None = None) -> dict:
     """The public's copy: images re-encoded from their pixels, sound and video re-muxed (or
-    re-encoded) into a new container with no metadata of the original's."""
+    re-encoded) into a new container with no metadata of the original's. ``boxes``: areas destroyed
+    (``faces.destroy``) in the picture, or in a video's frames while each holds; a video with boxes
+    is always re-encoded."""
     if kind == "image":
         image = _pixels(_open_image(source))
+        if boxes:
+            pixels = np.array(image)
+            faces.destroy(pixels, boxes)
+            image = Image.fromarray(pixels, image.mode)
         if image.mode == "RGBA":
             image.save(os.path.join(out_dir, "derivative.png"), "PNG")
             return {"file": "derivative.png", "media_type": "image/png"}
         image.save(os.path.join(out_dir, "derivative.jpg"), "JPEG", quality=90)
         return {"file": "derivative.jpg", "media_type": "image/jpeg"}
-    return _derive_av(kind, source, out_dir)
+    return _derive_av(kind, source, out_dir, boxes)
 
 
-def _derive_av(kind: str, source: str, out_dir: str) -> dict:
+def _derive_av(kind: str, source: str, out_dir: str, boxes: list | None) -> dict:
     with av.open(source, container_options=DEMUX_OPTIONS) as src:
         video = src.streams.video[0] if kind == "video" and src.streams.video else None
         audio = src.streams.audio[0] if src.streams.audio else None
@@ -99,7 +108,7 @@ def _derive_av(kind: str, source: str, out_dir: str) -> dict:
         with av.open(os.path.join(out_dir, name), "w", format="mp4", container_options=MUX_OPTIONS) as out:
             routes = {}
             if video is not None:
-                routes[video.index] = _video_route(out, video)
+                routes[video.index] = _video_route(out, video, boxes)
             if audio is not None:
                 routes[audio.index] = _audio_route(out)
             for packet in src.demux(list(filter(None, (video, audio)))):
@@ -152,9 +161,9 @@ def _encode_route(out, target, prepare):
     return route
 
 
-def _video_route(out, stream):
+def _video_route(out, stream, boxes: list | None):
     name = _codec(stream)
-    if name == "h264":
+    if name == "h264" and not boxes:
         return _copy_route(out, stream, H264_UNITS_KEPT)
     width, height = stream.codec_context.width, stream.codec_context.height
     if width * height > MAX_FRAME_PIXELS or not width or not height:
@@ -169,9 +178,14 @@ def _video_route(out, stream):
 
     def prepare(frame):
         _check_frame(frame)
-        ready = frame.reformat(width=target.width, height=target.height, format="yuv420p")
         # Timestamps in milliseconds from the frame's own time: a variable frame rate keeps its pace.
         pts = round(frame.time * 1000) if frame.time is not None else last[0] + 1
+        hidden = faces.during(boxes, frame.time) if boxes else None
+        if hidden:
+            pixels = frame.to_ndarray(format="rgb24")
+            faces.destroy(pixels, hidden)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+        ready = frame.reformat(width=target.width, height=target.height, format="yuv420p")
         ready.pts, ready.time_base = max(pts, last[0] + 1), target.codec_context.time_base
         last[0] = ready.pts
         return ready
@@ -255,10 +269,24 @@ def fingerprint(kind: str, source: str, out_dir: str) -> dict:
         return fingerprints.as_result(fingerprints.film(_checked(container.decode(stream))))
 
 
+def find_faces(kind: str, source: str, out_dir: str) -> dict:
+    """Faces for a reviewer to confirm, and the frames they were found in (``faces.py``)."""
+    if kind == "image":
+        return faces.picture(_pixels(_open_image(source)), out_dir)
+    if kind != "video":
+        raise ValueError(f"no faces in {kind}")
+    with av.open(source, container_options=DEMUX_OPTIONS) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+        return faces.film(_checked(container.decode(stream)), out_dir, duration)
+
+
 def _checked(frames):
     for frame in frames:
         _check_frame(frame)
         yield frame
 
 
-TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata, "fingerprint": fingerprint}
+TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata, "fingerprint": fingerprint,
+         "faces": find_faces}

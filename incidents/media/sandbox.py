@@ -70,8 +70,10 @@ class Outcome:
     out_dir: str = ""
 
 
-def run(task: str, kind: str, working_copy: str, scratch: str, limits: Limits = PREVIEW_LIMITS) -> Outcome:
-    """Run ``task`` of the worker on ``working_copy`` in a new private folder under ``scratch``.
+def run(task: str, kind: str, working_copy: str, scratch: str, limits: Limits = PREVIEW_LIMITS,
+        arguments: dict | None = None) -> Outcome:
+    """Run ``task`` of the worker on ``working_copy`` in a new private folder under ``scratch``,
+    with the task's keyword ``arguments`` (JSON-ready).
 
     The caller removes ``outcome.out_dir`` (``discard``) once it has taken what it needs.
     Never raises for anything the file does; only for a broken installation (no interpreter).
@@ -81,8 +83,13 @@ def run(task: str, kind: str, working_copy: str, scratch: str, limits: Limits = 
     out_dir = os.path.join(home, "out")
     os.mkdir(out_dir, 0o700)
     mode = confinement()
+    given = None
+    if arguments:
+        given = os.path.join(home, "arguments.json")
+        with open(given, "w", encoding="utf-8") as handle:
+            json.dump(arguments, handle)
     spec = json.dumps({"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,
-                       "open_files": limits.open_files, "confine": mode})
+                       "open_files": limits.open_files, "confine": mode, "arguments": given})
     with open(os.path.join(home, "stderr"), "wb") as errors:
         child = subprocess.Popen(  # noqa: S603 - fixed interpreter and script, arguments are paths
             [sys.executable, "-I", WORKER, task, kind, working_copy, out_dir, spec],

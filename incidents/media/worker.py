@@ -1,13 +1,14 @@
 """The decoder's side of the sandbox: one task on one working copy, then exit.
 
 Run only by ``sandbox.run`` as a script of a fresh interpreter (``python -I worker.py``), never
-imported by the app, and it imports nothing of the app: only the standard library, Pillow and
-PyAV. So the process that parses a hostile file holds no key, no database connection and no
+imported by the app, and it imports nothing of the app: only the standard library, Pillow,
+PyAV, numpy and OpenCV. So the process that parses a hostile file holds no key, no database connection and no
 configuration, and the limits below are in force before any byte of the file is read.
 
     worker.py TASK KIND INPUT OUTPUT_DIR SPEC_JSON
 
-writes its files and ``result.json`` into OUTPUT_DIR. Unless SPEC says ``"confine": "limits-only"``,
+writes its files and ``result.json`` into OUTPUT_DIR; SPEC may name a JSON file of the task's
+arguments. Unless SPEC says ``"confine": "limits-only"``,
 the task runs behind the walls of ``walls.py`` (its own namespaces and root: no key file, no
 database, no other original, no network), in a child forked for its new pid namespace; where
 the kernel refuses them (or a namespace in which nothing may be mounted), nothing is decoded and
@@ -35,6 +36,7 @@ def _limit(limits: dict) -> None:
 
 def main(argv: list) -> int:
     task, kind, source, out_dir, spec = argv[1], argv[2], argv[3], argv[4], json.loads(argv[5])
+    arguments = _arguments(spec.get("arguments"))
     _limit(spec)
     walled = spec.get("confine") != "limits-only"  # anything else, or nothing: the walls
     if walled:
@@ -54,10 +56,19 @@ def main(argv: list) -> int:
         except (OSError, ValueError) as error:  # a namespace without the right to mount (AppArmor, seccomp)
             print(error, file=sys.stderr)
             return NO_SANDBOX
-    result = run(kind, source, out_dir)
+    result = run(kind, source, out_dir, **arguments)
     with open(os.path.join(out_dir, "result.json"), "w", encoding="utf-8") as handle:
         json.dump(result, handle)
     return 0
+
+
+def _arguments(path: str | None) -> dict:
+    """The task's own arguments (a redaction's boxes), which the parent wrote to a file: a long
+    film's boxes would not fit in a command line. Read before the walls hide the file."""
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def _decoder(task: str):

@@ -20,6 +20,7 @@ from incidents.models.evidence import (
     ASSESSMENT_PARTS,
     CUSTODY_ACTIONS,
     ORIGINALITY,
+    REDACTION_DECISIONS,
     VERIFICATION_STATUSES,
     Assessment,
     CustodyEvent,
@@ -29,6 +30,8 @@ from incidents.models.evidence import (
     IngestBatch,
     IngestEntry,
     Likeness,
+    RedactionDecision,
+    RedactionProposal,
     StoredFile,
 )
 from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
@@ -60,7 +63,8 @@ from incidents.models.uploads import Upload
 ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility, Incident, IncidentTerm, Person,
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, PublishedChange, AuditEvent, DuplicateMark,
-              Draft, Upload, Comment, Notification, Job, Fingerprint, FingerprintBand, Likeness]
+              Draft, Upload, Comment, Notification, Job, Fingerprint, FingerprintBand, Likeness,
+              RedactionProposal, RedactionDecision]
 
 
 def sealed_fields() -> list:
@@ -78,5 +82,5 @@ __all__ = [
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
     "Comment", "Notification", "NOTIFICATION_KINDS", "Job", "JOB_STATES", "Fingerprint", "FingerprintBand",
-    "Likeness",
+    "Likeness", "REDACTION_DECISIONS", "RedactionDecision", "RedactionProposal",
 ]

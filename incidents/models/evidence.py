@@ -1,4 +1,5 @@
-"""Evidence: stored files, items, archive batches, assessments and the chain of custody."""
+"""Evidence: stored files, items, archive batches, assessments, the chain of custody, fingerprints
+and redaction."""
 from __future__ import annotations
 
 from peewee import (
@@ -15,7 +16,7 @@ from peewee import (
 
 from incidents.db import BaseModel
 from incidents.models.accounts import User
-from incidents.models.fields import SealedJSONField, SealedTextField, utcnow
+from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, utcnow
 from incidents.models.records import Incident, Revision
 
 
@@ -168,3 +169,32 @@ class Likeness(BaseModel):
 
     class Meta:
         indexes = ((("stored_file", "other"), True),)
+
+
+class RedactionProposal(BaseModel):
+    """What the face detector found in an item's original (``media/faces.py``), made once by a job:
+    boxes for a reviewer to confirm, in the original's pixels (with seconds and a track number for
+    video), and the frames shown with them (``frames``: file, time, width, height of the original)."""
+
+    item = ForeignKeyField(EvidenceItem, primary_key=True, backref="+", on_delete="CASCADE")
+    boxes = JSONTextField(default=list)
+    frames = JSONTextField(default=list)
+    readable = BooleanField(default=True)  # False: the decoder could not read the file
+    created_at = DateTimeField(default=utcnow)
+
+
+REDACTION_DECISIONS = ("redact", "publish_unredacted")
+
+
+class RedactionDecision(BaseModel):
+    """A reviewer's decision on what the public's copy of an item hides. Rows are only ever added;
+    the latest stands. ``digest`` names the boxes (the public copy is made for it), "" when the copy
+    hides nothing."""
+
+    item = ForeignKeyField(EvidenceItem, backref="+", on_delete="RESTRICT")
+    decision = CharField(max_length=20)
+    boxes = JSONTextField(default=list)
+    digest = CharField(max_length=64, default="")
+    reason = SealedTextField(default="")  # may say who is shown
+    decided_by = ForeignKeyField(User, backref="+")
+    decided_at = DateTimeField(default=utcnow)

@@ -164,7 +164,7 @@ def test_who_sees_what(client, bearer, users, incident, facility):
     assert "secret.jpg" not in page and "Informant A" not in page
     assert client.get(f"/evidence/{shown.id}/download").status_code == 302  # sign in first
     custody = client.get(f"/api/v1/evidence/{shown.id}/custody", headers=bearer("lawyer")).get_json()
-    assert [e["action"] for e in custody["items"]] == ["received", "hashed"]
+    assert [e["action"] for e in custody["items"]] == ["received", "hashed", "redaction_decided"]
 
 
 def test_staff_reads_of_where_an_item_came_from_are_audited(client, bearer, users, incident, as_role):

@@ -141,9 +141,9 @@ def test_an_uploaders_first_preview_and_metadata_of_known_bytes_cost_a_decoder_r
     runs, overloaded = [], []
     real_run = previews.run_on_copy
 
-    def counted(root, original, task, kind, limits):
+    def counted(root, original, task, kind, limits, arguments=None):
         runs.append(task)
-        return Outcome(False, "timeout") if overloaded else real_run(root, original, task, kind, limits)
+        return Outcome(False, "timeout") if overloaded else real_run(root, original, task, kind, limits, arguments)
 
     monkeypatch.setattr(previews, "run_on_copy", counted)
     leaked = JPEG + os.urandom(64)

@@ -32,7 +32,9 @@ def test_an_upload_queues_its_previews_and_the_first_view_finds_them_made(app, c
     # Nobody has opened them: the photo and the clip wait for the worker, the document needs nothing.
     assert previews_jobs() == [photo.id, clip.id]
     assert not previewed(app, photo)
-    assert drain() == 4  # the previews, and the fingerprints (evidence/copies.py), of the photo and the clip
+    # The previews, the fingerprints (evidence/copies.py) and the search for faces (evidence/redaction.py)
+    # of the photo and the clip.
+    assert drain() == 6
     assert previewed(app, photo) and previewed(app, clip)
     page = as_role("contributor").get(f"/evidence/{photo.id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page  # not "being prepared": ready
@@ -50,5 +52,5 @@ def test_an_ingest_queues_the_previews_of_the_items_it_creates(app, users, tmp_p
     assert result.exit_code == 0, result.output
     photo = EvidenceItem.get(EvidenceItem.stored_file == StoredFile.get(StoredFile.media_type == "image/jpeg"))
     assert previews_jobs() == [photo.id]
-    assert drain() == 2  # its previews and its fingerprint
+    assert drain() == 3  # its previews, its fingerprint and its search for faces
     assert previewed(app, photo)
