@@ -175,14 +175,19 @@ def transition(incident_id: int, user, action: str, comment: str = "", *, versio
     return incident
 
 
+def unredacted(incident: Incident) -> list[int]:
+    """The pictures and videos an approval would make public that wait for a redaction decision."""
+    snapshot = get_revision(incident, latest_number(incident)).snapshot
+    return redactions.undecided(row["id"] for row in snapshot.get("evidence", [])
+                                if row.get("sha256") and row.get("id") and not row.get("confidential"))
+
+
 def _refuse_unredacted(incident: Incident) -> None:
     """No picture or video goes public before a reviewer decided what its public copy hides.
 
     :raise Conflict: naming the items that wait for a decision.
     """
-    snapshot = get_revision(incident, latest_number(incident)).snapshot
-    waiting = redactions.undecided(row["id"] for row in snapshot.get("evidence", [])
-                                   if row.get("sha256") and row.get("id") and not row.get("confidential"))
+    waiting = unredacted(incident)
     if waiting:
         raise Conflict(_l("Before publishing, a reviewer must decide what the public copies of these pictures and "
                           "videos hide (open each and choose on its redaction page): items %(items)s.",

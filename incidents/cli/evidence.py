@@ -67,6 +67,7 @@ def evidence_verify():
 @in_terminal_language  # until the user is known: then in the user's language
 def ingest(folder, email, incident_id, source, acquisition, received_on, note, in_worker):
     """Preserve every file under FOLDER as evidence; run it again to resume an interrupted run."""
+    from incidents.evidence import copies
     from incidents.evidence import ingest as archive
     from incidents.evidence.store import EvidenceStore
     migrate()
@@ -102,7 +103,10 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note, i
                                             provenance=provenance, progress=progress)
                 except ServiceError as exc:
                     raise Refusal(exc.message) from None
-            _ingest_summary(report)
+            with click.progressbar(copies.comparable(report.batch), label=_("Comparing with the pictures and videos held"),
+                                   show_eta=True, file=sys.stderr) as items:
+                found = copies.count_copies(items)
+            _ingest_summary(report, found)
 
 
 def _hand_to_worker(folder, user, incident_id, provenance, files, total) -> None:
@@ -116,7 +120,7 @@ def _hand_to_worker(folder, user, incident_id, provenance, files, total) -> None
                  batch=batch.id, files=files, size=_size(total)))
 
 
-def _ingest_summary(report) -> None:
+def _ingest_summary(report, copies_found: int) -> None:
     from incidents.evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
@@ -125,6 +129,8 @@ def _ingest_summary(report) -> None:
     click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
     click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
     click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))
+    click.echo("  " + _("likely copies of pictures or videos held (re-encoded, resized, cropped, trimmed): "
+                        "%(count)s", count=copies_found))
     click.echo("  " + _("done by an earlier, interrupted run: %(count)s", count=report.resumed))
     click.echo("  " + _("skipped: %(count)s", count=len(report.refused)))
     # A name is printed as people read it: no terminal escape or bidi control from the archive.

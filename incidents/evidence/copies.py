@@ -16,14 +16,14 @@ import numpy as np
 from flask import current_app
 from peewee import fn
 
-from incidents.db import database
+from incidents.db import database, serialize_writers
 from incidents.evidence import likeness
 from incidents.evidence.previews import run_on_copy
 from incidents.evidence.store import EvidenceStore
 from incidents.jobs.service import Outcome, submit
 from incidents.media import sandbox
 from incidents.media.kinds import decodable
-from incidents.models import EvidenceItem, Fingerprint, FingerprintBand, Likeness, utcnow
+from incidents.models import EvidenceItem, Fingerprint, FingerprintBand, Likeness, StoredFile, utcnow
 
 KINDS = {"image": sandbox.PREVIEW_LIMITS, "video": sandbox.DERIVATIVE_LIMITS}
 # A video is compared with those sharing at least this many bands with it (of four per frame).
@@ -31,6 +31,7 @@ SHARED_BANDS = 3
 HEX = re.compile(r"[0-9a-f]{16}")
 # Band values asked for at once (SQLite's host parameters are bounded).
 CHUNK = 500
+COMPARE_LOCK = 0x436F7079
 
 
 def kind_of(media_type: str) -> str | None:
@@ -56,20 +57,48 @@ def compared(item: EvidenceItem) -> bool | None:
 
 
 def make_fingerprint(job) -> Outcome:
-    """The job: an item's original fingerprinted and compared with the originals held.
+    """The job: an item's original fingerprinted and compared with the originals held (``compare``)."""
+    return Outcome(compare(job.arguments["item"]))
+
+
+def comparable(batch_id: int) -> list[tuple[int, str]]:
+    """An ingested batch's pictures and videos: (item id, original's hash)."""
+    return [(item_id, sha256) for item_id, sha256, media_type in (
+        EvidenceItem.select(EvidenceItem.id, StoredFile.sha256, StoredFile.media_type).join(StoredFile)
+        .where(EvidenceItem.batch == batch_id).order_by(EvidenceItem.id).tuples()) if kind_of(media_type)]
+
+
+def count_copies(items) -> int:
+    """Compare these (item id, hash) here and now, not in the worker (the ingest command does, to say
+    how many are copies): how many are likely copies of other pictures or videos held."""
+    found = 0
+    for item_id, sha256 in items:
+        compare(item_id)
+        found += Likeness.select().where(Likeness.stored_file == sha256).exists()
+    return found
+
+
+def compare(item_id: int) -> dict:
+    """An item's original fingerprinted and compared with the originals held, once per item:
+    {"made": whether a fingerprint was read, "copies": how many originals were found alike}.
 
     The decoder runs for each item's first comparison even when its original was fingerprinted
     before (through another item): answered at once, the comparison would tell an uploader that
     the store already held their file, with an item they may not see. The item's ``compared_at``
     says it was done (not its chain of custody: the original itself is not touched, as for previews)."""
-    item = EvidenceItem.get_or_none(EvidenceItem.id == job.arguments["item"])
+    item = EvidenceItem.get_or_none(EvidenceItem.id == item_id)
     kind = item and item.stored_file_id and kind_of(item.stored_file.media_type)
     if not kind or item.compared_at is not None:
-        return Outcome({"made": False})
+        return {"made": False}
     sha256 = item.stored_file_id
     pairs = _computed(sha256, kind)
     found = {}
     with database.atomic():
+        # The worker's threads, and an ingest comparing its batch at once, may take two items of one
+        # original together: one of them writes its fingerprint and its copies, the other finds them.
+        serialize_writers(COMPARE_LOCK)
+        if EvidenceItem.get_by_id(item.id).compared_at is not None:
+            return {"made": False}
         if pairs is not None and Fingerprint.get_or_none(Fingerprint.stored_file == sha256) is None:
             hashes = np.array([value for _t, value in pairs], dtype=np.uint64)
             seconds = np.array([t for t, _v in pairs], dtype=np.float32)
@@ -85,7 +114,7 @@ def make_fingerprint(job) -> Outcome:
                 FingerprintBand.insert_many([{"band": band, "stored_file": sha256}
                                              for band in likeness.bands(hashes)]).execute()
         EvidenceItem.update(compared_at=utcnow()).where(EvidenceItem.id == item.id).execute()
-    return Outcome({"made": pairs is not None, "copies": len(found)})
+    return {"made": pairs is not None, "copies": len(found)}
 
 
 def _computed(sha256: str, kind: str) -> list[tuple[float, int]] | None:

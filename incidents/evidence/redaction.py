@@ -41,6 +41,8 @@ FACES_LIMITS = sandbox.Limits(seconds=3 * 3600, cpu=3 * 3600)
 MAX_BOXES, MAX_REASON = 20_000, 2000
 MAX_SECONDS = 100 * 3600.0
 BOX_KEYS = {"x", "y", "w", "h", "start", "end", "track"}
+# The frames shown with the proposal (media/faces.py makes 24 at most, each under a megabyte).
+MAX_FRAMES, MAX_FRAME_BYTES = 24, 4 * 1024 * 1024
 # The page's rows for areas the detector missed: three empty ones, and as many as were filled in.
 ADD_ROWS, MAX_ADDED = 3, 200
 TIME = re.compile(r"(\d{1,6}:)?\d{1,6}(\.\d{1,3})?")
@@ -71,11 +73,12 @@ def _proposal(outcome: sandbox.Outcome, kind: str, root: str, sha256: str, item_
     """The child's boxes and frames, checked: it read a hostile file, so its answer is untrusted."""
     frames = []
     for index, frame in enumerate(outcome.result.get("frames") or []):
-        if not isinstance(frame, dict) or index >= 100:
+        if not isinstance(frame, dict) or index >= MAX_FRAMES:
             break
         width, height, time = frame.get("width"), frame.get("height"), frame.get("time")
         if not (_whole(width) and _whole(height) and 0 < width <= 100_000 and 0 < height <= 100_000) \
                 or not (time is None or _seconds(time)) or not isinstance(frame.get("file"), str) \
+                or not _small(outcome, frame["file"]) \
                 or not sandbox.take_output(outcome, frame["file"], face_frame_path(root, sha256, item_id, index)):
             continue
         frames.append({"index": index, "time": time, "width": width, "height": height})
@@ -83,6 +86,14 @@ def _proposal(outcome: sandbox.Outcome, kind: str, root: str, sha256: str, item_
     errors = Errors()
     boxes = _boxes(outcome.result.get("boxes"), kind, size, errors) if size else []
     return ([] if errors else boxes), frames
+
+
+def _small(outcome: sandbox.Outcome, name: str) -> bool:
+    """Whether a frame the child wrote is of a size a frame has (``take_output`` checks the rest)."""
+    try:
+        return os.lstat(os.path.join(outcome.out_dir, name)).st_size <= MAX_FRAME_BYTES
+    except (OSError, ValueError):
+        return False
 
 
 def proposal(item: EvidenceItem) -> RedactionProposal | None:

@@ -50,8 +50,9 @@ def confirm(incident_id):
         abort(exc.status)
     # The incident changed after the page the reviewer read: they decide on what they have not seen.
     stale = read is not None and read != incident.version
+    waiting = workflow.unredacted(incident) if action == "approve" else []
     return render_template("review/confirm.html", incident=incident, action=action, public=public,
-                           stale=stale, shape=shape)
+                           stale=stale, shape=shape, unredacted_items=waiting)
 
 
 @bp.route("/incidents/<int:incident_id>/transition", methods=["POST"])

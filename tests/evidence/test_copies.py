@@ -10,6 +10,7 @@ from incidents.evidence import likeness
 from incidents.models import EvidenceItem, Fingerprint, Likeness
 from tests.clips import Scene, Variant, film, picture
 from tests.factories import attach_file, make_facility, make_incident, publish
+from tests.helpers import hold_jobs, run_command
 
 SECONDS = 20
 
@@ -122,3 +123,26 @@ def test_fingerprints_are_made_once_per_original_and_each_item_compared_once(app
         submit("fingerprint", {"item": first.id})
     assert EvidenceItem.get_by_id(first.id).compared_at == when[first.id] and Fingerprint.select().count() == 1
     assert Likeness.select().count() == 0  # the same bytes are one original, not a likeness
+
+
+@pytest.mark.parametrize("held_by_worker", [False, True], ids=["compared-at-once", "worker-waiting"])
+def test_an_ingest_says_how_many_files_are_copies_of_stored_items(app, users, original, tmp_path, held_by_worker):
+    """Does the ingest command say how many of the pictures and videos it preserved are likely copies of
+    others held (here a re-encoded repost of a clip already attached, not an unrelated film), in
+    Russian for a Russian-speaking operator, whether or not a job worker got to them first?"""
+    attached(app, users, original, "clip.mp4")
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "repost.mp4").write_bytes(film(Scene(1), SECONDS, Variant(crf=35, width=240, height=180)))
+    (folder / "other.mp4").write_bytes(film(Scene(2), SECONDS))
+    (folder / "notes.txt").write_text("Опись")
+    users["reviewer"].locale = "ru"
+    users["reviewer"].save()
+    drain = hold_jobs(app) if held_by_worker else None
+    result = run_command(app, "ingest", str(folder), "--user", users["reviewer"].email)
+    assert result.exit_code == 0, result.output
+    assert "вероятные копии изображений или видео, уже хранящихся здесь (перекодированные, уменьшенные, " \
+           "обрезанные): 1" in result.output, result.output
+    if drain:
+        drain()  # the worker's own comparisons then find them done
+    assert Likeness.select().count() == 2  # the pair, both ways

@@ -11,22 +11,17 @@ import zipfile
 import av
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from incidents.errors import Conflict
 from incidents.media import faces
 from incidents.models import CustodyEvent, EvidenceItem, Incident, RedactionDecision
-from tests.clips import FaceScene, Variant, astronaut, film
-from tests.factories import JPEG, attach_file, make_facility, make_incident, make_mp4, move, publish
+from tests.clips import FaceScene, Variant, astronaut, covered, film, likeness, same_place
+from tests.factories import JPEG, attach_file, make_mp4, move, publish
 from tests.helpers import bearer_headers
 
 # Where the astronaut's face is in scikit-image's photograph (512 x 512).
 FACE_CENTRE = (225, 110)
-
-
-@pytest.fixture
-def incident(users):
-    return make_incident(users["contributor"], make_facility(users["contributor"]))
 
 
 def redaction_of(client, item_id, user):
@@ -41,15 +36,6 @@ def decide(client, item_id, user, body):
 
 def pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
-
-
-def likeness(shown: np.ndarray, original: np.ndarray) -> float:
-    """How much of a face's fine structure (eyes, mouth, lines: each region minus a blur of itself) is
-    left in what is shown: near 1 for a copy that is only re-encoded, near 0 once destroyed."""
-    def fine(region):
-        grey = region.astype(float).mean(axis=2)
-        return grey - np.asarray(Image.fromarray(grey.astype(np.uint8)).filter(ImageFilter.GaussianBlur(3)), float)
-    return float(np.corrcoef(fine(shown).ravel(), fine(original).ravel())[0, 1])
 
 
 def test_a_face_in_a_picture_is_proposed_and_destroyed_in_the_public_copy(app, client, users, incident):
@@ -219,20 +205,9 @@ def test_a_films_faces_are_tracked_and_destroyed_in_every_frame(app, client, use
                 assert covered((x, y, w, h), hidden) > 0.97, (frame.time, (x, y, w, h), hidden)
                 region = (slice(y, y + h), slice(x, x + w))
                 assert likeness(rgb[region], original[region]) < 0.3
-            assert not any(faces._overlap(found, box) > 0.3 for found in faces.find(rgb)
-                           for box in scene.boxes(frame.time))
+            assert not any(same_place(found, box) for found in faces.find(rgb) for box in scene.boxes(frame.time))
             shown += 1
     assert shown == 60
-
-
-def covered(box, boxes) -> float:
-    """The share of ``box`` inside the union of ``boxes``."""
-    x, y, w, h = box
-    mask = np.zeros((h, w), dtype=bool)
-    for other in boxes:
-        left, top = max(other["x"] - x, 0), max(other["y"] - y, 0)
-        mask[top:max(0, other["y"] + other["h"] - y), left:max(0, other["x"] + other["w"] - x)] = True
-    return float(mask.mean())
 
 
 def test_the_page_keeps_proposed_faces_adds_a_missed_area_and_keeps_what_was_typed(app, users, incident,

@@ -46,7 +46,7 @@ def good_box(value) -> bool:
     """A picture's area as the app must take it: whole pixels inside the picture, no times."""
     if not isinstance(value, dict) or set(value) - {"x", "y", "w", "h", "start", "end", "track"}:
         return False
-    if not all(_integer(value[key]) for key in "xywh"):
+    if not all(_integer(value.get(key)) for key in "xywh"):
         return False
     return (value["x"] >= 0 and value["y"] >= 0 and value["w"] >= 1 and value["h"] >= 1
             and value["x"] + value["w"] <= WIDTH and value["y"] + value["h"] <= HEIGHT
@@ -75,6 +75,7 @@ def acceptable(body: dict) -> bool:
 @example(decision="redact", boxes=[{"x": 0, "y": 0, "w": 64, "h": 48}], reason=None)
 @example(decision="publish_unredacted", boxes=[], reason="Никого не видно")
 @example(decision="redact", boxes=[{"x": 1, "y": 1, "w": 64, "h": 1}], reason=None)
+@example(decision="redact", boxes=[{"y": 1}], reason=None)
 def test_api_redaction(world, decision, boxes, reason):
     """Does the API record a decision exactly when it is usable, and otherwise refuse it clearly with
     nothing stored?"""
