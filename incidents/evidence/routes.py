@@ -144,9 +144,16 @@ def redaction_page(item_id):
     return render_template("evidence/redaction.html", view=view, item=view.item, state=state, video=video,
                            decision=redactions.standing(item_id),
                            may_decide=redaction.may_decide(actor(), view), errors=errors, form=request.form,
-                           kept=set(request.form.getlist("keep")) if request.method == "POST" else None,
+                           kept=_kept_tracks(state) if request.method == "GET" else set(request.form.getlist("keep")),
                            added=redaction.added_rows(request.form, video), copy=copy,
                            preparing=state["status"] == "detecting" or copy is None), status
+
+
+def _kept_tracks(state: dict) -> set[str] | None:
+    """The proposed faces ticked on a fresh page: those the standing decision kept, or all of them."""
+    if not state.get("decision"):
+        return None
+    return {str(box["track"]) for box in state["approved"] if "track" in box}
 
 
 @bp.route("/evidence/<int:item_id>/redaction/frames/<int:index>")

@@ -3,7 +3,7 @@
 Imported only inside the worker, by ``decoders.py``: OpenCV's Haar cascades (the models ship in the
 opencv-python-headless wheel, nothing is downloaded), numpy and Pillow.
 
-Finding: each picture, or a video's frame every ``STEP`` seconds (bench/faces.py measures the time
+Finding: each picture, or a video's frame every ``STEP`` seconds (bench/redaction.py measures the time
 it takes), is searched in grey at most ``SEARCHED_SIDE`` pixels wide, for faces seen from the front
 and in profile (both ways). A face is proposed with a margin around it (``MARGIN``): the detector's
 box holds eyes, nose and mouth, not the hair, ears and chin that also tell who someone is.

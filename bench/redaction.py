@@ -2,7 +2,7 @@
 the share of frames in which a known face stays visible in the public copy, and the time to search
 an hour of video (not a test).
 
-Usage: .venv/bin/python bench/faces.py [CLIPS] [SECONDS]     # 4 20
+Usage: .venv/bin/python bench/redaction.py [CLIPS] [SECONDS]     # 4 20
 
 Labelled pictures: scikit-image's ``lfw_subset`` (100 photographs of faces and 100 of other things,
 25x25, from the Labeled Faces in the Wild set; they ship inside the package) each scaled up to 96
@@ -15,9 +15,10 @@ plain, fast, small, growing (someone walking towards the camera), blurred and da
 by the sandboxed worker's code (``media/faces.py``, in-process here: the same code). For every frame
 of the clip and every face in it, the face is *covered* when the proposed boxes in force at that
 moment hold nine tenths of it. Then, as a reviewer would, every face left uncovered in some frame
-gets a box added for that stretch, and the public copy is made (``decoders.derivative``): a face is
-*visible* in a frame of it when the fine structure of its region still correlates with the
-original's (above 0.3; a copy only re-encoded scores about 1, a destroyed face about 0.06).
+gets a box added around the head (the detector's margin) for that moment, and the public copy is
+made (``decoders.derivative``): a face is *visible* in a frame of it when the fine structure of its
+region (finer than about 3 pixels) still correlates with the original's above 0.3 (a copy only
+re-encoded scores about 1, a face destroyed in blocks about 0.06; ``tests/clips.likeness``).
 """
 from __future__ import annotations
 
@@ -104,8 +105,10 @@ def clip_row(name: str, options: dict, clips: int, seconds: float) -> None:
                     face_frames += 1
                     if covered(face, faces.during(boxes, t)) >= HELD:
                         covered_frames += 1
-                    else:  # the reviewer adds what the detector left out, for that moment
-                        added.append({"x": face[0], "y": face[1], "w": face[2], "h": face[3],
+                    else:  # the reviewer adds what the detector left out, around the head, for that moment
+                        margin = int(face[2] * faces.MARGIN)
+                        left, top = max(0, face[0] - margin), max(0, face[1] - margin)
+                        added.append({"x": left, "y": top, "w": face[2] + 2 * margin, "h": face[3] + 2 * margin,
                                       "start": max(0.0, t - 0.05), "end": t + 0.05})
             decoders.derivative("video", source, folder, boxes + added)
             with av.open(os.path.join(folder, "derivative.mp4")) as container:
