@@ -22,12 +22,16 @@ def standing(item_id: int) -> RedactionDecision | None:
 def public_copy(item_id: int, media_type: str) -> tuple[list, str] | None:
     """(boxes, digest) the public's copy of an item's file is made with: nothing hidden in a sound,
     the standing decision's boxes in a picture or a video, None while that decision waits (the
-    public then gets no copy). A copy that hides nothing has the digest ""."""
+    public then gets no copy)."""
     if not shows_people(media_type):
         return [], ""
     decision = standing(item_id)
-    if decision is None:
-        return None
+    return None if decision is None else hidden(decision)
+
+
+def hidden(decision: RedactionDecision) -> tuple[list, str]:
+    """(boxes, digest) of what a decision destroys in the public's copy; a copy that hides nothing
+    (published unredacted) has the digest ""."""
     if decision.decision != "redact" or not decision.boxes:
         return [], ""
     return decision.boxes, decision.digest

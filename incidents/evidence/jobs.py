@@ -72,7 +72,7 @@ def ask_derivative(item_id: int, sha256: str, media_type: str, store: EvidenceSt
     copy = redactions.public_copy(item_id, media_type)
     if copy is None:
         return False, ""
-    boxes, digest = copy
+    _boxes, digest = copy
 
     def state():
         made = derivative_state(store.root, store.path_for(sha256), sha256, media_type, digest)
@@ -80,7 +80,8 @@ def ask_derivative(item_id: int, sha256: str, media_type: str, store: EvidenceSt
             return None
         return made
     if state() is None:
-        decision = redactions.standing(item_id) if boxes else None
+        # The job reads the decision by its id (None: a copy that hides nothing); the digest names it.
+        decision = redactions.standing(item_id) if digest else None
         submit("derivative", {"sha256": sha256, "decision": decision.id if decision else None}, once=True)
     return state(), digest  # a queue that runs jobs at once has made it by now
 
@@ -104,10 +105,9 @@ def make_derivative(job) -> Outcome:
     decision = RedactionDecision.get_or_none(RedactionDecision.id == job.arguments.get("decision"))
     if stored is None:
         return Outcome({"made": False})
-    boxes, digest = (decision.boxes, decision.digest) if decision is not None and decision.decision == "redact" \
-        else (None, "")
+    boxes, digest = redactions.hidden(decision) if decision is not None else ([], "")
     store = _store()
     made = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
-                             boxes or None, digest if boxes else "")
+                             boxes or None, digest)
     return Outcome({"made": made is not None})
 

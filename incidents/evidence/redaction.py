@@ -158,7 +158,8 @@ def decide(user, item_id: int, data: dict) -> RedactionDecision:
         errors.add("decision", _l("Choose “redact” or “publish_unredacted”."))
     found = RedactionProposal.get_or_none(RedactionProposal.item == item_id)
     kind = view.item.stored_file.media_type.split("/")[0]
-    boxes = _boxes(data.get("boxes", []), kind, _size_tuple(found), errors)
+    size = _size(found)
+    boxes = _boxes(data.get("boxes", []), kind, (size["width"], size["height"]) if size else None, errors)
     reason = clean_text(data.get("reason"), "reason", errors, required=decision == "publish_unredacted",
                         max_length=MAX_REASON, multiline=True)
     if decision == "redact" and not boxes and "boxes" not in errors:
@@ -175,11 +176,6 @@ def decide(user, item_id: int, data: dict) -> RedactionDecision:
         record_custody(view.item, "redaction_decided", user, decision=decision, boxes=len(boxes), reason=reason)
         audit.record(user, "evidence.redaction", view.item, decision=decision, boxes=len(boxes), digest=made.digest)
     return made
-
-
-def _size_tuple(found: RedactionProposal | None) -> tuple[int, int] | None:
-    size = _size(found)
-    return (size["width"], size["height"]) if size else None
 
 
 def _digest(boxes: list[dict]) -> str:
