@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.evidence_detail",
     "api.openapi",
     "api.signing_key",
+    "api.content_credentials_root",
 })
 
 # API endpoints the site's own pages write to with the session cookie, each request carrying the

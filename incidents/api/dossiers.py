@@ -1,4 +1,5 @@
-"""JSON endpoints for dossiers: one incident's PDF or DOCX, a signed bundle, the signing key."""
+"""JSON endpoints for dossiers: one incident's PDF or DOCX, a signed bundle, the signing key; and the
+root a recipient trusts to check the content credentials of the public's copies."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ from incidents.dossiers.bundle import VERIFIER
 from incidents.errors import Unauthenticated
 from incidents.evidence.store import EvidenceStore
 from incidents.keys import signing as crypto
+from incidents.keys.credentials import content_credentials
 from incidents.views import actor, settings
 
 
@@ -56,3 +58,14 @@ def signing_key():
         verifier = hashlib.sha256(handle.read()).hexdigest()
     return jsonify({"algorithm": "Ed25519", "public_key": crypto.b64(raw), "pem": crypto.public_pem(key),
                     "fingerprint": crypto.fingerprint(raw), "verifier_sha256": verifier})
+
+
+@bp.route("/content-credentials", methods=["GET"])
+def content_credentials_root():
+    """The root certificate under which the installation signs the C2PA manifests of public copies:
+    anyone may fetch it, to give their C2PA tool as a trust anchor."""
+    made = content_credentials(current_app.instance_path, settings().PUBLIC_URL)
+    if request.args.get("format") == "pem":
+        return Response(made.anchor, mimetype="application/x-pem-file",
+                        headers={"Content-Disposition": 'attachment; filename="content-credentials-root.pem"'})
+    return jsonify({"certificate": made.anchor, "fingerprint": made.fingerprint, "algorithm": "ES256"})

@@ -332,6 +332,15 @@ SPEC["paths"] = {
                         "algorithm": {"type": "string"}, "public_key": {"type": "string"},
                         "pem": {"type": "string"}, "fingerprint": {"type": "string"}}}},
                     "application/x-pem-file": {"schema": {"type": "string"}}}}}}},
+    "/api/v1/content-credentials": {
+        "get": {"summary": "The root certificate of the C2PA manifests signed into public copies "
+                           "(a trust anchor for C2PA tools; format=pem for a PEM file)",
+                "parameters": [query("format", {"type": "string", "enum": ["json", "pem"]})],
+                "responses": {"200": {"description": "The certificate", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "certificate": {"type": "string"}, "fingerprint": {"type": "string"},
+                        "algorithm": {"type": "string"}}}},
+                    "application/x-pem-file": {"schema": {"type": "string"}}}}}}},
     "/api/v1/export/incidents.json": {
         "get": {"summary": "Published incidents as a JSON array", "parameters": FILTERS,
                 "responses": answers({"type": "array", "items": {"type": "object"}}, "200", "401", "422")}},

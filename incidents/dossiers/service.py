@@ -27,6 +27,7 @@ from incidents.dossiers.bundle import (
     stream,
 )
 from incidents.errors import Conflict, NotReady
+from incidents.evidence import credentials
 from incidents.evidence.jobs import ask_derivative
 from incidents.evidence.previews import derivative_path, ensure_derivative
 from incidents.evidence.service import record_custody
@@ -97,12 +98,12 @@ def _files(data: dict, request: DossierRequest) -> dict[str, str]:
 
 
 def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore,
-                 make: bool) -> dict[int, tuple[str, str, str]]:
+                 make: credentials.Signing | None) -> dict[int, tuple[str, str, str]]:
     """Item id -> (bundle name, path, original's hash) of the derivative a public bundle carries
     instead of the original: the copy the site shows anyone, with the areas its redaction decision
     destroys. An item with no derivative (a document, an unreadable file, a picture or a video with
-    no redaction decision) goes in by its hash and description only. ``make``: decode here (the
-    worker does); otherwise each missing copy is asked of the worker.
+    no redaction decision) goes in by its hash and description only. ``make``: decode here and sign
+    with it (the worker does); otherwise (None) each missing copy is asked of the worker.
 
     :raise Conflict: an original is missing from the store. :raise NotReady: copies are being made.
     """
@@ -118,7 +119,7 @@ def _derivatives(data: dict, request: DossierRequest, store: EvidenceStore,
             continue
         boxes, digest = copy
         if make:
-            derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "",
+            derivative = ensure_derivative(store.root, original, item["sha256"], item["media_type"] or "", make,
                                            boxes or None, digest)
         else:
             ready, _digest = ask_derivative(item["id"], item["sha256"], item["media_type"] or "", store)
@@ -147,7 +148,8 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     created = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
     stamp = created.strftime("%Y%m%d-%H%M%S")
     files = _files(data, request)
-    derivatives = _derivatives(data, request, store, make=in_worker)
+    derivatives = _derivatives(data, request, store,
+                               make=credentials.signing(instance_path, installation) if in_worker else None)
     for sha256 in files.values():
         if not os.path.exists(store.path_for(sha256)):
             raise Conflict(_l("An original is missing from the evidence store; run “evidence verify”."))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from incidents import redactions
-from incidents.evidence import copies
+from incidents.evidence import copies, credentials
 from incidents.evidence.previews import (
     derivative_state,
     ensure_derivative,
@@ -106,8 +106,8 @@ def make_derivative(job) -> Outcome:
     if stored is None:
         return Outcome({"made": False})
     boxes, digest = redactions.hidden(decision) if decision is not None else ([], "")
-    store = _store()
+    store, settings = _store(), current_app.config["SETTINGS"]
     made = ensure_derivative(store.root, store.path_for(stored.sha256), stored.sha256, stored.media_type,
-                             boxes or None, digest)
+                             credentials.signing(current_app.instance_path, settings.PUBLIC_URL), boxes or None, digest)
     return Outcome({"made": made is not None})
 

@@ -10,6 +10,7 @@ view; deleting the marker tries again.
 """
 from __future__ import annotations
 
+import datetime
 import fcntl
 import json
 import logging
@@ -17,6 +18,7 @@ import os
 import shutil
 import tempfile
 
+from incidents.evidence import credentials
 from incidents.media import sandbox
 from incidents.media.kinds import decodable, shows_people
 
@@ -49,8 +51,9 @@ def _metadata_path(root: str, sha256: str) -> str:
 
 def _public_base(root: str, sha256: str, digest: str) -> str:
     """The public's copy of an original, one for each set of areas destroyed in it (``digest``, see
-    ``redactions.py``; "" for a copy that hides nothing)."""
-    return _base(root, sha256) + ".public" + (f"-{digest}" if digest else "")
+    ``redactions.py``; "" for a copy that hides nothing). (Copies made before they were signed were
+    named ".public": none of them is served.)"""
+    return _base(root, sha256) + ".published" + (f"-{digest}" if digest else "")
 
 
 def derivative_path(root: str, sha256: str, digest: str = "") -> tuple[str, str] | None:
@@ -118,18 +121,30 @@ def ensure_previews(root: str, original: str, sha256: str, media_type: str, item
     return _made(root, original, sha256, media_type, "preview", take, sandbox.PREVIEW_LIMITS, item_id)
 
 
-def ensure_derivative(root: str, original: str, sha256: str, media_type: str, boxes: list | None = None,
-                      digest: str = "") -> tuple[str, str] | None:
+def ensure_derivative(root: str, original: str, sha256: str, media_type: str, signing: credentials.Signing,
+                      boxes: list | None = None, digest: str = "") -> tuple[str, str] | None:
     """The public's copy of an image, a video or a sound, made unless it is there: (path, media type),
     or None when there is none (another type, unreadable, or an original above the size cap).
-    ``boxes``: the areas destroyed in it, named by ``digest``. A picture's or a video's copy comes
-    with its preview, made from the copy."""
+    ``boxes``: the areas destroyed in it, named by ``digest``. Each copy carries a manifest of how
+    it was made, signed (``signing``, see ``credentials.py``); a copy that cannot be signed is not
+    published. A picture's or a video's copy comes with its preview, made from the copy."""
     if derivative_state(root, original, sha256, media_type, digest) is None:
         def take(outcome):
             name = outcome.result.get("file")
             extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
-            return extension in DERIVATIVE_TYPES and \
-                sandbox.take_output(outcome, name, _public_base(root, sha256, digest) + extension)
+            if extension not in DERIVATIVE_TYPES:
+                return False
+            unsigned = _public_base(root, sha256, digest) + ".unsigned" + extension
+            if not sandbox.take_output(outcome, name, unsigned):
+                return False
+            made_as = DERIVATIVE_TYPES[extension]
+            what = credentials.manifest(sha256, media_type, made_as, len(boxes or ()), signing.installation,
+                                        datetime.datetime.now(datetime.UTC))
+            try:
+                return credentials.sign(unsigned, made_as, _public_base(root, sha256, digest) + extension, what,
+                                        signing)
+            finally:
+                os.unlink(unsigned)
         _made(root, original, sha256, media_type, "derivative", take, sandbox.DERIVATIVE_LIMITS, digest=digest,
               arguments={"boxes": boxes} if boxes else None)
     made = derivative_path(root, sha256, digest)

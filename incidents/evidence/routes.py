@@ -260,9 +260,8 @@ def assign(item_id):
 @bp.route("/evidence/<int:item_id>/preview")
 def preview(item_id):
     """A thumbnail or poster frame; graphic items get a blurred one unless ``clear=1``."""
-    view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
-    blurred = path.endswith(".blur.jpg")
-    response = _without_time(path, "image/jpeg", f"{view.item.stored_file_id}.{'blur' if blurred else 'preview'}")
+    _view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
+    response = _without_time(path, "image/jpeg", os.path.basename(path))
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
@@ -275,7 +274,7 @@ def media(item_id):
     :raise 404: not visible, or nothing that may be shown inline to this reader.
     """
     view, path, media_type = service.media_file(actor(), item_id, _store())
-    response = _without_time(path, media_type, view.item.stored_file_id + ("" if view.staff else ".public"))
+    response = _without_time(path, media_type, view.item.stored_file_id if view.staff else os.path.basename(path))
     response.headers["Content-Disposition"] = "inline"
     # Even if a decoder were fooled, this response can run nothing and load nothing.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -285,7 +284,9 @@ def media(item_id):
 def _without_time(path: str, media_type: str, etag: str):
     """A file with no Last-Modified: an original's time is when the first copy of its bytes arrived,
     perhaps with an item this reader may not see; a derivative's or preview's, when it was first
-    viewed. Conditional and range requests rest on an ETag that names the content, not a time."""
+    viewed. Conditional and range requests rest on an ETag that names the content, not a time: for
+    a copy, its file's name, which changes with the redaction decision it was made from (a cache
+    holding the copy of an earlier decision must not be told that it is still good)."""
     response = send_file(path, mimetype=media_type, conditional=False, etag=False, max_age=0)
     response.headers.pop("Last-Modified", None)
     response.set_etag(etag)

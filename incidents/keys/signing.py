@@ -21,33 +21,42 @@ SIGNING_KEY_FILE = "signing_key.pem"
 def signing_key(instance_path: str, create: bool = True) -> Ed25519PrivateKey:
     """The installation's private key, created on first use unless ``create`` is False.
 
-    A new key is written to a temporary file and linked into place, so that a process starting
-    at the same moment reads either no key or the whole key, never a half-written one.
-
     :raise FileNotFoundError: no key yet, and ``create`` is False.
     """
     path = os.path.join(instance_path, SIGNING_KEY_FILE)
-    if create and not os.path.exists(path):
-        os.makedirs(instance_path, mode=0o700, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".signing-key-")  # mode 0600
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process won the race: read its key below
-        finally:
-            os.unlink(temporary)
+    if create:
+        create_once(path, lambda: private_pem(Ed25519PrivateKey.generate()))
     with open(path, "rb") as handle:
         key = serialization.load_pem_private_key(handle.read(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} does not hold an Ed25519 private key")
     return key
+
+
+def create_once(path: str, make) -> None:
+    """Write the bytes ``make()`` returns to ``path`` (mode 0600) unless it exists. They are written
+    to a temporary file and linked into place, so that a process starting at the same moment reads
+    either no file or the whole file, never a half-written one; the first to link wins."""
+    if os.path.exists(path):
+        return
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".new-key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(make())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process won the race: the caller reads its file
+    finally:
+        os.unlink(temporary)
+
+
+def private_pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:

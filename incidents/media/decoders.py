@@ -1,14 +1,15 @@
 """What the sandboxed worker does with a working copy: previews, public derivatives, metadata,
-fingerprints, faces.
+fingerprints, faces, and the signature on a public copy (``credentials``).
 
-Imported only inside the worker (see ``worker.py``): Pillow, PyAV, numpy, OpenCV and the standard
-library, no module of the app. Each task takes (kind, path of the working copy, output folder) and returns
+Imported only inside the worker (see ``worker.py``): Pillow, PyAV, numpy, OpenCV, c2pa and the
+standard library, no module of the app. Each task takes (kind, path of the working copy, output folder) and returns
 the JSON-ready result; it raises on anything it cannot read.
 """
 import os
 from fractions import Fraction
 
 import av
+import credentials
 import faces
 import fingerprints
 import numpy as np
@@ -289,4 +290,4 @@ def _checked(frames):
 
 
 TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata, "fingerprint": fingerprint,
-         "faces": find_faces}
+         "faces": find_faces, "sign": credentials.sign}

@@ -2,8 +2,10 @@
 
 Run only by ``sandbox.run`` as a script of a fresh interpreter (``python -I worker.py``), never
 imported by the app, and it imports nothing of the app: only the standard library, Pillow,
-PyAV, numpy and OpenCV. So the process that parses a hostile file holds no key, no database connection and no
-configuration, and the limits below are in force before any byte of the file is read.
+PyAV, numpy, OpenCV and c2pa. So the process that parses a hostile file holds no database
+connection and no configuration, and no key (but the task "sign", given only the key that signs
+public copies, for a copy the decoders made), and the limits below are in force before any byte
+of the file is read.
 
     worker.py TASK KIND INPUT OUTPUT_DIR SPEC_JSON
 

@@ -250,3 +250,21 @@ def test_a_public_bundle_carries_the_redacted_copy(app, client, users, incident)
     name = f"derivatives/{EvidenceItem.get_by_id(photo.id).stored_file_id}-{digest}.derivative.jpg"
     assert [n for n in bundle.namelist() if n.startswith("derivatives/")] == [name]
     assert bundle.read(name) == client.get(f"/evidence/{photo.id}/media").data
+
+
+def test_a_new_decision_after_publication_is_not_answered_from_a_cache_of_the_old_copy(app, client, users,
+                                                                                    incident):
+    """Published as it is, then a reviewer decides to hide the face: does a visitor (or a proxy) that
+    holds the first copy and asks whether it is still good get the new copy, not "not modified"?"""
+    item = attach_file(app, incident, users["contributor"], astronaut(), "portrait.jpg")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
+    first = {kind: client.get(f"/evidence/{item.id}/{kind}") for kind in ("media", "preview")}
+    assert all(answer.status_code == 200 and answer.headers["ETag"] for answer in first.values())
+    answer = decide(client, item.id, users["reviewer"], {"decision": "redact", "boxes": [
+        {"x": 150, "y": 30, "w": 160, "h": 170}]})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    for kind, before in first.items():
+        again = client.get(f"/evidence/{item.id}/{kind}", headers={"If-None-Match": before.headers["ETag"]})
+        assert again.status_code == 200 and again.data != before.data, kind
+        assert client.get(f"/evidence/{item.id}/{kind}",
+                          headers={"If-None-Match": again.headers["ETag"]}).status_code == 304

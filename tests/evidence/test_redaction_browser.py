@@ -8,9 +8,11 @@ import av
 import numpy as np
 import pytest
 
+from incidents.evidence.credentials import LABEL
 from incidents.media import faces
 from incidents.models import Incident, RedactionDecision, RedactionProposal
 from tests.clips import FaceScene, Variant, covered, film, likeness, same_place
+from tests.evidence.test_content_credentials import read
 from tests.factories import attach_file, move
 from tests.helpers import sign_in, translated
 
@@ -21,7 +23,8 @@ def test_a_reviewer_hides_two_faces_adding_what_the_detector_missed_then_publish
     """In Russian, a reviewer opens a video with two detected faces, sees that the approval waits for
     the redaction, draws the box the detector missed (a face it lost for a few seconds) across a
     frame, approves, and publishes; the public page plays a copy in which neither face can be
-    recognised in any frame, while the original downloads unchanged for staff. No script error."""
+    recognised in any frame and that carries no metadata but a C2PA manifest that checks against the
+    root the page links to, while the original downloads unchanged for staff. No script error."""
     scene = FaceScene(11, faces=2, size=90)
     original = film(scene, 6, Variant(*scene.side), fps=10)
     clip = attach_file(app, incident, users["contributor"], original, "ward.mp4")
@@ -99,6 +102,17 @@ def test_a_reviewer_hides_two_faces_adding_what_the_detector_missed_then_publish
             # one spanning half the frame of coloured blocks).
             assert not [found for found in faces.find(rgb) for face in scene.boxes(decoded.time)
                         if same_place(found, face)], decoded.time
+
+    # The copy's content credentials, checked against the root the visitor's page links to.
+    assert translated(app, "The copy is signed by this site with content credentials (C2PA) that record what it "
+                           "was made from and what was done to it. To check them with a C2PA tool, have it trust "
+                           "the site's root certificate:", "ru") in visitor.inner_text(".media + .meta")
+    root = visitor.request.get(live_server + visitor.locator(".media + .meta a[download]").get_attribute("href"))
+    state, failures, manifest = read(copy, "video/mp4", root.text())
+    assert (state, failures) == ("Trusted", [])
+    ours = next(a["data"] for a in manifest["assertions"] if a["label"] == LABEL)
+    assert ours["original_sha256"] == hashlib.sha256(original).hexdigest()
+    assert ours["areas_destroyed"] == len(RedactionDecision.get(RedactionDecision.item == clip.id).boxes)
 
     download = page.request.get(f"{live_server}/evidence/{clip.id}/download")
     assert hashlib.sha256(download.body()).hexdigest() == hashlib.sha256(original).hexdigest()

@@ -93,9 +93,9 @@ def test_the_decoder_process_holds_no_key_and_runs_under_limits(app, monkeypatch
 def test_the_decoder_modules_import_nothing_of_the_app():
     """Do the modules run in the decoder process import anything of the application?
 
-    The child must not load the app (its config reads keys): only Pillow, PyAV, numpy, OpenCV and the stdlib."""
+    The child must not load the app (its config reads keys): only Pillow, PyAV, numpy, OpenCV, c2pa and the stdlib."""
     folder = os.path.dirname(sandbox.__file__)
-    for name in ("worker.py", "decoders.py", "fingerprints.py", "faces.py", "walls.py"):
+    for name in ("worker.py", "decoders.py", "fingerprints.py", "faces.py", "walls.py", "credentials.py"):
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
             tree = ast.parse(handle.read())
         imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -104,7 +104,7 @@ def test_the_decoder_modules_import_nothing_of_the_app():
                      if isinstance(node, ast.ImportFrom) and node.module}
         assert imported <= {"json", "os", "resource", "sys", "fractions", "av", "PIL", "decoders", "walls", "errno",
                             "socket", "ctypes", "signal", "math", "numpy", "fingerprints", "__future__", "faces", "cv2",
-                            "functools", "itertools"}, imported
+                            "functools", "itertools", "credentials", "c2pa"}, imported
 
 
 def _probe_in_the_store(app, asked: dict) -> dict:
