@@ -64,7 +64,7 @@ def statistics():
     filters, errors = _read_query(parse_filters, Filters())
     language = i18n.language()
     page = search_published(
-        Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility",)}), language, actor())
+        Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility", "region", "abuse")}), language, actor())
     # The CSV links carry the page's query, less what url_for would take for its own arguments
     # ("endpoint", "_external", ...) or the link sets itself ("dimension"): those were a 500.
     csv_args = {k: v for k, v in request.args.lists() if k not in ("dimension", "endpoint") and not k.startswith("_")}

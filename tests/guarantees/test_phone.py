@@ -42,3 +42,19 @@ def test_on_a_phone_an_incidents_tables_fit_the_screen(live_server, users, phone
     phone.goto(f"{live_server}/incidents/{incident.id}?lang=uk")
     assert phone.is_visible("table.people")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_the_facilities_directory_and_a_researchers_list_fit_the_screen(live_server, users, chromium):
+    """In Russian on a phone, do the facilities directory (each facility a labelled block, not a table
+    wider than the screen) and a researcher's list of incidents (with its long "add every incident on
+    this page to the dossier" button) fit the screen?"""
+    facility = make_facility(users["contributor"], names={"ru": "Исправительная колония строгого режима № 96"})
+    publish(make_incident(users["contributor"], facility), users["contributor"], users["reviewer"])
+    page = chromium.new_page(viewport=PHONE, locale="ru-RU")
+    page.goto(f"{live_server}/facilities?lang=ru")
+    assert page.is_visible("table.list td[data-label]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sign_in(page, live_server, users["researcher"])
+    page.goto(f"{live_server}/incidents?lang=ru")
+    assert page.locator(".results li").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -53,3 +53,26 @@ def test_statistics_need_signing_in_but_facility_pages_show_their_timeline(clien
     assert client.get("/statistics").status_code == 302
     page = client.get(f"/facilities/{counted['saratov'].id}?lang=en").get_data(as_text=True)
     assert "Incidents per year" in page and "Most frequent abuse types" in page and "<svg" in page
+
+
+def test_the_statistics_form_offers_every_filter_and_keeps_the_words_searched(as_role, counted):
+    """Can a researcher choose a region and an abuse type on the statistics page (the choices under
+    the current filters), and does a search reached by a link (``q``) stay in the form, so that
+    applying another filter counts within it rather than dropping it?"""
+    researcher = as_role("researcher")
+    page = researcher.get("/statistics?lang=en").get_data(as_text=True)
+    assert 'value="RU-SAR"' in page and 'value="RU-MOW"' in page
+    assert 'value="030101000000"' in page and 'value="030502000000"' in page
+    searched = researcher.get("/statistics?lang=en&q=SIZO").get_data(as_text=True)
+    assert 'name="q" value="SIZO"' in searched
+    assert "1 published incident under these filters." in searched
+
+
+def test_a_page_past_the_last_says_so_and_links_to_the_last(client, counted):
+    """Does a list asked for a page after its last (a stale link) say that there is no such page and
+    link to the last one, instead of "nothing matches" under a count of what does?"""
+    for path in ("/incidents?lang=en&page=9", "/facilities?lang=en&page=9",
+                 f"/facilities/{counted['saratov'].id}?lang=en&page=9"):
+        page = client.get(path).get_data(as_text=True)
+        assert "There is no page 9: the last is page 1." in page, path
+        assert "page=1" in page and "No published incident" not in page and "No facility matches" not in page
