@@ -61,7 +61,7 @@ def bundle_verify(path, key_file, tsa_ca):
                  fingerprint=crypto.fingerprint(trusted)))
     missing = verify_bundle.declared_timestamp(manifest).get("missing")
     if stamp is not None:
-        click.echo(_("Timestamped on %(time)s UTC (the authority's clock) by %(subject)s.",
+        click.echo(_("Timestamped at %(time)s UTC (the authority's clock) by %(subject)s.",
                      time=f"{stamp.time:%Y-%m-%d %H:%M:%S}", subject=stamp.subject))
         click.echo(_("Its certificate chains to the authority's CA certificate.") if stamp.chained else
                    _("Its certificate was not checked against a CA: give the authority's CA certificate with "
@@ -131,7 +131,7 @@ def _show_stamps() -> bool:
 
 
 def _stamped(checked) -> str:
-    return _("Timestamped: the head %(head)s (audit event #%(event)s), on %(time)s UTC by %(subject)s.",
+    return _("Timestamped: the head %(head)s (audit event #%(event)s), at %(time)s UTC by %(subject)s.",
              head=checked.row.head, event=checked.row.event_id, time=f"{checked.stamp.time:%Y-%m-%d %H:%M:%S}",
              subject=checked.stamp.subject)
 
