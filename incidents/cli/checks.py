@@ -67,7 +67,7 @@ def bundle_verify(path, key_file, tsa_ca):
                    _("Its certificate was not checked against a CA: give the authority's CA certificate with "
                      "--tsa-ca, or set INCIDENTS_TSA_CA."))
     elif missing:
-        click.echo(_("Not timestamped: when the bundle was made, the timestamp authority did not answer (%(why)s).",
+        click.echo(_("Not timestamped: the timestamp authority gave no valid timestamp when the bundle was made (%(why)s).",
                      why=repr(str(missing))))
     else:
         click.echo(_("Not timestamped."))

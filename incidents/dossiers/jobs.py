@@ -48,7 +48,7 @@ def bundle_job(job: Job) -> Outcome:
         for chunk in built.body:
             handle.write(chunk)
     os.replace(path + ".part", path)
-    # The page says so when the authority did not answer: read from the manifest, which says it too.
+    # The page says so when the authority gave no timestamp: read from the manifest, which says it too.
     with zipfile.ZipFile(path) as archive:
         missing = verify_bundle.declared_timestamp(json.loads(archive.read(verify_bundle.MANIFEST))).get("missing")
     return Outcome({"filename": built.filename, "size": os.path.getsize(path), "not_timestamped": bool(missing)},

@@ -91,7 +91,7 @@ def _readme(data: dict, fingerprint: str, installation: str, derivatives: bool, 
             "    python3 verify_bundle.py BUNDLE.zip --key signing-key.pem --tsa-ca tsa-ca.pem\n"
             "OpenSSL checks it as well:\n"
             "    openssl ts -verify -in manifest.tsr -data manifest.json -CAfile tsa-ca.pem\n"
-            "If the authority did not answer when the bundle was made, there is no manifest.tsr, and "
+            "If the authority gave no valid timestamp when the bundle was made, there is no manifest.tsr, and "
             "manifest.json says so, and why, under \"timestamp\".\n", authority=authority.url)
     if derivatives:
         text += "\n" + _(

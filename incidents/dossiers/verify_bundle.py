@@ -320,7 +320,7 @@ def check_timestamp(path, manifest: dict, anchors=None, required: bool = False):
     if declared.get("token"):
         return [(TIMESTAMP, "missing: the manifest says the bundle was timestamped, so the token was removed")], None
     if required:
-        why = f" (the authority did not answer: {str(declared['missing'])!r})" if declared.get("missing") else ""
+        why = f" (the authority gave none: {str(declared['missing'])!r})" if declared.get("missing") else ""
         return [(TIMESTAMP, f"not timestamped{why}, and a timestamp check was asked for")], None
     return [], None
 
@@ -390,7 +390,7 @@ def main(argv=None) -> int:
                  ". That certificate was not checked against a CA: run again with --tsa-ca to know whose it is."))
     else:
         missing = declared_timestamp(manifest).get("missing")
-        print("Not timestamped" + (f": when the bundle was made, the authority did not answer ({str(missing)!r})."
+        print("Not timestamped" + (f": the authority gave no valid timestamp when the bundle was made ({str(missing)!r})."
                                    if missing else "."))
     return 0
 

@@ -196,11 +196,11 @@ def test_an_authority_that_fails_gives_a_bundle_that_says_it_is_not_timestamped(
     assert set(declared) == {"authority", "missing"} and reason in declared["missing"]
     recipient = Recipient(app, client, data, tmp_path)
     (command, output), (script, printed) = recipient.check(data)
-    assert command == 0 and "Not timestamped: when the bundle was made, the timestamp authority did not answer" \
+    assert command == 0 and "Not timestamped: the timestamp authority gave no valid timestamp when the bundle was made" \
         in output and reason in output, output
-    assert script == 0 and "Not timestamped: when the bundle was made, the authority did not answer" in printed
+    assert script == 0 and "Not timestamped: the authority gave no valid timestamp when the bundle was made" in printed
     for status, output in recipient.check(data, "--tsa-ca", tsa.ca_file):
-        assert status == 1 and "FAILED manifest.tsr: not timestamped (the authority did not answer:" in output
+        assert status == 1 and "FAILED manifest.tsr: not timestamped (the authority gave none:" in output
         assert "and a timestamp check was asked for" in output, output
 
 
@@ -221,7 +221,7 @@ def test_a_bundle_of_an_installation_without_an_authority(app, client, users, pu
 @pytest.mark.parametrize("answers", [True, False])
 def test_the_page_says_when_a_bundle_is_not_timestamped(app, published, tsa, as_role, answers):
     """Does the page that hands over a bundle the worker built warn, in the reader's language, when the
-    authority did not answer, and only then?"""
+    authority gave no valid timestamp, and only then?"""
     tsa.mode = "ok" if answers else "rejection"
     lawyer = as_role("lawyer")
     lawyer.post("/dossier/add", {"incident_id": str(published.id)})
@@ -229,8 +229,8 @@ def test_the_page_says_when_a_bundle_is_not_timestamped(app, published, tsa, as_
     page = lawyer.get(started.headers["Location"] + "?lang=uk").get_data(as_text=True)
     job = Job.get(Job.kind == "dossier")
     assert job.state == "done" and job.result["not_timestamped"] is not answers
-    warning = translated(app, "This bundle is not timestamped: the timestamp authority did not answer when it was "
-                              "made. Its manifest says so, and why. Build it again later for a timestamped bundle.",
+    warning = translated(app, "This bundle is not timestamped: the timestamp authority gave no valid timestamp when "
+                              "it was made (it did not answer, or refused). Its manifest says so, and why. Build it again later for a timestamped bundle.",
                          "uk")
     assert (warning in page) is not answers
     assert verify_bundle.declared_timestamp(json.loads(read(lawyer.get(started.headers["Location"] + "/file").data,
