@@ -93,9 +93,10 @@ def stamp_now(authority: Authority, actor=None) -> CheckedStamp | None:
 def checked_stamps(anchors: list | None = None) -> list[CheckedStamp]:
     """Every kept stamp, oldest first, each token checked against its head's hash (and ``anchors``,
     the authority's CA certificates, when given), its head against the trail, its time against the
-    token's."""
+    token's; then each stamp the trail records that is no longer kept (its row was deleted)."""
     checked = []
-    for row in AuditStamp.select().order_by(AuditStamp.id):
+    rows = list(AuditStamp.select().order_by(AuditStamp.id))
+    for row in rows:
         try:
             stamp = verify_timestamp.check(bytes(row.token), bytes.fromhex(row.head), anchors)
         except (verify_timestamp.Invalid, ValueError) as exc:
@@ -108,5 +109,10 @@ def checked_stamps(anchors: list | None = None) -> list[CheckedStamp]:
         elif stamp.time.replace(tzinfo=None) != row.stamped_at:
             problem = _l("the time kept beside the token is not the time in the token")
         checked.append(CheckedStamp(row, stamp, problem))
+    kept = {row.id for row in rows}
+    for entry in AuditEvent.select().where(AuditEvent.action == STAMPED).order_by(AuditEvent.id):
+        if entry.object_id.isdigit() and int(entry.object_id) not in kept:
+            lost = AuditStamp(id=int(entry.object_id), event_id=entry.detail.get("event"), head=entry.detail.get("head"))
+            checked.append(CheckedStamp(lost, None, _l("deleted, though audit event #%(id)s records it", id=entry.id)))
     return checked
 

@@ -88,15 +88,20 @@ def _earlier_time(row):
     AuditStamp.update(stamped_at=row.stamped_at - datetime.timedelta(days=30)).where(AuditStamp.id == row.id).execute()
 
 
+def _delete_the_row(row):
+    AuditStamp.delete_by_id(row.id)
+
+
 @pytest.mark.parametrize("tamper, problem", [
     (_flip_token, "the authority's signature does not match: the token was altered after it was signed"),
     (_other_head, "it stamps other bytes: its message imprint is not their SHA-256"),
     (_moved_to_another_event, "the stamped head is no longer that event in the trail"),
     (_earlier_time, "the time kept beside the token is not the time in the token"),
+    (_delete_the_row, "deleted, though audit event #"),
 ])
 def test_a_kept_stamp_that_no_longer_holds_is_named(app, users, tamper, problem):
     """Do "audit verify" and "verify" fail, and name the stamp and what is wrong, when its token was
-    altered, moved to another head or event, or its kept time changed?"""
+    altered, moved to another head or event, its kept time changed, or its row deleted?"""
     assert run(app, "audit", "stamp").exit_code == 0
     row = AuditStamp.get()
     tamper(row)
