@@ -41,9 +41,12 @@ def bundle_verify(path, key_file, tsa_ca):
     from incidents.keys import signing as crypto
     from incidents.timestamps.authority import trusted_certificates
     try:
+        anchors = verify_timestamp.read_certificates(tsa_ca) if tsa_ca else trusted_certificates(settings())
+    except (OSError, ValueError) as exc:
+        raise Refusal(exc) from None
+    try:
         trusted = (verify_bundle.read_key(key_file) if key_file
                    else crypto.public_bytes(crypto.signing_key(current_app.instance_path, create=False)))
-        anchors = verify_timestamp.read_certificates(tsa_ca) if tsa_ca else trusted_certificates(settings())
         failures, manifest = verify_bundle.check_bundle(path, trusted, crypto.verify)
     except FileNotFoundError:
         raise Refusal(_("This installation has never signed a bundle (it has no signing key): give the "

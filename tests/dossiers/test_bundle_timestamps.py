@@ -168,6 +168,16 @@ def test_a_token_is_held_to_the_ca_given(app, client, stamped, other_tsa, tmp_pa
         assert "does not chain to the CA certificates given" in output
 
 
+def test_a_ca_file_that_holds_no_certificate_is_refused(app, client, stamped, tmp_path):
+    """Is a --tsa-ca file that is not a PEM certificate refused by both verifiers, saying so, the
+    script with its status for a file it cannot read?"""
+    ca = tmp_path / "not-a-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")
+    (command, output), (script, printed) = Recipient(app, client, stamped, tmp_path).check(stamped, "--tsa-ca", str(ca))
+    assert command == 1 and f"Error: {ca}: not a readable certificate file" in output, output
+    assert script == 2 and f"FAILED: {ca}: not a readable certificate file" in printed, printed
+
+
 def test_the_script_without_its_companion_says_what_to_extract(app, client, stamped, tmp_path):
     """Does the standalone script copied alone, without verify_timestamp.py, fail a timestamped bundle
     and say which file to extract beside it?"""
