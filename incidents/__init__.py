@@ -66,9 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from incidents.evidence.redaction import make_proposal
     from incidents.jobs.queue import init_jobs
     from incidents.notifications.mail import mail_job
+    from incidents.timestamps.heads import due_head_stamp, stamp_job
     init_jobs(app, {"previews": make_previews, "derivative": make_derivative, "dossier": bundle_job,
                     "mail": mail_job, "store_check": check_store, "ingest": ingest_job,
-                    "fingerprint": make_fingerprint, "faces": make_proposal}, hourly=[due_store_check])
+                    "fingerprint": make_fingerprint, "faces": make_proposal, "audit_stamp": stamp_job},
+              hourly=[due_store_check, due_head_stamp])
 
     from incidents.cli import register_commands
     register_commands(app)

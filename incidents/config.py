@@ -72,6 +72,12 @@ class Settings:
     # Days between the worker's re-hashing of every stored original (evidence/fixity.py); 0: never,
     # for an installation that runs `flask --app app evidence verify` from its own scheduler.
     STORE_CHECK_DAYS: int = 7
+    # The RFC 3161 timestamp authority (timestamps/authority.py) that stamps each bundle's manifest
+    # and, once a day, the audit chain's head: an http:// or https:// address; empty for none.
+    TSA_URL: str = ""
+    # A PEM file of the CA certificate(s) the authority's certificate must chain to, for the
+    # installation to check its own tokens; empty: a token is checked with the certificate it carries.
+    TSA_CA: str = ""
 
 
 def _as_bool(value: Any) -> bool:
@@ -129,6 +135,11 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None = None
     else:
         values["DATA_KEY_FILE"] = os.path.join(instance_path, "data_key")
         values["DATA_KEY"] = _secret_file(instance_path, "data_key")
+    if values.get("TSA_URL") and not str(values["TSA_URL"]).startswith(("http://", "https://")):
+        raise ValueError(f"INCIDENTS_TSA_URL: {values['TSA_URL']!r} is not an http:// or https:// address")
+    if values.get("TSA_CA") and not os.path.isfile(values["TSA_CA"]):
+        raise FileNotFoundError(f"INCIDENTS_TSA_CA names {values['TSA_CA']}, which is not a file: the PEM file "
+                                f"of the timestamp authority's CA certificate")
     if "BACKUP_KEY" not in values:
         values["BACKUP_KEY"] = _secret_file(instance_path, "backup_key")
     for field in fields(Settings):

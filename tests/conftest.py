@@ -5,6 +5,7 @@ CSRF protection stays on: page tests post forms the way a browser does, token in
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 
 import pyotp
@@ -15,6 +16,7 @@ from incidents import create_app
 from incidents.accounts import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
+from tests.authority import LocalAuthority
 from tests.factories import make_facility, make_incident
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
 
@@ -132,3 +134,36 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def _openssl():
+    """OpenSSL's command, which the local timestamp authorities answer with; skipped where it is
+    missing, except in CI."""
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("openssl is missing: .ci/run installs it with apt-get")
+        pytest.skip("OpenSSL's command is not installed")
+
+
+@pytest.fixture(scope="session")
+def running_authority(tmp_path_factory):
+    _openssl()
+    authority = LocalAuthority(tmp_path_factory.mktemp("tsa"))
+    authority.start()
+    yield authority
+    authority.stop()
+
+
+@pytest.fixture
+def tsa(running_authority):
+    """A real RFC 3161 authority on 127.0.0.1 (tests/authority.py), answering as it should until
+    the test sets its ``mode``."""
+    running_authority.mode = "ok"
+    return running_authority
+
+
+@pytest.fixture(scope="session")
+def other_tsa(tmp_path_factory):
+    """Another authority, with a CA of its own; it stamps when asked in the test, not over HTTP."""
+    _openssl()
+    return LocalAuthority(tmp_path_factory.mktemp("other-tsa"), "Other TSA")

@@ -3,9 +3,11 @@ repository is, a browser that signs in and posts forms with their CSRF token, be
 Fixtures live in conftest.py files; test modules import these from here, never from a conftest."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
+import zipfile
 from html.parser import HTMLParser
 
 import pyotp
@@ -37,6 +39,19 @@ TERMINALS = {"en": ENGLISH, "ru": dict(ENGLISH, LANG="ru_RU.UTF-8"), "uk": dict(
 def run_command(app, *args, env=ENGLISH, **kwargs):
     """``flask --app app ARGS...`` in a terminal whose locale is ``env``."""
     return app.test_cli_runner().invoke(args=list(args), env=env, **kwargs)
+
+
+def rewrite(data: bytes, change) -> bytes:
+    """A copy of the ZIP ``data`` with ``change(name, content)`` applied: it returns new content or
+    None to drop."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            content = change(name, source.read(name))
+            if content is not None:
+                target.writestr(name, content)
+    return out.getvalue()
 
 
 def current_code(user) -> str:

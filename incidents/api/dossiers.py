@@ -11,7 +11,7 @@ from incidents.api.blueprint import bp
 from incidents.api.routes import _json_body, _language
 from incidents.dossiers import service
 from incidents.dossiers.assemble import parse_request
-from incidents.dossiers.bundle import VERIFIER
+from incidents.dossiers.bundle import TIMESTAMP_VERIFIER, VERIFIER
 from incidents.errors import Unauthenticated
 from incidents.evidence.store import EvidenceStore
 from incidents.keys import signing as crypto
@@ -52,12 +52,14 @@ def signing_key():
     if request.args.get("format") == "pem":
         return Response(crypto.public_pem(key), mimetype="application/x-pem-file",
                         headers={"Content-Disposition": 'attachment; filename="signing-key.pem"'})
-    # The verifier travels inside each bundle, where whoever altered the bundle could alter it
-    # too: its hash here lets a recipient check that copy against the installation.
-    with open(VERIFIER, "rb") as handle:
-        verifier = hashlib.sha256(handle.read()).hexdigest()
+    # The verifiers travel inside each bundle, where whoever altered the bundle could alter them
+    # too: their hashes here let a recipient check those copies against the installation.
+    hashes = {}
+    for name, path in (("verifier_sha256", VERIFIER), ("timestamp_verifier_sha256", TIMESTAMP_VERIFIER)):
+        with open(path, "rb") as handle:
+            hashes[name] = hashlib.sha256(handle.read()).hexdigest()
     return jsonify({"algorithm": "Ed25519", "public_key": crypto.b64(raw), "pem": crypto.public_pem(key),
-                    "fingerprint": crypto.fingerprint(raw), "verifier_sha256": verifier})
+                    "fingerprint": crypto.fingerprint(raw), **hashes})
 
 
 @bp.route("/content-credentials", methods=["GET"])

@@ -330,7 +330,8 @@ SPEC["paths"] = {
                 "responses": {"200": {"description": "The key", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {
                         "algorithm": {"type": "string"}, "public_key": {"type": "string"},
-                        "pem": {"type": "string"}, "fingerprint": {"type": "string"}}}},
+                        "pem": {"type": "string"}, "fingerprint": {"type": "string"},
+                        "verifier_sha256": {"type": "string"}, "timestamp_verifier_sha256": {"type": "string"}}}},
                     "application/x-pem-file": {"schema": {"type": "string"}}}}}}},
     "/api/v1/content-credentials": {
         "get": {"summary": "The root certificate of the C2PA manifests signed into public copies "

@@ -1,7 +1,7 @@
 """The ``flask --app app`` commands, one module per group of commands (floor 2).
 
 ``setup`` (init-db, users, demo), ``evidence`` (ingest, evidence verify), ``backup`` (backup,
-restore), ``checks`` (verify, audit verify, bundle verify), ``keys`` (data-key), ``worker``. ``integrity``
+restore), ``checks`` (verify, audit verify, audit stamp, bundle verify), ``keys`` (data-key), ``worker``. ``integrity``
 holds the checks ``verify`` runs and ``key_rotation`` the re-encryption ``data-key rotate`` does;
 ``common`` what every command shares.
 """

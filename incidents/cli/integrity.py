@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from incidents import audit
@@ -26,6 +27,8 @@ from incidents.models import (
     ReviewEvent,
 )
 from incidents.publication import facet_counts
+from incidents.timestamps.authority import trusted_certificates
+from incidents.timestamps.heads import checked_stamps
 from incidents.verification_status import incident_status, item_status, published_item_ids
 from incidents.vocab import TERM_VOCABULARIES
 
@@ -49,6 +52,15 @@ def audit_failures(noted_head: str | None = None):
         # Events deleted from the end leave the chain whole: only a head noted elsewhere shows it.
         yield (_l("the head %(head)s noted earlier", head=noted_head),
                _l("is not in the trail: events were deleted from its end, or this is another database"))
+    try:
+        anchors = trusted_certificates(current_app.config["SETTINGS"])
+    except (OSError, ValueError) as exc:
+        yield "INCIDENTS_TSA_CA", str(exc)
+        anchors = []
+    for checked in checked_stamps(anchors or None):
+        if checked.problem:
+            yield (_l("timestamp #%(id)s of audit event #%(event)s", id=checked.row.id, event=checked.row.event_id),
+                   checked.problem)
 
 
 def fixity_failures(store):

@@ -2,8 +2,10 @@
 
 The ZIP is streamed as it is written, so a bundle with gigabytes of evidence needs no more memory
 than one chunk of one file. Each file's hash is taken from the bytes as they go into the archive;
-the manifest, written last, lists them all and is signed with the installation's Ed25519 key.
-``verify_bundle.py`` (which travels in the bundle) checks it without this project.
+the manifest, written last, lists them all and is signed with the installation's Ed25519 key, and
+timestamped by its RFC 3161 authority when it has one (``manifest.tsr``).
+``verify_bundle.py`` and ``verify_timestamp.py`` (which travel in the bundle) check it without
+this project.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 import mimetypes
 import os
 import zipfile
@@ -23,9 +26,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from incidents.dossiers import verify_bundle
 from incidents.keys import signing as crypto
 from incidents.publication.open_data_row import csv_text
+from incidents.timestamps.authority import Authority, Unavailable
 
+log = logging.getLogger(__name__)
 CHUNK = verify_bundle.CHUNK
 VERIFIER = os.path.join(os.path.dirname(__file__), "verify_bundle.py")
+# The timestamp's check, which verify_bundle.py imports from beside itself.
+TIMESTAMP_VERIFIER = os.path.join(os.path.dirname(__file__), "verify_timestamp.py")
 
 
 @dataclass
@@ -121,13 +128,15 @@ def custody_csv(data: dict) -> bytes:
 
 
 def stream(parts: list[Part], key: Ed25519PrivateKey, created_at: datetime.datetime,
-           installation: str) -> Iterator[bytes]:
-    """The ZIP's bytes, part by part, then the manifest and its signature."""
+           installation: str, authority: Authority | None = None) -> Iterator[bytes]:
+    """The ZIP's bytes, part by part, then the manifest, its signature and its timestamp."""
     sink = _Sink()
     files = []
     stamp = created_at.timetuple()[:6]
+    verifiers = [Part("verify_bundle.py", file_chunks(VERIFIER)),
+                 Part("verify_timestamp.py", file_chunks(TIMESTAMP_VERIFIER))]
     with zipfile.ZipFile(sink, "w") as archive:
-        for part in parts + [Part("verify_bundle.py", file_chunks(VERIFIER))]:
+        for part in parts + verifiers:
             info = zipfile.ZipInfo(part.name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED if part.compress else zipfile.ZIP_STORED
             digest, size = hashlib.sha256(), 0
@@ -140,15 +149,40 @@ def stream(parts: list[Part], key: Ed25519PrivateKey, created_at: datetime.datet
             files.append({"path": part.name, "size": size, "sha256": digest.hexdigest()})
             yield sink.take()
         public = crypto.public_bytes(key)
-        manifest = json.dumps({
+        fields = {
             "format": verify_bundle.FORMAT,
             "created_at": created_at.isoformat(timespec="seconds") + "Z",
             "installation": installation,
             "signer": {"algorithm": "Ed25519", "public_key": crypto.b64(public),
                        "fingerprint": crypto.fingerprint(public)},
             "files": files,
-        }, indent=2, ensure_ascii=False).encode("utf-8")
+        }
+        manifest, token = _stamped_manifest(fields, authority)
         archive.writestr(zipfile.ZipInfo(verify_bundle.MANIFEST, date_time=stamp), manifest)
         archive.writestr(zipfile.ZipInfo(verify_bundle.SIGNATURE, date_time=stamp),
                          base64.b64encode(crypto.sign(key, manifest)) + b"\n")
+        if token is not None:
+            archive.writestr(zipfile.ZipInfo(verify_bundle.TIMESTAMP, date_time=stamp), token)
     yield sink.take()
+
+
+def _stamped_manifest(fields: dict, authority: Authority | None) -> tuple[bytes, bytes | None]:
+    """The manifest's bytes and the authority's timestamp of them (None without an authority).
+
+    The manifest says which authority stamps it, so a token taken out of the bundle is missed.
+    When the authority does not answer, the bundle is still made (a lawyer's filing may not wait
+    for it), and the signed manifest says plainly that it is not timestamped, and why: the
+    verifiers print it, the page that hands the bundle over shows it.
+    """
+    def encoded() -> bytes:
+        return json.dumps(fields, indent=2, ensure_ascii=False).encode("utf-8")
+    if authority is None:
+        return encoded(), None
+    fields["timestamp"] = {"authority": authority.url, "token": verify_bundle.TIMESTAMP}
+    manifest = encoded()
+    try:
+        return manifest, authority.stamp(hashlib.sha256(manifest).digest()).token
+    except Unavailable as exc:
+        log.warning("bundle made without a timestamp: %s", exc)
+        fields["timestamp"] = {"authority": authority.url, "missing": str(exc)}
+        return encoded(), None

@@ -7,12 +7,14 @@ attempt finishes it.
 """
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 from dataclasses import asdict
 
 from flask import current_app
 
-from incidents.dossiers import assemble, service
+from incidents.dossiers import assemble, service, verify_bundle
 from incidents.dossiers.assemble import DossierRequest
 from incidents.evidence.store import EvidenceStore
 from incidents.jobs.service import Outcome, prepared_folder, submit
@@ -46,7 +48,11 @@ def bundle_job(job: Job) -> Outcome:
         for chunk in built.body:
             handle.write(chunk)
     os.replace(path + ".part", path)
-    return Outcome({"filename": built.filename, "size": os.path.getsize(path)}, commit=built.record)
+    # The page says so when the authority gave no timestamp: read from the manifest, which says it too.
+    with zipfile.ZipFile(path) as archive:
+        missing = verify_bundle.declared_timestamp(json.loads(archive.read(verify_bundle.MANIFEST))).get("missing")
+    return Outcome({"filename": built.filename, "size": os.path.getsize(path), "not_timestamped": bool(missing)},
+                   commit=built.record)
 
 
 def bundle_path(job: Job) -> str | None:

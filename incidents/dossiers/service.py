@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from incidents.evidence.service import record_custody
 from incidents.evidence.store import EvidenceStore
 from incidents.keys import signing as crypto
 from incidents.models import EvidenceItem
+from incidents.timestamps.authority import Authority
 
 MEDIA_TYPES = {"pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -67,7 +68,7 @@ def _record(user, request: DossierRequest, gathered: Gathered, files: dict[str, 
                            with_file=item.stored_file_id in with_file)
 
 
-def _readme(data: dict, fingerprint: str, installation: str, derivatives: bool) -> bytes:
+def _readme(data: dict, fingerprint: str, installation: str, derivatives: bool, authority: Authority | None) -> bytes:
     text = _(
         "This bundle was compiled by %(who)s on %(when)s.\n\n"
         "manifest.json lists every file in it with its SHA-256 hash; manifest.sig is the Ed25519 "
@@ -79,6 +80,20 @@ def _readme(data: dict, fingerprint: str, installation: str, derivatives: bool) 
         "The check names every file that was changed, removed or added. The same address gives the "
         "SHA-256 of the genuine verify_bundle.py (verifier_sha256): compare it with this copy first.\n",
         who=data["compiled_by"], when=data["compiled_at"], site=installation, fingerprint=fingerprint)
+    text += "\n" + _(
+        "verify_bundle.py needs verify_timestamp.py beside it, which checks the bundle's timestamp when "
+        "it has one; the same address gives its SHA-256 too (timestamp_verifier_sha256).\n")
+    if authority is not None:
+        text += "\n" + _(
+            "manifest.tsr is an RFC 3161 timestamp of manifest.json by the timestamp authority at "
+            "%(authority)s: it shows that the manifest, and so every file it lists, existed at the time "
+            "the authority states. verify_bundle.py prints that time and the authority's name; given the "
+            "authority's CA certificate, it also checks that the timestamp is that authority's:\n"
+            "    python3 verify_bundle.py BUNDLE.zip --key signing-key.pem --tsa-ca tsa-ca.pem\n"
+            "OpenSSL checks it as well:\n"
+            "    openssl ts -verify -in manifest.tsr -data manifest.json -CAfile tsa-ca.pem\n"
+            "If the authority gave no valid timestamp when the bundle was made, there is no manifest.tsr, and "
+            "manifest.json says so, and why, under \"timestamp\".\n", authority=authority.url)
     if derivatives:
         text += "\n" + _(
             "The files in derivatives/ are not the originals. Each was decoded from an original and "
@@ -160,8 +175,9 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
         body = word.render(document, request.language) if request.format == "docx" \
             else pdf.render(document, request.language)
         key = crypto.signing_key(instance_path) if request.format == "zip" else None
+        authority = Authority.configured(current_app.config["SETTINGS"])
         readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation,
-                         bool(derivatives)) if key else b""
+                         bool(derivatives), authority) if key else b""
     shipped = {**files, **{name: sha256 for name, _path, sha256 in derivatives.values()}}
     def record():
         _record(user, request, gathered, shipped)
@@ -179,7 +195,8 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
               for name, sha256 in sorted(files.items())]
     copies = {name: path for name, path, _sha in derivatives.values()}  # two items of one file, one copy
     parts += [Part(name, file_chunks(path), compress=False) for name, path in sorted(copies.items())]
-    built = Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"], stream(parts, key, created, installation))
+    built = Built(_filename(request, stamp, "zip"), MEDIA_TYPES["zip"],
+                  stream(parts, key, created, installation, authority))
     if in_worker:
         built.record = record
     else:

@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
-"""Check a dossier bundle: every file's SHA-256 against the signed manifest, and the signature.
+"""Check a dossier bundle: every file's SHA-256 against the signed manifest, the signature, and
+the manifest's RFC 3161 timestamp when it has one.
 
-Usage:  python3 verify_bundle.py BUNDLE.zip [--key PUBLIC_KEY_FILE]
+Usage:  python3 verify_bundle.py BUNDLE.zip [--key PUBLIC_KEY_FILE] [--tsa-ca CA_FILE]
 
 It needs nothing but Python 3.9 or later: a copy of this file travels in every bundle, for
-recipients who do not run the documentation database. Without --key the signature is checked
-against the key named inside the bundle, which proves only that the bundle is intact; compare
-the printed fingerprint with the key the installation publishes at /api/v1/signing-key (or
-pass that key with --key) to know who signed it.
+recipients who do not run the documentation database, with verify_timestamp.py, which it
+imports from beside itself. Without --key the signature is checked against the key named inside
+the bundle, which proves only that the bundle is intact; compare the printed fingerprint with
+the key the installation publishes at /api/v1/signing-key (or pass that key with --key) to know
+who signed it. Likewise, the timestamp's certificate is held to a CA only with --tsa-ca (the
+authority's CA, PEM), which also makes a bundle without a timestamp fail.
 
 Exit status: 0 when every check passes, 1 when any fails (each failing file is named), 2 when
-the bundle cannot be read at all.
+the bundle or a file given cannot be read at all.
 """
 from __future__ import annotations
 
 import argparse
 import base64
 import binascii
+import functools
 import hashlib
+import importlib.util
 import json
+import os
 import re
 import struct
 import sys
@@ -28,6 +34,7 @@ from collections import Counter
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+TIMESTAMP = "manifest.tsr"
 FORMAT = "incidents-dossier-bundle/1"
 # Evidence originals are stored under the SHA-256 recorded when they were preserved.
 EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{64})(\.[A-Za-z0-9]{1,10})?$")
@@ -265,9 +272,57 @@ def check_bundle(path, trusted_key: bytes | None = None, verify=ed25519_verify):
             match = EVIDENCE_NAME.match(name)
             if match and match.group(1) != digest:
                 failures.append((name, "differs from the hash recorded when it was preserved"))
-        for name in sorted(set(names) - set(listed) - {MANIFEST, SIGNATURE}):
+        for name in sorted(set(names) - set(listed) - {MANIFEST, SIGNATURE, TIMESTAMP}):
             failures.append((name, "not listed in the manifest: added after signing"))
     return failures, manifest
+
+
+@functools.cache
+def timestamps():
+    """verify_timestamp.py: the package's module in the installation, else the copy beside this script,
+    loaded by its path (-I leaves the script's folder off sys.path). :raise OSError: it is not there."""
+    if __package__:
+        from . import verify_timestamp
+        return verify_timestamp
+    spec = importlib.util.spec_from_file_location(
+        "verify_timestamp", os.path.join(os.path.dirname(os.path.abspath(__file__)), "verify_timestamp.py"))
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def declared_timestamp(manifest: dict) -> dict:
+    """What the manifest says of its timestamp: the authority, and "token" or why it is "missing"."""
+    return manifest["timestamp"] if isinstance(manifest.get("timestamp"), dict) else {}
+
+
+def check_timestamp(path, manifest: dict, anchors=None, required: bool = False):
+    """Check the manifest's timestamp (manifest.tsr) with ``anchors``, the authority's CA
+    certificates, when given. Returns (failures, stamp): what the token says, None without one.
+
+    No token fails when ``required`` (a timestamp check was asked for) and when the manifest
+    says it was stamped (the token was taken out); otherwise the bundle is simply not timestamped.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            raw = archive.read(MANIFEST)
+            if TIMESTAMP in archive.namelist():
+                token = archive.open(TIMESTAMP).read(timestamps().MAX_TOKEN + 1)
+                return [], timestamps().check(token, hashlib.sha256(raw).digest(), anchors)
+    except KeyError:
+        return [], None  # no manifest: check_bundle says so, and nothing was stamped
+    except (zipfile.BadZipFile, *UNREADABLE_ENTRY) as exc:  # OSError among them: no verify_timestamp.py
+        return [(TIMESTAMP, f"cannot be checked ({exc}): extract verify_timestamp.py beside verify_bundle.py, "
+                            f"or the bundle was damaged or altered")], None
+    except timestamps().Invalid as exc:
+        return [(TIMESTAMP, str(exc))], None
+    declared = declared_timestamp(manifest)
+    if declared.get("token"):
+        return [(TIMESTAMP, "missing: the manifest says the bundle was timestamped, so the token was removed")], None
+    if required:
+        why = f" (the authority gave none: {str(declared['missing'])!r})" if declared.get("missing") else ""
+        return [(TIMESTAMP, f"not timestamped{why}, and a timestamp check was asked for")], None
+    return [], None
 
 
 # The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32 key bytes follow it.
@@ -298,13 +353,16 @@ def read_key(path: str) -> bytes:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Check a dossier bundle's hashes and signature.")
+    parser = argparse.ArgumentParser(description="Check a dossier bundle's hashes, signature and timestamp.")
     parser.add_argument("bundle")
     parser.add_argument("--key", help="the installation's public key (PEM, base64 or hex), "
                                       "as published at /api/v1/signing-key")
+    parser.add_argument("--tsa-ca", help="the timestamp authority's CA certificate(s), a PEM file: "
+                                         "the bundle must be timestamped by that authority")
     args = parser.parse_args(argv)
     try:
         trusted = read_key(args.key) if args.key else None
+        anchors = timestamps().read_certificates(args.tsa_ca) if args.tsa_ca else None
     except (OSError, ValueError) as exc:
         print(f"FAILED: {exc}")
         return 2
@@ -313,6 +371,8 @@ def main(argv=None) -> int:
     except Unreadable as exc:
         print(f"FAILED: {exc}")
         return 2
+    stamp_failures, stamp = check_timestamp(args.bundle, manifest, anchors, required=anchors is not None)
+    failures += stamp_failures
     for name, problem in failures:
         print(f"FAILED {name}: {problem}")
     if failures:
@@ -324,6 +384,14 @@ def main(argv=None) -> int:
     if trusted is None:
         print("Compare that fingerprint with the one the installation publishes at "
               "/api/v1/signing-key, or run again with --key.")
+    if stamp is not None:
+        print(f"Timestamped at {stamp.time:%Y-%m-%d %H:%M:%S} UTC (the authority's clock) by {stamp.subject}"
+              + (", whose certificate chains to the CA given." if stamp.chained else
+                 ". That certificate was not checked against a CA: run again with --tsa-ca to know whose it is."))
+    else:
+        missing = declared_timestamp(manifest).get("missing")
+        print("Not timestamped" + (f": the authority gave no valid timestamp when the bundle was made ({str(missing)!r})."
+                                   if missing else "."))
     return 0
 
 

@@ -10,7 +10,7 @@ state changes in ``workflow.py``.
 from __future__ import annotations
 
 from incidents.models.accounts import ROLES, ApiToken, LoginFailure, PasswordLink, RecoveryCode, User
-from incidents.models.audit import AuditEvent
+from incidents.models.audit import AuditEvent, AuditStamp
 from incidents.models.conversation import NOTIFICATION_KINDS, Comment, Notification
 from incidents.models.drafts import Draft
 from incidents.models.duplicates import DUPLICATE_VERDICTS, DuplicateMark
@@ -64,7 +64,7 @@ ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, PublishedChange, AuditEvent, DuplicateMark,
               Draft, Upload, Comment, Notification, Job, Fingerprint, FingerprintBand, Likeness,
-              RedactionProposal, RedactionDecision]
+              RedactionProposal, RedactionDecision, AuditStamp]
 
 
 def sealed_fields() -> list:
@@ -75,7 +75,7 @@ def sealed_fields() -> list:
 
 __all__ = [
     "ACQUISITIONS", "ALL_MODELS", "ASSESSMENT_OUTCOMES", "ASSESSMENT_PARTS", "ApiToken", "Assessment",
-    "AuditEvent", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "Draft", "EvidenceItem",
+    "AuditEvent", "AuditStamp", "CONSENTS", "CUSTODY_ACTIONS", "CustodyEvent", "DATE_PRECISIONS", "Draft", "EvidenceItem",
     "Facility", "Incident", "IncidentTerm", "IngestBatch", "IngestEntry", "JSONTextField", "LoginFailure",
     "ORIGINALITY", "PERSON_ROLES", "PasswordLink", "Person", "PublishedCount", "PublishedIncident",
     "PublishedRow", "PublishedTerm", "PublishedChange", "ROLES", "RecoveryCode", "Response", "ReviewEvent", "Revision", "SEXES",

@@ -6,21 +6,24 @@ pg_dump, SHA-256, `audit verify --head HEAD`...). A British terminal keeps readi
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from types import SimpleNamespace
 
 import pytest
 
 from incidents import create_app
+from incidents.accounts import credentials
 from incidents.backup.archive import BackupError, backup_key
 from incidents.keys.encryption import DataKeyError, parse_keys
+from tests.factories import make_facility, make_incident, publish
 from tests.helpers import PASSWORD, TERMINALS, TEST_DATABASE_URL, run_command
 
 LANGUAGES = pytest.mark.parametrize("lang", ["en", "ru", "uk"])
 # Names a command prints as they are in every language.
 TECHNICAL = ("INCIDENTS_DATA_KEY", "INCIDENTS_BACKUP_KEY", "INCIDENTS_EVIDENCE_DIR", "INCIDENTS_INSTANCE_PATH",
              "DATABASE_URL", "EVIDENCE_DIR", "pg_dump", "pg_restore", "PostgreSQL", "SQLite", "SHA-256",
-             "`audit verify --head HEAD`", "`verify`", "init-db", "--key")
+             "`audit verify --head HEAD`", "`verify`", "init-db", "--key", "--tsa-ca", "INCIDENTS_TSA_CA", "UTC")
 sqlite_only = pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgres"),
                                  reason="backup and restore handle SQLite; PostgreSQL has pg_dump")
 
@@ -163,6 +166,49 @@ def test_bundle_verify_without_a_key_refuses_in_the_terminals_language(app, tmp_
     speaks(result, lang, {"en": "Error: This installation has never signed a bundle",
                           "ru": "Ошибка: Этот экземпляр системы ещё не подписал ни одного комплекта",
                           "uk": "Помилка: Цей екземпляр системи ще не підписав жодного комплекту"})
+
+
+def with_authority(app, tsa) -> str:
+    """Give ``app`` the tests' timestamp authority; returns the subject of its certificate."""
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], TSA_URL=tsa.url, TSA_CA=tsa.ca_file)
+    return "C=UA, O=Тестовий центр, CN=Test TSA"
+
+
+@LANGUAGES
+def test_audit_stamp_and_the_stamped_heads_speak_the_terminals_language(app, users, tsa, lang):
+    """Do "audit stamp", and "audit verify" listing the stamped head, speak the terminal's language, and
+    does a refused stamp begin in it (the authority's own reason stays as it said it)?"""
+    subject = with_authority(app, tsa)
+    sentences = {"en": "Timestamped: the head", "ru": "Заверена штампом времени: вершина",
+                 "uk": "Засвідчено позначкою часу: вершина"}
+    result = run_command(app, "audit", "stamp", env=TERMINALS[lang])
+    assert result.exit_code == 0, result.output
+    speaks(result, lang, sentences, subject)
+    listing = run_command(app, "audit", "verify", env=TERMINALS[lang])
+    assert listing.exit_code == 0, listing.output
+    speaks(listing, lang, sentences, subject)
+    tsa.mode = "rejection"
+    refused = run_command(app, "audit", "stamp", env=TERMINALS[lang])
+    assert refused.exit_code == 1 and {"en": "Error: Nothing was timestamped:", "ru": "Ошибка: Штамп времени не получен:",
+                                       "uk": "Помилка: Позначку часу не отримано:"}[lang] in refused.output
+
+
+@LANGUAGES
+def test_bundle_verify_tells_the_timestamp_in_the_terminals_language(app, users, tsa, tmp_path, lang):
+    """Does "bundle verify" say when and by whom a bundle was timestamped, and that the authority's
+    certificate chains to its CA, in the terminal's language?"""
+    subject = with_authority(app, tsa)
+    incident = publish(make_incident(users["contributor"], make_facility(users["contributor"])),
+                       users["contributor"], users["reviewer"])
+    response = app.test_client().post("/api/v1/dossiers", json={"incident_ids": [incident.id], "redaction": "public"},
+                                      headers={"Authorization": f"Bearer {credentials.issue_api_token(users['lawyer'])}"})
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(response.data)
+    result = run_command(app, "bundle", "verify", str(bundle), env=TERMINALS[lang])
+    assert result.exit_code == 0, result.output
+    speaks(result, lang, {"en": "Timestamped at", "ru": "Штамп времени:", "uk": "Позначка часу:"}, subject)
+    speaks(result, lang, {"en": "Its certificate chains", "ru": "Сертификат службы выдан её удостоверяющим центром",
+                          "uk": "Сертифікат служби видано її центром сертифікації"}, subject)
 
 
 @LANGUAGES

@@ -20,6 +20,7 @@ from incidents.dossiers import bundle as bundle_module
 from incidents.dossiers.verify_bundle import Unreadable, check_bundle, ed25519_verify
 from incidents.keys import signing as crypto
 from tests.factories import MP4, attach_file, make_facility, make_incident, publish
+from tests.helpers import rewrite
 
 
 @pytest.fixture
@@ -35,18 +36,6 @@ def bundle_bytes(app, users):
                                             "redaction": "confidential"})
     assert response.status_code == 200 and response.mimetype == "application/zip"
     return response.data
-
-
-def rewrite(data: bytes, change) -> bytes:
-    """A copy of the ZIP with ``change(name, content)`` applied: it returns new content or None to drop."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in source.namelist():
-            content = change(name, source.read(name))
-            if content is not None:
-                target.writestr(name, content)
-    return out.getvalue()
 
 
 def installation_key(app) -> bytes:
@@ -244,9 +233,11 @@ def test_bytes_hidden_outside_the_entries_are_caught(app, bundle_bytes, tmp_path
 
 
 def test_the_published_verifier_hash_matches_the_copy_in_a_bundle(client, bundle_bytes):
-    """Does the verifier's hash published with the signing key match the copy inside a bundle?"""
-    copy = zipfile.ZipFile(io.BytesIO(bundle_bytes)).read("verify_bundle.py")
-    assert client.get("/api/v1/signing-key").json["verifier_sha256"] == hashlib.sha256(copy).hexdigest()
+    """Do the hashes of the verifiers published with the signing key match the copies inside a bundle?"""
+    archive = zipfile.ZipFile(io.BytesIO(bundle_bytes))
+    published = client.get("/api/v1/signing-key").json
+    for name, key in (("verify_bundle.py", "verifier_sha256"), ("verify_timestamp.py", "timestamp_verifier_sha256")):
+        assert published[key] == hashlib.sha256(archive.read(name)).hexdigest()
 
 
 def test_cli_without_a_key_of_its_own_asks_for_one(app, bundle_bytes, tmp_path):
