@@ -58,7 +58,7 @@ def read(args) -> TrailPage:
             problems.append(_l("%(field)s: must be a date such as 2020-03-15, 2020-03 or 2020.", field=label))
         elif side == 0:
             query = query.where(AuditEvent.created_at >= datetime.datetime.combine(period[0], datetime.time()))
-        else:
+        elif period[1] < datetime.date.max:  # up to 9999-12-31 is no bound at all (and has no day after)
             query = query.where(AuditEvent.created_at < datetime.datetime.combine(
                 period[1] + datetime.timedelta(days=1), datetime.time()))
     raw = str(args.get("page", ""))
