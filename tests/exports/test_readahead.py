@@ -112,3 +112,35 @@ def test_readers_that_cannot_connect_leave_the_export_whole(client, bearer, publ
     monkeypatch.setattr(readahead, "CHUNK", 1)  # more chunks than the queue to the readers holds
     outcome = finished_within(30, lambda: client.get(path, headers=bearer("researcher")).get_data(as_text=True))
     assert outcome == expected and not readers_alive()
+
+
+
+def test_an_export_that_goes_fast_alone_is_not_read_ahead(client, bearer, published, fetched, monkeypatch):
+    """From a warm cache the export goes faster than the readers could help it: while it is seen to go
+    fast, are no rows handed to the readers (they would only take its CPU), and is the file the same?"""
+    path = "/api/v1/export/incidents.csv?date_from=2012-01-01"
+    expected = client.get(path, headers=bearer("researcher")).get_data(as_text=True)
+    assert len(fetched) >= 3  # a slow export: read ahead throughout
+    fetched.clear()
+    monkeypatch.setattr(readahead._Pace, "slow", lambda pace: False)
+    assert client.get(path, headers=bearer("researcher")).get_data(as_text=True) == expected
+    assert fetched == [] and not readers_alive()
+
+
+def test_the_pace_is_slow_until_seen_and_then_as_the_export_goes(monkeypatch):
+    """Is the export taken to be slow (read ahead) from its start, fast once it went faster than
+    BUSY_RATE over a sample, and slow again when it falls under it?"""
+    clock = [0.0]
+    monkeypatch.setattr(readahead.time, "monotonic", lambda: clock[0])
+    progress = readahead.Progress()
+    pace = readahead._Pace(progress)
+    assert pace.slow()
+    clock[0] += readahead.SAMPLE * 1.1
+    progress.rows = int(readahead.BUSY_RATE * readahead.SAMPLE * 2)  # faster than BUSY_RATE
+    assert not pace.slow()
+    clock[0] += readahead.SAMPLE / 2
+    progress.rows += 1  # within the sample: still fast
+    assert not pace.slow()
+    clock[0] += readahead.SAMPLE * 1.1
+    progress.rows += int(readahead.BUSY_RATE * readahead.SAMPLE) // 4  # waiting for the disk again
+    assert pace.slow()
