@@ -300,13 +300,14 @@ def check_timestamp(path, manifest: dict, anchors=None, required: bool = False):
     """Check the manifest's timestamp (manifest.tsr) with ``anchors``, the authority's CA
     certificates, when given. Returns (failures, stamp): what the token says, None without one.
 
-    No token fails when ``required`` (a timestamp check was asked for) and when the manifest
-    says it was stamped (the token was taken out); otherwise the bundle is simply not timestamped.
-    """
+    No token fails when ``required`` (a timestamp check was asked for) and when the manifest says it
+    was stamped (taken out); a token it does not name, always (put in). Else: not timestamped."""
     try:
         with zipfile.ZipFile(path) as archive:
             raw = archive.read(MANIFEST)
             if TIMESTAMP in archive.namelist():
+                if declared_timestamp(manifest).get("token") != TIMESTAMP:  # the token lies outside the signature
+                    return [(TIMESTAMP, "not named by the signed manifest: added after the bundle was signed")], None
                 token = archive.open(TIMESTAMP).read(timestamps().MAX_TOKEN + 1)
                 return [], timestamps().check(token, hashlib.sha256(raw).digest(), anchors)
     except KeyError:

@@ -1,6 +1,7 @@
 """Pages for evidence: attaching files and links, an item's page, its media and its original."""
 from __future__ import annotations
 
+import hashlib
 import os
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -169,7 +170,7 @@ def redaction_frame(item_id, index):
 def public_copy(item_id):
     """The public's copy as the redaction decision made it, for staff to check before publishing."""
     view, path, media_type = redaction.public_copy_file(actor(), item_id, _store())
-    response = _without_time(path, media_type, os.path.basename(path))
+    response = _without_time(path, media_type, _made_copy(path))
     response.headers["Content-Disposition"] = "inline"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
@@ -261,7 +262,7 @@ def assign(item_id):
 def preview(item_id):
     """A thumbnail or poster frame; graphic items get a blurred one unless ``clear=1``."""
     _view, path = service.preview_file(actor(), item_id, _store(), request.args.get("clear") == "1")
-    response = _without_time(path, "image/jpeg", os.path.basename(path))
+    response = _without_time(path, "image/jpeg", _made_copy(path))
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
@@ -274,19 +275,27 @@ def media(item_id):
     :raise 404: not visible, or nothing that may be shown inline to this reader.
     """
     view, path, media_type = service.media_file(actor(), item_id, _store())
-    response = _without_time(path, media_type, view.item.stored_file_id if view.staff else os.path.basename(path))
+    response = _without_time(path, media_type, view.item.stored_file_id if view.staff else _made_copy(path))
     response.headers["Content-Disposition"] = "inline"
     # Even if a decoder were fooled, this response can run nothing and load nothing.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 
+def _made_copy(path: str) -> str:
+    """The ETag of a file made from an original (a copy, a preview): its name changes with the
+    redaction decision it was made from, and the same name is made anew with other bytes (signed at
+    another second) when previews are deleted. Hashed: the file's time must not show through."""
+    made = os.stat(path)
+    return hashlib.sha256(f"{os.path.basename(path)}:{made.st_ino}:{made.st_mtime_ns}:{made.st_size}".encode()).hexdigest()[:32]
+
+
 def _without_time(path: str, media_type: str, etag: str):
     """A file with no Last-Modified: an original's time is when the first copy of its bytes arrived,
     perhaps with an item this reader may not see; a derivative's or preview's, when it was first
-    viewed. Conditional and range requests rest on an ETag that names the content, not a time: for
-    a copy, its file's name, which changes with the redaction decision it was made from (a cache
-    holding the copy of an earlier decision must not be told that it is still good)."""
+    viewed. Conditional and range requests rest on an ETag that names the content, not a time
+    (``_made_copy``: a cache holding the copy of an earlier decision must not be told that it is
+    still good)."""
     response = send_file(path, mimetype=media_type, conditional=False, etag=False, max_age=0)
     response.headers.pop("Last-Modified", None)
     response.set_etag(etag)

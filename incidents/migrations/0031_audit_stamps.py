@@ -1,5 +1,5 @@
 """Issue 16, point 5: trusted timestamps of the audit chain's head (models/audit.py)."""
-from peewee import BlobField, CharField, DateTimeField, IntegerField
+from peewee import BlobField, CharField, DateTimeField, IntegerField, TextField
 
 from incidents.migrations import Frozen, create_tables
 
@@ -9,7 +9,7 @@ class _AuditStamp(Frozen):
     head = CharField(max_length=64)
     token = BlobField()
     stamped_at = DateTimeField()
-    authority = CharField()
+    authority = TextField()
     created_at = DateTimeField()
 
     class Meta:

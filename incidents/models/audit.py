@@ -1,7 +1,7 @@
 """The audit trail: one hash-chained entry per change, and the trusted timestamps of its head."""
 from __future__ import annotations
 
-from peewee import BlobField, CharField, DateTimeField, IntegerField
+from peewee import BlobField, CharField, DateTimeField, IntegerField, TextField
 
 from incidents.db import BaseModel
 from incidents.models.fields import JSONTextField, utcnow
@@ -29,5 +29,5 @@ class AuditStamp(BaseModel):
     head = CharField(max_length=64)  # that event's hash, which the token stamps
     token = BlobField()
     stamped_at = DateTimeField()  # the authority's time (UTC), as the token says it
-    authority = CharField()  # the address it was asked at
+    authority = TextField()  # the address it was asked at (no bound on an address)
     created_at = DateTimeField(default=utcnow)

@@ -8,16 +8,18 @@ checks it in a bundle (``dossiers/verify_timestamp.py``); with ``TSA_CA``, again
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import secrets
-import time
+import socket
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from incidents.dossiers import verify_timestamp
 
-# Seconds to wait for the authority: for a connection, for each read, and for the whole reply.
+# Seconds to wait for the authority: for a connection, for each read, and for the whole answer.
 TIMEOUT = 10
 REPLY_TYPES = ("application/timestamp-reply", "application/timestamp-response")  # the second: older servers
 # An AlgorithmIdentifier of SHA-256 (with its NULL parameters), in DER.
@@ -76,25 +78,67 @@ class Authority:
         # The scheme is http or https (S310): config.py refuses any other in TSA_URL.
         headers = {"Content-Type": "application/timestamp-query", "Accept": REPLY_TYPES[0]}
         asked = urllib.request.Request(self.url, data=query, method="POST", headers=headers)  # noqa: S310
-        deadline, limit = time.monotonic() + TIMEOUT, verify_timestamp.MAX_TOKEN
+        limit, watched = verify_timestamp.MAX_TOKEN, _Watched()
+        # A socket's timeout bounds each read, not the answer: an authority trickling its headers or
+        # its body a byte at a time would hold a bundle (or a request) for as long as it likes. At
+        # the deadline the connection is cut, which ends whatever read waits on it.
+        deadline = threading.Timer(TIMEOUT, watched.cut)
+        deadline.start()
         try:
-            with urllib.request.urlopen(asked, timeout=TIMEOUT) as answer:  # noqa: S310
+            with watched.opener.open(asked, timeout=TIMEOUT) as answer:
                 kind, reply = answer.headers.get_content_type(), b""
-                # Read in pieces against a deadline: an authority trickling bytes must not hold a
-                # bundle (or a request) for long, nor one sending megabytes fill the memory.
-                while len(reply) <= limit and (piece := answer.read(16384)):
+                while len(reply) <= limit and (piece := answer.read(16384)):  # nor megabytes fill the memory
                     reply += piece
-                    if time.monotonic() > deadline:
-                        raise Unavailable(f"{self.url} did not finish its answer within {TIMEOUT} seconds")
         except urllib.error.HTTPError as exc:
             raise Unavailable(f"{self.url} answered HTTP {exc.code}") from None
         except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, timed out, cut off
+            if watched.was_cut.is_set():
+                raise Unavailable(f"{self.url} did not finish its answer within {TIMEOUT} seconds") from None
             raise Unavailable(f"{self.url} did not answer ({getattr(exc, 'reason', exc)})") from None
+        finally:
+            deadline.cancel()
+        if watched.was_cut.is_set():
+            raise Unavailable(f"{self.url} did not finish its answer within {TIMEOUT} seconds")
         if kind not in REPLY_TYPES:
             raise Unavailable(f"{self.url} answered {kind}, not a timestamp reply")
         if len(reply) > limit:
             raise Unavailable(f"{self.url} answered more than {limit} bytes, far more than a timestamp")
         return reply
+
+
+class _Watched:
+    """An opener whose connections can be cut from another thread (``cut``): urllib's, through its
+    own handlers (proxies from the environment still apply), keeping each connection's socket."""
+
+    def __init__(self) -> None:
+        self.sockets, self.was_cut = [], threading.Event()
+        kept = self.sockets
+
+        class Plain(http.client.HTTPConnection):
+            def connect(self):
+                super().connect()
+                kept.append(self.sock)
+
+        class Secure(http.client.HTTPSConnection):
+            def connect(self):
+                super().connect()
+                kept.append(self.sock)
+
+        class PlainHandler(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(Plain, req)
+
+        class SecureHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(Secure, req, context=self._context)
+
+        self.opener = urllib.request.build_opener(PlainHandler, SecureHandler)
+
+    def cut(self) -> None:
+        self.was_cut.set()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def request(sha256: bytes, nonce: int) -> bytes:

@@ -228,6 +228,23 @@ def test_a_bundle_of_an_installation_without_an_authority(app, client, users, pu
         assert status == 1 and "FAILED manifest.tsr: not timestamped, and a timestamp check was asked for" in output
 
 
+def test_a_token_put_into_a_bundle_that_was_not_stamped_fails_both_verifiers(app, client, users, published, tsa,
+                                                                              other_tsa, tmp_path):
+    """A token lies outside the signature: anyone can add one, from an authority of their own, with
+    any time. Does a bundle whose signed manifest names no token, given one afterwards, fail both
+    verifiers (with or without a CA) instead of reading as timestamped?"""
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], TSA_URL="", TSA_CA="")
+    data = make_bundle(app, users, published)
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as bundle:
+        bundle.writestr("manifest.tsr", other_tsa.stamp(read(data, "manifest.json")))
+    recipient = Recipient(app, client, out.getvalue(), tmp_path)
+    for options in ((), ("--tsa-ca", other_tsa.ca_file)):
+        for status, output in recipient.check(out.getvalue(), *options):
+            assert status == 1 and "FAILED manifest.tsr: not named by the signed manifest: added after the " \
+                "bundle was signed" in output and "Timestamped at" not in output, output
+
+
 @pytest.mark.parametrize("answers", [True, False])
 def test_the_page_says_when_a_bundle_is_not_timestamped(app, published, tsa, as_role, answers):
     """Does the page that hands over a bundle the worker built warn, in the reader's language, when the

@@ -14,6 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from incidents.evidence.credentials import LABEL
+from incidents.evidence.previews import derivative_path
+from incidents.evidence.store import EvidenceStore
 from incidents.keys.credentials import CREDENTIALS_FILE, content_credentials
 from incidents.models import Incident
 from tests.clips import FaceScene, Variant, astronaut, film
@@ -119,3 +121,19 @@ def test_the_credentials_are_made_once_kept_private_and_a_copy_that_cannot_be_si
     publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
     assert client.get(f"/evidence/{item.id}/media").status_code == 404
     assert client.get(f"/evidence/{item.id}/preview").status_code == 404
+
+
+def test_a_copy_made_again_is_not_answered_from_a_cache_of_the_one_before(app, client, users, incident):
+    """When the public copies are made again (an operator deleted them, as after replacing the
+    credentials), the same file name holds other bytes (signed anew): does a visitor or a proxy holding
+    the copy before get the new one rather than "not modified"?"""
+    item = attach_file(app, incident, users["contributor"], astronaut(), "portrait.jpg")
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer2"])
+    before = client.get(f"/evidence/{item.id}/media")
+    assert before.status_code == 200
+    store = EvidenceStore.from_settings(app.config["SETTINGS"])
+    path, _media_type = derivative_path(store.root, hashlib.sha256(astronaut()).hexdigest())
+    os.unlink(path)
+    again = client.get(f"/evidence/{item.id}/media", headers={"If-None-Match": before.headers["ETag"]})
+    assert again.status_code == 200 and again.data != before.data
+    assert again.headers["ETag"] != before.headers["ETag"]

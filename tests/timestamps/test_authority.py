@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import socketserver
 import subprocess
+import threading
 import time
 
 import pytest
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from incidents.config import load_settings
 from incidents.dossiers import verify_timestamp
+from incidents.timestamps import authority
 from incidents.timestamps.authority import Authority, Unavailable, request
 
 DIGEST = hashlib.sha256(b"the head of an audit trail").digest()
@@ -72,6 +75,48 @@ def test_an_authority_that_does_not_answer_is_named(tsa):
     with pytest.raises(Unavailable, match=f"{url} did not answer"):
         Authority(url, tsa.ca_file).stamp(DIGEST)
 
+
+
+@pytest.fixture
+def trickling():
+    """An authority that answers a byte every 0.2 s, from its headers (``where`` = "headers") or
+    only once they are sent ("body"): each read gets a byte well within any read timeout."""
+    where = {"at": "headers"}
+
+    class Slow(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: 400\r\n\r\n"
+            if where["at"] == "body":
+                self.request.sendall(head)
+                head = b""
+            try:
+                for byte in head + b"\x30" * 400:
+                    self.request.sendall(bytes([byte]))
+                    time.sleep(0.2)
+            except OSError:
+                pass  # cut off by the client: what the test wants
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield where, f"http://127.0.0.1:{server.server_address[1]}/tsr"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("at", ["headers", "body"])
+def test_an_authority_that_trickles_its_answer_is_cut_off_at_the_deadline(trickling, monkeypatch, at):
+    """Does an authority sending its headers, or its body, a byte at a time (never silent long
+    enough for a read to time out) lose the connection at the deadline, named as such, rather than
+    hold the bundle or the request for minutes?"""
+    monkeypatch.setattr(authority, "TIMEOUT", 1)
+    where, url = trickling
+    where["at"] = at
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match=f"{url} did not finish its answer within 1 seconds"):
+        Authority(url, "").stamp(DIGEST)
+    assert time.monotonic() - started < 3
 
 def test_a_token_of_an_authority_under_another_ca_is_refused(tsa, other_tsa):
     """When the installation names its authority's CA, is a valid token whose certificate another CA

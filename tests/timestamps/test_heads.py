@@ -69,6 +69,16 @@ def test_audit_stamp_stamps_the_head_at_once(app, users):
     assert row.head == head.hash and result.output.strip() == listed(row)
 
 
+
+def test_an_authority_at_a_long_address_is_kept(app, users, tsa):
+    """Is a stamp kept on both databases when the authority's address is longer than 255 characters
+    (a query string of the service's own), which a bounded column refused on PostgreSQL?"""
+    long = tsa.url + "?account=" + "a" * 300
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], TSA_URL=long)
+    result = run(app, "audit", "stamp")
+    assert result.exit_code == 0, result.output
+    assert AuditStamp.get().authority == long
+
 def _flip_token(row):
     token = bytes(row.token)
     AuditStamp.update(token=token[:-1] + bytes([token[-1] ^ 1])).where(AuditStamp.id == row.id).execute()
