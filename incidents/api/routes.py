@@ -11,7 +11,7 @@ from incidents.config import LANGUAGES
 from incidents.duplicates import service as duplicates
 from incidents.errors import BadRequest, Forbidden, NotFound, PossibleDuplicate, ValidationFailed
 from incidents.exports import open_data
-from incidents.models import Facility, PublishedIncident
+from incidents.models import Facility, PublishedIncident, utcnow
 from incidents.records import service
 from incidents.revisions import snapshot
 from incidents.search.facilities import matching_facilities, visible_facilities
@@ -117,16 +117,22 @@ def _working_copy_list(status: str, filters, language: str):
 def export_incidents(fmt):
     """Published incidents under the list's filters, streamed; ``hxl=1`` adds HXL hashtags (CSV)."""
     filters = parse_filters(request.args)
+    # The labels' language: one not offered would give labels in another without saying so.
+    if request.args.get("lang", LANGUAGES[0]) not in LANGUAGES:
+        raise ValidationFailed(_l("Please correct the filters."),
+                               {"lang": [_l("Choose one of: %(languages)s.", languages=", ".join(LANGUAGES))]})
     language = _language()
-
     url_prefix = _incident_url_prefix()
+    hxl = fmt == "csv" and request.args.get("hxl") == "1"
     if fmt == "csv":
-        body = open_data.csv_lines(filters, url_prefix, language, hxl=request.args.get("hxl") == "1")
-        mimetype, name = "text/csv", "incidents.csv"
+        body = open_data.csv_lines(filters, url_prefix, language, hxl=hxl)
+        mimetype = "text/csv"
     else:
         body = open_data.json_chunks(filters, url_prefix, language)
-        mimetype, name = "application/json", "incidents.json"
+        mimetype = "application/json"
     response = Response(stream_with_context(body), mimetype=mimetype)
+    # Named for what it holds and when, so that downloads of several days or kinds stand apart.
+    name = f"incidents-{utcnow().date().isoformat()}{'.hxl' if hxl else ''}.{fmt}"
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
     return response
 

@@ -3,41 +3,20 @@
 Memory stays flat however many rows: rows come from a server-side cursor and leave in chunks
 of about ``CHUNK`` characters. A national data set is a million rows, so each CSV row is
 mostly text rendered when the incident was published (``open_data_row``); only the cells that
-depend on the reader are made here, once per facility or region.
+depend on the reader (labels, names: ``labels``) are made here, once per code, facility or region.
 """
 from __future__ import annotations
 
 import json
 
-from incidents import geo
 from incidents.db import streamed
+from incidents.exports.labels import Cells, Facilities, Values
 from incidents.exports.rows import rows_in_order
-from incidents.models import Facility, PublishedIncident, name_in
-from incidents.publication.open_data_row import COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
+from incidents.models import PublishedIncident
+from incidents.publication.open_data_row import CODES, COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
 from incidents.search.queries import ordered
 
 CHUNK = 64 * 1024
-
-
-class _Facilities(dict):
-    """Each facility's ``shown((name in the language, type))`` by id, all read at once. A facility
-    met that was not there then (created, and an incident published in it, just before the rows
-    were read) is read when met."""
-
-    def __init__(self, language: str, shown=tuple) -> None:
-        self.language, self.shown = language, shown
-        super().__init__(self._read())
-
-    def _read(self, only: int | None = None) -> dict:
-        query = Facility.select(Facility.id, Facility.names, Facility.type)
-        if only is not None:
-            query = query.where(Facility.id == only)
-        return {key: self.shown((name_in(names, self.language), kind)) for key, names, kind in query.tuples()}
-
-    def __missing__(self, key: int):
-        found = self._read(key)
-        self.update(found)
-        return found[key]  # KeyError: no such facility at all
 
 
 def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
@@ -45,14 +24,15 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
     pieces = ["\ufeff" + csv_text(name for name, _tag in COLUMNS) + "\r\n"]
     if hxl:
         pieces.append(csv_text(tag for _name, tag in COLUMNS) + "\r\n")
-    facilities = _Facilities(language, csv_text)
-    regions: dict = {}
+    facilities, regions = Facilities(language), Cells("region", language)
+    precisions, countries, abuse, perpetrators, statuses, languages = (Cells(name, language) for name in CODES)
     size = 0
     # Raw tuples: a model per row would cost more than the rest of the row's work.
-    for incident_id, facility_id, region, cells in rows_in_order(filters):
-        if region not in regions:
-            regions[region] = csv_text([geo.region_name(region, language)])
-        line = f"{incident_id},{url_prefix}{incident_id},{facilities[facility_id]},{regions[region]},{cells}\r\n"
+    for incident_id, facility_id, region, codes, cells in rows_in_order(filters):
+        head, precision, country, abuse_codes, perpetrator_codes, status, original = codes.split("\t")
+        line = (f"{incident_id},{url_prefix}{incident_id},{head},{precisions[precision]},{countries[country]},"
+                f"{regions[region]},{facilities[facility_id]},{abuse[abuse_codes]},{perpetrators[perpetrator_codes]},"
+                f"{statuses[status]},{languages[original]},{cells}\r\n")
         pieces.append(line)
         size += len(line)
         if size >= CHUNK:
@@ -62,19 +42,18 @@ def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
 
 
 def json_chunks(filters, url_prefix: str, language: str):
-    facilities = _Facilities(language)
-    regions: dict = {}
+    facilities = Facilities(language, lambda cells: dict(zip(
+        ("facility_id", "facility", "facility_type", "facility_type_label"), cells, strict=True)))
+    labelled = {name: Values(name, language) for name in (*CODES, "region")}
     pieces, size, separator = ["["], 1, "\n"
     selected = [PublishedIncident.incident, PublishedIncident.public_data, *FIELDS]
     for incident_id, public, *values in streamed(ordered(filters).select(*selected)):
-        values = dict(zip(VALUES, values, strict=True))
-        region = values["region"]
-        if region not in regions:
-            regions[region] = geo.region_name(region, language)
-        name, kind = facilities[values["facility_id"]]
-        data = {"id": incident_id, "url": f"{url_prefix}{incident_id}", "facility": name, "facility_type": kind,
-                "region_name": regions[region],
-                **fixed_cells(values, json.loads(public) if isinstance(public, str) else public)}
+        cells = fixed_cells(dict(zip(VALUES, values, strict=True)),
+                            json.loads(public) if isinstance(public, str) else public)
+        for name, found in labelled.items():
+            cells.update(found[cells[name]])
+        cells.update(facilities[cells["facility_id"]])
+        data = {"id": incident_id, "url": f"{url_prefix}{incident_id}", **{name: cells[name] for name, _tag in COLUMNS[2:]}}
         piece = separator + json.dumps(data, ensure_ascii=False)
         separator = ",\n"
         pieces.append(piece)

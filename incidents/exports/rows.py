@@ -1,7 +1,7 @@
 """A CSV export's rows, in the list's order, read the way each engine reads them fastest.
 
-Each row is (incident id, facility id, region, cells), ``cells`` being the text rendered when the
-incident was published (``PublishedRow``). Whatever the engine, the rows are one consistent state.
+Each row is (incident id, facility id, region, codes, cells), ``codes`` and ``cells`` being the text
+rendered when the incident was published (``PublishedRow``). Whatever the engine, the rows are one consistent state.
 
 SQLite keeps the narrow rows in key order (the sort key is the rowid), so one join in that order
 reads them nearly as they lie in the file, and readers ahead (readahead.py) overlap the disk's
@@ -35,7 +35,7 @@ CHUNK, PREFETCH, FETCHERS = 1000, 64, 4
 
 
 def rows_in_order(filters):
-    """(incident id, facility id, region, cells) of each published incident under ``filters``."""
+    """(incident id, facility id, region, codes, cells) of each published incident under ``filters``."""
     if isinstance(database.obj, SqliteDatabase):
         return _joined(filters)
     return _by_chunks(filters)
@@ -45,7 +45,8 @@ def _joined(filters):
     # Nothing from the incident's own (wide) row: under most filters its index answers.
     query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
         PublishedRow.sort_key == PublishedIncident.sort_key)).select(
-        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.cells))
+        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.codes,
+        PublishedRow.cells))
     with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
         for row in streamed(query):
             yield row
@@ -167,12 +168,12 @@ class _Reading:
 
 
 def _with_cells(chunk: list[tuple]) -> list[tuple]:
-    found = {key: (incident, cells) for key, incident, cells in database.execute(
-        PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.cells)
+    found = {key: (incident, codes, cells) for key, incident, codes, cells in database.execute(
+        PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.codes, PublishedRow.cells)
         # One parameter, an array: a list of thousands costs more to render as SQL than to fetch.
         .where(PublishedRow.sort_key == fn.ANY(Value([key for key, _facility, _region in chunk], unpack=False))))}
     rows = []
     for key, facility, region in chunk:
-        incident, cells = found[key]
-        rows.append((incident, facility, region, cells))
+        incident, codes, cells = found[key]
+        rows.append((incident, facility, region, codes, cells))
     return rows

@@ -89,6 +89,7 @@ class PublishedRow(BaseModel):
 
     sort_key = BigIntegerField(primary_key=True)  # INTEGER PRIMARY KEY in SQLite: the rowid
     incident = ForeignKeyField(PublishedIncident, unique=True, backref="+", on_delete="CASCADE")
+    codes = TextField()  # the row's head and the codes its labels are read from
     cells = TextField()
 
 

@@ -53,9 +53,16 @@ def incident_list():
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
                      key=lambda pair: pair[1].casefold())
     return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
-                           facilities=facilities, all_facilities=options,
+                           facilities=facilities, all_facilities=options, export_args=_link_args("fmt", "hxl"),
                            passages=passages(page.items, filters.q, language)), \
         400 if errors else 200
+
+
+def _link_args(*own: str) -> dict:
+    """The page's query for links to another endpoint, less what url_for would take for its own
+    arguments ("endpoint", "_external", ...) or the link sets itself (``own``): a query naming
+    them was a 500."""
+    return {k: v for k, v in request.args.lists() if k not in ("endpoint", *own) and not k.startswith("_")}
 
 
 @bp.route("/statistics")

@@ -1,10 +1,12 @@
 """One published incident as a row of open data: its columns, their HXL hashtags, its cells.
 
 Most cells depend on the incident alone; they are rendered once, when the incident is
-published, into ``PublishedRow.cells`` (CSV text, already safe to open in a
-spreadsheet), so that an export of a million rows streams text instead of building every cell
-again. The cells that depend on the reader (the address, names in the reader's language) are
-added at export time, in front (see ``exports/open_data.py``).
+published, into ``PublishedRow`` (CSV text, already safe to open in a spreadsheet), so that an
+export of a million rows streams text instead of building every cell again: ``cells`` holds
+the texts and numbers, ``codes`` the head of the row and the codes its labels are read from.
+Every coded column has a label column beside it, in the reader's language; those, and the
+cells that depend on the reader (the address, the facility's name), are added at export time
+(see ``exports/labels.py``).
 """
 from __future__ import annotations
 
@@ -17,29 +19,37 @@ from incidents.config import LANGUAGES
 from incidents.models import PublishedIncident
 from incidents.text import safe_cell
 
-# Filled in at export time: they depend on the host, the language or the facility's record.
-READER_COLUMNS = (("id", "#meta+id"), ("url", "#meta+url"), ("facility", "#loc+name"),
-                  ("facility_type", "#loc+type"), ("region_name", "#adm1+name"))
+# The row's first cells: written by the export from the incident's id and the host.
+READER_COLUMNS = (("id", "#meta+id"), ("url", "#meta+url"))
+# Rendered at publication, into the head of ``PublishedRow.codes``.
+HEAD_COLUMNS = (("reference", "#meta+ref"), ("date_start", "#date+start"), ("date_end", "#date+end"))
+# Each code with its label in the reader's language beside it (and its HURIDOCS code, where the
+# vocabulary files under one), written by the export from ``codes``, the facility and the region.
+CODED_COLUMNS = (
+    ("date_precision", "#date+precision"), ("date_precision_label", "#date+precision+name"),
+    ("country", "#country+code"), ("country_name", "#country+name"),
+    ("region", "#adm1+code"), ("region_name", "#adm1+name"),
+    ("facility_id", "#loc+id"), ("facility", "#loc+name"),
+    ("facility_type", "#loc+type"), ("facility_type_label", "#loc+type+name"),
+    ("abuse", "#event+type+code"), ("abuse_labels", "#event+type+name"),
+    ("abuse_huridocs", "#event+type+huridocs"),
+    ("perpetrators", "#org+perpetrator+code"), ("perpetrators_labels", "#org+perpetrator+name"),
+    ("perpetrators_huridocs", "#org+perpetrator+huridocs"),
+    ("violation_status", "#status+code"), ("violation_status_label", "#status+name"),
+    ("violation_status_huridocs", "#status+huridocs"),
+    ("original_language", "#meta+lang"), ("original_language_name", "#meta+lang+name"),
+)
+# Rendered at publication into ``PublishedRow.cells``.
 FIXED_COLUMNS = (
-    ("reference", "#meta+ref"),
-    ("date_start", "#date+start"), ("date_end", "#date+end"), ("date_precision", "#date+precision"),
-    ("country", "#country+code"), ("region", "#adm1+code"), ("facility_id", "#loc+id"),
-    ("abuse", "#event+type+code"), ("abuse_huridocs", "#event+type+huridocs"),
-    ("perpetrators", "#org+perpetrator+code"), ("perpetrators_huridocs", "#org+perpetrator+huridocs"),
-    ("victims_count", "#affected+num"), ("violation_status", "#status+code"),
-    ("violation_status_huridocs", "#status+huridocs"), ("graphic", "#meta+graphic"),
-    ("original_language", "#meta+lang"),
+    ("victims_count", "#affected+num"), ("graphic", "#meta+graphic"),
     *((f"title_{lang}", f"#description+title+i_{lang}") for lang in LANGUAGES),
     *((f"narrative_{lang}", f"#description+i_{lang}") for lang in LANGUAGES),
     ("published_at", "#date+published"),
 )
-COLUMNS = READER_COLUMNS + FIXED_COLUMNS
-
-
-@lru_cache(maxsize=4096)
-def _codes(name: str, codes: tuple[str, ...]) -> tuple[str, str]:
-    terms = [vocab.get(name, code) for code in codes]
-    return ";".join(codes), ";".join(term.huridocs if term else "" for term in terms)
+COLUMNS = READER_COLUMNS + HEAD_COLUMNS + CODED_COLUMNS + FIXED_COLUMNS
+# The codes ``PublishedRow.codes`` holds after its head, in this order, separated by tabs (no code
+# and no head cell holds one: the head is a reference the system gives and two ISO dates).
+CODES = ("date_precision", "country", "abuse", "perpetrators", "violation_status", "original_language")
 
 
 def _text(value) -> str:
@@ -61,21 +71,26 @@ def values_of(row) -> dict:
     return {name: getattr(row, name) for name in VALUES}
 
 
+@lru_cache(maxsize=4096)
+def huridocs_of(name: str, codes: str) -> str:
+    """The HURIDOCS codes of ``codes`` (joined by ";") of vocabulary ``name``, joined alike."""
+    terms = [vocab.get(name, code) for code in codes.split(";")] if codes else []
+    return ";".join(term.huridocs or "" if term else "" for term in terms)
+
+
 def fixed_cells(values: dict, public: dict) -> dict:
-    """The cells that depend on the incident alone: from ``VALUES`` and the public data
-    (terms, titles and narratives)."""
-    abuse, abuse_huridocs = _codes("abuse", tuple(public.get("abuse", ())))
-    perpetrators, perpetrators_huridocs = _codes("perpetrators", tuple(public.get("perpetrators", ())))
-    status = values["violation_status"]
-    term = vocab.get("violation_status", status) if status else None
+    """The cells that depend on the incident alone, by column name: from ``VALUES`` and the public
+    data (terms, titles and narratives). Codes only: labels depend on the reader."""
+    abuse, perpetrators = ";".join(public.get("abuse", ())), ";".join(public.get("perpetrators", ()))
+    status = values["violation_status"] or ""
     title, narrative = public.get("title", {}), public.get("narrative", {})
     return {
         "reference": values["reference"], "date_start": _text(values["date_start"]),
         "date_end": _text(values["date_end"]), "date_precision": values["date_precision"],
         "country": values["country"], "region": values["region"] or "", "facility_id": values["facility_id"],
-        "abuse": abuse, "abuse_huridocs": abuse_huridocs, "perpetrators": perpetrators,
-        "perpetrators_huridocs": perpetrators_huridocs, "victims_count": values["victims_count"],
-        "violation_status": status or "", "violation_status_huridocs": term.huridocs if term else "",
+        "abuse": abuse, "abuse_huridocs": huridocs_of("abuse", abuse), "perpetrators": perpetrators,
+        "perpetrators_huridocs": huridocs_of("perpetrators", perpetrators), "victims_count": values["victims_count"],
+        "violation_status": status, "violation_status_huridocs": huridocs_of("violation_status", status),
         "graphic": bool(values["graphic"]), "original_language": values["original_language"],
         **{f"title_{lang}": title.get(lang, "") for lang in LANGUAGES},
         **{f"narrative_{lang}": narrative.get(lang, "") for lang in LANGUAGES},
@@ -90,7 +105,10 @@ def csv_text(cells) -> str:
     return buffer.getvalue()
 
 
-def csv_cells(values: dict, public: dict) -> str:
-    """The incident's fixed cells as CSV text, in ``FIXED_COLUMNS`` order."""
+def csv_cells(values: dict, public: dict) -> tuple[str, str]:
+    """(``codes``, ``cells``) of ``PublishedRow``: the head as CSV text and the codes, tab-separated;
+    the fixed cells as CSV text, in ``FIXED_COLUMNS`` order."""
     cells = fixed_cells(values, public)
-    return csv_text(cells[name] for name, _tag in FIXED_COLUMNS)
+    head = csv_text(cells[name] for name, _tag in HEAD_COLUMNS)
+    return "\t".join([head, *(str(cells[name]) for name in CODES)]), csv_text(
+        cells[name] for name, _tag in FIXED_COLUMNS)

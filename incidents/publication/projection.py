@@ -53,8 +53,8 @@ def refresh_facility(facility: Facility) -> None:
 
 def _write_open_data_row(row: PublishedIncident, public: dict) -> None:
     PublishedRow.delete().where(PublishedRow.incident == row.incident_id).execute()
-    PublishedRow.create(sort_key=row.sort_key, incident=row.incident_id,
-                        cells=open_data_row.csv_cells(open_data_row.values_of(row), public))
+    codes, cells = open_data_row.csv_cells(open_data_row.values_of(row), public)
+    PublishedRow.create(sort_key=row.sort_key, incident=row.incident_id, codes=codes, cells=cells)
 
 
 def unpublish(incident: Incident) -> None:

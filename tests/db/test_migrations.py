@@ -178,7 +178,7 @@ def test_a_database_made_at_step_4_reaches_today_with_its_data(app, tmp_path):
     assert (published.verification, published.title) == ("verified", {"ru": "Пытки в СИЗО-1"})
     assert (published.year, published.sort_key) == (2020, models.PublishedIncident.key_of(day, 1))
     row = models.PublishedRow.get(models.PublishedRow.incident == 1)
-    assert (row.sort_key, row.cells) == (published.sort_key, open_data_row.csv_cells(
+    assert (row.sort_key, row.codes, row.cells) == (published.sort_key, *open_data_row.csv_cells(
         open_data_row.values_of(published), published.public_data))
     kept = {(row.dimension, row.value): row.count for row in models.PublishedCount.select()
             if row.dimension != facet_counts.GENERATION}
