@@ -182,9 +182,9 @@ def _evidence(entries: list[dict], records, confidential: bool, users: dict[int,
     dossier. Confidential dossiers add provenance, assessments and the full chain of custody."""
     items, custody, assessments = records
     out = []
-    for entry in entries:
+    for number, entry in enumerate(entries, 1):  # numbered as the incident's page numbers them
         item = items.get(entry.get("id"))
-        row = {"id": entry.get("id"), "kind": entry["kind"], "description": entry.get("description", ""),
+        row = {"id": entry.get("id"), "number": number, "kind": entry["kind"], "description": entry.get("description", ""),
                "url": entry.get("url", ""), "sha256": entry.get("sha256"), "size": entry.get("size"),
                "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
         if item is not None:  # a dossier leaves the house: only a status a second reviewer confirmed

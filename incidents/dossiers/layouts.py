@@ -116,7 +116,7 @@ def _assessments(document: Document, incident: dict, confidential: bool) -> None
         document.note(_("Each item above shows its verification status; the assessments themselves are "
                         "in confidential dossiers."))
         return
-    rows = [(str(item["id"]), vocab.ASSESSMENT_PART_LABELS[a["part"]], vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]],
+    rows = [(str(item["number"]), vocab.ASSESSMENT_PART_LABELS[a["part"]], vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]],
              i18n.format_incident_date(a["at"], None, "day"), a["method"], a["assessor"])
             for item in incident["evidence"] for a in item.get("assessments", [])]
     headers = (_("Item"), _("Part"), _("Outcome"), _("Date"), _("Method"), _("Assessor"))
