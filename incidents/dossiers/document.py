@@ -41,6 +41,7 @@ class Document:
     cover_warning: str = ""
     notices: list[str] = field(default_factory=list)  # what the whole document is subject to, on the cover
     blocks: list[Block] = field(default_factory=list)
+    logo: bytes | None = None  # the submitting organisation's logo, a PNG the app encoded, on the cover
 
     def heading(self, text: str, level: int = 0) -> None:
         self.blocks.append(Block("heading", text, level=level))
