@@ -23,7 +23,7 @@ from incidents.db import database
 from incidents.errors import Forbidden, ValidationFailed
 from incidents.media import sandbox
 from incidents.models import OrganisationProfile, utcnow
-from incidents.validation import Errors, clean_text, clean_url
+from incidents.validation import MAX_URL, Errors, clean_text, clean_url
 
 MAX_NAME, MAX_ADDRESS, MAX_CONSENT = 300, 1000, 5000
 # What an administrator may send: a logo is a small picture, not a scan of a poster.
@@ -33,7 +33,7 @@ LOGO_MAX_BYTES = 1_000_000
 LOGO_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
 LOGO_SIDE = 600  # the decoder's bound too (media/decoders.py LOGO_SIDE)
 LOGO_LIMITS = sandbox.Limits(seconds=30, cpu=30, memory=1024 * 1024 * 1024, file_size=8 * 1024 * 1024)
-PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
+PHONE = re.compile(r"\+?[0-9 ()./-]{3,40}")
 # The fields the form sets, which an audit event shows before and after when they change.
 FIELDS = ("names", "address", "email", "phone", "website", "consent")
 
@@ -79,9 +79,14 @@ def _email(value, errors: Errors) -> str:
 
 def _phone(value, errors: Errors) -> str:
     phone = clean_text(value, "phone", errors, max_length=40)
-    if phone and not PHONE.match(phone):
+    if phone and not PHONE.fullmatch(phone):
         errors.add("phone", _l("A telephone number holds digits, spaces, brackets, dashes and a leading +."))
     return phone
+
+
+def _website(value, errors: Errors) -> str:
+    website = clean_text(value, "website", errors, max_length=MAX_URL)
+    return clean_url(website, "website", errors) if website and "website" not in errors else website
 
 
 def _per_language(data, name: str, errors: Errors, max_length: int, multiline: bool) -> dict:
@@ -107,8 +112,7 @@ def clean(data) -> dict:
                               multiline=True),
         "email": _email(data.get("email"), errors),
         "phone": _phone(data.get("phone"), errors),
-        "website": clean_url(data.get("website"), "website", errors) if (data.get("website") or "").strip()
-        else "",
+        "website": _website(data.get("website"), errors),
         "consent": _per_language(data, "consent", errors, MAX_CONSENT, True),
     }
     if not any(values[name] for name in ("email", "phone", "website")) and "email" not in errors:

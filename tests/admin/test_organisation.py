@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from PIL import Image, PngImagePlugin
 
-from incidents.models import AuditEvent, OrganisationProfile, ROLES
-from tests.dossiers.test_dossiers import build, normalised, pdf_text
+from incidents.models import ROLES, AuditEvent, OrganisationProfile
 from tests.dossiers.test_dossier_details import docx_text
+from tests.dossiers.test_dossiers import build, normalised, pdf_text
 from tests.factories import make_facility, make_incident, publish
 
 NAMES = {"en": "Committee Against Torture Watch", "ru": "Комитет против пыток «Наблюдение»",

@@ -46,7 +46,7 @@ def pages(app, users):
              f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
              f"/evidence/{item.id}/redaction",
              "/facilities/new",
-             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users",
+             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users", "/admin/organisation",
              "/admin/audit", "/account", "/account/two-factor", "/notifications", f"/dossier/prepared/{bundle.token}"]
     return public, staff
 
