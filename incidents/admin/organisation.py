@@ -59,6 +59,11 @@ def current() -> OrganisationProfile | None:
     return OrganisationProfile.select().order_by(OrganisationProfile.id).first()
 
 
+def logo_of(profile: OrganisationProfile | None) -> bytes | None:
+    """The kept logo's PNG as bytes (PostgreSQL hands a BYTEA column back as a memoryview)."""
+    return bytes(profile.logo) if profile is not None and profile.logo is not None else None
+
+
 def submitter() -> tuple[Submitter | None, bytes | None]:
     """The organisation as every dossier names it, and its logo's PNG; (None, None) while no
     administrator has set the profile."""
@@ -66,7 +71,7 @@ def submitter() -> tuple[Submitter | None, bytes | None]:
     if profile is None:
         return None, None
     return Submitter(dict(profile.names), profile.address, profile.email, profile.phone, profile.website,
-                     dict(profile.consent), profile.logo is not None), profile.logo
+                     dict(profile.consent), profile.logo is not None), logo_of(profile)
 
 
 def _email(value, errors: Errors) -> str:
@@ -191,7 +196,7 @@ def save(actor, data, *, logo: bytes | None = None, remove_logo: bool = False, s
         changes = {name: {"old": None if created else getattr(profile, name), "new": values[name]}
                    for name in FIELDS if created or getattr(profile, name) != values[name]}
         if png or (remove_logo and profile.logo is not None):
-            changes["logo"] = {"old": _digest(profile.logo), "new": _digest(png)}
+            changes["logo"] = {"old": _digest(logo_of(profile)), "new": _digest(png)}
             profile.logo = png
         for name, value in values.items():
             setattr(profile, name, value)

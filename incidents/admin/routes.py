@@ -122,10 +122,10 @@ def organisation():
 @bp.route("/organisation/logo", methods=["GET"])
 def organisation_logo():
     """The logo as kept (a PNG the app encoded). :raise 404: none set."""
-    profile = organisation_service.current()
-    if profile is None or profile.logo is None:
+    logo = organisation_service.logo_of(organisation_service.current())
+    if logo is None:
         abort(404)
-    response = Response(profile.logo, mimetype="image/png")
+    response = Response(logo, mimetype="image/png")
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
