@@ -61,7 +61,8 @@ def test_the_check_visits_every_page(app, pages):
     reached = {adapter.match(path)[0] for path in visited}
     files = {"evidence.download", "evidence.media", "evidence.preview", "evidence.redaction_frame",
              "evidence.public_copy", "public.statistics_csv", "records.regions",
-             "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file"}
+             "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file",
+             "admin.organisation_logo"}
     assert routes - reached - files == {"auth.login_code", "evidence.batch"} | {
         endpoint for endpoint in routes if endpoint.startswith("api.")}
 
