@@ -6,9 +6,8 @@ import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from babel.units import format_unit
 from flask import has_request_context, request, session
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -111,14 +110,25 @@ def format_incident_date(start, end, precision: str) -> str:
     return str(_l("c. %(date)s", date=text)) if precision == "circa" else text
 
 
-SIZE_UNITS = (("digital-gigabyte", 1000**3), ("digital-megabyte", 1000**2), ("digital-kilobyte", 1000))
+# Decimal units (1 kB = 1000 bytes), as browsers, phones and most file managers now count, and the
+# same in every place a size is written: pages, dossiers, the upload form (static/uploads.js
+# takes these patterns from the page) and the command line. The units are in the catalogs, so
+# each language writes them as its readers do ("МБ", not "MB").
+SIZE_UNITS = ((1000**4, _l("%(n)s TB")), (1000**3, _l("%(n)s GB")), (1000**2, _l("%(n)s MB")),
+              (1000, _l("%(n)s kB")))
 
 
-def format_size(size: int) -> str:
-    """A file's size in the reader's language and units ("314,6 МБ"): a number and a unit, both
-    theirs, rather than "314.6 MB" in every interface."""
-    locale = str(get_locale() or "en")
-    for unit, factor in SIZE_UNITS:
+def format_size(size: int | None) -> str:
+    """A file's size in the reader's language: "314.6 MB", "314,6 МБ"; "" when unknown."""
+    if size is None:
+        return ""
+    for factor, unit in SIZE_UNITS:
         if size >= factor:
-            return format_unit(round(size / factor, 1), unit, length="short", locale=locale)
-    return format_unit(size, "digital-byte", length="short", locale=locale)
+            return str(unit) % {"n": format_decimal(round(size / factor, 1), "#,##0.#")}
+    return str(_l("%(n)s B", n=format_decimal(size, "#,##0")))
+
+
+def size_units() -> list[tuple[int, str]]:
+    """(factor, pattern with "{n}") for every unit, largest first and bytes last, for a script that
+    writes sizes as ``format_size`` does."""
+    return [(factor, str(unit) % {"n": "{n}"}) for factor, unit in SIZE_UNITS] + [(1, str(_l("%(n)s B", n="{n}")))]

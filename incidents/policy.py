@@ -268,6 +268,11 @@ def can_manage_users(user) -> bool:
     return role_of(user) == "admin"
 
 
+def can_manage_organisation(user) -> bool:
+    """Set the organisation profile every dossier names as its author: administrators."""
+    return role_of(user) == "admin"
+
+
 def redact_incident(snapshot: dict) -> dict:
     """The public form of an incident snapshot.
 

@@ -13,6 +13,12 @@ from incidents.models import EvidenceItem, Incident, IncidentTerm, Person, Respo
 from incidents.publication.search_keys import text_keys
 from incidents.validation import as_date
 
+# Evidence in the order it is numbered on the incident's page and in every dossier: by its claimed
+# date of capture (ISO text as precisely as known, so "2020" comes before "2020-03-15"), the undated
+# after the dated, then as the contributor listed it. Kept in the snapshot in this order, so that
+# the working copy, the published revision and each dossier number the same item the same way.
+EVIDENCE_ORDER = (EvidenceItem.captured_on.is_null(), EvidenceItem.captured_on, EvidenceItem.position,
+                  EvidenceItem.id)
 # Kept in the model as dates; a shape.DATE is ISO text of its own precision in the model too.
 DATES = (shape.PARTIAL_DATE,)
 
@@ -38,8 +44,7 @@ def snapshot(incident: Incident) -> dict:
         "persons": [_row(shape.PERSON, p) for p in incident.persons.order_by(Person.position, Person.id)],
         "responses": [_row(shape.RESPONSE, r) for r in incident.responses.order_by(Response.position, Response.id)],
         "evidence": [_evidence(e) for e in incident.evidence.select(EvidenceItem, StoredFile)
-                     .join(StoredFile, JOIN.LEFT_OUTER)
-                     .order_by(EvidenceItem.position, EvidenceItem.id)],
+                     .join(StoredFile, JOIN.LEFT_OUTER).order_by(*EVIDENCE_ORDER)],
     }
     return {field.name: terms[field.vocabulary] if field.kind == shape.CODES else
             rows[field.name] if field.kind == shape.ROWS else _value(field, incident)

@@ -23,15 +23,17 @@
     return template.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
   }
 
+  // Sizes as the server writes them (incidents/i18n.py format_size): its units, in the page's language.
+  var UNITS = JSON.parse(box.dataset.sizeUnits);
   function sizeText(bytes) {
-    var units = [["gigabyte", 1e9], ["megabyte", 1e6], ["kilobyte", 1e3]];
-    for (var i = 0; i < units.length; i++) {
-      if (bytes >= units[i][1]) {
-        return new Intl.NumberFormat(lang, { style: "unit", unit: units[i][0], maximumFractionDigits: 1 })
-          .format(bytes / units[i][1]);
+    for (var i = 0; i < UNITS.length; i++) {
+      if (bytes >= UNITS[i][0] || i === UNITS.length - 1) {
+        var digits = UNITS[i][0] === 1 ? 0 : 1;
+        var rounded = Math.round(bytes / UNITS[i][0] * 10) / 10;
+        return UNITS[i][1].replace("{n}", new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(rounded));
       }
     }
-    return new Intl.NumberFormat(lang, { style: "unit", unit: "byte" }).format(bytes);
+    return String(bytes);
   }
 
   // The SHA-256 of a file's first 64 KiB, in hexadecimal; "" where the browser has no WebCrypto

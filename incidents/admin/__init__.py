@@ -1,1 +1,1 @@
-"""Administration: people, their roles, and the audit trail's pages (floor 4)."""
+"""Administration: people and their roles, the organisation profile, and the audit trail's pages (floor 4)."""

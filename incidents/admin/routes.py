@@ -1,12 +1,15 @@
-"""User administration pages (admins only)."""
+"""Administration pages (admins only): people and roles, the organisation profile, the audit trail."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import os
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from incidents import policy, vocab
 from incidents.accounts import credentials
 from incidents.admin import audit_trail as audit_trail_service
+from incidents.admin import organisation as organisation_service
 from incidents.admin import service
 from incidents.admin.forms import NewUserForm
 from incidents.errors import ServiceError, ValidationFailed
@@ -87,3 +90,42 @@ def update_user(user_id):
 def audit_trail():
     """The audit trail, filtered; it says whether the hash chain is whole, and where it breaks."""
     return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args)
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+def organisation():
+    """The organisation every dossier names as its author; saved only whole, logo included.
+
+    :raise 400: no CSRF token. :raise 403: not an administrator.
+    """
+    if not policy.can_manage_organisation(actor()):
+        abort(403)
+    errors, typed, status = {}, None, 200
+    if request.method == "POST":
+        if not PostForm().validate_on_submit():
+            abort(400)
+        upload = request.files.get("logo")
+        logo = upload.read(organisation_service.LOGO_MAX_BYTES + 1) if upload and upload.filename else None
+        try:
+            organisation_service.save(actor(), request.form, logo=logo,
+                                      remove_logo=request.form.get("remove_logo") == "1",
+                                      scratch=os.path.join(current_app.instance_path, "scratch"))
+        except ValidationFailed as exc:
+            errors, typed, status = {k: [str(m) for m in v] for k, v in exc.fields.items()}, request.form, 422
+        else:
+            flash(_("Saved. Every dossier built from now on names the organisation this way."), "success")
+            return redirect(url_for("admin.organisation"))
+    return render_template("admin/organisation.html", profile=organisation_service.current(), typed=typed,
+                           errors=errors, max_logo=organisation_service.LOGO_MAX_BYTES), status
+
+
+@bp.route("/organisation/logo", methods=["GET"])
+def organisation_logo():
+    """The logo as kept (a PNG the app encoded). :raise 404: none set."""
+    logo = organisation_service.logo_of(organisation_service.current())
+    if logo is None:
+        abort(404)
+    response = Response(logo, mimetype="image/png")
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

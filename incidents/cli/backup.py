@@ -7,7 +7,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from incidents.cli.common import Refusal, in_terminal_language
-from incidents.cli.common import size as _size
+from incidents.i18n import format_size
 from incidents.keys.encryption import keyring
 from incidents.views import settings
 
@@ -25,10 +25,10 @@ def backup_command(path):
         summary = backup.create_backup(settings(), current_app.instance_path, path)
     except backup.BackupError as exc:
         raise Refusal(exc) from None
-    click.echo(_("Backup written to %(path)s: %(size)s in %(seconds)s s.", path=path, size=_size(summary.size),
+    click.echo(_("Backup written to %(path)s: %(size)s in %(seconds)s s.", path=path, size=format_size(summary.size),
                  seconds=format_decimal(summary.seconds, "0.0")))
     click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables, %(migrations)s migration(s) "
-                        "applied", size=_size(summary.database_bytes), rows=sum(summary.rows.values()),
+                        "applied", size=format_size(summary.database_bytes), rows=sum(summary.rows.values()),
                         tables=len(summary.rows), migrations=len(summary.migrations)))
     _evidence_line(summary)
     click.echo("  " + _("backup key id: %(key)s; SHA-256 of the file: %(sha256)s", key=summary.key_id,
@@ -50,8 +50,8 @@ def restore_command(path):
     except backup.BackupError as exc:
         raise Refusal(_("%(reason)s Nothing was restored.", reason=exc)) from None
     click.echo(_("Restored %(path)s (made %(made)s): %(size)s in %(seconds)s s.", path=path,
-                 made=summary.created_at, size=_size(summary.size), seconds=format_decimal(summary.seconds, "0.0")))
-    click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables", size=_size(summary.database_bytes),
+                 made=summary.created_at, size=format_size(summary.size), seconds=format_decimal(summary.seconds, "0.0")))
+    click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables", size=format_size(summary.database_bytes),
                         rows=sum(summary.rows.values()), tables=len(summary.rows)))
     _evidence_line(summary)
     if summary.migrated:
@@ -60,4 +60,4 @@ def restore_command(path):
 
 def _evidence_line(summary) -> None:
     click.echo("  " + _("evidence: %(files)s file(s), %(size)s", files=summary.evidence_files,
-                        size=_size(summary.evidence_bytes)))
+                        size=format_size(summary.evidence_bytes)))

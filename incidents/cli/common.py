@@ -1,4 +1,4 @@
-"""What every command shares: speaking the terminal's language, refusing in it, and sizes people read.
+"""What every command shares: speaking the terminal's language, and refusing in it.
 
 Click's own words (``--help``, a missing argument, "Aborted!") stay English: the help texts are
 read when the commands are defined, before any language is chosen.
@@ -9,9 +9,8 @@ import functools
 import os
 
 import click
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from incidents.config import LANGUAGES
 
@@ -45,16 +44,3 @@ class Refusal(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.message, file=file, err=file is None)
-
-
-LARGER_UNITS = (_l("%(n)s KB"), _l("%(n)s MB"), _l("%(n)s GB"), _l("%(n)s TB"))
-
-
-def size(count: float) -> str:
-    """A size as people read it in the language of the moment: "1.5 MB", "1,5 МБ"."""
-    if count < 1024:
-        return _("%(n)s B", n=int(count))
-    for unit in LARGER_UNITS:
-        count /= 1024
-        if count < 1024 or unit is LARGER_UNITS[-1]:  # the last unit takes any size
-            return str(unit) % {"n": format_decimal(count, "0.0")}

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from incidents.accounts import credentials
 from incidents.cli import integrity
 from incidents.cli.common import Refusal, in_terminal_language
-from incidents.cli.common import size as _size
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
+from incidents.i18n import format_size
 from incidents.models import ACQUISITIONS, User
 from incidents.text import shown_name
 from incidents.views import settings
@@ -77,7 +77,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note, i
 
     def shown(_item):
         return _("%(done)s of %(files)s files, %(size)s of %(total)s", done=done["files"], files=files,
-                 size=_size(done["bytes"]), total=_size(total))
+                 size=format_size(done["bytes"]), total=format_size(total))
 
     with database.connection_context():
         user = User.get_or_none(User.email == credentials.normalise_email(email))
@@ -91,7 +91,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note, i
             return
         # Everything it prints, the progress bar too, in the language of who runs it.
         with force_locale(user.locale or "en"):
-            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=_size(total)), err=True)
+            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=format_size(total)), err=True)
             with click.progressbar(length=max(total, 1), label=_("Preserving"), show_eta=True, show_percent=True,
                                    item_show_func=shown, file=sys.stderr) as bar:
                 def progress(size, count):
@@ -117,15 +117,15 @@ def _hand_to_worker(folder, user, incident_id, provenance, files, total) -> None
         raise Refusal(exc.message) from None
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s, handed to the job worker. The archive page "
                  "(/archive) shows when it is finished; a worker stopped half-way leaves the rest to the next.",
-                 batch=batch.id, files=files, size=_size(total)))
+                 batch=batch.id, files=files, size=format_size(total)))
 
 
 def _ingest_summary(report, copies_found: int) -> None:
     from incidents.evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
-                 files=report.files, size=_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
-                 rate=_size(rate)))
+                 files=report.files, size=format_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
+                 rate=format_size(rate)))
     click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
     click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
     click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))

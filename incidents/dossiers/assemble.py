@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from incidents import policy, shape, vocab
+from incidents.admin import organisation
 from incidents.config import LANGUAGES
 from incidents.errors import Forbidden, ValidationFailed
 from incidents.models import (
@@ -29,6 +30,7 @@ from incidents.models import (
     Revision,
     StoredFile,
     User,
+    name_in,
     utcnow,
 )
 from incidents.revisions import snapshot
@@ -182,9 +184,9 @@ def _evidence(entries: list[dict], records, confidential: bool, users: dict[int,
     dossier. Confidential dossiers add provenance, assessments and the full chain of custody."""
     items, custody, assessments = records
     out = []
-    for entry in entries:
+    for number, entry in enumerate(entries, 1):  # numbered as the incident's page numbers them
         item = items.get(entry.get("id"))
-        row = {"id": entry.get("id"), "kind": entry["kind"], "description": entry.get("description", ""),
+        row = {"id": entry.get("id"), "number": number, "kind": entry["kind"], "description": entry.get("description", ""),
                "url": entry.get("url", ""), "sha256": entry.get("sha256"), "size": entry.get("size"),
                "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
         if item is not None:  # a dossier leaves the house: only a status a second reviewer confirmed
@@ -233,6 +235,7 @@ def _published_link_ids(incident_ids: list[int]) -> list[int]:
 class Gathered:
     data: dict  # what every format shows and the bundle's JSON holds
     item_ids: list[int]  # every evidence item the dossier includes, for the custody log
+    logo: bytes | None = None  # the organisation's logo (PNG) for the PDF and the DOCX
 
 
 def check(user, request: DossierRequest) -> list:
@@ -247,8 +250,10 @@ def check(user, request: DossierRequest) -> list:
 
 
 def gather(user, request: DossierRequest, installation: str) -> Gathered:
-    """The dossier's data. A public dossier names the installation as its compiler, not the
-    member of staff (whose name is itself worth protecting).
+    """The dossier's data. Every dossier, public or confidential, names the organisation of the
+    profile as its author (``submitter``), never the member of staff who built it (whose name is
+    itself worth protecting; the audit trail keeps it). Until an administrator sets the profile,
+    ``submitter`` is None, the layouts say so, and the bundle's README names the installation.
 
     :raise Forbidden, ValidationFailed: see ``check``.
     """
@@ -279,11 +284,13 @@ def gather(user, request: DossierRequest, installation: str) -> Gathered:
                           for r in data.get("responses", [])],
         })
     link_ids = [] if confidential else _published_link_ids([i for i, _incident, _row in chosen])
+    submitter, logo = organisation.submitter()
     return Gathered({
         "layout": request.layout,
         "redaction": request.redaction,
         "language": request.language,
-        "compiled_by": (user.name or user.email) if confidential else installation,
+        "compiled_by": name_in(submitter.names, request.language) if submitter else installation,
+        "submitter": submitter.as_data() if submitter else None,
         "compiled_at": utcnow().isoformat(timespec="seconds") + "Z",
         "incidents": incidents,
-    }, file_ids + link_ids)
+    }, file_ids + link_ids, logo)

@@ -93,7 +93,8 @@ def derivative_name(sha256: str, media_type: str, digest: str = "") -> str:
 
 
 def evidence_manifest(data: dict, included: set[str], derivatives: dict[int, str] | None = None) -> dict:
-    """Item, incident, file name in the bundle (when included), size, SHA-256; in a public bundle
+    """Item (its id, and its number in the dossier), incident, file name in the bundle (when included),
+    size, SHA-256; in a public bundle
     the derivative that stands in for the original (``derivatives``: item id -> name); in a
     confidential bundle also the original name, when it was received and its chain of custody."""
     derivatives = derivatives or {}
@@ -103,7 +104,7 @@ def evidence_manifest(data: dict, included: set[str], derivatives: dict[int, str
             if not item.get("sha256"):
                 continue
             name = evidence_name(item["sha256"], item["media_type"])
-            entry = {"item": item["id"], "incident": incident["reference"], "kind": item["kind"],
+            entry = {"item": item["id"], "number": item["number"], "incident": incident["reference"], "kind": item["kind"],
                      "file": name if name in included else None, "size": item["size"],
                      "sha256": item["sha256"], "media_type": item["media_type"]}
             if item["id"] in derivatives:

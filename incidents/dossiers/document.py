@@ -41,6 +41,7 @@ class Document:
     cover_warning: str = ""
     notices: list[str] = field(default_factory=list)  # what the whole document is subject to, on the cover
     blocks: list[Block] = field(default_factory=list)
+    logo: bytes | None = None  # the submitting organisation's logo, a PNG the app encoded, on the cover
 
     def heading(self, text: str, level: int = 0) -> None:
         self.blocks.append(Block("heading", text, level=level))
@@ -98,16 +99,6 @@ def when(incident: dict) -> str:
     return f"{text} ({vocab.DATE_PRECISION_LABELS[incident['date_precision']]})"
 
 
-def size_text(size) -> str:
-    if size is None:
-        return ""
-    for unit in ("B", "KB", "MB"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
-
-
 def person_rows(persons: list[dict], confidential: bool) -> tuple[tuple, list[tuple], tuple]:
     """(headers, rows, widths) of a table of people, as far as the redaction shows them."""
     headers = [_("Role"), _("Pseudonym"), _("Sex and age")]
@@ -144,7 +135,7 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
     kind = vocab.label("evidence_kinds", item["kind"], language)
     rows = [(_("Description"), item["description"]), (_("Link"), item["url"])]
     if item.get("sha256"):
-        rows += [(_("Size"), size_text(item["size"])), (_("Media type"), item["media_type"] or "")]
+        rows += [(_("Size"), i18n.format_size(item["size"])), (_("Media type"), item["media_type"] or "")]
     if item.get("verification"):
         rows.append((_("Verification"), str(vocab.VERIFICATION_LABELS[item["verification"]])))
     if confidential:
@@ -157,8 +148,8 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
     if item.get("sha256"):
         rows.append((_("Custody"), custody_summary(item) if confidential
                      else _("recorded by the documenting organisation; in confidential dossiers")))
-    document.heading(_("Item %(id)s: %(kind)s", id=item["id"], kind=kind) if item.get("id")
-                     else _("Link: %(kind)s", kind=kind), level=2)
+    document.heading(_("Item %(number)s: %(kind)s", number=item["number"], kind=kind) if item.get("sha256")
+                     else _("Item %(number)s, a link: %(kind)s", number=item["number"], kind=kind), level=2)
     document.fields(rows)
     if item.get("sha256"):
         document.mono([("SHA-256", item["sha256"])])

@@ -64,12 +64,19 @@ def _titles() -> dict[str, str]:
     }
 
 
+def _no_submitter() -> str:
+    return _("No organisation is named as the author of this document: the installation's administrators "
+             "have not yet set the organisation profile. Do not send it before they have.")
+
+
 def _cover(data: dict) -> Document:
     confidential = data["redaction"] == "confidential"
     compiled = datetime.datetime.fromisoformat(data["compiled_at"].rstrip("Z"))
+    submitter = data["submitter"]
     return Document(
         title=_titles()[data["layout"]],
-        cover=[(_("Compiled by"), data["compiled_by"]),
+        notices=[] if submitter else [_no_submitter()],
+        cover=[(_("Compiled by"), name_in(submitter["names"], data["language"]) if submitter else _("not set")),
                (_("Date"), format_date(compiled.date(), "long")),
                (_("Redaction"), _("Confidential: includes identities and sources") if confidential
                 else _("Public: published information only")),
@@ -116,7 +123,7 @@ def _assessments(document: Document, incident: dict, confidential: bool) -> None
         document.note(_("Each item above shows its verification status; the assessments themselves are "
                         "in confidential dossiers."))
         return
-    rows = [(str(item["id"]), vocab.ASSESSMENT_PART_LABELS[a["part"]], vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]],
+    rows = [(str(item["number"]), vocab.ASSESSMENT_PART_LABELS[a["part"]], vocab.ASSESSMENT_OUTCOME_LABELS[a["outcome"]],
              i18n.format_incident_date(a["at"], None, "day"), a["method"], a["assessor"])
             for item in incident["evidence"] for a in item.get("assessments", [])]
     headers = (_("Item"), _("Part"), _("Outcome"), _("Date"), _("Method"), _("Assessor"))
@@ -209,8 +216,24 @@ def un_communication(data: dict) -> Document:
         document.heading(_("6. Evidence available"), 1)
         _evidence(document, incident, confidential, language)
         document.heading(_("7. Submitter"), 1)
-        document.fields([(_("Submitted by"), data["compiled_by"]), (_("Reference"), incident["reference"])])
+        _submitter(document, data, incident)
     return document
+
+
+def _submitter(document: Document, data: dict, incident: dict) -> None:
+    """The organisation submitting the communication, and the consent statement it uses."""
+    submitter, language = data["submitter"], data["language"]
+    if submitter is None:
+        document.warning(_no_submitter())
+        document.fields([(_("Reference"), incident["reference"])])
+        return
+    document.fields([(_("Submitted by"), name_in(submitter["names"], language)),
+                     (_("Postal address"), submitter["address"]),
+                     (_("E-mail"), submitter["email"]), (_("Telephone"), submitter["phone"]),
+                     (_("Website"), submitter["website"]),
+                     (_("Reference"), incident["reference"])])
+    document.heading(_("Consent"), 2)
+    document.text(name_in(submitter["consent"], language))
 
 
 def _after_cutoff(incident: dict) -> bool:

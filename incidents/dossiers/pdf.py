@@ -9,6 +9,7 @@ distinct word is measured once, and every line is written with a single ``text``
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import secrets
@@ -25,6 +26,7 @@ FONT = "DejaVu"
 TOC_PER_PAGE = 34
 MUTED, WARNING, RULE = (90, 90, 90), (150, 20, 20), (170, 170, 170)
 PAD = 1.2  # mm inside a table cell
+LOGO_HEIGHT = 25  # mm: the organisation's logo at the top of the cover, above the title
 
 
 class _Pdf(FPDF):
@@ -140,7 +142,11 @@ def _grid(pdf: _Pdf, rows: list[tuple], widths: tuple, size: float, *, headers: 
 
 def _cover(pdf: _Pdf, document: Document) -> None:
     pdf.add_page()
-    pdf.ln(45)
+    if document.logo:  # a PNG the app encoded itself from checked pixels (admin/organisation.py)
+        pdf.image(io.BytesIO(document.logo), x=pdf.l_margin, y=pdf.t_margin, h=LOGO_HEIGHT, keep_aspect_ratio=True,
+                  w=pdf.epw / 2)
+    pdf.set_y(pdf.t_margin + LOGO_HEIGHT)
+    pdf.ln(45 - LOGO_HEIGHT)
     _paragraph(pdf, document.title, size=20, style="B", gap=12)
     _grid(pdf, document.cover, (1, 3), 11, label_column=True)
     for warning in [document.cover_warning, *document.notices]:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from incidents import i18n, policy
+from incidents.admin import organisation
 from incidents.dossiers import assemble, jobs, service
 from incidents.errors import ValidationFailed
 from incidents.evidence.store import EvidenceStore
@@ -60,7 +61,8 @@ def _page(errors: dict | None = None, chosen: dict | None = None, status: int = 
                            chosen=chosen or {"lang": i18n.language(), "redaction": "public", "layout": "dossier",
                                              "format": "pdf"},
                            confidential=policy.can_build_dossier(actor(), "confidential"),
-                           max_incidents=assemble.MAX_INCIDENTS), status
+                           max_incidents=assemble.MAX_INCIDENTS, no_submitter=organisation.current() is None,
+                           can_set_submitter=policy.can_manage_organisation(actor())), status
 
 
 @bp.route("/dossier/add", methods=["POST"])

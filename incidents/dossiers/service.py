@@ -172,6 +172,7 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
     from incidents.dossiers import pdf, word
     with force_locale(request.language):
         document = layouts.build(data)
+        document.logo = gathered.logo
         body = word.render(document, request.language) if request.format == "docx" \
             else pdf.render(document, request.language)
         key = crypto.signing_key(instance_path) if request.format == "zip" else None

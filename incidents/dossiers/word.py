@@ -7,13 +7,14 @@ with named styles (``_add_styles``) rather than formatted run by run, for speed.
 from __future__ import annotations
 
 import io
+import struct
 
 from docx import Document as new_docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 from flask_babel import gettext as _
 from lxml import etree
 
@@ -105,6 +106,11 @@ def render(document: Document, language: str) -> bytes:
     docx.core_properties.title = document.title
     docx.core_properties.language = language
     _footer(docx, _("Page %(page)s of %(pages)s", page="{page}", pages="{nb}"))
+    if document.logo:  # a PNG the app encoded itself from checked pixels (admin/organisation.py)
+        width, height = struct.unpack(">II", document.logo[16:24])  # the PNG's header
+        # 25 mm high, unless that would make a wide logo wider than 80 mm
+        size = {"width": Mm(80)} if width * 25 > height * 80 else {"height": Mm(25)}
+        docx.add_picture(io.BytesIO(document.logo), **size)
     _paragraph(docx, document.title, "Title")
     _table(docx, (), document.cover)
     for warning in [document.cover_warning, *document.notices]:

@@ -99,6 +99,26 @@ def derivative(kind: str, source: str, out_dir: str, boxes: list | None = None) 
     return _derive_av(kind, source, out_dir, boxes)
 
 
+# An organisation's logo: PNG, JPEG or WebP only, bounded before its pixels are read, made no larger
+# than a dossier's cover needs, and handed back as bare pixels that the app encodes itself.
+LOGO_FORMATS = ["PNG", "JPEG", "WEBP"]
+LOGO_MAX_PIXELS = 16_000_000
+LOGO_SIDE = 600
+
+
+def logo(kind: str, source: str, out_dir: str) -> dict:
+    """The picture's pixels alone, upright, at most LOGO_SIDE on a side, as raw RGBA."""
+    image = Image.open(source, formats=LOGO_FORMATS)
+    if image.width * image.height > LOGO_MAX_PIXELS:
+        raise ValueError(f"a logo of {image.width}x{image.height} pixels")
+    image = _pixels(image)
+    image.thumbnail((LOGO_SIDE, LOGO_SIDE))
+    image = image.convert("RGBA")
+    with open(os.path.join(out_dir, "logo.rgba"), "wb") as handle:
+        handle.write(image.tobytes())
+    return {"file": "logo.rgba", "width": image.width, "height": image.height}
+
+
 def _derive_av(kind: str, source: str, out_dir: str, boxes: list | None) -> dict:
     with av.open(source, container_options=DEMUX_OPTIONS) as src:
         video = src.streams.video[0] if kind == "video" and src.streams.video else None
@@ -290,4 +310,4 @@ def _checked(frames):
 
 
 TASKS = {"preview": preview, "derivative": derivative, "metadata": metadata, "fingerprint": fingerprint,
-         "faces": find_faces, "sign": credentials.sign}
+         "faces": find_faces, "sign": credentials.sign, "logo": logo}

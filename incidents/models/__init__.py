@@ -2,7 +2,7 @@
 text), ``accounts``, ``records`` (facilities, incidents and their history), ``evidence``,
 ``published`` (the public projection), ``audit``, ``duplicates`` (incidents people marked as one
 event, or as not duplicates), ``drafts`` (unsaved forms), ``uploads`` (files on their way in), ``conversation`` (comments on an
-incident, notifications) and ``jobs`` (background work). Every name is importable from here.
+incident, notifications), ``jobs`` (background work) and ``organisation`` (who submits the dossiers). Every name is importable from here.
 
 Models know nothing of Flask requests; rules about who may do what live in ``policy.py`` and
 state changes in ``workflow.py``.
@@ -36,6 +36,7 @@ from incidents.models.evidence import (
 )
 from incidents.models.fields import JSONTextField, SealedJSONField, SealedTextField, folded, utcnow
 from incidents.models.jobs import JOB_STATES, Job
+from incidents.models.organisation import OrganisationProfile
 from incidents.models.published import (
     PublishedChange,
     PublishedCount,
@@ -64,7 +65,7 @@ ALL_MODELS = [User, RecoveryCode, LoginFailure, ApiToken, PasswordLink, Facility
               Response, StoredFile, IngestBatch, EvidenceItem, IngestEntry, Assessment, CustodyEvent, Revision,
               ReviewEvent, PublishedIncident, PublishedTerm, PublishedRow, PublishedCount, PublishedChange, AuditEvent, DuplicateMark,
               Draft, Upload, Comment, Notification, Job, Fingerprint, FingerprintBand, Likeness,
-              RedactionProposal, RedactionDecision, AuditStamp]
+              RedactionProposal, RedactionDecision, AuditStamp, OrganisationProfile]
 
 
 def sealed_fields() -> list:
@@ -82,5 +83,5 @@ __all__ = [
     "STATUSES", "SealedJSONField", "SealedTextField", "StoredFile", "Upload", "User", "VERIFICATION_STATUSES",
     "folded", "name_in", "sealed_fields", "utcnow", "DUPLICATE_VERDICTS", "DuplicateMark",
     "Comment", "Notification", "NOTIFICATION_KINDS", "Job", "JOB_STATES", "Fingerprint", "FingerprintBand",
-    "Likeness", "REDACTION_DECISIONS", "RedactionDecision", "RedactionProposal",
+    "Likeness", "REDACTION_DECISIONS", "RedactionDecision", "RedactionProposal", "OrganisationProfile",
 ]

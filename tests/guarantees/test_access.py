@@ -71,6 +71,7 @@ ROLE_ONLY_PAGES = {
     "review.queue": {"reviewer", "admin"},
     "admin.users": {"admin"},
     "admin.audit_trail": {"admin"},
+    "admin.organisation": {"admin"},
     "records.new_incident": {"contributor", "reviewer", "admin"},
     "records.new_facility": {"contributor", "reviewer", "admin"},
     "records.edit_facility": {"reviewer", "admin"},

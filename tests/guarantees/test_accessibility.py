@@ -46,7 +46,7 @@ def pages(app, users):
              f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
              f"/evidence/{item.id}/redaction",
              "/facilities/new",
-             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users",
+             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users", "/admin/organisation",
              "/admin/audit", "/account", "/account/two-factor", "/notifications", f"/dossier/prepared/{bundle.token}"]
     return public, staff
 
@@ -61,7 +61,8 @@ def test_the_check_visits_every_page(app, pages):
     reached = {adapter.match(path)[0] for path in visited}
     files = {"evidence.download", "evidence.media", "evidence.preview", "evidence.redaction_frame",
              "evidence.public_copy", "public.statistics_csv", "records.regions",
-             "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file"}
+             "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file",
+             "admin.organisation_logo"}
     assert routes - reached - files == {"auth.login_code", "evidence.batch"} | {
         endpoint for endpoint in routes if endpoint.startswith("api.")}
 

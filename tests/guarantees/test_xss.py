@@ -44,7 +44,7 @@ def test_every_page_escapes_script_in_every_field(app, users, as_role):
                      "/review", "/workspace", f"/evidence/{item.id}", f"/facilities/{facility.id}/edit",
                      "/statistics"],
         "lawyer": ["/dossier", f"/incidents/{draft.id}"],
-        "admin": ["/admin/users", "/admin/audit"],
+        "admin": ["/admin/users", "/admin/audit", "/admin/organisation"],
     }
     escaped_somewhere = False
     for role, paths in pages.items():

@@ -42,6 +42,7 @@ FUZZED = {
     "review.transition": "test_page_review_transition",
     "admin.users": "test_page_admin_forms",
     "admin.update_user": "test_page_admin_forms",
+    "admin.organisation": "test_page_organisation_profile",
     "dossiers.add": "test_page_dossier_forms",
     "dossiers.remove": "test_page_dossier_forms",
     "dossiers.build": "test_page_dossier_forms",
