@@ -6,6 +6,7 @@ import datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 from babel.units import format_unit
 from flask import has_request_context, request, session
 from flask_babel import format_date, get_locale
@@ -122,3 +123,18 @@ def format_size(size: int) -> str:
         if size >= factor:
             return format_unit(round(size / factor, 1), unit, length="short", locale=locale)
     return format_unit(size, "digital-byte", length="short", locale=locale)
+
+
+COMPASS = {"N": _l("%(degrees)s° N"), "S": _l("%(degrees)s° S"), "E": _l("%(degrees)s° E"), "W": _l("%(degrees)s° W")}
+
+
+def format_coordinates(latitude: float | None, longitude: float | None) -> str:
+    """A place's coordinates that no reader can take for four numbers: degrees in the reader's
+    decimal format with the hemisphere, e.g. "51.53° N, 46.03° E", "51,53° с. ш., 46,03° в. д."."""
+    if latitude is None or longitude is None:
+        return ""
+
+    def one(value: float, positive: str, negative: str) -> str:
+        degrees = format_decimal(abs(value), format="0.0###", locale=get_locale())
+        return str(COMPASS[positive if value >= 0 else negative] % {"degrees": degrees})
+    return one(latitude, "N", "S") + ", " + one(longitude, "E", "W")
