@@ -23,7 +23,7 @@ from incidents.views import actor
 bp = Blueprint("public", __name__)
 bp.add_url_rule("/statistics", view_func=charts.statistics)
 bp.add_url_rule("/statistics.csv", view_func=charts.statistics_csv)
-bp.add_url_rule("/statistics/<dimension>.<extension>", view_func=charts.statistics_download)
+bp.add_url_rule("/statistics/<dimension>.<any(csv, svg, png):extension>", view_func=charts.statistics_download)
 bp.add_url_rule("/map", view_func=charts.incident_map)
 # The facets the list page shows (counting one costs time, so only these).
 LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse", "verification")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from incidents.duplicates import service
-from incidents.search.statistics import statistics
 from incidents.search.filters import Filters
+from incidents.search.statistics import statistics
 from tests.factories import make_facility, make_incident, publish
 
 

@@ -95,7 +95,7 @@ def test_each_chart_downloads_as_csv_svg_and_png_with_names_that_say_what_they_a
 
 @pytest.mark.parametrize("path", [
     "/statistics?date_from=someday", "/statistics?period=decade", "/statistics/region.csv?region=XX-YY",
-    "/statistics/secrets.csv", "/statistics/region.exe", "/map?abuse=<script>", "/statistics.csv?dimension=x"])
+    "/statistics/secrets.csv", "/map?abuse=<script>", "/statistics.csv?dimension=x"])
 def test_bad_query_input_is_a_clear_400(client, world, path):
     """Is a filter, period, chart or format nobody can mean refused with a 400 that names what was
     wrong, and nothing counted?"""
@@ -119,7 +119,7 @@ def test_the_map_links_points_to_facilities_and_regions_to_the_list(client, worl
     assert "Тайная колония" not in page and "http://" not in page.split("<svg", 1)[1].split("</svg>")[0].replace(
         "http://www.w3.org/2000/svg", "")
     assert "51,53° пн. ш., 46,03° сх. д." in page
-    assert client.get(f"/incidents?region=RU-SAR&lang=uk").status_code == 200
+    assert client.get("/incidents?region=RU-SAR&lang=uk").status_code == 200
 
 
 def test_coordinates_read_the_same_in_every_language(client, world):
