@@ -67,7 +67,7 @@ def main(countries_path: str, lines_path: str, out_path: str) -> None:
             countries[code] = _east(shape(record.shape.__geo_interface__)).buffer(0)
     lines = [LineString([(x + 360 if x < -100 else x, y) for x, y in s.points[a:b]])
              for s in shapefile.Reader(lines_path).iterShapes()
-             for a, b in zip(s.parts, [*s.parts[1:], len(s.points)], strict=True) if b - a >= 2]
+             for a, b in zip(s.parts, [*s.parts[1:], len(s.points)], strict=False) if b - a >= 2]
     reference = iso3166_2.Subdivisions()
     out = {"source": "Natural Earth 1:10m admin-0 (German view) and admin-1 lines, public domain; "
                      "made by bench/make_boundaries.py", "scale": SCALE, "countries": {}, "regions": {}}
