@@ -1,6 +1,6 @@
 """Horizontal bar charts: one layout, drawn as SVG (in the page and as a download) and as PNG.
 
-Labels are wrapped to two lines in their column, measured with the shipped font, and cut with "…"
+Labels are wrapped to three lines in their column, measured with the shipped font, and cut with "…"
 only past that; the whole label is each bar's SVG ``<title>`` (shown on hover) and in the table
 beside the chart. The SVG has a viewBox and no fixed size, so it scales to a phone's width."""
 from __future__ import annotations
@@ -15,14 +15,19 @@ from babel.numbers import format_decimal
 from PIL import Image, ImageDraw, ImageFont
 
 FONTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "dossiers", "fonts")
-WIDTH = 600
-LABEL_WIDTH = 220  # the label column; bars start after it
-BAR_X = 232
-BAR_MAX = 300  # room is left after the longest bar for its count
-FONT_SIZE = 13
-LINE = 16
-ROW_MIN = 26
-TITLE_SIZE = 15
+# A narrow drawing with large type: on a phone (about 300 px for the chart) it shrinks to
+# about 0.6, so its 16 px text reads at 10 px; on a desktop it is shown near its own size.
+WIDTH = 480
+LEFT = 4
+LABEL_WIDTH = 178  # the label column, from LEFT; bars start after it
+BAR_X = 188
+BAR_MAX = 230  # room is left after the longest bar for its count
+FONT_SIZE = 16
+LINE = 19
+ROW_MIN = 30
+BAR_HEIGHT = 20
+LABEL_LINES = 3
+TITLE_SIZE = 17
 COLOUR, INK, PAPER = "#1f4e8c", "#1d232b", "#ffffff"
 
 
@@ -89,12 +94,12 @@ def layout(rows: list[tuple], title: str, locale: str, with_title: bool = False)
     y = len(title_lines) * (TITLE_SIZE + 6) + (10 if title_lines else 2)
     top, placed = y, []
     for _value, label, count in rows:
-        lines = wrap(str(label), LABEL_WIDTH)
+        lines = wrap(str(label), LABEL_WIDTH, lines=LABEL_LINES)
         height = max(ROW_MIN, len(lines) * LINE + 10)
         placed.append(Row(str(label), lines, count, format_decimal(count, locale=locale), y, height,
                           round(count / most * BAR_MAX, 1)))
         y += height
-    return Chart(title, title_lines, placed, top, y + 4)
+    return Chart(title, title_lines, placed, top, y + 8)
 
 
 def svg(chart: Chart, standalone: bool = False) -> str:
@@ -113,12 +118,13 @@ def svg(chart: Chart, standalone: bool = False) -> str:
                        f'fill="{INK}">{escape(line)}</text>')
     for row in chart.rows:
         middle = row.y + row.height / 2
-        first = middle - (len(row.lines) - 1) * LINE / 2 + 4.5
+        first = middle - (len(row.lines) - 1) * LINE / 2 + 5.5
         out.append(f"<g><title>{escape(row.label)}: {escape(row.count_text)}</title>")
         for i, line in enumerate(row.lines):
-            out.append(f'<text x="0" y="{first + i * LINE:.1f}" fill="{INK}">{escape(line)}</text>')
-        out.append(f'<rect x="{BAR_X}" y="{middle - 9:.1f}" width="{row.bar}" height="18" rx="3" fill="{COLOUR}"/>')
-        out.append(f'<text x="{BAR_X + row.bar + 6:.1f}" y="{middle + 4.5:.1f}" fill="{INK}">{escape(row.count_text)}</text></g>')
+            out.append(f'<text x="{LEFT}" y="{first + i * LINE:.1f}" fill="{INK}">{escape(line)}</text>')
+        out.append(f'<rect x="{BAR_X}" y="{middle - BAR_HEIGHT / 2:.1f}" width="{row.bar}" height="{BAR_HEIGHT}" '
+                   f'rx="3" fill="{COLOUR}"/>')
+        out.append(f'<text x="{BAR_X + row.bar + 6:.1f}" y="{middle + 5.5:.1f}" fill="{INK}">{escape(row.count_text)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
@@ -132,13 +138,14 @@ def png(chart: Chart, scale: int = 2) -> bytes:
         draw.text((4 * scale, (i + 1) * (TITLE_SIZE + 6) * scale), line, font=heading, fill=INK, anchor="ls")
     for row in chart.rows:
         middle = row.y + row.height / 2
-        first = middle - (len(row.lines) - 1) * LINE / 2 + 4.5
+        first = middle - (len(row.lines) - 1) * LINE / 2 + 5.5
         for i, line in enumerate(row.lines):
-            draw.text((0, (first + i * LINE) * scale), line, font=body, fill=INK, anchor="ls")
+            draw.text((LEFT * scale, (first + i * LINE) * scale), line, font=body, fill=INK, anchor="ls")
         if row.bar:
-            draw.rounded_rectangle(((BAR_X * scale, (middle - 9) * scale),
-                                    ((BAR_X + row.bar) * scale, (middle + 9) * scale)), radius=3 * scale, fill=COLOUR)
-        draw.text(((BAR_X + row.bar + 6) * scale, (middle + 4.5) * scale), row.count_text, font=body, fill=INK,
+            draw.rounded_rectangle(((BAR_X * scale, (middle - BAR_HEIGHT / 2) * scale),
+                                    ((BAR_X + row.bar) * scale, (middle + BAR_HEIGHT / 2) * scale)),
+                                   radius=3 * scale, fill=COLOUR)
+        draw.text(((BAR_X + row.bar + 6) * scale, (middle + 5.5) * scale), row.count_text, font=body, fill=INK,
                   anchor="ls")
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
