@@ -132,3 +132,18 @@ def size_units() -> list[tuple[int, str]]:
     """(factor, pattern with "{n}") for every unit, largest first and bytes last, for a script that
     writes sizes as ``format_size`` does."""
     return [(factor, str(unit) % {"n": "{n}"}) for factor, unit in SIZE_UNITS] + [(1, str(_l("%(n)s B", n="{n}")))]
+
+
+COMPASS = {"N": _l("%(degrees)s° N"), "S": _l("%(degrees)s° S"), "E": _l("%(degrees)s° E"), "W": _l("%(degrees)s° W")}
+
+
+def format_coordinates(latitude: float | None, longitude: float | None) -> str:
+    """A place's coordinates that no reader can take for four numbers: degrees in the reader's
+    decimal format with the hemisphere, e.g. "51.53° N, 46.03° E", "51,53° с. ш., 46,03° в. д."."""
+    if latitude is None or longitude is None:
+        return ""
+
+    def one(value: float, positive: str, negative: str) -> str:
+        degrees = format_decimal(abs(value), format="0.0###")
+        return str(COMPASS[positive if value >= 0 else negative] % {"degrees": degrees})
+    return one(latitude, "N", "S") + ", " + one(longitude, "E", "W")

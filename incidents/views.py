@@ -1,10 +1,10 @@
-"""What every view, page or API, shares: the acting user, the settings, a form for buttons, and
-where a form may send the reader back to."""
+"""What every view, page or API, shares: the acting user, the settings, a form for buttons,
+where a form may send the reader back to, and a page's query carried by its links."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -31,3 +31,10 @@ def safe_next(target: str | None, default: str) -> str:
             or "\\" in target:
         return default
     return target
+
+
+def link_args(*own: str) -> dict:
+    """The page's query for links to another endpoint, less what url_for would take for its own
+    arguments ("endpoint", "_external", ...) or the link sets itself (``own``): a query naming
+    them was a 500."""
+    return {k: v for k, v in request.args.lists() if k not in ("endpoint", *own) and not k.startswith("_")}

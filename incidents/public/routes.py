@@ -1,13 +1,13 @@
-"""Public pages: home, the list of published incidents with filters, a facility's page."""
+"""Public pages: home, the list of published incidents with filters, a facility's page; the
+statistics and the map (``statistics.py``)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from incidents import i18n
 from incidents.errors import ValidationFailed
 from incidents.models import Facility
-from incidents.search.facets import DIMENSIONS
-from incidents.search.facets import statistics as statistics_of
+from incidents.public import statistics as charts
 from incidents.search.facilities import (
     facility_directory,
     latest_published,
@@ -17,10 +17,14 @@ from incidents.search.facilities import (
 )
 from incidents.search.filters import Filters, parse_filters, parse_page
 from incidents.search.queries import passages, search_published
-from incidents.text import safe_cell
-from incidents.views import actor
+from incidents.search.statistics import statistics as statistics_of
+from incidents.views import actor, link_args
 
 bp = Blueprint("public", __name__)
+bp.add_url_rule("/statistics", view_func=charts.statistics)
+bp.add_url_rule("/statistics.csv", view_func=charts.statistics_csv)
+bp.add_url_rule("/statistics/<dimension>.<any(csv, svg, png):extension>", view_func=charts.statistics_download)
+bp.add_url_rule("/map", view_func=charts.incident_map)
 # The facets the list page shows (counting one costs time, so only these).
 LIST_FACETS = ("facility", "region", "country", "perpetrator", "abuse", "verification")
 
@@ -53,52 +57,9 @@ def incident_list():
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
                      key=lambda pair: pair[1].casefold())
     return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
-                           facilities=facilities, all_facilities=options, export_args=_link_args("fmt", "hxl"),
+                           facilities=facilities, all_facilities=options, export_args=link_args("fmt", "hxl"),
                            passages=passages(page.items, filters.q, language)), \
         400 if errors else 200
-
-
-def _link_args(*own: str) -> dict:
-    """The page's query for links to another endpoint, less what url_for would take for its own
-    arguments ("endpoint", "_external", ...) or the link sets itself (``own``): a query naming
-    them was a 500."""
-    return {k: v for k, v in request.args.lists() if k not in ("endpoint", *own) and not k.startswith("_")}
-
-
-@bp.route("/statistics")
-def statistics():
-    """Counts under any filter, drawn as SVG with the numbers beside them (signed-in readers)."""
-    filters, errors = _read_query(parse_filters, Filters())
-    language = i18n.language()
-    page = search_published(
-        Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility", "region", "abuse")}), language, actor())
-    # The CSV links carry the page's query, less what url_for would take for its own arguments
-    # ("endpoint", "_external", ...) or the link sets itself ("dimension"): those were a 500.
-    csv_args = {k: v for k, v in request.args.lists() if k not in ("dimension", "endpoint") and not k.startswith("_")}
-    return render_template("public/statistics.html", stats=statistics_of(filters, language, actor()),
-                           filters=filters, errors=errors, page=page, csv_args=csv_args,
-                           all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
-                                                 key=lambda pair: pair[1].casefold())), 400 if errors else 200
-
-
-@bp.route("/statistics.csv")
-def statistics_csv():
-    """One dimension's counts as CSV (``dimension`` = year, region, facility or abuse)."""
-    dimension = request.args.get("dimension", "year")
-    if dimension not in DIMENSIONS:
-        abort(400)
-    filters = parse_filters(request.args)
-    rows = statistics_of(filters, i18n.language(), actor())[dimension]
-    lines = ["\ufeffvalue,label,count\r\n"] + [
-        ",".join(_csv_cell(cell) for cell in row) + "\r\n" for row in rows]
-    response = Response("".join(lines), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=incidents-per-{dimension}.csv"
-    return response
-
-
-def _csv_cell(value) -> str:
-    text = safe_cell(value)
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
 
 
 @bp.route("/facilities")

@@ -32,7 +32,7 @@ def repeats(filters: Filters) -> list[PublishedIncident]:
     if not groups:
         return []
     rows = (filtered(filters).select(PublishedIncident.incident, PublishedIncident.year, PublishedIncident.region,
-                                     PublishedIncident.facility)
+                                     PublishedIncident.facility, PublishedIncident.verification)
             .where(PublishedIncident.incident.in_(list(groups))).order_by(PublishedIncident.incident))
     seen, extra = set(), []
     for row in rows:
@@ -54,8 +54,11 @@ def less(counts: list[tuple], repeated: Counter, limit: int | None = None) -> li
 def repeated_by(rows: list[PublishedIncident]) -> dict[str, Counter]:
     """How many repeats each value of each statistics dimension holds."""
     found = {"year": Counter(r.year for r in rows), "region": Counter(r.region for r in rows if r.region),
-             "facility": Counter(r.facility_id for r in rows), "abuse": Counter()}
+             "facility": Counter(r.facility_id for r in rows), "verification": Counter(r.verification for r in rows),
+             "abuse": Counter(), "perpetrators": Counter()}
     if rows:
-        found["abuse"].update(code for (code,) in PublishedTerm.select(PublishedTerm.code).where(
-            (PublishedTerm.vocabulary == "abuse") & PublishedTerm.incident.in_([r.incident_id for r in rows])).tuples())
+        for vocabulary, code in PublishedTerm.select(PublishedTerm.vocabulary, PublishedTerm.code).where(
+                PublishedTerm.vocabulary.in_(("abuse", "perpetrators"))
+                & PublishedTerm.incident.in_([r.incident_id for r in rows])).tuples():
+            found[vocabulary][code] += 1
     return found

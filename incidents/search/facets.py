@@ -1,4 +1,4 @@
-"""Facet counts and statistics under filters: kept counts when nothing narrows, SQL while there
+"""Facet counts under filters (statistics: ``statistics.py``): kept counts when nothing narrows, SQL while there
 are few incidents, this process's arrays (``publication/facet_index.py``) when there are many."""
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from incidents.db import database
 from incidents.models import Facility, PublishedIncident, PublishedTerm, name_in
 from incidents.publication import facet_counts, facet_index
 from incidents.publication.search_keys import query_keys
-from incidents.search import events
 from incidents.search.facilities import visible_facilities
 from incidents.search.filters import Filters, filtered, narrowing, narrows, text_contains
 
@@ -142,33 +141,7 @@ def counted(counter, filters: Filters, name: str, skip: str, limit: int | None =
                      if value not in shown and value not in ("", None)]
 
 
-TOP = 15
-
-
-DIMENSIONS = ("year", "region", "facility", "abuse")
-
-
-def statistics(filters: Filters, language: str, reader) -> dict:
-    """Counts of published incidents under every filter, per year, region, facility (top
-    ``TOP``) and abuse type (top ``TOP``): each a list of (value, label, count). Records people
-    marked as the same event count once (``same_event``: how many were left out)."""
-    counter = cache(lambda: counter_for(filters))
-    repeated = events.repeats(filters)  # records of an event another record counts: counted once
-    minus = events.repeated_by(repeated)
-    years = sorted(events.less(counted(counter, filters, "year", skip=""), minus["year"]))
-    regions = events.less(counted(counter, filters, "region", skip="", limit=TOP), minus["region"], TOP)
-    facility_counts = events.less(counted(counter, filters, "facility", skip="", limit=TOP), minus["facility"], TOP)
-    names = _facility_names([v for v, _n in facility_counts], language, reader)
-    abuse = events.less(counted(counter, filters, "abuse", skip="", limit=TOP), minus["abuse"], TOP)
-    total = counter().total() if narrows(filters) else facet_counts.total()
-    return {"year": [(v, str(v), n) for v, n in years],
-            "region": [(v, geo.region_name(v, language), n) for v, n in regions],
-            "facility": [(v, names.get(v, str(v)), n) for v, n in facility_counts],
-            "abuse": [(v, vocab.label("abuse", v, language), n) for v, n in abuse],
-            "total": total - len(repeated), "same_event": len(repeated)}
-
-
-def _facility_names(ids, language: str, reader) -> dict[int, str]:
+def facility_names(ids, language: str, reader) -> dict[int, str]:
     """The names of those of ``ids`` that ``reader`` may know of (``visible_facilities``)."""
     return {key: name_in(names, language) for key, names in
             visible_facilities(reader, Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
@@ -190,7 +163,7 @@ def facets(filters: Filters, language: str, reader, counter=None) -> dict:
     found = {}
     if "facility" in filters.facets:
         counts = counted(counter, filters, "facility", "facility", FACET_LIMIT, filters.facility)
-        names = _facility_names([value for value, _n in counts], language, reader)
+        names = facility_names([value for value, _n in counts], language, reader)
         found["facility"] = [{"value": v, "label": names[v], "count": n} for v, n in counts if v in names]
     if "region" in filters.facets:
         found["region"] = [{"value": v, "label": geo.region_name(v, language), "count": n} for v, n in

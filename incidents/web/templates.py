@@ -10,6 +10,7 @@ from incidents.comments import service as comments
 from incidents.config import LANGUAGES
 from incidents.models import Facility
 from incidents.notifications import service as notifications
+from incidents.public import statistics as charts
 
 
 def _plain_lazy_strings(value):
@@ -45,6 +46,8 @@ def init_templates(app) -> None:
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
             "facility_name": lambda facility: facility.name_in(i18n.language()),
             "facility_name_by_id": _facility_name_by_id,
+            "chart_svg": charts.chart_svg,
+            "format_coordinates": i18n.format_coordinates,
         }
 
 

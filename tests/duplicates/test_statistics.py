@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from incidents.duplicates import service
-from incidents.search.facets import statistics
 from incidents.search.filters import Filters
+from incidents.search.statistics import statistics
 from tests.factories import make_facility, make_incident, publish
 
 
@@ -27,7 +27,7 @@ def test_a_same_event_group_counts_once_and_the_page_says_so(as_role, users, fac
     stats = statistics(Filters(), "en", users["reviewer"])
     assert stats["total"] == 2 and stats["same_event"] == 1
     assert dict((v, n) for v, _l, n in stats["facility"]) == {facility.id: 1, other_place.id: 1}
-    assert dict((v, n) for v, _l, n in stats["year"]) == {2019: 1, 2020: 1}
+    assert dict((v, n) for v, _l, n in stats["time"]) == {"2019": 1, "2020": 1}
     assert dict((v, n) for v, _l, n in stats["abuse"])["030502000000"] == 2
     narrowed = statistics(Filters(facility=[facility.id]), "en", users["reviewer"])
     assert narrowed["total"] == 1

@@ -9,7 +9,7 @@ from tests.factories import attach_file, make_facility, make_incident, publish
 
 SAMPLE_ARGS = {"incident_id": None, "facility_id": None, "user_id": None, "name": "abuse", "fmt": "csv", "file_format": "pdf",
                "secret": "not-a-real-secret", "filename": "style.css", "token": "A" * 43,
-               "notification_id": 1, "index": 0}
+               "notification_id": 1, "index": 0, "dimension": "region", "extension": "png"}
 
 
 @pytest.fixture

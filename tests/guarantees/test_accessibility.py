@@ -41,12 +41,13 @@ def pages(app, users):
     with app.app_context():
         bundle = submit_bundle(users["admin"], DossierRequest((published.id,), "public", "en", format="zip"))
     public = ["/", "/incidents", f"/incidents/{published.id}", "/facilities", f"/facilities/{facility.id}", "/login",
+              "/statistics", "/map",
               f"/set-password/{link}"]
     staff = ["/workspace", "/incidents/new", f"/incidents/{draft.id}", f"/incidents/{draft.id}/edit",
              f"/incidents/{draft.id}/history", f"/evidence/{item.id}", f"/evidence/{item.id}/withdraw",
              f"/evidence/{item.id}/redaction",
              "/facilities/new",
-             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/statistics", "/dossier", "/archive", "/admin/users", "/admin/organisation",
+             f"/facilities/{facility.id}/edit", "/review", f"/incidents/{waiting.id}/confirm?action=approve", "/dossier", "/archive", "/admin/users", "/admin/organisation",
              "/admin/audit", "/account", "/account/two-factor", "/notifications", f"/dossier/prepared/{bundle.token}"]
     return public, staff
 
@@ -60,7 +61,7 @@ def test_the_check_visits_every_page(app, pages):
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     reached = {adapter.match(path)[0] for path in visited}
     files = {"evidence.download", "evidence.media", "evidence.preview", "evidence.redaction_frame",
-             "evidence.public_copy", "public.statistics_csv", "records.regions",
+             "evidence.public_copy", "public.statistics_csv", "public.statistics_download", "records.regions",
              "static", "drafts.new_incident", "drafts.edit_incident", "dossiers.prepared_file",
              "admin.organisation_logo"}
     assert routes - reached - files == {"auth.login_code", "evidence.batch"} | {

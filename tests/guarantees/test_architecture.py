@@ -18,6 +18,7 @@ FLOORS = {
     "incidents.workflow": 4, "incidents.comments": 4.8, "incidents.notifications": 4.9,
     "incidents.comments.routes": 3, "incidents.notifications.routes": 3,
     "incidents.accounts": 5, "incidents.revisions": 5, "incidents.views": 5, "incidents.i18n": 5,
+    "incidents.charts": 5.2,
     "incidents.validation": 5.5, "incidents.publication": 5.5, "incidents.timestamps": 5.8,
     "incidents.policy": 6, "incidents.audit": 6, "incidents.vocab": 6, "incidents.geo": 6,
     "incidents.verification_status": 6.5, "incidents.custody": 6.5, "incidents.redactions": 6.5, "incidents.shape": 6.8, "incidents.jobs": 6.9,

@@ -1,0 +1,131 @@
+"""Public statistics and the map: only published incidents, the same numbers for everyone, every
+chart's downloads, the regions and facilities as links, coordinates nobody can misread."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from incidents.duplicates import service as duplicates
+from tests.factories import make_facility, make_incident, move, publish
+
+LONG_NAME = "Исправительная колония № 96 (для бывших сотрудников правоохранительных органов)"
+
+
+@pytest.fixture
+def world(users):
+    """Three published incidents in two regions, a same-event pair among them, and work that is not
+    published (a draft, one in review) at a facility that has nothing else."""
+    contributor, reviewer = users["contributor"], users["reviewer"]
+    saratov = make_facility(contributor, latitude=51.53, longitude=46.03)
+    colony = make_facility(contributor, names={"ru": LONG_NAME}, aliases=[], type="penal_colony",
+                           region="RU-KIR", locality="Киров", latitude=58.6, longitude=49.66)
+    hidden = make_facility(contributor, names={"ru": "Тайная колония"}, aliases=[], region="RU-MOW",
+                           locality="Москва", latitude=55.75, longitude=37.62)
+    first = make_incident(contributor, saratov, date_start="15.03.2020", date_precision="day")
+    again = make_incident(contributor, saratov, date_start="16.03.2020", date_precision="day")
+    other = make_incident(contributor, colony, date_start="2019", abuse=["030101000000"])
+    for incident in (first, again, other):
+        publish(incident, contributor, reviewer)
+    duplicates.mark(reviewer, again.id, first.id, "same")
+    make_incident(contributor, hidden, date_start="2021")  # a draft
+    move(make_incident(contributor, hidden, date_start="2021"), contributor, "submit")
+    return {"saratov": saratov, "colony": colony, "hidden": hidden}
+
+
+def _rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_a_visitor_sees_the_statistics_a_reviewer_sees_and_nothing_unpublished(client, as_role, world):
+    """Can a visitor open the statistics without signing in, in Russian and Ukrainian with every
+    chart's title translated, and are the numbers the same a reviewer (who may read drafts) sees:
+    the same event once, no draft or incident in review, the facility with only unpublished work
+    never named?"""
+    counts = {}
+    for reader, who in ((client, "public"), (as_role("reviewer"), "reviewer")):
+        counts[who] = [_rows(reader.get(f"/statistics/{name}.csv?lang=en"))
+                       for name in ("time", "region", "facility", "facility_type", "verification")]
+    assert counts["public"] == counts["reviewer"]
+    time, regions, facilities, types, verification = counts["public"]
+    assert time[1:] == [["2019", "2019", "1"], ["2020", "2020", "1"]]  # the 2021 draft is not there
+    assert {row[0] for row in regions[1:]} == {"RU-SAR", "RU-KIR"}
+    assert [row[2] for row in facilities[1:]] == ["1", "1"] and "Тайная" not in str(facilities)
+    assert sorted(row[0] for row in types[1:]) == ["penal_colony", "prison_hospital"]
+    assert sum(int(row[2]) for row in verification[1:]) == 2
+    for language, words in (("ru", ("Инциденты по годам", "по типу учреждения", "Скачать")),
+                            ("uk", ("Інциденти за роками", "за типом установи", "Завантажити"))):
+        page = client.get(f"/statistics?lang={language}").get_data(as_text=True)
+        assert all(word in page for word in words), language
+        assert "Тайная колония" not in page and "Incidents per" not in page and "Download" not in page
+        assert "2 " in page  # two events
+
+
+def test_the_monthly_series_counts_months_and_says_what_it_leaves_out(client, world):
+    """Does the time series by month list every month from the first to the last (a month without
+    incidents as 0) and say how many incidents dated only to a year are not in it?"""
+    rows = _rows(client.get("/statistics/time.csv?period=month&lang=en"))
+    assert rows[1:] == [["2020-03", "Mar 2020", "1"]]
+    page = client.get("/statistics?period=month&lang=en").get_data(as_text=True)
+    assert "1 incident dated only to a year or approximately is not in the monthly series." in page
+
+
+def test_each_chart_downloads_as_csv_svg_and_png_with_names_that_say_what_they_are(client, world):
+    """Does each chart download as CSV, SVG and PNG with the right type and a file name saying what it
+    counts, the SVG holding the long facility name whole in a title and wrapped, never cut, in its
+    text, and the PNG being a picture?"""
+    for extension, kind in (("csv", "text/csv"), ("svg", "image/svg+xml"), ("png", "image/png")):
+        response = client.get(f"/statistics/facility.{extension}?lang=ru&region=RU-KIR")
+        assert response.status_code == 200 and response.mimetype == kind
+        assert re.fullmatch(rf"attachment; filename=incidents-by-facility-\d{{4}}-\d\d-\d\d\.{extension}",
+                            response.headers["Content-Disposition"])
+    svg = client.get("/statistics/facility.svg?lang=ru").get_data(as_text=True)
+    tree = ET.fromstring(svg.split("?>", 1)[1])
+    titles = [t.text for t in tree.iter("{http://www.w3.org/2000/svg}title")]
+    assert any(t.startswith(LONG_NAME) for t in titles)
+    texts = " ".join(t.text for t in tree.iter("{http://www.w3.org/2000/svg}text"))
+    assert "Исправительная колония № 96" in texts and "(для бывших" in texts  # on a second line
+    assert client.get("/statistics/facility.png").get_data()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/statistics/time.csv?period=month").headers["Content-Disposition"].startswith(
+        "attachment; filename=incidents-per-month-")
+
+
+@pytest.mark.parametrize("path", [
+    "/statistics?date_from=someday", "/statistics?period=decade", "/statistics/region.csv?region=XX-YY",
+    "/statistics/secrets.csv", "/map?abuse=<script>", "/statistics.csv?dimension=x"])
+def test_bad_query_input_is_a_clear_400(client, world, path):
+    """Is a filter, period, chart or format nobody can mean refused with a 400 that names what was
+    wrong, and nothing counted?"""
+    response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Unknown" in page or "Must be" in page
+    assert "<script>" not in page
+
+
+def test_the_map_links_points_to_facilities_and_regions_to_the_list(client, world):
+    """Does the map, for a visitor in Ukrainian, draw the published facilities as links to their pages
+    and their regions as links to the list filtered by region (keeping the other filters), with
+    accessible names, loading nothing from elsewhere, and never the facility with only unpublished
+    work?"""
+    page = client.get("/map?lang=uk&date_from=2019").get_data(as_text=True)
+    assert f'href="/facilities/{world["saratov"].id}"' in page and f'href="/facilities/{world["hidden"].id}"' not in page
+    region = re.search(r'<a href="(/incidents\?[^"]*region=RU-SAR[^"]*)" aria-label="([^"]+)"', page)
+    assert region and "date_from=2019" in region.group(1) and "Саратовська область" in region.group(2)
+    assert "RU-MOW" not in re.findall(r"region=([A-Z-]+)", page)
+    assert "Тайная колония" not in page and "http://" not in page.split("<svg", 1)[1].split("</svg>")[0].replace(
+        "http://www.w3.org/2000/svg", "")
+    assert "51,53° пн. ш., 46,03° сх. д." in page
+    assert client.get("/incidents?region=RU-SAR&lang=uk").status_code == 200
+
+
+def test_coordinates_read_the_same_in_every_language(client, world):
+    """Does a facility's page write its coordinates with the hemisphere, never as four bare numbers?"""
+    pages = {lang: client.get(f"/facilities/{world['saratov'].id}?lang={lang}").get_data(as_text=True)
+             for lang in ("en", "ru", "uk")}
+    assert "51.53° N, 46.03° E" in pages["en"]
+    assert "51,53° с. ш., 46,03° в. д." in pages["ru"]
+    assert "51,53° пн. ш., 46,03° сх. д." in pages["uk"]
