@@ -122,3 +122,22 @@ def format_size(size: int) -> str:
         if size >= factor:
             return format_unit(round(size / factor, 1), unit, length="short", locale=locale)
     return format_unit(size, "digital-byte", length="short", locale=locale)
+
+
+MEDIA_KINDS = {"video": _l("video"), "image": _l("image"), "audio": _l("audio recording"),
+               "text": _l("text"), "application/pdf": _l("document")}
+# Formats people know by another name than the MIME subtype.
+FORMAT_NAMES = {"jpeg": "JPEG", "quicktime": "MOV", "x-matroska": "MKV", "x-msvideo": "AVI", "svg+xml": "SVG",
+                "plain": "TXT", "vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX"}
+
+
+def media_kind(media_type: str | None) -> str:
+    """A file's media type as a reader names it ("видео (MP4)", "изображение (JPEG)"), and just "file"
+    where the bytes were not recognised (application/octet-stream)."""
+    media_type = (media_type or "").split(";")[0].strip().lower()
+    main, _slash, sub = media_type.partition("/")
+    kind = MEDIA_KINDS.get(media_type) or MEDIA_KINDS.get(main)
+    if kind is None:
+        return str(_l("file"))
+    name = FORMAT_NAMES.get(sub) or sub.removeprefix("x-").removeprefix("vnd.").upper()
+    return f"{kind} ({name})" if name and len(name) <= 12 else str(kind)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from incidents import policy, vocab
 from incidents.accounts import credentials
 from incidents.admin import audit_trail as audit_trail_service
-from incidents.admin import service
+from incidents.admin import audit_words, service
 from incidents.admin.forms import NewUserForm
 from incidents.errors import ServiceError, ValidationFailed
 from incidents.models import ROLES, User
@@ -86,4 +86,5 @@ def update_user(user_id):
 @bp.route("/audit", methods=["GET"])
 def audit_trail():
     """The audit trail, filtered; it says whether the hash chain is whole, and where it breaks."""
-    return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args)
+    return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args,
+                           describe=audit_words.describe)
