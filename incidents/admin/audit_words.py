@@ -66,6 +66,16 @@ OBJECT_LABELS = {
     "auditstamp": _l("timestamp %(id)s"),
 }
 
+# What the filter offers: the kinds of object events are about.
+OBJECT_TYPES = {
+    "incident": _l("Incidents"),
+    "facility": _l("Facilities"),
+    "evidenceitem": _l("Evidence items"),
+    "ingestbatch": _l("Archive ingests"),
+    "user": _l("Accounts"),
+    "auditstamp": _l("Timestamps of the audit trail"),
+}
+
 # A change of one value is written as one phrase, "Status: in review → published".
 PAIRS = (("from_status", "to_status", _l("Status"), vocab.STATUS_LABELS),
          ("old", "new", _l("Role"), vocab.ROLE_LABELS),
@@ -186,3 +196,13 @@ def describe(event) -> Described:
     label = OBJECT_LABELS.get(event.object_type)
     thing = str(label % {"id": event.object_id}) if label else f"{event.object_type} {event.object_id}".strip()
     return Described(str(ACTION_LABELS.get(event.action, event.action)), thing, details)
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every action by its words, in the reader's alphabetical order (the filter matches a prefix of
+    the code, so a whole code chooses that action alone)."""
+    return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda pair: pair[1])
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, label in OBJECT_TYPES.items()]

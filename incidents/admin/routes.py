@@ -87,4 +87,5 @@ def update_user(user_id):
 def audit_trail():
     """The audit trail, filtered; it says whether the hash chain is whole, and where it breaks."""
     return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args,
-                           describe=audit_words.describe)
+                           describe=audit_words.describe, actions=audit_words.action_choices(),
+                           object_types=audit_words.object_type_choices())
