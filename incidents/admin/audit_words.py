@@ -140,6 +140,7 @@ VALUE_LABELS = {
                "echr": _l("European Court of Human Rights"), "cpt": _l("Council of Europe CPT")},
     "via": {"link": _l("through a one-time link"), "api list": _l("through the API's list")},
     "kind": {"link": _l("a link")},
+    "confirmed": vocab.VERIFICATION_LABELS,
 }
 CODES = {"sha256", "projection_sha256", "digest", "head", "key_id", "file", "authority", "subject", "format"}
 TIMES = {"stamped_at", "backup_created_at"}

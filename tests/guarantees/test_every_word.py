@@ -104,7 +104,7 @@ def world(app, users, tmp_path):
                                "description": "Возбуждено дело"}]}
     published = make_incident(contributor, facility, **cyrillic)
     picture = attach_file(app, published, contributor, JPEG, "снимок.jpg", description="Снимок камеры")
-    attach_file(app, published, contributor, MP4, "запись.mp4", description="Запись камеры")
+    video = attach_file(app, published, contributor, MP4, "запись.mp4", description="Запись камеры")
     publish(published, contributor, reviewer)
     pending = make_incident(contributor, facility, **cyrillic)
     edit(pending.id, contributor, "title", "uk", "Катування в лікарні")
@@ -114,8 +114,9 @@ def world(app, users, tmp_path):
     folder.mkdir()
     (folder / "камера.jpg").write_bytes(JPEG)
     run_command(app, "ingest", str(folder), "--user", reviewer.email)
+    run_command(app, "evidence", "verify")  # a "verified" custody event and its outcome on each item
     from incidents.models import IngestBatch
-    return {"incident_id": [published.id, pending.id], "item_id": [picture.id], "facility_id": [facility.id],
+    return {"incident_id": [published.id, pending.id], "item_id": [picture.id, video.id], "facility_id": [facility.id],
             "batch_id": [IngestBatch.select().first().id], "index": [0]}
 
 
