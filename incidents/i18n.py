@@ -147,3 +147,22 @@ def format_coordinates(latitude: float | None, longitude: float | None) -> str:
         degrees = format_decimal(abs(value), format="0.0###")
         return str(COMPASS[positive if value >= 0 else negative] % {"degrees": degrees})
     return one(latitude, "N", "S") + ", " + one(longitude, "E", "W")
+
+
+MEDIA_KINDS = {"video": _l("video"), "image": _l("image"), "audio": _l("audio recording"),
+               "text": _l("text"), "application/pdf": _l("document")}
+# Formats people know by another name than the MIME subtype.
+FORMAT_NAMES = {"jpeg": "JPEG", "quicktime": "MOV", "x-matroska": "MKV", "x-msvideo": "AVI", "svg+xml": "SVG",
+                "plain": "TXT", "vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX"}
+
+
+def media_kind(media_type: str | None) -> str:
+    """A file's media type as a reader names it ("видео (MP4)", "изображение (JPEG)"), and just "file"
+    where the bytes were not recognised (application/octet-stream)."""
+    media_type = (media_type or "").split(";")[0].strip().lower()
+    main, _slash, sub = media_type.partition("/")
+    kind = MEDIA_KINDS.get(media_type) or MEDIA_KINDS.get(main)
+    if kind is None:
+        return str(_l("file"))
+    name = FORMAT_NAMES.get(sub) or sub.removeprefix("x-").removeprefix("vnd.").upper()
+    return f"{kind} ({name})" if name and len(name) <= 12 else str(kind)

@@ -184,6 +184,12 @@ CUSTODY_LABELS = {
     "verification_confirmed": _l("Verification confirmed"),
     "redaction_decided": _l("Decided what the public copy hides"),
 }
+# What a re-hash of the store found (evidence/fixity.py), in a "verified" custody event.
+FIXITY_LABELS = {
+    "ok": _l("the file is intact"),
+    "changed": _l("the file has changed"),
+    "missing": _l("the file is missing"),
+}
 ASSESSMENT_PART_LABELS = {
     "source": _l("Source: provenance and credibility"),
     "technical": _l("Technical: metadata and signs of editing"),

@@ -55,7 +55,7 @@ def read(args) -> TrailPage:
             continue
         period = read_partial_date(args.get(name))
         if period is None:
-            problems.append(_l("%(field)s: must be a date such as 2020-03-15, 2020-03 or 2020.", field=label))
+            problems.append(_l("%(field)s: must be a date such as 15.03.2020, 2020-03 or 2020.", field=label))
         elif side == 0:
             query = query.where(AuditEvent.created_at >= datetime.datetime.combine(period[0], datetime.time()))
         elif period[1] < datetime.date.max:  # up to 9999-12-31 is no bound at all (and has no day after)

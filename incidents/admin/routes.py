@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from incidents import policy, vocab
 from incidents.accounts import credentials
 from incidents.admin import audit_trail as audit_trail_service
+from incidents.admin import audit_words, service
 from incidents.admin import organisation as organisation_service
-from incidents.admin import service
 from incidents.admin.forms import NewUserForm
 from incidents.errors import ServiceError, ValidationFailed
 from incidents.models import ROLES, User
@@ -89,7 +89,9 @@ def update_user(user_id):
 @bp.route("/audit", methods=["GET"])
 def audit_trail():
     """The audit trail, filtered; it says whether the hash chain is whole, and where it breaks."""
-    return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args)
+    return render_template("admin/audit.html", trail=audit_trail_service.read(request.args), args=request.args,
+                           describe=audit_words.describe, actions=audit_words.action_choices(),
+                           object_types=audit_words.object_type_choices())
 
 
 @bp.route("/organisation", methods=["GET", "POST"])

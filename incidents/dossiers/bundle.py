@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from incidents import vocab
 from incidents.dossiers import verify_bundle
 from incidents.keys import signing as crypto
 from incidents.publication.open_data_row import csv_text
@@ -118,12 +119,14 @@ def evidence_manifest(data: dict, included: set[str], derivatives: dict[int, str
 
 
 def custody_csv(data: dict) -> bytes:
-    """Every custody event of every item, one row each, for a spreadsheet (confidential bundles)."""
-    lines = [csv_text(["item", "incident", "sha256", "action", "at", "actor", "detail"])]
+    """Every custody event of every item, one row each, for a spreadsheet (confidential bundles): the
+    action's stable code, and beside it its name in the dossier's language (call in its locale)."""
+    lines = [csv_text(["item", "incident", "sha256", "action", "action_label", "at", "actor", "detail"])]
     for incident in data["incidents"]:
         for item in incident["evidence"]:
             for event in item.get("custody", []):
-                lines.append(csv_text([item["id"], incident["reference"], item["sha256"] or "", event["action"],
+                label = str(vocab.CUSTODY_LABELS.get(event["action"], event["action"]))
+                lines.append(csv_text([item["id"], incident["reference"], item["sha256"] or "", event["action"], label,
                                        event["at"], event["actor"], json.dumps(event["detail"], ensure_ascii=False)]))
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 

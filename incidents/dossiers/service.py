@@ -179,6 +179,7 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
         authority = Authority.configured(current_app.config["SETTINGS"])
         readme = _readme(data, crypto.fingerprint(crypto.public_bytes(key)), installation,
                          bool(derivatives), authority) if key else b""
+        custody = custody_csv(data) if key and request.redaction == "confidential" else None
     shipped = {**files, **{name: sha256 for name, _path, sha256 in derivatives.values()}}
     def record():
         _record(user, request, gathered, shipped)
@@ -189,8 +190,8 @@ def build(user, request: DossierRequest, *, store: EvidenceStore, instance_path:
              Part("dossier.json", constant(_json(data))),
              Part("evidence-manifest.json", constant(_json(evidence_manifest(
                  data, set(files), {item_id: name for item_id, (name, _path, _sha) in derivatives.items()}))))]
-    if request.redaction == "confidential":
-        parts.append(Part("custody-log.csv", constant(custody_csv(data))))
+    if custody is not None:
+        parts.append(Part("custody-log.csv", constant(custody)))
     parts.append(Part("README.txt", constant(readme)))
     parts += [Part(name, file_chunks(store.path_for(sha256)), compress=False)
               for name, sha256 in sorted(files.items())]

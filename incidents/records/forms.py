@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from incidents import geo, shape, vocab
+from incidents import geo, i18n, shape, vocab
 from incidents.config import LANGUAGES
 from incidents.evidence.schema import form_flags
 from incidents.search.facilities import visible_facilities
@@ -114,7 +114,7 @@ IncidentForm = type("IncidentForm", (FlaskForm,), {"version": HiddenField(), **_
 
 
 def _language_choices():
-    return [(code, vocab.LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    return [(code, i18n.language_name(code)) for code in LANGUAGES]
 
 
 def fill_facility_choices(fields, language: str) -> None:

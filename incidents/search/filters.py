@@ -83,7 +83,7 @@ def _date(args, name: str):
         return None, []
     span = read_partial_date(raw)
     if span is None:
-        return None, [_l("Must be a date such as 2020-03-15, 2020-03 or 2020.")]
+        return None, [_l("Must be a date such as 15.03.2020, 2020-03 or 2020.")]
     return span[1] if name == "date_to" else span[0], []
 
 

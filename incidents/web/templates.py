@@ -40,6 +40,7 @@ def init_templates(app) -> None:
             "format_known_date": i18n.format_known_date,
             "format_size": i18n.format_size,
             "size_units": i18n.size_units,
+            "media_kind": i18n.media_kind,
             "review_queue_count": _review_queue_count,
             "unread_notifications": lambda: notifications.unread_count(current_user),
             "conversation_of": lambda incident: comments.conversation_or_none(current_user, incident),

@@ -5,6 +5,7 @@ import datetime
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -143,11 +144,15 @@ def test_regions_are_named_in_the_readers_language(client, users):
 
 
 def test_region_name_file_covers_the_countries_it_names():
-    """Does the region name file give an English and a Russian name for every region of Russia, Belarus and
-    Kazakhstan?"""
+    """Does the region name file give an English, a Russian and a Ukrainian name for every region of Russia,
+    Ukraine, Belarus and Kazakhstan, each in its own script?"""
     with open(os.path.join(ROOT, "incidents", "vocabularies", "regions.json"), encoding="utf-8") as handle:
         names = json.load(handle)
     import pycountry
-    for code in ("RU", "BY", "KZ"):
+    for code in ("RU", "UA", "BY", "KZ"):
         for region in pycountry.subdivisions.get(country_code=code):
-            assert names[region.code]["en"] and names[region.code]["ru"], region.code
+            given = names[region.code]
+            assert given["en"] and not re.search("[А-яЁёІіЇїЄє]", given["en"]), region.code
+            for lang in ("ru", "uk"):
+                assert given[lang] and not re.search("[A-Za-z]", given[lang]), (region.code, lang)
+    assert names["RU-SAR"]["uk"] == "Саратовська область" and names["UA-63"]["ru"] == "Харьковская область"
