@@ -117,8 +117,9 @@ def radius(count: int, most: int) -> float:
     return round(4 + 12 * math.sqrt(count / max(most, 1)), 1)
 
 
-def svg(title: str, areas: dict[str, Area], points: list[Point]) -> str:
-    """The map as SVG: regions (linked when they hold incidents), country outlines, then points."""
+def svg(title: str, areas: dict[str, Area], points: list[Point], region_name) -> str:
+    """The map as SVG: regions (linked when they hold incidents), country outlines, then points;
+    ``region_name(code)`` names a region without incidents, in the reader's language."""
     project = projection_for(points)
     height = project.height
     attr = {'"': "&quot;"}
@@ -131,7 +132,7 @@ def svg(title: str, areas: dict[str, Area], points: list[Point]) -> str:
         area = areas.get(code)
         shape = (f'<path d="{_path(rings, project)}" fill="{FILLED if area and area.count else EMPTY}" '
                  f'stroke="{EDGE}" stroke-width="0.6" stroke-linejoin="round">'
-                 f'<title>{escape(area.name if area else code)}</title></path>')
+                 f'<title>{escape(area.name if area else region_name(code))}</title></path>')
         if area and area.href:
             shape = (f'<a href="{escape(area.href, attr)}" aria-label="{escape(area.name, attr)}" '
                      f'class="map-region">{shape}</a>')

@@ -142,7 +142,8 @@ def incident_map():
                          lat, lon, count)
               for key, name, lat, lon, count in found["facilities"] if lat is not None and lon is not None]
     drawing = Markup(maps.svg(  # noqa: S704 (every text and link in it is escaped by maps.svg)
-        _("Map of facilities and regions with published incidents"), areas, points))
+        _("Map of facilities and regions with published incidents"), areas, points,
+        lambda code: geo.region_name(code, language)))
     page = search_published(Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility", "region", "abuse")}),
                             language, actor())
     return render_template("public/map.html", drawing=drawing, found=found, filters=filters, errors=errors,

@@ -30,6 +30,7 @@ ALLOWED = {
     # proper names
     "Berkeley",  # the Berkeley Protocol on digital open-source investigations
     "Saratov",  # the form's example of one name in two scripts: "Саратов / Saratov"
+    "Natural", "Earth",  # Natural Earth, the map data's source, named as its makers name it
 }
 # A torture method is named in the HURIDOCS list by its Russian or Ukrainian name and, in brackets after
 # it, the name it is known by worldwide: «Фаланга» (falanga), «Субмарино» (submarino seco).
@@ -39,7 +40,8 @@ OUR_WORDS = ["Nobody is shown."]
 # Pages that are not pages (files, pictures, JSON for scripts): every other GET route must answer
 # HTML to someone below, or this test fails, so a new page cannot slip past it.
 NOT_PAGES = {"static", "evidence.download", "evidence.media", "evidence.preview", "evidence.public_copy",
-             "evidence.redaction_frame", "dossiers.prepared_file", "public.statistics_csv", "records.regions",
+             "evidence.redaction_frame", "dossiers.prepared_file", "public.statistics_csv", "public.statistics_download",
+             "admin.organisation_logo", "records.regions",
              "drafts.new_incident", "drafts.edit_incident", "auth.login_code", "auth.two_factor_page"}
 ROLES = (None, "researcher", "contributor", "lawyer", "reviewer", "admin")
 SKIPPED_TAGS = {"script", "style", "code", "kbd", "samp"}
