@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from incidents import shape
-from incidents.config import LANGUAGES
 from incidents.api import evidence, uploads
 from incidents.api.blueprint import bp
 from incidents.api.openapi_parts import ERROR, ITEM, answers, path_id, query
+from incidents.config import LANGUAGES
 from incidents.models import (
     ACQUISITIONS,
     NOTIFICATION_KINDS,
