@@ -67,6 +67,36 @@ def pick_text(texts: dict, original: str, lang: str | None = None) -> tuple[str,
     return "", original
 
 
+# Whole phrases, one per language, rather than a name put into one: Russian and Ukrainian decline
+# the name after "from" and "in" («переведено с украинского», «оригинал на английском»).
+TRANSLATED_FROM = {"en": _l("translated from English"), "ru": _l("translated from Russian"),
+                   "uk": _l("translated from Ukrainian")}
+ORIGINAL_IN = {"en": _l("not translated: the original, in English"),
+               "ru": _l("not translated: the original, in Russian"),
+               "uk": _l("not translated: the original, in Ukrainian")}
+
+
+def version_note(texts: dict, original: str, lang: str | None = None) -> tuple[str, str]:
+    """(text, note): the version in the reader's language, else the original; the note says which
+    ("translated from Russian", "not translated: the original, in English"), empty for the original
+    read in its own language."""
+    lang = lang or language()
+    text, shown = pick_text(texts, original, lang)
+    if not text or (shown == lang == original):
+        return text, ""
+    if shown == lang:
+        return text, str(TRANSLATED_FROM.get(original, original))
+    if shown == original:
+        return text, str(ORIGINAL_IN.get(original, original))
+    return text, str(_l("in %(language)s", language=language_name(shown)))
+
+
+def with_original(text: str, original: str, translations: dict | None) -> dict:
+    """Every version of a text kept as its original and its translations (an evidence item's
+    description): language -> text, as a title's versions are, for ``pick_text`` to choose from."""
+    return {**(translations or {}), **({original: text} if text else {})}
+
+
 def _format_one(day: datetime.date, grain: str) -> str:
     if grain == "year":
         return str(day.year)

@@ -53,6 +53,8 @@ def snapshot(incident: Incident) -> dict:
 
 def _evidence(item: EvidenceItem) -> dict:
     data = _row(shape.LINK, item)
+    if item.description_translations:  # only then: older snapshots, without the key, differ in nothing
+        data["description_translations"] = dict(item.description_translations)
     if item.stored_file_id:
         data.update(sha256=item.stored_file_id, size=item.stored_file.size,
                     media_type=item.stored_file.media_type, filename=item.original_filename,

@@ -152,6 +152,11 @@ LINK = (
     _confidential_flag(),
 )
 
+# An evidence item's description in the languages other than its incident's original (a snapshot
+# holds it when there is one): written on the item's own pages and API, never by the incident form.
+DESCRIPTION_TRANSLATIONS = Field("description_translations", TEXTS, _l("Description in other languages"),
+                                 max_length=2000, multiline=True, writable=False)
+
 # An evidence entry with a preserved file: described and attached on its own pages, so these
 # fields are only read (and redacted). A file keeps its id in public: previews are reached
 # through it. Its original name, where it came from and who gave it are never public.
@@ -159,6 +164,7 @@ FILE = tuple(replace(field, public=True) if field.kind == ID else
              replace(field, public=False) if field.kind == URL else field for field in LINK) + (
     Field("sha256", REFERENCE, _l("SHA-256")), Field("size", INT, _l("Size")), Field("media_type", TEXT, _l("File type")),
     Field("filename", TEXT, _l("File name"), public=False), Field("graphic", BOOL, _l("Graphic content")),
+    DESCRIPTION_TRANSLATIONS,
 )
 
 ROW_SHAPES = {"persons": PERSON, "responses": RESPONSE, "evidence": LINK}

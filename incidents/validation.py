@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 
 from incidents import geo, shape, vocab
+from incidents.config import LANGUAGES
 from incidents.errors import ValidationFailed
 from incidents.shape import MAX_SHORT, MAX_VICTIMS
 from incidents.text import CONTROL
@@ -252,3 +253,22 @@ def read_partial_date(value) -> tuple[datetime.date, datetime.date, str] | None:
         return parse_partial_date(value.strip())
     except ValueError:
         return None
+
+
+def clean_texts(value, field: str, errors: Errors, *, max_length: int, multiline: bool = False) -> dict:
+    """A mapping language -> text; empty translations are dropped. Titles and names are one line,
+    as their form fields are (a browser drops a line break from such a field when it is edited)."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        errors.add(field, _l("Must be a mapping of language to text."))
+        return {}
+    texts = {}
+    for language, text in value.items():
+        if language not in LANGUAGES:
+            errors.add(field, _l("Unknown language: %(value)s.", value=str(language)[:10]))
+            continue
+        cleaned = clean_text(text, field, errors, max_length=max_length, multiline=multiline)
+        if cleaned:
+            texts[language] = cleaned
+    return texts

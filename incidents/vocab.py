@@ -148,6 +148,7 @@ EVIDENCE_FIELD_LABELS = {
     "url": _l("Link"),
     "kind": _l("Kind"),
     "description": _l("Description"),
+    "description_translations": _l("Description in other languages"),
     "graphic": _l("Graphic content"),
     "confidential": _l("Confidential"),
     "source": _l("Source (confidential)"),
@@ -158,6 +159,9 @@ EVIDENCE_FIELD_LABELS = {
     "captured_place": _l("Claimed place of capture"),
     "originality": _l("Original or copy"),
 }
+# The attach form's fields for an evidence description's translations.
+TRANSLATION_LABELS = {"en": _l("Description in English"), "ru": _l("Description in Russian"),
+                      "uk": _l("Description in Ukrainian")}
 ACQUISITION_LABELS = {
     "not_stated": _l("Not stated"),
     "leak_handover": _l("Handed over from a leak"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from incidents import vocab
+from incidents import i18n, vocab
 from incidents.api.blueprint import bp
 from incidents.api.openapi_parts import ITEM, LISTED, answers, path_id
 from incidents.api.uploads import token_of
@@ -24,6 +24,11 @@ from incidents.verification_status import awaits_confirmation
 from incidents.views import actor, settings
 
 
+def _original_language(view: service.ItemView) -> str | None:
+    """None for an ingested item attached to no incident: its description has no language yet."""
+    return view.incident.original_language if view.incident else None
+
+
 def item_json(view: service.ItemView) -> dict:
     item = view.item
     body = {
@@ -32,6 +37,10 @@ def item_json(view: service.ItemView) -> dict:
         "kind": item.kind,
         "kind_huridocs": getattr(vocab.get("evidence_kinds", item.kind), "huridocs", None),
         "description": item.description,
+        # Every version, as an incident's title: the original is in its incident's original language.
+        "descriptions": i18n.with_original(item.description, _original_language(view), item.description_translations)
+        if view.incident else {},
+        "original_language": _original_language(view),
         "url": item.url or None,
         "graphic": item.graphic,
         # The public sees the status a second reviewer confirmed; staff the working one as well.

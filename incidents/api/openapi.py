@@ -7,6 +7,7 @@ from incidents import shape
 from incidents.api import evidence, uploads
 from incidents.api.blueprint import bp
 from incidents.api.openapi_parts import ERROR, ITEM, answers, path_id, query
+from incidents.config import LANGUAGES
 from incidents.models import (
     ACQUISITIONS,
     NOTIFICATION_KINDS,
@@ -17,6 +18,7 @@ from incidents.vocab import VOCABULARIES
 
 TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}
+LANGUAGE = {"type": "string", "enum": list(LANGUAGES), "description": "The language of the original texts"}
 # Rows with a schema of their own in the document; the others are described as objects.
 ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"}}
 # As the document has always said it: a language in what is read, one of the list in what is sent.
@@ -152,12 +154,21 @@ SPEC = {
                                         "type": {"type": "string"}, "country": {"type": "string"},
                                         "region": {"type": "string", "nullable": True},
                                         "region_name": {"type": "string", "nullable": True},
-                                        "country_name": {"type": "string"}}},
+                                        "country_name": {"type": "string"},
+                                        "original_language": LANGUAGE, "locality": {"type": "string"},
+                                        "localities": TEXTS, "authority": {"type": "string"},
+                                        "authorities": TEXTS}},
             "FacilityInput": {"type": "object", "required": ["names", "type", "country"],
                               "properties": {"names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},
                                              "type": {"type": "string"}, "country": {"type": "string"},
                                              "region": {"type": "string", "nullable": True},
-                                             "locality": {"type": "string"},
+                                             "original_language": LANGUAGE,
+                                             "locality": {"type": "string",
+                                                          "description": "In the original language"},
+                                             "localities": TEXTS,
+                                             "authority": {"type": "string",
+                                                           "description": "In the original language"},
+                                             "authorities": TEXTS,
                                              "latitude": {"type": "number", "nullable": True},
                                              "longitude": {"type": "number", "nullable": True},
                                              "confirm_new": {"type": "boolean", "default": False,
@@ -177,7 +188,11 @@ SPEC = {
                                                 "description": "Staff only: what the public sees"},
                                             "awaits_confirmation": {"type": "boolean",
                                                                     "description": "Staff only"},
-                                            "url": {"type": "string", "nullable": True}}},
+                                            "url": {"type": "string", "nullable": True},
+                                            "description": {"type": "string",
+                                                            "description": "In the incident's original language"},
+                                            "descriptions": TEXTS,
+                                            "original_language": {**LANGUAGE, "nullable": True}}},
         },
     },
     "security": [{}, {"bearer": []}],
@@ -266,6 +281,7 @@ SPEC["paths"] = {
                     "kind": {"type": "string"}, "url": {"type": "string", "description": "A link"},
                     "upload": {"type": "string", "description": "A finished upload's URL, as Location gave it"},
                     "description": {"type": "string"},
+                    "description_translations": {**TEXTS, "description": "The description in the other languages"},
                     "acquisition": {"type": "string", "enum": list(ACQUISITIONS)}}}},
                 "multipart/form-data": {"schema": {"type": "object", "required": ["file", "kind"], "properties": {
                     "file": {"type": "string", "format": "binary"}, "kind": {"type": "string"},

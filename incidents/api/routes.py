@@ -44,10 +44,14 @@ def facility_json(facility: Facility, language: str) -> dict:
         "region": facility.region,
         "region_name": geo.region_name(facility.region, language) or None,
         "country_name": geo.country_name(facility.country, language),
+        "original_language": facility.original_language,
+        # The original's text, as before there were versions; every version beside it.
         "locality": facility.locality,
+        "localities": facility.localities,
         "latitude": facility.latitude,
         "longitude": facility.longitude,
         "authority": facility.authority,
+        "authorities": facility.authorities,
         "url": url_for("public.facility_detail", facility_id=facility.id, _external=True),
     }
 

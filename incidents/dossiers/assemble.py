@@ -157,7 +157,9 @@ def _field(field: shape.Field, value, facilities: dict[int, Facility], language:
 def _facility(facility: Facility) -> dict:
     return {"id": facility.id, "names": dict(facility.names), "aliases": list(facility.aliases),
             "type": facility.type, "country": facility.country, "region": facility.region,
-            "locality": facility.locality, "authority": facility.authority}
+            "locality": facility.locality, "authority": facility.authority,
+            "original_language": facility.original_language, "localities": dict(facility.localities),
+            "authorities": dict(facility.authorities)}
 
 
 def _persons(persons: list[dict], confidential: bool) -> list[dict]:
@@ -187,6 +189,7 @@ def _evidence(entries: list[dict], records, confidential: bool, users: dict[int,
     for number, entry in enumerate(entries, 1):  # numbered as the incident's page numbers them
         item = items.get(entry.get("id"))
         row = {"id": entry.get("id"), "number": number, "kind": entry["kind"], "description": entry.get("description", ""),
+               "description_translations": entry.get("description_translations", {}),
                "url": entry.get("url", ""), "sha256": entry.get("sha256"), "size": entry.get("size"),
                "media_type": entry.get("media_type"), "graphic": entry.get("graphic", False)}
         if item is not None:  # a dossier leaves the house: only a status a second reviewer confirmed

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from incidents import geo, i18n, vocab
-from incidents.models import name_in
 from incidents.text import shown_name
 
 
@@ -86,9 +85,31 @@ def text_in(texts: dict, original: str, language: str) -> tuple[str, str]:
                    language=i18n.language_name(original))
 
 
+def facility_text(facility: dict, key: str, language: str) -> str:
+    """A facility's ``names``, ``localities`` or ``authorities`` in the dossier's language, else in
+    the original (``facility_note`` says so)."""
+    return text_in(facility[key], facility["original_language"], language)[0]
+
+
+def facility_note(facility: dict, language: str) -> str:
+    """Whether a facility's name, place and authority are translated, or shown in the original for
+    want of a translation (which wins: a reader must know the text is not in their language)."""
+    original = facility["original_language"]
+    shown = {i18n.pick_text(facility[key], original, language)[1] for key in ("names", "localities", "authorities")
+             if facility[key]}
+    name = i18n.language_name(original)
+    if original != language and original in shown:
+        return _("The facility's details are not translated: shown in the original language (%(language)s).",
+                 language=name)
+    if original != language and language in shown:
+        return _("The facility's details are translated from %(language)s; the original text is authoritative.",
+                 language=name)
+    return ""
+
+
 def place(facility: dict, language: str, *, named: bool = True) -> str:
     """Facility, locality, region, country: where an incident happened, in one line."""
-    parts = [name_in(facility["names"], language) if named else "", facility["locality"],
+    parts = [facility_text(facility, "names", language) if named else "", facility_text(facility, "localities", language),
              geo.region_name(facility["region"], language), geo.country_name(facility["country"], language)]
     return ", ".join(p for p in parts if p)
 
@@ -131,9 +152,13 @@ def custody_summary(item: dict) -> str:
     return "; ".join(parts)
 
 
-def evidence_block(document: Document, item: dict, confidential: bool, language: str) -> None:
+def evidence_block(document: Document, item: dict, confidential: bool, language: str, original: str) -> None:
+    """One item; its description in the dossier's language where translated, else in ``original``
+    (its incident's original language), saying which."""
     kind = vocab.label("evidence_kinds", item["kind"], language)
-    rows = [(_("Description"), item["description"]), (_("Link"), item["url"])]
+    description, said = text_in(i18n.with_original(item["description"], original, item.get("description_translations")),
+                                original, language)
+    rows = [(_("Description"), description), (_("Link"), item["url"])]
     if item.get("sha256"):
         rows += [(_("Size"), i18n.format_size(item["size"])), (_("Media type"), item["media_type"] or "")]
     if item.get("verification"):
@@ -151,5 +176,6 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
     document.heading(_("Item %(number)s: %(kind)s", number=item["number"], kind=kind) if item.get("sha256")
                      else _("Item %(number)s, a link: %(kind)s", number=item["number"], kind=kind), level=2)
     document.fields(rows)
+    document.note(said)
     if item.get("sha256"):
         document.mono([("SHA-256", item["sha256"])])

@@ -26,6 +26,8 @@ from incidents.dossiers.document import (
     Document,
     custody_summary,
     evidence_block,
+    facility_note,
+    facility_text,
     person_rows,
     place,
     text_in,
@@ -115,7 +117,7 @@ def _evidence(document: Document, incident: dict, confidential: bool, language: 
     if not incident["evidence"]:
         document.note(_("No evidence in this dossier."))
     for item in incident["evidence"]:
-        evidence_block(document, item, confidential, language)
+        evidence_block(document, item, confidential, language, incident["original_language"])
 
 
 def _assessments(document: Document, incident: dict, confidential: bool) -> None:
@@ -143,16 +145,17 @@ def full_dossier(data: dict) -> Document:
         document.fields([
             _declared(incident, "reference", language),
             (_("Review status"), str(vocab.STATUS_LABELS[incident["status"]])),
-            (_("Facility"), name_in(facility["names"], language)),
+            (_("Facility"), facility_text(facility, "names", language)),
             (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
             (_("Place"), place(facility, language, named=False)),
-            (_("Operating authority"), facility["authority"]),
+            (_("Operating authority"), facility_text(facility, "authorities", language)),
             (_("Date"), when(incident)),
             _declared(incident, "victims_count", language),
             _declared(incident, "violation_status", language),
             (_("Verification"), str(vocab.VERIFICATION_LABELS[incident["verification"]])),
             _declared(incident, "graphic", language),
         ])
+        document.note(facility_note(facility, language))
         document.heading(_("What happened"), 1)
         _narrative(document, incident, language, said)
         document.heading(_("What was done"), 1)
@@ -195,8 +198,9 @@ def un_communication(data: dict) -> Document:
         facility = incident["facility"]
         document.fields([(_("Place of detention"), place(facility, language)),
                          (_("Facility type"), vocab.label("facility_types", facility["type"], language)),
-                         (_("Authority responsible for the place"), facility["authority"]),
+                         (_("Authority responsible for the place"), facility_text(facility, "authorities", language)),
                          (_("Date of the treatment"), when(incident))])
+        document.note(facility_note(facility, language))
         document.heading(_("3. Description of the treatment"), 1)
         _narrative(document, incident, language, said)
         _terms_table(document, incident["abuse"])
@@ -297,7 +301,7 @@ def echr_statement(data: dict) -> Document:
     if after:
         document.heading(_("Incidents after 16 September 2022 (not in the statement)"))
         document.table((_("Reference"), _("Date"), _("Facility")),
-                       [(i["reference"], when(i), name_in(i["facility"]["names"], language)) for i in after])
+                       [(i["reference"], when(i), facility_text(i["facility"], "names", language)) for i in after])
     return document
 
 
@@ -317,13 +321,14 @@ def cpt_note(data: dict) -> Document:
         by_facility.setdefault(incident["facility"]["id"], []).append(incident)
     for incidents in by_facility.values():
         facility = incidents[0]["facility"]
-        document.heading(name_in(facility["names"], language))
+        document.heading(facility_text(facility, "names", language))
         document.fields([(_("Facility type"), vocab.label("facility_types", facility["type"], language)),
                          (_("Place"), place(facility, language)),
-                         (_("Operating authority"), facility["authority"]),
+                         (_("Operating authority"), facility_text(facility, "authorities", language)),
                          (_("Other names"), ", ".join(facility["aliases"])),
                          (_("Incidents"), str(len(incidents))),
                          (_("Period"), _period(incidents))])
+        document.note(facility_note(facility, language))
         counts = Counter(t["label"] for i in incidents for t in i["abuse"])
         document.heading(_("Treatment reported"), 1)
         document.table((_("Term"), _("Incidents")), counts.most_common())

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime
 import os
 
+from flask_babel import lazy_gettext as _l
+
 from incidents import shape
 from incidents.models import ACQUISITIONS, ORIGINALITY
 from incidents.text import NAME_CONTROL
@@ -15,6 +17,7 @@ from incidents.validation import (
     clean_fields,
     clean_known_date,
     clean_text,
+    clean_texts,
 )
 
 MAX_FILENAME = 255
@@ -32,6 +35,8 @@ def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = N
         "kind": clean_code("evidence_kinds", data.get("kind"), "kind", errors, required=True),
         "description": clean_text(data.get("description"), "description", errors, max_length=2000,
                                   multiline=True),
+        "description_translations": clean_texts(_translations(data), "description_translations", errors,
+                                                max_length=2000, multiline=True),
         "graphic": clean_bool(data.get("graphic"), "graphic", errors),
         "confidential": clean_bool(data.get("confidential"), "confidential", errors),
         "source": clean_text(data.get("source"), "source", errors, max_length=2000, multiline=True),
@@ -45,6 +50,25 @@ def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = N
         "originality": clean_choice(data.get("originality") or "unknown", ORIGINALITY, "originality",
                                     errors),
     }
+
+
+def _translations(data: dict):
+    """The description in other languages: a mapping from the API, or the form's fields
+    ``description_translations-ru``..."""
+    if "description_translations" in data:
+        return data["description_translations"]
+    prefix = "description_translations-"
+    return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
+
+
+def check_translations(clean: dict, original: str, errors: Errors) -> None:
+    """A translation needs its original, and is not the original: that is ``description``."""
+    translations = clean.get("description_translations") or {}
+    if original in translations:
+        errors.add("description_translations",
+                   _l("The description in the original language goes in the description itself."))
+    elif translations and not clean.get("description"):
+        errors.add("description", _l("Give the description in the original language as well."))
 
 
 def form_flags(data: dict) -> dict:

@@ -76,6 +76,7 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
     incident = _editable_incident(user, incident_id)
     errors = Errors()
     clean = schema.clean_provenance(data, errors)
+    schema.check_translations(clean, incident.original_language, errors)
     if spool.size == 0:
         errors.add("file", _l("The file is empty."))
     errors.raise_if_any()
@@ -107,6 +108,7 @@ def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
     errors = Errors()
     link = schema.clean_link(data, "link", errors)
     clean = schema.clean_provenance(data, errors)
+    schema.check_translations(clean, incident.original_language, errors)
     errors.raise_if_any()
     clean.update(url=link["url"], kind=link["kind"])
     with database.atomic():

@@ -86,12 +86,12 @@ class Facilities(dict):
         super().__init__(self._read())
 
     def _read(self, only: int | None = None) -> dict:
-        query = Facility.select(Facility.id, Facility.names, Facility.type)
+        query = Facility.select(Facility.id, Facility.names, Facility.original_language, Facility.type)
         if only is not None:
             query = query.where(Facility.id == only)
-        return {key: self.shown([key, name_in(names, self.language), kind,
+        return {key: self.shown([key, name_in(names, self.language, original), kind,
                                  vocab.label("facility_types", kind, self.language)])
-                for key, names, kind in query.tuples()}
+                for key, names, original, kind in query.tuples()}
 
     def __missing__(self, key: int):
         found = self._read(key)

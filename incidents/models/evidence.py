@@ -61,7 +61,10 @@ class EvidenceItem(BaseModel):
     kind = CharField()
     # The texts of an item are encrypted at rest: an item may be marked confidential at any time.
     url = SealedTextField(default="")
+    # The original description, in its incident's original language; ``description_translations``
+    # holds it in the others (language -> text). None on rows from before them (0033): none yet.
     description = SealedTextField(default="")
+    description_translations = SealedJSONField(null=True)
     created_by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
     stored_file = ForeignKeyField(StoredFile, null=True, backref="items", on_delete="RESTRICT")

@@ -25,16 +25,24 @@ CONSENTS = ("none", "anonymised", "named")
 
 
 class Facility(BaseModel):
+    """A place of detention. Its name, locality and authority have a version per language; the one in
+    ``original_language`` is the original, the others translations of it (as an incident's texts)."""
+
     names = JSONTextField()  # {"en": "...", "ru": "..."}
+    original_language = CharField(default="en")
     aliases = JSONTextField(default=list)  # any script: ["Саратов", "Saratov"]
     type = CharField()
     country = CharField(max_length=2, index=True)
     region = CharField(null=True, index=True)
     # 300: what validation.MAX_SHORT allows (more than VARCHAR's default 255).
+    # The original version of ``localities`` (and of ``authorities`` below), kept beside them for
+    # what reads one text: the API's string, search, exports, facets. Set from them on save.
     locality = CharField(max_length=300, default="")
+    localities = JSONTextField(default=dict)
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
     authority = CharField(max_length=300, default="")
+    authorities = JSONTextField(default=dict)
     notes = TextField(default="")
     # Case-folded names, aliases and locality, so a name in any script finds the facility.
     search_text = TextField(default="")
@@ -43,17 +51,28 @@ class Facility(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
     def save(self, *args, **kwargs):
-        self.search_text = folded(*self.names.values(), *self.aliases, self.locality)
+        # Code that sets only the single text (older callers, the demo) gives its original version.
+        for single, versions in (("locality", "localities"), ("authority", "authorities")):
+            texts = getattr(self, versions) or ({self.original_language: getattr(self, single)}
+                                                if getattr(self, single) else {})
+            setattr(self, versions, texts)
+            setattr(self, single, original_text(texts, self.original_language))
+        self.search_text = folded(*self.names.values(), *self.aliases, *self.localities.values())
         return super().save(*args, **kwargs)
 
     def name_in(self, language: str) -> str:
-        return name_in(self.names, language)
+        return name_in(self.names, language, self.original_language)
 
 
-def name_in(names: dict, language: str) -> str:
-    """A facility's name in ``language``, else in English, else in whatever language it has: for a
-    facility as a row, as a revision keeps it, or as a dossier carries it."""
-    return names.get(language) or names.get("en") or next(iter(names.values()), "")
+def original_text(texts: dict, original: str) -> str:
+    """The original version of a text kept per language; another when the original is missing."""
+    return texts.get(original) or next((text for text in texts.values() if text), "")
+
+
+def name_in(names: dict, language: str, original: str = "en") -> str:
+    """A facility's name in ``language``, else in its original language, else in whatever language
+    it has: for a facility as a row, as a revision keeps it, or as a dossier carries it."""
+    return names.get(language) or original_text(names, original)
 
 
 class Incident(BaseModel):

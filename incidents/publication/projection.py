@@ -31,7 +31,7 @@ def _search_text(public: dict, facility: Facility) -> str:
 
 def _search_keys(public: dict, facility: Facility) -> str:
     return " " + text_keys(*public["title"].values(), *public["narrative"].values(),
-                           *facility.names.values(), *facility.aliases, facility.locality) + " "
+                           *facility.names.values(), *facility.aliases, *facility.localities.values()) + " "
 
 
 def refresh_facility(facility: Facility) -> None:

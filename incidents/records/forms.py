@@ -44,10 +44,8 @@ class FacilityPlace(Form):
     type = _select(_l("Type"))
     country = _select(_l("Country"))
     region = _select(_l("Region"))
-    locality = StringField(_l("Town or locality"))
     latitude = StringField(_l("Latitude"))
     longitude = StringField(_l("Longitude"))
-    authority = StringField(_l("Operating authority"))
     notes = TextAreaField(_l("Notes"))
     # Shown only when the facility may already be kept (service.PossibleDuplicate).
     confirm_new = BooleanField(_l("This is another facility: create it anyway"))
@@ -58,12 +56,23 @@ class FacilityFields(FacilityPlace):
 
     name = StringField(_l("Facility name"))
     name_language = _select(_l("Language of the name"))
+    locality = StringField(_l("Town or locality"))
+    authority = StringField(_l("Operating authority"))
 
 
 class FacilityForm(FlaskForm, FacilityPlace):
+    """A facility's own form: its name, locality and authority in each language, one the original."""
+
+    original_language = _select(_l("Original language"))
     name_en = StringField(_l("Name in English"))
     name_ru = StringField(_l("Name in Russian"))
     name_uk = StringField(_l("Name in Ukrainian"))
+    locality_en = StringField(_l("Town or locality in English"))
+    locality_ru = StringField(_l("Town or locality in Russian"))
+    locality_uk = StringField(_l("Town or locality in Ukrainian"))
+    authority_en = StringField(_l("Operating authority in English"))
+    authority_ru = StringField(_l("Operating authority in Russian"))
+    authority_uk = StringField(_l("Operating authority in Ukrainian"))
 
 
 def _form_field(field: shape.Field):
@@ -121,8 +130,9 @@ def fill_facility_choices(fields, language: str) -> None:
     fields.type.choices = [("", "—")] + vocab.choices("facility_types", language)
     fields.country.choices = [("", _l("— choose a country —"))] + geo.country_choices(language)
     fields.region.choices = [("", "—")] + geo.region_choices(fields.country.data or "", language)
-    if hasattr(fields, "name_language"):
-        fields.name_language.choices = _language_choices()
+    for choice in ("name_language", "original_language"):
+        if hasattr(fields, choice):
+            fields[choice].choices = _language_choices()
 
 
 def facility_label(facility, language: str) -> str:
@@ -162,26 +172,43 @@ def _fill_choices(forms: list, fields, language: str) -> None:
                 form[field.name].choices = choices
 
 
+def _per_language(form, prefix: str) -> dict:
+    return {lang: form[f"{prefix}_{lang}"].data for lang in LANGUAGES if (form[f"{prefix}_{lang}"].data or "").strip()}
+
+
 def facility_form_data(form) -> dict:
-    names = {lang: getattr(form, "name_" + lang).data for lang in LANGUAGES}
-    return _facility_common(form, names)
+    return {**_facility_common(form), "original_language": form.original_language.data,
+            "names": _per_language(form, "name"), "localities": _per_language(form, "locality"),
+            "authorities": _per_language(form, "authority")}
+
+
+def facility_form_values(facility) -> dict:
+    """A facility as its own form shows it to be edited."""
+    values = {f"{prefix}_{lang}": text for prefix, texts in (("name", facility.names), ("locality", facility.localities),
+                                                             ("authority", facility.authorities))
+              for lang, text in texts.items()}
+    return {**values, "original_language": facility.original_language, "aliases": "\n".join(facility.aliases),
+            "type": facility.type, "country": facility.country, "region": facility.region or "",
+            "notes": facility.notes, "latitude": "" if facility.latitude is None else facility.latitude,
+            "longitude": "" if facility.longitude is None else facility.longitude}
 
 
 def new_facility_data(fields) -> dict:
-    return _facility_common(fields, {fields.name_language.data or "en": fields.name.data})
+    """A facility entered inside an incident's form: its texts are in the language of its name."""
+    language = fields.name_language.data or "en"
+    return {**_facility_common(fields), "original_language": language,
+            "names": {language: fields.name.data} if (fields.name.data or "").strip() else {},
+            "locality": fields.locality.data, "authority": fields.authority.data}
 
 
-def _facility_common(fields, names: dict) -> dict:
+def _facility_common(fields) -> dict:
     return {
-        "names": {k: v for k, v in names.items() if v and v.strip()},
         "aliases": (fields.aliases.data or "").splitlines(),
         "type": fields.type.data,
         "country": fields.country.data,
         "region": fields.region.data or None,
-        "locality": fields.locality.data,
         "latitude": fields.latitude.data,
         "longitude": fields.longitude.data,
-        "authority": fields.authority.data,
         "notes": fields.notes.data,
     }
 

@@ -215,15 +215,11 @@ def edit_facility(facility_id):
 
 def _facility_form(facility):
     if request.method == "GET" and facility is not None:
-        form = forms.FacilityForm(data={
-            **{"name_" + k: v for k, v in facility.names.items()},
-            "aliases": "\n".join(facility.aliases), "type": facility.type,
-            "country": facility.country, "region": facility.region or "",
-            "locality": facility.locality, "authority": facility.authority, "notes": facility.notes,
-            "latitude": "" if facility.latitude is None else facility.latitude,
-            "longitude": "" if facility.longitude is None else facility.longitude})
+        form = forms.FacilityForm(data=forms.facility_form_values(facility))
     else:
         form = forms.FacilityForm()
+        if request.method == "GET":
+            form.original_language.data = i18n.language()
     errors, status, duplicates = {}, 200, ()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -25,6 +25,7 @@ from incidents.validation import (
     clean_field,
     clean_fields,
     clean_text,
+    clean_texts,
     parse_partial_date,
     period_of,
 )
@@ -84,25 +85,6 @@ def clean_dates(data: dict, errors: Errors, today: datetime.date) -> dict:
     if end is not None and end < start:
         errors.add("date_end", _l("The end is before the start."))
     return {"date_start": start, "date_end": end, "date_precision": precision}
-
-
-def clean_texts(value, field: str, errors: Errors, *, max_length: int, multiline: bool = False) -> dict:
-    """A mapping language -> text; empty translations are dropped. Titles and names are one line,
-    as their form fields are (a browser drops a line break from such a field when it is edited)."""
-    if value in (None, ""):
-        return {}
-    if not isinstance(value, dict):
-        errors.add(field, _l("Must be a mapping of language to text."))
-        return {}
-    texts = {}
-    for language, text in value.items():
-        if language not in LANGUAGES:
-            errors.add(field, _l("Unknown language: %(value)s.", value=str(language)[:10]))
-            continue
-        cleaned = clean_text(text, field, errors, max_length=max_length, multiline=multiline)
-        if cleaned:
-            texts[language] = cleaned
-    return texts
 
 
 def _clean_rows(rows, field: str, errors: Errors, limit: int, fields, today: datetime.date) -> list:
@@ -198,20 +180,44 @@ def clean_facility(data: dict) -> dict:
     if (latitude is None) != (longitude is None) and not errors.get("latitude") \
             and not errors.get("longitude"):
         errors.add("longitude", _l("Give both coordinates or neither."))
+    original = _facility_language(data.get("original_language"), names, errors)
     clean = {
         "names": names,
+        "original_language": original,
         "aliases": aliases,
         "type": clean_code("facility_types", data.get("type"), "type", errors, required=True),
         "country": country,
         "region": region,
-        "locality": clean_text(data.get("locality"), "locality", errors),
+        "localities": _versions(data, "locality", "localities", original, errors),
         "latitude": latitude,
         "longitude": longitude,
-        "authority": clean_text(data.get("authority"), "authority", errors),
+        "authorities": _versions(data, "authority", "authorities", original, errors),
         "notes": clean_text(data.get("notes"), "notes", errors, max_length=5000, multiline=True),
     }
     errors.raise_if_any()
     return clean
+
+
+def _facility_language(value, names: dict, errors: Errors) -> str:
+    """The language of a facility's original texts: as given, else that of its only name, else
+    English when it has an English name (as clients that never sent one meant it)."""
+    if value in (None, ""):
+        return next(iter(names)) if len(names) == 1 else "en" if "en" in names or not names else min(names)
+    if value not in LANGUAGES:
+        errors.add("original_language", _l("Unknown language: %(value)s.", value=str(value)[:10]))
+        return "en"
+    if names and value not in names:
+        errors.add("names", _l("Give the facility's name in its original language."))
+    return value
+
+
+def _versions(data: dict, single: str, plural: str, original: str, errors: Errors) -> dict:
+    """A facility's text per language (``localities``), or one text (``locality``, as clients sent it
+    before there were versions) taken as the original's."""
+    if data.get(plural) not in (None, ""):
+        return clean_texts(data.get(plural), plural, errors, max_length=MAX_SHORT)
+    text = clean_text(data.get(single), single, errors)
+    return {original: text} if text else {}
 
 
 def _clean_coordinate(value, field: str, errors: Errors, limit: int):

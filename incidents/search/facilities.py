@@ -52,7 +52,7 @@ def matching_facilities(user, q: str) -> list[Facility]:
         return list(facilities)
     folded, words = q.casefold(), query_keys(q)
     return [f for f in facilities
-            if folded in f.search_text or _typed(words, _keys(*_names(f), f.locality))]
+            if folded in f.search_text or _typed(words, _keys(*_names(f), *f.localities.values()))]
 
 
 def _within(shorter: str, keys: set[str]) -> bool:

@@ -35,6 +35,8 @@ def init_templates(app) -> None:
             "lang": i18n.language(),
             "LANGUAGES": LANGUAGES,
             "pick_text": i18n.pick_text,
+            "version_note": i18n.version_note,
+            "with_original": i18n.with_original,
             "language_name": i18n.language_name,
             "format_incident_date": i18n.format_incident_date,
             "format_known_date": i18n.format_known_date,

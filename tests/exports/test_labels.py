@@ -26,7 +26,8 @@ def published(users):
                           perpetrators=["010105000000", "x-prison-special-forces"], original_language="uk",
                           title={"uk": "Побиття в колонії", "en": "Beating in the colony"},
                           narrative={"uk": "Засудженого побили в колонії."}),
-            make_incident(users["contributor"], make_facility(users["contributor"]), date_start="2020"),
+            make_incident(users["contributor"], make_facility(users["contributor"], original_language="ru"),
+                          date_start="2020"),
             make_incident(users["contributor"], colony, date_start="2021-03", date_precision="month",
                           abuse=["031701000000"], violation_status=None)]
     for incident in made:
@@ -62,6 +63,10 @@ def test_each_code_has_its_label_beside_it_in_the_language_asked(client, token, 
     assert first["abuse_labels"].startswith("Изнасилование") and " | Связывание" in first["abuse_labels"]
     assert (first["original_language"], first["original_language_name"]) == ("uk", "украинский")
     assert first["title_uk"] == "Побиття в колонії" and first["date_start"] == "2019-05-02"
+    second = next(r for r in records if r["id"] == str(published[1].id))
+    assert second["facility"] == "Туберкулёзная больница № 1"
+    _header, ukrainian = csv_records(client, token, "lang=uk")  # no Ukrainian name: the original, Russian
+    assert next(r for r in ukrainian if r["id"] == str(published[1].id))["facility"] == "Туберкулёзная больница № 1"
     last = next(r for r in records if r["id"] == str(published[2].id))
     assert (last["violation_status"], last["violation_status_label"], last["violation_status_huridocs"]) == ("", "", "")
     assert last["date_precision_label"] == "Известен месяц"

@@ -95,8 +95,8 @@ INCIDENT_TEXTS = {text.form: text for text in [
 FACILITY_TEXTS = {text.form: text for text in [
     Text(("names", "en"), "name_en", "names"),
     Text(("names", "uk"), "name_uk", "names"),
-    Text(("locality",), "locality", "locality"),
-    Text(("authority",), "authority", "authority"),
+    Text(("localities", "en"), "locality_en", "localities"),
+    Text(("authorities", "uk"), "authority_uk", "authorities"),
     Text(("notes",), "notes", "notes", 5000, True),
 ]}
 
