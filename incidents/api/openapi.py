@@ -72,6 +72,7 @@ FILTERS = [
     query("region", {"type": "string", "maxLength": 10}, "ISO 3166-2"),
     query("abuse", {"type": "string", "maxLength": 40}, "Abuse vocabulary code", repeat=True),
     query("perpetrator", {"type": "string", "maxLength": 40}, "Perpetrator vocabulary code", repeat=True),
+    query("verification", {"type": "string", "enum": list(VERIFICATION_STATUSES)}, "Verification status"),
     query("date_from", {"type": "string", "maxLength": 20},
            "A day, a month or a year (2020-03-15, 15.03.2020, 2020-03, 03.2020, 2020): from its first day."),
     query("date_to", {"type": "string", "maxLength": 20},
@@ -226,9 +227,7 @@ SPEC["paths"] = {
                                                 "Facets to count, comma-separated: facility, region, abuse, "
                                                 "perpetrator, country, year, verification. Empty for none; "
                                                 "all when absent."),
-                                         query("status", {"type": "string", "enum": list(STATUSES)}),
-                                         query("verification", {"type": "string",
-                                                                 "enum": list(VERIFICATION_STATUSES)})],
+                                         query("status", {"type": "string", "enum": list(STATUSES)})],
                 "responses": answers(LIST, "200", "401", "403", "422")},
         "post": {"summary": "Create a draft", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/IncidentInput"}}}},
