@@ -160,7 +160,7 @@ def evidence_block(document: Document, item: dict, confidential: bool, language:
                                 original, language)
     rows = [(_("Description"), description), (_("Link"), item["url"])]
     if item.get("sha256"):
-        rows += [(_("Size"), i18n.format_size(item["size"])), (_("Media type"), item["media_type"] or "")]
+        rows += [(_("Size"), i18n.format_size(item["size"])), (_("Media type"), i18n.media_kind(item["media_type"]) if item["media_type"] else "")]
     if item.get("verification"):
         rows.append((_("Verification"), str(vocab.VERIFICATION_LABELS[item["verification"]])))
     if confidential:

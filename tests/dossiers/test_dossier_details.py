@@ -120,6 +120,17 @@ def test_a_size_is_written_the_same_on_the_page_and_in_the_dossiers(client, as_r
         assert not re.search(r"\d (?:kB|KB|MB|GB)\b", page)
 
 
+@pytest.mark.parametrize("language, kind", [("en", "image (JPEG)"), ("ru", "изображение (JPEG)"),
+                                            ("uk", "зображення (JPEG)")])
+def test_a_files_media_type_is_named_as_its_reader_names_it_in_the_dossiers(client, users, numbered,
+                                                                            language, kind):
+    """Does a Russian dossier say "image/jpeg" where the page says «изображение (JPEG)»?"""
+    for file_format, text_of in (("pdf", pdf_text), ("docx", docx_text)):
+        text = normalised(text_of(build(client, users["lawyer"], incident_ids=[numbered.id], format=file_format,
+                                        lang=language).data))
+        assert kind in text and "image/jpeg" not in text, (file_format, language)
+
+
 def test_sizes_take_the_units_of_the_readers_language(app):
     """Are bytes, kilobytes and megabytes written with the units and the decimal sign of the reader?"""
     from flask_babel import force_locale
