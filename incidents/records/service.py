@@ -248,6 +248,9 @@ def update_facility(facility_id: int, data: dict, user) -> Facility:
     with database.atomic():
         for key, value in clean.items():
             setattr(facility, key, value)
+        # The versions cleaned are the whole of it: the single texts follow them on save, to nothing
+        # when every version was cleared (else save would take the old single text back).
+        facility.locality = facility.authority = ""
         facility.updated_at = utcnow()
         facility.save()
         # Its published incidents are found by its place and names: keep them in step.

@@ -143,8 +143,9 @@ def counted(counter, filters: Filters, name: str, skip: str, limit: int | None =
 
 def facility_names(ids, language: str, reader) -> dict[int, str]:
     """The names of those of ``ids`` that ``reader`` may know of (``visible_facilities``)."""
-    return {key: name_in(names, language) for key, names in
-            visible_facilities(reader, Facility.id, Facility.names).where(Facility.id.in_(list(ids))).tuples()}
+    return {key: name_in(names, language, original) for key, names, original in
+            visible_facilities(reader, Facility.id, Facility.names, Facility.original_language)
+            .where(Facility.id.in_(list(ids))).tuples()}
 
 
 # Values listed per facet, the most frequent first; a chosen value is always among them.

@@ -109,9 +109,10 @@ def places(filters: Filters, language: str, reader) -> dict:
     counter = cache(lambda: counter_for(filters))
     minus = events.repeated_by(events.repeats(filters))
     counts = events.less(counted(counter, filters, "facility", skip=""), minus["facility"])
-    found = {key: (names, lat, lon) for key, names, lat, lon in visible_facilities(
-        reader, Facility.id, Facility.names, Facility.latitude, Facility.longitude)
-        .where(Facility.id.in_([v for v, _n in counts])).tuples()} if counts else {}
-    return {"facilities": [(v, name_in(found[v][0], language), found[v][1], found[v][2], n)
+    found = {key: (name_in(names, language, original), lat, lon) for key, names, original, lat, lon in
+             visible_facilities(reader, Facility.id, Facility.names, Facility.original_language, Facility.latitude,
+                                Facility.longitude).where(Facility.id.in_([v for v, _n in counts])).tuples()} \
+        if counts else {}
+    return {"facilities": [(v, found[v][0], found[v][1], found[v][2], n)
                            for v, n in counts if v in found],
             "regions": dict(events.less(counted(counter, filters, "region", skip=""), minus["region"]))}

@@ -47,7 +47,7 @@ def test_a_facility_page_shows_the_readers_version_and_says_what_it_is(app, clie
     assert "Мін'юст України (" + translated(app, "not translated: the original, in Ukrainian") + ")" in russian
     assert "переведено с украинского" in russian  # the language declined, as a Russian reader writes it
     ukrainian = page(client, colony, "uk")
-    assert f"› {UK_NAME} Тип" in ukrainian and "Харків, " in ukrainian
+    assert f"{UK_NAME} Тип" in ukrainian and "Харків, " in ukrainian
     assert translated(app, "translated from Ukrainian", "uk") not in ukrainian
     english = page(client, colony, "en")
     assert f"{UK_NAME} (not translated: the original, in Ukrainian)" in english
@@ -69,6 +69,30 @@ def test_the_facility_form_keeps_each_version_and_the_original(app, users, as_ro
     assert saved.localities == {"uk": "Харків", "ru": "Харьков", "en": "Kharkiv"}
     assert (saved.original_language, saved.locality, saved.names["en"]) == ("uk", "Харків", "Penal Colony No. 96")
     assert "kharkiv" in saved.search_text  # found by any of its versions
+
+
+def test_a_town_and_an_authority_cleared_in_the_form_stay_cleared(app, as_role, colony):
+    """A reviewer empties every version of the town and of the authority: are they gone, not the old
+    text brought back by the facility's single columns?"""
+    response = as_role("reviewer").post(f"/facilities/{colony.id}/edit", data={
+        "original_language": "uk", "name_uk": UK_NAME, "name_ru": RU_NAME, "type": "prison_hospital",
+        "country": "RU", "region": "RU-SAR"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    saved = Facility.get_by_id(colony.id)
+    assert (saved.locality, saved.localities, saved.authority, saved.authorities) == ("", {}, "", {})
+    assert "харків" not in saved.search_text
+
+
+def test_lists_statistics_and_the_map_name_a_facility_in_its_original_when_untranslated(app, client, users):
+    """An English reader and a facility named in Russian and Ukrainian, Ukrainian the original: do the
+    list's facets, the statistics and the map name it in Ukrainian, as its own page does?"""
+    place = make_facility(users["reviewer"], names={"ru": RU_NAME, "uk": UK_NAME}, original_language="uk", aliases=[])
+    publish(make_incident(users["contributor"], place), users["contributor"], users["reviewer"])
+    facets = client.get("/api/v1/incidents?lang=en").get_json()["facets"]["facility"]
+    assert [entry["label"] for entry in facets] == [UK_NAME]
+    assert UK_NAME in client.get("/statistics/facility.csv?lang=en").get_data(as_text=True)
+    shown = visible(client.get("/map?lang=en"))
+    assert UK_NAME in shown and RU_NAME not in shown
 
 
 @pytest.mark.parametrize("change, field", [
