@@ -25,15 +25,18 @@ DIMENSIONS = ("time", "abuse", "perpetrators", "region", "facility", "facility_t
 PERIODS = ("year", "month")
 # Kept for links made before the time series had a period to choose ("dimension=year").
 ALIASES = {"year": "time"}
-# A monthly series of more months than this is refused: its chart would be meaningless.
-MAX_MONTHS = 600
+# A monthly series shows at most the last this many months (ten years): a longer one is a chart of
+# hundreds of bars nobody reads, and its picture costs seconds to draw for each anonymous request.
+# What began before them is counted and said (``earlier``); the series by year shows it all.
+MAX_MONTHS = 120
 
 
 def statistics(filters: Filters, language: str, reader, period: str = "year") -> dict:
     """Each dimension's counts as a list of (value, label, count), most frequent first (the time
     series in time order, months without incidents as 0), with ``total`` (events, not records),
-    ``same_event`` (records left out as repeats) and ``undated`` (incidents known only to the year
-    or circa, left out of a monthly series)."""
+    ``same_event`` (records left out as repeats), ``undated`` (incidents known only to the year
+    or circa, left out of a monthly series) and ``earlier`` (incidents before the months a monthly
+    series shows)."""
     counter = cache(lambda: counter_for(filters))
     repeated = events.repeats(filters)
     minus = events.repeated_by(repeated)
@@ -43,9 +46,9 @@ def statistics(filters: Filters, language: str, reader, period: str = "year") ->
 
     facilities = top("facility", None)
     names = facility_names([v for v, _n in facilities[:TOP]], language, reader)
-    undated = 0
+    undated = earlier = 0
     if period == "month":
-        time, undated = _months(filters, repeated)
+        time, undated, earlier = _months(filters, repeated)
     else:
         time = sorted(top("year", None))
         time = [(str(v), str(v), n) for v, n in time]
@@ -59,7 +62,8 @@ def statistics(filters: Filters, language: str, reader, period: str = "year") ->
         "facility_type": [(v, vocab.label("facility_types", v, language), n)
                           for v, n in _facility_types(facilities)],
         "verification": [(v, str(vocab.VERIFICATION_LABELS.get(v, v)), n) for v, n in top("verification", None)],
-        "total": total - len(repeated), "same_event": len(repeated), "undated": undated, "period": period,
+        "total": total - len(repeated), "same_event": len(repeated), "undated": undated, "earlier": earlier,
+        "period": period,
     }
 
 
@@ -74,9 +78,10 @@ def _facility_types(facilities: list[tuple]) -> list[tuple]:
     return found.most_common()
 
 
-def _months(filters: Filters, repeated: list) -> tuple[list[tuple], int]:
-    """Incidents per month of their start, every month from the first to the last (0 when none),
-    and how many were dated too loosely (a year, circa) to have a month."""
+def _months(filters: Filters, repeated: list) -> tuple[list[tuple], int, int]:
+    """Incidents per month of their start, every month from the first to the last (0 when none) but
+    no more than the last ``MAX_MONTHS``; how many were dated too loosely (a year, circa) to have a
+    month; how many began before the months shown."""
     left_out = {row.incident_id for row in repeated}
     found: Counter = Counter()
     undated = 0
@@ -89,13 +94,21 @@ def _months(filters: Filters, repeated: list) -> tuple[list[tuple], int]:
         else:
             undated += 1
     if not found:
-        return [], undated
-    (year, month), last = min(found), max(found)
+        return [], undated, 0
+    last = max(found)
+    # The first month shown: the first with incidents, or the one MAX_MONTHS - 1 before the last.
+    year, month0 = divmod(max(_index(min(found)), _index(last) - (MAX_MONTHS - 1)), 12)
+    first = year, month = year, month0 + 1
     months = []
-    while (year, month) <= last and len(months) < MAX_MONTHS:
+    while (year, month) <= last:
         months.append((f"{year:04d}-{month:02d}", _month_label(year, month), found.get((year, month), 0)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months, undated
+    return months, undated, sum(n for key, n in found.items() if key < first)
+
+
+def _index(year_month: tuple[int, int]) -> int:
+    """Months since the year 0: (2020, 3) -> 24242."""
+    return year_month[0] * 12 + year_month[1] - 1
 
 
 def _month_label(year: int, month: int) -> str:

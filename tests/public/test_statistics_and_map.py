@@ -71,6 +71,20 @@ def test_the_monthly_series_counts_months_and_says_what_it_leaves_out(client, wo
     assert rows[1:] == [["2020-03", "Mar 2020", "1"]]
     page = client.get("/statistics?period=month&lang=en").get_data(as_text=True)
     assert "1 incident dated only to a year or approximately is not in the monthly series." in page
+    assert "earlier" not in page
+
+
+def test_a_long_monthly_series_shows_the_last_ten_years_and_says_what_came_before(client, users, world):
+    """An incident dated 1950 among ones of 2020: does the series by month still reach March 2020,
+    showing the last 120 months and saying that one earlier incident is left out of it (not the
+    recent decades dropped while the total still counts them)?"""
+    old = make_incident(users["contributor"], world["saratov"], date_start="05.1950", date_precision="month")
+    publish(old, users["contributor"], users["reviewer"])
+    rows = _rows(client.get("/statistics/time.csv?period=month&lang=en"))[1:]
+    assert len(rows) == 120 and rows[0][0] == "2010-04" and rows[-1] == ["2020-03", "Mar 2020", "1"]
+    for language, words in (("en", "1 earlier incident is not in it"), ("ru", "1 более ранний инцидент"),
+                            ("uk", "1 раніший інцидент")):
+        assert words in client.get(f"/statistics?period=month&lang={language}").get_data(as_text=True), language
 
 
 def test_each_chart_downloads_as_csv_svg_and_png_with_names_that_say_what_they_are(client, world):
