@@ -153,7 +153,8 @@ def format_size(size: int | None) -> str:
     if size is None:
         return ""
     for factor, unit in SIZE_UNITS:
-        if size >= factor:
+        # Rounded up to the next unit's 1, it is written in that unit: "1 MB", not "1,000 kB".
+        if size >= factor or (size >= 1000 and round(size / factor, 1) >= 1):
             return str(unit) % {"n": format_decimal(round(size / factor, 1), "#,##0.#")}
     return str(_l("%(n)s B", n=format_decimal(size, "#,##0")))
 

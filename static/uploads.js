@@ -27,7 +27,9 @@
   var UNITS = JSON.parse(box.dataset.sizeUnits);
   function sizeText(bytes) {
     for (var i = 0; i < UNITS.length; i++) {
-      if (bytes >= UNITS[i][0] || i === UNITS.length - 1) {
+      // Rounded up to the next unit's 1, it is written in that unit, as the server does.
+      if (bytes >= UNITS[i][0] || (bytes >= 1000 && Math.round(bytes / UNITS[i][0] * 10) / 10 >= 1) ||
+          i === UNITS.length - 1) {
         var digits = UNITS[i][0] === 1 ? 0 : 1;
         var rounded = Math.round(bytes / UNITS[i][0] * 10) / 10;
         return UNITS[i][1].replace("{n}", new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(rounded));

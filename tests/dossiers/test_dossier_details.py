@@ -142,3 +142,5 @@ def test_sizes_take_the_units_of_the_readers_language(app):
             assert format_size(512) == "512 Б"
         with force_locale("en"):
             assert [format_size(n) for n in (0, 999, 11_234, 2_500_000_000)] == ["0 B", "999 B", "11.2 kB", "2.5 GB"]
+            # Rounded, the next unit: never "1,000 kB".
+            assert [format_size(n) for n in (999_960, 999_949_999, 950_000)] == ["1 MB", "1 GB", "950 kB"]
