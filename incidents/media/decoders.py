@@ -99,9 +99,10 @@ def derivative(kind: str, source: str, out_dir: str, boxes: list | None = None) 
     return _derive_av(kind, source, out_dir, boxes)
 
 
-# An organisation's logo: PNG, JPEG or WebP only, bounded before its pixels are read, made no larger
-# than a dossier's cover needs, and handed back as bare pixels that the app encodes itself.
-LOGO_FORMATS = ["PNG", "JPEG", "WEBP"]
+# An organisation's logo: PNG or JPEG only (what the admin form takes), bounded before its pixels are
+# read, made no larger than a dossier's cover needs, and handed back as bare pixels that the app
+# encodes itself.
+LOGO_FORMATS = ["PNG", "JPEG"]
 LOGO_MAX_PIXELS = 16_000_000
 LOGO_SIDE = 600
 

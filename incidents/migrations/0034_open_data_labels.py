@@ -26,7 +26,9 @@ from peewee import (
 from incidents.migrations import Frozen, add_indexes, create_tables, foreign_key
 from incidents.publication.open_data_row import csv_cells
 
-BATCH = 2000
+# Each row comes with its public data (three narratives of up to 20,000 characters): 500 keep a
+# batch's memory within tens of megabytes.
+BATCH = 500
 # What ``csv_cells`` is given of each incident.
 VALUES = ("reference", "date_start", "date_end", "date_precision", "country", "region", "facility_id",
           "victims_count", "violation_status", "graphic", "original_language", "published_at")

@@ -14,11 +14,11 @@ from markupsafe import Markup
 from incidents import geo, i18n
 from incidents.charts import bars, maps
 from incidents.errors import ValidationFailed
+from incidents.publication.open_data_row import csv_text
 from incidents.search.filters import Filters, parse_filters
 from incidents.search.queries import search_published
 from incidents.search.statistics import ALIASES, DIMENSIONS, PERIODS, places
 from incidents.search.statistics import statistics as statistics_of
-from incidents.text import safe_cell
 from incidents.views import actor, link_args
 
 TITLES = {
@@ -103,7 +103,7 @@ def statistics_download(dimension: str, extension: str):
     title = title_of(dimension, period)
     if extension == "csv":
         body: str | bytes = "\ufeffvalue,label,count\r\n" + "".join(
-            ",".join(_csv_cell(cell) for cell in row) + "\r\n" for row in rows)
+            csv_text(row) + "\r\n" for row in rows)
     elif extension == "svg":
         body = bars.svg(bars.layout(rows, title, str(get_locale()), with_title=True), standalone=True)
     else:
@@ -117,11 +117,6 @@ def statistics_download(dimension: str, extension: str):
 def statistics_csv():
     """The older address of a chart's CSV (``?dimension=year``): kept for links people saved."""
     return statistics_download(request.args.get("dimension", "time"), "csv")
-
-
-def _csv_cell(value) -> str:
-    text = safe_cell(value)
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
 
 
 def incident_map():
