@@ -54,10 +54,16 @@ def _read(args) -> tuple[Filters, str, dict]:
     return filters, period, errors
 
 
+# Each parameter as the filter form names it, so that an error says which field in the reader's words.
+FIELD_LABELS = {"q": _l("Words"), "facility": _l("Facility"), "region": _l("Region"), "abuse": _l("Abuse type"),
+                "perpetrator": _l("Perpetrator type"), "verification": _l("Verification status"),
+                "date_from": _l("From"), "date_to": _l("To"), "period": _l("Time series")}
+
+
 def _refused(errors: dict):
-    """A clear 400: what was wrong with which parameter, nothing counted."""
+    """A clear 400: what was wrong with which field, nothing counted."""
     message = _("Please correct the filters.") + " " + "; ".join(
-        f"{name}: {' '.join(problems)}" for name, problems in errors.items())
+        f"{FIELD_LABELS.get(name, name)}: {' '.join(problems)}" for name, problems in errors.items())
     return render_template("errors/error.html", code=400, message=message), 400
 
 

@@ -3,6 +3,7 @@ chart's downloads, the regions and facilities as links, coordinates nobody can m
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -11,6 +12,7 @@ import pytest
 
 from incidents.duplicates import service as duplicates
 from tests.factories import make_facility, make_incident, move, publish
+from tests.helpers import translated
 
 LONG_NAME = "Исправительная колония № 96 (для бывших сотрудников правоохранительных органов)"
 
@@ -118,6 +120,16 @@ def test_bad_query_input_is_a_clear_400(client, world, path):
     page = response.get_data(as_text=True)
     assert "Unknown" in page or "Must be" in page
     assert "<script>" not in page
+
+
+@pytest.mark.parametrize("language, field", [("ru", "С"), ("uk", "Від")])
+def test_a_refused_filter_is_named_as_the_form_names_it(app, client, world, language, field):
+    """A download asked with a wrong date and period: does a Russian or Ukrainian visitor read which
+    fields were wrong in their words, not "date_from"?"""
+    page = html.unescape(re.sub(r"<[^>]+>", " ", client.get(
+        f"/statistics/region.csv?date_from=someday&period=decade&lang={language}").get_data(as_text=True)))
+    assert f"{field}: " in page and f"{translated(app, 'Time series', language)}: " in page
+    assert "date_from" not in page and "period:" not in page
 
 
 def test_the_map_links_points_to_facilities_and_regions_to_the_list(client, world):
