@@ -1,5 +1,5 @@
 """What every view, page or API, shares: the acting user, the settings, a form for buttons,
-where a form may send the reader back to, and a page's query carried by its links."""
+where a form may send the reader back to, and a page's query: read, and carried by its links."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+
+from incidents.errors import ValidationFailed
 
 
 def actor():
@@ -38,3 +40,12 @@ def link_args(*own: str) -> dict:
     arguments ("endpoint", "_external", ...) or the link sets itself (``own``): a query naming
     them was a 500."""
     return {k: v for k, v in request.args.lists() if k not in ("endpoint", *own) and not k.startswith("_")}
+
+
+def read_query(parse, fallback):
+    """(what ``parse`` reads from the query string, {}); when it is not understood, (``fallback``,
+    what was wrong, by parameter)."""
+    try:
+        return parse(request.args), {}
+    except ValidationFailed as exc:
+        return fallback, {k: [str(m) for m in v] for k, v in exc.fields.items()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from incidents import i18n
-from incidents.errors import ValidationFailed
 from incidents.models import Facility
 from incidents.public import statistics as charts
 from incidents.search.facilities import (
@@ -18,7 +17,7 @@ from incidents.search.facilities import (
 from incidents.search.filters import Filters, parse_filters, parse_page
 from incidents.search.queries import passages, search_published
 from incidents.search.statistics import statistics as statistics_of
-from incidents.views import actor, link_args
+from incidents.views import actor, link_args, read_query
 
 bp = Blueprint("public", __name__)
 bp.add_url_rule("/statistics", view_func=charts.statistics)
@@ -36,19 +35,10 @@ def home():
                            facilities=facilities)
 
 
-def _read_query(parse, fallback):
-    """(what ``parse`` reads from the query string, {}); when it is not understood, (``fallback``,
-    what was wrong)."""
-    try:
-        return parse(request.args), {}
-    except ValidationFailed as exc:
-        return fallback, {k: [str(m) for m in v] for k, v in exc.fields.items()}
-
-
 @bp.route("/incidents")
 def incident_list():
     """Published incidents under the filters of the query string, with facet counts."""
-    filters, errors = _read_query(parse_filters, Filters())
+    filters, errors = read_query(parse_filters, Filters())
     language = i18n.language()
     filters.facets = LIST_FACETS
     page = search_published(filters, language, actor())
@@ -67,7 +57,7 @@ def facility_list():
     """Facilities with their number of published incidents, a page at a time; ``q`` matches names in
     any script."""
     q = (request.args.get("q") or "").strip()[:200]
-    number, errors = _read_query(parse_page, 1)
+    number, errors = read_query(parse_page, 1)
     return render_template("public/facilities.html", q=q, errors=errors,
                            page=facility_directory(actor(), q, i18n.language(), number)), 400 if errors else 200
 
@@ -81,7 +71,7 @@ def facility_detail(facility_id):
     facility = visible_facilities(actor()).where(Facility.id == facility_id).first()
     if facility is None:
         abort(404)
-    number, errors = _read_query(parse_page, 1)
+    number, errors = read_query(parse_page, 1)
     stats = statistics_of(Filters(facility=[facility.id]), i18n.language(), actor())
     return render_template("public/facility.html", facility=facility, stats=stats, errors=errors,
                            page=published_at(facility, number)), 400 if errors else 200

@@ -13,13 +13,12 @@ from markupsafe import Markup
 
 from incidents import geo, i18n
 from incidents.charts import bars, maps
-from incidents.errors import ValidationFailed
 from incidents.publication.open_data_row import csv_text
 from incidents.search.filters import Filters, parse_filters
 from incidents.search.queries import search_published
 from incidents.search.statistics import ALIASES, DIMENSIONS, PERIODS, places
 from incidents.search.statistics import statistics as statistics_of
-from incidents.views import actor, link_args
+from incidents.views import actor, link_args, read_query
 
 TITLES = {
     ("time", "year"): _l("Incidents per year"),
@@ -42,11 +41,7 @@ NOT_FILTERS = ("dimension", "extension", "endpoint", "period", "page", "per_page
 
 def _read(args) -> tuple[Filters, str, dict]:
     """(filters, period, what was wrong, by parameter)."""
-    errors: dict = {}
-    try:
-        filters = parse_filters(args)
-    except ValidationFailed as exc:
-        filters, errors = Filters(), {k: [str(m) for m in v] for k, v in exc.fields.items()}
+    filters, errors = read_query(parse_filters, Filters())
     period = args.get("period") or "year"
     if period not in PERIODS:
         errors["period"] = [_("Unknown value: %(value)s.", value=period[:20])]
