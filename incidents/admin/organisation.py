@@ -16,11 +16,12 @@ import tempfile
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
 
 from incidents import audit, i18n, policy
 from incidents.config import LANGUAGES
 from incidents.db import database
-from incidents.errors import Forbidden, ValidationFailed
+from incidents.errors import Conflict, Forbidden, ValidationFailed
 from incidents.media import sandbox
 from incidents.models import OrganisationProfile, utcnow
 from incidents.validation import MAX_URL, Errors, clean_text, clean_url
@@ -53,6 +54,10 @@ class Submitter:
     def as_data(self) -> dict:
         return {"names": dict(self.names), "address": self.address, "email": self.email, "phone": self.phone,
                 "website": self.website, "consent": dict(self.consent), "logo": self.logo}
+
+
+# The profile is one row, always with this id: two first saves at the same moment cannot make two.
+PROFILE_ID = 1
 
 
 def current() -> OrganisationProfile | None:
@@ -183,14 +188,24 @@ def save(actor, data, *, logo: bytes | None = None, remove_logo: bool = False, s
     """Set the profile from ``data``; ``logo``: the bytes of a new logo, as uploaded.
 
     :raise Forbidden: not an administrator. :raise ValidationFailed: any field, or the logo.
+    :raise Conflict: another administrator's first save came at the same moment.
     """
     if not policy.can_manage_organisation(actor):
         raise Forbidden(_l("Only administrators set the organisation profile."))
     values = clean(data)
     png = read_logo(logo, scratch) if logo else None
+    try:
+        return _save(actor, values, png, remove_logo)
+    except IntegrityError:  # another administrator's first save came first
+        raise Conflict(_l("Someone else saved the profile at the same moment. Reload the page and check it "
+                          "before saving again.")) from None
+
+
+def _save(actor, values: dict, png: bytes | None, remove_logo: bool) -> OrganisationProfile:
     with database.atomic():
-        profile = current() or OrganisationProfile()
-        created = profile.id is None
+        found = current()
+        created = found is None
+        profile = found or OrganisationProfile(id=PROFILE_ID)
         # Before and after of each field that changed, and the hashes of the logos: the trail
         # keeps what the organisation said of itself and of consent, and when, and who changed it.
         changes = {name: {"old": None if created else getattr(profile, name), "new": values[name]}
@@ -201,7 +216,7 @@ def save(actor, data, *, logo: bytes | None = None, remove_logo: bool = False, s
         for name, value in values.items():
             setattr(profile, name, value)
         profile.updated_at, profile.updated_by = utcnow(), actor
-        profile.save()
+        profile.save(force_insert=created)
         audit.record(actor, "organisation.update", profile, created=created, changes=changes)
     return profile
 

@@ -235,3 +235,18 @@ def test_without_a_profile_the_dossier_says_so_and_names_no_one(as_role, client,
     assert "/admin/organisation" in admin.get("/dossier").get_data(as_text=True)
     post_profile(admin)
     assert "No organisation profile is set" not in admin.get("/dossier").get_data(as_text=True)
+
+
+def test_two_first_saves_at_the_same_moment_leave_one_profile(app, as_role, users, monkeypatch):
+    """Two administrators save the first profile at once (the second did not see the first's row):
+    is there still one profile, and is the second told to reload rather than shown a 500 or given a
+    second row that dossiers would never read?"""
+    from incidents.admin import organisation
+    admin = as_role("admin")
+    assert post_profile(admin).status_code == 302
+    monkeypatch.setattr(organisation, "current", lambda: None)  # as the second request saw the table
+    response = post_profile(admin, phone="+49 30 7654321")
+    assert response.status_code == 409
+    assert "Someone else saved the profile at the same moment" in response.get_data(as_text=True)
+    assert OrganisationProfile.select().count() == 1
+    assert OrganisationProfile.get().phone == "+49 30 1234567"
