@@ -225,8 +225,10 @@ def test_api_facility(world, changes, aliases, latitude, longitude, region):
     named, or stored as normalised."""
     client, headers = world.client, world.tokens["contributor"]
     # The same IK-1 again and again: the likely-duplicate warning has its own tests.
-    body = {"names": {"en": "IK-1"}, "type": "penal_colony", "country": "RU", "region": region,
-            "aliases": aliases, "latitude": latitude, "longitude": longitude, "confirm_new": True}
+    # Texts per language: an authority in English (the original) that a Ukrainian one may translate.
+    body = {"names": {"en": "IK-1"}, "localities": {}, "authorities": {"en": "FSIN"}, "type": "penal_colony",
+            "country": "RU", "region": region, "aliases": aliases, "latitude": latitude, "longitude": longitude,
+            "confirm_new": True}
     for name, value in changes:
         set_path(body, FACILITY_TEXTS[name].path, value)
     expected = problems_of(changes, FACILITY_TEXTS)
@@ -251,7 +253,7 @@ def test_api_facility(world, changes, aliases, latitude, longitude, region):
         return
     assert response.status_code == 201, response.get_json()
     stored = Facility.get_by_id(response.get_json()["id"])
-    assert_reads_back({"names": stored.names, "locality": stored.locality, "authority": stored.authority,
+    assert_reads_back({"names": stored.names, "localities": stored.localities, "authorities": stored.authorities,
                        "notes": stored.notes}, changes, FACILITY_TEXTS)
     assert stored.aliases == list(dict.fromkeys(n for n in map(normalised, aliases) if n))
     assert (stored.latitude, stored.longitude, stored.region) == (lat, lon, region.strip().upper() or None)
