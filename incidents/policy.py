@@ -303,7 +303,7 @@ def redact_incident(snapshot: dict) -> dict:
 
 # What the public sees of each row: declared in ``shape.py``.
 PUBLIC_FILE_FIELDS = shape.public_names(shape.FILE)
-PUBLIC_LINK_FIELDS = shape.public_names(shape.LINK + (shape.DESCRIPTION_TRANSLATIONS,))
+PUBLIC_LINK_FIELDS = shape.public_names(shape.LINK)
 # What the authorities did is public unless marked confidential (a victim's own complaint can
 # identify them).
 PUBLIC_RESPONSE_FIELDS = shape.public_names(shape.RESPONSE)

@@ -28,11 +28,14 @@ def _value(field: shape.Field, row):
     value = getattr(row, field.source)
     if field.kind in DATES:
         return value.isoformat() if value else None
-    return dict(value) if field.kind == shape.TEXTS else value
+    return dict(value or {}) if field.kind == shape.TEXTS else value
 
 
 def _row(fields, row) -> dict:
-    return {field.name: _value(field, row) for field in fields}
+    """A person, response or link; its translations only when it has some, so snapshots from before
+    there were any differ in nothing (``_stored`` reads a missing one as none)."""
+    values = {field.name: _value(field, row) for field in fields}
+    return {name: value for name, value in values.items() if value or name not in shape.TRANSLATIONS_OF}
 
 
 def snapshot(incident: Incident) -> dict:
@@ -53,8 +56,6 @@ def snapshot(incident: Incident) -> dict:
 
 def _evidence(item: EvidenceItem) -> dict:
     data = _row(shape.LINK, item)
-    if item.description_translations:  # only then: older snapshots, without the key, differ in nothing
-        data["description_translations"] = dict(item.description_translations)
     if item.stored_file_id:
         data.update(sha256=item.stored_file_id, size=item.stored_file.size,
                     media_type=item.stored_file.media_type, filename=item.original_filename,
@@ -268,8 +269,10 @@ def _detach_left_out_links(incident: Incident, kept: set, actor) -> None:
 
 
 def _stored(fields, row: dict) -> dict:
-    """A snapshot's row as the model takes it: dates back from ISO text."""
-    return dict(row, **{field.name: as_date(row[field.name]) for field in fields if field.kind in DATES})
+    """A snapshot's row as the model takes it: dates back from ISO text; translations it does not hold
+    are none (a revision restored from before them removes those written since)."""
+    return dict(row, **{field.name: as_date(row[field.name]) for field in fields if field.kind in DATES},
+                **{field.name: row.get(field.name) or None for field in fields if field.name in shape.TRANSLATIONS_OF})
 
 
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
@@ -291,7 +294,7 @@ def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     _sync_children(Response, incident, [_stored(shape.RESPONSE, row) for row in data.get("responses", [])], {})
     # What an incident's edit may change on its evidence links; files are managed on their own.
     links = [{field.name: row[field.name] for field in shape.LINK if field.name in row}
-             for row in data.get("evidence", []) if not row.get("sha256")]
+             for row in (_stored(shape.LINK, row) for row in data.get("evidence", []) if not row.get("sha256"))]
     _detach_left_out_links(incident, {row.get("id") for row in links}, actor)
     _sync_children(EvidenceItem, incident, links, {"created_by": actor},
                    scope=EvidenceItem.stored_file.is_null())

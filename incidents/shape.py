@@ -133,13 +133,26 @@ PERSON = (
           default="none", public=False, confidential=True),
 )
 
+def _translations(name: str, label, prompts: dict, **limits) -> Field:
+    """A row's text in the languages other than its incident's original (``TRANSLATIONS_OF``): the
+    text itself is the original. A snapshot holds it only when there is one."""
+    return Field(f"{name}_translations", TEXTS, label, prompt=prompts,
+                 description=f"{name} in the languages other than the incident's original", **limits)
+
+
 RESPONSE = (
     _id(),
     Field("kind", CODE, _l("Kind"), required=True, vocabulary="responses",
           description="A code of /api/v1/vocabularies/responses"),
     Field("date", DATE, _l("When")),
-    Field("body", TEXT, _l("Who acted"), description="Who acted"),
+    Field("body", TEXT, _l("Who acted"), description="Who acted, in the incident's original language"),
     Field("description", TEXT, _l("Details and outcome"), max_length=5000, multiline=True),
+    _translations("body", _l("Who acted, in other languages"),
+                  {"en": _l("Who acted, in English"), "ru": _l("Who acted, in Russian"),
+                   "uk": _l("Who acted, in Ukrainian")}),
+    _translations("description", _l("Details and outcome, in other languages"),
+                  {"en": _l("Details and outcome, in English"), "ru": _l("Details and outcome, in Russian"),
+                   "uk": _l("Details and outcome, in Ukrainian")}, max_length=5000, multiline=True),
     _confidential_flag(),
 )
 
@@ -149,13 +162,15 @@ LINK = (
     Field("url", URL, _l("Link (http or https)"), required=True),
     # Typed on one line in the form; the API may send line breaks.
     Field("description", TEXT, _l("Description"), max_length=2000, multiline=True, area=False),
+    _translations("description", _l("Description in other languages"),
+                  {"en": _l("Description in English"), "ru": _l("Description in Russian"),
+                   "uk": _l("Description in Ukrainian")}, max_length=2000, multiline=True, area=False),
     _confidential_flag(),
 )
 
-# An evidence item's description in the languages other than its incident's original (a snapshot
-# holds it when there is one): written on the item's own pages and API, never by the incident form.
-DESCRIPTION_TRANSLATIONS = Field("description_translations", TEXTS, _l("Description in other languages"),
-                                 max_length=2000, multiline=True, writable=False)
+# A row's translated texts: the field that holds the original, by the field of its translations.
+TRANSLATIONS_OF = {field.name: field.name.removesuffix("_translations")
+                   for field in RESPONSE + LINK if field.kind == TEXTS}
 
 # An evidence entry with a preserved file: described and attached on its own pages, so these
 # fields are only read (and redacted). A file keeps its id in public: previews are reached
@@ -164,7 +179,6 @@ FILE = tuple(replace(field, public=True) if field.kind == ID else
              replace(field, public=False) if field.kind == URL else field for field in LINK) + (
     Field("sha256", REFERENCE, _l("SHA-256")), Field("size", INT, _l("Size")), Field("media_type", TEXT, _l("File type")),
     Field("filename", TEXT, _l("File name"), public=False), Field("graphic", BOOL, _l("Graphic content")),
-    DESCRIPTION_TRANSLATIONS,
 )
 
 ROW_SHAPES = {"persons": PERSON, "responses": RESPONSE, "evidence": LINK}

@@ -156,6 +156,8 @@ def clean_field(field: shape.Field, value, key: str, errors: Errors, today: date
         return clean_url(value, key, errors)
     if kind == shape.DATE:
         return clean_known_date(value, key, errors, today)
+    if kind == shape.TEXTS:
+        return clean_texts(value, key, errors, max_length=field.max_length, multiline=field.multiline)
     raise TypeError(f"{field.name}: a {kind} is cleaned by its caller")
 
 
@@ -165,6 +167,18 @@ def clean_fields(fields, row: dict, prefix: str, errors: Errors, today: datetime
     return {field.name: row_id(row) if field.kind == shape.ID else
             clean_field(field, row.get(field.name), f"{prefix}-{field.name}", errors, today)
             for field in fields}
+
+
+def check_translations(row: dict, original: str, errors: Errors, prefix: str = "") -> None:
+    """A row's translations (``shape.TRANSLATIONS_OF``: an evidence description, who acted in a
+    response) need their original, and never hold it: the original is the text itself."""
+    for name, source in shape.TRANSLATIONS_OF.items():
+        translations = row.get(name) or {}
+        if original in translations:
+            errors.add(prefix + name, _l("The text in the original language goes in its own field, not among "
+                                         "the translations."))
+        elif translations and not row.get(source):
+            errors.add(prefix + source, _l("Give this text in the original language as well."))
 
 
 def as_date(value) -> datetime.date | None:

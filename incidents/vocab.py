@@ -160,8 +160,8 @@ EVIDENCE_FIELD_LABELS = {
     "originality": _l("Original or copy"),
 }
 # The attach form's fields for an evidence description's translations.
-TRANSLATION_LABELS = {"en": _l("Description in English"), "ru": _l("Description in Russian"),
-                      "uk": _l("Description in Ukrainian")}
+# An evidence description's translations, as the incident form's link rows ask for them.
+TRANSLATION_LABELS = next(field.prompt for field in shape.LINK if field.name == "description_translations")
 ACQUISITION_LABELS = {
     "not_stated": _l("Not stated"),
     "leak_handover": _l("Handed over from a leak"),

@@ -33,7 +33,7 @@ def _property(field: shape.Field, writing: bool) -> dict:
         return {"type": "integer"} if writing else {
             "type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
     if kind == shape.TEXTS:
-        return TEXTS
+        return {**TEXTS, "description": field.description} if field.description else TEXTS
     if kind == shape.CODES:
         return {"type": "array", "items": {"type": "string"}}
     if kind == shape.ROWS:
@@ -146,7 +146,8 @@ SPEC = {
             "IncidentResponse": {
                 "type": "object", "required": _required(shape.RESPONSE),
                 "description": "What happened after (HURIDOCS ESF Intervention). The public sees kind, date, "
-                               "body and description of the responses not marked confidential; staff see all, "
+                               "body and description and their translations of the responses not marked "
+                               "confidential; staff see all, "
                                "with id and confidential. Send the id back to keep a response when editing.",
                 "properties": _properties(shape.RESPONSE, writing=True)},
             "Facility": {"type": "object", "required": ["id", "name"],

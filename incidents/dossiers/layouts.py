@@ -98,11 +98,19 @@ def _terms_table(document: Document, terms: list[dict]) -> None:
                    widths=(3, 1))
 
 
-def _responses(document: Document, responses: list[dict], language: str) -> None:
-    rows = [(i18n.format_known_date(r.get("date")),
-             vocab.label("responses", r["kind"], language), r.get("body", ""), r.get("description", ""))
-            for r in responses]
+def _responses(document: Document, responses: list[dict], language: str, original: str) -> None:
+    """The responses in the dossier's language where translated, else in ``original`` (the incident's
+    original language); under the table, each way a text is shown other than as written."""
+    rows, notes = [], {}
+    for r in responses:
+        texts = [text_in(i18n.with_original(r.get(name, ""), original, r.get(f"{name}_translations")), original,
+                         language) for name in ("body", "description")]
+        notes.update((note, None) for _text, note in texts if note)
+        rows.append((i18n.format_known_date(r.get("date")), vocab.label("responses", r["kind"], language),
+                     texts[0][0], texts[1][0]))
     document.table((_("Date"), _("Response"), _("By whom"), _("Details")), rows, widths=(2, 3, 3, 5))
+    for note in notes:
+        document.note(note)
 
 
 def _narrative(document: Document, incident: dict, language: str, said: str = "") -> None:
@@ -174,7 +182,7 @@ def full_dossier(data: dict) -> Document:
         _assessments(document, incident, confidential)
         document.heading(_("What happened after"), 1)
         if incident["responses"]:
-            _responses(document, incident["responses"], language)
+            _responses(document, incident["responses"], language, incident["original_language"])
         else:
             document.note(_("No response recorded."))
     return document
@@ -214,7 +222,7 @@ def un_communication(data: dict) -> Document:
         document.heading(_("5. Domestic remedies tried"), 1)
         remedies = [r for r in incident["responses"] if r["kind"] in DOMESTIC_REMEDIES]
         if remedies:
-            _responses(document, remedies, language)
+            _responses(document, remedies, language, incident["original_language"])
         else:
             document.note(_("No domestic remedy recorded."))
         document.heading(_("6. Evidence available"), 1)
@@ -295,7 +303,7 @@ def echr_statement(data: dict) -> Document:
         document.text(_("%(n)s. Domestic remedies:", n=number) if remedies
                       else _("%(n)s. No domestic remedy is recorded.", n=number))
         if remedies:
-            _responses(document, remedies, language)
+            _responses(document, remedies, language, incident["original_language"])
         document.heading(_("Evidence"), 1)
         _evidence(document, incident, confidential, language)
     if after:
@@ -340,7 +348,7 @@ def cpt_note(data: dict) -> Document:
                              (_("What was done"), "; ".join(t["label"] for t in incident["abuse"]))])
             _narrative(document, incident, language, said)
             if incident["responses"]:
-                _responses(document, incident["responses"], language)
+                _responses(document, incident["responses"], language, incident["original_language"])
             for item in incident["evidence"]:
                 if item.get("sha256"):
                     document.mono([("SHA-256", item["sha256"])])

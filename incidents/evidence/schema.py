@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime
 import os
 
-from flask_babel import lazy_gettext as _l
-
 from incidents import shape
 from incidents.models import ACQUISITIONS, ORIGINALITY
 from incidents.text import NAME_CONTROL
@@ -24,8 +22,9 @@ MAX_FILENAME = 255
 
 
 def clean_link(row: dict, prefix: str, errors: Errors) -> dict:
-    """An evidence link as the incident form and the API send it."""
-    return clean_fields(shape.LINK, row, prefix, errors)
+    """An evidence link's kind and address as the item form and the API send them (its description
+    is provenance's, ``clean_provenance``: judged once, so said once)."""
+    return clean_fields([field for field in shape.LINK if field.name in ("kind", "url")], row, prefix, errors)
 
 
 def clean_provenance(data: dict, errors: Errors, today: datetime.date | None = None) -> dict:
@@ -59,16 +58,6 @@ def _translations(data: dict):
         return data["description_translations"]
     prefix = "description_translations-"
     return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
-
-
-def check_translations(clean: dict, original: str, errors: Errors) -> None:
-    """A translation needs its original, and is not the original: that is ``description``."""
-    translations = clean.get("description_translations") or {}
-    if original in translations:
-        errors.add("description_translations",
-                   _l("The description in the original language goes in the description itself."))
-    elif translations and not clean.get("description"):
-        errors.add("description", _l("Give the description in the original language as well."))
 
 
 def form_flags(data: dict) -> dict:

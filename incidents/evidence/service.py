@@ -20,7 +20,7 @@ from incidents.evidence.store import EvidenceStore, HashingSpool
 from incidents.media.kinds import decodable
 from incidents.models import CustodyEvent, EvidenceItem, Incident, IngestBatch, PublishedIncident, StoredFile, utcnow
 from incidents.revisions import save_revision
-from incidents.validation import Errors
+from incidents.validation import Errors, check_translations
 
 # Media the browser may show staff inline, from the original's bytes. Everything else, HTML and
 # SVG above all, is only ever sent as a download. The public gets derivatives only.
@@ -76,7 +76,7 @@ def attach_file(incident_id: int, user, store: EvidenceStore, spool: HashingSpoo
     incident = _editable_incident(user, incident_id)
     errors = Errors()
     clean = schema.clean_provenance(data, errors)
-    schema.check_translations(clean, incident.original_language, errors)
+    check_translations(clean, incident.original_language, errors)
     if spool.size == 0:
         errors.add("file", _l("The file is empty."))
     errors.raise_if_any()
@@ -108,7 +108,7 @@ def attach_link(incident_id: int, user, data: dict) -> EvidenceItem:
     errors = Errors()
     link = schema.clean_link(data, "link", errors)
     clean = schema.clean_provenance(data, errors)
-    schema.check_translations(clean, incident.original_language, errors)
+    check_translations(clean, incident.original_language, errors)
     errors.raise_if_any()
     clean.update(url=link["url"], kind=link["kind"])
     with database.atomic():

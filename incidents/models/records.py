@@ -149,6 +149,9 @@ class Response(BaseModel):
     # Who acted, e.g. "Investigative Committee, Saratov region"; the schema allows 300 (> VARCHAR(255)).
     body = SealedTextField(default="")
     description = SealedTextField(default="")
+    # Both in the languages other than the incident's original (language -> text); None: none yet.
+    body_translations = SealedJSONField(null=True)
+    description_translations = SealedJSONField(null=True)
     # A victim's own complaint can identify them: such a response never reaches the public. Its
     # texts are encrypted at rest whether marked confidential or not, since the mark can change.
     confidential = BooleanField(default=False)

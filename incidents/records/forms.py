@@ -113,10 +113,17 @@ def _form_fields(fields) -> dict:
 ROW_FORMS = {"persons": type("PersonForm", (Form,), _form_fields(shape.PERSON)),
              "responses": type("ResponseForm", (Form,), _form_fields(shape.RESPONSE)),
              "evidence": type("EvidenceLinkForm", (Form,), _form_fields(shape.LINK))}
+
+
+def _per_language(fields) -> tuple[str, ...]:
+    return tuple(f"{field.name}_{lang}" for field in fields if field.kind == shape.TEXTS for lang in LANGUAGES)
+
+
 # A row counts as entered when one of these holds text: selects with a default never leave one blank.
+# A translation typed alone is entered too: dropped, it would be lost without a word.
 FILLED_BY = {"persons": ("pseudonym", "legal_name", "contact"),
-             "responses": ("kind", "date", "body", "description"),
-             "evidence": ("url", "description")}
+             "responses": ("kind", "date", "body", "description") + _per_language(shape.RESPONSE),
+             "evidence": ("url", "description") + _per_language(shape.LINK)}
 
 IncidentForm = type("IncidentForm", (FlaskForm,), {"version": HiddenField(), **_form_fields(shape.INCIDENT),
                                                    "new_facility": FormField(FacilityFields)})
@@ -322,6 +329,15 @@ def _as_typed(start: datetime.date, end: datetime.date, precision: str, language
     return _written(start, start_form, language), _written(end, end_form, language)
 
 
+def _row_to_form(fields, row: dict, language: str) -> dict:
+    """A snapshot's row as its form fields show it; its translations one field per language."""
+    values = dict(row, **{part.name: _to_form(part, row[part.name], language) for part in fields
+                          if part.name in row and part.kind != shape.TEXTS})
+    values.update({f"{part.name}_{lang}": (row.get(part.name) or {}).get(lang, "")
+                   for part in fields if part.kind == shape.TEXTS for lang in LANGUAGES})
+    return values
+
+
 def form_from_snapshot(data: dict, version: int, language: str):
     """A form filled from a snapshot, with one blank row more for people, responses and links; its
     dates as they were typed, in the order of ``language``."""
@@ -333,10 +349,8 @@ def form_from_snapshot(data: dict, version: int, language: str):
             values.update({f"{field.name}_{lang}": data[field.name].get(lang, "") for lang in LANGUAGES})
         elif field.kind == shape.ROWS:
             # Preserved files are described on their own pages, not in this form.
-            values[field.name] = [
-                dict(row, **{part.name: _to_form(part, row[part.name], language)
-                             for part in shape.ROW_SHAPES[field.name] if part.name in row})
-                for row in data[field.name] if not row.get("sha256")] + [{}] * BLANK_ROWS
+            values[field.name] = [_row_to_form(shape.ROW_SHAPES[field.name], row, language)
+                                  for row in data[field.name] if not row.get("sha256")] + [{}] * BLANK_ROWS
         else:
             values[field.name] = _to_form(field, data[field.name], language)
     if data.get("date_start"):
