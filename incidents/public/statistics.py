@@ -35,6 +35,8 @@ FILE_NAMES = {"time": "per-{period}", "abuse": "by-abuse-type", "perpetrators": 
               "region": "by-region", "facility": "by-facility", "facility_type": "by-facility-type",
               "verification": "by-verification-status"}
 FORMATS = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
+# The filters the statistics' and the map's form offer (the list's, less its country).
+FORM_FACETS = ("facility", "region", "abuse", "perpetrator", "verification")
 # Query parameters that are not filters: a download's link carries the page's filters without them.
 NOT_FILTERS = ("dimension", "extension", "endpoint", "period", "page", "per_page", "sort", "facets")
 
@@ -44,9 +46,19 @@ def _read(args) -> tuple[Filters, str, dict]:
     filters, errors = read_query(parse_filters, Filters())
     period = args.get("period") or "year"
     if period not in PERIODS:
-        errors["period"] = [_("Unknown value: %(value)s.", value=period[:20])]
+        errors["period"] = [_("Unknown value: %(value)s. Choose by year or by month.", value=period[:20])]
         period = "year"
     return filters, period, errors
+
+
+def _choices(filters: Filters, language: str) -> dict[str, list[tuple]]:
+    """What each box of the filter form (``query_filters`` in ``_macros.html``) offers, as (value,
+    label): the values found under the other filters, facilities by name."""
+    facets = search_published(Filters(**{**filters.__dict__, "per_page": 1, "facets": FORM_FACETS}),
+                              language, actor()).facets
+    choices = {name: [(entry["value"], entry["label"]) for entry in facets[name]] for name in FORM_FACETS}
+    choices["facility"].sort(key=lambda pair: pair[1].casefold())
+    return choices
 
 
 # Each parameter as the filter form names it, so that an error says which field in the reader's words.
@@ -78,18 +90,13 @@ def statistics():
     filters, period, errors = _read(request.args)
     language = i18n.language()
     stats = statistics_of(filters, language, actor(), period)
-    page = search_published(Filters(**{**filters.__dict__, "per_page": 1,
-                                       "facets": ("facility", "region", "abuse", "perpetrator", "verification")}),
-                            language, actor())
     query = link_args(*NOT_FILTERS)
     charts = [(title_of(name, period), stats[name],
                {extension.upper(): url_for("public.statistics_download", dimension=name, extension=extension,
                                            period=period, **query) for extension in FORMATS})
               for name in DIMENSIONS]
     return render_template("public/statistics.html", stats=stats, charts=charts, filters=filters, errors=errors,
-                           page=page, period=period, query=query,
-                           all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
-                                                 key=lambda pair: pair[1].casefold())), 400 if errors else 200
+                           choices=_choices(filters, language), period=period, query=query), 400 if errors else 200
 
 
 def statistics_download(dimension: str, extension: str):
@@ -140,9 +147,5 @@ def incident_map():
     drawing = Markup(maps.svg(  # noqa: S704 (every text and link in it is escaped by maps.svg)
         _("Map of facilities and regions with published incidents"), areas, points,
         lambda code: geo.region_name(code, language)))
-    page = search_published(Filters(**{**filters.__dict__, "per_page": 1, "facets": ("facility", "region", "abuse")}),
-                            language, actor())
     return render_template("public/map.html", drawing=drawing, found=found, filters=filters, errors=errors,
-                           page=page, query=query,
-                           all_facilities=sorted(((e["value"], e["label"]) for e in page.facets["facility"]),
-                                                 key=lambda pair: pair[1].casefold())), 400 if errors else 200
+                           choices=_choices(filters, language), query=query), 400 if errors else 200

@@ -11,7 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from incidents.duplicates import service as duplicates
-from tests.factories import make_facility, make_incident, move, publish
+from incidents.evidence import verification as assessments
+from incidents.models import EvidenceItem, Incident
+from tests.factories import attach_file, make_facility, make_incident, move, publish
 from tests.helpers import translated
 
 LONG_NAME = "Исправительная колония № 96 (для бывших сотрудников правоохранительных органов)"
@@ -146,6 +148,81 @@ def test_the_map_links_points_to_facilities_and_regions_to_the_list(client, worl
         "http://www.w3.org/2000/svg", "")
     assert "51,53° пн. ш., 46,03° сх. д." in page
     assert client.get("/incidents?region=RU-SAR&lang=uk").status_code == 200
+
+
+OTHER_PERPETRATOR = "010104000000"
+
+
+@pytest.fixture
+def assessed(app, users, world):
+    """One more published incident, in Tver, by another perpetrator type and with its evidence
+    assessed and confirmed by a second reviewer: the only one whose public status is not
+    "not assessed yet"."""
+    tver = make_facility(users["contributor"], names={"ru": "СИЗО-1 Твери"}, aliases=[], region="RU-TVE",
+                         locality="Тверь", latitude=56.86, longitude=35.9)
+    incident = make_incident(users["contributor"], tver, perpetrators=[OTHER_PERPETRATOR])
+    item = attach_file(app, incident, users["contributor"])  # a file: a link keeps no id in public, nor a status
+    publish(Incident.get_by_id(incident.id), users["contributor"], users["reviewer"])
+    assessments.record_assessment(users["reviewer"], item.id, {"part": "source", "outcome": "consistent",
+                                                               "method": "Asked the sender."})
+    status = EvidenceItem.get_by_id(item.id).verification
+    assessments.confirm(users["reviewer2"], item.id, {"status": status})
+    return {"tver": tver, "status": status}
+
+
+@pytest.mark.parametrize("query", ["perpetrator=" + OTHER_PERPETRATOR, "verification={status}"])
+def test_the_map_filters_by_perpetrator_and_verification_as_the_list_does(client, world, assessed, query):
+    """Filtered by a perpetrator type or a verification status, does the map draw only the facility
+    and the region of the incident that matches (no point, no region link for the others), offer
+    that filter chosen in its form, and does the region's link carry the filter to the list, which
+    then shows that incident alone?"""
+    query = query.format(status=assessed["status"])
+    response = client.get(f"/map?lang=ru&{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    drawing = page.split("<svg", 1)[1].split("</svg>")[0]
+    assert set(re.findall(r'<a href="/facilities/(\d+)"', drawing)) == {str(assessed["tver"].id)}
+    regions = re.findall(r'<a href="(/incidents\?[^"]*)"', drawing)
+    assert {re.search(r"region=([A-Z-]+)", link).group(1) for link in regions} == {"RU-TVE"}
+    link = html.unescape(regions[0])
+    assert query in link
+    name, value = query.split("=")
+    form = page.split('<form class="filters', 1)[1].split("</form>")[0]
+    assert re.search(rf'<select id="m-{name}" name="{name}">.*?<option value="{value}" selected>', form, re.S)
+    listed = client.get(link + "&lang=ru").get_data(as_text=True)
+    assert "Найден 1 инцидент" in listed and "СИЗО-1 Твери" in listed, link
+
+
+def test_the_statistics_and_the_map_offer_the_same_filters(client, world):
+    """Do the statistics and the map offer one and the same set of filters, each box with a label
+    of its own (ids begin with the page's letter), the statistics adding only their time series?"""
+    boxes = {}
+    for path in ("/statistics", "/map"):
+        form = client.get(path + "?lang=en").get_data(as_text=True).split('<form class="filters', 1)[1]
+        form = form.split("</form>")[0]
+        names = re.findall(r'name="([a-z_]+)"', form)
+        labelled = re.findall(r'<label for="([a-z]-[a-z_]+)"', form)
+        boxes_ids = [i for i in re.findall(r' id="([a-z]-[a-z_]+)"', form) if not i.endswith("-hint")]
+        assert sorted(labelled) == sorted(boxes_ids) and len(set(labelled)) == len(labelled)
+        boxes[path] = sorted(set(names))
+    assert boxes["/statistics"] == sorted(boxes["/map"] + ["period"])
+    assert {"perpetrator", "verification", "facility", "region", "abuse", "q", "date_from", "date_to"} <= \
+        set(boxes["/map"])
+
+
+def test_a_bad_period_on_the_statistics_page_is_said_under_the_time_series(client, world):
+    """The statistics asked for a time series "by decade", in Russian: does the page answer 400
+    and say what is wrong under the time-series field, in Russian, while the charts, by year,
+    still count the incidents under the other filters?"""
+    response = client.get("/statistics?period=decade&region=RU-KIR&lang=ru")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    series = page.split("<legend>Динамика</legend>", 1)[1].split("</fieldset>")[0]
+    assert "Неизвестное значение: decade. Выберите «по годам» или «по месяцам»." in series
+    assert 'value="year" checked' in series
+    assert "— 1 опубликованный инцидент" in page  # the region filter still applies
+    assert "Инциденты по годам" in page and "<svg" in page
+    assert page.count('class="error"') == 1
 
 
 def test_coordinates_read_the_same_in_every_language(client, world):
