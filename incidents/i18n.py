@@ -76,13 +76,15 @@ ORIGINAL_IN = {"en": _l("not translated: the original, in English"),
                "uk": _l("not translated: the original, in Ukrainian")}
 
 
-def version_note(texts: dict, original: str, lang: str | None = None) -> tuple[str, str]:
+def version_note(texts: dict, original: str, lang: str | None = None, *,
+                 say_translated: bool = True) -> tuple[str, str]:
     """(text, note): the version in the reader's language, else the original; the note says which
     ("translated from Russian", "not translated: the original, in English"), empty for the original
-    read in its own language."""
+    read in its own language, and for a translation unless ``say_translated`` (a title in a list:
+    what a reader must know there is only that it is not in their language)."""
     lang = lang or language()
     text, shown = pick_text(texts, original, lang)
-    if not text or (shown == lang == original):
+    if not text or (shown == lang == original) or (shown == lang and not say_translated):
         return text, ""
     if shown == lang:
         return text, str(TRANSLATED_FROM.get(original, original))

@@ -237,3 +237,17 @@ def test_the_attach_form_sends_translations(app, users, as_role, incident):
     assert response.status_code == 302
     item = [i for i in EvidenceItem.select() if i.url == "https://example.org/form"][0]
     assert (item.description, item.description_translations) == ("Видео", {"en": "Video"})
+
+
+def test_a_title_in_a_list_says_the_same_as_any_text_when_it_is_not_in_the_readers_language(app, client, users,
+                                                                                            facility):
+    """The public list in English: an untranslated Russian title carries the note every other text
+    carries, in the same words; a translated one carries none (a list of notes would be noise)."""
+    for titles in ({"ru": "Пытки в ОТБ-1"}, {"ru": "Избиение в ИК-10", "en": "Beating in IK-10"}):
+        publish(make_incident(users["contributor"], facility, original_language="ru", title=titles,
+                              narrative={"ru": "Избиение."}), users["contributor"], users["reviewer"])
+    english = visible(client.get("/incidents?lang=en"))
+    assert "Пытки в ОТБ-1 (not translated: the original, in Russian)" in english
+    assert "Beating in IK-10" in english and "translated from" not in english
+    ukrainian = visible(client.get("/incidents?lang=uk"))
+    assert "Пытки в ОТБ-1 (" + translated(app, "not translated: the original, in Russian", "uk") + ")" in ukrainian
