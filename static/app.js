@@ -28,6 +28,19 @@ document.addEventListener("DOMContentLoaded", function () {
     sync();
   });
 
+  // A row's translations are asked for in the languages other than the account's original: when the
+  // original changes, so do they (a box already holding text stays, for its author to move).
+  var original = document.querySelector("select[name='original_language']");
+  if (original) {
+    var syncTranslations = function () {
+      document.querySelectorAll("[data-translation]").forEach(function (box) {
+        var input = box.querySelector("input, textarea");
+        box.hidden = box.getAttribute("data-translation") === original.value && !(input && input.value);
+      });
+    };
+    original.addEventListener("change", syncTranslations);
+  }
+
   // Region lists follow the chosen country.
   document.querySelectorAll(".field.country select").forEach(function (country) {
     var container = country.closest("fieldset, form");

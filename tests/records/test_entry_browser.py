@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.models import EvidenceItem, Incident
+from incidents.models import EvidenceItem, Incident, Response
 from tests.helpers import new_page, sign_in, translated
 
 pytestmark = pytest.mark.browser
@@ -59,3 +59,40 @@ def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app,
     assert page.locator("select[name=date_precision]").input_value() == "year"
     assert page.input_value("input[name='responses-0-date']") == "2020"
     assert errors == []
+
+
+def test_a_responses_translations_follow_the_original_language_and_are_kept(app, users, facility, live_server,
+                                                                           chromium):
+    """In Ukrainian, a contributor writing in Russian: the row asks for English and Ukrainian versions,
+    not Russian; switching the original to English swaps the English box for the Russian one; a
+    version typed before the switch stays in view; saved, the row keeps its versions."""
+    errors: list = []
+    page = new_page(chromium, errors)
+    sign_in(page, live_server, users["contributor"])
+    page.goto(f"{live_server}/incidents/new?lang=uk")
+    page.select_option("select[name=original_language]", "ru")
+    page.locator("[data-rows=responses] details.translations summary").first.click()
+
+    def box(code):
+        return page.locator(f"[name='responses-0-body_translations_{code}']")
+    assert [box(code).is_visible() for code in ("en", "ru", "uk")] == [True, False, True]
+    page.fill("input[name='responses-0-body_translations_uk']", "Слідчий комітет")
+    page.select_option("select[name=original_language]", "uk")
+    assert [box(code).is_visible() for code in ("en", "ru", "uk")] == [True, True, True]  # uk holds text
+    page.fill("input[name='responses-0-body_translations_uk']", "")
+    page.select_option("select[name=original_language]", "en")
+    assert [box(code).is_visible() for code in ("en", "ru", "uk")] == [False, True, True]
+    page.select_option("select[name=facility]", str(facility.id), force=True)
+    page.fill("input[name=date_start]", "2020")
+    page.fill("input[name=title_en]", "Torture at OTB-1")
+    page.fill("textarea[name=narrative_en]", "A prisoner was beaten.")
+    page.check("input[name=abuse][value='030502000000']")
+    page.select_option("select[name='responses-0-kind']", "criminal_case")
+    page.fill("input[name='responses-0-body']", "Investigative Committee")
+    page.fill("input[name='responses-0-body_translations_ru']", "Следственный комитет")
+    page.click("form.record button[type=submit]")
+    page.wait_for_load_state()
+    assert Response.select().exists(), page.inner_text("main")[:3000]
+    row = Response.get()
+    assert (row.body, row.body_translations) == ("Investigative Committee", {"ru": "Следственный комитет"})
+    assert not errors, errors
