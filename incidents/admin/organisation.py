@@ -184,8 +184,10 @@ def _pixels(outcome: sandbox.Outcome) -> tuple[int, int, bytes] | None:
     return (width, height, raw) if len(raw) == width * height * 4 else None
 
 
-def save(actor, data, *, logo: bytes | None = None, remove_logo: bool = False, scratch: str) -> OrganisationProfile:
-    """Set the profile from ``data``; ``logo``: the bytes of a new logo, as uploaded.
+def save(actor, data, *, logo: bytes | None = None, remove_logo: bool = False,
+         scratch: str | None = None) -> OrganisationProfile:
+    """Set the profile from ``data``; ``logo``: the bytes of a new logo, as uploaded, decoded in the
+    folder ``scratch`` (which a new logo needs).
 
     :raise Forbidden: not an administrator. :raise ValidationFailed: any field, or the logo.
     :raise Conflict: another administrator's first save came at the same moment.

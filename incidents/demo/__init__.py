@@ -9,7 +9,6 @@ import json
 import os
 import secrets
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from incidents import vocab, workflow
@@ -61,8 +60,7 @@ def load_demo(echo=print) -> None:
 def _load(data: dict, echo) -> None:
     people = _users(echo)
     with open(ORGANISATION_FILE, encoding="utf-8") as handle:
-        organisation.save(people["admin"], json.load(handle),
-                          scratch=os.path.join(current_app.instance_path, "scratch"))
+        organisation.save(people["admin"], json.load(handle))
     facilities = {}
     for raw in data["facilities"]:
         fields = {k: v for k, v in raw.items() if k != "key"}
