@@ -1,5 +1,6 @@
-"""The demo names an organisation, so that its dossiers show what a real installation's do: the
-organisation as author in the dossier's language, and no notice that none is set."""
+"""The demo's dossiers show what a real installation's do: the organisation as author in the
+dossier's language, no notice that none is set, and the facility's town and authority in the
+dossier's language (the demo's facilities keep them in all three)."""
 from __future__ import annotations
 
 import pyotp
@@ -22,3 +23,5 @@ def test_the_demos_dossiers_name_its_organisation(app, client):
     russian = dossier(client, lawyer, saratov.incident, "ru")
     assert "Центр документирования пыток в местах лишения свободы" in russian
     assert "не указано" not in russian.split("Дата")[0]  # "Кем составлено: не указано" when none is set
+    assert "УФСИН России по Саратовской области" in russian and "Federal Penitentiary" not in russian
+    assert "не переведены" not in russian  # "Сведения об учреждении не переведены..."
