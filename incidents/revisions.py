@@ -275,6 +275,22 @@ def _stored(fields, row: dict) -> dict:
                 **{field.name: row.get(field.name) or None for field in fields if field.name in shape.TRANSLATIONS_OF})
 
 
+def patched(current: dict, changes: dict, fields) -> dict:
+    """``current`` (a snapshot) with ``changes`` to ``fields`` (names): what a partial edit sends.
+    People, responses and links sent are the rows the incident keeps, each whole, except their
+    translations: a row sent back under its id without naming them keeps its own, so a client written
+    before rows had translations cannot remove them by editing something else ({} removes them)."""
+    data = {name: changes[name] if name in changes else current[name] for name in fields}
+    for name in shape.TRANSLATED_ROWS:
+        if name not in changes or not isinstance(changes[name], list):
+            continue
+        kept = {row.get("id"): row for row in current.get(name, [])}
+        data[name] = [dict(row, **{key: kept[row["id"]].get(key) for key in shape.TRANSLATIONS_OF
+                                   if key not in row and key in kept[row["id"]]})
+                      if isinstance(row, dict) and row.get("id") in kept else row for row in changes[name]]
+    return data
+
+
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:
     """Write validated incident data (the snapshot shape) into the working copy and save it.
 

@@ -182,6 +182,8 @@ FILE = tuple(replace(field, public=True) if field.kind == ID else
 )
 
 ROW_SHAPES = {"persons": PERSON, "responses": RESPONSE, "evidence": LINK}
+# The rows whose texts may have translations.
+TRANSLATED_ROWS = tuple(name for name, fields in ROW_SHAPES.items() if any(field.kind == TEXTS for field in fields))
 
 # In the order of the snapshot.
 INCIDENT = (

@@ -159,7 +159,6 @@ EVIDENCE_FIELD_LABELS = {
     "captured_place": _l("Claimed place of capture"),
     "originality": _l("Original or copy"),
 }
-# The attach form's fields for an evidence description's translations.
 # An evidence description's translations, as the incident form's link rows ask for them.
 TRANSLATION_LABELS = next(field.prompt for field in shape.LINK if field.name == "description_translations")
 ACQUISITION_LABELS = {

@@ -30,15 +30,19 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // A row's translations are asked for in the languages other than the account's original: when the
   // original changes, so do they (a box already holding text stays, for its author to move).
+  // Also at load: a browser or a restored draft (drafts.js) may have filled the boxes or the choice.
   var original = document.querySelector("select[name='original_language']");
   if (original) {
     var syncTranslations = function () {
       document.querySelectorAll("[data-translation]").forEach(function (box) {
         var input = box.querySelector("input, textarea");
-        box.hidden = box.getAttribute("data-translation") === original.value && !(input && input.value);
+        var holds = Boolean(input && input.value);
+        box.hidden = box.getAttribute("data-translation") === original.value && !holds;
+        if (holds) { box.closest("details").open = true; }
       });
     };
     original.addEventListener("change", syncTranslations);
+    syncTranslations();
   }
 
   // Region lists follow the chosen country.

@@ -226,6 +226,9 @@
           }
         }
       });
+      // Once every box holds its text: the rows' translations follow the original language (app.js).
+      var original = form.querySelector("select[name='original_language']");
+      if (original) { original.dispatchEvent(new Event("change", { bubbles: true })); }
     }
 
     function warnIfOlder(pairs, box) {

@@ -20,7 +20,8 @@ TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
          "description": "Language code (en, ru, uk) to text."}
 LANGUAGE = {"type": "string", "enum": list(LANGUAGES), "description": "The language of the original texts"}
 # Rows with a schema of their own in the document; the others are described as objects.
-ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"}}
+ROW_SCHEMAS = {"responses": {"$ref": "#/components/schemas/IncidentResponse"},
+               "evidence": {"$ref": "#/components/schemas/IncidentLink"}}
 # As the document has always said it: a language in what is read, one of the list in what is sent.
 READ_AS_TEXT = {"original_language"}
 KNOWN_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"  # 2020, 2020-03 or 2020-03-15
@@ -33,7 +34,12 @@ def _property(field: shape.Field, writing: bool) -> dict:
         return {"type": "integer"} if writing else {
             "type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
     if kind == shape.TEXTS:
-        return {**TEXTS, "description": field.description} if field.description else TEXTS
+        if not field.description:
+            return TEXTS
+        # A row's translations: each as long as its original may be, never in the original's language.
+        return {**TEXTS, "additionalProperties": {"type": "string", "maxLength": field.max_length},
+                "description": f"{TEXTS['description']} The {field.description}; a text in that language "
+                               "is refused (422)."}
     if kind == shape.CODES:
         return {"type": "array", "items": {"type": "string"}}
     if kind == shape.ROWS:
@@ -150,6 +156,13 @@ SPEC = {
                                "confidential; staff see all, "
                                "with id and confidential. Send the id back to keep a response when editing.",
                 "properties": _properties(shape.RESPONSE, writing=True)},
+            "IncidentLink": {
+                "type": "object", "required": _required(shape.LINK),
+                "description": "An evidence entry. Sent: links only, the id sent back to keep one. Read: files "
+                               "too, each with sha256, size, media_type and graphic (attached and described "
+                               "with POST /incidents/{incident_id}/evidence). The public sees neither "
+                               "confidential entries nor the ids of links.",
+                "properties": _properties(shape.LINK, writing=True)},
             "Facility": {"type": "object", "required": ["id", "name"],
                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                         "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},

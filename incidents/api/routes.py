@@ -13,7 +13,7 @@ from incidents.errors import BadRequest, Forbidden, NotFound, PossibleDuplicate,
 from incidents.exports import open_data
 from incidents.models import Facility, PublishedIncident, utcnow
 from incidents.records import service
-from incidents.revisions import snapshot
+from incidents.revisions import patched, snapshot
 from incidents.search.facilities import matching_facilities, visible_facilities
 from incidents.search.filters import parse_filters
 from incidents.search.queries import search_published
@@ -170,8 +170,7 @@ def incident_update(incident_id):
     if unknown:
         raise ValidationFailed(_l("Unknown fields."), {k: [_l("Unknown field.")] for k in sorted(unknown)[:20]})
     workflow.required_version(body.get("version"))  # before anything is read into the edit
-    current = snapshot(view.incident)
-    data = {k: body[k] if k in body else current[k] for k in WRITABLE}
+    data = patched(snapshot(view.incident), body, WRITABLE)
     service.update_incident(incident_id, data, actor(), version=body["version"], max_text=settings().MAX_TEXT_LENGTH)
     return jsonify(_view_json(service.read_incident(actor(), incident_id), _language()))
 

@@ -115,15 +115,15 @@ ROW_FORMS = {"persons": type("PersonForm", (Form,), _form_fields(shape.PERSON)),
              "evidence": type("EvidenceLinkForm", (Form,), _form_fields(shape.LINK))}
 
 
-def _per_language(fields) -> tuple[str, ...]:
+def _translation_boxes(fields) -> tuple[str, ...]:
     return tuple(f"{field.name}_{lang}" for field in fields if field.kind == shape.TEXTS for lang in LANGUAGES)
 
 
 # A row counts as entered when one of these holds text: selects with a default never leave one blank.
 # A translation typed alone is entered too: dropped, it would be lost without a word.
 FILLED_BY = {"persons": ("pseudonym", "legal_name", "contact"),
-             "responses": ("kind", "date", "body", "description") + _per_language(shape.RESPONSE),
-             "evidence": ("url", "description") + _per_language(shape.LINK)}
+             "responses": ("kind", "date", "body", "description") + _translation_boxes(shape.RESPONSE),
+             "evidence": ("url", "description") + _translation_boxes(shape.LINK)}
 
 IncidentForm = type("IncidentForm", (FlaskForm,), {"version": HiddenField(), **_form_fields(shape.INCIDENT),
                                                    "new_facility": FormField(FacilityFields)})

@@ -134,7 +134,7 @@ def clean_incident(data: dict, *, max_text: int, today: datetime.date | None = N
         if field.kind == shape.TEXTS and field.required and field.name not in errors \
                 and clean["original_language"] not in clean[field.name]:
             errors.add(field.name, field.missing)
-    for name in ("responses", "evidence"):
+    for name in shape.TRANSLATED_ROWS:
         for index, row in enumerate(clean.get(name) or []):
             check_translations(row, clean["original_language"], errors, f"{name}-{index}-")
     errors.raise_if_any()

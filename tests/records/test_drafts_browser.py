@@ -93,6 +93,27 @@ def test_a_language_switch_mid_form_keeps_every_field(app, users, live_server, h
     assert dialogs == [] and errors == []
 
 
+def test_a_translation_typed_before_a_language_switch_comes_back_in_view(app, users, live_server, hospital,
+                                                                         typed_case):
+    """A response's English version typed in the Russian form (original: Russian), then the interface
+    switched to Ukrainian, whose new form takes Ukrainian as the original and shows the Russian box:
+    once the draft is back, Russian is the original again, so the English box, holding the text, is
+    in view and open, and the Russian one hidden."""
+    page = typed_case.page
+    page.select_option("select[name='responses-0-kind']", "complaint")
+    page.fill("input[name='responses-0-body']", "Прокуратура")
+    page.locator("[data-rows=responses] details.translations summary").first.click()
+    page.fill("input[name='responses-0-body_translations_en']", "Prosecutor's office")
+    with page.expect_navigation():
+        page.click("form.languages button[value=uk]")
+    page.locator("[data-draft-restored=reload]").wait_for(state="visible", timeout=10_000)
+    assert page.input_value("select[name=original_language]") == "ru"
+    english = page.locator("input[name='responses-0-body_translations_en']")
+    assert english.is_visible() and english.input_value() == "Prosecutor's office"
+    assert not page.locator("input[name='responses-0-body_translations_ru']").is_visible()
+    assert typed_case.errors == []
+
+
 def test_a_closed_tab_offers_the_work_back_and_discard_removes_it(app, users, live_server, hospital, typed_case):
     """After the tab with a half-typed case is closed, does opening the form again offer the work back
     (restored whole on one click), and does discarding it leave nothing on the server or in the browser?"""

@@ -176,3 +176,29 @@ def test_a_rejected_edit_takes_back_the_translations_it_brought(users, facility)
     move(incident, users["reviewer"], "reject", "Not sourced.")
     row = Response.get(Response.incident == incident.id)
     assert (row.body_translations, row.description_translations) == ({"en": BODY_EN}, None)
+
+
+def test_a_partial_edit_that_does_not_name_translations_keeps_them(client, users, answered):
+    """A client written before rows had translations sends back a response and a link by their ids,
+    without the new keys, to change something else: their translations stay; {} removes them."""
+    headers = bearer_headers(users["contributor"])
+    link = client.post(f"/api/v1/incidents/{answered.id}/evidence", headers=headers, json={
+        "kind": "220904051501", "url": "https://example.org/v", "description": "Видео",
+        "description_translations": {"en": "Video"}})
+    assert link.status_code == 201, link.get_json()
+    current = client.get(f"/api/v1/incidents/{answered.id}", headers=headers).get_json()
+    old_client = lambda row: {k: v for k, v in row.items() if not k.endswith("_translations")}  # noqa: E731
+    response = dict(old_client(current["responses"][0]), date="2021-10-08")
+    links = [dict(old_client(row), description="Видеозапись") for row in current["evidence"]]
+    patched = client.patch(f"/api/v1/incidents/{answered.id}", headers=headers, json={
+        "version": current["version"], "responses": [response], "evidence": links})
+    assert patched.status_code == 200, patched.get_json()
+    row = Response.get(Response.incident == answered.id)
+    assert (row.date, row.body_translations, row.description_translations) == (
+        "2021-10-08", {"en": BODY_EN}, {"uk": DETAILS_UK})
+    item = EvidenceItem.get_by_id(link.get_json()["id"])
+    assert (item.description, item.description_translations) == ("Видеозапись", {"en": "Video"})
+    cleared = client.patch(f"/api/v1/incidents/{answered.id}", headers=headers, json={
+        "version": patched.get_json()["version"], "responses": [dict(response, body_translations={})]})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert Response.get_by_id(row.id).body_translations is None
