@@ -282,13 +282,18 @@ def patched(current: dict, changes: dict, fields) -> dict:
     before rows had translations cannot remove them by editing something else ({} removes them)."""
     data = {name: changes[name] if name in changes else current[name] for name in fields}
     for name in shape.TRANSLATED_ROWS:
-        if name not in changes or not isinstance(changes[name], list):
-            continue
-        kept = {row.get("id"): row for row in current.get(name, [])}
-        data[name] = [dict(row, **{key: kept[row["id"]].get(key) for key in shape.TRANSLATIONS_OF
-                                   if key not in row and key in kept[row["id"]]})
-                      if isinstance(row, dict) and row.get("id") in kept else row for row in changes[name]]
+        if name in changes and isinstance(changes[name], list):
+            kept = {row.get("id"): row for row in current.get(name, [])}
+            data[name] = [_with_kept_translations(row, kept) for row in changes[name]]
     return data
+
+
+def _with_kept_translations(row, kept: dict):
+    """``row`` as sent, with the translations it does not name taken from the row of its id in ``kept``."""
+    if not isinstance(row, dict) or row.get("id") not in kept:
+        return row  # a new row, or nonsense the cleaning refuses
+    before = kept[row["id"]]
+    return {**{key: before[key] for key in shape.TRANSLATIONS_OF if key in before}, **row}
 
 
 def apply_snapshot(incident: Incident, data: dict, actor) -> None:

@@ -133,6 +133,7 @@ PERSON = (
           default="none", public=False, confidential=True),
 )
 
+
 def _translations(name: str, label, prompts: dict, **limits) -> Field:
     """A row's text in the languages other than its incident's original (``TRANSLATIONS_OF``): the
     text itself is the original. A snapshot holds it only when there is one."""

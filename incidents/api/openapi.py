@@ -72,6 +72,12 @@ def _required(fields) -> list[str]:
     return [field.name for field in fields if field.required and field.writable]
 
 
+def _row_schema(fields, description: str) -> dict:
+    """A row of an incident (a response, a link) as it is sent."""
+    return {"type": "object", "required": _required(fields), "description": description,
+            "properties": _properties(fields, writing=True)}
+
+
 FILTERS = [
     query("facility", {"type": "integer", "minimum": 1}, "Facility id", repeat=True),
     query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, "ISO 3166-1 alpha-2"),
@@ -149,20 +155,16 @@ SPEC = {
                               "properties": {
                                   **_properties(shape.INCIDENT, writing=True),
                                   "version": {"type": "integer", "description": "Required for PATCH"}}},
-            "IncidentResponse": {
-                "type": "object", "required": _required(shape.RESPONSE),
-                "description": "What happened after (HURIDOCS ESF Intervention). The public sees kind, date, "
-                               "body and description and their translations of the responses not marked "
-                               "confidential; staff see all, "
-                               "with id and confidential. Send the id back to keep a response when editing.",
-                "properties": _properties(shape.RESPONSE, writing=True)},
-            "IncidentLink": {
-                "type": "object", "required": _required(shape.LINK),
-                "description": "An evidence entry. Sent: links only, the id sent back to keep one. Read: files "
-                               "too, each with sha256, size, media_type and graphic (attached and described "
-                               "with POST /incidents/{incident_id}/evidence). The public sees neither "
-                               "confidential entries nor the ids of links.",
-                "properties": _properties(shape.LINK, writing=True)},
+            "IncidentResponse": _row_schema(
+                shape.RESPONSE, "What happened after (HURIDOCS ESF Intervention). The public sees kind, date, "
+                                "body and description and their translations of the responses not marked "
+                                "confidential; staff see all, with id and confidential. Send the id back to "
+                                "keep a response when editing."),
+            "IncidentLink": _row_schema(
+                shape.LINK, "An evidence entry. Sent: links only, the id sent back to keep one. Read: files "
+                            "too, each with sha256, size, media_type and graphic (attached and described "
+                            "with POST /incidents/{incident_id}/evidence). The public sees neither "
+                            "confidential entries nor the ids of links."),
             "Facility": {"type": "object", "required": ["id", "name"],
                          "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                         "names": TEXTS, "aliases": {"type": "array", "items": {"type": "string"}},

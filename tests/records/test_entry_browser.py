@@ -10,6 +10,16 @@ from tests.helpers import new_page, sign_in, translated
 pytestmark = pytest.mark.browser
 
 
+def fill_a_case(page, facility, language: str, title: str, narrative: str) -> None:
+    """What the form requires of a case dated 2020: facility, start, a title and a narrative in
+    ``language``, one method of abuse."""
+    page.select_option("select[name=facility]", str(facility.id), force=True)
+    page.fill("input[name=date_start]", "2020")
+    page.fill(f"input[name=title_{language}]", title)
+    page.fill(f"textarea[name=narrative_{language}]", narrative)
+    page.check("input[name=abuse][value='030502000000']")
+
+
 def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app, users, facility, live_server,
                                                                             chromium):
     """In Russian, does a new person row start with the sex unknown, does a file start with how it was
@@ -26,11 +36,7 @@ def test_a_new_case_says_nothing_for_the_witness_and_keeps_a_year_as_a_year(app,
     assert sex.locator("option:checked").text_content() == translated(app, "Unknown")
     assert page.locator("select[name='persons-0-role']").input_value() == ""
 
-    page.select_option("select[name=facility]", str(facility.id), force=True)
-    page.fill("input[name=date_start]", "2020")
-    page.fill("input[name=title_ru]", "Пытки в ОТБ-1")
-    page.fill("textarea[name=narrative_ru]", "Заключённого избили в больнице.")
-    page.check("input[name=abuse][value='030502000000']")
+    fill_a_case(page, facility, "ru", "Пытки в ОТБ-1", "Заключённого избили в больнице.")
     page.select_option("select[name='responses-0-kind']", "criminal_case")
     page.fill("input[name='responses-0-date']", "2020")
     page.click("form.record button[type=submit]")
@@ -82,11 +88,7 @@ def test_a_responses_translations_follow_the_original_language_and_are_kept(app,
     page.fill("input[name='responses-0-body_translations_uk']", "")
     page.select_option("select[name=original_language]", "en")
     assert [box(code).is_visible() for code in ("en", "ru", "uk")] == [False, True, True]
-    page.select_option("select[name=facility]", str(facility.id), force=True)
-    page.fill("input[name=date_start]", "2020")
-    page.fill("input[name=title_en]", "Torture at OTB-1")
-    page.fill("textarea[name=narrative_en]", "A prisoner was beaten.")
-    page.check("input[name=abuse][value='030502000000']")
+    fill_a_case(page, facility, "en", "Torture at OTB-1", "A prisoner was beaten.")
     page.select_option("select[name='responses-0-kind']", "criminal_case")
     page.fill("input[name='responses-0-body']", "Investigative Committee")
     page.fill("input[name='responses-0-body_translations_ru']", "Следственный комитет")
