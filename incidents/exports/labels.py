@@ -2,7 +2,8 @@
 asked beside it, and the facility's name.
 
 A million rows hold few distinct codes, so each code's cells are made once per export, when first
-met, and kept as CSV text (``Cells``) or as values (``Values``, for JSON). Labels are written in the
+met, and kept as CSV text in UTF-8 bytes (``Cells``: the CSV export writes bytes, rows.py) or as
+values (``Values``, for JSON). Labels are written in the
 export's language whatever the page's (``force_locale``), since ``lang`` chooses it.
 """
 from __future__ import annotations
@@ -48,8 +49,12 @@ MAKERS = {
 }
 
 
+def csv_bytes(cells) -> bytes:
+    return csv_text(cells).encode()
+
+
 class Cells(dict):
-    """One coded column's cells by code, as CSV text, made when first met."""
+    """One coded column's cells by code, as the row holds it (bytes, or text), as CSV bytes, made when first met."""
 
     def __init__(self, column: str, language: str) -> None:
         super().__init__()
@@ -57,10 +62,10 @@ class Cells(dict):
 
     def made(self, code) -> list:
         with force_locale(self.language):
-            return self.make(code, self.language)
+            return self.make(code.decode() if isinstance(code, bytes) else code, self.language)
 
     def __missing__(self, code):
-        self[code] = text = csv_text(self.made(code))
+        self[code] = text = csv_bytes(self.made(code))
         return text
 
 
@@ -81,7 +86,7 @@ class Facilities(dict):
     through ``shown``. A facility met that was not there then (created, and an incident published in
     it, just before the rows were read) is read when met."""
 
-    def __init__(self, language: str, shown=csv_text) -> None:
+    def __init__(self, language: str, shown=csv_bytes) -> None:
         self.language, self.shown = language, shown
         super().__init__(self._read())
 

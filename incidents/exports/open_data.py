@@ -10,35 +10,36 @@ from __future__ import annotations
 import json
 
 from incidents.db import streamed
-from incidents.exports.labels import Cells, Facilities, Values
+from incidents.exports.labels import Cells, Facilities, Values, csv_bytes
 from incidents.exports.rows import rows_in_order
 from incidents.models import PublishedIncident
-from incidents.publication.open_data_row import CODES, COLUMNS, FIELDS, VALUES, csv_text, fixed_cells
+from incidents.publication.open_data_row import CODES, COLUMNS, FIELDS, VALUES, fixed_cells
 from incidents.search.queries import ordered
 
 CHUNK = 64 * 1024
 
 
 def csv_lines(filters, url_prefix: str, language: str, hxl: bool = False):
-    """The CSV in chunks: a BOM (spreadsheets then read UTF-8), the header, HXL tags if asked."""
-    pieces = ["\ufeff" + csv_text(name for name, _tag in COLUMNS) + "\r\n"]
+    """The CSV in chunks of UTF-8: a BOM (spreadsheets then read UTF-8), the header, HXL tags if asked."""
+    pieces = ["\ufeff".encode() + csv_bytes(name for name, _tag in COLUMNS) + b"\r\n"]
     if hxl:
-        pieces.append(csv_text(tag for _name, tag in COLUMNS) + "\r\n")
+        pieces.append(csv_bytes(tag for _name, tag in COLUMNS) + b"\r\n")
     facilities, regions = Facilities(language), Cells("region", language)
     precisions, countries, abuse, perpetrators, statuses, languages = (Cells(name, language) for name in CODES)
-    size = 0
+    size, prefix = 0, url_prefix.encode()
     # Raw tuples: a model per row would cost more than the rest of the row's work.
     for incident_id, facility_id, region, codes, cells in rows_in_order(filters):
-        head, precision, country, abuse_codes, perpetrator_codes, status, original = codes.split("\t")
-        line = (f"{incident_id},{url_prefix}{incident_id},{head},{precisions[precision]},{countries[country]},"
-                f"{regions[region]},{facilities[facility_id]},{abuse[abuse_codes]},{perpetrators[perpetrator_codes]},"
-                f"{statuses[status]},{languages[original]},{cells}\r\n")
+        head, precision, country, abuse_codes, perpetrator_codes, status, original = codes.split(b"\t")
+        line = b"%d,%s%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n" % (
+            incident_id, prefix, incident_id, head, precisions[precision], countries[country], regions[region],
+            facilities[facility_id], abuse[abuse_codes], perpetrators[perpetrator_codes], statuses[status],
+            languages[original], cells)
         pieces.append(line)
         size += len(line)
         if size >= CHUNK:
-            yield "".join(pieces)
+            yield b"".join(pieces)
             pieces, size = [], 0
-    yield "".join(pieces)
+    yield b"".join(pieces)
 
 
 def json_chunks(filters, url_prefix: str, language: str):

@@ -1,7 +1,9 @@
 """A CSV export's rows, in the list's order, read the way each engine reads them fastest.
 
 Each row is (incident id, facility id, region, codes, cells), ``codes`` and ``cells`` being the text
-rendered when the incident was published (``PublishedRow``). Whatever the engine, the rows are one consistent state.
+rendered when the incident was published (``PublishedRow``), as the UTF-8 bytes the database holds:
+the export writes them as they are, and decoding then encoding some 700 characters a row took
+about two fifths of its time (bench/README.md). Whatever the engine, the rows are one consistent state.
 
 SQLite keeps the narrow rows in key order (the sort key is the rowid), so one join in that order
 reads them nearly as they lie in the file, and readers ahead (readahead.py) overlap the disk's
@@ -22,7 +24,8 @@ import threading
 from concurrent.futures import Future
 from contextlib import contextmanager
 
-from peewee import SqliteDatabase, Value, fn
+from peewee import Cast, SqliteDatabase, Value, fn
+from psycopg2.extensions import BYTES, register_type
 
 from incidents.db import database, streamed, streamed_chunks
 from incidents.exports.readahead import reading_ahead
@@ -45,8 +48,8 @@ def _joined(filters):
     # Nothing from the incident's own (wide) row: under most filters its index answers.
     query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
         PublishedRow.sort_key == PublishedIncident.sort_key)).select(
-        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, PublishedRow.codes,
-        PublishedRow.cells))
+        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, Cast(PublishedRow.codes, "BLOB"),
+        Cast(PublishedRow.cells, "BLOB")))
     with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
         for row in streamed(query):
             yield row
@@ -168,10 +171,14 @@ class _Reading:
 
 
 def _with_cells(chunk: list[tuple]) -> list[tuple]:
-    found = {key: (incident, codes, cells) for key, incident, codes, cells in database.execute(
-        PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.codes, PublishedRow.cells)
-        # One parameter, an array: a list of thousands costs more to render as SQL than to fetch.
-        .where(PublishedRow.sort_key == fn.ANY(Value([key for key, _facility, _region in chunk], unpack=False))))}
+    sql, params = (PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.codes, PublishedRow.cells)
+                   # One parameter, an array: a list of thousands costs more to render as SQL than to fetch.
+                   .where(PublishedRow.sort_key == fn.ANY(Value([key for key, _facility, _region in chunk], unpack=False)))
+                   .sql())
+    cursor = database.cursor()
+    register_type(BYTES, cursor)  # text as the bytes the server sent (UTF-8, the connection's encoding)
+    cursor.execute(sql, params)
+    found = {key: (incident, codes, cells) for key, incident, codes, cells in cursor}
     rows = []
     for key, facility, region in chunk:
         incident, codes, cells = found[key]

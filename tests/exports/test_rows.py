@@ -53,7 +53,7 @@ def exported_within(seconds: float):
 def test_the_rows_come_in_the_lists_order_with_their_cells(app, published):
     exported = list(rows.rows_in_order(Filters()))
     assert [row[0] for row in exported] == [incident for incident, _key in published]
-    assert all(row[4] == cells_of(row[0]) and row[2] for row in exported)
+    assert all(row[4] == cells_of(row[0]).encode() and row[2] for row in exported)
     assert not threads_alive() and left_in_a_transaction() == 0
 
 
@@ -77,7 +77,7 @@ def test_an_incident_retracted_while_exporting_is_still_in_the_file_as_it_was(ap
 
     exported = list(rows.rows_in_order(Filters()))
     assert [row[0] for row in exported] == [incident for incident, _key in published]
-    assert exported[-1][4] == before
+    assert exported[-1][4] == before.encode()
     assert not PublishedIncident.select().where(PublishedIncident.incident == oldest).exists()  # gone, after
 
 
