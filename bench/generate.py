@@ -124,12 +124,12 @@ def generate(n: int, seed: int = 7) -> None:
             for row in projections:
                 row["published_at"] = now
             PublishedIncident.insert_many(projections).execute()
-            PublishedRow.insert_many([{"sort_key": row["sort_key"], "incident": row["incident"],
-                                       "cells": open_data_row.csv_cells({**{name: row.get(name) for name in
-                                                                             open_data_row.VALUES},
-                                                                          "facility_id": row["facility"]},
-                                                                         row["public_data"])}
-                                      for row in projections]).execute()
+            rows = []
+            for row in projections:
+                codes, cells = open_data_row.csv_cells({**{name: row.get(name) for name in open_data_row.VALUES},
+                                                        "facility_id": row["facility"]}, row["public_data"])
+                rows.append({"sort_key": row["sort_key"], "incident": row["incident"], "codes": codes, "cells": cells})
+            PublishedRow.insert_many(rows).execute()
             PublishedTerm.insert_many(terms).execute()
             for row in projections:
                 fulltext.add(row["sort_key"], row["search_keys"])
