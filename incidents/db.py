@@ -47,12 +47,9 @@ class _PooledSqlite(PooledSqliteDatabase):
     def _can_reuse(self, conn) -> bool:
         if not super()._can_reuse(conn):  # rolls back a transaction left open
             return False
-        # A reader may have set its own cache size (the export's read-ahead); and the pages one
-        # request read must not stay in every idle connection of every worker. Emptied, the cache
-        # was also quicker for searches: at a million incidents one with facets took 25 ms of CPU
-        # against 38 with the pages kept from request to request (bench/README.md).
-        # PRAGMA takes no bound parameter; the value is this module's own integer, never input.
-        conn.execute(f"PRAGMA cache_size = {int(SQLITE_PRAGMAS['cache_size'])}")  # noqa: S608
+        # The pages one request read must not stay in every idle connection of every worker.
+        # Emptied, the cache was also quicker for searches: at a million incidents one with facets
+        # took 25 ms of CPU against 38 with the pages kept from request to request (bench/README.md).
         conn.execute("PRAGMA shrink_memory")
         return True
 

@@ -5,30 +5,32 @@ rendered when the incident was published (``PublishedRow``), as the UTF-8 bytes 
 the export writes them as they are, and decoding then encoding some 700 characters a row took
 about two fifths of its time (bench/README.md). Whatever the engine, the rows are one consistent state.
 
-SQLite keeps the narrow rows in key order (the sort key is the rowid), so one join in that order
-reads them nearly as they lie in the file, and readers ahead (readahead.py) overlap the disk's
-reads when it is cold. PostgreSQL keeps them in a heap in the order they were published, where
-the same join costs a random read per row, one after another: 11,000 rows a second from a cold
-disk, 30,000 from memory (bench/README.md). There a thread streams the keys in order from the
-incidents' index and hands them out ``CHUNK`` at a time to ``FETCHERS`` threads, which fetch each
-chunk's rows in the heap's own order (a bitmap scan, prefetched ``PREFETCH`` pages ahead, so the
-disk serves many reads at once); the export takes the chunks back in key order. Every thread reads
-in a transaction that took the export's snapshot (``pg_export_snapshot``), so the file is one state
-however long it takes.
+Both read the keys in the list's order (newest first) from the incidents' index, then each
+``CHUNK`` of keys' rows at once, in the order they lie on disk, and give them back in key order.
+SQLite keeps the rows in key order (the sort key is the rowid), so a chunk is read forwards and the
+system's read-ahead serves a cold disk; read newest first, as one join would, every page cost a
+random read: 24,000-29,000 rows a second cold against 80,000 warm (bench/README.md). Its keys and
+rows are read in one transaction, one snapshot. PostgreSQL keeps them in a heap in the order they
+were published, where even a chunk costs a random read per row: 11,000 rows a second from a cold
+disk, 30,000 from memory. There a thread streams the keys and hands them out a chunk at a time to
+``FETCHERS`` threads, which fetch each chunk's rows in the heap's own order (a bitmap scan,
+prefetched ``PREFETCH`` pages ahead, so the disk serves many reads at once); the export takes the
+chunks back in key order. Every thread reads in a transaction that took the export's snapshot
+(``pg_export_snapshot``), so the file is one state however long it takes.
 """
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 from concurrent.futures import Future
 from contextlib import contextmanager
 
-from peewee import Cast, SqliteDatabase, Value, fn
+from peewee import SQL, Cast, SqliteDatabase, Value, fn
 from psycopg2.extensions import BYTES, register_type
 
-from incidents.db import database, streamed, streamed_chunks
-from incidents.exports.readahead import reading_ahead
+from incidents.db import database, streamed_chunks
 from incidents.models import PublishedIncident, PublishedRow
 from incidents.search.queries import ordered
 
@@ -40,24 +42,24 @@ CHUNK, PREFETCH, FETCHERS = 1000, 64, 4
 def rows_in_order(filters):
     """(incident id, facility id, region, codes, cells) of each published incident under ``filters``."""
     if isinstance(database.obj, SqliteDatabase):
-        return _joined(filters)
+        return _in_one_snapshot(filters)
     return _by_chunks(filters)
 
 
-def _joined(filters):
+def _keys(filters):
     # Nothing from the incident's own (wide) row: under most filters its index answers.
-    query = (ordered(filters).join_from(PublishedIncident, PublishedRow, on=(
-        PublishedRow.sort_key == PublishedIncident.sort_key)).select(
-        PublishedRow.incident, PublishedIncident.facility, PublishedIncident.region, Cast(PublishedRow.codes, "BLOB"),
-        Cast(PublishedRow.cells, "BLOB")))
-    with reading_ahead(ordered(filters).select(PublishedIncident.sort_key)) as progress:
-        for row in streamed(query):
-            yield row
-            progress.rows += 1
+    return ordered(filters).select(PublishedIncident.sort_key, PublishedIncident.facility, PublishedIncident.region)
+
+
+def _in_one_snapshot(filters):
+    # Deferred: a reader's transaction, which takes no lock a writer waits for (the pool's are IMMEDIATE).
+    with database.atomic(lock_type="DEFERRED"):
+        for chunk in streamed_chunks(_keys(filters), CHUNK):
+            yield from _with_cells(chunk)
 
 
 def _by_chunks(filters):
-    keys = ordered(filters).select(PublishedIncident.sort_key, PublishedIncident.facility, PublishedIncident.region)
+    keys = _keys(filters)
     with database.atomic(isolation_level="REPEATABLE READ"):
         snapshot = database.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
         # 0 where the server cannot prefetch (no posix_fadvise), and may then be set to nothing else.
@@ -171,13 +173,21 @@ class _Reading:
 
 
 def _with_cells(chunk: list[tuple]) -> list[tuple]:
-    sql, params = (PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.codes, PublishedRow.cells)
-                   # One parameter, an array: a list of thousands costs more to render as SQL than to fetch.
-                   .where(PublishedRow.sort_key == fn.ANY(Value([key for key, _facility, _region in chunk], unpack=False)))
-                   .sql())
-    cursor = database.cursor()
-    register_type(BYTES, cursor)  # text as the bytes the server sent (UTF-8, the connection's encoding)
-    cursor.execute(sql, params)
+    """The rows of ``chunk`` (sort key, facility id, region), in its order, fetched in the order they lie."""
+    keys = [key for key, _facility, _region in chunk]
+    if isinstance(database.obj, SqliteDatabase):
+        # A key set as one parameter (a list of thousands costs more to render as SQL than to fetch),
+        # sought in ascending order: forwards through the file.
+        cursor = database.execute(PublishedRow.select(
+            PublishedRow.sort_key, PublishedRow.incident, Cast(PublishedRow.codes, "BLOB"), Cast(PublishedRow.cells, "BLOB"))
+            .where(PublishedRow.sort_key.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(keys)]))))
+    else:
+        sql, params = (PublishedRow.select(PublishedRow.sort_key, PublishedRow.incident, PublishedRow.codes,
+                                           PublishedRow.cells)
+                       .where(PublishedRow.sort_key == fn.ANY(Value(keys, unpack=False))).sql())
+        cursor = database.cursor()
+        register_type(BYTES, cursor)  # text as the bytes the server sent (UTF-8, the connection's encoding)
+        cursor.execute(sql, params)
     found = {key: (incident, codes, cells) for key, incident, codes, cells in cursor}
     rows = []
     for key, facility, region in chunk:
