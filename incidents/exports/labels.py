@@ -3,8 +3,8 @@ asked beside it, and the facility's name.
 
 A million rows hold few distinct codes, so each code's cells are made once per export, when first
 met, and kept as CSV text in UTF-8 bytes (``Cells``: the CSV export writes bytes, rows.py) or as
-values (``Values``, for JSON). Labels are written in the
-export's language whatever the page's (``force_locale``), since ``lang`` chooses it.
+values (``Values``, for JSON). Labels are written in the export's language whatever the page's
+(``force_locale``), since ``lang`` chooses it.
 """
 from __future__ import annotations
 

@@ -130,15 +130,28 @@ def counted(counter, filters: Filters, name: str, skip: str, limit: int | None =
     ``skip``: the ``limit`` most frequent values, then each chosen one beyond them (0 when
     none matches). With nothing left to filter, the counts kept with each publication answer."""
     if not narrows(filters, skip):
-        typed = int if name in ("facility", "year") else str
-        counts = [(typed(value), n) for value, n in facet_counts.read(name)]
+        # The listed values and the chosen ones only: every facility's count is 2,000 rows a page.
+        listed = _kept(name, limit=limit)
+        beyond = _beyond(listed, chosen)
+        counts_of = dict(_kept(name, only=beyond)) if beyond else {}
     else:
         counts = counter().counts(name, skip)
-    listed = counts[:limit]
+        listed = counts[:limit]
+        beyond = _beyond(listed, chosen)
+        counts_of = dict(counts)
+    return listed + [(value, counts_of.get(value, 0)) for value in beyond]
+
+
+def _kept(name: str, **which) -> list[tuple]:
+    """(value, count) kept with each publication (``facet_counts.read``), each value typed as filters hold it."""
+    typed = int if name in ("facility", "year") else str
+    return [(typed(value), n) for value, n in facet_counts.read(name, **which)]
+
+
+def _beyond(listed: list[tuple], chosen) -> list:
+    """The chosen values not among ``listed``, each once."""
     shown = {value for value, _n in listed}
-    found = dict(counts)
-    return listed + [(value, found.get(value, 0)) for value in dict.fromkeys(chosen)
-                     if value not in shown and value not in ("", None)]
+    return [value for value in dict.fromkeys(chosen) if value not in shown and value not in ("", None)]
 
 
 def facility_names(ids, language: str, reader) -> dict[int, str]:

@@ -88,8 +88,7 @@ def test_an_incident_retracted_while_exporting_is_still_in_the_file_as_it_was(ap
     assert left_in_a_transaction() == 0
 
 
-@postgres_only
-def test_a_download_given_up_half_way_stops_the_threads(app, published, monkeypatch):
+def test_a_download_given_up_half_way_stops_its_reading(app, published, monkeypatch):
     monkeypatch.setattr(rows, "FETCHERS", 1)  # in hand at most: 1 written, 2 in line, 1 the leader holds
     fetched = []
     real = rows._with_cells

@@ -152,7 +152,8 @@ def test_facets_list_the_most_frequent_values_and_always_the_chosen_one(client, 
     listed = client.get("/api/v1/incidents").get_json()["facets"]["facility"]
     assert [entry["value"] for entry in listed] == [places[3].id, places[2].id]
     chosen = client.get(f"/api/v1/incidents?facility={places[0].id}").get_json()["facets"]["facility"]
-    assert places[0].id in [entry["value"] for entry in chosen]
+    assert [(entry["value"], entry["count"]) for entry in chosen] == [(places[3].id, 4), (places[2].id, 3),
+                                                                      (places[0].id, 1)]
 
 
 def _kept_counts() -> set[tuple[str, str, int]]:
