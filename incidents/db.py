@@ -47,9 +47,12 @@ class _PooledSqlite(PooledSqliteDatabase):
     def _can_reuse(self, conn) -> bool:
         if not super()._can_reuse(conn):  # rolls back a transaction left open
             return False
-        # The pages one request read must not stay in every idle connection of every worker.
-        # Emptied, the cache was also quicker for searches: at a million incidents one with facets
-        # took 25 ms of CPU against 38 with the pages kept from request to request (bench/README.md).
+        # Nothing of a request stays in the connection: not a cache size a reader set for itself,
+        # nor the pages it read, in every idle connection of every worker. Emptied, the cache was
+        # also quicker for searches: at a million incidents one with facets took 25 ms of CPU
+        # against 38 with the pages kept from request to request (bench/README.md).
+        # PRAGMA takes no bound parameter; the value is this module's own integer, never input.
+        conn.execute(f"PRAGMA cache_size = {int(SQLITE_PRAGMAS['cache_size'])}")  # noqa: S608
         conn.execute("PRAGMA shrink_memory")
         return True
 

@@ -48,7 +48,7 @@ def test_a_connection_returns_with_the_cache_size_every_request_expects(app):
     database.close()
     database.connect()
     first = id(database.connection())
-    database.execute_sql("PRAGMA cache_size = -256")  # as the export's read-ahead sets it
+    database.execute_sql("PRAGMA cache_size = -256")  # as a reader of many pages may set it for itself
     database.close()
     database.connect()
     assert id(database.connection()) == first
