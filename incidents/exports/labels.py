@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from incidents import geo, i18n, vocab
 from incidents.models import Facility, name_in
-from incidents.publication.open_data_row import csv_text, huridocs_of
+from incidents.publication.open_data_row import csv_bytes, huridocs_of
 
 # Between the labels of a column of several codes: no label holds it (some hold ";").
 LABELS_JOINED = " | "
@@ -47,10 +47,6 @@ MAKERS = {
     "original_language": (("original_language", "original_language_name"),
                           lambda code, language: [code, i18n.language_name(code)]),
 }
-
-
-def csv_bytes(cells) -> bytes:
-    return csv_text(cells).encode()
 
 
 class Cells(dict):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 from incidents.db import streamed
-from incidents.exports.labels import Cells, Facilities, Values, csv_bytes
+from incidents.exports.labels import Cells, Facilities, Values
 from incidents.exports.rows import rows_in_order
 from incidents.models import PublishedIncident
-from incidents.publication.open_data_row import CODES, COLUMNS, FIELDS, VALUES, fixed_cells
+from incidents.publication.open_data_row import CODES, COLUMNS, FIELDS, VALUES, csv_bytes, fixed_cells
 from incidents.search.queries import ordered
 
 CHUNK = 64 * 1024

@@ -9,9 +9,10 @@ Both read the keys in the list's order (newest first) from the incidents' index,
 ``CHUNK`` of keys' rows at once, in the order they lie on disk, and give them back in key order.
 SQLite keeps the rows in key order (the sort key is the rowid), so a chunk is read forwards and the
 system's read-ahead serves a cold disk; read newest first, as one join would, the pages came
-backwards, each a random read: at a million incidents 34,000 rows a second cold, 62,000-70,000 so
-(bench/README.md). Its keys and rows are read in one transaction, one snapshot. PostgreSQL keeps them in a heap in the order they
-were published, where even a chunk costs a random read per row: 11,000 rows a second from a cold
+backwards, each a random read: at a million incidents 34,000 rows a second cold against
+62,000-70,000 read forwards (bench/README.md). Its keys and rows are read in one transaction, one
+snapshot. PostgreSQL keeps them in a heap in the order they were published, where even a chunk
+costs a random read per row: 11,000 rows a second from a cold
 disk, 30,000 from memory. There a thread streams the keys and hands them out a chunk at a time to
 ``FETCHERS`` threads, which fetch each chunk's rows in the heap's own order (a bitmap scan,
 prefetched ``PREFETCH`` pages ahead, so the disk serves many reads at once); the export takes the

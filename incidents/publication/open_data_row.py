@@ -105,6 +105,11 @@ def csv_text(cells) -> str:
     return buffer.getvalue()
 
 
+def csv_bytes(cells) -> bytes:
+    """``csv_text`` as UTF-8, as the CSV export writes it."""
+    return csv_text(cells).encode()
+
+
 def csv_cells(values: dict, public: dict) -> tuple[str, str]:
     """(``codes``, ``cells``) of ``PublishedRow``: the head as CSV text and the codes, tab-separated;
     the fixed cells as CSV text, in ``FIXED_COLUMNS`` order."""

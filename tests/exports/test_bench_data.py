@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from incidents import vocab
+from tests.helpers import ROOT
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 import generate  # noqa: E402
 
 
