@@ -9,6 +9,9 @@ PORT ?= 5000
 # Links printed on the command line (the first administrator's) point at the served address.
 export INCIDENTS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
+# The suite runs in as many processes as the machine has cores (pytest-xdist), each test on a
+# database of its own: `make test PYTEST_WORKERS=0` runs it in this one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test test-postgres lint audit-dependencies setup translations init-db demo extract update-translations clean-venv
 
@@ -44,11 +47,11 @@ demo: init-db
 # Static checks first (ruff.toml: pyflakes, import order, bugbear, pyupgrade, and the security rules
 # on the application), then the pinned requirements against known vulnerabilities, then the suite.
 test: $(BIN)/.dev-installed setup lint audit-dependencies
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, in a throwaway cluster started and removed around it (.ci/with-postgres).
 test-postgres: $(BIN)/.dev-installed setup
-	.ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	.ci/with-postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

@@ -17,15 +17,15 @@ from incidents.accounts import credentials, two_factor
 from incidents.db import database, migrate
 from incidents.models import ROLES, User
 from tests.authority import LocalAuthority
+from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.factories import make_facility, make_incident
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TEST_DATA_KEY, TEST_DATABASE_URL, Browser, bearer_headers
 
 
-@pytest.fixture
-def settings(tmp_path):
+def _settings(folder) -> dict:
     return {
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + str(tmp_path / "test.sqlite3"),
+        "INSTANCE_PATH": str(folder / "instance"),
+        "DATABASE_URL": TEST_DATABASE_URL or "sqlite:///" + str(folder / "test.sqlite3"),
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATA_KEY": TEST_DATA_KEY,
         "TESTING": True,
@@ -35,12 +35,25 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def app(settings):
+def settings(tmp_path):
+    return _settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Makes each test's database a copy of one migrated once in this process (tests/databases.py)."""
+    folder = tmp_path_factory.mktemp("template")
+    made = PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL.startswith("postgres") else SqliteDatabases(folder)
+    made.migrate_template(_settings(folder))
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def app(settings, databases):
+    databases.fresh(settings)
     app = create_app(settings)
-    if TEST_DATABASE_URL.startswith("postgres"):
-        with database.connection_context():
-            database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    migrate()
+    migrate()  # nothing left to apply: the copy is current, as the tests of migrations expect
     database.connect(reuse_if_open=True)
     yield app
     if not database.is_closed():

@@ -9,6 +9,7 @@ import re
 import threading
 import zipfile
 from html.parser import HTMLParser
+from urllib.parse import urlsplit, urlunsplit
 
 import pyotp
 from flask_babel import force_locale, gettext
@@ -26,9 +27,19 @@ PASSWORD = "correct horse battery staple"
 TEST_DATA_KEY = "0123456789abcdef" * 4
 
 
-# The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
-# emptying that database's public schema before every test.
-TEST_DATABASE_URL = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
+def _test_database_url() -> str:
+    """The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
+    making that database anew before every test (tests/databases.py). Tests run in several processes
+    at once (pytest-xdist): each has a database of its own on that server, named after the process."""
+    url = os.environ.get("INCIDENTS_TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgres") or not worker:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path}_{worker}"))
+
+
+TEST_DATABASE_URL = _test_database_url()
 
 # Terminals in British English, Russian and Ukrainian, whatever the locale of the machine running
 # the tests: a command speaks its terminal's language (incidents/cli/common.py).
