@@ -51,7 +51,9 @@ def main(argv: list) -> int:
         child = os.fork()
         if child:
             return walls.relay(child)
-    run = _probe if task == "probe" else _decoder(task)  # Pillow and PyAV load before the walls rise
+    # This folder's modules load before the walls rise; PyAV and numpy with the task that needs
+    # them, from the libraries the walls show read-only (as OpenCV always did: faces.py).
+    run = _probe if task == "probe" else _decoder(task)
     if walled:
         try:
             source, out_dir = walls.wall_in(source, out_dir, _shown())
@@ -74,8 +76,8 @@ def _arguments(path: str | None) -> dict:
 
 
 def _decoder(task: str):
-    from decoders import TASKS  # only once the limits hold
-    return TASKS[task]
+    from decoders import prepared  # only once the limits hold
+    return prepared(task)
 
 
 def _shown() -> list:
