@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -99,12 +100,49 @@ def with_original(text: str, original: str, translations: dict | None) -> dict:
     return {**(translations or {}), **({original: text} if text else {})}
 
 
+# A list page writes a hundred dates and a few hundred counts; Babel's functions look the locale's
+# pattern up again for each (a quarter of the page's rendering). The patterns are looked up once per
+# locale here and applied as Babel applies them: the same text (tests/guarantees/test_i18n.py).
+@functools.lru_cache(maxsize=16)
+def _date_pattern(locale: Locale, grain: str) -> DateTimePattern:
+    if grain == "month":  # as babel.dates.format_skeleton finds the pattern
+        skeletons = locale.datetime_skeletons
+        return parse_pattern(skeletons["yMMMM" if "yMMMM" in skeletons else match_skeleton("yMMMM", skeletons)])
+    return locale.date_formats["long"]
+
+
 def _format_one(day: datetime.date, grain: str) -> str:
     if grain == "year":
         return str(day.year)
-    if grain == "month":
-        return format_skeleton("yMMMM", day, locale=get_locale())
-    return format_date(day, "long")
+    return _formatted(get_locale(), day, grain)
+
+
+# The same days recur on every list page (the newest incidents' above all); a day in one language
+# is written the same way every time. 4,096 of them: about a megabyte.
+@functools.lru_cache(maxsize=4096)
+def _formatted(locale: Locale, day: datetime.date, grain: str) -> str:
+    return _date_pattern(locale, grain).apply(day, locale)
+
+
+@functools.lru_cache(maxsize=16)
+def _grouping(locale: Locale) -> tuple[str, str] | None:
+    """(group separator, minus sign) where the locale groups whole numbers by thousands; else None."""
+    pattern = locale.decimal_formats[None]
+    if pattern.grouping != (3, 3) or pattern.prefix != ("", "-"):
+        return None
+    symbols = locale.number_symbols[locale.default_numbering_system]
+    return symbols["group"], symbols["minusSign"]
+
+
+def format_count(number) -> str:
+    """A number as Flask-Babel's ``numberformat`` writes it ("12,345", "12 345"): whole numbers
+    without Babel's per-call work."""
+    grouping = _grouping(get_locale()) if type(number) is int else None
+    if grouping is None:
+        return format_number(number)
+    group, minus = grouping
+    text = f"{abs(number):,}".replace(",", group)
+    return minus + text if number < 0 else text
 
 
 def _month_end(day: datetime.date) -> datetime.date:
@@ -137,7 +175,7 @@ def format_incident_date(start, end, precision: str) -> str:
         return ""
     grain = _grain(start, end) if precision == "circa" else precision
     first = _format_one(start, grain)
-    last = _format_one(end, grain) if end else first
+    last = _format_one(end, grain) if end and end != start else first
     text = first if last == first else f"{first} – {last}"
     return str(_l("c. %(date)s", date=text)) if precision == "circa" else text
 

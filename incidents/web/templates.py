@@ -25,14 +25,16 @@ def _plain_lazy_strings(value):
 def init_templates(app) -> None:
     app.jinja_env.finalize = _plain_lazy_strings
     Babel(app, locale_selector=i18n.select_locale)
+    app.jinja_env.filters["numberformat"] = i18n.format_count  # Flask-Babel's, written quicker
 
     @app.context_processor
     def template_helpers():
+        lang = i18n.language()
         return {
             "policy": policy,
             "vocab": vocab,
             "geo": geo,
-            "lang": i18n.language(),
+            "lang": lang,
             "LANGUAGES": LANGUAGES,
             "pick_text": i18n.pick_text,
             "version_note": i18n.version_note,
@@ -47,7 +49,7 @@ def init_templates(app) -> None:
             "unread_notifications": lambda: notifications.unread_count(current_user),
             "conversation_of": lambda incident: comments.conversation_or_none(current_user, incident),
             "field_label": lambda name: vocab.FIELD_LABELS.get(name, name),
-            "facility_name": lambda facility: facility.name_in(i18n.language()),
+            "facility_name": lambda facility: facility.name_in(lang),
             "facility_name_by_id": _facility_name_by_id,
             "chart_svg": charts.chart_svg,
             "format_coordinates": i18n.format_coordinates,

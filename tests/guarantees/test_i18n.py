@@ -121,6 +121,23 @@ def test_incident_dates_in_the_readers_locale(app, lang, day, month, year, circa
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "uk"])
+def test_dates_and_counts_are_written_as_babel_writes_them(app, lang):
+    """The list pages format dates and counts without Babel's per-call look-ups: is every day of
+    four years, every month, and counts from 0 to millions, negative ones too, still the same text?"""
+    from babel.dates import format_skeleton
+    from flask_babel import format_date, format_number, get_locale
+    days = [datetime.date(2019, 1, 1) + datetime.timedelta(days=n) for n in range(4 * 366)]
+    counts = [0, 1, 7, 999, 1000, 1234, 12345, 999999, 1000000, 123456789, -5, -1234, 10**12]
+    with app.test_request_context(f"/?lang={lang}"):
+        template = app.jinja_env.from_string("{{ n|numberformat }}")
+        for day in days:
+            assert i18n.format_incident_date(day, day, "day") == format_date(day, "long")
+            assert i18n.format_known_date(day.isoformat()[:7]) == format_skeleton("yMMMM", day, locale=get_locale())
+        for number in counts + [2.5, 1234.75]:
+            assert template.render(n=number) == format_number(number)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk"])
 def test_pages_are_translated(client, users, lang):
     """Are the public pages and the sign-in page fully translated into each language, with no English left
     in the Russian or Ukrainian ones?"""
