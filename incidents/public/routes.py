@@ -42,8 +42,9 @@ def incident_list():
     language = i18n.language()
     filters.facets = LIST_FACETS
     page = search_published(filters, language, actor())
-    facilities = {f.id: f for f in Facility.select().where(
-        Facility.id.in_([row.facility_id for row in page.items]))}
+    # An item names its facility and links to it: nothing else of the facility is read (or decoded).
+    facilities = {f.id: f for f in Facility.select(Facility.id, Facility.names, Facility.original_language)
+                  .where(Facility.id.in_({row.facility_id for row in page.items}))}
     options = sorted(((entry["value"], entry["label"]) for entry in page.facets["facility"]),
                      key=lambda pair: pair[1].casefold())
     return render_template("public/incidents.html", page=page, filters=filters, errors=errors,
