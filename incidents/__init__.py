@@ -22,9 +22,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(instance_path, config)
     from incidents.memory import tune_heap
     tune_heap()
-    # UTF-8 JSON: Cyrillic stays readable (and searchable) in API answers and exports.
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    from incidents.web.json_provider import FastJSONProvider
+    app.json = FastJSONProvider(app)
     app.config.from_mapping(
         SETTINGS=settings,
         SECRET_KEY=settings.SECRET_KEY,
