@@ -1,9 +1,11 @@
 """What templates get: translations, the reader's language, vocabularies and a few helpers."""
 from __future__ import annotations
 
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from incidents import geo, i18n, policy, vocab, workflow
 from incidents.comments import service as comments
@@ -26,6 +28,7 @@ def init_templates(app) -> None:
     app.jinja_env.finalize = _plain_lazy_strings
     Babel(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters["numberformat"] = i18n.format_count  # Flask-Babel's, written quicker
+    app.jinja_env.globals["ngettext"] = _ngettext
 
     @app.context_processor
     def template_helpers():
@@ -54,6 +57,17 @@ def init_templates(app) -> None:
             "chart_svg": charts.chart_svg,
             "format_coordinates": i18n.format_coordinates,
         }
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, count, /, **variables) -> str:
+    """Jinja's ``ngettext``, with the count written as the reader's language writes numbers: "811 754
+    incidents found", not "811754" (Flask-Babel's puts the bare number in)."""
+    variables.setdefault("num", i18n.format_count(count) if type(count) is int else count)
+    text = get_translations().ungettext(singular, plural, count)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalog's own text, as Jinja's ngettext takes it; what is put in is escaped
+    return text % variables
 
 
 def _review_queue_count() -> int:

@@ -137,6 +137,19 @@ def test_dates_and_counts_are_written_as_babel_writes_them(app, lang):
             assert template.render(n=number) == format_number(number)
 
 
+@pytest.mark.parametrize("lang, found", [("en", "811,754 incidents found"), ("ru", "Найдено 811\xa0754 инцидента"),
+                                         ("uk", "Знайдено 811\xa0754 інциденти")])
+def test_counts_in_sentences_are_written_as_the_reader_writes_numbers(app, lang, found):
+    """A count in a sentence ("811 754 incidents found" above a search) is grouped as numbers are in
+    the reader's language, its plural form still chosen by the number; what is put in is escaped."""
+    with app.test_request_context(f"/?lang={lang}"):
+        page = app.jinja_env.from_string('{{ ngettext("%(num)s incident found", "%(num)s incidents found", n) }}')
+        assert page.render(n=811754) == found
+        named = app.jinja_env.from_string('{{ ngettext("%(num)s incident is waiting for review.", '
+                                          '"%(num)s incidents are waiting for review.", 1, num=text) }}')
+        assert "&lt;b&gt;" in named.render(text="<b>")
+
+
 @pytest.mark.parametrize("lang", ["en", "ru", "uk"])
 def test_pages_are_translated(client, users, lang):
     """Are the public pages and the sign-in page fully translated into each language, with no English left
