@@ -19,7 +19,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_datasette import ROOT, chosen, fetch  # noqa: E402
+from compare_datasette import ROOT, chosen, fetch, p95  # noqa: E402
 from throughput import _port, _wait  # noqa: E402
 
 
@@ -35,10 +35,6 @@ def questions(source: str) -> list[tuple[str, str, str]]:
                f"/incidents?{narrowed}")]
     return listed + [(f"(e) {words}, with its facets", f"/api/v1/incidents?q={q(words)}&per_page=50",
                       f"/incidents?q={q(words)}&per_page=50") for words in ("пытки", "Osetchkine", "пытки beating")]
-
-
-def p95(samples: list[float]) -> float:
-    return sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def main() -> None:

@@ -8,18 +8,10 @@ of its own, named after the worker (``TEST_DATABASE_URL`` in tests/helpers.py).
 from __future__ import annotations
 
 import shutil
-from urllib.parse import urlsplit, urlunsplit
 
 from incidents import create_app
 from incidents.db import close_connections, database, migrate, truncate_log
-
-
-def _with_name(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-def _name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
+from tests.helpers import database_name, database_named
 
 
 class PostgresDatabases:
@@ -28,9 +20,9 @@ class PostgresDatabases:
     def __init__(self, url: str):
         import psycopg2
         self.url = url
-        self.template = _name(url) + "_template"
+        self.template = database_name(url) + "_template"
         # CREATE and DROP DATABASE cannot run inside a transaction, nor against the database dropped.
-        self.admin = psycopg2.connect(_with_name(url, "postgres"))
+        self.admin = psycopg2.connect(database_named(url, "postgres"))
         self.admin.autocommit = True
 
     def _run(self, statement: str) -> None:
@@ -40,15 +32,15 @@ class PostgresDatabases:
     def migrate_template(self, settings: dict) -> None:
         self._run(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
         self._run(f'CREATE DATABASE "{self.template}"')
-        create_app({**settings, "DATABASE_URL": _with_name(self.url, self.template)})
+        create_app({**settings, "DATABASE_URL": database_named(self.url, self.template)})
         migrate()
         close_connections()  # a template may have no connection while it is copied
 
     def fresh(self, settings: dict) -> None:
         if database.obj is not None:  # the last test's connections, to the database dropped now
             close_connections()
-        self._run(f'DROP DATABASE IF EXISTS "{_name(self.url)}" WITH (FORCE)')
-        self._run(f'CREATE DATABASE "{_name(self.url)}" TEMPLATE "{self.template}"')
+        self._run(f'DROP DATABASE IF EXISTS "{database_name(self.url)}" WITH (FORCE)')
+        self._run(f'CREATE DATABASE "{database_name(self.url)}" TEMPLATE "{self.template}"')
 
     def close(self) -> None:
         self._run(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')

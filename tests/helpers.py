@@ -27,6 +27,15 @@ PASSWORD = "correct horse battery staple"
 TEST_DATA_KEY = "0123456789abcdef" * 4
 
 
+def database_named(url: str, name: str) -> str:
+    """The URL of the database ``name`` on the server ``url`` names."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
 def _test_database_url() -> str:
     """The suite runs on SQLite; INCIDENTS_TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
     making that database anew before every test (tests/databases.py). Tests run in several processes
@@ -35,8 +44,7 @@ def _test_database_url() -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not url.startswith("postgres") or not worker:
         return url
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"{parts.path}_{worker}"))
+    return database_named(url, f"{database_name(url)}_{worker}")
 
 
 TEST_DATABASE_URL = _test_database_url()

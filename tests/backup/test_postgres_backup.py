@@ -4,7 +4,6 @@ suite (`make test-postgres`); the SQLite suite has its own (test_backup.py)."""
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -15,7 +14,7 @@ from incidents.models import AuditEvent, EvidenceItem, Person, PublishedIncident
 from incidents.publication import fulltext
 from incidents.publication.search_keys import query_keys
 from tests.backup.conftest import FILE_BYTES, LEGAL_NAME
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, database_named
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgres"), reason="PostgreSQL's own backup")
 
@@ -28,7 +27,7 @@ def other_database():
     admin = psycopg2.connect(TEST_DATABASE_URL)
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
-    yield urlunsplit(urlsplit(TEST_DATABASE_URL)._replace(path="/" + name))
+    yield database_named(TEST_DATABASE_URL, name)
     if not database.is_closed():
         database.close()
     admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
