@@ -7,7 +7,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from incidents.cli.common import Refusal, in_terminal_language
-from incidents.i18n import format_size
+from incidents.i18n import format_count, format_size
 from incidents.keys.encryption import keyring
 from incidents.views import settings
 
@@ -28,7 +28,7 @@ def backup_command(path):
     click.echo(_("Backup written to %(path)s: %(size)s in %(seconds)s s.", path=path, size=format_size(summary.size),
                  seconds=format_decimal(summary.seconds, "0.0")))
     click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables, %(migrations)s migration(s) "
-                        "applied", size=format_size(summary.database_bytes), rows=sum(summary.rows.values()),
+                        "applied", size=format_size(summary.database_bytes), rows=format_count(sum(summary.rows.values())),
                         tables=len(summary.rows), migrations=len(summary.migrations)))
     _evidence_line(summary)
     click.echo("  " + _("backup key id: %(key)s; SHA-256 of the file: %(sha256)s", key=summary.key_id,
@@ -52,12 +52,12 @@ def restore_command(path):
     click.echo(_("Restored %(path)s (made %(made)s): %(size)s in %(seconds)s s.", path=path,
                  made=summary.created_at, size=format_size(summary.size), seconds=format_decimal(summary.seconds, "0.0")))
     click.echo("  " + _("database: %(size)s, %(rows)s rows in %(tables)s tables", size=format_size(summary.database_bytes),
-                        rows=sum(summary.rows.values()), tables=len(summary.rows)))
+                        rows=format_count(sum(summary.rows.values())), tables=len(summary.rows)))
     _evidence_line(summary)
     if summary.migrated:
         click.echo("  " + _("schema brought up to date: %(n)s migration(s) applied", n=len(summary.migrated)))
 
 
 def _evidence_line(summary) -> None:
-    click.echo("  " + _("evidence: %(files)s file(s), %(size)s", files=summary.evidence_files,
+    click.echo("  " + _("evidence: %(files)s file(s), %(size)s", files=format_count(summary.evidence_files),
                         size=format_size(summary.evidence_bytes)))

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from incidents.cli import integrity
 from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database
+from incidents.i18n import format_count
 from incidents.views import settings
 
 bundle = AppGroup("bundle", help="Check dossier bundles.")
@@ -60,7 +61,7 @@ def bundle_verify(path, key_file, tsa_ca):
     if failures:
         click.echo(_("%(n)s problem(s) in %(path)s.", n=len(failures), path=path), err=True)
         sys.exit(1)
-    click.echo(_("OK: %(n)s files match the manifest, signed by %(fingerprint)s.", n=len(manifest["files"]),
+    click.echo(_("OK: %(n)s files match the manifest, signed by %(fingerprint)s.", n=format_count(len(manifest["files"])),
                  fingerprint=crypto.fingerprint(trusted)))
     missing = verify_bundle.declared_timestamp(manifest).get("missing")
     if stamp is not None:
@@ -92,13 +93,13 @@ def audit_verify(noted_head):
                        "or the one before it was rewritten with a new hash"))
         click.echo(_("FAILED: audit event #%(id)s (%(action)s, %(when)s): %(what)s. %(n)s event(s) before it "
                      "are intact.", id=entry.id, action=entry.action, when=entry.created_at, what=what,
-                     n=result.count), err=True)
+                     n=format_count(result.count)), err=True)
         sys.exit(1)
     if not result.head_found:
         click.echo(_("FAILED: the head %(head)s noted earlier is not in the trail: events were deleted from its "
                      "end, or this is another database.", head=noted_head), err=True)
         sys.exit(1)
-    click.echo(_("OK: %(n)s audit event(s), chained. Head: %(head)s", n=result.count, head=result.head))
+    click.echo(_("OK: %(n)s audit event(s), chained. Head: %(head)s", n=format_count(result.count), head=result.head))
     click.echo(_("Note the head somewhere else; `audit verify --head HEAD` later shows whether any event "
                  "after it was deleted."))
     if not _show_stamps():

@@ -14,7 +14,7 @@ from incidents.cli import integrity
 from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
-from incidents.i18n import format_size
+from incidents.i18n import format_count, format_size
 from incidents.models import ACQUISITIONS, User
 from incidents.text import shown_name
 from incidents.views import settings
@@ -43,11 +43,11 @@ def evidence_verify():
                 click.echo(_("%(outcome)s: %(sha256)s — %(items)s", outcome=OUTCOMES.get(outcome, outcome),
                              sha256=sha256, items=names), err=True)
         repointed = list(integrity.custody_failures())
-    click.echo(_("Checked %(n)s stored file(s): %(intact)s intact, %(bad)s changed or missing.", n=checked,
-                 intact=checked - len(bad), bad=len(bad)))
+    click.echo(_("Checked %(n)s stored file(s): %(intact)s intact, %(bad)s changed or missing.", n=format_count(checked),
+                 intact=format_count(checked - len(bad)), bad=format_count(len(bad))))
     for what, why in repointed:
         click.echo(_l("FAILED %(what)s: %(why)s", what=what, why=why), err=True)
-    click.echo(_l("Evidence items whose file is not the one their custody log recorded: %(n)s.", n=len(repointed)))
+    click.echo(_l("Evidence items whose file is not the one their custody log recorded: %(n)s.", n=format_count(len(repointed))))
     if bad or repointed:
         sys.exit(1)
 
@@ -76,7 +76,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note, i
     done = {"files": 0, "bytes": 0}
 
     def shown(_item):
-        return _("%(done)s of %(files)s files, %(size)s of %(total)s", done=done["files"], files=files,
+        return _("%(done)s of %(files)s files, %(size)s of %(total)s", done=format_count(done["files"]), files=format_count(files),
                  size=format_size(done["bytes"]), total=format_size(total))
 
     with database.connection_context():
@@ -91,7 +91,7 @@ def ingest(folder, email, incident_id, source, acquisition, received_on, note, i
             return
         # Everything it prints, the progress bar too, in the language of who runs it.
         with force_locale(user.locale or "en"):
-            click.echo(_("%(files)s files, %(size)s to preserve.", files=files, size=format_size(total)), err=True)
+            click.echo(_("%(files)s files, %(size)s to preserve.", files=format_count(files), size=format_size(total)), err=True)
             with click.progressbar(length=max(total, 1), label=_("Preserving"), show_eta=True, show_percent=True,
                                    item_show_func=shown, file=sys.stderr) as bar:
                 def progress(size, count):
@@ -117,24 +117,24 @@ def _hand_to_worker(folder, user, incident_id, provenance, files, total) -> None
         raise Refusal(exc.message) from None
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s, handed to the job worker. The archive page "
                  "(/archive) shows when it is finished; a worker stopped half-way leaves the rest to the next.",
-                 batch=batch.id, files=files, size=format_size(total)))
+                 batch=batch.id, files=format_count(files), size=format_size(total)))
 
 
 def _ingest_summary(report, copies_found: int) -> None:
     from incidents.evidence.ingest import decoded_name
     rate = report.bytes / report.seconds if report.seconds else 0
     click.echo(_("Batch %(batch)s: %(files)s files, %(size)s in %(seconds)s s (%(rate)s/s).", batch=report.batch,
-                 files=report.files, size=format_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
+                 files=format_count(report.files), size=format_size(report.bytes), seconds=format_decimal(report.seconds, "0.0"),
                  rate=format_size(rate)))
-    click.echo("  " + _("preserved as new evidence: %(count)s", count=report.preserved))
-    click.echo("  " + _("duplicates within this archive: %(count)s", count=report.duplicate_in_run))
-    click.echo("  " + _("already evidence here before: %(count)s", count=report.already_known))
+    click.echo("  " + _("preserved as new evidence: %(count)s", count=format_count(report.preserved)))
+    click.echo("  " + _("duplicates within this archive: %(count)s", count=format_count(report.duplicate_in_run)))
+    click.echo("  " + _("already evidence here before: %(count)s", count=format_count(report.already_known)))
     click.echo("  " + _("likely copies of pictures or videos held (re-encoded, resized, cropped, trimmed): "
-                        "%(count)s", count=copies_found))
-    click.echo("  " + _("done by an earlier, interrupted run: %(count)s", count=report.resumed))
-    click.echo("  " + _("skipped: %(count)s", count=len(report.refused)))
+                        "%(count)s", count=format_count(copies_found)))
+    click.echo("  " + _("done by an earlier, interrupted run: %(count)s", count=format_count(report.resumed)))
+    click.echo("  " + _("skipped: %(count)s", count=format_count(len(report.refused))))
     # A name is printed as people read it: no terminal escape or bidi control from the archive.
     for path, reason in report.refused[:50]:
         click.echo(f"    {shown_name(decoded_name(path)[0])}: {str(reason)}")
     if len(report.refused) > 50:
-        click.echo("    " + _("… and %(count)s more", count=len(report.refused) - 50))
+        click.echo("    " + _("… and %(count)s more", count=format_count(len(report.refused) - 50)))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database
+from incidents.i18n import format_count
 from incidents.keys.encryption import DataKeyError, keyring
 from incidents.views import settings
 
@@ -24,7 +25,7 @@ def data_key_status():
     click.echo(_("Current data key: %(key)s; held: %(held)s.", key=keyring.current_id, held=", ".join(keyring.ids)))
     for name, number in sorted(found.items()):
         shown = _("plain text") if name == data_keys.PLAIN else name
-        click.echo("  " + _("%(key)s: %(n)s value(s)", key=shown, n=number))
+        click.echo("  " + _("%(key)s: %(n)s value(s)", key=shown, n=format_count(number)))
 
 
 @data_key.command("rotate")
@@ -42,7 +43,7 @@ def data_key_rotate():
             rotation = data_keys.rotate(settings())
     except DataKeyError as exc:
         raise Refusal(exc) from None
-    click.echo(_("%(n)s value(s) re-encrypted under data key %(key)s; retired: %(retired)s.", n=rotation.values,
+    click.echo(_("%(n)s value(s) re-encrypted under data key %(key)s; retired: %(retired)s.", n=format_count(rotation.values),
                  key=rotation.current, retired=", ".join(rotation.retired) or _("none")))
     if settings().DATA_KEY_FILE:
         click.echo(_("The new key is in %(path)s. Make a new backup now: earlier ones need the retired key.",

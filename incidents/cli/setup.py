@@ -13,6 +13,7 @@ from incidents.cli import integrity
 from incidents.cli.common import Refusal, in_terminal_language
 from incidents.db import database, migrate
 from incidents.errors import ServiceError
+from incidents.i18n import format_count
 from incidents.models import ROLES, User
 from incidents.views import settings
 
@@ -39,10 +40,10 @@ def init_db():
         vouched, carried = integrity.record_baseline()
     if vouched:
         click.echo(_("Recorded in the audit trail what %(n)s incident(s) published earlier show now, so that "
-                     "`verify` can check them from here on.", n=vouched))
+                     "`verify` can check them from here on.", n=format_count(vouched)))
     if carried:
         click.echo(_("Recorded in the audit trail the %(n)s public verification status(es) carried over from "
-                     "before a second reviewer's confirmation was required.", n=carried))
+                     "before a second reviewer's confirmation was required.", n=format_count(carried)))
     link = first_admin_link()
     if link:
         click.echo("")

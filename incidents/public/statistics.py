@@ -138,10 +138,10 @@ def incident_map():
     others = {k: v for k, v in query.items() if k != "region"}  # a region's link chooses its own
     areas = {code: maps.Area(url_for("public.incident_list", region=code, **others),
                              _("%(region)s, published incidents: %(num)s", region=geo.region_name(code, language),
-                               num=count), count)
+                               num=i18n.format_count(count)), count)
              for code, count in found["regions"].items()}
     points = [maps.Point(url_for("public.facility_detail", facility_id=key),
-                         _("%(facility)s, published incidents: %(num)s", facility=name, num=count),
+                         _("%(facility)s, published incidents: %(num)s", facility=name, num=i18n.format_count(count)),
                          lat, lon, count)
               for key, name, lat, lon, count in found["facilities"] if lat is not None and lon is not None]
     drawing = Markup(maps.svg(  # noqa: S704 (every text and link in it is escaped by maps.svg)

@@ -90,6 +90,19 @@ def test_data_key_status_speaks_the_terminals_language(app, users, lang):
 
 
 @LANGUAGES
+def test_counts_in_a_commands_report_are_written_as_the_terminals_language_writes_numbers(app, monkeypatch, lang):
+    """Does a count of thousands read "12 345" in a Russian or Ukrainian terminal and "12,345" in an
+    English one, not "12345" (an archive of many files, a trail of many events)?"""
+    from incidents.cli import key_rotation
+    monkeypatch.setattr(key_rotation, "counts", lambda: {key_rotation.PLAIN: 12345, "k2": 1234567})
+    result = run_command(app, "data-key", "status", env=TERMINALS[lang])
+    assert result.exit_code == 0, result.output
+    written = {"en": ("12,345", "1,234,567"), "ru": ("12\xa0345", "1\xa0234\xa0567"),
+               "uk": ("12\xa0345", "1\xa0234\xa0567")}[lang]
+    assert all(number in result.output for number in written) and "12345" not in result.output, result.output
+
+
+@LANGUAGES
 def test_init_db_speaks_the_terminals_language(app, lang):
     """Does "init-db" say the database is ready, and hand out the first administrator's link, in the
     terminal's language?"""

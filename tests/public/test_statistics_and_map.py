@@ -150,6 +150,24 @@ def test_the_map_links_points_to_facilities_and_regions_to_the_list(client, worl
     assert client.get("/incidents?region=RU-SAR&lang=uk").status_code == 200
 
 
+
+def test_the_maps_counts_are_written_as_the_readers_language_writes_numbers(client, world, monkeypatch):
+    """Does a point or region of thousands of incidents say "12 345" to a Russian reader and "12,345"
+    to an English one, not "12345"?"""
+    from incidents.public import statistics
+    found = statistics.places
+
+    def many(*args):
+        places = found(*args)
+        return {**places, "regions": {code: 12345 for code in places["regions"]},
+                "facilities": [(*point[:4], 12345) for point in places["facilities"]]}
+    monkeypatch.setattr(statistics, "places", many)
+    for language, written in (("en", "12,345"), ("ru", "12\xa0345"), ("uk", "12\xa0345")):
+        names = re.findall(r'aria-label="([^"]+)"', html.unescape(client.get(f"/map?lang={language}").get_data(as_text=True)))
+        counted = [name for name in names if "12" in name]
+        assert counted and all(written in name for name in counted), (language, names)
+
+
 OTHER_PERPETRATOR = "010104000000"
 
 
