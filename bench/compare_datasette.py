@@ -38,6 +38,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP_PORT, DATASETTE_PORT = 8711, 8712
 DATASETTE = os.path.join(ROOT, ".venv-bench", "bin", "datasette")
 WORDS = {"Cyrillic": "пытки", "Latin": "beating"}
+# (b)'s region and period, and (e)'s searches: the same in every script that asks these questions.
+REGION, PERIOD = "RU-SAR", ("2012-01-01", "2018-12-31")
+SEARCHES = (("a common word", "пытки"), ("a name in another transliteration", "Osetchkine"),
+            ("two words", "пытки beating"))
 
 
 def build_datasette_database(source: str, target: str) -> None:
@@ -262,7 +266,7 @@ def main() -> None:
         json.dump(METADATA, handle)
 
     total, facility, abuse = chosen(source)
-    region, period = "RU-SAR", ("2012-01-01", "2018-12-31")
+    region, period = REGION, PERIOD
     export_period = ("2013-01-01", "2014-12-31")
     q = urllib.parse.quote
 
@@ -294,8 +298,7 @@ def main() -> None:
         ]
     # (e) Searches as a reader gets them, every facet counted (the API's default, the list page's
     # six): Datasette with its configured facets, as its page shows them.
-    for label, words in (("a common word", "пытки"), ("a name in another transliteration", "Osetchkine"),
-                         ("two words", "пытки beating")):
+    for label, words in SEARCHES:
         questions += [
             (f"(e) {label} ({words}), with its facets", "JSON",
              f"/api/v1/incidents?q={q(words)}&per_page=50",

@@ -19,7 +19,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_datasette import ROOT, chosen, fetch, p95  # noqa: E402
+from compare_datasette import PERIOD, REGION, ROOT, SEARCHES, chosen, fetch, p95  # noqa: E402
 from throughput import _port, _wait  # noqa: E402
 
 
@@ -27,14 +27,13 @@ def questions(source: str) -> list[tuple[str, str, str]]:
     """(name, JSON, page): compare_datasette.py's (a), (b) and (e), the page with its six facets."""
     _total, facility, abuse = chosen(source)
     q = urllib.parse.quote
-    region, period = "RU-SAR", ("2012-01-01", "2018-12-31")
-    narrowed = f"region={region}&date_from={period[0]}&date_to={period[1]}&abuse={abuse}&per_page=50"
+    narrowed = f"region={REGION}&date_from={PERIOD[0]}&date_to={PERIOD[1]}&abuse={abuse}&per_page=50"
     listed = [("(a) one facility", f"/api/v1/incidents?facility={facility}&per_page=50&facets=",
                f"/incidents?facility={facility}&per_page=50"),
               ("(b) region + dates + abuse type", f"/api/v1/incidents?{narrowed}&facets=facility,abuse",
                f"/incidents?{narrowed}")]
     return listed + [(f"(e) {words}, with its facets", f"/api/v1/incidents?q={q(words)}&per_page=50",
-                      f"/incidents?q={q(words)}&per_page=50") for words in ("пытки", "Osetchkine", "пытки beating")]
+                      f"/incidents?q={q(words)}&per_page=50") for _label, words in SEARCHES]
 
 
 def main() -> None:

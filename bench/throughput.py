@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_datasette import DATASETTE, ROOT, chosen, fetch  # noqa: E402
+from compare_datasette import DATASETTE, PERIOD, REGION, ROOT, chosen, fetch  # noqa: E402
 
 WARM_SECONDS = 5
 
@@ -90,7 +90,7 @@ def main() -> None:
     metadata = os.path.join(instance, "datasette-metadata.json")
     assert os.path.exists(copy) and os.path.exists(metadata), "run compare_datasette.py once first"
     _total, facility, abuse = chosen(source)  # the same facility and abuse type as compare_datasette.py
-    word, region, period = urllib.parse.quote("пытки"), "RU-SAR", ("2012-01-01", "2018-12-31")
+    word, region, period = urllib.parse.quote("пытки"), REGION, PERIOD
     questions = [
         ("(a) one facility, newest 50", f"/api/v1/incidents?facility={facility}&per_page=50&facets=",
          f"/bench/incidents.json?facility_id={facility}&_sort_desc=date_start&_size=50&_nofacet=1"),

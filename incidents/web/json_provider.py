@@ -26,7 +26,7 @@ class FastJSONProvider(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any):
         """What ``jsonify`` answers. (``dumps``, for templates' ``tojson`` and the like, is still the
         standard library's, spaces after commas and colons included.)"""
-        if not (self.compact is True or (self.compact is None and not self._app.debug)):
+        if self.compact is False or (self.compact is None and self._app.debug):  # Flask's own test
             return super().response(*args, **kwargs)  # debug mode's indented layout
         obj = self._prepare_response_obj(args, kwargs)
         return self._app.response_class(orjson.dumps(obj, default=self.default, option=OPTIONS) + b"\n",
